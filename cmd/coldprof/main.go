@@ -1,0 +1,127 @@
+// Coldprof shows where an AWS Lambda cold start's time goes: which modules,
+// classes or files are loaded, how long each takes, and which are loaded in
+// the function's global scope (init) and which while handling a request.
+//
+// Usage:
+//
+//	coldprof report [FILE…|-]   print a report of the cold starts in logs
+//	coldprof run -- CMD…        run a cold start on this machine and report it
+//	coldprof version            print the version
+//
+// Run "coldprof help COMMAND" for a command's flags.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// version is set at link time (-ldflags "-X main.version=…") for releases.
+var version = "0.1.0-dev"
+
+// A command runs one subcommand. It returns a usageError for bad flags or
+// arguments (exit 2) and any other error for a failure (exit 1).
+type command struct {
+	summary string
+	run     func(stdin io.Reader, stdout, stderr io.Writer, args []string) error
+}
+
+// commands lists the subcommands. Each lives in a file of its own.
+var commands = map[string]command{
+	"version": {"print coldprof's version", runVersion},
+}
+
+func main() {
+	os.Exit(run(os.Stdin, os.Stdout, os.Stderr, os.Args[1:]))
+}
+
+// run dispatches to a subcommand and turns its error into an exit status.
+func run(stdin io.Reader, stdout, stderr io.Writer, args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" && len(args) == 1 {
+		printUsage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	name := args[0]
+	if name == "help" {
+		name, args = args[1], []string{args[1], "--help"}
+	}
+	cmd, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "coldprof: unknown command %q\n\n", name)
+		printUsage(stderr)
+		return 2
+	}
+	err := cmd.run(stdin, stdout, stderr, args[1:])
+	return exitCode(stderr, err)
+}
+
+// exitCode prints err (once, with the program name) and maps it to a status.
+func exitCode(stderr io.Writer, err error) int {
+	if err == nil || errors.Is(err, errHelp) {
+		return 0
+	}
+	var exit exitError
+	if errors.As(err, &exit) {
+		if exit.msg != "" {
+			fmt.Fprintf(stderr, "coldprof: %s\n", exit.msg)
+		}
+		return exit.code
+	}
+	fmt.Fprintf(stderr, "coldprof: %v\n", err)
+	var usage usageError
+	if errors.As(err, &usage) {
+		return 2
+	}
+	return 1
+}
+
+// errHelp is returned when --help was asked for and printed: exit 0.
+var errHelp = errors.New("help requested")
+
+// A usageError is a mistake in flags or arguments; it exits with status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// An exitError asks for a specific exit status, e.g. 1 when a budget gate
+// fails. msg is printed when not empty.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e exitError) Error() string { return e.msg }
+
+func printUsage(w io.Writer) {
+	names := make([]string, 0, len(commands))
+	width := 0
+	for name := range commands {
+		names = append(names, name)
+		width = max(width, len(name))
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString("coldprof shows where an AWS Lambda cold start's time goes.\n\nUsage:\n  coldprof COMMAND [flags] [args]\n\nCommands:\n")
+	for _, name := range names {
+		fmt.Fprintf(&b, "  %-*s  %s\n", width, name, commands[name].summary)
+	}
+	b.WriteString("\nRun 'coldprof COMMAND --help' for a command's flags and examples.\n")
+	io.WriteString(w, b.String())
+}
+
+func runVersion(_ io.Reader, stdout, _ io.Writer, args []string) error {
+	if len(args) > 0 {
+		return usagef("version takes no arguments")
+	}
+	_, err := fmt.Fprintf(stdout, "coldprof %s\n", version)
+	return err
+}
