@@ -43,7 +43,9 @@ func start(t *testing.T, cfg Config) (*Emulator, *syncBuffer) {
 	return e, log
 }
 
-func url(e *Emulator, path string) string { return "http://" + e.Addr() + "/2018-06-01/runtime/" + path }
+func url(e *Emulator, path string) string {
+	return "http://" + e.Addr() + "/2018-06-01/runtime/" + path
+}
 
 type reply struct {
 	code   int
