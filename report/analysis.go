@@ -1,0 +1,303 @@
+package report
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/coldprof/coldprof/profile"
+)
+
+// InitLimitUs is Lambda's limit on the Init phase of an on-demand cold start
+// (extension, runtime and function init together): 10 s. Provisioned
+// concurrency and SnapStart have other limits (reference/lambda-runtime.md §6).
+const InitLimitUs = 10_000_000
+
+// A Summary is the analysis of one cold start: everything the table and
+// Markdown reports show, computed once.
+type Summary struct {
+	ID       string
+	Runtime  string // "" when unknown
+	Handler  string // "" when unknown
+	Format   profile.Format
+	Boundary profile.Boundary
+	// InitDurationMs is Lambda's Init Duration; HasInitDuration says whether the log had one.
+	InitDurationMs  float64
+	HasInitDuration bool
+	Truncated       bool
+	Source          string
+	Line            int
+	Invocations     int
+
+	// TotalUs is the cumulative time of every top-level entry, all phases:
+	// the 100 % of every percentage in the report.
+	TotalUs int64
+	// Phases holds every phase in profile.Phases order, also empty ones.
+	Phases []PhaseRow
+	// BeforeInvokeUs is the imports of the interpreter, runtime and init
+	// phases: the imports that run inside Lambda's Init phase.
+	BeforeInvokeUs int64
+
+	// Phase is the phase the lists below are limited to, "" for all.
+	Phase profile.Phase
+	// TopSelf and TopCumulative are the hot spots: entries merged by name
+	// and phase, the Options.Top largest by self and by cumulative time.
+	TopSelf       []Row
+	TopCumulative []Row
+	// Packages is the roll-up by top-level package, largest cumulative first.
+	Packages []Row
+	// Tree is the pruned import tree; nil unless Options.Tree.
+	Tree []TreeRow
+}
+
+// A PhaseRow is one phase's total: Us is the cumulative time of its
+// top-level entries, Count its entries at any depth (design.md).
+type PhaseRow struct {
+	Phase profile.Phase
+	Us    int64
+	Count int
+}
+
+// A Row is a module or a package with its time in one phase. Entries with
+// the same name are merged: self times add up, and a cumulative time is
+// counted only for entries with no ancestor of the same name, so nested
+// entries (botocore.session under botocore) are not counted twice.
+type Row struct {
+	Name         string
+	Phase        profile.Phase
+	SelfUs       int64
+	CumulativeUs int64
+	// Count is the number of entries merged into the row.
+	Count int
+}
+
+// A TreeRow is one line of the pruned tree. A row with Hidden > 0 stands for
+// that many siblings left out by --min or --depth; its times are their sums.
+type TreeRow struct {
+	Name         string
+	Phase        profile.Phase
+	RequestID    string
+	Depth        int
+	SelfUs       int64
+	CumulativeUs int64
+	Hidden       int
+}
+
+// Analyze computes the summary of cs under opts (Phase, Top, Tree, MinUs, Depth).
+func Analyze(cs *profile.ColdStart, opts Options) *Summary {
+	s := &Summary{
+		ID:              cs.ID,
+		Runtime:         cs.Runtime,
+		Handler:         cs.Handler,
+		Format:          cs.Format,
+		Boundary:        cs.Boundary,
+		InitDurationMs:  cs.InitDurationMs,
+		HasInitDuration: cs.HasInitDuration,
+		Truncated:       cs.Truncated,
+		Source:          cs.Source,
+		Line:            cs.Line,
+		Invocations:     len(cs.Invocations),
+		TotalUs:         cs.TotalUs(),
+		Phase:           opts.Phase,
+	}
+	totals := cs.PhaseTotals()
+	for _, p := range profile.Phases {
+		t := totals[p]
+		s.Phases = append(s.Phases, PhaseRow{Phase: p, Us: t.Us, Count: t.Count})
+		if p != profile.PhaseInvoke {
+			s.BeforeInvokeUs += t.Us
+		}
+	}
+	imports := importsOf(cs, opts.Phase)
+	modules := rollup(imports, func(name string) string { return name })
+	s.TopSelf = topRows(modules, opts.top(), bySelf)
+	s.TopCumulative = topRows(modules, opts.top(), byCumulative)
+	packageOf := packageFunc(cs.Format)
+	s.Packages = topRows(rollup(imports, packageOf), opts.top(), byCumulative)
+	if opts.Tree {
+		s.Tree = pruneTree(imports, opts.MinUs, opts.Depth)
+	}
+	return s
+}
+
+// importsOf returns the top-level entries of cs in phase ("" for all).
+func importsOf(cs *profile.ColdStart, phase profile.Phase) []*profile.Import {
+	if phase == "" {
+		return cs.Imports
+	}
+	var out []*profile.Import
+	for _, imp := range cs.Imports {
+		if imp.Phase == phase {
+			out = append(out, imp)
+		}
+	}
+	return out
+}
+
+type rowKey struct {
+	phase profile.Phase
+	name  string
+}
+
+// rollup merges the entries of imports by (phase, key(name)). A subtree
+// shares its root's phase, so an ancestor with the same key is always in
+// the same row: its cumulative time already holds the descendant's.
+func rollup(imports []*profile.Import, key func(string) string) []Row {
+	rows := map[rowKey]*Row{}
+	open := map[string]int{} // keys on the path from the root to the current entry
+	var walk func(imp *profile.Import)
+	walk = func(imp *profile.Import) {
+		k := key(imp.Name)
+		rk := rowKey{imp.Phase, k}
+		r := rows[rk]
+		if r == nil {
+			r = &Row{Name: k, Phase: imp.Phase}
+			rows[rk] = r
+		}
+		r.Count++
+		r.SelfUs += imp.SelfUs
+		if open[k] == 0 {
+			r.CumulativeUs += imp.CumulativeUs
+		}
+		open[k]++
+		for _, c := range imp.Children {
+			walk(c)
+		}
+		open[k]--
+	}
+	for _, imp := range imports {
+		walk(imp)
+	}
+	out := make([]Row, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, *r)
+	}
+	return out
+}
+
+type rowOrder int
+
+const (
+	bySelf rowOrder = iota
+	byCumulative
+)
+
+// topRows returns the n largest rows by the order, ties broken by phase
+// order and name so output is stable. It sorts a copy: callers take
+// several orders from one roll-up.
+func topRows(all []Row, n int, order rowOrder) []Row {
+	rows := append([]Row(nil), all...)
+	sort.Slice(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		av, bv := a.CumulativeUs, b.CumulativeUs
+		if order == bySelf {
+			av, bv = a.SelfUs, b.SelfUs
+		}
+		if av != bv {
+			return av > bv
+		}
+		if a.Phase != b.Phase {
+			return phaseIndex(a.Phase) < phaseIndex(b.Phase)
+		}
+		return a.Name < b.Name
+	})
+	if len(rows) > n {
+		rows = rows[:n]
+	}
+	return rows
+}
+
+func phaseIndex(p profile.Phase) int {
+	for i, q := range profile.Phases {
+		if p == q {
+			return i
+		}
+	}
+	return len(profile.Phases)
+}
+
+// packageFunc returns how a format's unit names map to their top-level
+// package: the first dotted component for Python modules and Ruby/Java
+// names, the package (with its scope) for Node.js module paths.
+func packageFunc(f profile.Format) func(string) string {
+	switch f {
+	case profile.FormatNodeRequire:
+		return nodePackage
+	case profile.FormatJavaClassLoad:
+		return javaPackage
+	}
+	return pythonPackage
+}
+
+// pythonPackage returns the top-level package of a dotted module name:
+// "botocore" for "botocore.session".
+func pythonPackage(name string) string {
+	top, _, _ := strings.Cut(name, ".")
+	if top == "" {
+		return name
+	}
+	return top
+}
+
+// javaPackage keeps two components, since one ("com", "java") says little:
+// "com.amazonaws" for "com.amazonaws.services.s3.AmazonS3".
+func javaPackage(name string) string {
+	parts := strings.SplitN(name, ".", 3)
+	if len(parts) < 3 {
+		return name
+	}
+	return parts[0] + "." + parts[1]
+}
+
+// nodePackage returns the npm package of a module path: the part after the
+// last node_modules/ ("@aws-sdk/client-s3" keeps its scope), or the first
+// path component for built-ins and relative paths.
+func nodePackage(name string) string {
+	rest := name
+	if i := strings.LastIndex(rest, "node_modules/"); i >= 0 {
+		rest = rest[i+len("node_modules/"):]
+	}
+	rest = strings.TrimPrefix(rest, "node:")
+	parts := strings.SplitN(rest, "/", 3)
+	if strings.HasPrefix(parts[0], "@") && len(parts) > 1 {
+		return parts[0] + "/" + parts[1]
+	}
+	if parts[0] == "" {
+		return name
+	}
+	return parts[0]
+}
+
+// pruneTree flattens the tree into rows, parents first, leaving out
+// entries whose cumulative time is below minUs or that are deeper than
+// depth (0: no limit). Left-out siblings become one row each with their
+// count and summed times, so the tree still adds up.
+func pruneTree(imports []*profile.Import, minUs int64, depth int) []TreeRow {
+	rows := []TreeRow{}
+	var level func(imps []*profile.Import, d int)
+	level = func(imps []*profile.Import, d int) {
+		hidden := TreeRow{Name: "…", Depth: d}
+		for _, imp := range imps {
+			if imp.CumulativeUs < minUs || depth > 0 && d >= depth {
+				if hidden.Hidden == 0 {
+					hidden.Phase = imp.Phase
+				} else if hidden.Phase != imp.Phase {
+					hidden.Phase = "" // siblings of several phases (top level only)
+				}
+				hidden.Hidden++
+				hidden.SelfUs += imp.SelfUs
+				hidden.CumulativeUs += imp.CumulativeUs
+				continue
+			}
+			rows = append(rows, TreeRow{
+				Name: imp.Name, Phase: imp.Phase, RequestID: imp.RequestID, Depth: d,
+				SelfUs: imp.SelfUs, CumulativeUs: imp.CumulativeUs,
+			})
+			level(imp.Children, d+1)
+		}
+		if hidden.Hidden > 0 {
+			rows = append(rows, hidden)
+		}
+	}
+	level(imports, 0)
+	return rows
+}

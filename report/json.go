@@ -1,0 +1,248 @@
+package report
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+
+	"github.com/coldprof/coldprof/profile"
+)
+
+// SchemaVersion is the version of the JSON report's schema (design.md).
+const SchemaVersion = 1
+
+// The JSON report's types. Field names are a contract with scripts and CI
+// (design.md, schema version 1): never rename one; add fields instead.
+// Slices are never nil, so empty lists come out as [] rather than null.
+
+// JSONReport is the whole JSON report. Write streams it; the type is here
+// for readers (tests, scripts in Go) that decode it.
+type JSONReport struct {
+	SchemaVersion int             `json:"schemaVersion"`
+	ColdStarts    []JSONColdStart `json:"coldStarts"`
+	Warnings      []JSONWarning   `json:"warnings"`
+	// Aggregate is present when the report holds several cold starts.
+	Aggregate *JSONAggregate `json:"aggregate,omitempty"`
+}
+
+// JSONColdStart is one cold start; unknown values are null.
+type JSONColdStart struct {
+	ID             string       `json:"id"`
+	Runtime        *string      `json:"runtime"`
+	Handler        *string      `json:"handler"`
+	Format         string       `json:"format"`
+	InitDurationMs *float64     `json:"initDurationMs"`
+	Boundary       string       `json:"boundary"`
+	Phases         JSONPhases   `json:"phases"`
+	Imports        []JSONImport `json:"imports"`
+}
+
+// JSONPhases holds every phase's total, in the order phases happen.
+type JSONPhases struct {
+	Interpreter JSONPhase `json:"interpreter"`
+	Runtime     JSONPhase `json:"runtime"`
+	Init        JSONPhase `json:"init"`
+	Invoke      JSONPhase `json:"invoke"`
+}
+
+// JSONPhase is a phase's time (the cumulative time of its top-level
+// entries) and its number of entries at any depth.
+type JSONPhase struct {
+	Us    int64 `json:"us"`
+	Count int   `json:"count"`
+}
+
+// JSONImport is one loaded unit with its children in log order.
+type JSONImport struct {
+	Name         string       `json:"name"`
+	SelfUs       int64        `json:"selfUs"`
+	CumulativeUs int64        `json:"cumulativeUs"`
+	Phase        string       `json:"phase"`
+	RequestID    *string      `json:"requestId"`
+	Children     []JSONImport `json:"children"`
+}
+
+// JSONWarning is a problem with the input, located as "file:line".
+type JSONWarning struct {
+	Where   string `json:"where"`
+	Message string `json:"message"`
+}
+
+// JSONAggregate is the report across cold starts (not part of schema
+// version 1's original fields; added as the schema allows).
+type JSONAggregate struct {
+	Count            int                 `json:"count"`
+	WithInitDuration int                 `json:"withInitDuration"`
+	Phases           []JSONAggPhase      `json:"phases"`
+	Modules          []JSONAggRow        `json:"modules"`
+	Packages         []JSONAggRow        `json:"packages"`
+	Slowest          []JSONSlowColdStart `json:"slowest"`
+}
+
+// JSONStats is a distribution over cold starts, in microseconds.
+type JSONStats struct {
+	Median int64 `json:"median"`
+	P90    int64 `json:"p90"`
+	Max    int64 `json:"max"`
+}
+
+// JSONAggPhase is one phase across cold starts.
+type JSONAggPhase struct {
+	Phase      string    `json:"phase"`
+	ColdStarts int       `json:"coldStarts"`
+	Us         JSONStats `json:"us"`
+}
+
+// JSONAggRow is one module or package in one phase across cold starts.
+type JSONAggRow struct {
+	Name         string    `json:"name"`
+	Phase        string    `json:"phase"`
+	ColdStarts   int       `json:"coldStarts"`
+	SelfUs       JSONStats `json:"selfUs"`
+	CumulativeUs JSONStats `json:"cumulativeUs"`
+}
+
+// JSONSlowColdStart is one of the slowest cold starts.
+type JSONSlowColdStart struct {
+	ID             string   `json:"id"`
+	Runtime        *string  `json:"runtime"`
+	InitDurationMs *float64 `json:"initDurationMs"`
+	BeforeInvokeUs int64    `json:"beforeInvokeUs"`
+	TotalUs        int64    `json:"totalUs"`
+	Boundary       string   `json:"boundary"`
+}
+
+// writeJSON streams the report: each cold start is encoded as it is read
+// and then released; the warnings and the aggregate follow at the end.
+func writeJSON(w *bufio.Writer, src Source, opts Options) error {
+	agg := NewAggregate(opts)
+	w.WriteString("{\n  \"schemaVersion\": 1,\n  \"coldStarts\": [")
+	for {
+		cs, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		agg.Add(cs)
+		b, err := json.MarshalIndent(NewJSONColdStart(cs, opts.Phase), "    ", "  ")
+		if err != nil {
+			return err
+		}
+		if agg.ColdStarts > 1 {
+			w.WriteByte(',')
+		}
+		w.WriteString("\n    ")
+		w.Write(b)
+	}
+	w.WriteString("\n  ],\n  \"warnings\": ")
+	warnings := []JSONWarning{}
+	for _, wr := range src.Warnings() {
+		warnings = append(warnings, JSONWarning{Where: wr.Where, Message: wr.Message})
+	}
+	if err := writeIndented(w, warnings); err != nil {
+		return err
+	}
+	if agg.ColdStarts > 1 {
+		w.WriteString(",\n  \"aggregate\": ")
+		if err := writeIndented(w, newJSONAggregate(agg)); err != nil {
+			return err
+		}
+	}
+	_, err := w.WriteString("\n}\n")
+	return err
+}
+
+func writeIndented(w io.Writer, v any) error {
+	b, err := json.MarshalIndent(v, "  ", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
+}
+
+// NewJSONColdStart converts cs to its JSON form, keeping only the top-level
+// entries of phase ("" for all). Phases always cover every entry.
+func NewJSONColdStart(cs *profile.ColdStart, phase profile.Phase) JSONColdStart {
+	totals := cs.PhaseTotals()
+	j := JSONColdStart{
+		ID:       cs.ID,
+		Runtime:  nullable(cs.Runtime),
+		Handler:  nullable(cs.Handler),
+		Format:   string(cs.Format),
+		Boundary: string(cs.Boundary),
+		Phases: JSONPhases{
+			Interpreter: jsonPhase(totals[profile.PhaseInterpreter]),
+			Runtime:     jsonPhase(totals[profile.PhaseRuntime]),
+			Init:        jsonPhase(totals[profile.PhaseInit]),
+			Invoke:      jsonPhase(totals[profile.PhaseInvoke]),
+		},
+		Imports: jsonImports(importsOf(cs, phase)),
+	}
+	if cs.HasInitDuration {
+		d := cs.InitDurationMs
+		j.InitDurationMs = &d
+	}
+	return j
+}
+
+func jsonPhase(t profile.PhaseTotal) JSONPhase { return JSONPhase{Us: t.Us, Count: t.Count} }
+
+func jsonImports(imps []*profile.Import) []JSONImport {
+	out := make([]JSONImport, 0, len(imps))
+	for _, imp := range imps {
+		out = append(out, JSONImport{
+			Name:         imp.Name,
+			SelfUs:       imp.SelfUs,
+			CumulativeUs: imp.CumulativeUs,
+			Phase:        string(imp.Phase),
+			RequestID:    nullable(imp.RequestID),
+			Children:     jsonImports(imp.Children),
+		})
+	}
+	return out
+}
+
+func newJSONAggregate(a *Aggregate) *JSONAggregate {
+	j := &JSONAggregate{
+		Count:            a.ColdStarts,
+		WithInitDuration: a.WithInitDuration,
+		Phases:           []JSONAggPhase{},
+		Modules:          jsonAggRows(a.Modules(0)),
+		Packages:         jsonAggRows(a.Packages(0)),
+		Slowest:          []JSONSlowColdStart{},
+	}
+	for _, p := range a.Phases() {
+		j.Phases = append(j.Phases, JSONAggPhase{Phase: string(p.Phase), ColdStarts: p.ColdStarts, Us: jsonStats(p.Us)})
+	}
+	for _, s := range a.Slowest() {
+		js := JSONSlowColdStart{ID: s.ID, Runtime: nullable(s.Runtime), BeforeInvokeUs: s.BeforeInvokeUs, TotalUs: s.TotalUs, Boundary: string(s.Boundary)}
+		if s.HasInitDuration {
+			d := s.InitDurationMs
+			js.InitDurationMs = &d
+		}
+		j.Slowest = append(j.Slowest, js)
+	}
+	return j
+}
+
+func jsonAggRows(rows []AggregateRow) []JSONAggRow {
+	out := make([]JSONAggRow, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, JSONAggRow{Name: r.Name, Phase: string(r.Phase), ColdStarts: r.ColdStarts,
+			SelfUs: jsonStats(r.Self), CumulativeUs: jsonStats(r.Cumulative)})
+	}
+	return out
+}
+
+func jsonStats(s Stats) JSONStats { return JSONStats{Median: s.Median, P90: s.P90, Max: s.Max} }
+
+// nullable is nil for "" (unknown), so it encodes as null.
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}

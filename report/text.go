@@ -1,0 +1,296 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/coldprof/coldprof/profile"
+)
+
+// The table and Markdown reports share their content: the functions here
+// turn summaries and the aggregate into sections (a title, lines of text,
+// a grid), and each renderer only lays sections out.
+
+// maxDetails is how many cold starts get a section of their own in a text
+// report. Beyond it the report shows the aggregate and the slowest cold
+// starts, and --cold-start picks one: thousands of sections help nobody,
+// and not keeping them keeps memory bounded.
+const maxDetails = 5
+
+// A section is one block of a text report.
+type section struct {
+	title string
+	level int      // 1 for a cold start or the aggregate, 2 within it
+	facts []fact   // label: value lines
+	notes []string // sentences under the facts
+	grid  *grid
+}
+
+type fact struct{ label, value string }
+
+// A grid is a table: a header, which columns are numbers (right-aligned),
+// and rows of cells. A tree grid's first column is indented by depth.
+type grid struct {
+	header []string
+	right  []bool
+	rows   [][]string
+	tree   bool
+}
+
+// A textRenderer lays sections out in one format.
+type textRenderer interface {
+	render(w io.Writer, sections []section) error
+}
+
+// writeText reads every cold start, folds it into the aggregate and keeps
+// the summaries of the first maxDetails, then renders: the aggregate first
+// when there are several cold starts, then each cold start.
+func writeText(w *bufio.Writer, src Source, opts Options, r textRenderer) error {
+	agg := NewAggregate(opts)
+	var details []*Summary
+	for {
+		cs, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		agg.Add(cs)
+		if agg.ColdStarts <= maxDetails {
+			details = append(details, Analyze(cs, opts))
+		} else {
+			details = nil
+		}
+	}
+	var sections []section
+	if agg.ColdStarts > 1 {
+		sections = append(sections, aggregateSections(agg, opts, len(details) > 0)...)
+	}
+	for _, s := range details {
+		sections = append(sections, coldStartSections(s, opts)...)
+	}
+	return r.render(w, sections)
+}
+
+// boundaryNote explains a boundary in words; a guess must read as a guess.
+func boundaryNote(b profile.Boundary) string {
+	switch b {
+	case profile.BoundaryExact:
+		return "exact: measured by coldprof-wrapper's runtime-API markers"
+	case profile.BoundaryPlatform:
+		return "platform: taken from Lambda's START lines; right when their order in the log is"
+	case profile.BoundaryHeuristic:
+		return "heuristic: guessed from module names and order, not measured; run under coldprof-wrapper for exact phases"
+	}
+	return "unknown: nothing in the log tells init from invoke; the phases below are not reliable"
+}
+
+// coldStartSections is the report of one cold start.
+func coldStartSections(s *Summary, opts Options) []section {
+	head := section{title: "Cold start " + s.ID, level: 1}
+	if s.Source != "" {
+		where := s.Source
+		if s.Line > 0 {
+			where += ":" + strconv.Itoa(s.Line)
+		}
+		head.facts = append(head.facts, fact{"from", where})
+	}
+	head.facts = append(head.facts,
+		fact{"runtime", orUnknown(s.Runtime)},
+		fact{"handler", orUnknown(s.Handler)},
+		fact{"boundary", boundaryNote(s.Boundary)},
+		fact{"Init Duration", initDurationText(s)},
+		fact{"10 s init limit", fmt.Sprintf("imports before the first invoke (%s) use %s of Lambda's on-demand init limit",
+			formatMs(s.BeforeInvokeUs), percent(s.BeforeInvokeUs, InitLimitUs))},
+	)
+	if s.Invocations > 0 {
+		head.facts = append(head.facts, fact{"invocations", strconv.Itoa(s.Invocations)})
+	}
+	if s.Truncated {
+		head.notes = append(head.notes, "The log ended (or a new cold start began) while imports were still open; those entries are left out.")
+	}
+	head.notes = append(head.notes, "Percentages are of "+formatMs(s.TotalUs)+", the time of every import in this cold start.")
+
+	phases := section{title: "Phases", level: 2, grid: &grid{
+		header: []string{"PHASE", "IMPORTS", "TIME", "SHARE"},
+		right:  []bool{false, true, true, true},
+	}}
+	for _, p := range s.Phases {
+		phases.grid.rows = append(phases.grid.rows, []string{string(p.Phase), strconv.Itoa(p.Count), formatMs(p.Us), percent(p.Us, s.TotalUs)})
+	}
+	scope := ""
+	if s.Phase != "" {
+		scope = ", " + string(s.Phase) + " phase"
+	}
+	out := []section{head, phases,
+		hotSpotSection(fmt.Sprintf("Top %d by self time%s", len(s.TopSelf), scope), s.TopSelf, s.TotalUs),
+		hotSpotSection(fmt.Sprintf("Top %d by cumulative time%s", len(s.TopCumulative), scope), s.TopCumulative, s.TotalUs),
+		packageSection(s, scope),
+	}
+	if opts.Tree {
+		out = append(out, treeSection(s, opts, scope))
+	}
+	return out
+}
+
+func initDurationText(s *Summary) string {
+	if !s.HasInitDuration {
+		return "not in the log (Lambda prints it on the REPORT line of an on-demand cold start's first invocation)"
+	}
+	initUs := int64(s.InitDurationMs * 1000)
+	text := fmt.Sprintf("%s from Lambda's REPORT line; ", formatMs(initUs))
+	if s.BeforeInvokeUs <= initUs {
+		return text + fmt.Sprintf("imports before the first invoke take %s (%s); the other %s are not imports: "+
+			"interpreter start-up before the first import, the function's own top-level code, runtime and extension work",
+			formatMs(s.BeforeInvokeUs), percent(s.BeforeInvokeUs, initUs), formatMs(initUs-s.BeforeInvokeUs))
+	}
+	return text + fmt.Sprintf("imports before the first invoke take %s, more than that: "+
+		"an emulator's Init Duration (the RIE reports a fraction of a millisecond) or misplaced phases",
+		formatMs(s.BeforeInvokeUs))
+}
+
+func hotSpotSection(title string, rows []Row, total int64) section {
+	g := &grid{
+		header: []string{"MODULE", "PHASE", "SELF", "SELF %", "CUMULATIVE", "CUM %"},
+		right:  []bool{false, false, true, true, true, true},
+	}
+	for _, r := range rows {
+		g.rows = append(g.rows, []string{mergedName(r), string(r.Phase),
+			formatMs(r.SelfUs), percent(r.SelfUs, total), formatMs(r.CumulativeUs), percent(r.CumulativeUs, total)})
+	}
+	return section{title: title, level: 2, grid: g}
+}
+
+func packageSection(s *Summary, scope string) section {
+	g := &grid{
+		header: []string{"PACKAGE", "PHASE", "MODULES", "SELF", "SELF %", "CUMULATIVE", "CUM %"},
+		right:  []bool{false, false, true, true, true, true, true},
+	}
+	for _, r := range s.Packages {
+		g.rows = append(g.rows, []string{r.Name, string(r.Phase), strconv.Itoa(r.Count),
+			formatMs(r.SelfUs), percent(r.SelfUs, s.TotalUs), formatMs(r.CumulativeUs), percent(r.CumulativeUs, s.TotalUs)})
+	}
+	return section{
+		title: fmt.Sprintf("Top %d packages by cumulative time%s", len(s.Packages), scope), level: 2, grid: g,
+		notes: []string{"A package's modules are merged; a module nested in another of the same package is counted once. " +
+			"Cumulative time includes the other packages a package loaded."},
+	}
+}
+
+func treeSection(s *Summary, opts Options, scope string) section {
+	g := &grid{
+		header: []string{"MODULE", "PHASE", "SELF", "CUMULATIVE", "CUM %"},
+		right:  []bool{false, false, true, true, true},
+		tree:   true,
+	}
+	for _, r := range s.Tree {
+		name := r.Name
+		if r.Hidden > 0 {
+			name = fmt.Sprintf("… %d more", r.Hidden)
+		}
+		phase := string(r.Phase)
+		if r.Phase == "" {
+			phase = "several"
+		}
+		g.rows = append(g.rows, []string{strings.Repeat("  ", r.Depth) + name, phase,
+			formatMs(r.SelfUs), formatMs(r.CumulativeUs), percent(r.CumulativeUs, s.TotalUs)})
+	}
+	var pruned []string
+	if opts.MinUs > 0 {
+		pruned = append(pruned, "entries under "+formatMs(opts.MinUs))
+	}
+	if opts.Depth > 0 {
+		pruned = append(pruned, fmt.Sprintf("entries deeper than %d", opts.Depth))
+	}
+	sec := section{title: "Import tree" + scope, level: 2, grid: g}
+	if len(pruned) > 0 {
+		sec.notes = []string{"Log order; " + strings.Join(pruned, " and ") + " are folded into \"… N more\" rows."}
+	} else {
+		sec.notes = []string{"Log order; children under their parent."}
+	}
+	return sec
+}
+
+// aggregateSections is the report across several cold starts.
+func aggregateSections(a *Aggregate, opts Options, detailsFollow bool) []section {
+	head := section{title: fmt.Sprintf("Across %d cold starts", a.ColdStarts), level: 1}
+	head.facts = []fact{{"with Init Duration", fmt.Sprintf("%d of %d", a.WithInitDuration, a.ColdStarts)}}
+	head.notes = []string{"Median and p90 are nearest-rank over the cold starts that loaded the module; max is the largest seen."}
+	if !detailsFollow {
+		head.notes = append(head.notes, "Show one cold start with --cold-start ID.")
+	}
+
+	phases := section{title: "Phases", level: 2, grid: &grid{
+		header: []string{"PHASE", "COLD STARTS", "MEDIAN", "P90", "MAX"},
+		right:  []bool{false, true, true, true, true},
+	}}
+	for _, p := range a.Phases() {
+		phases.grid.rows = append(phases.grid.rows, []string{string(p.Phase), strconv.Itoa(p.ColdStarts),
+			formatMs(p.Us.Median), formatMs(p.Us.P90), formatMs(p.Us.Max)})
+	}
+	scope := ""
+	if opts.Phase != "" {
+		scope = ", " + string(opts.Phase) + " phase"
+	}
+	slow := section{title: "Slowest cold starts", level: 2, grid: &grid{
+		header: []string{"COLD START", "RUNTIME", "INIT DURATION", "IMPORTS BEFORE INVOKE", "BOUNDARY"},
+		right:  []bool{false, false, true, true, false},
+	}}
+	for _, s := range a.Slowest() {
+		initDur := "—"
+		if s.HasInitDuration {
+			initDur = formatMs(int64(s.InitDurationMs * 1000))
+		}
+		slow.grid.rows = append(slow.grid.rows, []string{s.ID, orUnknown(s.Runtime), initDur, formatMs(s.BeforeInvokeUs), string(s.Boundary)})
+	}
+	return []section{head, phases,
+		aggregateSection("Modules", "MODULE", a.Modules(opts.top()), scope),
+		aggregateSection("Packages", "PACKAGE", a.Packages(opts.top()), scope),
+		slow,
+	}
+}
+
+func aggregateSection(kind, column string, rows []AggregateRow, scope string) section {
+	g := &grid{
+		header: []string{column, "PHASE", "COLD STARTS", "SELF MEDIAN", "SELF P90", "SELF MAX", "CUM MEDIAN", "CUM P90", "CUM MAX"},
+		right:  []bool{false, false, true, true, true, true, true, true, true},
+	}
+	for _, r := range rows {
+		g.rows = append(g.rows, []string{r.Name, string(r.Phase), strconv.Itoa(r.ColdStarts),
+			formatMs(r.Self.Median), formatMs(r.Self.P90), formatMs(r.Self.Max),
+			formatMs(r.Cumulative.Median), formatMs(r.Cumulative.P90), formatMs(r.Cumulative.Max)})
+	}
+	return section{title: fmt.Sprintf("Top %d %s by median cumulative time%s", len(rows), strings.ToLower(kind), scope), level: 2, grid: g}
+}
+
+// mergedName shows how many entries a hot spot merges when more than one.
+func mergedName(r Row) string {
+	if r.Count > 1 {
+		return fmt.Sprintf("%s (×%d)", r.Name, r.Count)
+	}
+	return r.Name
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+// formatMs shows microseconds as milliseconds with two decimals.
+func formatMs(us int64) string {
+	return strconv.FormatFloat(float64(us)/1000, 'f', 2, 64) + " ms"
+}
+
+// percent shows part as a percentage of whole with one decimal.
+func percent(part, whole int64) string {
+	if whole <= 0 {
+		return "—"
+	}
+	return strconv.FormatFloat(100*float64(part)/float64(whole), 'f', 1, 64) + " %"
+}
