@@ -1,0 +1,3 @@
+'use strict';
+const b = require('./b');
+exports.name = 'a+' + b.name;

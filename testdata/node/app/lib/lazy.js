@@ -1,0 +1,3 @@
+'use strict';
+require('os');
+exports.name = 'lazy';

@@ -1,0 +1,3 @@
+'use strict';
+require('./b');
+throw new Error('module failed on purpose');

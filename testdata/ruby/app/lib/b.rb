@@ -1,0 +1,4 @@
+# frozen_string_literal: true
+
+require 'set'
+B_NAME = 'b'
