@@ -1,0 +1,78 @@
+// Package wrapper is coldprof-wrapper: set as a Lambda function's
+// AWS_LAMBDA_EXEC_WRAPPER, it turns on the runtime's import profiling and
+// marks exactly where init ends and each invocation starts, then becomes the
+// runtime (exec, same PID). It never stops a function from starting.
+//
+// # Steps
+//
+//  1. LoadConfig reads the COLDPROF_* variables once into a Config. A bad
+//     value becomes one warning marker and the default.
+//  2. COLDPROF_DISABLE or an unsampled cold start (COLDPROF_SAMPLE): exec
+//     the command unchanged and print nothing. Lambda's own INIT lines still
+//     count every cold start, so an unsampled one needs no marker.
+//  3. NewPlan, a pure function of argv and environment, detects the runtime
+//     and injects the profiling flags or environment.
+//  4. With COLDPROF_PHASES=proxy (the default) StartProxy starts the
+//     runtime-API proxy and the runtime's AWS_LAMBDA_RUNTIME_API points at it.
+//  5. One start marker (and any warnings) is written to stderr in a single
+//     write, then the command is exec'd: through COLDPROF_NEXT_WRAPPER when
+//     set, else directly. If an exec fails the wrapper falls back, with a
+//     warning, to the command without the next wrapper, then to the original
+//     command and environment. Only when that fails too does it exit: 127
+//     (does not exist) or 126 (not executable), like Lambda's bootstrap.
+//
+// Markers use the grammar of package marker. Warnings name variables, never
+// their values: functions keep secrets in their environment.
+//
+// # Adding a runtime
+//
+// A runtime plugs in with one entry in the runtimes table (plan.go) and an
+// inject function in a file of its own (python.go is the model):
+//
+//	{family: "nodejs", interpreter: isNodeInterpreter, overrideVar: "COLDPROF_NODE_OPTIONS", inject: injectNode},
+//
+// family is what follows "AWS_Lambda_" in AWS_EXECUTION_ENV. Detection tries
+// each entry's interpreter function on the file name of argv[1] first, then
+// the AWS_EXECUTION_ENV prefix; the start marker's runtime label is the
+// AWS_EXECUTION_ENV name ("nodejs20.x") when it agrees, else the file name.
+// inject gets a copy of the plan (Argv[0] is the interpreter) and the value
+// of overrideVar ("" when unset); it edits Argv with InsertArgs (flags go
+// right after the interpreter, never before the last argument: Java 17+ puts
+// the handler last) and the environment with Getenv/Setenv, and returns a
+// short description of what it injected. Returning an error keeps the
+// command unchanged and becomes a warning marker. Hook files it refers to
+// live under wrapper/hooks/.
+//
+// # Proxy mode: the contract for binaries that host the wrapper
+//
+// The proxy runs in a process of its own, started by StartProxy as
+//
+//	os.Executable() __coldprof_proxy     (ProxyArg)
+//
+// with file descriptor 3 the loopback listening socket (created by the
+// wrapper before exec, so the runtime's connections queue in its backlog and
+// nothing waits for the proxy to come up), descriptor 4 the read end of a
+// pipe whose write end the runtime keeps across exec (EOF there means the
+// runtime has exited, and the proxy exits too; a parent-death signal would
+// not do: it fires when the forking thread exits, and exec ends all other
+// threads), and an environment holding only COLDPROF_PROXY_UPSTREAM (the
+// real Runtime API address) and COLDPROF_INVOKE_MARKERS. Any binary that
+// hosts the wrapper (coldprof-wrapper, or coldprof acting as the wrapper)
+// must therefore route an argv whose args[1] is ProxyArg to Main (which
+// checks IsProxy) or to RunProxyChild. Main handles both modes.
+//
+// The proxy (type Proxy) relays bytes unchanged and writes init_done on the
+// runtime's first GET …/runtime/invocation/next, invoke_start with the
+// request ID before an event is handed to the runtime, invoke_end before
+// the runtime's …/response or …/error is forwarded (for a streamed, chunked
+// response: before its last chunk, with status "error" when its trailers
+// carry Lambda-Runtime-Function-Error-Type), and init_error before
+// …/runtime/init/error is forwarded. Each marker is one write of one line to
+// stderr, the runtime's own stderr, so its place among the runtime's lines
+// is exact. Invoke markers stop after COLDPROF_INVOKE_MARKERS invocations
+// (default DefaultInvokeMarkers) with one warning marker saying so.
+//
+// The runtime inherits the pipe's write end as one extra open descriptor; a
+// process the runtime starts that inherits it too keeps the proxy alive
+// until that process exits.
+package wrapper

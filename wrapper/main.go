@@ -1,0 +1,214 @@
+package wrapper
+
+import (
+	"errors"
+	"io"
+	"math/rand/v2"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/coldprof/coldprof/wrapper/marker"
+)
+
+// Version is the wrapper's version, written in every start marker. Releases
+// set it at link time (-ldflags "-X github.com/coldprof/coldprof/wrapper.Version=…").
+var Version = "0.1.0-dev"
+
+// Exit statuses when the original command itself cannot be exec'd, the same
+// as Lambda's bootstrap uses for a missing or non-executable wrapper.
+const (
+	ExitNotFound      = 127
+	ExitNotExecutable = 126
+)
+
+// A Wrapper runs the wrapper: config, plan, proxy, markers, exec. Its fields
+// are the process's effects, so tests can replace them; New fills them with
+// the real ones.
+type Wrapper struct {
+	// Stderr receives the marker lines and the exec-failure message.
+	Stderr io.Writer
+	// Exec replaces the process (syscall.Exec). It returns only on failure;
+	// a nil return is treated as success (a test double).
+	Exec func(path string, argv, env []string) error
+	// StartProxy starts the runtime-API proxy forwarding to upstream and
+	// returns the address the runtime must use instead.
+	StartProxy func(upstream string, invokeMarkers int) (addr string, err error)
+	// Now gives marker timestamps.
+	Now func() time.Time
+	// Random returns a number in [0, 1) for COLDPROF_SAMPLE.
+	Random func() float64
+}
+
+// New returns a Wrapper with the real effects, writing to stderr.
+func New(stderr io.Writer) *Wrapper {
+	return &Wrapper{
+		Stderr:     stderr,
+		Exec:       syscall.Exec,
+		StartProxy: StartProxy,
+		Now:        time.Now,
+		Random:     rand.Float64, // the runtime's generator: no seeding, no crypto set-up
+	}
+}
+
+// Main is the wrapper's entry point for any binary that embeds it (the
+// coldprof-wrapper command, or coldprof acting as the wrapper). args is the
+// process's full argv (args[0] is the wrapper itself), environ its
+// environment. When args is the proxy mode's (see IsProxy) it runs the
+// proxy; otherwise it execs the runtime and returns only if that failed,
+// with the exit status to use.
+func Main(args, environ []string, stderr io.Writer) int {
+	if IsProxy(args) {
+		return RunProxyChild(environ, stderr)
+	}
+	return New(stderr).Run(args, environ)
+}
+
+// Run execs the runtime described by args (args[0] is the wrapper, args[1]
+// the interpreter) with profiling turned on. It returns only when exec
+// failed, with ExitNotFound or ExitNotExecutable; everything else fails open.
+func (w *Wrapper) Run(args, environ []string) int {
+	var argv []string
+	if len(args) > 1 {
+		argv = args[1:]
+	}
+	cfg, warnings := LoadConfig(environ)
+	if cfg.Disable || cfg.Sample < 1 && w.Random() >= cfg.Sample {
+		// Unsampled cold starts print nothing: the log shows Lambda's own
+		// INIT lines for every cold start, so they can still be counted.
+		return w.execFirst(nil, launch{argv, environ, ""})
+	}
+	plan := NewPlan(argv, environ)
+	warnings = append(warnings, plan.Warnings...)
+
+	proxy := false
+	if cfg.Phases == PhasesProxy && len(argv) > 0 {
+		upstream, _ := lookupEnv(environ, envRuntimeAPI)
+		if upstream == "" {
+			warnings = append(warnings, envRuntimeAPI+" is not set; no phase markers")
+		} else if addr, err := w.StartProxy(upstream, cfg.InvokeMarkers); err != nil {
+			warnings = append(warnings, "runtime-API proxy not started, no phase markers: "+err.Error())
+		} else {
+			plan.Env = setEnv(plan.Env, envRuntimeAPI, addr)
+			proxy = true
+		}
+	}
+
+	launches := []launch{{plan.Argv, plan.Env, "the profiled command"}}
+	if cfg.NextWrapper != "" {
+		if reason := notExecutable(cfg.NextWrapper); reason != "" {
+			warnings = append(warnings, EnvNextWrapper+" "+reason+"; running without it")
+		} else {
+			chained := append([]string{cfg.NextWrapper}, plan.Argv...)
+			launches = append([]launch{{chained, plan.Env, EnvNextWrapper}}, launches...)
+		}
+	}
+	launches = append(launches, launch{argv, environ, "the original command"})
+
+	var buf []byte
+	now := w.Now().UnixMicro()
+	for _, msg := range warnings {
+		buf = marker.Append(buf, marker.Event{Kind: marker.Warning, TimeUs: now, Message: msg})
+	}
+	buf = marker.Append(buf, marker.Event{
+		Kind: marker.Start, TimeUs: now, Runtime: plan.Runtime, Handler: plan.Handler,
+		Wrapper: Version, Injected: plan.Injected, Proxy: proxy,
+	})
+	w.Stderr.Write(buf) // one write: the lines cannot interleave; errors ignored (fail open)
+	return w.execFirst(nil, launches...)
+}
+
+// A launch is one command the wrapper may exec, named for warnings.
+type launch struct {
+	argv []string
+	env  []string
+	what string
+}
+
+// execFirst tries each launch in turn (the next one only if exec failed),
+// skipping repeats, and reports the last failure the way Lambda's bootstrap
+// does. prev is the launch that failed before, nil at first.
+func (w *Wrapper) execFirst(prev *launch, launches ...launch) int {
+	var err error
+	var path string
+	for i := range launches {
+		l := &launches[i]
+		if prev != nil && sameLaunch(*prev, *l) {
+			continue
+		}
+		if prev != nil {
+			msg := "exec of " + prev.what + " failed (" + err.Error() + "); running " + l.what
+			w.Stderr.Write(marker.Append(nil, marker.Event{Kind: marker.Warning, TimeUs: w.Now().UnixMicro(), Message: msg}))
+		}
+		if len(l.argv) == 0 {
+			path, err = "", errors.New("no command to run")
+		} else {
+			path = lookPath(l.argv[0], l.env)
+			err = w.Exec(path, l.argv, l.env)
+		}
+		if err == nil {
+			return 0
+		}
+		prev = l
+	}
+	if prev == nil || len(prev.argv) == 0 {
+		io.WriteString(w.Stderr, "coldprof-wrapper: no command to run\n")
+		return ExitNotFound
+	}
+	code, what := ExitNotExecutable, "is not an executable"
+	if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ENOTDIR) {
+		code, what = ExitNotFound, "does not exist"
+	}
+	io.WriteString(w.Stderr, "coldprof-wrapper: "+path+": "+what+" ("+err.Error()+")\n")
+	return code
+}
+
+func sameLaunch(a, b launch) bool {
+	if len(a.argv) != len(b.argv) || len(a.env) != len(b.env) {
+		return false
+	}
+	for i := range a.argv {
+		if a.argv[i] != b.argv[i] {
+			return false
+		}
+	}
+	for i := range a.env {
+		if a.env[i] != b.env[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// lookPath resolves a command name without a slash through PATH in env, as
+// the shell's exec does; a name with a slash, or one not found, is returned
+// as it is (exec then reports the error).
+func lookPath(name string, env []string) string {
+	if name == "" || strings.Contains(name, "/") {
+		return name
+	}
+	path, _ := lookupEnv(env, "PATH")
+	for _, dir := range strings.Split(path, ":") {
+		if dir == "" {
+			dir = "."
+		}
+		candidate := dir + "/" + name
+		if notExecutable(candidate) == "" {
+			return candidate
+		}
+	}
+	return name
+}
+
+// notExecutable says why path cannot be exec'd ("does not exist", "is not an
+// executable"), "" when it can.
+func notExecutable(path string) string {
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		return "does not exist"
+	}
+	if st.Mode&syscall.S_IFMT == syscall.S_IFDIR || syscall.Access(path, 1 /* X_OK */) != nil {
+		return "is not an executable"
+	}
+	return ""
+}
