@@ -151,10 +151,12 @@ func Write(w io.Writer, src Source, opts Options) error {
 	default:
 		return fmt.Errorf("unknown report format %q", opts.Format)
 	}
-	if ferr := bw.Flush(); err == nil {
-		err = ferr
+	if err != nil {
+		// Leave out what is still buffered: a report that failed early
+		// (nothing to report) writes nothing at all.
+		return err
 	}
-	return err
+	return bw.Flush()
 }
 
 // selectSource applies Options.ColdStart, so that every format sees only
