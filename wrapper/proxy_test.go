@@ -238,7 +238,9 @@ func TestProxyLongPoll(t *testing.T) {
 	f := newFakeAPI(t)
 	addr, markers := startProxy(t, f.addr(), DefaultInvokeMarkers)
 	got := make(chan response, 1)
-	go func() { got <- do(t, http.DefaultClient, "GET", "http://"+addr+apiPrefix+"/runtime/invocation/next", nil, nil) }()
+	go func() {
+		got <- do(t, http.DefaultClient, "GET", "http://"+addr+apiPrefix+"/runtime/invocation/next", nil, nil)
+	}()
 	deadline := time.Now().Add(5 * time.Second)
 	for !strings.Contains(markers.String(), `"ev":"init_done"`) {
 		if time.Now().After(deadline) {
