@@ -3,6 +3,42 @@
 // Lambda's JSON log format) into one stream of Records: a log event's text and
 // the log stream it came from. The line grammars in package parsers read only
 // Records, never the envelopes.
+//
+// Use:
+//
+//	dec, err := envelope.Open(r, "app.log", envelope.FormatAuto,
+//		envelope.WithWarn(func(where, msg string) { … }))
+//	for {
+//		rec, err := dec.Next() // io.EOF at the end; other errors are I/O errors
+//		…                      // rec.Stream, rec.Line, rec.TimeUs, rec.Text
+//	}
+//
+// Open recognises gzip by its magic bytes, then (with FormatAuto) sniffs the
+// shape: see Sniff and the Format constants, whose names are the values of
+// --input-format. Records come in input order; events of many log streams
+// may interleave, so callers keep one builder per Record.Stream. Stream is ""
+// where the shape carries no stream name (raw text, tail --format short,
+// get-log-events). Text is the message as CloudWatch stored it, minus its
+// final newline; tabs and inner spaces are kept (aws logs tail strips
+// trailing white space, so REPORT lines lose their trailing tab there).
+// Multi-line events are one Record with '\n' inside; JSON messages that the
+// tools pretty-print (tail --format json, sam logs) are compacted again.
+//
+// Every decoder Open returns also:
+//
+//   - rewrites platform events of Lambda's JSON log format as the TEXT lines
+//     Lambda writes in TEXT format (INIT_START, START, END, REPORT,
+//     INIT_REPORT, RESTORE_START, RESTORE_REPORT) and marks them
+//     Record.Platform, inside any envelope;
+//   - rejoins a line CloudWatch split into several events at its event size
+//     limit when the pieces follow each other in one stream, and warns;
+//   - warns when events of one stream go back in time.
+//
+// Problems in the input never end decoding: they are passed to the
+// WithWarn hook as ("file:line", message) and the rest of the input is
+// read. Unrecognised text is read as plain lines; malformed JSON is skipped
+// to the next top-level value. Memory stays bounded by the largest event
+// (Logs Insights results: by a window of 10,000 rows, put in time order).
 package envelope
 
 import (
@@ -19,6 +55,12 @@ type Record struct {
 	Line int
 	// TimeUs is the event's timestamp in Unix microseconds, 0 when unknown.
 	TimeUs int64
+	// Platform is true when Text was rewritten from a platform event of
+	// Lambda's JSON log format ({"type":"platform.start",…}) into the TEXT
+	// line Lambda writes for it. A stream with such records uses the JSON
+	// log format, where AWS_LAMBDA_LOG_LEVEL WARN or above drops plain-text
+	// stderr lines: see DroppedTextWarning.
+	Platform bool
 	// Text is the event's message without its trailing newline. It may hold
 	// several lines separated by '\n'. It is only valid until the next call
 	// to Next: decoders reuse their buffers.
@@ -32,6 +74,14 @@ type Decoder interface {
 	Next() (Record, error)
 }
 
+// DroppedTextWarning explains a cold start from a function using Lambda's
+// JSON log format (its records have Platform set) that has a coldprof start
+// marker but no profiler lines. Package parsers uses it so the message reads
+// the same everywhere.
+const DroppedTextWarning = "no import lines in a function using Lambda's JSON log format: with the application log level " +
+	"(AWS_LAMBDA_LOG_LEVEL) at WARN or above, Lambda drops plain-text stderr lines such as -X importtime output " +
+	"as INFO; set the level to INFO or DEBUG, or use the TEXT log format, while profiling"
+
 // MaxLineBytes bounds one line of input. CloudWatch splits events at 256 KiB,
 // so a longer line is not a log line; it is cut at this length and the rest
 // is skipped, keeping memory bounded on garbage input.
@@ -39,9 +89,7 @@ const MaxLineBytes = 1 << 20
 
 // RawText decodes plain text: every line is one record with no stream.
 type RawText struct {
-	r    *bufio.Reader
-	line int
-	buf  []byte
+	lines lineReader
 	// Cut counts lines longer than MaxLineBytes that were cut.
 	Cut int
 }
@@ -49,46 +97,69 @@ type RawText struct {
 // NewRawText returns a decoder that yields each line of r as a record.
 // A UTF-8 byte order mark at the start and a '\r' before each '\n' are dropped.
 func NewRawText(r io.Reader) *RawText {
-	return &RawText{r: bufio.NewReaderSize(r, 256<<10)}
+	return &RawText{lines: newLineReader(r)}
 }
 
 // Next returns the next line.
 func (d *RawText) Next() (Record, error) {
-	line, err := d.readLine()
+	line, err := d.lines.next()
+	d.Cut = d.lines.cut
 	if err != nil {
 		return Record{}, err
 	}
-	d.line++
-	if d.line == 1 {
+	return Record{Line: d.lines.line, Text: line}, nil
+}
+
+// A lineReader yields the lines of an input without their terminators,
+// counting them. Lines are slices of its buffer, valid until the next call.
+type lineReader struct {
+	r    *bufio.Reader
+	line int
+	buf  []byte
+	cut  int
+}
+
+func newLineReader(r io.Reader) lineReader {
+	return lineReader{r: bufio.NewReaderSize(r, 256<<10)}
+}
+
+// next returns the next line, or io.EOF after the last one.
+func (l *lineReader) next() ([]byte, error) {
+	line, err := l.readLine()
+	if err != nil {
+		return nil, err
+	}
+	l.line++
+	if l.line == 1 {
 		line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
 	}
-	return Record{Line: d.line, Text: line}, nil
+	return line, nil
 }
 
 // readLine returns the next line without its terminator. It avoids copying
 // when the line fits in the bufio buffer, which is the common case.
-func (d *RawText) readLine() ([]byte, error) {
-	frag, err := d.r.ReadSlice('\n')
+func (l *lineReader) readLine() ([]byte, error) {
+	frag, err := l.r.ReadSlice('\n')
 	if err == nil || (err == io.EOF && len(frag) > 0) {
 		return trimEOL(frag), nil
 	}
 	if err != bufio.ErrBufferFull {
 		return nil, err
 	}
-	d.buf = append(d.buf[:0], frag...)
+	l.buf = append(l.buf[:0], frag...)
 	for {
-		frag, err = d.r.ReadSlice('\n')
-		if len(d.buf) < MaxLineBytes {
-			d.buf = append(d.buf, frag[:min(len(frag), MaxLineBytes-len(d.buf))]...)
+		frag, err = l.r.ReadSlice('\n')
+		if len(l.buf) < MaxLineBytes {
+			l.buf = append(l.buf, frag[:min(len(frag), MaxLineBytes-len(l.buf))]...)
 		}
 		switch {
 		case err == bufio.ErrBufferFull:
 			continue
 		case err == nil || err == io.EOF:
-			if len(d.buf) >= MaxLineBytes {
-				d.Cut++
+			if len(l.buf) >= MaxLineBytes {
+				l.cut++
 			}
-			return trimEOL(d.buf), nil
+			return trimEOL(l.buf), nil
 		default:
 			return nil, err
 		}

@@ -1,0 +1,510 @@
+package envelope
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+)
+
+// insightsWindow bounds how many Logs Insights rows are held to put them in
+// time order. GetQueryResults returns at most 10,000 rows per query, so a
+// whole result set fits; a longer input is ordered window by window.
+const insightsWindow = 10000
+
+// cwJSON decodes the JSON the AWS tools print: filter-log-events and
+// get-log-events pages ({"events":[…],"nextToken":…}, several pages one after
+// another), Logs Insights GetQueryResults ({"results":[[{field,value}…]…]}),
+// `sam logs --output json` (one event object per line), and bare arrays of
+// events or rows. It walks tokens with a json.Decoder and decodes one event
+// at a time, so a page of any size is never held whole.
+type cwJSON struct {
+	source string
+	warn   func(where, msg string)
+	lc     *lineCounter
+	dec    *json.Decoder
+	names  interner
+
+	state    jsonState
+	after    jsonState // state to return to after the current array
+	obj      objEvent  // event fields seen directly in a top-level object
+	objLine  int
+	ev       cwEvent
+	row      []insightsField
+	rows     []insightsRow
+	rowPos   int
+	skip     json.RawMessage
+	text     []byte
+	reversed bool // a window of rows was in descending time order
+}
+
+type jsonState int
+
+const (
+	stTop      jsonState = iota // between top-level values
+	stObject                    // inside a top-level object, reading keys
+	stEvents                    // inside an array of events
+	stResults                   // inside an array of Insights rows
+	stTopArray                  // inside a top-level array of unknown elements
+)
+
+// cwEvent is one event of filter-log-events, get-log-events or sam logs --output json.
+type cwEvent struct {
+	LogStreamName string  `json:"logStreamName"`
+	Timestamp     int64   `json:"timestamp"`
+	Message       *string `json:"message"`
+}
+
+// objEvent collects event fields found as keys of a top-level object
+// (sam logs --output json prints each event as its own object).
+type objEvent struct {
+	seen    bool
+	stream  string
+	timeMs  int64
+	message *string
+}
+
+type insightsField struct {
+	Field string `json:"field"`
+	Value string `json:"value"`
+}
+
+type insightsRow struct {
+	line   int
+	timeUs int64
+	stream string
+	text   string
+}
+
+func newCWJSON(r io.Reader, source string, warn func(string, string)) *cwJSON {
+	d := &cwJSON{source: source, warn: warn}
+	d.restart(r, 1)
+	return d
+}
+
+func (d *cwJSON) restart(r io.Reader, line int) {
+	d.lc = &lineCounter{src: r, line: line}
+	d.dec = json.NewDecoder(d.lc)
+	d.state = stTop
+}
+
+func (d *cwJSON) warnf(line int, format string, args ...any) {
+	if d.warn != nil {
+		d.warn(fmt.Sprintf("%s:%d", d.source, line), fmt.Sprintf(format, args...))
+	}
+}
+
+// Next returns the next event.
+func (d *cwJSON) Next() (Record, error) {
+	for {
+		if d.rowPos < len(d.rows) {
+			row := &d.rows[d.rowPos]
+			d.rowPos++
+			d.text = append(d.text[:0], row.text...)
+			return Record{Stream: row.stream, Line: row.line, TimeUs: row.timeUs, Text: d.text}, nil
+		}
+		rec, ok, err := d.step()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return Record{}, io.EOF
+			}
+			if d.isIOError(err) {
+				return Record{}, err
+			}
+			if err := d.resync(err); err != nil {
+				return Record{}, err
+			}
+			continue
+		}
+		if ok {
+			return rec, nil
+		}
+	}
+}
+
+// step advances the walk by one token or one value and returns a record
+// when an event was completed.
+func (d *cwJSON) step() (Record, bool, error) {
+	switch d.state {
+	case stTop:
+		line := d.lc.lineAfterSpace(d.dec.InputOffset())
+		tok, err := d.dec.Token()
+		if err != nil {
+			return Record{}, false, err
+		}
+		switch tok {
+		case json.Delim('{'):
+			d.state, d.obj, d.objLine = stObject, objEvent{}, line
+		case json.Delim('['):
+			d.state = stTopArray
+		default:
+			d.warnf(line, "unexpected JSON value %v at top level; skipped", tok)
+		}
+		return Record{}, false, nil
+	case stObject:
+		if !d.dec.More() {
+			if _, err := d.dec.Token(); err != nil {
+				return Record{}, false, err
+			}
+			d.state = stTop
+			if d.obj.seen {
+				return d.objRecord()
+			}
+			return Record{}, false, nil
+		}
+		tok, err := d.dec.Token()
+		if err != nil {
+			return Record{}, false, err
+		}
+		key, _ := tok.(string)
+		return Record{}, false, d.objectValue(key)
+	case stEvents:
+		if !d.dec.More() {
+			_, err := d.dec.Token()
+			d.state = d.after
+			return Record{}, false, err
+		}
+		line := d.lc.lineAfterSpace(d.dec.InputOffset())
+		d.ev = cwEvent{}
+		if err := d.dec.Decode(&d.ev); err != nil {
+			var typeErr *json.UnmarshalTypeError
+			if errors.As(err, &typeErr) {
+				d.warnf(line, "event with a bad %s field (%s); skipped", typeErr.Field, typeErr.Value)
+				return Record{}, false, nil
+			}
+			return Record{}, false, err
+		}
+		return d.eventRecord(line, d.ev.LogStreamName, d.ev.Timestamp, d.ev.Message)
+	case stResults:
+		return Record{}, false, d.fillRows()
+	default: // stTopArray
+		if !d.dec.More() {
+			_, err := d.dec.Token()
+			d.state = stTop
+			d.orderRows()
+			return Record{}, false, err
+		}
+		line := d.lc.lineAfterSpace(d.dec.InputOffset())
+		if err := d.dec.Decode(&d.skip); err != nil {
+			return Record{}, false, err
+		}
+		raw := bytes.TrimSpace(d.skip)
+		if len(raw) > 0 && raw[0] == '[' {
+			d.row = d.row[:0]
+			if err := json.Unmarshal(raw, &d.row); err != nil {
+				d.warnf(line, "Logs Insights row is not a list of {field, value}: %v; skipped", err)
+				return Record{}, false, nil
+			}
+			d.addRow(line)
+			if len(d.rows) >= insightsWindow {
+				d.orderRows()
+			}
+			return Record{}, false, nil
+		}
+		d.ev = cwEvent{}
+		if err := json.Unmarshal(raw, &d.ev); err != nil {
+			d.warnf(line, "array element is not a log event: %v; skipped", err)
+			return Record{}, false, nil
+		}
+		return d.eventRecord(line, d.ev.LogStreamName, d.ev.Timestamp, d.ev.Message)
+	}
+}
+
+// objectValue handles one key of a top-level object.
+func (d *cwJSON) objectValue(key string) error {
+	switch key {
+	case "events", "results":
+		line := d.lc.lineAfterSpace(d.dec.InputOffset())
+		tok, err := d.dec.Token()
+		if err != nil {
+			return err
+		}
+		if tok != json.Delim('[') {
+			d.warnf(line, "%q is not a list; skipped", key)
+			if delim, ok := tok.(json.Delim); ok && delim == '{' {
+				return d.skipRest(1)
+			}
+			return nil
+		}
+		d.after = stObject
+		if key == "events" {
+			d.state = stEvents
+		} else {
+			d.state = stResults
+		}
+		return nil
+	case "logStreamName", "timestamp", "message":
+		line := d.lc.lineAfterSpace(d.dec.InputOffset())
+		if err := d.dec.Decode(&d.skip); err != nil {
+			return err
+		}
+		d.obj.seen = true
+		var err error
+		switch key {
+		case "logStreamName":
+			err = json.Unmarshal(d.skip, &d.obj.stream)
+		case "timestamp":
+			d.obj.timeMs, err = strconv.ParseInt(string(d.skip), 10, 64)
+		default:
+			err = json.Unmarshal(d.skip, &d.obj.message)
+		}
+		if err != nil {
+			d.warnf(line, "bad %q value %.40s", key, d.skip)
+		}
+		return nil
+	default:
+		// nextToken, NextToken, nextForwardToken, searchedLogStreams,
+		// statistics, status, ingestionTime, eventId: not needed.
+		return d.dec.Decode(&d.skip)
+	}
+}
+
+// skipRest skips tokens until depth open delimiters have been closed.
+func (d *cwJSON) skipRest(depth int) error {
+	for depth > 0 {
+		tok, err := d.dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+	}
+	return nil
+}
+
+func (d *cwJSON) objRecord() (Record, bool, error) {
+	return d.eventRecord(d.objLine, d.obj.stream, d.obj.timeMs, d.obj.message)
+}
+
+// eventRecord turns one event into a record; CloudWatch messages end with
+// the newline the program wrote, which Record.Text leaves out.
+func (d *cwJSON) eventRecord(line int, stream string, timeMs int64, message *string) (Record, bool, error) {
+	if message == nil {
+		d.warnf(line, "log event without a message; skipped")
+		return Record{}, false, nil
+	}
+	d.text = append(d.text[:0], *message...)
+	d.text = trimNewline(d.text)
+	return Record{Stream: d.names.intern([]byte(stream)), Line: line, TimeUs: timeMs * 1000, Text: d.text}, true, nil
+}
+
+// fillRows reads Insights rows into the window until it is full or the
+// results array ends, then puts the window in time order.
+func (d *cwJSON) fillRows() error {
+	d.rows, d.rowPos = d.rows[:0], 0
+	for len(d.rows) < insightsWindow {
+		if !d.dec.More() {
+			if _, err := d.dec.Token(); err != nil {
+				return err
+			}
+			d.state = d.after
+			break
+		}
+		line := d.lc.lineAfterSpace(d.dec.InputOffset())
+		d.row = d.row[:0]
+		if err := d.dec.Decode(&d.row); err != nil {
+			var typeErr *json.UnmarshalTypeError
+			if errors.As(err, &typeErr) {
+				d.warnf(line, "Logs Insights row is not a list of {field, value}; skipped")
+				continue
+			}
+			return err
+		}
+		d.addRow(line)
+	}
+	d.orderRows()
+	return nil
+}
+
+// addRow keeps one Insights row. Rows without @message carry nothing to
+// read (a stats query's output, say) and are skipped.
+func (d *cwJSON) addRow(line int) {
+	row := insightsRow{line: line}
+	hasMessage := false
+	for _, f := range d.row {
+		switch f.Field {
+		case "@message":
+			row.text, hasMessage = string(trimNewline([]byte(f.Value))), true
+		case "@logStream":
+			row.stream = d.names.intern([]byte(f.Value))
+		case "@timestamp":
+			if us, _, _, _, ok := parseISO([]byte(f.Value)); ok {
+				row.timeUs = us
+			} else {
+				d.warnf(line, "unreadable @timestamp %q", f.Value)
+			}
+		}
+	}
+	if !hasMessage {
+		d.warnf(line, "Logs Insights row without @message; skipped (include @message, @timestamp and @logStream in the query's fields)")
+		return
+	}
+	d.rows = append(d.rows, row)
+}
+
+// orderRows puts the held rows in time order. The console's default query
+// sorts by @timestamp descending, so a window in descending order is
+// reversed (keeping events of the same millisecond in their stored order,
+// as far as that order is known); any other order is sorted stably.
+func (d *cwJSON) orderRows() {
+	rows := d.rows[d.rowPos:]
+	orderRows(rows)
+}
+
+func orderRows(rows []insightsRow) {
+	ascending, descending := true, true
+	for i := 1; i < len(rows); i++ {
+		if rows[i].timeUs < rows[i-1].timeUs {
+			ascending = false
+		}
+		if rows[i].timeUs > rows[i-1].timeUs {
+			descending = false
+		}
+	}
+	switch {
+	case ascending:
+	case descending:
+		slices.Reverse(rows)
+	default:
+		slices.SortStableFunc(rows, func(a, b insightsRow) int {
+			switch {
+			case a.timeUs < b.timeUs:
+				return -1
+			case a.timeUs > b.timeUs:
+				return 1
+			}
+			return 0
+		})
+	}
+}
+
+// resync recovers from malformed JSON: it names the line, skips to the next
+// line that starts a top-level value ('{' or '[' in column 1: the next page
+// or the next `sam logs` event) and goes on from there.
+func (d *cwJSON) resync(cause error) error {
+	start := d.dec.InputOffset()
+	errOff := start
+	var syntax *json.SyntaxError
+	if errors.As(cause, &syntax) {
+		errOff = syntax.Offset
+	}
+	startLine := d.lc.lineAt(start)
+	ahead := d.lc.pending[d.lc.start:]
+	ahead = ahead[:min(len(ahead), int(max(errOff-start, 0)))]
+	line := startLine + bytes.Count(ahead, []byte{'\n'})
+	msg := cause.Error()
+	if errors.Is(cause, io.ErrUnexpectedEOF) {
+		msg = "input ends inside a JSON value (truncated?)"
+	}
+	rest := bufio.NewReader(io.MultiReader(d.dec.Buffered(), d.lc.src))
+	lineNo := startLine
+	first := true
+	for {
+		b, err := rest.Peek(1)
+		if err != nil {
+			d.warnf(line, "malformed JSON: %s; rest of input skipped", msg)
+			if errors.Is(err, io.EOF) {
+				d.restart(bytes.NewReader(nil), lineNo)
+				return nil
+			}
+			return err
+		}
+		if !first && (b[0] == '{' || b[0] == '[') {
+			break
+		}
+		first = false
+		if err := skipLine(rest); err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		lineNo++
+	}
+	d.warnf(line, "malformed JSON: %s; skipped to line %d", msg, lineNo)
+	d.restart(rest, lineNo)
+	return nil
+}
+
+func skipLine(r *bufio.Reader) error {
+	for {
+		_, err := r.ReadSlice('\n')
+		if err != bufio.ErrBufferFull {
+			return err
+		}
+	}
+}
+
+// isIOError tells read failures (fatal) from malformed JSON (recoverable):
+// the json.Decoder hands read errors back unchanged.
+func (d *cwJSON) isIOError(err error) bool {
+	return d.lc.readErr != nil && errors.Is(err, d.lc.readErr)
+}
+
+func trimNewline(b []byte) []byte {
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		b = b[:n-1]
+	}
+	if n := len(b); n > 0 && b[n-1] == '\r' {
+		b = b[:n-1]
+	}
+	return b
+}
+
+// A lineCounter passes reads through and turns the json.Decoder's byte
+// offsets into line numbers. It keeps only the bytes read ahead of the last
+// offset asked about, so its memory follows the decoder's buffer.
+type lineCounter struct {
+	src     io.Reader
+	pending []byte // pending[start:] holds the bytes from offset base on, not yet counted
+	start   int
+	base    int64
+	line    int // line number at offset base
+	readErr error
+}
+
+func (c *lineCounter) Read(p []byte) (int, error) {
+	n, err := c.src.Read(p)
+	if c.start > 0 && c.start >= len(c.pending)/2 {
+		c.pending = c.pending[:copy(c.pending, c.pending[c.start:])]
+		c.start = 0
+	}
+	c.pending = append(c.pending, p[:n]...)
+	if err != nil && !errors.Is(err, io.EOF) {
+		c.readErr = err
+	}
+	return n, err
+}
+
+// lineAt returns the line of byte offset off; offsets must not go back.
+func (c *lineCounter) lineAt(off int64) int {
+	k := min(int(off-c.base), len(c.pending)-c.start)
+	if k > 0 {
+		c.line += bytes.Count(c.pending[c.start:c.start+k], []byte{'\n'})
+		c.start += k
+		c.base += int64(k)
+	}
+	return c.line
+}
+
+// lineAfterSpace returns the line of the first byte after off that is not
+// white space or a comma: where the next JSON value starts.
+func (c *lineCounter) lineAfterSpace(off int64) int {
+	c.lineAt(off)
+	line := c.line
+	for _, b := range c.pending[c.start:] {
+		switch b {
+		case '\n':
+			line++
+		case ' ', '\t', '\r', ',', ':':
+		default:
+			return line
+		}
+	}
+	return line
+}

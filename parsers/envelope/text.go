@@ -1,0 +1,217 @@
+package envelope
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+)
+
+// A lineShape says how an event's first line looks in a text export.
+type lineShape int
+
+const (
+	// shapeTail is `aws logs tail` detailed and json output:
+	// "<iso time with offset> <stream> <message>".
+	shapeTail lineShape = iota
+	// shapeTailShort is `aws logs tail --format short`: "<iso time> <message>".
+	shapeTailShort
+	// shapeSAM is `sam logs`: "<stream> <iso time> <message>".
+	shapeSAM
+)
+
+// eventLines decodes text exports in which each event starts with a prefix
+// line (time and stream) and a multi-line event continues on lines without
+// one. An event is complete only when the next prefix line is seen, so the
+// decoder reads one line ahead and keeps it in the other of two buffers.
+type eventLines struct {
+	lines  lineReader
+	shape  lineShape
+	source string
+	warn   func(where, msg string)
+	names  interner
+
+	cur, next []byte // cur: the event being returned; next: the line read ahead
+	nextLine  int
+	started   bool
+	have      bool // next holds a line not yet returned
+	nextOK    bool // that line starts an event
+	stray     int  // lines that belong to no event
+	compact   bytes.Buffer
+}
+
+func newEventLines(r io.Reader, shape lineShape, source string, warn func(string, string)) *eventLines {
+	return &eventLines{lines: newLineReader(r), shape: shape, source: source, warn: warn}
+}
+
+// prefix is the parsed start of an event line.
+type prefix struct {
+	stream   []byte
+	timeUs   int64
+	msgStart int
+}
+
+// parsePrefix reports whether line starts an event, and where its parts are.
+func (d *eventLines) parsePrefix(line []byte) (prefix, bool) {
+	switch d.shape {
+	case shapeTail:
+		us, n, _, zone, ok := parseISO(line)
+		if !ok || !zone || n >= len(line) || line[n] != ' ' {
+			return prefix{}, false
+		}
+		rest := line[n+1:]
+		sp := bytes.IndexByte(rest, ' ')
+		if sp < 0 {
+			sp = len(rest)
+		}
+		if sp == 0 {
+			return prefix{}, false
+		}
+		return prefix{stream: rest[:sp], timeUs: us, msgStart: min(n+1+sp+1, len(line))}, true
+	case shapeTailShort:
+		us, n, frac, zone, ok := parseISO(line)
+		if !ok || frac || zone || line[10] != 'T' || (n < len(line) && line[n] != ' ') {
+			return prefix{}, false
+		}
+		return prefix{timeUs: us, msgStart: min(n+1, len(line))}, true
+	default: // shapeSAM
+		sp := bytes.IndexByte(line, ' ')
+		if sp <= 0 {
+			return prefix{}, false
+		}
+		us, n, _, _, ok := parseISO(line[sp+1:])
+		if !ok || line[sp+11] != 'T' {
+			return prefix{}, false
+		}
+		end := sp + 1 + n
+		if end < len(line) && line[end] != ' ' {
+			return prefix{}, false
+		}
+		return prefix{stream: line[:sp], timeUs: us, msgStart: min(end+1, len(line))}, true
+	}
+}
+
+// Next returns the next event.
+func (d *eventLines) Next() (Record, error) {
+	if !d.started {
+		d.started = true
+		if err := d.readAhead(); err != nil {
+			return Record{}, err
+		}
+	}
+	if !d.have {
+		return Record{}, io.EOF
+	}
+	d.cur, d.next = d.next, d.cur
+	rec := Record{Line: d.nextLine}
+	if !d.nextOK {
+		// A line before any event: keep it as a record without stream so
+		// nothing is lost, and say once that the shape was not recognised.
+		d.stray++
+		if d.stray == 1 && d.warn != nil {
+			d.warn(fmt.Sprintf("%s:%d", d.source, d.nextLine), fmt.Sprintf("line does not start like %s output; read as plain text", d.shape))
+		}
+		rec.Text = d.cur
+		if err := d.readAhead(); err != nil && err != io.EOF {
+			return Record{}, err
+		}
+		return rec, nil
+	}
+	// The current event starts with a prefix line; continuation lines are
+	// appended to it until the next prefix line, which is kept for later.
+	p, _ := d.parsePrefix(d.cur)
+	rec.TimeUs, rec.Stream = p.timeUs, d.names.intern(p.stream)
+	multi := false
+	for {
+		line, err := d.lines.next()
+		if err == io.EOF {
+			d.have = false
+			break
+		}
+		if err != nil {
+			return Record{}, err
+		}
+		if _, ok := d.parsePrefix(line); ok {
+			d.next = append(d.next[:0], line...)
+			d.nextLine, d.nextOK = d.lines.line, true
+			break
+		}
+		d.cur = append(d.cur, '\n')
+		d.cur = append(d.cur, line...)
+		multi = true
+	}
+	rec.Text = d.cur[p.msgStart:]
+	if multi {
+		rec.Text = d.compactJSON(rec.Text)
+	}
+	return rec, nil
+}
+
+// readAhead reads the next line into d.next; at the end of input it
+// returns io.EOF.
+func (d *eventLines) readAhead() error {
+	line, err := d.lines.next()
+	if err != nil {
+		d.have = false
+		return err
+	}
+	d.next = append(d.next[:0], line...)
+	d.nextLine, d.have = d.lines.line, true
+	_, d.nextOK = d.parsePrefix(line)
+	return nil
+}
+
+// compactJSON undoes the pretty-printing of JSON messages: `aws logs tail
+// --format json` prints them on the lines after the prefix with indent 4,
+// and `sam logs` re-indents messages starting with '{' with indent 2. A
+// multi-line event that is valid JSON is returned compacted; anything else
+// unchanged.
+func (d *eventLines) compactJSON(text []byte) []byte {
+	trimmed := bytes.TrimLeft(text, " \n")
+	if len(trimmed) == 0 || (trimmed[0] != '{' && trimmed[0] != '[') || !json.Valid(trimmed) {
+		return text
+	}
+	d.compact.Reset()
+	if json.Compact(&d.compact, trimmed) != nil {
+		return text
+	}
+	return d.compact.Bytes()
+}
+
+func (s lineShape) String() string {
+	switch s {
+	case shapeTail:
+		return "aws logs tail"
+	case shapeTailShort:
+		return "aws logs tail --format short"
+	default:
+		return "sam logs"
+	}
+}
+
+// An interner turns stream names into strings without allocating for each
+// record: exports repeat a few thousand names millions of times.
+type interner struct {
+	last  string
+	names map[string]string
+}
+
+func (in *interner) intern(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if string(b) == in.last {
+		return in.last
+	}
+	if s, ok := in.names[string(b)]; ok {
+		in.last = s
+		return s
+	}
+	if in.names == nil || len(in.names) > 1<<16 {
+		in.names = make(map[string]string)
+	}
+	s := string(b)
+	in.names[s] = s
+	in.last = s
+	return s
+}
