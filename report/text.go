@@ -292,5 +292,9 @@ func percent(part, whole int64) string {
 	if whole <= 0 {
 		return "—"
 	}
-	return strconv.FormatFloat(100*float64(part)/float64(whole), 'f', 1, 64) + " %"
+	p := 100 * float64(part) / float64(whole)
+	if p > 0 && p < 0.05 {
+		return "<0.1 %" // not "0.0 %": something was there
+	}
+	return strconv.FormatFloat(p, 'f', 1, 64) + " %"
 }
