@@ -1,0 +1,511 @@
+package parsers
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+
+	"github.com/coldprof/coldprof/profile"
+	"github.com/coldprof/coldprof/wrapper/marker"
+)
+
+// A stream is one log stream of the input and its open cold start.
+type stream struct {
+	name     string
+	cs       *builder
+	n        int    // cold starts completed from this stream
+	lastUse  uint64 // record count when last seen
+	grammars []Grammar
+	sink     grammarSink
+}
+
+// A stage is where a cold start is, as far as markers and platform lines say.
+type stage uint8
+
+const (
+	stageInit   stage = iota // before init_done (or a trusted START)
+	stageInvoke              // between invoke_start/START and invoke_end/END
+	stageAfter               // after init, outside any invocation
+)
+
+// A phaseCtx is the stage in force from some line on. Top-level entries
+// take the context of their subtree's first line.
+type phaseCtx struct {
+	stage     stage
+	requestID string
+}
+
+// A builder collects one cold start.
+type builder struct {
+	cs profile.ColdStart
+	tr tree
+	// ctxs lists the contexts in order; the last is in force.
+	ctxs []phaseCtx
+
+	format     profile.Format
+	hasHeader  bool // a load-time header was read
+	hasLines   bool // a load-time entry was read
+	introduced bool // begun by a start marker or INIT_START
+	exact      bool // init_done / invoke_start markers seen
+	platform   bool // a trusted START line set the stage
+	// untrustedStart is set when a START line came before any load-time
+	// line, as the runtime interface emulator prints it; its request ID is
+	// not the runtime's, the following END line's is.
+	untrustedStart bool
+	warnedNesting  bool
+}
+
+func (b *builder) ctx() int32 { return int32(len(b.ctxs) - 1) }
+
+func (b *builder) setStage(s stage, requestID string) {
+	cur := b.ctxs[len(b.ctxs)-1]
+	if cur.stage == s && cur.requestID == requestID {
+		return
+	}
+	b.ctxs = append(b.ctxs, phaseCtx{stage: s, requestID: requestID})
+}
+
+// content reports whether the cold start has anything of its own, so that
+// a splitting line starts a new one instead of introducing this one.
+func (b *builder) content() bool { return b.hasHeader || b.hasLines }
+
+// invocation returns the invocation with id, adding it when new.
+func (b *builder) invocation(id string) *profile.Invocation {
+	for i := range b.cs.Invocations {
+		if b.cs.Invocations[i].RequestID == id {
+			return &b.cs.Invocations[i]
+		}
+	}
+	b.cs.Invocations = append(b.cs.Invocations, profile.Invocation{RequestID: id})
+	return &b.cs.Invocations[len(b.cs.Invocations)-1]
+}
+
+// begin opens a new cold start on st, finishing the open one.
+func (r *Reader) begin(st *stream, line int) *builder {
+	r.finish(st)
+	b := &builder{ctxs: []phaseCtx{{stage: stageInit}}}
+	b.cs.Source = r.source
+	b.cs.Line = line
+	st.cs = b
+	return b
+}
+
+func (r *Reader) builderFor(st *stream, line int) *builder {
+	if st.cs != nil {
+		return st.cs
+	}
+	return r.begin(st, line)
+}
+
+// Lambda's platform lines and hints, found anywhere in a line.
+var (
+	requestIDKey    = []byte("RequestId: ")
+	initStartKey    = []byte("INIT_START ")
+	initReportKey   = []byte("INIT_REPORT ")
+	runtimeVerKey   = []byte("Runtime Version: ")
+	initDurationKey = []byte("Init Duration: ")
+	durationKey     = []byte("Duration: ")
+	versionKey      = []byte("Version: ")
+	executionEnvKey = []byte("AWS_Lambda_")
+)
+
+// line sorts one line into its kind and hands it on.
+func (r *Reader) line(st *stream, text []byte, num int) {
+	if i := bytes.Index(text, importTimePrefix); i >= 0 {
+		r.loadLine(st, profile.FormatPythonImporttime, text[i+len(importTimePrefix):], num)
+		return
+	}
+	if i := bytes.Index(text, requireSuffix); i >= 4 {
+		switch string(text[i-4 : i]) {
+		case "node":
+			r.loadLine(st, profile.FormatNodeRequire, text[i+len(requireSuffix):], num)
+			return
+		case "ruby":
+			r.loadLine(st, profile.FormatRubyRequire, text[i+len(requireSuffix):], num)
+			return
+		}
+	}
+	if _, ok := marker.Find(text); ok {
+		r.markerLine(st, text, num)
+		return
+	}
+	if r.platformLine(st, text, num) {
+		return
+	}
+	if len(st.grammars) > 0 {
+		sink := sinkFor(r, st)
+		sink.lineNum = num
+		for _, g := range st.grammars {
+			sink.format = g.Format()
+			if g.Line(text, sink) {
+				return
+			}
+		}
+	}
+	if i := bytes.Index(text, executionEnvKey); i >= 0 && st.cs != nil && st.cs.cs.Runtime == "" {
+		st.cs.cs.Runtime = string(runtimeWord(text[i+len(executionEnvKey):]))
+	}
+}
+
+// loadLine reads one importtime-shaped line (rest follows the prefix).
+func (r *Reader) loadLine(st *stream, format profile.Format, rest []byte, num int) {
+	f, kind, problem := parseLoadFields(rest)
+	switch kind {
+	case fieldsMalformed:
+		r.warn.warn("malformed:"+string(format), r.where(num), fmt.Sprintf("malformed %s line: %s", format, problem))
+		return
+	case fieldsHeader:
+		r.newProcess(st, format, num)
+		return
+	}
+	b := r.builderFor(st, num)
+	imp := r.alloc.node()
+	imp.Name = r.alloc.name(f.name)
+	imp.SelfUs, imp.CumulativeUs = f.self, f.cumulative
+	imp.Cached = f.cached
+	negative := f.self < 0
+	if negative {
+		imp.SelfUs = 0 // the model has no negative times; the warning keeps the fact
+	}
+	imp.Line = num
+	level := f.spaces / 2
+	switch {
+	case f.cached:
+		level = cachedLevel(f.spaces, len(f.name), b.tr.lastLevel)
+	case f.collapsed:
+		level = levelUnknown
+	case f.spaces%2 != 0:
+		r.warn.warn("odd-indent", r.where(num), fmt.Sprintf("indentation of %q is an odd number of spaces (%d); nesting may be off", imp.Name, f.spaces))
+	}
+	r.addEntry(st, b, format, imp, level)
+	if negative {
+		r.nestingWarning(b, imp, fmt.Sprintf("its self time is negative, %d µs", f.self))
+	}
+}
+
+// newProcess handles a header: a new process's output begins. It starts a
+// new cold start unless a marker or INIT_START just introduced this one.
+func (r *Reader) newProcess(st *stream, format profile.Format, num int) {
+	b := st.cs
+	if b != nil && b.content() {
+		if open := b.tr.open(); open > 0 {
+			r.warn.warn("header-open", r.where(num), fmt.Sprintf("a new %s header while %d entries were still open: output of another process (multiprocessing spawn?) is mixed in; starting a new cold start", format, open))
+		}
+		b = nil
+	}
+	if b == nil {
+		b = r.begin(st, num)
+	}
+	b.hasHeader = true
+	if b.format == "" {
+		b.format = format
+	}
+}
+
+// addEntry adds a completed entry to the open cold start's tree.
+func (r *Reader) addEntry(st *stream, b *builder, format profile.Format, imp *profile.Import, level int) {
+	if b.format == "" {
+		b.format = format
+	} else if b.format != format {
+		r.warn.warn("mixed-format", r.where(imp.Line), fmt.Sprintf("%s line in a %s cold start", format, b.format))
+	}
+	b.hasLines = true
+	switch b.tr.add(&r.alloc, imp, level, b.ctx()) {
+	case nestingLevels:
+		r.nestingWarning(b, imp, "it adopts entries more than one level deeper")
+	case nestingTimes:
+		r.nestingWarning(b, imp, fmt.Sprintf("its cumulative time %d µs is not its self time %d µs plus its children's", imp.CumulativeUs, imp.SelfUs))
+	case nestingRebuild:
+		r.warn.warn("rebuild", r.where(imp.Line), fmt.Sprintf("indentation is lost and no preceding entries add up to the children's time of %q; it is kept without children", imp.Name))
+	}
+}
+
+// nestingWarning reports nesting the numbers contradict, once per cold
+// start: one interleaving garbles many lines.
+func (r *Reader) nestingWarning(b *builder, imp *profile.Import, why string) {
+	if b.warnedNesting {
+		return
+	}
+	b.warnedNesting = true
+	r.warn.warn("nesting", r.where(imp.Line), fmt.Sprintf("nesting of %q contradicts the times (%s): output of several threads or processes is interleaved; the tree below is as printed", imp.Name, why))
+}
+
+// markerLine reads a wrapper marker.
+func (r *Reader) markerLine(st *stream, text []byte, num int) {
+	ev, err := marker.Parse(text)
+	if err != nil {
+		r.warn.warn("marker", r.where(num), fmt.Sprintf("malformed coldprof marker: %v", err))
+		return
+	}
+	switch ev.Kind {
+	case marker.Start:
+		b := st.cs
+		if b == nil || b.content() {
+			b = r.begin(st, num)
+		}
+		b.introduced = true
+		if ev.Runtime != "" {
+			b.cs.Runtime = ev.Runtime
+		}
+		b.cs.Handler = ev.Handler
+	case marker.InitDone:
+		b := r.builderFor(st, num)
+		b.exact = true
+		b.setStage(stageAfter, "")
+	case marker.InvokeStart:
+		b := r.builderFor(st, num)
+		b.exact = true
+		b.setStage(stageInvoke, ev.RequestID)
+		if ev.RequestID != "" {
+			b.invocation(ev.RequestID)
+		}
+	case marker.InvokeEnd:
+		b := r.builderFor(st, num)
+		b.exact = true
+		b.setStage(stageAfter, ev.RequestID)
+	case marker.InitError:
+		r.warn.warn("init-error", r.where(num), "the runtime reported an init error: "+ev.Message)
+	case marker.Warning:
+		r.warn.warn("wrapper", r.where(num), "coldprof-wrapper: "+ev.Message)
+	}
+}
+
+// platformLine reads Lambda's START, END, REPORT, INIT_START and
+// INIT_REPORT lines, and reports whether text was one.
+func (r *Reader) platformLine(st *stream, text []byte, num int) bool {
+	if i := bytes.Index(text, requestIDKey); i > 0 && text[i-1] == ' ' {
+		word := text[:i-1]
+		if k := bytes.LastIndexAny(word, " \t"); k >= 0 {
+			word = word[k+1:]
+		}
+		id := field(text[i+len(requestIDKey):])
+		switch string(word) {
+		case "START":
+			r.startLine(st, string(id), num)
+		case "END":
+			r.endLine(st, string(id), num)
+		case "REPORT":
+			r.reportLine(st, string(id), text, num)
+		default:
+			return false
+		}
+		return true
+	}
+	if i := bytes.Index(text, initStartKey); i >= 0 {
+		b := st.cs
+		if b == nil || b.content() {
+			b = r.begin(st, num)
+		}
+		b.introduced = true
+		if j := bytes.Index(text[i:], runtimeVerKey); j >= 0 && b.cs.Runtime == "" {
+			b.cs.Runtime = runtimeFromVersion(field(text[i+j+len(runtimeVerKey):]))
+		}
+		return true
+	}
+	if i := bytes.Index(text, initReportKey); i >= 0 {
+		b := r.builderFor(st, num)
+		if ms, ok := durationAfter(text[i:], initDurationKey); ok && !b.cs.HasInitDuration {
+			b.cs.InitDurationMs, b.cs.HasInitDuration = ms, true
+		}
+		return true
+	}
+	return false
+}
+
+func (r *Reader) startLine(st *stream, id string, num int) {
+	b := r.builderFor(st, num)
+	if b.exact {
+		b.invocation(id)
+		return
+	}
+	if !b.hasLines {
+		// START before the interpreter's output: the emulator's order, not
+		// the runtime's. It says nothing about where init ends.
+		b.untrustedStart = true
+		r.warn.warn("untrusted-start", r.where(num), "START line before any import line (the runtime interface emulator's order): the init/invoke boundary of this invocation is unknown; its imports are counted as init")
+		b.invocation(id)
+		return
+	}
+	b.platform = true
+	b.setStage(stageInvoke, id)
+	b.invocation(id)
+}
+
+func (r *Reader) endLine(st *stream, id string, num int) {
+	b := r.builderFor(st, num)
+	if b.untrustedStart && !b.exact {
+		// The emulator's START carries another request ID than the one the
+		// runtime got; END carries the real one.
+		b.untrustedStart = false
+		if n := len(b.cs.Invocations); n > 0 && b.cs.Invocations[n-1].RequestID != id {
+			b.cs.Invocations[n-1].RequestID = id
+		}
+	}
+	if !b.exact {
+		b.setStage(stageAfter, id)
+	}
+	b.invocation(id)
+}
+
+func (r *Reader) reportLine(st *stream, id string, text []byte, num int) {
+	b := r.builderFor(st, num)
+	if ms, ok := durationAfter(text, initDurationKey); ok && !b.cs.HasInitDuration {
+		b.cs.InitDurationMs, b.cs.HasInitDuration = ms, true
+	}
+	inv := b.invocation(id)
+	// "Duration: " also ends "Billed Duration: ", "Init Duration: " and
+	// "Restore Duration: ": take the one that starts a field.
+	for rest, off := text, 0; ; {
+		j := bytes.Index(rest[off:], durationKey)
+		if j < 0 {
+			break
+		}
+		j += off
+		if j == 0 || rest[j-1] == '\t' || (rest[j-1] == ' ' && !bytes.HasSuffix(rest[:j-1], []byte("Billed")) && !bytes.HasSuffix(rest[:j-1], []byte("Init")) && !bytes.HasSuffix(rest[:j-1], []byte("Restore"))) {
+			if ms, ok := parseMs(rest[j+len(durationKey):]); ok {
+				inv.DurationMs = ms
+			}
+			break
+		}
+		off = j + len(durationKey)
+	}
+}
+
+// field returns the text up to the next space or tab.
+func field(b []byte) []byte {
+	if k := bytes.IndexAny(b, " \t"); k >= 0 {
+		return b[:k]
+	}
+	return b
+}
+
+// durationAfter finds key in text and parses the "N.NN ms" after it.
+func durationAfter(text, key []byte) (float64, bool) {
+	i := bytes.Index(text, key)
+	if i < 0 {
+		return 0, false
+	}
+	return parseMs(text[i+len(key):])
+}
+
+func parseMs(b []byte) (float64, bool) {
+	v, err := strconv.ParseFloat(string(field(b)), 64)
+	return v, err == nil && v >= 0
+}
+
+// runtimeFromVersion turns INIT_START's "python:3.12.mainlinev2.v7" into
+// the runtime identifier "python3.12" ("nodejs:20.v13" → "nodejs20.x").
+func runtimeFromVersion(v []byte) string {
+	colon := bytes.IndexByte(v, ':')
+	if colon <= 0 {
+		return ""
+	}
+	lang, rest := string(v[:colon]), v[colon+1:]
+	var num []byte
+	for len(rest) > 0 && rest[0] >= '0' && rest[0] <= '9' {
+		k := 0
+		for k < len(rest) && rest[k] >= '0' && rest[k] <= '9' {
+			k++
+		}
+		if len(num) > 0 {
+			num = append(num, '.')
+		}
+		num = append(num, rest[:k]...)
+		rest = rest[k:]
+		if len(rest) > 1 && rest[0] == '.' && rest[1] >= '0' && rest[1] <= '9' {
+			rest = rest[1:]
+			continue
+		}
+		break
+	}
+	if len(num) == 0 {
+		return lang
+	}
+	if lang == "nodejs" {
+		return lang + string(num) + ".x"
+	}
+	return lang + string(num)
+}
+
+// runtimeWord returns the runtime identifier at the start of b
+// ("python3.12" from "python3.12 …").
+func runtimeWord(b []byte) []byte {
+	k := 0
+	for k < len(b) && (b[k] >= 'a' && b[k] <= 'z' || b[k] >= '0' && b[k] <= '9' || b[k] == '.' || b[k] == '_') {
+		k++
+	}
+	return bytes.TrimRight(b[:k], ".")
+}
+
+// complete turns a finished builder into a cold start, or nil when it has
+// no entries.
+func (r *Reader) complete(st *stream, b *builder) *profile.ColdStart {
+	items := b.tr.items
+	if len(items) == 0 {
+		if b.introduced {
+			r.warn.warn("empty", r.where(b.cs.Line), "a cold start with no load-time lines (is the coldprof wrapper set as AWS_LAMBDA_EXEC_WRAPPER, or -X importtime on?)")
+		}
+		return nil
+	}
+	cs := &b.cs
+	switch {
+	case st.name != "":
+		st.n++
+		cs.ID = st.name
+		if st.n > 1 {
+			cs.ID = st.name + "#" + strconv.Itoa(st.n)
+		}
+	default:
+		r.unnamedN++
+		cs.ID = r.source + "#" + strconv.Itoa(r.unnamedN)
+	}
+	cs.Format = b.format
+	if open := b.tr.open(); open > 0 {
+		cs.Truncated = true
+		last := items[len(items)-1].imp.Line
+		r.warn.warn("truncated", r.where(last), fmt.Sprintf("cold start %s ends while imports were still loading: %d completed entries whose parents never finished are listed at top level", cs.ID, open))
+	}
+	cs.Imports = make([]*profile.Import, len(items))
+	for i, it := range items {
+		cs.Imports[i] = it.imp
+	}
+	assignPhases(items, b.ctxs, r.rules(b.format))
+	switch {
+	case b.exact:
+		cs.Boundary = profile.BoundaryExact
+	case b.platform:
+		cs.Boundary = profile.BoundaryPlatform
+	default:
+		cs.Boundary = profile.BoundaryUnknown
+	}
+	return cs
+}
+
+// assignPhases gives every top-level entry and its subtree a phase.
+func assignPhases(items []item, ctxs []phaseCtx, rules Rules) {
+	interpEnd := -1
+	if rules.InterpreterEnd != "" {
+		for i, it := range items {
+			if it.imp.Name == rules.InterpreterEnd && it.level <= 0 {
+				interpEnd = i
+				break
+			}
+		}
+	}
+	for i, it := range items {
+		phase, requestID := profile.PhaseInit, ""
+		ctx := ctxs[it.ctx]
+		switch {
+		case i <= interpEnd:
+			phase = profile.PhaseInterpreter
+		case rules.isRuntime(it.imp.Name):
+			phase = profile.PhaseRuntime
+		case ctx.stage == stageInvoke || ctx.stage == stageAfter:
+			phase, requestID = profile.PhaseInvoke, ctx.requestID
+		}
+		it.imp.Walk(func(imp *profile.Import, _ int) bool {
+			imp.Phase, imp.RequestID = phase, requestID
+			return true
+		})
+	}
+}

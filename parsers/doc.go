@@ -1,0 +1,85 @@
+// Package parsers turns Lambda logs into cold starts: import trees with
+// phases. It reads only envelope.Records (package parsers/envelope decodes
+// every CloudWatch export shape into them) and writes profile values.
+//
+// # Pipeline
+//
+//  1. A Reader takes records from an envelope.Decoder, splits each record's
+//     text into lines and keeps one builder per log stream, so that the
+//     interleaved streams of an export are read apart.
+//  2. Each line is sorted into one kind, looked for anywhere in the line so
+//     that prefixes (timestamps, stream names, request IDs, tabs) do not
+//     matter: a load-time line ("import time:", "node require:",
+//     "ruby require:"), a wrapper marker ("coldprof: {…}", package
+//     wrapper/marker), a Lambda platform line (INIT_START, START, END,
+//     REPORT, INIT_REPORT), a line a plug-in Grammar claims, or anything else,
+//     which is ignored.
+//  3. Load-time lines build a tree in post-order (a line is printed when its
+//     import finishes, so children come before their parent). Markers and
+//     platform lines split the stream into cold starts and set the phase
+//     context that each top-level entry is later attributed with.
+//  4. A cold start is handed out by Reader.Next as soon as it is complete: a
+//     new cold start began in the same stream, or the input ended. Memory is
+//     bounded by the largest cold start (and the number of log streams open
+//     at once, see Options.MaxOpenStreams), not by the input.
+//
+// # The load-time line grammar
+//
+// Python's -X importtime writes (see import-profilers.md, part A):
+//
+//	import time: self [us] | cumulative | imported package
+//	import time:       123 |       4567 |     json.decoder
+//
+// The fields are split on '|', never by column, because numbers outgrow
+// their columns. After the second '|' the separator's one space is followed
+// by two spaces per nesting level and the module's full dotted name. A header
+// line (its first field starts with "self") opens a new process's output.
+// Python 3.14's -X importtime=2 adds "cached" lines whose name is
+// right-aligned in a field 2*level wide; their level is recovered as
+// (spaces+len(name))/2 and, when there are no spaces, bounded by len(name)/2.
+// When the indentation was lost (a console or web page collapsed the
+// spaces), nesting is rebuilt from the numbers: a node's cumulative time is
+// its self time plus its children's cumulative times, within rounding.
+//
+// The Node.js and Ruby hooks write lines of exactly the same shape with the
+// prefixes "node require:" and "ruby require:" (formats node-require and
+// ruby-require): the same header, the same "self | cumulative | indent name"
+// fields in microseconds, the same post-order. The tree builder is shared.
+//
+// # Plug-in grammars
+//
+// Load-time output of another shape (the JVM's class-load log, an instant per
+// class) is read by a Grammar in a subpackage: Options.Grammars makes one per
+// log stream; it is offered every line no built-in kind claimed and passes
+// Entries to a Sink, which feeds the same cold-start builder (splitting,
+// phases, platform lines, markers). Options.Rules says which entries belong
+// to the interpreter and runtime phases for its format.
+//
+// # Phases
+//
+// Each top-level entry, and its whole subtree, gets one phase:
+//
+//   - interpreter: Python's start-up, up to and including the top-level
+//     "site" entry (see Rules.InterpreterEnd).
+//   - runtime: the runtime client's own units, by name (awslambdaric…,
+//     bootstrap, coldprof_runtime…), also when they load lazily after init.
+//   - init: everything else until the init_done marker (or, without markers,
+//     until Lambda's START line when its order is trustworthy). Lambda loads
+//     the handler with importlib, so the handler module has no line and its
+//     imports are top-level entries: they are init.
+//   - invoke: after invoke_start (or START), with that request ID.
+//
+// ColdStart.Boundary says how the init/invoke split was found: exact
+// (markers), platform (a START line that followed the cold start's first
+// import lines), or unknown (no markers; a START line printed before the
+// interpreter's output, as the runtime interface emulator does, is not
+// trusted). A guess is never reported as exact.
+//
+// # Warnings
+//
+// Problems that do not stop reading (malformed lines, nesting that the times
+// contradict, as interleaved threads or processes produce, a log cut while
+// imports were open) go to Options.Warn with Where = "source:line". The same
+// kind of warning is reported a few times and then counted; the count is
+// reported when the input ends.
+package parsers

@@ -1,0 +1,132 @@
+package parsers
+
+import (
+	"strings"
+
+	"github.com/coldprof/coldprof/profile"
+)
+
+// A Grammar reads load-time lines of a shape the Reader does not know, such
+// as the JVM's class-load log ("[0.057s][info][class,load] java.lang.Object
+// source: jrt:/java.base"). Options.Grammars makes one per log stream, so a
+// Grammar may keep state between lines (the previous instant, say).
+type Grammar interface {
+	// Format is recorded as the cold start's format when its first entry
+	// comes from this grammar.
+	Format() profile.Format
+	// Line is offered each line that holds no built-in load-time line,
+	// marker or platform line. It reports whether the line was its own and
+	// passes what it read to sink. text is only valid during the call.
+	Line(text []byte, sink Sink) bool
+	// Flush is called when the stream's cold start ends (a new one begins,
+	// or the input ends): the grammar adds any entry it held back.
+	Flush(sink Sink)
+}
+
+// A Sink takes what a Grammar read and feeds the cold-start builder, which
+// does the rest: nesting, splitting, phases, platform lines and markers.
+type Sink interface {
+	// Add adds one entry, in post-order like importtime (children before
+	// their parent). Flat grammars add every entry at Level 0.
+	Add(e Entry)
+	// NewProcess says a new process's output begins (the JVM's first line):
+	// like an importtime header, it starts a new cold start when the current
+	// one already has entries. Flush the held-back entries before calling it.
+	NewProcess()
+}
+
+// An Entry is one loaded unit read by a Grammar.
+type Entry struct {
+	Name   string
+	Origin string // the jar, shared archive or path, when known
+	SelfUs int64
+	// CumulativeUs includes the children's time; for a flat entry it equals SelfUs.
+	CumulativeUs int64
+	// Level is the nesting level (0 = top level), or -1 to have the nesting
+	// rebuilt from the times.
+	Level  int
+	Cached bool
+}
+
+// Rules tell the phase attribution which entries of a format belong to the
+// interpreter and to the runtime; everything else is init or invoke.
+type Rules struct {
+	// InterpreterEnd names the top-level entry that ends the interpreter's
+	// start-up ("site" for Python); it and everything before it are
+	// interpreter. Empty when the format has no such phase in its log.
+	InterpreterEnd string
+	// Runtime lists the runtime client's own units: an entry whose name is
+	// one of these, or starts with one followed by '.' or '/', is runtime.
+	Runtime []string
+}
+
+// DefaultRules returns the rules coldprof uses for a format.
+func DefaultRules(f profile.Format) Rules {
+	switch f {
+	case profile.FormatPythonImporttime:
+		return Rules{
+			InterpreterEnd: "site",
+			// awslambdaric is Lambda's runtime client and bootstrap its entry
+			// script; coldprof_runtime is the runtime client coldprof run
+			// ships; lambda_runtime_* are the older managed runtimes' modules.
+			Runtime: []string{"awslambdaric", "bootstrap", "coldprof_runtime",
+				"lambda_runtime_client", "lambda_runtime_marshaller",
+				"lambda_runtime_exception", "lambda_runtime_log_utils"},
+		}
+	case profile.FormatNodeRequire, profile.FormatRubyRequire:
+		return Rules{Runtime: []string{"/var/runtime"}}
+	case profile.FormatJavaClassLoad:
+		return Rules{Runtime: []string{"lambdainternal", "com.amazonaws.services.lambda.runtime"}}
+	}
+	return Rules{}
+}
+
+// isRuntime reports whether name is one of the runtime's own units.
+func (r Rules) isRuntime(name string) bool {
+	for _, p := range r.Runtime {
+		if strings.HasPrefix(name, p) && (len(name) == len(p) || name[len(p)] == '.' || name[len(p)] == '/') {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Reader) rules(f profile.Format) Rules {
+	if rules, ok := r.opts.Rules[f]; ok {
+		return rules
+	}
+	return DefaultRules(f)
+}
+
+// grammarSink feeds a Grammar's entries to a stream's builder.
+type grammarSink struct {
+	r       *Reader
+	st      *stream
+	format  profile.Format
+	lineNum int
+}
+
+func (s *grammarSink) Add(e Entry) {
+	b := s.r.builderFor(s.st, s.lineNum)
+	imp := s.r.alloc.node()
+	imp.Name = e.Name
+	imp.Origin = e.Origin
+	imp.SelfUs = max(e.SelfUs, 0)
+	imp.CumulativeUs = max(e.CumulativeUs, imp.SelfUs)
+	imp.Cached = e.Cached
+	imp.Line = s.lineNum
+	level := e.Level
+	if level < 0 {
+		level = levelUnknown
+	}
+	s.r.addEntry(s.st, b, s.format, imp, level)
+}
+
+func (s *grammarSink) NewProcess() {
+	s.r.newProcess(s.st, s.format, s.lineNum)
+}
+
+func sinkFor(r *Reader, st *stream) *grammarSink {
+	st.sink.r, st.sink.st = r, st
+	return &st.sink
+}

@@ -1,0 +1,141 @@
+package parsers
+
+import "bytes"
+
+// The prefixes of the load-time lines that share one grammar.
+var (
+	importTimePrefix = []byte("import time:")
+	requireSuffix    = []byte(" require:") // after "node" or "ruby"
+)
+
+// A fieldsKind says what parseLoadFields found.
+type fieldsKind uint8
+
+const (
+	fieldsData fieldsKind = iota
+	fieldsHeader
+	fieldsMalformed
+)
+
+// loadFields are the fields of one load-time data line. name aliases the
+// input line and must be copied before the next line is read.
+type loadFields struct {
+	self, cumulative int64
+	name             []byte
+	// spaces counts the spaces between the separator's one space and the name.
+	spaces int
+	cached bool
+	// collapsed is set when runs of spaces were squeezed to one (the fields
+	// are narrower than printf's minimum widths), so indentation is lost.
+	collapsed bool
+}
+
+// Minimum field widths of a data line: " %9ld " and " %10ld ".
+const (
+	minSelfField       = 11
+	minCumulativeField = 12
+)
+
+// parseLoadFields parses what follows a load-time prefix:
+//
+//	"       123 |       4567 |     json.decoder"
+//
+// It splits on '|' because numbers outgrow their columns, and does not
+// allocate. For fieldsMalformed, problem says what is wrong.
+func parseLoadFields(rest []byte) (f loadFields, kind fieldsKind, problem string) {
+	bar1 := bytes.IndexByte(rest, '|')
+	if bar1 < 0 {
+		return f, fieldsMalformed, "no '|' separators"
+	}
+	first := rest[:bar1]
+	if word := trimSpace(first); bytes.HasPrefix(word, []byte("self")) {
+		return f, fieldsHeader, ""
+	}
+	after := rest[bar1+1:]
+	bar2 := bytes.IndexByte(after, '|')
+	if bar2 < 0 {
+		return f, fieldsMalformed, "only one '|' separator (line cut short?)"
+	}
+	second := after[:bar2]
+	nameField := after[bar2+1:]
+
+	selfWord, cumWord := trimSpace(first), trimSpace(second)
+	if string(selfWord) == "cached" && string(cumWord) == "cached" {
+		f.cached = true
+	} else {
+		var ok bool
+		if f.self, ok = parseMicros(selfWord); !ok {
+			return f, fieldsMalformed, "self time is not a number"
+		}
+		if f.cumulative, ok = parseMicros(cumWord); !ok {
+			return f, fieldsMalformed, "cumulative time is not a number"
+		}
+		if f.self > f.cumulative || f.cumulative < 0 {
+			return f, fieldsMalformed, "self time exceeds cumulative time"
+		}
+	}
+	f.collapsed = len(first) < minSelfField || len(second) < minCumulativeField
+
+	// The separator is " | "; its trailing space is not indentation.
+	if len(nameField) > 0 && nameField[0] == ' ' {
+		nameField = nameField[1:]
+	}
+	for f.spaces < len(nameField) && nameField[f.spaces] == ' ' {
+		f.spaces++
+	}
+	name := nameField[f.spaces:]
+	for len(name) > 0 && (name[len(name)-1] == ' ' || name[len(name)-1] == '\r' || name[len(name)-1] == '\t') {
+		name = name[:len(name)-1]
+	}
+	if len(name) == 0 {
+		return f, fieldsMalformed, "no module name"
+	}
+	f.name = name
+	return f, fieldsData, ""
+}
+
+// parseMicros parses a decimal integer without allocating. Negative
+// numbers are accepted: threads make importtime print negative self times.
+func parseMicros(b []byte) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// cachedLevel recovers the true nesting level of a Python 3.14 "cached"
+// line, whose name is right-aligned in a field 2*level wide instead of
+// being indented (import-profilers.md A.2). With spaces in front the level
+// is exact. Without, it is only bounded by len(name)/2, and it is at least
+// the level of the previous fresh line (between the two, imports were only
+// opened); the lowest level consistent with both is taken.
+func cachedLevel(spaces, nameLen, previousLevel int) int {
+	if spaces > 0 {
+		return (spaces + nameLen) / 2
+	}
+	return min(max(previousLevel, 0), nameLen/2)
+}

@@ -1,0 +1,276 @@
+package parsers
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+
+	"github.com/coldprof/coldprof/parsers/envelope"
+	"github.com/coldprof/coldprof/profile"
+)
+
+// ErrNoProfile is returned by ReadAll and ReadDecoder when an input held no
+// cold start with at least one load-time line. A Reader whose first Next
+// returns io.EOF found none either; callers report it with this error.
+var ErrNoProfile = errors.New("no cold start profile found (no -X importtime or require-time lines)")
+
+// Options tune a Reader. The zero value is ready to use.
+type Options struct {
+	// Warn receives every warning as it is found. When nil, warnings are
+	// kept and returned by Reader.Warnings.
+	Warn func(profile.Warning)
+	// Grammars make the plug-in line grammars, one instance per log stream.
+	Grammars []func() Grammar
+	// Rules override the phase rules of a format (DefaultRules otherwise).
+	Rules map[profile.Format]Rules
+	// MaxOpenStreams bounds how many log streams are built at once; past it
+	// the stream not seen for longest is finished early. 0 means 4096.
+	MaxOpenStreams int
+}
+
+// A Reader reads cold starts from one input.
+type Reader struct {
+	dec    envelope.Decoder
+	source string
+	opts   Options
+	warn   warner
+
+	streams  map[string]*stream
+	open     []*stream // streams with a builder, in order of first appearance
+	ready    []*profile.ColdStart
+	readyPos int
+	done     bool
+	records  uint64 // records read, as a clock for MaxOpenStreams
+	unnamedN int    // cold starts numbered source#N so far
+
+	alloc allocator
+}
+
+// NewReader returns a Reader that reads dec. source names the input in
+// cold start IDs and warnings ("file:line") and is otherwise unused.
+func NewReader(dec envelope.Decoder, source string, opts Options) *Reader {
+	if opts.MaxOpenStreams <= 0 {
+		opts.MaxOpenStreams = 4096
+	}
+	r := &Reader{
+		dec:     dec,
+		source:  source,
+		opts:    opts,
+		streams: make(map[string]*stream),
+	}
+	r.warn.fn = opts.Warn
+	r.alloc.names = make(map[string]string)
+	return r
+}
+
+// Next returns the next complete cold start, or io.EOF after the last one.
+// Any other error is an I/O error of the input, prefixed with its position.
+func (r *Reader) Next() (*profile.ColdStart, error) {
+	for {
+		if r.readyPos < len(r.ready) {
+			cs := r.ready[r.readyPos]
+			r.ready[r.readyPos] = nil
+			r.readyPos++
+			return cs, nil
+		}
+		r.ready, r.readyPos = r.ready[:0], 0
+		if r.done {
+			return nil, io.EOF
+		}
+		rec, err := r.dec.Next()
+		if err == io.EOF {
+			r.finishAll()
+			continue
+		}
+		if err != nil {
+			r.done = true
+			return nil, fmt.Errorf("%s: record %d: %w", r.source, r.records+1, err)
+		}
+		r.records++
+		r.record(rec)
+	}
+}
+
+// Warnings returns the warnings found so far when Options.Warn is nil.
+func (r *Reader) Warnings() []profile.Warning { return r.warn.kept }
+
+// finishAll ends the input: every open cold start is complete.
+func (r *Reader) finishAll() {
+	r.done = true
+	for _, st := range r.open {
+		r.finish(st)
+	}
+	r.open = nil
+	r.warn.flush(r.source)
+}
+
+// record feeds the lines of one record to its stream's builder.
+func (r *Reader) record(rec envelope.Record) {
+	st := r.streams[rec.Stream]
+	if st == nil {
+		st = r.newStream(rec.Stream)
+	}
+	st.lastUse = r.records
+	text := rec.Text
+	line := rec.Line
+	for {
+		i := bytes.IndexByte(text, '\n')
+		if i < 0 {
+			r.line(st, text, line)
+			return
+		}
+		r.line(st, text[:i], line)
+		text = text[i+1:]
+		line++
+	}
+}
+
+func (r *Reader) newStream(name string) *stream {
+	if len(r.open) >= r.opts.MaxOpenStreams {
+		r.evictOldest()
+	}
+	st := &stream{name: name}
+	for _, g := range r.opts.Grammars {
+		st.grammars = append(st.grammars, g())
+	}
+	r.streams[name] = st
+	r.open = append(r.open, st)
+	return st
+}
+
+// evictOldest finishes the stream not seen for longest, keeping memory
+// bounded when an export interleaves more streams than MaxOpenStreams.
+func (r *Reader) evictOldest() {
+	oldest := 0
+	for i, st := range r.open {
+		if st.lastUse < r.open[oldest].lastUse {
+			oldest = i
+		}
+	}
+	st := r.open[oldest]
+	r.finish(st)
+	delete(r.streams, st.name)
+	r.open = append(r.open[:oldest], r.open[oldest+1:]...)
+	r.warn.warn("evict", r.source, fmt.Sprintf("more than %d log streams open at once: finished stream %q early; later lines of it start a new cold start", r.opts.MaxOpenStreams, st.name))
+}
+
+// finish completes the stream's open cold start, if any.
+func (r *Reader) finish(st *stream) {
+	b := st.cs
+	if b == nil {
+		return
+	}
+	for _, g := range st.grammars {
+		g.Flush(sinkFor(r, st))
+	}
+	st.cs = nil
+	if cs := r.complete(st, b); cs != nil {
+		r.ready = append(r.ready, cs)
+	}
+}
+
+// where formats a warning position.
+func (r *Reader) where(line int) string {
+	if line <= 0 {
+		return r.source
+	}
+	return r.source + ":" + strconv.Itoa(line)
+}
+
+// ReadAll reads every cold start of a plain-text input (one log line per
+// line). It returns ErrNoProfile, wrapped with source, when there is none,
+// together with the warnings found. Warnings also go to opts.Warn when set.
+func ReadAll(in io.Reader, source string, opts Options) (*profile.Profile, error) {
+	return ReadDecoder(envelope.NewRawText(in), source, opts)
+}
+
+// ReadDecoder reads every cold start dec yields, like ReadAll.
+func ReadDecoder(dec envelope.Decoder, source string, opts Options) (*profile.Profile, error) {
+	p := &profile.Profile{ColdStarts: []*profile.ColdStart{}, Warnings: []profile.Warning{}}
+	forward := opts.Warn
+	opts.Warn = func(w profile.Warning) {
+		p.Warnings = append(p.Warnings, w)
+		if forward != nil {
+			forward(w)
+		}
+	}
+	r := NewReader(dec, source, opts)
+	for {
+		cs, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return p, err
+		}
+		p.ColdStarts = append(p.ColdStarts, cs)
+	}
+	if len(p.ColdStarts) == 0 {
+		return p, fmt.Errorf("%s: %w", source, ErrNoProfile)
+	}
+	return p, nil
+}
+
+// warnRepeat is how many warnings of one kind are reported in full before
+// they are only counted.
+const warnRepeat = 5
+
+// A warner reports warnings, rate-limited per kind.
+type warner struct {
+	fn     func(profile.Warning)
+	kept   []profile.Warning
+	counts map[string]*warnCount
+}
+
+type warnCount struct {
+	n         int
+	message   string
+	lastWhere string
+}
+
+// warn reports msg at where; kind groups warnings that differ only in
+// details (a name, a number), so that a million of them cost one line each
+// for the first few and one summary line.
+func (w *warner) warn(kind, where, msg string) {
+	if w.counts == nil {
+		w.counts = make(map[string]*warnCount)
+	}
+	c := w.counts[kind]
+	if c == nil {
+		c = &warnCount{}
+		w.counts[kind] = c
+	}
+	c.n++
+	c.lastWhere = where
+	if c.n <= warnRepeat {
+		c.message = msg
+		w.emit(profile.Warning{Where: where, Message: msg})
+	}
+}
+
+func (w *warner) emit(warning profile.Warning) {
+	if w.fn != nil {
+		w.fn(warning)
+		return
+	}
+	w.kept = append(w.kept, warning)
+}
+
+// flush reports how many warnings of each kind were only counted.
+func (w *warner) flush(source string) {
+	kinds := make([]string, 0, len(w.counts))
+	for k, c := range w.counts {
+		if c.n > warnRepeat {
+			kinds = append(kinds, k)
+		}
+	}
+	slices.Sort(kinds)
+	for _, k := range kinds {
+		c := w.counts[k]
+		w.emit(profile.Warning{Where: source, Message: fmt.Sprintf("%d more warnings like %q (the last at %s)", c.n-warnRepeat, c.message, c.lastWhere)})
+		c.n = warnRepeat
+	}
+}

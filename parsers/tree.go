@@ -1,0 +1,172 @@
+package parsers
+
+import "github.com/coldprof/coldprof/profile"
+
+// levelUnknown marks an entry whose nesting level was lost (collapsed
+// spaces, or a plug-in grammar that has none).
+const levelUnknown = -1
+
+// An item is a completed entry that no parent has adopted yet.
+type item struct {
+	imp   *profile.Import
+	level int32
+	ctx   int32 // index into the builder's phase contexts, at the subtree's first line
+}
+
+// A tree builds import trees from post-order lines: each line adopts the
+// entries just before it that are deeper (or, when levels are lost, whose
+// times add up to its children's time). It never panics on any order.
+type tree struct {
+	items []item
+	// lastLevel is the level of the last fresh (timed) entry, for cached lines.
+	lastLevel int
+}
+
+// A nesting problem found while adding an entry; the Reader words the warning.
+type nesting uint8
+
+const (
+	nestingOK nesting = iota
+	// nestingLevels: a child is more than one level deeper than its parent.
+	nestingLevels
+	// nestingTimes: cumulative ≠ self + children's cumulative beyond rounding.
+	nestingTimes
+	// nestingRebuild: no run of preceding entries adds up to the children's time.
+	nestingRebuild
+)
+
+// maxRebuildScan bounds how far back a rebuild from times looks, so garbage
+// input cannot make adding quadratic.
+const maxRebuildScan = 4096
+
+// add appends imp at level (levelUnknown to rebuild from times), adopting
+// its children. ctx is the phase context when the line was read.
+func (t *tree) add(a *allocator, imp *profile.Import, level int, ctx int32) nesting {
+	var j int
+	problem := nestingOK
+	if level == levelUnknown {
+		j, problem = t.childrenByTimes(imp)
+	} else {
+		j = len(t.items)
+		for j > 0 && int(t.items[j-1].level) > level {
+			j--
+		}
+		if !imp.Cached {
+			t.lastLevel = level
+		}
+	}
+	children := t.items[j:]
+	if len(children) > 0 {
+		ctx = children[0].ctx
+		imp.Children = a.children(children)
+	}
+	if level != levelUnknown && problem == nestingOK {
+		problem = checkChildren(imp, children, level)
+	}
+	t.items = append(t.items[:j], item{imp: imp, level: int32(level), ctx: ctx})
+	return problem
+}
+
+// childrenByTimes finds where imp's children start among the pending items:
+// the shortest run at the end whose cumulative times add up to imp's
+// cumulative minus its self time, within rounding.
+func (t *tree) childrenByTimes(imp *profile.Import) (int, nesting) {
+	n := len(t.items)
+	target := imp.CumulativeUs - imp.SelfUs
+	if imp.Cached || target <= 1 {
+		return n, nestingOK
+	}
+	j := n
+	var sum int64
+	for j > 0 && n-j < maxRebuildScan && sum+int64(n-j)+2 < target {
+		j--
+		sum += t.items[j].imp.CumulativeUs
+	}
+	if abs(sum-target) > int64(n-j)+2 {
+		return n, nestingRebuild
+	}
+	return j, nestingOK
+}
+
+// checkChildren tests what the nesting says against the numbers: children
+// sit exactly one level deeper, and a node's cumulative time is its self time
+// plus its children's cumulative times, each rounded up to a microsecond.
+func checkChildren(imp *profile.Import, children []item, level int) nesting {
+	if imp.Cached {
+		return nestingOK
+	}
+	var sum int64
+	for _, c := range children {
+		if int(c.level) != level+1 && !c.imp.Cached {
+			return nestingLevels
+		}
+		sum += c.imp.CumulativeUs
+	}
+	if abs(imp.CumulativeUs-imp.SelfUs-sum) > int64(len(children))+2 {
+		return nestingTimes
+	}
+	return nestingOK
+}
+
+// open counts the pending entries whose parents never appeared: the log
+// was cut (or another cold start began) while those parents were loading.
+func (t *tree) open() int {
+	n := 0
+	for _, it := range t.items {
+		if it.level > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+func abs(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// maxInterned bounds the name table; past it names are copied, not shared.
+const maxInterned = 1 << 16
+
+// An allocator hands out Imports, child slices and names in blocks, so the
+// per-line loop allocates rarely: module names repeat in every cold start.
+type allocator struct {
+	imports []profile.Import
+	ptrs    []*profile.Import
+	names   map[string]string
+}
+
+func (a *allocator) node() *profile.Import {
+	if len(a.imports) == 0 {
+		a.imports = make([]profile.Import, 256)
+	}
+	n := &a.imports[0]
+	a.imports = a.imports[1:]
+	return n
+}
+
+func (a *allocator) children(items []item) []*profile.Import {
+	n := len(items)
+	if len(a.ptrs) < n {
+		a.ptrs = make([]*profile.Import, max(1024, n))
+	}
+	s := a.ptrs[:n:n]
+	a.ptrs = a.ptrs[n:]
+	for i, it := range items {
+		s[i] = it.imp
+	}
+	return s
+}
+
+func (a *allocator) name(b []byte) string {
+	if s, ok := a.names[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(a.names) < maxInterned {
+		a.names[s] = s
+	}
+	return s
+}
