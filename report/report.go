@@ -42,7 +42,7 @@ const (
 )
 
 // Formats lists every format Write knows, in the order help texts show them.
-var Formats = []Format{FormatTable, FormatJSON, FormatMarkdown}
+var Formats = []Format{FormatTable, FormatJSON, FormatMarkdown, FormatHTML, FormatSpeedscope, FormatTrace, FormatFolded}
 
 // Known reports whether Write renders f.
 func (f Format) Known() bool {
@@ -148,6 +148,8 @@ func Write(w io.Writer, src Source, opts Options) error {
 		err = writeText(bw, src, opts, markdownRenderer{})
 	case FormatJSON:
 		err = writeJSON(bw, src, opts)
+	case FormatHTML, FormatSpeedscope, FormatTrace, FormatFolded:
+		err = writePicture(bw, src, opts)
 	default:
 		return fmt.Errorf("unknown report format %q", opts.Format)
 	}
