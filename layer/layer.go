@@ -51,10 +51,11 @@ const (
 )
 
 // HooksDir is where the runtime hooks live in the source tree, and
-// HooksZipDir where they go in the zip (and so /opt/coldprof in Lambda).
+// HooksZipDir where they go in the zip, so /opt/coldprof/hooks in Lambda,
+// where package wrapper/hooks says the wrapper finds them.
 const (
 	HooksDir    = "wrapper/hooks"
-	HooksZipDir = "coldprof"
+	HooksZipDir = "coldprof/hooks"
 )
 
 // hookPatterns are the file names (path.Match patterns on the base name)

@@ -223,7 +223,7 @@ func TestCollectHooks(t *testing.T) {
 		got = append(got, f.Name)
 	}
 	sort.Strings(got)
-	want := []string{"coldprof/node/coldprof-esm.mjs", "coldprof/node/nested/deep.cjs", "coldprof/node/require.cjs", "coldprof/ruby/require.rb"}
+	want := []string{"coldprof/hooks/node/coldprof-esm.mjs", "coldprof/hooks/node/nested/deep.cjs", "coldprof/hooks/node/require.cjs", "coldprof/hooks/ruby/require.rb"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("hooks (-want +got):\n%s", diff)
 	}
@@ -378,9 +378,9 @@ func TestBuildFixture(t *testing.T) {
 				t.Errorf("%s: %s mode %v, want 0644", res.Arch, e.Name, e.Mode)
 			}
 		}
-		want := []string{"coldprof-wrapper", "coldprof/", "coldprof/node/", "coldprof/node/coldprof-esm.mjs",
-			"coldprof/node/nested/", "coldprof/node/nested/deep.cjs", "coldprof/node/require.cjs",
-			"coldprof/ruby/", "coldprof/ruby/require.rb"}
+		want := []string{"coldprof-wrapper", "coldprof/", "coldprof/hooks/", "coldprof/hooks/node/", "coldprof/hooks/node/coldprof-esm.mjs",
+			"coldprof/hooks/node/nested/", "coldprof/hooks/node/nested/deep.cjs", "coldprof/hooks/node/require.cjs",
+			"coldprof/hooks/ruby/", "coldprof/hooks/ruby/require.rb"}
 		if diff := cmp.Diff(want, names); diff != "" {
 			t.Errorf("%s: zip layout (-want +got):\n%s", res.Arch, diff)
 		}
