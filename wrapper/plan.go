@@ -61,6 +61,9 @@ type runtimeSupport struct {
 // with one entry here and its inject function in a file of its own.
 var runtimes = [...]runtimeSupport{
 	{family: "python", interpreter: isPythonInterpreter, overrideVar: EnvPythonFlags, inject: injectPython},
+	{family: "nodejs", interpreter: isNodeInterpreter, overrideVar: EnvNodeOptions, inject: injectNode},
+	{family: "java", interpreter: isJavaInterpreter, overrideVar: EnvJavaOptions, inject: injectJava},
+	{family: "ruby", interpreter: isRubyInterpreter, overrideVar: EnvRubyOpt, inject: injectRuby},
 }
 
 // Environment variables of Lambda the plan reads.
