@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/coldprof/coldprof/parsers/envelope"
 	"github.com/coldprof/coldprof/profile"
 	"github.com/coldprof/coldprof/wrapper/marker"
 )
@@ -17,6 +18,9 @@ type stream struct {
 	lastUse  uint64 // record count when last seen
 	grammars []Grammar
 	sink     grammarSink
+	open     bool // in Reader.open
+	// jsonLog is set once the stream showed Lambda's JSON log format.
+	jsonLog bool
 }
 
 // A stage is where a cold start is, as far as markers and platform lines say.
@@ -52,7 +56,10 @@ type builder struct {
 	// line, as the runtime interface emulator prints it; its request ID is
 	// not the runtime's, the following END line's is.
 	untrustedStart bool
-	warnedNesting  bool
+	// untrustedLine is the line of such a START, until the first import
+	// line makes its warning worth giving.
+	untrustedLine int
+	warnedNesting bool
 }
 
 func (b *builder) ctx() int32 { return int32(len(b.ctxs) - 1) }
@@ -68,6 +75,11 @@ func (b *builder) setStage(s stage, requestID string) {
 // content reports whether the cold start has anything of its own, so that
 // a splitting line starts a new one instead of introducing this one.
 func (b *builder) content() bool { return b.hasHeader || b.hasLines }
+
+// invoked reports whether the cold start has seen invocations: an
+// INIT_START after them belongs to a new execution environment. (A start
+// marker does not split on it: the emulator prints START before init.)
+func (b *builder) invoked() bool { return len(b.cs.Invocations) > 0 }
 
 // invocation returns the invocation with id, adding it when new.
 func (b *builder) invocation(id string) *profile.Invocation {
@@ -177,10 +189,10 @@ func (r *Reader) loadLine(st *stream, format profile.Format, rest []byte, num in
 	case f.spaces%2 != 0:
 		r.warn.warn("odd-indent", r.where(num), fmt.Sprintf("indentation of %q is an odd number of spaces (%d); nesting may be off", imp.Name, f.spaces))
 	}
-	r.addEntry(st, b, format, imp, level)
 	if negative {
 		r.nestingWarning(b, imp, fmt.Sprintf("its self time is negative, %d µs", f.self))
 	}
+	r.addEntry(st, b, format, imp, level)
 }
 
 // newProcess handles a header: a new process's output begins. It starts a
@@ -210,6 +222,10 @@ func (r *Reader) addEntry(st *stream, b *builder, format profile.Format, imp *pr
 		r.warn.warn("mixed-format", r.where(imp.Line), fmt.Sprintf("%s line in a %s cold start", format, b.format))
 	}
 	b.hasLines = true
+	if b.untrustedLine > 0 {
+		r.warn.warn("untrusted-start", r.where(b.untrustedLine), "START line before any import line (the runtime interface emulator's order): the init/invoke boundary of this invocation is unknown; its imports are counted as init")
+		b.untrustedLine = 0
+	}
 	switch b.tr.add(&r.alloc, imp, level, b.ctx()) {
 	case nestingLevels:
 		r.nestingWarning(b, imp, "it adopts entries more than one level deeper")
@@ -244,7 +260,7 @@ func (r *Reader) markerLine(st *stream, text []byte, num int) {
 			b = r.begin(st, num)
 		}
 		b.introduced = true
-		if ev.Runtime != "" {
+		if b.cs.Runtime == "" { // INIT_START, Lambda's own word, wins
 			b.cs.Runtime = ev.Runtime
 		}
 		b.cs.Handler = ev.Handler
@@ -293,12 +309,14 @@ func (r *Reader) platformLine(st *stream, text []byte, num int) bool {
 	}
 	if i := bytes.Index(text, initStartKey); i >= 0 {
 		b := st.cs
-		if b == nil || b.content() {
+		if b == nil || b.content() || b.invoked() {
 			b = r.begin(st, num)
 		}
 		b.introduced = true
-		if j := bytes.Index(text[i:], runtimeVerKey); j >= 0 && b.cs.Runtime == "" {
-			b.cs.Runtime = runtimeFromVersion(field(text[i+j+len(runtimeVerKey):]))
+		if j := bytes.Index(text[i:], runtimeVerKey); j >= 0 {
+			if rt := runtimeFromVersion(field(text[i+j+len(runtimeVerKey):])); rt != "" {
+				b.cs.Runtime = rt
+			}
 		}
 		return true
 	}
@@ -322,7 +340,7 @@ func (r *Reader) startLine(st *stream, id string, num int) {
 		// START before the interpreter's output: the emulator's order, not
 		// the runtime's. It says nothing about where init ends.
 		b.untrustedStart = true
-		r.warn.warn("untrusted-start", r.where(num), "START line before any import line (the runtime interface emulator's order): the init/invoke boundary of this invocation is unknown; its imports are counted as init")
+		b.untrustedLine = num
 		b.invocation(id)
 		return
 	}
@@ -442,7 +460,10 @@ func runtimeWord(b []byte) []byte {
 func (r *Reader) complete(st *stream, b *builder) *profile.ColdStart {
 	items := b.tr.items
 	if len(items) == 0 {
-		if b.introduced {
+		switch {
+		case b.introduced && st.jsonLog:
+			r.warn.warn("empty", r.where(b.cs.Line), envelope.DroppedTextWarning)
+		case b.introduced:
 			r.warn.warn("empty", r.where(b.cs.Line), "a cold start with no load-time lines (is the coldprof wrapper set as AWS_LAMBDA_EXEC_WRAPPER, or -X importtime on?)")
 		}
 		return nil

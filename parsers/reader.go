@@ -39,7 +39,7 @@ type Reader struct {
 	warn   warner
 
 	streams  map[string]*stream
-	open     []*stream // streams with a builder, in order of first appearance
+	open     []*stream // streams being built, in order of first appearance
 	ready    []*profile.ColdStart
 	readyPos int
 	done     bool
@@ -111,9 +111,23 @@ func (r *Reader) finishAll() {
 func (r *Reader) record(rec envelope.Record) {
 	st := r.streams[rec.Stream]
 	if st == nil {
-		st = r.newStream(rec.Stream)
+		st = &stream{name: rec.Stream}
+		for _, g := range r.opts.Grammars {
+			st.grammars = append(st.grammars, g())
+		}
+		r.streams[rec.Stream] = st
+	}
+	if !st.open {
+		if len(r.open) >= r.opts.MaxOpenStreams {
+			r.evictOldest()
+		}
+		st.open = true
+		r.open = append(r.open, st)
 	}
 	st.lastUse = r.records
+	if rec.Platform {
+		st.jsonLog = true
+	}
 	text := rec.Text
 	line := rec.Line
 	for {
@@ -128,19 +142,6 @@ func (r *Reader) record(rec envelope.Record) {
 	}
 }
 
-func (r *Reader) newStream(name string) *stream {
-	if len(r.open) >= r.opts.MaxOpenStreams {
-		r.evictOldest()
-	}
-	st := &stream{name: name}
-	for _, g := range r.opts.Grammars {
-		st.grammars = append(st.grammars, g())
-	}
-	r.streams[name] = st
-	r.open = append(r.open, st)
-	return st
-}
-
 // evictOldest finishes the stream not seen for longest, keeping memory
 // bounded when an export interleaves more streams than MaxOpenStreams.
 func (r *Reader) evictOldest() {
@@ -152,7 +153,7 @@ func (r *Reader) evictOldest() {
 	}
 	st := r.open[oldest]
 	r.finish(st)
-	delete(r.streams, st.name)
+	st.open = false
 	r.open = append(r.open[:oldest], r.open[oldest+1:]...)
 	r.warn.warn("evict", r.source, fmt.Sprintf("more than %d log streams open at once: finished stream %q early; later lines of it start a new cold start", r.opts.MaxOpenStreams, st.name))
 }

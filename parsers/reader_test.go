@@ -1,12 +1,9 @@
 package parsers
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -311,35 +308,17 @@ func dumpImports(imps []*profile.Import) string {
 	return b.String()
 }
 
-// tailDecoder reads "aws logs tail --format detailed" lines into records
-// with their stream, standing in for the envelope package's decoder.
-type tailDecoder struct {
-	s    *bufio.Scanner
-	line int
-}
-
-func (d *tailDecoder) Next() (envelope.Record, error) {
-	if !d.s.Scan() {
-		if d.s.Err() != nil {
-			return envelope.Record{}, d.s.Err()
-		}
-		return envelope.Record{}, io.EOF
-	}
-	d.line++
-	fields := bytes.SplitN(d.s.Bytes(), []byte(" "), 3)
-	if len(fields) < 3 {
-		return envelope.Record{Line: d.line, Text: d.s.Bytes()}, nil
-	}
-	return envelope.Record{Stream: string(fields[1]), Line: d.line, Text: fields[2]}, nil
-}
-
 func TestInterleavedStreams(t *testing.T) {
 	f, err := os.Open(filepath.Join(pyData, "tail-detailed.log"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	p, err := ReadDecoder(&tailDecoder{s: bufio.NewScanner(f)}, "tail-detailed.log", Options{})
+	dec, err := envelope.Open(f, "tail-detailed.log", envelope.FormatTail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ReadDecoder(dec, "tail-detailed.log", Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

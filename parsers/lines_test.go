@@ -1,0 +1,539 @@
+package parsers
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/coldprof/coldprof/profile"
+	"github.com/coldprof/coldprof/wrapper/marker"
+)
+
+func TestParseLoadFields(t *testing.T) {
+	tests := []struct {
+		name    string
+		rest    string
+		want    loadFields
+		kind    fieldsKind
+		problem string
+	}{
+		{"top level", "       123 |       4567 | json", loadFields{self: 123, cumulative: 4567, name: []byte("json")}, fieldsData, ""},
+		{"nested", "        38 |         38 |       _stat", loadFields{self: 38, cumulative: 38, name: []byte("_stat"), spaces: 6}, fieldsData, ""},
+		{"numbers wider than columns", " 1234567890 | 12345678901 | big", loadFields{self: 1234567890, cumulative: 12345678901, name: []byte("big")}, fieldsData, ""},
+		{"CRLF and trailing blanks", "       123 |       4567 |   json.decoder \r", loadFields{self: 123, cumulative: 4567, name: []byte("json.decoder"), spaces: 2}, fieldsData, ""},
+		{"unicode name", "         5 |          5 | données", loadFields{self: 5, cumulative: 5, name: []byte("données")}, fieldsData, ""},
+		{"negative self (threads)", "    -31059 |       1936 |   string", loadFields{self: -31059, cumulative: 1936, name: []byte("string"), spaces: 2}, fieldsData, ""},
+		{"collapsed", " 213 | 213 | simplejson", loadFields{self: 213, cumulative: 213, name: []byte("simplejson"), collapsed: true}, fieldsData, ""},
+		{"cached 3.14", " cached    | cached     |     os", loadFields{cached: true, name: []byte("os"), spaces: 4}, fieldsData, ""},
+		{"header", " self [us] | cumulative | imported package", loadFields{}, fieldsHeader, ""},
+		{"no bars", " garbage", loadFields{}, fieldsMalformed, "no '|' separators"},
+		{"cut short", "       543 |      2", loadFields{}, fieldsMalformed, "only one '|' separator (line cut short?)"},
+		{"letters", "       12x |         38 | a", loadFields{}, fieldsMalformed, "self time is not a number"},
+		{"empty cumulative", "        12 |            | a", loadFields{}, fieldsMalformed, "cumulative time is not a number"},
+		{"self above cumulative", "        50 |         38 | a", loadFields{}, fieldsMalformed, "self time exceeds cumulative time"},
+		{"no name", "        12 |         38 |    ", loadFields{}, fieldsMalformed, "no module name"},
+		{"too many digits", " 1234567890123456789 | 1234567890123456789 | a", loadFields{}, fieldsMalformed, "self time is not a number"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, kind, problem := parseLoadFields([]byte(tt.rest))
+			if kind != tt.kind || problem != tt.problem {
+				t.Fatalf("kind, problem = %v, %q; want %v, %q", kind, problem, tt.kind, tt.problem)
+			}
+			if kind != fieldsData {
+				return
+			}
+			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(loadFields{})); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestCachedLevel(t *testing.T) {
+	tests := []struct {
+		spaces, nameLen, previous, want int
+	}{
+		{0, 2, 0, 0},  // level 0 "os"
+		{0, 2, 3, 1},  // level 1 "os" looks like level 0; bounded by len/2
+		{2, 2, 0, 2},  // level 2 "os": '|   os'
+		{4, 2, 0, 3},  // level 3 "os"
+		{0, 15, 2, 2}, // "collections.abc": only bounded, the previous line decides
+		{0, 15, 9, 7},
+	}
+	for _, tt := range tests {
+		if got := cachedLevel(tt.spaces, tt.nameLen, tt.previous); got != tt.want {
+			t.Errorf("cachedLevel(%d, %d, %d) = %d, want %d", tt.spaces, tt.nameLen, tt.previous, got, tt.want)
+		}
+	}
+}
+
+// parse reads text with ReadAll, collecting warnings as strings.
+func parse(t *testing.T, text string, opts Options) (*profile.Profile, []string, error) {
+	t.Helper()
+	p, err := ReadAll(strings.NewReader(text), "in.log", opts)
+	if verr := p.CheckValid(); verr != nil {
+		t.Fatalf("invalid profile: %v", verr)
+	}
+	return p, warningStrings(p.Warnings), err
+}
+
+// lines joins importtime-shaped lines written compactly: "self cum level name".
+func itLines(specs ...string) string {
+	var b strings.Builder
+	for _, s := range specs {
+		if strings.HasPrefix(s, "=") {
+			b.WriteString(s[1:] + "\n")
+			continue
+		}
+		var self, cum, level int
+		var name string
+		if _, err := fmt.Sscan(s, &self, &cum, &level, &name); err != nil {
+			panic(s)
+		}
+		fmt.Fprintf(&b, "import time: %9d | %10d | %*s%s\n", self, cum, level*2, "", name)
+	}
+	return b.String()
+}
+
+const header = "=import time: self [us] | cumulative | imported package"
+
+// TestBadInputs pins every warning to its exact line, and checks what is
+// still reported.
+func TestBadInputs(t *testing.T) {
+	tests := []struct {
+		name     string
+		in       string
+		warnings []string
+		tree     string // dumpImports of the only cold start; "" to skip
+	}{
+		{
+			name:     "malformed numbers",
+			in:       itLines(header, "10 10 0 a", "=import time:       12x |         38 | b", "5 5 0 c"),
+			warnings: []string{"in.log:3: malformed python-importtime line: self time is not a number"},
+			tree:     "  a 10/10 init\n  c 5/5 init\n",
+		},
+		{
+			name:     "line cut short",
+			in:       itLines(header, "10 10 1 a", "=import time:       543 |      2"),
+			warnings: []string{"in.log:3: malformed python-importtime line: only one '|' separator (line cut short?)", "in.log:2: cold start in.log#1 ends while imports were still loading: 1 completed entries whose parents never finished are listed at top level"},
+			tree:     "  a 10/10 init\n",
+		},
+		{
+			name: "odd indentation",
+			in:   itLines(header, "=import time:        10 |         10 |    a", "5 15 0 b"),
+			warnings: []string{
+				`in.log:2: indentation of "a" is an odd number of spaces (3); nesting may be off`,
+			},
+			tree: "  b 5/15 init\n    a 10/10 init\n",
+		},
+		{
+			name:     "level jump (interleaved threads)",
+			in:       itLines(header, "10 10 2 deep", "5 15 0 top"),
+			warnings: []string{`in.log:3: nesting of "top" contradicts the times (it adopts entries more than one level deeper): output of several threads or processes is interleaved; the tree below is as printed`},
+			tree:     "  top 5/15 init\n    deep 10/10 init\n",
+		},
+		{
+			name:     "times contradict nesting",
+			in:       itLines(header, "10 10 1 a", "10 10 1 b", "5 500 0 top"),
+			warnings: []string{`in.log:4: nesting of "top" contradicts the times (its cumulative time 500 µs is not its self time 5 µs plus its children's): output of several threads or processes is interleaved; the tree below is as printed`},
+		},
+		{
+			name:     "negative self time",
+			in:       itLines(header, "=import time:    -31059 |       1936 | string"),
+			warnings: []string{`in.log:2: nesting of "string" contradicts the times (its self time is negative, -31059 µs): output of several threads or processes is interleaved; the tree below is as printed`},
+			tree:     "  string 0/1936 init\n",
+		},
+		{
+			name: "new header while imports open",
+			in:   itLines(header, "10 10 1 a", header, "7 7 0 b"),
+			warnings: []string{
+				"in.log:3: a new python-importtime header while 1 entries were still open: output of another process (multiprocessing spawn?) is mixed in; starting a new cold start",
+				"in.log:2: cold start in.log#1 ends while imports were still loading: 1 completed entries whose parents never finished are listed at top level",
+			},
+		},
+		{
+			name:     "collapsed spaces that do not add up",
+			in:       itLines("=import time: 10 | 10 | a", "=import time: 5 | 500 | b"),
+			warnings: []string{`in.log:2: indentation is lost and no preceding entries add up to the children's time of "b"; it is kept without children`},
+			tree:     "  a 10/10 init\n  b 5/500 init\n",
+		},
+		{
+			name:     "collapsed spaces rebuilt",
+			in:       itLines("=import time: 213 | 213 | simplejson", "=import time: 50 | 263 | simplejson.raw_json", "=import time: 7 | 7 | other"),
+			tree:     "  simplejson.raw_json 50/263 init\n    simplejson 213/213 init\n  other 7/7 init\n",
+			warnings: nil,
+		},
+		{
+			name:     "malformed marker",
+			in:       itLines("=coldprof: {\"v\":1,\"ev\":", "1 1 0 a"),
+			warnings: []string{"in.log:1: malformed coldprof marker: marker: malformed JSON object\nat byte 12"},
+		},
+		{
+			name: "wrapper warning and init error markers",
+			in:   itLines(`=coldprof: {"v":1,"ev":"warning","t":1,"msg":"proxy did not start"}`, "1 1 0 a", `=coldprof: {"v":1,"ev":"init_error","t":2,"msg":"Runtime.ImportModuleError"}`),
+			warnings: []string{
+				"in.log:1: coldprof-wrapper: proxy did not start",
+				"in.log:3: the runtime reported an init error: Runtime.ImportModuleError",
+			},
+		},
+		{
+			name: "mixed formats",
+			in:   itLines("1 1 0 a", "=node require:         2 |          2 | b"),
+			warnings: []string{
+				"in.log:2: node-require line in a python-importtime cold start",
+			},
+		},
+		{
+			name:     "START before any import line",
+			in:       itLines("=START RequestId: fake Version: $LATEST", "1 1 0 a", "=END RequestId: real", "=REPORT RequestId: real\tInit Duration: 0.41 ms\tDuration: 3.00 ms\tBilled Duration: 3 ms"),
+			warnings: []string{"in.log:1: START line before any import line (the runtime interface emulator's order): the init/invoke boundary of this invocation is unknown; its imports are counted as init"},
+			tree:     "  a 1/1 init\n",
+		},
+		{
+			name:     "INIT_START with no import lines",
+			in:       itLines("=INIT_START Runtime Version: python:3.12.v7\tRuntime Version ARN: arn", "=START RequestId: r Version: 3", "=END RequestId: r", "=INIT_START Runtime Version: python:3.12.v7", header, "2 2 0 b"),
+			warnings: []string{"in.log:1: a cold start with no load-time lines (is the coldprof wrapper set as AWS_LAMBDA_EXEC_WRAPPER, or -X importtime on?)"},
+			tree:     "  b 2/2 init\n",
+		},
+		{
+			name: "repeated warnings are counted",
+			in:   strings.Repeat("import time: x | 1 | a\n", 8) + itLines("1 1 0 ok"),
+			warnings: []string{
+				"in.log:1: malformed python-importtime line: self time is not a number",
+				"in.log:2: malformed python-importtime line: self time is not a number",
+				"in.log:3: malformed python-importtime line: self time is not a number",
+				"in.log:4: malformed python-importtime line: self time is not a number",
+				"in.log:5: malformed python-importtime line: self time is not a number",
+				`in.log: 3 more warnings like "malformed python-importtime line: self time is not a number" (the last at in.log:8)`,
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, warnings, err := parse(t, tt.in, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.warnings, warnings); diff != "" {
+				t.Errorf("warnings (-want +got):\n%s", diff)
+			}
+			if tt.tree != "" {
+				if len(p.ColdStarts) != 1 {
+					t.Fatalf("got %d cold starts", len(p.ColdStarts))
+				}
+				if diff := cmp.Diff(tt.tree, dumpImports(p.ColdStarts[0].Imports)); diff != "" {
+					t.Errorf("tree (-want +got):\n%s", diff)
+				}
+			}
+		})
+	}
+}
+
+// TestSplitting checks where one stream is cut into cold starts, and their IDs.
+func TestSplitting(t *testing.T) {
+	start := `=coldprof: {"v":1,"ev":"start","t":1,"runtime":"python3.12","handler":"app.handler"}`
+	initStart := "=INIT_START Runtime Version: python:3.13.mainlinev2.v3\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:abc"
+	tests := []struct {
+		name string
+		in   string
+		want []string // "ID runtime first-line names…"
+	}{
+		{"one process", itLines(header, "1 1 0 a", "2 2 0 b"), []string{"in.log#1  1 a b"}},
+		{"header starts the next", itLines(header, "1 1 0 a", header, "2 2 0 b"), []string{"in.log#1  1 a", "in.log#2  3 b"}},
+		{"lines before any header", itLines("1 1 0 a", header, "2 2 0 b"), []string{"in.log#1  1 a", "in.log#2  2 b"}},
+		{"start marker introduces the header", itLines(start, header, "1 1 0 a", start, header, "2 2 0 b"), []string{"in.log#1 python3.12 1 a", "in.log#2 python3.12 4 b"}},
+		{"INIT_START then start marker", itLines(initStart, start, header, "1 1 0 a", initStart, start, header, "2 2 0 b"), []string{"in.log#1 python3.13 1 a", "in.log#2 python3.13 5 b"}}, // INIT_START's runtime wins
+		{"INIT_START alone", itLines(initStart, header, "1 1 0 a", initStart, "2 2 0 b"), []string{"in.log#1 python3.13 1 a", "in.log#2 python3.13 4 b"}},
+		{"execution env hint", itLines(header, "=AWS_EXECUTION_ENV=AWS_Lambda_python3.11", "1 1 0 a"), []string{"in.log#1 python3.11 1 a"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, warnings, err := parse(t, tt.in, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(warnings) != 0 {
+				t.Errorf("warnings: %v", warnings)
+			}
+			var got []string
+			for _, cs := range p.ColdStarts {
+				s := fmt.Sprintf("%s %s %d", cs.ID, cs.Runtime, cs.Line)
+				for _, imp := range cs.Imports {
+					s += " " + imp.Name
+				}
+				got = append(got, s)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestPhasesFromMarkers covers the phase rules on small logs.
+func TestPhasesFromMarkers(t *testing.T) {
+	in := itLines(
+		`=coldprof: {"v":1,"ev":"start","t":1,"runtime":"python3.12","handler":"app.handler"}`,
+		header,
+		"5 5 0 encodings",
+		"3 3 1 os",
+		"4 7 0 site",
+		"9 9 1 json",
+		"20 29 0 awslambdaric.bootstrap",
+		"30 30 0 boto3", // the handler's imports: no "app" line
+		`=coldprof: {"v":1,"ev":"init_done","t":2}`,
+		"2 2 0 late_after_init",
+		`=coldprof: {"v":1,"ev":"invoke_start","t":3,"requestId":"r1"}`,
+		"8 8 0 pandas",
+		"1 1 0 awslambdaric.lambda_literals", // the runtime's lazy import stays runtime
+		`=coldprof: {"v":1,"ev":"invoke_end","t":4,"requestId":"r1","status":"response"}`,
+		`=coldprof: {"v":1,"ev":"invoke_start","t":5,"requestId":"r2"}`,
+		"6 6 1 xml",
+		"7 13 0 xml.dom",
+		`=coldprof: {"v":1,"ev":"invoke_end","t":6,"requestId":"r2","status":"response"}`,
+	)
+	p, warnings, err := parse(t, in, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 0 {
+		t.Errorf("warnings: %v", warnings)
+	}
+	want := "  encodings 5/5 interpreter\n  site 4/7 interpreter\n    os 3/3 interpreter\n" +
+		"  awslambdaric.bootstrap 20/29 runtime\n    json 9/9 runtime\n  boto3 30/30 init\n" +
+		"  late_after_init 2/2 invoke\n  pandas 8/8 invoke r1\n  awslambdaric.lambda_literals 1/1 runtime\n" +
+		"  xml.dom 7/13 invoke r2\n    xml 6/6 invoke r2\n"
+	cs := p.ColdStarts[0]
+	if diff := cmp.Diff(want, dumpImports(cs.Imports)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if cs.Boundary != profile.BoundaryExact || cs.Handler != "app.handler" {
+		t.Errorf("boundary %s handler %q", cs.Boundary, cs.Handler)
+	}
+	if diff := cmp.Diff([]profile.Invocation{{RequestID: "r1"}, {RequestID: "r2"}}, cs.Invocations); diff != "" {
+		t.Errorf("invocations (-want +got):\n%s", diff)
+	}
+}
+
+func TestPlatformLines(t *testing.T) {
+	tests := []struct {
+		name        string
+		in          string
+		boundary    profile.Boundary
+		initMs      float64
+		invocations []profile.Invocation
+		tree        string
+	}{
+		{
+			name: "Lambda order, prefixed by aws logs tail short format",
+			in: itLines(
+				"=2026-11-22T05:00:00 INIT_START Runtime Version: python:3.12.mainlinev2.v7\tRuntime Version ARN: arn",
+				"=2026-11-22T05:00:00 import time:        10 |         10 | boto3",
+				"=2026-11-22T05:00:01 START RequestId: a-1 Version: $LATEST",
+				"=2026-11-22T05:00:01 import time:         4 |          4 | pandas",
+				"=2026-11-22T05:00:01 END RequestId: a-1",
+				"=2026-11-22T05:00:01 REPORT RequestId: a-1\tDuration: 26.33 ms\tBilled Duration: 27 ms\tMemory Size: 1024 MB\tMax Memory Used: 96 MB\tInit Duration: 345.75 ms",
+				"=2026-11-22T05:00:02 START RequestId: a-2 Version: $LATEST",
+				"=2026-11-22T05:00:02 END RequestId: a-2",
+				"=2026-11-22T05:00:02 REPORT RequestId: a-2\tDuration: 1.50 ms\tBilled Duration: 2 ms \tMemory Size: 1024 MB\tMax Memory Used: 96 MB\tStatus: timeout",
+			),
+			boundary:    profile.BoundaryPlatform,
+			initMs:      345.75,
+			invocations: []profile.Invocation{{RequestID: "a-1", DurationMs: 26.33}, {RequestID: "a-2", DurationMs: 1.5}},
+			tree:        "  boto3 10/10 init\n  pandas 4/4 invoke a-1\n",
+		},
+		{
+			name: "runtime interface emulator order",
+			in: itLines(
+				"=START RequestId: fake-id Version: $LATEST",
+				"1 1 0 boto3",
+				"2 2 0 pandas",
+				"=END RequestId: real-id",
+				"=REPORT RequestId: real-id\tInit Duration: 0.41 ms\tDuration: 5.06 ms\tBilled Duration: 6 ms\tMemory Size: 3008 MB\tMax Memory Used: 3008 MB\t",
+				"=START RequestId: second Version: $LATEST",
+				"3 3 0 difflib",
+				"=END RequestId: second",
+			),
+			boundary:    profile.BoundaryPlatform, // the second START is trustworthy
+			initMs:      0.41,
+			invocations: []profile.Invocation{{RequestID: "real-id", DurationMs: 5.06}, {RequestID: "second"}},
+			tree:        "  boto3 1/1 init\n  pandas 2/2 init\n  difflib 3/3 invoke second\n",
+		},
+		{
+			name: "INIT_REPORT (SnapStart, provisioned concurrency, init errors)",
+			in: itLines(
+				"=INIT_START Runtime Version: python:3.11.v20\tRuntime Version ARN: arn",
+				"1 1 0 boto3",
+				"=INIT_REPORT Init Duration: 10020.95 ms\tPhase: init\tStatus: timeout",
+				"=REPORT RequestId: x\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tRestore Duration: 511.25 ms\tBilled Restore Duration: 303 ms\t",
+			),
+			boundary:    profile.BoundaryUnknown,
+			initMs:      10020.95,
+			invocations: []profile.Invocation{{RequestID: "x", DurationMs: 3000}},
+			tree:        "  boto3 1/1 init\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, _, err := parse(t, tt.in, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cs := p.ColdStarts[0]
+			if cs.Boundary != tt.boundary || !cs.HasInitDuration || cs.InitDurationMs != tt.initMs {
+				t.Errorf("boundary %s init %v %v; want %s %v", cs.Boundary, cs.HasInitDuration, cs.InitDurationMs, tt.boundary, tt.initMs)
+			}
+			if diff := cmp.Diff(tt.invocations, cs.Invocations); diff != "" {
+				t.Errorf("invocations (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.tree, dumpImports(cs.Imports)); diff != "" {
+				t.Errorf("tree (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRuntimeFromVersion(t *testing.T) {
+	for in, want := range map[string]string{
+		"python:3.12.mainlinev2.v7": "python3.12",
+		"python:3.9.v64":            "python3.9",
+		"nodejs:20.v13":             "nodejs20.x",
+		"java:17.v14":               "java17",
+		"ruby:3.2.v10":              "ruby3.2",
+		"dotnet:8.v22":              "dotnet8",
+		"python":                    "",
+		"provided:al2023.v55":       "provided",
+	} {
+		if got := runtimeFromVersion([]byte(in)); got != want {
+			t.Errorf("runtimeFromVersion(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestRequireLines reads the Node.js and Ruby hooks' lines, which share
+// the importtime grammar under their own prefixes.
+func TestRequireLines(t *testing.T) {
+	for _, tt := range []struct {
+		prefix string
+		format profile.Format
+	}{{"node require:", profile.FormatNodeRequire}, {"ruby require:", profile.FormatRubyRequire}} {
+		t.Run(string(tt.format), func(t *testing.T) {
+			in := strings.ReplaceAll(itLines(
+				header, "10 10 1 /var/task/node_modules/lodash/lodash.js", "5 15 0 /var/task/index.js",
+				"3 3 0 /var/runtime/Runtime.js",
+			), "import time:", "2026-11-22T05:00:00.000Z\t"+tt.prefix)
+			p, warnings, err := parse(t, in, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(warnings) != 0 {
+				t.Errorf("warnings: %v", warnings)
+			}
+			cs := p.ColdStarts[0]
+			want := "  /var/task/index.js 5/15 init\n    /var/task/node_modules/lodash/lodash.js 10/10 init\n  /var/runtime/Runtime.js 3/3 runtime\n"
+			if diff := cmp.Diff(want, dumpImports(cs.Imports)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			if cs.Format != tt.format {
+				t.Errorf("format %s, want %s", cs.Format, tt.format)
+			}
+		})
+	}
+}
+
+// flatGrammar is a plug-in grammar like the JVM class-load one: one flat
+// entry per "LOAD name micros" line, and "JVM START" as a new process.
+type flatGrammar struct{ held *Entry }
+
+func (g *flatGrammar) Format() profile.Format { return profile.FormatJavaClassLoad }
+
+func (g *flatGrammar) Line(text []byte, sink Sink) bool {
+	if bytes.Contains(text, []byte("JVM START")) {
+		g.Flush(sink)
+		sink.NewProcess()
+		return true
+	}
+	var name string
+	var us int64
+	if _, err := fmt.Sscanf(string(text), "LOAD %s %d", &name, &us); err != nil {
+		return false
+	}
+	g.Flush(sink) // entries are held back one line, as a timeline grammar would
+	g.held = &Entry{Name: name, Origin: "jrt:/java.base", SelfUs: us, CumulativeUs: us}
+	return true
+}
+
+func (g *flatGrammar) Flush(sink Sink) {
+	if g.held != nil {
+		sink.Add(*g.held)
+		g.held = nil
+	}
+}
+
+func TestGrammarPlugIn(t *testing.T) {
+	in := "JVM START\nLOAD java.lang.Object 5\nLOAD lambdainternal.AWSLambda 7\n" +
+		`coldprof: {"v":1,"ev":"init_done","t":2}` + "\nLOAD com.example.Handler 3\nJVM START\nLOAD java.lang.String 1\n"
+	opts := Options{Grammars: []func() Grammar{func() Grammar { return &flatGrammar{} }}}
+	p, warnings, err := parse(t, in, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 0 {
+		t.Errorf("warnings: %v", warnings)
+	}
+	var got []string
+	for _, cs := range p.ColdStarts {
+		got = append(got, fmt.Sprintf("%s %s %s\n%s", cs.ID, cs.Format, cs.Boundary, dumpImports(cs.Imports)))
+	}
+	want := []string{
+		"in.log#1 java-classload exact\n  java.lang.Object 5/5 init\n  lambdainternal.AWSLambda 7/7 runtime\n  com.example.Handler 3/3 invoke\n",
+		"in.log#2 java-classload unknown\n  java.lang.String 1/1 init\n",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if origin := p.ColdStarts[0].Imports[0].Origin; origin != "jrt:/java.base" {
+		t.Errorf("origin %q", origin)
+	}
+}
+
+// TestTestdataMarkersAreTheRealGrammar checks that the markers the log
+// generator printed are exactly what marker.Append writes.
+func TestTestdataMarkersAreTheRealGrammar(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(pyData, "*.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range bytes.Split(b, []byte("\n")) {
+			line = bytes.TrimSuffix(line, []byte("\r"))
+			obj, ok := marker.Find(line)
+			if !ok {
+				continue
+			}
+			ev, err := marker.Parse(line)
+			if err != nil {
+				t.Errorf("%s: %q: %v", f, line, err)
+				continue
+			}
+			if got := marker.Append(nil, ev); string(got) != marker.Prefix+string(obj)+"\n" {
+				t.Errorf("%s: marker %q is not spelled as marker.Append spells it: %q", f, obj, got)
+			}
+			n++
+		}
+	}
+	if n == 0 {
+		t.Error("no markers found in testdata")
+	}
+}
