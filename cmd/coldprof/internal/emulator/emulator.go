@@ -235,6 +235,29 @@ type Emulator struct {
 	initTimer    *time.Timer
 	closed       chan struct{}
 	closeOnce    sync.Once
+	rejected     []string
+}
+
+// maxRejected bounds the rejected requests an Emulator remembers.
+const maxRejected = 10
+
+// Rejected lists the runtime's requests that were answered with an error
+// ("POST /2018-06-01/runtime/invocation/x/response: 400 InvalidRequestID"),
+// the first few only: the usual reason a runtime then times out.
+func (e *Emulator) Rejected() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string(nil), e.rejected...)
+}
+
+// reject writes a Runtime API error body and remembers the request.
+func (e *Emulator) reject(w http.ResponseWriter, r *http.Request, code int, errorType, msg string) {
+	e.mu.Lock()
+	if len(e.rejected) < maxRejected {
+		e.rejected = append(e.rejected, fmt.Sprintf("%s %s: %d %s", r.Method, r.URL.Path, code, errorType))
+	}
+	e.mu.Unlock()
+	writeError(w, code, errorType, msg)
 }
 
 // New starts the Runtime API on a free loopback port.
@@ -542,8 +565,8 @@ func writeAccepted(w http.ResponseWriter) {
 	io.WriteString(w, `{"status":"OK"}`)
 }
 
-func transitionError(w http.ResponseWriter, from runtimeState, to string) {
-	writeError(w, http.StatusForbidden, errorTypeInvalidStateTransition,
+func (e *Emulator) transitionError(w http.ResponseWriter, r *http.Request, from runtimeState, to string) {
+	e.reject(w, r, http.StatusForbidden, errorTypeInvalidStateTransition,
 		fmt.Sprintf("State transition from %s to %s failed for runtime. Error: State transition is not allowed", from, to))
 }
 
@@ -566,7 +589,7 @@ func (e *Emulator) next(w http.ResponseWriter, r *http.Request) {
 	default:
 		st := e.state
 		e.mu.Unlock()
-		transitionError(w, st, string(stateReady))
+		e.transitionError(w, r, st, string(stateReady))
 		return
 	}
 	e.mu.Unlock()
@@ -612,18 +635,18 @@ func (e *Emulator) post(w http.ResponseWriter, r *http.Request, id string, isErr
 	}
 	mode := r.Header.Get(HeaderResponseMode)
 	if !isError && mode != "" && mode != responseModeStreaming {
-		writeError(w, http.StatusBadRequest, errorTypeInvalidResponseMode, "Invalid function response mode")
+		e.reject(w, r, http.StatusBadRequest, errorTypeInvalidResponseMode, "Invalid function response mode")
 		return
 	}
 	e.mu.Lock()
 	st, inv := e.state, e.current
 	e.mu.Unlock()
 	if st != stateRunning || inv == nil {
-		transitionError(w, st, to)
+		e.transitionError(w, r, st, to)
 		return
 	}
 	if id != inv.id {
-		writeError(w, http.StatusBadRequest, errorTypeInvalidRequestID, "Invalid request ID")
+		e.reject(w, r, http.StatusBadRequest, errorTypeInvalidRequestID, "Invalid request ID")
 		return
 	}
 	// Read the body before taking the lock: a streamed response can last.
@@ -653,13 +676,13 @@ func (e *Emulator) post(w http.ResponseWriter, r *http.Request, id string, isErr
 		// A timeout or a concurrent post got there first.
 		st := e.state
 		e.mu.Unlock()
-		transitionError(w, st, to)
+		e.transitionError(w, r, st, to)
 		return
 	}
 	e.finishLocked(inv, res)
 	e.mu.Unlock()
 	if tooLarge {
-		writeError(w, http.StatusRequestEntityTooLarge, errorTypeEntityTooLarge,
+		e.reject(w, r, http.StatusRequestEntityTooLarge, errorTypeEntityTooLarge,
 			fmt.Sprintf("Exceeded maximum allowed payload size (%d bytes).", MaxResponseBytes))
 		return
 	}
@@ -680,7 +703,7 @@ func (e *Emulator) initError(w http.ResponseWriter, r *http.Request) {
 	if e.state != stateStarted {
 		st := e.state
 		e.mu.Unlock()
-		transitionError(w, st, string(stateInitError))
+		e.transitionError(w, r, st, string(stateInitError))
 		return
 	}
 	e.state = stateInitError

@@ -214,6 +214,9 @@ func TestAPIErrors(t *testing.T) {
 	if r := do(t, "POST", url(e, "invocation/"+id+"/error"), nil, "{}"); r.code != 403 {
 		t.Errorf("error after response = %d %s", r.code, r.body)
 	}
+	if got := e.Rejected(); len(got) < 2 || got[1] != "POST /2018-06-01/runtime/invocation/not-"+id+"/response: 400 InvalidRequestID" {
+		t.Errorf("Rejected = %q", got)
+	}
 	if r := <-res; string(r.Payload) != "1" {
 		t.Errorf("payload = %q, want the first response", r.Payload)
 	}
