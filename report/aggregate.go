@@ -27,6 +27,7 @@ type Aggregate struct {
 	packages map[rowKey]*aggEntry
 	slowest  []SlowColdStart // sorted slowest first, at most keep
 	keep     int
+	scratch  rollupScratch
 }
 
 type aggEntry struct {
@@ -108,8 +109,8 @@ func (a *Aggregate) Add(cs *profile.ColdStart) {
 		}
 	}
 	imports := importsOf(cs, a.phase)
-	fold(a.modules, rollup(imports, func(name string) string { return name }))
-	fold(a.packages, rollup(imports, packageFunc(cs.Format)))
+	fold(a.modules, a.scratch.rollup(imports, moduleName))
+	fold(a.packages, a.scratch.rollup(imports, packageFunc(cs.Format)))
 	a.addSlow(SlowColdStart{
 		ID: cs.ID, Runtime: cs.Runtime, Boundary: cs.Boundary,
 		InitDurationMs: cs.InitDurationMs, HasInitDuration: cs.HasInitDuration,
