@@ -2,12 +2,14 @@ package classload
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/coldprof/coldprof/parsers"
 	"github.com/coldprof/coldprof/profile"
 	"github.com/google/go-cmp/cmp"
 )
@@ -260,4 +262,81 @@ func FuzzParseLine(f *testing.F) {
 			t.Errorf("negative uptime from %q", line)
 		}
 	})
+}
+
+// fakeSink records what a Grammar hands the Reader.
+type fakeSink struct{ got []string }
+
+func (s *fakeSink) Add(e parsers.Entry) {
+	s.got = append(s.got, fmt.Sprintf("%s %d %s", e.Name, e.SelfUs, e.Origin))
+}
+func (s *fakeSink) NewProcess() { s.got = append(s.got, "new process") }
+
+func TestGrammar(t *testing.T) {
+	g := NewGrammar()
+	if g.Format() != profile.FormatJavaClassLoad {
+		t.Errorf("format %q", g.Format())
+	}
+	s := &fakeSink{}
+	lines := []struct {
+		text    string
+		claimed bool
+	}{
+		{"Picked up JAVA_TOOL_OPTIONS: " + Inject, true},
+		{"[1000000ns][info][class,load] java.lang.Object source: shared objects file", true},
+		{"[1000000ns][debug][class,load] klass: 0x0", true},
+		{"[1500000ns][info][class,load] a.B source: file:/x.jar", true},
+		{"START RequestId: 1", false},
+		{"[9000000ns][info][class,load] a.C source: jrt:/java.base", true},
+		{"[500000ns][info][class,load] java.lang.Object source: shared objects file", true},
+		{"[class,load] broken: no class source: x", true},
+	}
+	for _, l := range lines {
+		if got := g.Line([]byte(l.text), s); got != l.claimed {
+			t.Errorf("Line(%q) = %v", l.text, got)
+		}
+		if l.text == "START RequestId: 1" {
+			g.(*Grammar).Boundary(s) // what the Reader does before a phase change
+		}
+	}
+	g.Flush(s)
+	want := []string{
+		"new process",
+		"java.lang.Object 500 " + OriginCDS,
+		"a.B 0 /x.jar", // cut at the boundary: the idle time is nobody's
+		"a.C 0 jrt:/java.base",
+		"new process", // uptime went back
+		"java.lang.Object 0 " + OriginCDS,
+	}
+	if diff := cmp.Diff(want, s.got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestReaderWithGrammar reads a real JDK 17 log through parsers.ReadAll with
+// the grammar plugged in.
+func TestReaderWithGrammar(t *testing.T) {
+	f, err := os.Open(filepath.Join("..", "..", "testdata", "java", "jdk17-uptimenanos.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := parsers.ReadAll(f, "jdk17-uptimenanos.log", parsers.Options{Grammars: []func() parsers.Grammar{NewGrammar}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.CheckValid(); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.ColdStarts) != 1 {
+		t.Fatalf("%d cold starts, want 1", len(p.ColdStarts))
+	}
+	cs := p.ColdStarts[0]
+	data, _ := os.ReadFile(f.Name())
+	if want := strings.Count(string(data), "[class,load]"); cs.Format != profile.FormatJavaClassLoad || len(cs.Imports) != want {
+		t.Errorf("format %q, %d imports, want %d", cs.Format, len(cs.Imports), want)
+	}
+	if c := SharedArchive(cs.Imports); c.Classes < 500 || c.Classes == c.TotalClasses {
+		t.Errorf("shared archive %+v", c)
+	}
 }
