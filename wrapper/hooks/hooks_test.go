@@ -179,7 +179,8 @@ func TestNodeCommonJS(t *testing.T) {
 	need(t, "node")
 	app := testdata(t, "node", "app")
 	runner := testdata(t, "node", "run-cjs.js")
-	base := []string{"LAMBDA_TASK_ROOT=" + app, "_HANDLER=index.handler"}
+	// The runner plays the runtime client: LAMBDA_RUNTIME_DIR holds it.
+	base := []string{"LAMBDA_TASK_ROOT=" + app, "_HANDLER=index.handler", "LAMBDA_RUNTIME_DIR=" + filepath.Dir(runner)}
 	without := run(t, app, base, "node", runner)
 	with := run(t, app, append(base, "NODE_OPTIONS="+nodeOptions(hookDir(t))), "node", runner)
 
@@ -210,7 +211,7 @@ func TestNodeCommonJS(t *testing.T) {
 		{"index.js", 1},
 		{"node:os", 2},
 		{"lib/lazy.js", 1},
-		{runner, 0}, // outside the task root: absolute
+		{"/var/runtime/run-cjs.js", 0}, // the runtime client, named as on Lambda
 	}
 	if diff := cmp.Diff(want, entries(lines)); diff != "" {
 		t.Errorf("lines (-want +got):\n%s\nstderr:\n%s", diff, with.stderr)

@@ -50,6 +50,7 @@
   const now = process.hrtime.bigint;
   const sep = path.sep;
   const taskRoot = withSep(process.env.LAMBDA_TASK_ROOT || '');
+  const runtimeDir = withSep(process.env.LAMBDA_RUNTIME_DIR || '');
   let cwd = '';
   try {
     cwd = withSep(process.cwd());
@@ -83,8 +84,13 @@
 
   // displayName turns a filename into the name a user thinks of: a package name
   // plus the path inside it, a path relative to the task root or cwd, or the
-  // absolute path for anything else (the Lambda runtime's own files).
+  // absolute path for anything else. Files of the runtime client (under
+  // LAMBDA_RUNTIME_DIR) are named /var/runtime/<path>, as on Lambda, also when
+  // coldprof run puts its runtime client elsewhere.
   function displayName(filename) {
+    if (runtimeDir && filename.startsWith(runtimeDir) && !filename.includes(sep + 'node_modules' + sep)) {
+      return '/var/runtime/' + filename.slice(runtimeDir.length).split(sep).join('/');
+    }
     const marker = sep + 'node_modules' + sep;
     const at = filename.lastIndexOf(marker);
     if (at >= 0) {

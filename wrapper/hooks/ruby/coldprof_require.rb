@@ -16,7 +16,8 @@
 # Names: a file inside a gem is "<gem name>/<path inside the gem>"
 # (aws-sdk-core/lib/seahorse.rb); Ruby's standard library keeps the name it was
 # required by (json, net/http); files under LAMBDA_TASK_ROOT (or the current
-# directory) are relative to it; anything else is the absolute path.
+# directory) are relative to it; files under LAMBDA_RUNTIME_DIR (the runtime
+# client's) are /var/runtime/<path>; anything else is the absolute path.
 #
 # Not timed: requires that return false (already loaded), a LoadError for the
 # file itself (not found), Kernel#load, autoload (timed only through the
@@ -39,6 +40,7 @@ module ColdprofRequireHook
       @out = IO.new(2, 'w', autoclose: false)
       @out.sync = true
       @task_root = with_slash(ENV['LAMBDA_TASK_ROOT'])
+      @runtime_dir = with_slash(ENV['LAMBDA_RUNTIME_DIR'])
       @cwd = with_slash(Dir.pwd) rescue ''
       @stdlib_dirs = stdlib_dirs
       write("#{PREFIX}self [us] | cumulative | required file\n")
@@ -83,6 +85,11 @@ module ColdprofRequireHook
       return feature if path.nil?
 
       path = path.to_s
+      # The runtime client's files are /var/runtime/… as on Lambda, also when
+      # coldprof run puts its runtime client elsewhere.
+      if !@runtime_dir.empty? && path.start_with?(@runtime_dir)
+        return "/var/runtime/#{path.delete_prefix(@runtime_dir)}"
+      end
       if (m = %r{/gems/([^/]+?)-\d[^/]*/(.+)\z}.match(path))
         return "#{m[1]}/#{m[2]}"
       end
