@@ -32,6 +32,7 @@ type command struct {
 
 // commands lists the subcommands. Each lives in a file of its own.
 var commands = map[string]command{
+	"report":  {"print where the cold starts in Lambda logs spent their time", runReport},
 	"version": {"print coldprof's version", runVersion},
 	"layer":   {"build the Lambda layer zips for x86_64 and arm64", runLayer},
 }
