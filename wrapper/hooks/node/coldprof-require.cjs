@@ -88,9 +88,6 @@
   // LAMBDA_RUNTIME_DIR) are named /var/runtime/<path>, as on Lambda, also when
   // coldprof run puts its runtime client elsewhere.
   function displayName(filename) {
-    if (runtimeDir && filename.startsWith(runtimeDir) && !filename.includes(sep + 'node_modules' + sep)) {
-      return '/var/runtime/' + filename.slice(runtimeDir.length).split(sep).join('/');
-    }
     const marker = sep + 'node_modules' + sep;
     const at = filename.lastIndexOf(marker);
     if (at >= 0) {
@@ -98,6 +95,9 @@
       return sep === '/' ? rest : rest.split(sep).join('/');
     }
     if (taskRoot && filename.startsWith(taskRoot)) return filename.slice(taskRoot.length);
+    if (runtimeDir && filename.startsWith(runtimeDir)) {
+      return '/var/runtime/' + filename.slice(runtimeDir.length).split(sep).join('/');
+    }
     if (cwd && filename.startsWith(cwd)) return filename.slice(cwd.length);
     return filename;
   }

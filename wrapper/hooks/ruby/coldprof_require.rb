@@ -85,15 +85,13 @@ module ColdprofRequireHook
       return feature if path.nil?
 
       path = path.to_s
-      # The runtime client's files are /var/runtime/… as on Lambda, also when
-      # coldprof run puts its runtime client elsewhere.
-      if !@runtime_dir.empty? && path.start_with?(@runtime_dir)
-        return "/var/runtime/#{path.delete_prefix(@runtime_dir)}"
-      end
       if (m = %r{/gems/([^/]+?)-\d[^/]*/(.+)\z}.match(path))
         return "#{m[1]}/#{m[2]}"
       end
       return path.delete_prefix(@task_root) if !@task_root.empty? && path.start_with?(@task_root)
+      # The runtime client's files are /var/runtime/… as on Lambda, also when
+      # coldprof run puts its runtime client elsewhere.
+      return "/var/runtime/#{path.delete_prefix(@runtime_dir)}" if !@runtime_dir.empty? && path.start_with?(@runtime_dir)
       lib = @stdlib_dirs.find { |dir| path.start_with?(dir) }
       return stdlib_name(feature, path, lib) unless lib.nil?
       return path.delete_prefix(@cwd) if !@cwd.empty? && path.start_with?(@cwd)
