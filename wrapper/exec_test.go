@@ -33,7 +33,11 @@ var (
 
 func TestMain(m *testing.M) {
 	flag.Parse()
+	// Proxy children outlive their runtime briefly; as a subreaper the test
+	// process can reap them instead of leaving zombies behind.
+	syscall.RawSyscall(syscall.SYS_PRCTL, 36 /* PR_SET_CHILD_SUBREAPER */, 1, 0)
 	code := m.Run()
+	reapOrphans()
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
 	}
@@ -41,7 +45,7 @@ func TestMain(m *testing.M) {
 }
 
 // wrapperBinary builds cmd/coldprof-wrapper once for the exec tests.
-func wrapperBinary(t *testing.T) string {
+func wrapperBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
@@ -53,7 +57,11 @@ func wrapperBinary(t *testing.T) string {
 			return
 		}
 		builtPath = filepath.Join(buildDir, "coldprof-wrapper")
-		out, err := exec.Command(goTool, "build", "-o", builtPath, "../cmd/coldprof-wrapper").CombinedOutput()
+		// Static, as the layer ships it: a cgo build links libc and the
+		// dynamic loader, which costs every cold start.
+		build := exec.Command(goTool, "build", "-o", builtPath, "../cmd/coldprof-wrapper")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		out, err := build.CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
@@ -66,7 +74,7 @@ func wrapperBinary(t *testing.T) string {
 
 // pythons returns the real CPython 3.7+ interpreters on this machine, by
 // label: Debian's /usr/bin/python3 and pyenv's versions.
-func pythons(t *testing.T) map[string]string {
+func pythons(t testing.TB) map[string]string {
 	found := map[string]string{}
 	if _, err := os.Stat("/usr/bin/python3"); err == nil {
 		found["debian-python3"] = "/usr/bin/python3"

@@ -1,0 +1,203 @@
+package wrapper
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The AWS-documented sample wrapper (lambda-runtime.md section 2), verbatim.
+const awsBashWrapper = `#!/bin/bash
+args=("$@")
+extra_args=("-X" "importtime")
+args=("${args[@]:0:$#-1}" "${extra_args[@]}" "${args[@]: -1}")
+exec "${args[@]}"
+`
+
+// startVariant is one way of starting the same program.
+type startVariant struct {
+	name string
+	argv []string
+	env  []string
+}
+
+// runOnce starts argv (stdio to /dev/null) and waits for that PID to exit,
+// returning the wall time. The proxy child, if any, is not waited for: only
+// the runtime's start is on the critical path.
+func runOnce(b *testing.B, v startVariant, devnull *os.File) time.Duration {
+	start := time.Now()
+	pid, err := syscall.ForkExec(v.argv[0], v.argv, &syscall.ProcAttr{
+		Env:   v.env,
+		Files: []uintptr{devnull.Fd(), devnull.Fd(), devnull.Fd()},
+	})
+	if err != nil {
+		b.Fatalf("%s: %v", v.name, err)
+	}
+	var ws syscall.WaitStatus
+	if _, err := syscall.Wait4(pid, &ws, 0, nil); err != nil {
+		b.Fatal(err)
+	}
+	d := time.Since(start)
+	if !ws.Exited() || ws.ExitStatus() != 0 {
+		b.Fatalf("%s: exit status %v", v.name, ws)
+	}
+	return d
+}
+
+// benchStarts runs the variants interleaved (one of each per iteration, in
+// rotating order) and reports each one's median start-to-exit time.
+func benchStarts(b *testing.B, variants []startVariant) {
+	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer devnull.Close()
+	// Orphaned proxy children are re-parented to us, so we can reap them.
+	syscall.RawSyscall(syscall.SYS_PRCTL, 36 /* PR_SET_CHILD_SUBREAPER */, 1, 0)
+	for _, v := range variants {
+		runOnce(b, v, devnull) // warm the page cache
+	}
+	samples := make([][]time.Duration, len(variants))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j := range variants {
+			k := (i + j) % len(variants)
+			samples[k] = append(samples[k], runOnce(b, variants[k], devnull))
+		}
+	}
+	b.StopTimer()
+	for k, v := range variants {
+		s := samples[k]
+		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+		b.ReportMetric(float64(s[len(s)/2].Microseconds()), v.name+"-µs")
+	}
+	reapOrphans()
+}
+
+// reapOrphans waits for the exited proxy children re-parented to the test.
+func reapOrphans() {
+	for end := time.Now().Add(2 * time.Second); time.Now().Before(end); {
+		var ws syscall.WaitStatus
+		pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil)
+		if err != nil { // ECHILD: none left
+			return
+		}
+		if pid == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
+func startVariants(b *testing.B, program []string, label string) []startVariant {
+	bin := wrapperBinary(b)
+	dir := b.TempDir()
+	bash := filepath.Join(dir, "importtime_wrapper")
+	if err := os.WriteFile(bash, []byte(awsBashWrapper), 0o755); err != nil {
+		b.Fatal(err)
+	}
+	env := []string{"PATH=/usr/bin:/bin", "AWS_EXECUTION_ENV=AWS_Lambda_python3.11", "_HANDLER=app.handler"}
+	api := "AWS_LAMBDA_RUNTIME_API=127.0.0.1:9" // never dialled: the program makes no request
+	return []startVariant{
+		{label + "-direct", program, env},
+		{label + "-bash-wrapper", append([]string{bash}, program...), env},
+		{label + "-coldprof-disabled", append([]string{bin}, program...), append(env, "COLDPROF_DISABLE=1")},
+		{label + "-coldprof-noproxy", append([]string{bin}, program...), append(env, "COLDPROF_PHASES=off", api)},
+		{label + "-coldprof-proxy", append([]string{bin}, program...), append(env, api)},
+	}
+}
+
+// BenchmarkStart compares starting a trivial program directly, through the
+// AWS bash sample wrapper, and through coldprof-wrapper without and with
+// the proxy. Run with a fixed count, e.g. -benchtime=300x.
+func BenchmarkStart(b *testing.B) {
+	b.Run("true", func(b *testing.B) {
+		// The bash sample inserts -X importtime before the last argument:
+		// harmless to true(1).
+		benchStarts(b, startVariants(b, []string{"/bin/true", "x"}, "true"))
+	})
+	b.Run("python", func(b *testing.B) {
+		py := "/usr/bin/python3"
+		if _, err := os.Stat(py); err != nil {
+			b.Skip("no /usr/bin/python3")
+		}
+		script := filepath.Join(b.TempDir(), "empty.py")
+		os.WriteFile(script, nil, 0o644)
+		// -S: a small, stable import set. Both wrappers inject -X importtime
+		// (bash before the script, coldprof after the interpreter), so the
+		// fair baseline is direct with -X importtime.
+		v := startVariants(b, []string{py, "-S", script}, "python")
+		v = append(v, startVariant{"python-direct-importtime", []string{py, "-X", "importtime", "-S", script}, v[0].env})
+		benchStarts(b, v)
+	})
+}
+
+// BenchmarkInvoke measures one invocation (GET next, POST response) on
+// loopback against the fake Runtime API, directly and through the proxy,
+// interleaved, over keep-alive connections as runtime clients use.
+func BenchmarkInvoke(b *testing.B) {
+	direct := newFakeAPI(b)
+	proxied := newFakeAPI(b)
+	addr, _ := startProxy(b, proxied.addr(), 1)
+	type target struct {
+		name string
+		api  *fakeAPI
+		base string
+		c    *http.Client
+	}
+	targets := []target{
+		{"direct", direct, "http://" + direct.addr(), &http.Client{Transport: &http.Transport{}}},
+		{"proxy", proxied, "http://" + addr, &http.Client{Transport: &http.Transport{}}},
+	}
+	invoke := func(tg target, id string) time.Duration {
+		tg.api.events <- fakeEvent{id, `{"key":"value"}`}
+		start := time.Now()
+		resp, err := tg.c.Get(tg.base + apiPrefix + "/runtime/invocation/next")
+		if err != nil {
+			b.Fatal(err)
+		}
+		drain(resp)
+		resp, err = tg.c.Post(tg.base+apiPrefix+"/runtime/invocation/"+id+"/response", "application/json", strings.NewReader(`{"ok":true}`))
+		if err != nil {
+			b.Fatal(err)
+		}
+		drain(resp)
+		return time.Since(start)
+	}
+	for _, tg := range targets {
+		invoke(tg, "warm")
+	}
+	samples := make([][]time.Duration, len(targets))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j := range targets {
+			k := (i + j) % len(targets)
+			samples[k] = append(samples[k], invoke(targets[k], fmt.Sprint("id-", i)))
+		}
+	}
+	b.StopTimer()
+	med := make([]float64, len(targets))
+	for k, tg := range targets {
+		s := samples[k]
+		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+		med[k] = float64(s[len(s)/2].Nanoseconds()) / 1e3
+		b.ReportMetric(med[k], tg.name+"-µs/invoke")
+	}
+	b.ReportMetric(med[1]-med[0], "added-µs/invoke")
+}
+
+func drain(resp *http.Response) {
+	buf := make([]byte, 4096)
+	for {
+		if _, err := resp.Body.Read(buf); err != nil {
+			break
+		}
+	}
+	resp.Body.Close()
+}
+
