@@ -1,0 +1,227 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/coldprof/coldprof/profile"
+)
+
+// A MetricKind says what a gate measures.
+type MetricKind string
+
+// The kinds of metric a gate can name.
+const (
+	MetricTotal  MetricKind = "total"
+	MetricPhase  MetricKind = "phase"
+	MetricModule MetricKind = "module"
+)
+
+// A Metric is what a gate or budget measures: "total" (every import), a
+// phase ("init"), or a module ("module:boto3", its cumulative time).
+type Metric struct {
+	Kind   MetricKind
+	Phase  profile.Phase // for MetricPhase
+	Module string        // for MetricModule
+}
+
+func (m Metric) String() string {
+	switch m.Kind {
+	case MetricTotal:
+		return "total"
+	case MetricPhase:
+		return string(m.Phase)
+	default:
+		return m.Module
+	}
+}
+
+// ParseMetric reads "total", a phase name or "module:NAME".
+func ParseMetric(s string) (Metric, error) {
+	switch {
+	case s == "total":
+		return Metric{Kind: MetricTotal}, nil
+	case profile.Phase(s).Valid():
+		return Metric{Kind: MetricPhase, Phase: profile.Phase(s)}, nil
+	case strings.HasPrefix(s, "module:") && len(s) > len("module:"):
+		return Metric{Kind: MetricModule, Module: strings.TrimPrefix(s, "module:")}, nil
+	}
+	return Metric{}, fmt.Errorf("unknown metric %q (want total, interpreter, runtime, init, invoke or module:NAME)", s)
+}
+
+// A Gate is a limit CI enforces. Written METRIC>+DURATION or METRIC>+N% it
+// limits the growth from before to after (diff --fail-on); written
+// METRIC>DURATION it limits the value itself (diff --fail-on, and
+// report --budget METRIC=DURATION).
+type Gate struct {
+	// Expr is the gate as the user wrote it, for messages.
+	Expr   string
+	Metric Metric
+	// Growth is set for +DURATION and +N% gates.
+	Growth bool
+	// Percent is set for +N% gates; Limit is then in percent, else in µs.
+	Percent bool
+	Limit   float64
+}
+
+// ErrBadGate is wrapped by the errors of ParseGate and ParseBudget.
+var ErrBadGate = errors.New("bad gate")
+
+// ParseGate reads a --fail-on expression: "init>+50ms", "total>+10%",
+// "module:boto3>+20ms" or "init>800ms".
+func ParseGate(expr string) (Gate, error) {
+	name, limit, ok := strings.Cut(strings.TrimSpace(expr), ">")
+	if !ok {
+		return Gate{}, fmt.Errorf("%w %q: want METRIC>+DURATION, METRIC>+N%% or METRIC>DURATION, e.g. init>+50ms", ErrBadGate, expr)
+	}
+	m, err := ParseMetric(strings.TrimSpace(name))
+	if err != nil {
+		return Gate{}, fmt.Errorf("%w %q: %v", ErrBadGate, expr, err)
+	}
+	g := Gate{Expr: expr, Metric: m}
+	limit = strings.TrimSpace(limit)
+	g.Growth = strings.HasPrefix(limit, "+")
+	limit = strings.TrimPrefix(limit, "+")
+	if strings.HasSuffix(limit, "%") {
+		if !g.Growth {
+			return Gate{}, fmt.Errorf("%w %q: a percentage limits growth, write %s>+%s", ErrBadGate, expr, name, limit)
+		}
+		v, err := strconv.ParseFloat(strings.TrimSuffix(limit, "%"), 64)
+		if err != nil || v < 0 {
+			return Gate{}, fmt.Errorf("%w %q: %q is not a percentage", ErrBadGate, expr, limit)
+		}
+		g.Percent, g.Limit = true, v
+		return g, nil
+	}
+	us, err := parseLimit(limit)
+	if err != nil {
+		return Gate{}, fmt.Errorf("%w %q: %v", ErrBadGate, expr, err)
+	}
+	g.Limit = us
+	return g, nil
+}
+
+// ParseBudget reads a report --budget: "init=800ms", "total=1.5s",
+// "module:boto3=200ms". It is the gate METRIC>DURATION.
+func ParseBudget(expr string) (Gate, error) {
+	name, limit, ok := strings.Cut(strings.TrimSpace(expr), "=")
+	if !ok {
+		return Gate{}, fmt.Errorf("%w %q: want METRIC=DURATION, e.g. init=800ms", ErrBadGate, expr)
+	}
+	if strings.HasPrefix(strings.TrimSpace(limit), "+") || strings.HasSuffix(limit, "%") {
+		return Gate{}, fmt.Errorf("%w %q: a budget is a duration; growth limits belong to coldprof diff --fail-on", ErrBadGate, expr)
+	}
+	g, err := ParseGate(name + ">" + limit)
+	if err != nil {
+		return Gate{}, fmt.Errorf("%w %q: %v", ErrBadGate, expr, errors.Unwrap(err))
+	}
+	g.Expr = expr
+	return g, nil
+}
+
+// parseLimit reads a duration with a unit (us, µs, ms, s) as microseconds.
+func parseLimit(s string) (float64, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("%q is not a duration like 50ms, 800us or 1.5s", s)
+	}
+	return float64(d) / float64(time.Microsecond), nil
+}
+
+// A GateResult is one gate checked.
+type GateResult struct {
+	Gate   string `json:"gate"`
+	Failed bool   `json:"failed"`
+	// Measured says what was compared with the limit, in words.
+	Measured string `json:"measured"`
+}
+
+// Check evaluates gates on the diff, records the results in d.Gates and
+// reports whether any failed. Growth gates compare medians; a growth past
+// the limit that the test judges to be within run-to-run spread does not
+// fail the gate, and its line says so. Value gates check the after median.
+func (d *Diff) Check(gates []Gate, before, after *DiffSide) bool {
+	failed := false
+	for _, g := range gates {
+		r := compareMetric(before, after, g.Metric)
+		res := GateResult{Gate: g.Expr}
+		switch {
+		case !g.Growth:
+			res.Failed = float64(r.After.MedianUs) > g.Limit
+			res.Measured = fmt.Sprintf("%s %s after (limit %s)", g.Metric, formatMs(r.After.MedianUs), formatMs(int64(g.Limit)))
+		default:
+			over := float64(r.DeltaUs) > g.Limit
+			if g.Percent {
+				// From nothing to something is unbounded growth.
+				over = r.DeltaUs > 0 && (r.DeltaPct == nil || *r.DeltaPct > g.Limit)
+			}
+			res.Measured = fmt.Sprintf("%s %s (%s → %s)", g.Metric, signedMs(r.DeltaUs), formatMs(r.Before.MedianUs), formatMs(r.After.MedianUs))
+			if r.DeltaPct != nil {
+				res.Measured += fmt.Sprintf(", %+.1f %%", *r.DeltaPct)
+			}
+			res.Failed = over && r.Verdict != VerdictNoise
+			if over && r.Verdict == VerdictNoise {
+				res.Measured += fmt.Sprintf("; over the limit but within run-to-run spread (p=%.2f)", *r.P)
+			}
+		}
+		failed = failed || res.Failed
+		d.Gates = append(d.Gates, res)
+	}
+	return failed
+}
+
+// CheckBudgets evaluates value gates (report --budget) on one set of cold
+// starts: the median across them, or the value of the only one.
+func CheckBudgets(side *DiffSide, gates []Gate) (results []GateResult, failed bool) {
+	for _, g := range gates {
+		s := statsOf(side.values(g.Metric))
+		res := GateResult{Gate: g.Expr, Failed: float64(s.MedianUs) > g.Limit}
+		res.Measured = fmt.Sprintf("%s %s (budget %s)", g.Metric, formatMs(s.MedianUs), formatMs(int64(g.Limit)))
+		if side.n > 1 {
+			res.Measured = fmt.Sprintf("%s median %s of %d cold starts, max %s (budget %s)", g.Metric, formatMs(s.MedianUs), side.n, formatMs(s.MaxUs), formatMs(int64(g.Limit)))
+		}
+		failed = failed || res.Failed
+		results = append(results, res)
+	}
+	return results, failed
+}
+
+// WriteGateResults writes one line per gate ("FAIL init=800ms: …"), for
+// stderr next to a report.
+func WriteGateResults(w io.Writer, results []GateResult) error {
+	for _, r := range results {
+		word := "pass"
+		if r.Failed {
+			word = "FAIL"
+		}
+		if _, err := fmt.Fprintf(w, "%s %s: %s\n", word, r.Gate, r.Measured); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// A BudgetSource passes cold starts through to a report and keeps their
+// numbers (never the cold starts) for CheckBudgets.
+type BudgetSource struct {
+	Source
+	Side *DiffSide
+}
+
+// NewBudgetSource wraps src.
+func NewBudgetSource(src Source) *BudgetSource {
+	return &BudgetSource{Source: src, Side: NewDiffSide("report")}
+}
+
+// Next returns the next cold start of the wrapped source and records it.
+func (b *BudgetSource) Next() (*profile.ColdStart, error) {
+	cs, err := b.Source.Next()
+	if err == nil {
+		b.Side.Add(cs)
+	}
+	return cs, err
+}
