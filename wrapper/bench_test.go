@@ -200,4 +200,3 @@ func drain(resp *http.Response) {
 	}
 	resp.Body.Close()
 }
-
