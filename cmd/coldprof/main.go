@@ -18,6 +18,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/coldprof/coldprof/wrapper"
 )
 
 // version is set at link time (-ldflags "-X main.version=…") for releases.
@@ -34,7 +36,12 @@ type command struct {
 var commands = map[string]command{
 	"report":  {"print where the cold starts in Lambda logs spent their time", runReport},
 	"version": {"print coldprof's version", runVersion},
+	"run":     {"run a cold start on this machine (local Runtime API, the real wrapper) and report it", runRun},
 	"layer":   {"build the Lambda layer zips for x86_64 and arm64", runLayer},
+
+	// Hidden: coldprof acting as coldprof-wrapper and as its proxy (run.go).
+	wrapperCommand:   {"", runWrapperMode},
+	wrapper.ProxyArg: {"", runProxyMode},
 }
 
 func main() {
@@ -107,6 +114,9 @@ func printUsage(w io.Writer) {
 	names := make([]string, 0, len(commands))
 	width := 0
 	for name := range commands {
+		if commands[name].summary == "" {
+			continue // hidden
+		}
 		names = append(names, name)
 		width = max(width, len(name))
 	}

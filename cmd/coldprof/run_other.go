@@ -1,0 +1,7 @@
+//go:build !linux
+
+package main
+
+// becomeSubreaper does nothing where there is no PR_SET_CHILD_SUBREAPER;
+// the group is still killed, and init reaps what is left.
+func becomeSubreaper() {}

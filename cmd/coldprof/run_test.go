@@ -1,0 +1,414 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coldprof/coldprof/wrapper"
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestMain lets the test binary stand in for the coldprof executable: run
+// starts os.Executable() as the wrapper (hidden command) when no
+// coldprof-wrapper binary is found, and the wrapper re-executes it as the
+// runtime-API proxy.
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && (os.Args[1] == wrapperCommand || os.Args[1] == wrapper.ProxyArg) {
+		os.Exit(run(os.Stdin, os.Stdout, os.Stderr, os.Args[1:]))
+	}
+	// Use the wrapper package built into this binary, not an installed one.
+	os.Setenv("PATH", withoutWrapperOnPath(os.Getenv("PATH")))
+	os.Exit(m.Run())
+}
+
+// testPythons lists the interpreters for the end-to-end tests: Debian's
+// python3 (with boto3/numpy/requests when installed), python3 on PATH and
+// two pyenv versions at the ends of the supported range.
+func testPythons(t *testing.T) map[string]string {
+	t.Helper()
+	found := map[string]string{}
+	if _, err := os.Stat("/usr/bin/python3"); err == nil {
+		found["debian"] = "/usr/bin/python3"
+	}
+	if p := realPython3(); p != "" {
+		found["python3"] = p
+	}
+	home, _ := os.UserHomeDir()
+	for _, v := range []string{"3.8", "3.13"} {
+		if m, _ := filepath.Glob(filepath.Join(home, ".pyenv/versions", v+".*/bin/python"+v)); len(m) > 0 {
+			found[v] = m[0]
+		} else {
+			t.Logf("pyenv CPython %s not found: not tested", v)
+		}
+	}
+	if len(found) == 0 {
+		t.Skip("no Python interpreter found")
+	}
+	return found
+}
+
+// realPython3 is the interpreter python3 on PATH runs, past pyenv's shell
+// shims (which add a tenth of a second to every start), "" when none.
+func realPython3() string {
+	out, err := exec.Command("python3", "-c", "import sys; print(sys.executable)").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// runArgs runs "coldprof run args…" in-process. The wrapper, found as the
+// test binary itself, runs through TestMain.
+func runArgs(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	start := time.Now()
+	code = run(strings.NewReader(""), &out, &errb, append([]string{"run"}, args...))
+	t.Logf("coldprof run %s: exit %d in %s", strings.Join(args, " "), code, time.Since(start).Round(time.Millisecond))
+	return code, out.String(), errb.String()
+}
+
+// withoutWrapperOnPath drops PATH entries holding a coldprof-wrapper, so
+// the tests use the wrapper package built into this binary.
+func withoutWrapperOnPath(path string) string {
+	var keep []string
+	for _, dir := range filepath.SplitList(path) {
+		if _, err := os.Stat(filepath.Join(dir, "coldprof-wrapper")); err != nil {
+			keep = append(keep, dir)
+		}
+	}
+	return strings.Join(keep, string(filepath.ListSeparator))
+}
+
+type jsonReport struct {
+	ColdStarts []struct {
+		Runtime        *string
+		Handler        *string
+		Boundary       string
+		InitDurationMs *float64
+		Imports        []jsonImport
+	}
+}
+
+type jsonImport struct {
+	Name      string
+	Phase     string
+	RequestID *string
+	Children  []jsonImport
+}
+
+var responseLine = regexp.MustCompile(`invocation (\d) of \d \(([0-9a-f-]{36}), (\w+)\)`)
+
+func TestRunPhases(t *testing.T) {
+	taskRoot := filepath.Join("..", "..", "testdata", "functions", "python")
+	for name, python := range testPythons(t) {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			log := filepath.Join(t.TempDir(), "run.log")
+			code, stdout, stderr := runArgs(t, "--handler", "app.lambda_handler", "--runtime", "python3",
+				"--python", python, "--task-root", taskRoot, "-n", "3", "--responses", "--format", "json",
+				"--log", log, "--timeout", "20s")
+			if code != 0 {
+				t.Fatalf("exit %d\nstderr:\n%s", code, stderr)
+			}
+			ids := map[string]string{}
+			for _, m := range responseLine.FindAllStringSubmatch(stderr, -1) {
+				if m[3] != "success" {
+					t.Errorf("invocation %s: %s", m[1], m[3])
+				}
+				ids[m[1]] = m[2]
+			}
+			if len(ids) != 3 {
+				t.Fatalf("want 3 responses on stderr, got:\n%s", stderr)
+			}
+			var rep jsonReport
+			if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+				t.Fatalf("report is not JSON: %v\n%s", err, stdout)
+			}
+			if len(rep.ColdStarts) != 1 {
+				t.Fatalf("%d cold starts, want 1", len(rep.ColdStarts))
+			}
+			cs := rep.ColdStarts[0]
+			if cs.Boundary != "exact" {
+				t.Errorf("boundary = %q, want exact", cs.Boundary)
+			}
+			if cs.Handler == nil || *cs.Handler != "app.lambda_handler" || cs.InitDurationMs == nil || *cs.InitDurationMs <= 0 {
+				t.Errorf("handler %v, init duration %v", cs.Handler, cs.InitDurationMs)
+			}
+			got := map[string]string{} // module → phase[/invocation] where it first loaded
+			var walk func([]jsonImport)
+			walk = func(imps []jsonImport) {
+				for _, imp := range imps {
+					where := imp.Phase
+					if imp.RequestID != nil {
+						for n, id := range ids {
+							if id == *imp.RequestID {
+								where += "/" + n
+							}
+						}
+					}
+					if _, seen := got[imp.Name]; !seen {
+						got[imp.Name] = where
+					}
+					walk(imp.Children)
+				}
+			}
+			walk(cs.Imports)
+			want := map[string]string{
+				"coldprof_runtime":      "runtime",
+				"xml.etree.ElementTree": "init",
+				"smtplib":               "invoke/1", // lazy, first call only (then cached)
+				"statistics":            "invoke/2", // second call only
+			}
+			if strings.Contains(stderr, `"heavy": ["boto3", "numpy", "requests"]`) {
+				want["boto3"], want["numpy"], want["requests"] = "init", "init", "init"
+			}
+			for mod := range got {
+				if _, ok := want[mod]; !ok {
+					delete(got, mod)
+				}
+			}
+			// The handler-time imports are top-level entries, not nested.
+			for _, imp := range cs.Imports {
+				if imp.Phase == "invoke" && imp.Name != "smtplib" && imp.Name != "statistics" {
+					t.Errorf("unexpected top-level invoke import %q", imp.Name)
+				}
+			}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("top-level imports by phase (-want +got):\n%s", d)
+			}
+			// The log holds the platform lines in Lambda's order.
+			data, _ := os.ReadFile(log)
+			var platform []string
+			for _, line := range strings.Split(string(data), "\n") {
+				if f := strings.Fields(line); len(f) > 0 && isPlatformLine(line) {
+					platform = append(platform, f[0])
+				}
+			}
+			if d := cmp.Diff(strings.Fields("INIT_START START END REPORT START END REPORT START END REPORT"), platform); d != "" {
+				t.Errorf("platform lines (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// children lists this process's child processes: after a run none of the
+// run's may be left, not even as zombies.
+func children(t *testing.T) []string {
+	t.Helper()
+	files, _ := filepath.Glob("/proc/self/task/*/children")
+	if len(files) == 0 {
+		t.Skip("no /proc/self/task/*/children here")
+	}
+	var pids []string
+	for _, f := range files {
+		data, _ := os.ReadFile(f)
+		pids = append(pids, strings.Fields(string(data))...)
+	}
+	return pids
+}
+
+func TestRunBadInput(t *testing.T) {
+	python := realPython3()
+	if python == "" {
+		t.Skip("python3 not found")
+	}
+	bad := filepath.Join("..", "..", "testdata", "functions", "python-bad")
+	short := []string{"--runtime", "python3", "--python", python, "--task-root", bad}
+	cases := []struct {
+		name string
+		args []string
+		// want: exit status, stderr and log must match these; the report
+		// (stdout) must mention reportHas when not empty.
+		code      int
+		stderr    []string
+		log       []string
+		reportHas string
+	}{
+		{
+			name:   "command does not exist",
+			args:   []string{"--handler", "app.handler", "--", "/nonexistent/python3", "bootstrap.py"},
+			code:   1,
+			stderr: []string{`exited during init \(exit status 127\)`, `/nonexistent/python3: does not exist`},
+			log:    []string{`(?m)^INIT_REPORT Init Duration: [\d.]+ ms\tPhase: init\tStatus: error\tError Type: Runtime.ExitError$`},
+		},
+		{
+			name:      "exits during init",
+			args:      append([]string{"--handler", "exits.handler"}, short...),
+			code:      1,
+			stderr:    []string{`exited during init \(exit status 3\)`, `exits.py: giving up during init`},
+			log:       []string{`(?m)^INIT_REPORT .*\tStatus: error\tError Type: Runtime.ExitError$`},
+			reportHas: "xml.etree.ElementTree",
+		},
+		{
+			name:      "hangs in init",
+			args:      append([]string{"--handler", "hangs.handler", "--init-timeout", "2s"}, short...),
+			code:      1,
+			stderr:    []string{`init did not finish within --init-timeout 2s; the runtime was killed`},
+			log:       []string{`(?m)^INIT_REPORT Init Duration: 2\d\d\d\.\d\d ms\tPhase: init\tStatus: timeout$`},
+			reportHas: "xml.etree.ElementTree",
+		},
+		{
+			name:      "import error",
+			args:      append([]string{"--handler", "broken.handler"}, short...),
+			code:      1,
+			stderr:    []string{`init failed after [\d.]+m?s: Runtime.ImportModuleError: Unable to import module 'broken': No module named 'module_that_does_not_exist_anywhere'`},
+			log:       []string{`(?m)^INIT_REPORT .*\tStatus: error\tError Type: Runtime.ImportModuleError$`, `(?m)^\[ERROR\] Runtime.ImportModuleError: `},
+			reportHas: "xml.etree.ElementTree",
+		},
+		{
+			name:   "posts to an unknown request ID",
+			args:   []string{"--handler", "x.handler", "--timeout", "500ms", "--task-root", bad, "--", python, "wrong_id_runtime.py"},
+			code:   1,
+			stderr: []string{`invocation 1 of 1 timed out after --timeout 500ms; the runtime was killed; the runtime API rejected: POST /2018-06-01/runtime/invocation/not-the-real-id/response: 400 InvalidRequestID`},
+			log:    []string{`wrong_id_runtime: HTTP 400 {"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}`, `Task timed out after 0.50 seconds`, `\tStatus: timeout\n`},
+		},
+		{
+			name:      "garbage on stderr",
+			args:      append([]string{"--handler", "garbage.handler", "-n", "2"}, short...),
+			code:      0,
+			log:       []string{`no newline at the end of this one\n`, `(?m)^REPORT RequestId: .*\tInit Duration: `},
+			reportHas: "xml.etree.ElementTree",
+		},
+		{
+			name:      "handler raises",
+			args:      append([]string{"--handler", "raises.handler", "-n", "2"}, short...),
+			code:      1,
+			stderr:    []string{`invocation 1 of 2 failed: ValueError: raises.py always raises`, `invocation 2 of 2 failed`, `2 of 2 invocations failed`},
+			log:       []string{`(?m)^\[ERROR\] ValueError: raises.py always raises$`},
+			reportHas: "csv ",
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := children(t)
+			log := filepath.Join(t.TempDir(), "run.log")
+			start := time.Now()
+			code, stdout, stderr := runArgs(t, append([]string{"--log", log, "--tree", "--min", "0"}, c.args...)...)
+			if d := time.Since(start); d > 15*time.Second {
+				t.Errorf("took %s", d)
+			}
+			if code != c.code {
+				t.Errorf("exit %d, want %d", code, c.code)
+			}
+			for _, re := range c.stderr {
+				if !regexp.MustCompile(re).MatchString(stderr) {
+					t.Errorf("stderr lacks %q:\n%s", re, stderr)
+				}
+			}
+			data, err := os.ReadFile(log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, re := range c.log {
+				if !regexp.MustCompile(re).Match(data) {
+					t.Errorf("log lacks %q:\n%s", re, tail(data))
+				}
+			}
+			if c.reportHas != "" && !strings.Contains(stdout, c.reportHas) {
+				t.Errorf("report lacks %q:\n%s\nstderr:\n%s", c.reportHas, stdout, stderr)
+			}
+			if after := children(t); len(after) > len(before) {
+				t.Errorf("child processes left: before %v, after %v", before, after)
+			}
+		})
+	}
+}
+
+func tail(b []byte) string {
+	lines := strings.Split(string(b), "\n")
+	var keep []string
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "import time:") {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\n")
+}
+
+func TestRunFlags(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"nothing to run", nil, "nothing to run"},
+		{"runtime without handler", []string{"--runtime", "python3"}, "needs --handler"},
+		{"unknown runtime", []string{"--runtime", "nodejs20.x", "--handler", "a.b"}, `--runtime "nodejs20.x" is not supported`},
+		{"bad report flag", []string{"--format", "bogus", "--handler", "a.b", "--runtime", "python3"}, `unknown --format "bogus"`},
+		{"unknown flag", []string{"--frobnicate", "--handler", "a.b", "--runtime", "python3"}, "unknown flag: --frobnicate"},
+		{"negative n", []string{"-n", "-1", "--handler", "a.b", "--runtime", "python3"}, "-n must be 0 or more"},
+		{"bad memory", []string{"--memory", "64", "--handler", "a.b", "--runtime", "python3"}, "--memory must be between 128 and 10240"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, stdout, stderr := runArgs(t, c.args...)
+			if code != 2 || stdout != "" || !strings.Contains(stderr, c.want) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want 2 and %q", code, stdout, stderr, c.want)
+			}
+		})
+	}
+}
+
+func TestRunBadEvent(t *testing.T) {
+	dir := t.TempDir()
+	ev := filepath.Join(dir, "ev.json")
+	os.WriteFile(ev, []byte("{not json"), 0o644)
+	code, _, stderr := runArgs(t, "--event", ev, "--handler", "a.b", "--runtime", "python3")
+	if code != 1 || !strings.Contains(stderr, ev+": not valid JSON") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestSplitRunArgs(t *testing.T) {
+	var f runFlags
+	fs := runFlagSet(&f)
+	own, report, command := splitRunArgs(fs, []string{
+		"-n", "3", "--format", "json", "--tree", "--handler=app.h", "--responses", "-n5", "--min", "2ms", "--", "python3", "-X", "--format",
+	})
+	if d := cmp.Diff([]string{"-n", "3", "--handler=app.h", "--responses", "-n5"}, own); d != "" {
+		t.Errorf("own (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"--format", "json", "--tree", "--min", "2ms"}, report); d != "" {
+		t.Errorf("report (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"python3", "-X", "--format"}, command); d != "" {
+		t.Errorf("command (-want +got):\n%s", d)
+	}
+}
+
+func TestLambdaEnv(t *testing.T) {
+	f := runFlags{handler: "app.h", function: "fn", memoryMB: 256, region: "eu-west-1"}
+	env := lambdaEnv([]string{"PATH=/bin", "AWS_LAMBDA_RUNTIME_API=stale", "_HANDLER=old", "HOME=/h"}, &f, "/task", "/rt", "python3.12")
+	got := map[string]string{}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		if _, dup := got[k]; dup {
+			t.Errorf("%s set twice", k)
+		}
+		got[k] = v
+	}
+	stream := got["AWS_LAMBDA_LOG_STREAM_NAME"]
+	if !regexp.MustCompile(`^\d{4}/\d\d/\d\d/\[\$LATEST\][0-9a-f]{32}$`).MatchString(stream) {
+		t.Errorf("log stream name %q", stream)
+	}
+	delete(got, "AWS_LAMBDA_LOG_STREAM_NAME")
+	want := map[string]string{
+		"PATH": "/bin", "HOME": "/h",
+		"_HANDLER": "app.h", "LAMBDA_TASK_ROOT": "/task", "LAMBDA_RUNTIME_DIR": "/rt",
+		"AWS_LAMBDA_FUNCTION_NAME": "fn", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+		"AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/fn", "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+		"AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-west-1", "TZ": ":UTC",
+		"AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("environment (-want +got):\n%s", d)
+	}
+}
