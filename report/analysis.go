@@ -302,20 +302,27 @@ func nodePackage(name string) string {
 
 // pruneTree flattens the tree into rows, parents first, leaving out
 // entries whose cumulative time is below minUs or that are deeper than
-// depth (0: no limit). Left-out siblings become one row each with their
-// count and summed times, so the tree still adds up.
+// depth (0: no limit). Left-out siblings become one row with their count
+// and summed times, so the tree still adds up; at the top level, where
+// phases follow one another, each phase's left-out entries get their own
+// row at the end of that phase, keeping rows in log order.
 func pruneTree(imports []*profile.Import, minUs int64, depth int) []TreeRow {
 	rows := []TreeRow{}
 	var level func(imps []*profile.Import, d int)
 	level = func(imps []*profile.Import, d int) {
 		hidden := TreeRow{Name: "…", Depth: d}
+		flush := func() {
+			if hidden.Hidden > 0 {
+				rows = append(rows, hidden)
+			}
+			hidden = TreeRow{Name: "…", Depth: d}
+		}
 		for _, imp := range imps {
+			if hidden.Hidden > 0 && hidden.Phase != imp.Phase {
+				flush()
+			}
 			if imp.CumulativeUs < minUs || depth > 0 && d >= depth {
-				if hidden.Hidden == 0 {
-					hidden.Phase = imp.Phase
-				} else if hidden.Phase != imp.Phase {
-					hidden.Phase = "" // siblings of several phases (top level only)
-				}
+				hidden.Phase = imp.Phase
 				hidden.Hidden++
 				hidden.SelfUs += imp.SelfUs
 				hidden.CumulativeUs += imp.CumulativeUs
@@ -327,9 +334,7 @@ func pruneTree(imports []*profile.Import, minUs int64, depth int) []TreeRow {
 			})
 			level(imp.Children, d+1)
 		}
-		if hidden.Hidden > 0 {
-			rows = append(rows, hidden)
-		}
+		flush()
 	}
 	level(imports, 0)
 	return rows

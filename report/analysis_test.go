@@ -140,15 +140,21 @@ func TestPruneTree(t *testing.T) {
 	}
 }
 
-// TestPruneTreeMixedPhases marks folded top-level siblings of several
-// phases with no single phase.
-func TestPruneTreeMixedPhases(t *testing.T) {
+// TestPruneTreePhaseRuns gives each top-level phase its own folded row,
+// in log order.
+func TestPruneTreePhaseRuns(t *testing.T) {
 	imports := []*profile.Import{
 		rptImport("site", profile.PhaseInterpreter, 1, 1),
+		rptImport("encodings", profile.PhaseInterpreter, 2, 2),
 		rptImport("json", profile.PhaseRuntime, 1, 1),
+		rptImport("boto3", profile.PhaseInit, 9, 9),
 	}
 	got := pruneTree(imports, 5, 0)
-	want := []TreeRow{{Name: "…", SelfUs: 2, CumulativeUs: 2, Hidden: 2}}
+	want := []TreeRow{
+		{Name: "…", Phase: profile.PhaseInterpreter, SelfUs: 3, CumulativeUs: 3, Hidden: 2},
+		{Name: "…", Phase: profile.PhaseRuntime, SelfUs: 1, CumulativeUs: 1, Hidden: 1},
+		{Name: "boto3", Phase: profile.PhaseInit, SelfUs: 9, CumulativeUs: 9},
+	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("tree (-want +got):\n%s", diff)
 	}

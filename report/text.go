@@ -193,8 +193,8 @@ func treeSection(s *Summary, opts Options, scope string) section {
 			name = fmt.Sprintf("… %d more", r.Hidden)
 		}
 		phase := string(r.Phase)
-		if r.Phase == "" {
-			phase = "several"
+		if r.RequestID != "" {
+			phase += " " + shortID(r.RequestID)
 		}
 		g.rows = append(g.rows, []string{strings.Repeat("  ", r.Depth) + name, phase,
 			formatMs(r.SelfUs), formatMs(r.CumulativeUs), percent(r.CumulativeUs, s.TotalUs)})
@@ -265,6 +265,15 @@ func aggregateSection(kind, column string, rows []AggregateRow, scope string) se
 			formatMs(r.Cumulative.Median), formatMs(r.Cumulative.P90), formatMs(r.Cumulative.Max)})
 	}
 	return section{title: fmt.Sprintf("Top %d %s by median cumulative time%s", len(rows), strings.ToLower(kind), scope), level: 2, grid: g}
+}
+
+// shortID shortens a request ID to its first group, enough to tell the
+// invocations of one cold start apart.
+func shortID(id string) string {
+	if i := strings.IndexByte(id, '-'); i > 0 {
+		return id[:i]
+	}
+	return id
 }
 
 // mergedName shows how many entries a hot spot merges when more than one.
