@@ -402,7 +402,10 @@ func (d *cwJSON) resync(cause error) error {
 	line := startLine + bytes.Count(ahead, []byte{'\n'})
 	msg := cause.Error()
 	if errors.Is(cause, io.ErrUnexpectedEOF) {
-		msg = "input ends inside a JSON value (truncated?)"
+		// Nothing follows to recover: say where the cut value starts.
+		d.warnf(d.lc.lineAfterSpace(start), "malformed JSON: input ends inside a JSON value (truncated?); rest of input skipped")
+		d.restart(bytes.NewReader(nil), line)
+		return nil
 	}
 	rest := bufio.NewReader(io.MultiReader(d.dec.Buffered(), d.lc.src))
 	lineNo := startLine

@@ -100,7 +100,8 @@ func Open(r io.Reader, source string, format Format, opts ...Option) (Decoder, e
 	if err != nil && err != io.EOF {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
-	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+	compressed := len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b
+	if compressed {
 		gz, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, fmt.Errorf("%s: gzip: %w", source, err)
@@ -109,7 +110,9 @@ func Open(r io.Reader, source string, format Format, opts ...Option) (Decoder, e
 	}
 	if format == FormatAuto {
 		head, err := br.Peek(sniffBytes)
-		if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		// A gzip error comes back again on the next read (gzip.Reader keeps
+		// it), so the records before a truncation are still decoded.
+		if err != nil && err != io.EOF && err != bufio.ErrBufferFull && !compressed {
 			return nil, fmt.Errorf("%s: %w", source, err)
 		}
 		format = Sniff(head)
@@ -171,7 +174,9 @@ func Sniff(head []byte) Format {
 		if len(rest) > 0 && rest[0] == '[' {
 			return FormatInsightsJSON
 		}
-		return FormatFilterLogEvents
+		if len(rest) > 0 && rest[0] == '{' {
+			return FormatFilterLogEvents
+		}
 	}
 	if bytes.Contains(first, []byte("@message")) && bytes.ContainsAny(first, ",") {
 		return FormatInsightsCSV

@@ -168,7 +168,10 @@ func (d *eventLines) readAhead() error {
 // unchanged.
 func (d *eventLines) compactJSON(text []byte) []byte {
 	trimmed := bytes.TrimLeft(text, " \n")
-	if len(trimmed) == 0 || (trimmed[0] != '{' && trimmed[0] != '[') || !json.Valid(trimmed) {
+	// tail --format json puts any message that parses as JSON (a number,
+	// too) on the next line; sam only re-indents objects.
+	startsJSON := len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[' || text[0] == '\n')
+	if !startsJSON || !json.Valid(trimmed) {
 		return text
 	}
 	d.compact.Reset()
