@@ -504,7 +504,7 @@ func execute(ctx context.Context, f *runFlags, l *launch, events [][]byte, logFi
 		}
 		return outcome{fmt.Errorf("run: %v", err)}
 	}
-	fmt.Fprintf(stderr, "coldprof: init done in %s\n", emu.InitDuration().Round(10*time.Microsecond))
+	fmt.Fprintf(stderr, "coldprof: init done in %s\n", emu.InitDuration().Round(time.Millisecond))
 
 	failed := 0
 	for i, ev := range events {

@@ -412,3 +412,97 @@ func TestLambdaEnv(t *testing.T) {
 		t.Errorf("environment (-want +got):\n%s", d)
 	}
 }
+
+func TestRunEvents(t *testing.T) {
+	python := realPython3()
+	if python == "" {
+		t.Skip("python3 not found")
+	}
+	ev := filepath.Join(t.TempDir(), "b.json")
+	os.WriteFile(ev, []byte(`{"b": 2}`+"\n"), 0o644)
+	var out, errb bytes.Buffer
+	code := run(strings.NewReader(` {"a": 1} `), &out, &errb, []string{"run",
+		"--handler", "echo.handler", "--runtime", "python3", "--python", python,
+		"--task-root", filepath.Join("..", "..", "testdata", "functions", "python-echo"),
+		"--event", "-", "--event", ev, "-n", "3", "--responses", "--function-name", "echo-fn", "--format", "json"})
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errb.String())
+	}
+	var events []string
+	for _, line := range strings.Split(errb.String(), "\n") {
+		if _, resp, ok := strings.Cut(line, "success): "); ok {
+			events = append(events, resp)
+		}
+	}
+	want := []string{
+		`{"event": {"a": 1}, "function": "echo-fn"}`,
+		`{"event": {"b": 2}, "function": "echo-fn"}`,
+		`{"event": {"a": 1}, "function": "echo-fn"}`,
+	}
+	if d := cmp.Diff(want, events); d != "" {
+		t.Errorf("responses (-want +got):\n%s\nstderr:\n%s", d, errb.String())
+	}
+	if !strings.Contains(out.String(), `"boundary": "exact"`) && !strings.Contains(out.String(), `"boundary":"exact"`) {
+		t.Errorf("report:\n%s", out.String())
+	}
+}
+
+// A python3 with awslambdaric installed runs it, in its container form
+// ("python -m awslambdaric HANDLER", in the task root), instead of the
+// embedded client. A stand-in package shows what it was given.
+func TestRunUsesAwslambdaric(t *testing.T) {
+	python := realPython3()
+	if python == "" {
+		t.Skip("python3 not found")
+	}
+	site := t.TempDir()
+	pkg := filepath.Join(site, "awslambdaric")
+	os.Mkdir(pkg, 0o755)
+	os.WriteFile(filepath.Join(pkg, "__init__.py"), nil, 0o644)
+	os.WriteFile(filepath.Join(pkg, "__main__.py"), []byte(
+		"import os, sys\nprint('fake awslambdaric', sys.argv[1:], os.getcwd() == os.environ['LAMBDA_TASK_ROOT'])\nsys.exit(9)\n"), 0o644)
+	t.Setenv("PYTHONPATH", site)
+	log := filepath.Join(t.TempDir(), "run.log")
+	taskRoot, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "functions", "python-echo"))
+	code, _, stderr := runArgs(t, "--handler", "echo.handler", "--runtime", "python3", "--python", python,
+		"--task-root", taskRoot, "--log", log)
+	data, _ := os.ReadFile(log)
+	if code != 1 || !strings.Contains(stderr, "has awslambdaric: using it as the runtime client") ||
+		!strings.Contains(stderr, "exited during init (exit status 9)") ||
+		!strings.Contains(string(data), "fake awslambdaric ['echo.handler'] True") {
+		t.Errorf("exit %d\nstderr:\n%s\nlog:\n%s", code, stderr, tail(data))
+	}
+}
+
+// The coldprof-wrapper binary, when there is one, is what runs: named by
+// --wrapper, or found on PATH.
+func TestRunWithWrapperBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds coldprof-wrapper")
+	}
+	python := realPython3()
+	if python == "" {
+		t.Skip("python3 not found")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "coldprof-wrapper")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/coldprof/coldprof/cmd/coldprof-wrapper").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	t.Setenv("PATH", dir+string(filepath.ListSeparator)+os.Getenv("PATH"))
+	if path, argv, err := findWrapper(""); err != nil || path != bin || len(argv) != 1 {
+		t.Errorf("findWrapper = %q %q %v, want %s from PATH", path, argv, err, bin)
+	}
+	taskRoot := filepath.Join("..", "..", "testdata", "functions", "python-echo")
+	for _, args := range [][]string{{"--wrapper", bin}, nil} {
+		code, stdout, stderr := runArgs(t, append(args, "--handler", "echo.handler", "--runtime", "python3",
+			"--python", python, "--task-root", taskRoot, "--format", "json")...)
+		if code != 0 || !strings.Contains(stderr, "running "+bin+" "+python) {
+			t.Errorf("%v: exit %d\n%s", args, code, stderr)
+		}
+		var rep jsonReport
+		if err := json.Unmarshal([]byte(stdout), &rep); err != nil || len(rep.ColdStarts) != 1 || rep.ColdStarts[0].Boundary != "exact" {
+			t.Errorf("%v: report %v %s", args, err, stdout)
+		}
+	}
+}
