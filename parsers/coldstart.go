@@ -60,6 +60,9 @@ type builder struct {
 	// line makes its warning worth giving.
 	untrustedLine int
 	warnedNesting bool
+	// collapsed is set once a line showed squeezed spaces: a console
+	// squeezes every line, also those whose wide numbers hide it.
+	collapsed bool
 }
 
 func (b *builder) ctx() int32 { return int32(len(b.ctxs) - 1) }
@@ -184,7 +187,8 @@ func (r *Reader) loadLine(st *stream, format profile.Format, rest []byte, num in
 	switch {
 	case f.cached:
 		level = cachedLevel(f.spaces, len(f.name), b.tr.lastLevel)
-	case f.collapsed:
+	case f.collapsed || b.collapsed:
+		b.collapsed = true
 		level = levelUnknown
 	case f.spaces%2 != 0:
 		r.warn.warn("odd-indent", r.where(num), fmt.Sprintf("indentation of %q is an odd number of spaces (%d); nesting may be off", imp.Name, f.spaces))

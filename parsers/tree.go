@@ -69,7 +69,8 @@ func (t *tree) add(a *allocator, imp *profile.Import, level int, ctx int32) nest
 
 // childrenByTimes finds where imp's children start among the pending items:
 // the shortest run at the end whose cumulative times add up to imp's
-// cumulative minus its self time, within rounding.
+// cumulative minus its self time. Each printed number is rounded up to a
+// microsecond, so for k children the sum lies in [target-1, target+k+1).
 func (t *tree) childrenByTimes(imp *profile.Import) (int, nesting) {
 	n := len(t.items)
 	target := imp.CumulativeUs - imp.SelfUs
@@ -78,11 +79,11 @@ func (t *tree) childrenByTimes(imp *profile.Import) (int, nesting) {
 	}
 	j := n
 	var sum int64
-	for j > 0 && n-j < maxRebuildScan && sum+int64(n-j)+2 < target {
+	for j > 0 && n-j < maxRebuildScan && sum < target-1 {
 		j--
 		sum += t.items[j].imp.CumulativeUs
 	}
-	if abs(sum-target) > int64(n-j)+2 {
+	if sum < target-1 || sum-target > int64(n-j)+1 {
 		return n, nestingRebuild
 	}
 	return j, nestingOK
