@@ -1,0 +1,65 @@
+package runtimes
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/emulator"
+	"github.com/coldprof/coldprof/parsers"
+	"github.com/coldprof/coldprof/parsers/classload"
+	"github.com/coldprof/coldprof/profile"
+)
+
+func TestJavaClient(t *testing.T) {
+	needTool(t, "java", "javac", "jar")
+	ctx := context.Background()
+	rtDir := t.TempDir()
+	classes, err := BuildJava(ctx, rtDir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The function's task root as Lambda lays it out: classes at the root,
+	// dependencies in lib/*.jar.
+	src := testdataDir(t, "java", "app")
+	task := t.TempDir()
+	tmp := t.TempDir()
+	run := func(name string, args ...string) {
+		t.Helper()
+		if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
+			t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(task, "lib"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	run("javac", "-d", filepath.Join(tmp, "dep"), filepath.Join(src, "lib", "src", "libdep", "Dep.java"))
+	run("jar", "cf", filepath.Join(task, "lib", "dep.jar"), "-C", filepath.Join(tmp, "dep"), ".")
+	run("javac", "-cp", filepath.Join(task, "lib", "dep.jar"), "-d", task,
+		filepath.Join(src, "src", "example", "Fn.java"), filepath.Join(src, "src", "example", "LazyThing.java"))
+
+	java, _ := exec.LookPath("java")
+	handler := "example.Fn::handleRequest"
+	// The java17 runtime's shape: flags, -classpath, main class, handler last.
+	log, results := coldStart(t, rtDir, task, handler, "java17", []string{`{"n":1}`, `{"n":2}`},
+		java, "-XX:+UseSerialGC", "-Xshare:auto", "-classpath", classes, JavaMainClass, handler)
+	for _, r := range results {
+		if r.Status != emulator.StatusSuccess || !strings.Contains(string(r.Payload), `"lazy":"lazy 0"`) {
+			t.Fatalf("invocation %s: %s %s\nlog:\n%s", r.RequestID, r.Status, r.Payload, log)
+		}
+	}
+	cs := parseOne(t, log, parsers.Options{Grammars: []func() parsers.Grammar{classload.NewGrammar}})
+	if cs.Format != profile.FormatJavaClassLoad {
+		t.Errorf("format %q", cs.Format)
+	}
+	checkPhases(t, cs, results, log, []wantPhase{
+		{"example.Fn", profile.PhaseInit}, {"libdep.Dep", profile.PhaseInit},
+		{"example.LazyThing", profile.PhaseInvoke},
+	})
+	if c := classload.SharedArchive(cs.Imports); c.Classes == 0 || c.Classes == c.TotalClasses {
+		t.Errorf("shared archive: %+v", c)
+	}
+}
