@@ -1,0 +1,203 @@
+// Package awsapi is what coldprof's enable, disable and logs commands need
+// from AWS, through the official AWS SDK for Go v2: the standard credential
+// chain, profiles, regions and endpoint settings (AWS_ENDPOINT_URL,
+// AWS_ENDPOINT_URL_LAMBDA, AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, a profile's
+// endpoint_url), the SDK's retryer for throttling, and one-line
+// explanations of the errors users meet.
+//
+// Only the coldprof command links it; coldprof-wrapper never does.
+//
+// The commands run in three steps: LoadConfig; read (GetFunction, or
+// FetchLogs, which pages through FilterLogEvents and writes the events as
+// `aws logs filter-log-events` JSON); then, for enable and disable, a pure
+// plan (PlanEnable, PlanDisable) applied with the read revision ID (Apply),
+// so a concurrent change makes Lambda refuse the update instead of being
+// overwritten.
+package awsapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/aws/smithy-go"
+)
+
+// Settings choose the account, region and retry behaviour. Empty fields
+// leave the SDK's own resolution (environment, shared config) in charge.
+type Settings struct {
+	Region  string // --region
+	Profile string // --profile
+	// MaxAttempts bounds the tries of one call, throttling included; 0 keeps
+	// the SDK's default (3, or AWS_MAX_ATTEMPTS).
+	MaxAttempts int
+	// MaxBackoff caps the wait between tries; 0 keeps the SDK's 20 s.
+	// Tests shorten it.
+	MaxBackoff time.Duration
+}
+
+// LoadConfig resolves credentials, region and endpoints the way the AWS CLI
+// does. It fails early, with a clear message, when no region is set.
+func LoadConfig(ctx context.Context, s Settings) (aws.Config, error) {
+	var opts []func(*config.LoadOptions) error
+	if s.Region != "" {
+		opts = append(opts, config.WithRegion(s.Region))
+	}
+	if s.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(s.Profile))
+	}
+	if s.MaxAttempts > 0 || s.MaxBackoff > 0 {
+		opts = append(opts, config.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				if s.MaxAttempts > 0 {
+					o.MaxAttempts = s.MaxAttempts
+				}
+				if s.MaxBackoff > 0 {
+					o.MaxBackoff = s.MaxBackoff
+					o.Backoff = retry.NewExponentialJitterBackoff(s.MaxBackoff)
+				}
+			})
+		}))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		if strings.Contains(err.Error(), "failed to get shared config profile") {
+			return aws.Config{}, fmt.Errorf("AWS profile %q not found in ~/.aws/config or ~/.aws/credentials", s.Profile)
+		}
+		return aws.Config{}, fmt.Errorf("loading AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		return aws.Config{}, ErrNoRegion
+	}
+	return cfg, nil
+}
+
+// ErrNoRegion says how to choose a region.
+var ErrNoRegion = errors.New("no AWS region: pass --region, set AWS_REGION, or set region in your profile (aws configure)")
+
+// An Op names one API call for error messages: the IAM action it needs,
+// what it acts on, and the region it went to.
+type Op struct {
+	Action   string // "lambda:GetFunctionConfiguration"
+	Resource string // "function my-fn", "log group /aws/lambda/my-fn"
+	Region   string
+}
+
+// Explain turns an SDK error into one line that says what to do. Errors it
+// does not recognise keep the action, the error code and AWS's message.
+func Explain(err error, op Op) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	var missingRegion *aws.MissingRegionError
+	if errors.As(err, &missingRegion) {
+		return ErrNoRegion
+	}
+	var api smithy.APIError
+	if errors.As(err, &api) {
+		return explainAPI(api, err, op)
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "no EC2 IMDS role found") || strings.Contains(msg, "failed to refresh cached credentials") && strings.Contains(msg, "ec2imds"):
+		return errors.New("no AWS credentials found: run `aws configure` or `aws sso login`, or set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+	case strings.Contains(msg, "get credentials:") || strings.Contains(msg, "failed to refresh cached credentials"):
+		return fmt.Errorf("AWS credentials could not be loaded (%s): refresh them (`aws sso login`?) or check AWS_PROFILE", lastPart(msg))
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return fmt.Errorf("cannot resolve %s: is region %q right? (--region, AWS_REGION; or AWS_ENDPOINT_URL for a private endpoint)", dns.Name, op.Region)
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) {
+		return fmt.Errorf("cannot reach the AWS endpoint for %s (%s): check your network, or AWS_ENDPOINT_URL if you set one", op.Action, opErr.Err)
+	}
+	return fmt.Errorf("%s: %w", op.Action, err)
+}
+
+// explainAPI explains an error AWS answered with.
+func explainAPI(api smithy.APIError, err error, op Op) error {
+	code := api.ErrorCode()
+	switch code {
+	case "AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "UnauthorizedException":
+		return fmt.Errorf("access denied: your AWS identity may not call %s on %s; allow that action in its IAM policy", op.Action, op.Resource)
+	case "ResourceNotFoundException":
+		return fmt.Errorf("%s not found in region %s: check the name, the region (--region, AWS_REGION) and the account (--profile)", op.Resource, op.Region)
+	case "UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException", "InvalidClientTokenId",
+		"ExpiredToken", "SignatureDoesNotMatch", "IncompleteSignature":
+		return fmt.Errorf("AWS rejected the credentials (%s): they are wrong or expired; refresh them (`aws sso login`?) or check AWS_PROFILE; for an opt-in region, check that it is enabled", code)
+	case "TooManyRequestsException", "ThrottlingException", "Throttling", "ThrottledException", "RequestLimitExceeded":
+		attempts := ""
+		var max *retry.MaxAttemptsError
+		if errors.As(err, &max) {
+			attempts = fmt.Sprintf(" after %d attempts", max.Attempt)
+		}
+		return fmt.Errorf("AWS throttled %s%s: try again in a minute (or raise AWS_MAX_ATTEMPTS; for logs, narrow --since)", op.Action, attempts)
+	case "PreconditionFailedException":
+		return fmt.Errorf("%s changed while coldprof was updating it (its revision ID moved on), so nothing was changed: run the command again", op.Resource)
+	case "ResourceConflictException":
+		return fmt.Errorf("%s is being updated by someone else: try again when that update is done", op.Resource)
+	case "InvalidParameterValueException":
+		return fmt.Errorf("Lambda refused the change to %s: %s", op.Resource, api.ErrorMessage())
+	}
+	return fmt.Errorf("%s on %s: %s: %s", op.Action, op.Resource, code, api.ErrorMessage())
+}
+
+// lastPart keeps the innermost cause of an SDK error chain ("a, b: c").
+func lastPart(msg string) string {
+	if i := strings.LastIndex(msg, ": "); i >= 0 {
+		msg = msg[i+2:]
+	}
+	if i := strings.LastIndex(msg, ", "); i >= 0 && len(msg)-i < 120 {
+		msg = msg[i+2:]
+	}
+	return msg
+}
+
+// GetFunction reads a function's configuration ($LATEST).
+func GetFunction(ctx context.Context, cfg aws.Config, name string) (Function, error) {
+	out, err := lambda.NewFromConfig(cfg).GetFunctionConfiguration(ctx, &lambda.GetFunctionConfigurationInput{FunctionName: aws.String(name)})
+	if err != nil {
+		return Function{}, Explain(err, Op{Action: "lambda:GetFunctionConfiguration", Resource: "function " + name, Region: cfg.Region})
+	}
+	return FunctionFrom(name, out), nil
+}
+
+// Apply writes c's layers (when they changed) and environment, on the
+// condition that the function is still at fn's revision. It returns the new
+// revision ID.
+func Apply(ctx context.Context, cfg aws.Config, fn Function, c Change) (string, error) {
+	env := c.Env
+	if env == nil {
+		env = map[string]string{}
+	}
+	in := &lambda.UpdateFunctionConfigurationInput{
+		FunctionName: aws.String(fn.Name),
+		Environment:  &types.Environment{Variables: env},
+	}
+	if fn.RevisionID != "" {
+		in.RevisionId = aws.String(fn.RevisionID)
+	}
+	if c.LayersSet {
+		in.Layers = c.Layers
+		if in.Layers == nil {
+			in.Layers = []string{} // no layers left: send an empty list, not nothing
+		}
+	}
+	out, err := lambda.NewFromConfig(cfg).UpdateFunctionConfiguration(ctx, in)
+	if err != nil {
+		return "", Explain(err, Op{Action: "lambda:UpdateFunctionConfiguration", Resource: "function " + fn.Name, Region: cfg.Region})
+	}
+	return aws.ToString(out.RevisionId), nil
+}
