@@ -173,7 +173,8 @@ func runRun(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 	}
 	// O_APPEND: the runtime's output and the emulator's lines land in the
 	// order they were written, across processes.
-	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC|os.O_APPEND, 0o644)
+	// Readable too: the emulator checks the last byte before a platform line.
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_RDWR|os.O_TRUNC|os.O_APPEND, 0o644)
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
 	}

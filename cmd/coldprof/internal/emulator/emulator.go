@@ -38,6 +38,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -485,11 +486,30 @@ func ms(d time.Duration) string {
 	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 2, 64)
 }
 
-// writeLine writes one platform line in a single Write.
+// writeLine writes one platform line in a single Write. When the log is a
+// file that can be read back, a line the runtime left unfinished (output
+// without a newline) is ended first, so the platform line stays whole.
 func (e *Emulator) writeLine(s string) {
 	e.logMu.Lock()
 	defer e.logMu.Unlock()
+	if f, ok := e.cfg.Log.(*os.File); ok && !endsWithNewline(f) {
+		s = "\n" + s
+	}
 	io.WriteString(e.cfg.Log, s+"\n")
+}
+
+// endsWithNewline reports whether f is empty or ends with '\n'; true when
+// it cannot tell.
+func endsWithNewline(f *os.File) bool {
+	info, err := f.Stat()
+	if err != nil || info.Size() == 0 || !info.Mode().IsRegular() {
+		return true
+	}
+	var last [1]byte
+	if _, err := f.ReadAt(last[:], info.Size()-1); err != nil {
+		return true
+	}
+	return last[0] == '\n'
 }
 
 // newRequestID returns a random UUID (version 4), like Lambda's request IDs.

@@ -5,6 +5,9 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -400,4 +403,74 @@ func TestErrorBody(t *testing.T) {
 			t.Errorf("parse(%q) = %+v", garbage, got)
 		}
 	}
+}
+
+// A runtime that is not polling when an event arrives still times out.
+func TestTimeoutBeforeHandOut(t *testing.T) {
+	e, log := start(t, Config{Timeout: 50 * time.Millisecond})
+	e.BeginInit()
+	r, err := e.Invoke(context.Background(), Event{Payload: []byte(`{}`)})
+	if err != nil || r.Status != StatusTimeout {
+		t.Fatalf("Invoke = %+v, %v", r, err)
+	}
+	matchLines(t, []string{
+		`^INIT_START `,
+		`^START RequestId: ` + r.RequestID + ` Version: \$LATEST$`,
+		` ` + r.RequestID + ` Task timed out after 0\.05 seconds$`,
+		`^END RequestId: ` + r.RequestID + `$`,
+		`^REPORT RequestId: ` + r.RequestID + `\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms\tMemory Size: 128 MB\tMax Memory Used: 0 MB\tStatus: timeout$`,
+	}, log.lines())
+}
+
+// A platform line never continues a line the runtime left unfinished.
+func TestPlatformLineAfterPartialOutput(t *testing.T) {
+	f, err := os.OpenFile(filepath.Join(t.TempDir(), "log"), os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	e, err := New(Config{Log: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	f.WriteString("partial output")
+	e.BeginInit()
+	f.WriteString("whole line\n")
+	e.RuntimeExited("exit status 1")
+	data, _ := os.ReadFile(f.Name())
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	if len(lines) != 4 || lines[0] != "partial output" || !strings.HasPrefix(lines[1], "INIT_START ") ||
+		lines[2] != "whole line" || !strings.HasPrefix(lines[3], "INIT_REPORT ") {
+		t.Errorf("log:\n%s", data)
+	}
+}
+
+// FuzzServeHTTP sends arbitrary requests: the emulator must answer each
+// without panicking and keep its state machine consistent.
+func FuzzServeHTTP(f *testing.F) {
+	f.Add("POST", "/2018-06-01/runtime/invocation/x/response", "{}", "")
+	f.Add("GET", "/2018-06-01/runtime/invocation/next", "", "")
+	f.Add("POST", "/2018-06-01/runtime/init/error", `{"errorType":"T"}`, "T")
+	f.Add("POST", "/2018-06-01/runtime/invocation//error", "\xff", "streaming")
+	f.Fuzz(func(t *testing.T, method, path, body, header string) {
+		e, err := New(Config{Timeout: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.Close()
+		e.BeginInit()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // a next that would long-poll returns at once
+		req := httptest.NewRequest("GET", "/", strings.NewReader(body)).WithContext(ctx)
+		req.Method = method
+		req.URL.Path = path
+		req.Header.Set(HeaderFunctionErrorType, header)
+		req.Header.Set(HeaderResponseMode, header)
+		w := httptest.NewRecorder()
+		e.ServeHTTP(w, req)
+		if w.Code != 200 && (w.Code < 202 || w.Code >= 500) && w.Code != 0 {
+			t.Errorf("%s %q: status %d", method, path, w.Code)
+		}
+	})
 }
