@@ -35,6 +35,7 @@ type command struct {
 // commands lists the subcommands. Each lives in a file of its own.
 var commands = map[string]command{
 	"report":  {"print where the cold starts in Lambda logs spent their time", runReport},
+	"diff":    {"compare cold starts before and after a change; fail CI past a gate", runDiff},
 	"version": {"print coldprof's version", runVersion},
 	"run":     {"run a cold start on this machine (local Runtime API, the real wrapper) and report it", runRun},
 	"layer":   {"build the Lambda layer zips for x86_64 and arm64", runLayer},

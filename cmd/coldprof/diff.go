@@ -1,0 +1,187 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/coldprof/coldprof/parsers/envelope"
+	"github.com/coldprof/coldprof/report"
+)
+
+const diffUsage = `Usage: coldprof diff [flags] BEFORE AFTER
+
+Compares the cold starts in BEFORE with those in AFTER: per phase
+(interpreter, runtime, init, invoke) and per module, what got slower or
+faster, what appeared or disappeared, and what moved between phases (a
+lazy import moves a module from init to invoke). BEFORE and AFTER are each
+a log file, a directory of logs (every file below it), or "-" for stdin
+(one side only); any log shape coldprof report reads.
+
+With one cold start per side the times are compared as they are. With
+several, medians are compared and a change that a Mann-Whitney U test
+cannot tell from run-to-run spread (p >= 0.05) is marked "~"; with fewer
+than 4 cold starts per side nothing reaches that bar, so collect more.
+
+Gates make CI fail (exit status 1) and name the failing lines on stderr:
+  --fail-on 'init>+50ms'           init grew by more than 50 ms
+  --fail-on 'total>+10%%'           all imports grew by more than 10 %%
+  --fail-on 'module:boto3>+20ms'   boto3's cumulative time grew by more than 20 ms
+  --fail-on 'init>800ms'           init is over 800 ms after the change
+A growth over its limit that is within run-to-run spread passes, and says so.
+
+Flags:
+%s
+Examples:
+  coldprof diff main.log branch.log
+  coldprof diff --format markdown --fail-on 'init>+50ms' before/ after/ > comment.md
+
+Exit status: 0, 1 when a gate failed or an input could not be read, 2 for a
+mistake in flags or arguments.
+`
+
+func runDiff(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
+	flags := pflag.NewFlagSet("diff", pflag.ContinueOnError)
+	flags.SetOutput(io.Discard)
+	format := flags.String("format", string(report.FormatTable), "output format: table, json or markdown")
+	failOn := flags.StringArray("fail-on", nil, "a gate, e.g. 'init>+50ms', 'total>+10%', 'module:boto3>+20ms' (repeatable)")
+	top := flags.Int("top", 15, "module rows in the table and Markdown")
+	minChange := flags.Duration("min", 0, "hide module changes smaller than this (e.g. 500us, 1ms)")
+	input := flags.String("input-format", string(envelope.FormatAuto), "the shape of the inputs: "+inputFormatList()+"; auto recognises each file's")
+	help := flags.BoolP("help", "h", false, "show this help")
+	if err := flags.Parse(args); err != nil {
+		return usagef("diff: %v (see coldprof diff --help)", err)
+	}
+	if *help {
+		fmt.Fprintf(stderr, diffUsage, flags.FlagUsages())
+		return errHelp
+	}
+	switch f := report.Format(*format); f {
+	case report.FormatTable, report.FormatJSON, report.FormatMarkdown:
+	default:
+		return usagef("diff: unknown --format %q; use table, json or markdown", f)
+	}
+	if *top <= 0 || *minChange < 0 {
+		return usagef("diff: --top must be at least 1 and --min not negative")
+	}
+	var gates []report.Gate
+	for _, expr := range *failOn {
+		g, err := report.ParseGate(expr)
+		if err != nil {
+			return usagef("diff: --fail-on: %v", err)
+		}
+		gates = append(gates, g)
+	}
+	inputFormat, err := envelope.ParseFormat(*input)
+	if err != nil {
+		return usagef("diff: --input-format: %v", err)
+	}
+	if flags.NArg() != 2 {
+		return usagef("diff: want two arguments, BEFORE and AFTER, got %d (see coldprof diff --help)", flags.NArg())
+	}
+	if flags.Arg(0) == "-" && flags.Arg(1) == "-" {
+		return usagef("diff: only one of BEFORE and AFTER can be stdin")
+	}
+
+	before, failedBefore, err := readDiffSide(flags.Arg(0), inputFormat, stdin, stderr)
+	if err != nil {
+		return err
+	}
+	after, failedAfter, err := readDiffSide(flags.Arg(1), inputFormat, stdin, stderr)
+	if err != nil {
+		return err
+	}
+	d := report.Compare(before, after)
+	gateFailed := d.Check(gates, before, after)
+	if err := report.WriteDiff(stdout, d, report.Format(*format), report.DiffOptions{Top: *top, MinUs: minChange.Microseconds()}); err != nil {
+		return fmt.Errorf("diff: %w", err)
+	}
+	if gateFailed {
+		var failed []report.GateResult
+		for _, r := range d.Gates {
+			if r.Failed {
+				failed = append(failed, r)
+			}
+		}
+		report.WriteGateResults(stderr, failed)
+		return exitError{code: 1, msg: fmt.Sprintf("diff: %d of %d gates failed", len(failed), len(d.Gates))}
+	}
+	if failedBefore || failedAfter {
+		return exitError{code: 1} // each unreadable input was named as it happened
+	}
+	return nil
+}
+
+// readDiffSide reads every cold start of one side into numbers. failed is
+// set when an input could not be read (it was named on stderr); a side
+// with no cold start at all is an error.
+func readDiffSide(arg string, format envelope.Format, stdin io.Reader, stderr io.Writer) (side *report.DiffSide, failed bool, err error) {
+	names, err := diffInputs(arg)
+	if err != nil {
+		return nil, false, err
+	}
+	side = report.NewDiffSide(arg)
+	src := newFileSource(names, format, stdin, stderr)
+	for {
+		cs, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, false, fmt.Errorf("diff: %s: %w", arg, err)
+		}
+		side.Add(cs)
+	}
+	if side.ColdStarts() == 0 {
+		if src.failed > 0 {
+			return nil, true, exitError{code: 1, msg: fmt.Sprintf("diff: %s: nothing could be read", arg)}
+		}
+		return nil, false, fmt.Errorf("diff: %s: no cold start found (is -X importtime on, or is coldprof-wrapper set as AWS_LAMBDA_EXEC_WRAPPER?)", arg)
+	}
+	return side, src.failed > 0, nil
+}
+
+// diffInputs expands a directory into its files (sorted, hidden ones
+// skipped); a file or "-" stands for itself.
+func diffInputs(arg string) ([]string, error) {
+	if arg == "-" {
+		return []string{arg}, nil
+	}
+	info, err := os.Stat(arg)
+	if err != nil {
+		return nil, fmt.Errorf("diff: %w", err)
+	}
+	if !info.IsDir() {
+		return []string{arg}, nil
+	}
+	var names []string
+	err = filepath.WalkDir(arg, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if strings.HasPrefix(d.Name(), ".") && path != arg {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Type().IsRegular() {
+			names = append(names, path)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("diff: %w", err)
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("diff: %s: no files in the directory", arg)
+	}
+	sort.Strings(names)
+	return names, nil
+}
