@@ -263,3 +263,23 @@ func TestDistExactSmall(t *testing.T) {
 		t.Errorf("stats = %+v, want %+v", got, want)
 	}
 }
+
+func TestWrap(t *testing.T) {
+	tests := []struct {
+		text   string
+		width  int
+		indent string
+		want   string
+	}{
+		{"a b c", 80, "", "a b c"},
+		{"aaa bbb ccc", 7, "  ", "aaa bbb\n  ccc"},
+		{"took 345.70 ms (98.5 %) in all", 12, "", "took\n345.70 ms\n(98.5 %) in\nall"},
+		{"averyveryverylongword x", 5, "", "averyveryverylongword\nx"},
+		{"", 10, "", ""},
+	}
+	for _, tt := range tests {
+		if got := wrap(tt.text, tt.width, tt.indent); got != tt.want {
+			t.Errorf("wrap(%q, %d) = %q, want %q", tt.text, tt.width, got, tt.want)
+		}
+	}
+}

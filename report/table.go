@@ -28,11 +28,12 @@ func (tableRenderer) render(w io.Writer, sections []section) error {
 		for _, f := range s.facts {
 			width = max(width, len(f.label))
 		}
+		indent := strings.Repeat(" ", width+5)
 		for _, f := range s.facts {
-			fmt.Fprintf(w, "  %-*s  %s\n", width+1, f.label+":", f.value)
+			fmt.Fprintf(w, "  %-*s  %s\n", width+1, f.label+":", wrap(f.value, lineWidth-len(indent), indent))
 		}
 		for _, n := range s.notes {
-			fmt.Fprintf(w, "%s\n", n)
+			fmt.Fprintf(w, "%s\n", wrap(n, lineWidth, ""))
 		}
 		if s.grid != nil {
 			if err := renderGrid(w, s.grid); err != nil {
@@ -41,6 +42,41 @@ func (tableRenderer) render(w io.Writer, sections []section) error {
 		}
 	}
 	return nil
+}
+
+// lineWidth is where the text around the tables wraps.
+const lineWidth = 100
+
+// wrap breaks text at spaces into lines of at most width runes (a longer
+// word stays whole), starting every line after the first with indent.
+// wrap("a b", 80, "") == "a b"; it never breaks inside "1.00 ms" or "5 %".
+func wrap(text string, width int, indent string) string {
+	// Keep a number with its unit: "345.70 ms" must not break.
+	var words []string
+	for _, w := range strings.Fields(text) {
+		if len(words) > 0 && (w == "ms" || w == "ms)" || w == "ms;" || w == "ms," || strings.HasPrefix(w, "%")) {
+			words[len(words)-1] += " " + w
+			continue
+		}
+		words = append(words, w)
+	}
+	var b strings.Builder
+	n := 0
+	for i, word := range words {
+		wl := len([]rune(word))
+		switch {
+		case i == 0:
+		case n+1+wl > width:
+			b.WriteString("\n" + indent)
+			n = 0
+		default:
+			b.WriteByte(' ')
+			n++
+		}
+		b.WriteString(word)
+		n += wl
+	}
+	return b.String()
 }
 
 // renderGrid draws one grid with tablewriter: ASCII borders so the output
