@@ -31,6 +31,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -683,9 +684,13 @@ func (e *Emulator) post(w http.ResponseWriter, r *http.Request, id string, isErr
 			res.ErrorType = errorType(body)
 		}
 	} else if t := r.Trailer.Get(HeaderFunctionErrorType); t != "" {
-		// A streamed response that failed midway reports it in trailers.
+		// A streamed response that failed midway reports it in trailers,
+		// the error body base64-encoded.
 		res.Status = StatusError
 		res.ErrorType = t
+		if b, err := base64.StdEncoding.DecodeString(r.Trailer.Get(HeaderFunctionErrorBody)); err == nil && len(b) > 0 {
+			res.Payload = b
+		}
 	}
 	if err != nil && !tooLarge {
 		res.Status = StatusError

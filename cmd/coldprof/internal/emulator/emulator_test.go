@@ -3,6 +3,7 @@ package emulator
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -263,10 +264,11 @@ func TestStreamingErrorTrailer(t *testing.T) {
 	pr, pw := io.Pipe()
 	req, _ := http.NewRequest("POST", url(e, "invocation/"+id+"/response"), pr)
 	req.Header.Set(HeaderResponseMode, "streaming")
-	req.Trailer = http.Header{HeaderFunctionErrorType: nil}
+	req.Trailer = http.Header{HeaderFunctionErrorType: nil, HeaderFunctionErrorBody: nil}
 	go func() {
 		pw.Write([]byte("part"))
 		req.Trailer.Set(HeaderFunctionErrorType, "Runtime.StreamError")
+		req.Trailer.Set(HeaderFunctionErrorBody, base64.StdEncoding.EncodeToString([]byte(`{"errorMessage":"cut"}`)))
 		pw.Close()
 	}()
 	resp, err := http.DefaultClient.Do(req)
@@ -274,7 +276,7 @@ func TestStreamingErrorTrailer(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if r := <-res; r.Status != StatusError || r.ErrorType != "Runtime.StreamError" {
+	if r := <-res; r.Status != StatusError || r.ErrorType != "Runtime.StreamError" || string(r.Payload) != `{"errorMessage":"cut"}` {
 		t.Errorf("result = %+v", r)
 	}
 }
