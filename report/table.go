@@ -33,7 +33,7 @@ func (tableRenderer) render(w io.Writer, sections []section) error {
 			fmt.Fprintf(w, "  %-*s  %s\n", width+1, f.label+":", wrap(f.value, lineWidth-len(indent), indent))
 		}
 		for _, n := range s.notes {
-			fmt.Fprintf(w, "%s\n", wrap(n, lineWidth, ""))
+			fmt.Fprintf(w, "%s\n", n)
 		}
 		if s.grid != nil {
 			if err := renderGrid(w, s.grid); err != nil {
