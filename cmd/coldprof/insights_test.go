@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestInsightsPatternMatchesImporttime runs the query's filter and parse
+// pattern (Go's RE2 reads Insights' (?<name>…) groups the same way) over
+// the -X importtime output of every CPython found here, and checks the
+// captures against a plain split of each line on '|'.
+func TestInsightsPatternMatchesImporttime(t *testing.T) {
+	home, _ := os.UserHomeDir()
+	pythons, _ := filepath.Glob(filepath.Join(home, ".pyenv/versions/3.*/bin/python3.[0-9]*"))
+	pythons = append(pythons, "/usr/bin/python3")
+	filter := regexp.MustCompile(`^import time:\s+\d`)
+	parse := regexp.MustCompile(insightsPattern)
+	tried := 0
+	for _, py := range pythons {
+		if strings.HasSuffix(py, "-config") {
+			continue
+		}
+		out, err := exec.Command(py, "-X", "importtime", "-c", "import json, email.mime.text, asyncio").CombinedOutput()
+		if err != nil || !bytes.Contains(out, []byte("import time:")) {
+			continue // 3.6 has no -X importtime
+		}
+		tried++
+		t.Run(py, func(t *testing.T) {
+			lines := 0
+			for _, line := range strings.Split(string(out), "\n") {
+				if !strings.HasPrefix(line, "import time:") {
+					continue
+				}
+				parts := strings.Split(strings.TrimPrefix(line, "import time:"), "|")
+				self, selfErr := strconv.Atoi(strings.TrimSpace(parts[0]))
+				if selfErr != nil { // the header: "self [us] | cumulative | imported package"
+					if filter.MatchString(line) {
+						t.Errorf("filter matches the header %q", line)
+					}
+					continue
+				}
+				lines++
+				cumulative, _ := strconv.Atoi(strings.TrimSpace(parts[1]))
+				module := strings.TrimSpace(parts[2])
+				m := parse.FindStringSubmatch(line)
+				if !filter.MatchString(line) || m == nil {
+					t.Errorf("pattern does not match %q", line)
+					continue
+				}
+				got := []string{m[parse.SubexpIndex("self_us")], m[parse.SubexpIndex("cumulative_us")], m[parse.SubexpIndex("module")]}
+				want := []string{strconv.Itoa(self), strconv.Itoa(cumulative), module}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("%q: (-want +got):\n%s", line, diff)
+				}
+			}
+			if lines < 20 {
+				t.Errorf("only %d import lines from %s", lines, py)
+			}
+		})
+	}
+	if tried == 0 {
+		t.Skip("no CPython 3.7+ found (pyenv or /usr/bin/python3)")
+	}
+}
+
+func TestInsightsQueryCommand(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		code       int
+		wantOut    []string // substrings of stdout
+		wantStderr string   // substring of stderr
+	}{
+		{name: "default", args: nil, wantOut: []string{"| parse @message /" + insightsPattern + "/\n", "by module\n", "| limit 1000\n"}},
+		{name: "limit", args: []string{"--limit", "25"}, wantOut: []string{"| limit 25\n"}},
+		{name: "bad limit", args: []string{"--limit", "0"}, code: 2, wantStderr: "--limit must be 1 to 10000, not 0"},
+		{name: "stray argument", args: []string{"results.json"}, code: 2, wantStderr: `did you mean --read results.json?`},
+		{name: "help", args: []string{"--help"}, wantStderr: "aws logs start-query --log-group-name /aws/lambda/FUNCTION"},
+		{
+			name: "read results",
+			args: []string{"--read", "../../testdata/exports/insights-query-results.json"},
+			wantOut: []string{
+				"MODULE        COLD STARTS  SELF P50  SELF P90  SELF MAX  CUMULATIVE P50  CUMULATIVE P90  CUMULATIVE MAX\n" +
+					"boto3                3012   1.50 ms   2.10 ms   9.00 ms       210.04 ms       260.31 ms       901.22 ms\n" +
+					"json.decoder         2980   0.31 ms   0.46 ms   2.21 ms         1.20 ms         1.79 ms         8.80 ms\n" +
+					"2 modules.",
+			},
+		},
+		{name: "read missing", args: []string{"--read", "nope.json"}, code: 1, wantStderr: "insights-query: open nope.json"},
+		{name: "read other JSON", args: []string{"--read", "../../testdata/exports/insights.json"}, code: 1, wantStderr: "row 1 has no module field: are these the results of coldprof insights-query?"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(strings.NewReader(""), &stdout, &stderr, append([]string{"insights-query"}, tt.args...))
+			if code != tt.code {
+				t.Errorf("exit %d, want %d; stderr: %s", code, tt.code, stderr.String())
+			}
+			for _, want := range tt.wantOut {
+				if !strings.Contains(stdout.String(), want) {
+					t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+				}
+			}
+			if !strings.Contains(stderr.String(), tt.wantStderr) {
+				t.Errorf("stderr lacks %q:\n%s", tt.wantStderr, stderr.String())
+			}
+			if tt.code != 0 && stdout.Len() > 0 {
+				t.Errorf("stdout on failure: %s", stdout.String())
+			}
+		})
+	}
+}
