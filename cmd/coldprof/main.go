@@ -40,6 +40,8 @@ var commands = map[string]command{
 	"run":     {"run a cold start on this machine (local Runtime API, the real wrapper) and report it", runRun},
 	"layer":   {"build the Lambda layer zips for x86_64 and arm64", runLayer},
 
+	"insights-query": {"print a Logs Insights query for per-module import times of a whole fleet; --read its results", runInsightsQuery},
+
 	// Hidden: coldprof acting as coldprof-wrapper and as its proxy (run.go).
 	wrapperCommand:   {"", runWrapperMode},
 	wrapper.ProxyArg: {"", runProxyMode},
