@@ -233,6 +233,26 @@ func TestExecFailures(t *testing.T) {
 	}
 }
 
+// A broken stderr (nobody reading) must not stop the runtime from
+// starting: the markers are lost, the program runs and its exit status and
+// stdout pass through.
+func TestExecBrokenStderr(t *testing.T) {
+	bin := wrapperBinary(t)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	defer w.Close()
+	cmd := exec.Command(bin, "/bin/sh", "-c", "echo out; exit 3")
+	cmd.Env = baseEnv("AWS_LAMBDA_RUNTIME_API=127.0.0.1:9")
+	cmd.Stderr = w
+	out, _ := cmd.Output()
+	if code := cmd.ProcessState.ExitCode(); code != 3 || string(out) != "out\n" {
+		t.Errorf("exit %d, stdout %q; want 3, \"out\\n\" (status %v)", code, out, cmd.ProcessState)
+	}
+}
+
 // lineKinds reduces a run's stderr to what the order test compares: marker
 // kinds (with request ID), the runtime's own lines, and the handler-time
 // import of decimal; other import time lines are dropped.

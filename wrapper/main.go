@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"syscall"
 	"time"
@@ -57,7 +58,12 @@ func New(stderr io.Writer) *Wrapper {
 // environment. When args is the proxy mode's (see IsProxy) it runs the
 // proxy; otherwise it execs the runtime and returns only if that failed,
 // with the exit status to use.
+//
+// An *os.File stderr is written with plain write(2) calls: os.File turns
+// EPIPE on descriptor 2 into a fatal SIGPIPE, and a broken stderr must not
+// stop the function from starting.
 func Main(args, environ []string, stderr io.Writer) int {
+	stderr = rawWriter(stderr)
 	if IsProxy(args) {
 		return RunProxyChild(environ, stderr)
 	}
@@ -116,6 +122,33 @@ func (w *Wrapper) Run(args, environ []string) int {
 	})
 	w.Stderr.Write(buf) // one write: the lines cannot interleave; errors ignored (fail open)
 	return w.execFirst(nil, launches...)
+}
+
+// An fdWriter writes to a file descriptor with write(2), retrying short
+// writes, and reports errors without raising SIGPIPE.
+type fdWriter uintptr
+
+func (fd fdWriter) Write(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		k, err := syscall.Write(int(fd), p[n:])
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return n, err
+		}
+		n += k
+	}
+	return n, nil
+}
+
+// rawWriter replaces an *os.File with an fdWriter on its descriptor.
+func rawWriter(w io.Writer) io.Writer {
+	if f, ok := w.(*os.File); ok && f != nil {
+		return fdWriter(f.Fd())
+	}
+	return w
 }
 
 // A launch is one command the wrapper may exec, named for warnings.

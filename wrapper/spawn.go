@@ -114,6 +114,7 @@ func listenLoopback() (*os.File, int, error) {
 // COLDPROF_PROXY_UPSTREAM; stderr receives the markers. It returns the exit
 // status.
 func RunProxyChild(environ []string, stderr io.Writer) int {
+	stderr = rawWriter(stderr) // a broken stderr must not kill the proxy (SIGPIPE)
 	upstream, _ := lookupEnv(environ, EnvProxyUpstream)
 	cfg, _ := LoadConfig(environ) // the wrapper already warned about bad values
 	ln, err := net.FileListener(os.NewFile(proxyListenerFD, "listener"))
