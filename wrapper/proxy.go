@@ -72,6 +72,7 @@ type requestKind struct {
 
 func (p *Proxy) relay(client net.Conn) {
 	defer client.Close()
+	defer p.survive()
 	up, err := net.Dial("tcp", p.Upstream)
 	if err != nil {
 		p.warn("runtime-API proxy cannot reach the Runtime API: " + errorText(err))
@@ -82,6 +83,7 @@ func (p *Proxy) relay(client net.Conn) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		defer p.survive()
 		p.responses(client, up, kinds)
 		client.Close() // unblocks the request side
 	}()
@@ -90,6 +92,15 @@ func (p *Proxy) relay(client net.Conn) {
 		tc.CloseWrite() // let the upstream finish its responses
 	}
 	<-done
+}
+
+// survive turns a panic on one connection into a warning: the proxy must
+// stay up for the runtime's next connection. The connection itself is
+// closed by the caller's deferred Close.
+func (p *Proxy) survive() {
+	if r := recover(); r != nil {
+		p.warn("runtime-API proxy: internal error on one connection; it was closed")
+	}
 }
 
 // requests relays requests from the runtime to the Runtime API, writing
