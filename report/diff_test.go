@@ -334,13 +334,29 @@ func TestCheckBudgets(t *testing.T) {
 }
 
 func TestBudgetSourceRecords(t *testing.T) {
-	p := fixtureProfile("a", "b")
-	src := NewBudgetSource(ProfileSource(p))
+	p := fixtureProfile("a", "b", "c")
+	var gates []Gate
+	for _, b := range []string{"init=70ms", "module:requests=20ms", "module:absent=1ms"} {
+		g, err := ParseBudget(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gates = append(gates, g)
+	}
+	src := NewBudgetSource(ProfileSource(p), gates)
 	var buf bytes.Buffer
 	if err := Write(&buf, src, Options{Format: FormatFolded}); err != nil {
 		t.Fatal(err)
 	}
-	if src.Side.ColdStarts() != 2 {
-		t.Errorf("budget source saw %d cold starts, want 2", src.Side.ColdStarts())
+	results, failed := src.Results()
+	// Medians over scales 1, 2, 3: init 74.2 ms, requests 24.8 ms, absent 0.
+	want := []bool{true, true, false}
+	for i, r := range results {
+		if r.Failed != want[i] {
+			t.Errorf("%s: failed %v, want %v (%s)", r.Gate, r.Failed, want[i], r.Measured)
+		}
+	}
+	if !failed || !strings.Contains(results[1].Measured, "median 24.80 ms of 3 cold starts") {
+		t.Errorf("results %+v", results)
 	}
 }

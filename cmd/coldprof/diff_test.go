@@ -110,3 +110,42 @@ func TestDiffCLIJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestReportBudget runs "coldprof report --budget" on one real cold start
+// (init about 760 ms, boto3 about 490 ms in testdata/diff/before/1.log) and
+// on five.
+func TestReportBudget(t *testing.T) {
+	tests := []struct {
+		name       string
+		args       []string
+		code       int
+		wantStderr []string
+	}{
+		{"within budget", []string{"--budget", "init=5s", "--budget", "module:boto3=5s", "testdata/diff/before/1.log"}, 0,
+			[]string{"pass init=5s: init ", "pass module:boto3=5s: boto3 "}},
+		{"over budget", []string{"--budget", "init=100ms", "--budget", "total=60s", "testdata/diff/before/1.log"}, 1,
+			[]string{"FAIL init=100ms: init ", "pass total=60s", "over budget"}},
+		{"medians of many", []string{"--format", "json", "--budget", "init=1ms", "testdata/diff/before/1.log", "testdata/diff/before/2.log",
+			"testdata/diff/before/3.log", "testdata/diff/before/4.log", "testdata/diff/before/5.log"}, 1,
+			[]string{"FAIL init=1ms: init median ", "of 5 cold starts"}},
+		{"bad budget", []string{"--budget", "init>+5ms", "testdata/diff/before/1.log"}, 2, []string{"--budget"}},
+		{"growth is not a budget", []string{"--budget", "init=+5ms", "testdata/diff/before/1.log"}, 2, []string{"coldprof diff --fail-on"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(strings.NewReader(""), &stdout, &stderr, append([]string{"report"}, tt.args...))
+			if code != tt.code {
+				t.Errorf("exit status %d, want %d; stderr:\n%s", code, tt.code, stderr.String())
+			}
+			for _, want := range tt.wantStderr {
+				if !strings.Contains(stderr.String(), want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+				}
+			}
+			if tt.code != 2 && stdout.Len() == 0 {
+				t.Error("no report on stdout")
+			}
+		})
+	}
+}

@@ -38,6 +38,7 @@ Examples:
   coldprof report testdata/python/lambda-boto3-numpy-requests.log
   coldprof report --tree --min 2ms --depth 3 app.log
   coldprof report --phase init --top 20 app.log
+  coldprof report --budget init=800ms --budget module:boto3=300ms app.log
   aws logs tail /aws/lambda/my-fn --since 1h | coldprof report --format markdown -
 
 Warnings about the input go to stderr as file:line: message; the report goes
@@ -68,6 +69,7 @@ func runReport(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 	fs.BoolVar(&f.tree, "tree", false, "add each cold start's import tree, in log order")
 	fs.StringVar(&f.coldStart, "cold-start", "", "report only the cold start with this ID (the log stream name, or FILE#N)")
 	fs.StringVar(&f.input, "input-format", string(envelope.FormatAuto), "the shape of the inputs: "+inputFormatList()+"; auto recognises each file's")
+	budgetFlags := fs.StringArray("budget", nil, "exit 1 when a median is over budget: init=800ms, total=1.5s, module:boto3=200ms (repeatable)")
 	help := fs.BoolP("help", "h", false, "show this help")
 	if err := fs.Parse(args); err != nil {
 		return usagef("report: %v (see coldprof report --help)", err)
@@ -92,6 +94,14 @@ func runReport(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return usagef("report: --input-format: %v", err)
 	}
+	var budgets []report.Gate
+	for _, b := range *budgetFlags {
+		g, err := report.ParseBudget(b)
+		if err != nil {
+			return usagef("report: --budget: %v", err)
+		}
+		budgets = append(budgets, g)
+	}
 
 	inputs := fs.Args()
 	if len(inputs) == 0 {
@@ -101,7 +111,8 @@ func runReport(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 		inputs = []string{"-"}
 	}
 	src := newFileSource(inputs, inputFormat, stdin, stderr)
-	err = report.Write(stdout, src, opts)
+	budgetSrc := report.NewBudgetSource(src, budgets)
+	err = report.Write(stdout, budgetSrc, opts)
 	switch {
 	case errors.Is(err, report.ErrNoColdStart) && opts.ColdStart == "":
 		return src.noProfileError()
@@ -113,6 +124,12 @@ func runReport(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 	}
 	if src.failed > 0 {
 		return exitError{code: 1} // each failure was printed as it happened
+	}
+	if results, failed := budgetSrc.Results(); len(results) > 0 {
+		report.WriteGateResults(stderr, results)
+		if failed {
+			return exitError{code: 1, msg: "report: over budget"}
+		}
 	}
 	return nil
 }
