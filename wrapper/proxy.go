@@ -83,9 +83,9 @@ func (p *Proxy) relay(client net.Conn) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		defer client.Close() // unblocks the request side
 		defer p.survive()
 		p.responses(client, up, kinds)
-		client.Close() // unblocks the request side
 	}()
 	p.requests(up, client, kinds)
 	if tc, ok := up.(*net.TCPConn); ok {
