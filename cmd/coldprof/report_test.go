@@ -48,6 +48,14 @@ func TestReportCLI(t *testing.T) {
 		{"bad-top", []string{"--top", "0", "testdata/report/lambda.log"}, "", 2},
 		{"bad-min", []string{"--tree", "--min", "fast", "testdata/report/lambda.log"}, "", 2},
 		{"min-without-tree", []string{"--min", "1ms", "testdata/report/lambda.log"}, "", 2},
+		// The bundled sample of the README, and an aws logs tail export of two
+		// log streams interleaved (testdata/python/README.md).
+		{"sample-table", []string{"../../testdata/python/lambda-boto3-numpy-requests.log"}, "", 0},
+		{"sample-markdown", []string{"--format", "markdown", "--tree", "--min", "10ms", "--depth", "6", "../../testdata/python/lambda-boto3-numpy-requests.log"}, "", 0},
+		{"sample-init-tree", []string{"--phase", "init", "--tree", "--depth", "2", "--top", "5", "../../testdata/python/lambda-boto3-numpy-requests.log"}, "", 0},
+		{"tail-aggregate", []string{"--top", "5", "../../testdata/python/tail-detailed.log"}, "", 0},
+		{"tail-aggregate-markdown", []string{"--format", "markdown", "--top", "5", "../../testdata/python/tail-detailed.log"}, "", 0},
+		{"tail-aggregate-json", []string{"--format", "json", "--phase", "invoke", "../../testdata/python/tail-detailed.log"}, "", 0},
 		{"gzip", []string{"--top", "3", "testdata/report/lambda.log.gz"}, "", 0},
 		{"bad-input-format", []string{"--input-format", "xml", "testdata/report/lambda.log"}, "", 2},
 		{"unknown-flag", []string{"--colour", "testdata/report/lambda.log"}, "", 2},
@@ -115,6 +123,62 @@ func TestReportJSONDecodes(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"csv"}, names); diff != "" {
 		t.Errorf("invoke-phase imports (-want +got):\n%s", diff)
+	}
+}
+
+// TestReportJSONInvariants decodes the JSON of the bundled sample and checks
+// design.md's definitions against the imports themselves: a phase's us is
+// the sum of its top-level entries' cumulativeUs, its count the number of its
+// entries at any depth, and a child shares its root's phase.
+func TestReportJSONInvariants(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	args := []string{"report", "--format", "json", "../../testdata/python/lambda-boto3-numpy-requests.log"}
+	if code := run(strings.NewReader(""), &stdout, &stderr, args); code != 0 {
+		t.Fatalf("exit status %d: %s", code, stderr.String())
+	}
+	var rep report.JSONReport
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.ColdStarts) != 1 {
+		t.Fatalf("%d cold starts, want 1", len(rep.ColdStarts))
+	}
+	cs := rep.ColdStarts[0]
+	type total struct {
+		us    int64
+		count int
+	}
+	got := map[string]total{}
+	var count func(imp report.JSONImport, phase string) int
+	count = func(imp report.JSONImport, phase string) int {
+		if imp.Phase != phase {
+			t.Errorf("%s is in phase %s under a %s root", imp.Name, imp.Phase, phase)
+		}
+		n := 1
+		for _, c := range imp.Children {
+			n += count(c, phase)
+		}
+		return n
+	}
+	for _, imp := range cs.Imports {
+		tt := got[imp.Phase]
+		tt.us += imp.CumulativeUs
+		tt.count += count(imp, imp.Phase)
+		got[imp.Phase] = tt
+	}
+	want := map[string]total{
+		"interpreter": {cs.Phases.Interpreter.Us, cs.Phases.Interpreter.Count},
+		"runtime":     {cs.Phases.Runtime.Us, cs.Phases.Runtime.Count},
+		"init":        {cs.Phases.Init.Us, cs.Phases.Init.Count},
+		"invoke":      {cs.Phases.Invoke.Us, cs.Phases.Invoke.Count},
+	}
+	for phase, w := range want {
+		if got[phase] != w {
+			t.Errorf("phase %s: imports add up to %+v, phases say %+v", phase, got[phase], w)
+		}
+	}
+	if cs.Phases.Init.Count == 0 || cs.Phases.Invoke.Count == 0 {
+		t.Errorf("phases %+v: want both init and invoke entries in the sample", cs.Phases)
 	}
 }
 
