@@ -176,9 +176,10 @@ func formatList() string {
 	return strings.Join(names, ", ")
 }
 
-// isTerminal reports whether r is an interactive terminal, where waiting for
-// stdin would look like a hang.
-func isTerminal(r io.Reader) bool {
+// isTerminal reports whether r (stdin or stderr) is an interactive
+// terminal: waiting for stdin there would look like a hang, and only there
+// is a progress line welcome.
+func isTerminal(r any) bool {
 	f, ok := r.(*os.File)
 	if !ok {
 		return false
@@ -205,19 +206,51 @@ type fileSource struct {
 	empty    []string
 	failed   int
 	warnings []profile.Warning
+
+	// progress receives a one-line count of the cold starts read, redrawn
+	// at most every progressEvery; nil unless stderr is a terminal.
+	progress      io.Writer
+	progressEvery time.Duration
+	progressShown bool
+	lastProgress  time.Time
+	total         int
 }
 
 // maxKeptWarnings bounds the warnings kept for JSON; all are printed.
 const maxKeptWarnings = 1000
 
 func newFileSource(names []string, format envelope.Format, stdin io.Reader, stderr io.Writer) *fileSource {
-	return &fileSource{names: names, format: format, stdin: stdin, stderr: stderr}
+	s := &fileSource{names: names, format: format, stdin: stdin, stderr: stderr, progressEvery: 250 * time.Millisecond}
+	if isTerminal(stderr) {
+		s.progress = stderr
+	}
+	return s
+}
+
+// showProgress redraws the progress line when it is due.
+func (s *fileSource) showProgress() {
+	if s.progress == nil || time.Since(s.lastProgress) < s.progressEvery {
+		return
+	}
+	s.lastProgress = time.Now()
+	s.progressShown = true
+	fmt.Fprintf(s.progress, "\r\x1b[Kcoldprof: %d cold starts read, now in %s", s.total, s.name)
+}
+
+// clearProgress erases the progress line before anything else is written
+// to stderr, and at the end.
+func (s *fileSource) clearProgress() {
+	if s.progressShown {
+		fmt.Fprint(s.progress, "\r\x1b[K")
+		s.progressShown = false
+	}
 }
 
 func (s *fileSource) Next() (*profile.ColdStart, error) {
 	for {
 		if s.reader == nil {
 			if s.next >= len(s.names) {
+				s.clearProgress()
 				return nil, io.EOF
 			}
 			s.open(s.names[s.next])
@@ -227,9 +260,12 @@ func (s *fileSource) Next() (*profile.ColdStart, error) {
 		cs, err := s.reader.Next()
 		if err == nil {
 			s.found++
+			s.total++
+			s.showProgress()
 			return cs, nil
 		}
 		if err != io.EOF {
+			s.clearProgress()
 			s.failed++
 			fmt.Fprintf(s.stderr, "coldprof: %v\n", err)
 		} else if s.found == 0 {
@@ -250,6 +286,7 @@ func (s *fileSource) open(name string) {
 	} else {
 		f, err := os.Open(name)
 		if err != nil {
+			s.clearProgress()
 			s.failed++
 			fmt.Fprintf(s.stderr, "coldprof: %v\n", err)
 			return
@@ -260,6 +297,7 @@ func (s *fileSource) open(name string) {
 		s.warn(profile.Warning{Where: where, Message: msg})
 	}))
 	if err != nil {
+		s.clearProgress()
 		s.failed++
 		fmt.Fprintf(s.stderr, "coldprof: %v\n", err)
 		s.closeCurrent()
@@ -276,6 +314,7 @@ func (s *fileSource) closeCurrent() {
 }
 
 func (s *fileSource) warn(w profile.Warning) {
+	s.clearProgress()
 	fmt.Fprintln(s.stderr, w.String())
 	if len(s.warnings) < maxKeptWarnings {
 		s.warnings = append(s.warnings, w)

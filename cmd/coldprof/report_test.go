@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/coldprof/coldprof/parsers/envelope"
 	"github.com/coldprof/coldprof/report"
 )
 
@@ -179,6 +180,28 @@ func TestReportJSONInvariants(t *testing.T) {
 	}
 	if cs.Phases.Init.Count == 0 || cs.Phases.Invoke.Count == 0 {
 		t.Errorf("phases %+v: want both init and invoke entries in the sample", cs.Phases)
+	}
+}
+
+// TestReportProgress checks the progress line a terminal gets: redrawn in
+// place, erased before a warning and at the end, never on stdout.
+func TestReportProgress(t *testing.T) {
+	var stderr bytes.Buffer
+	src := newFileSource([]string{"testdata/report/lambda.log", "testdata/report/garbled.log"}, envelope.FormatAuto, strings.NewReader(""), &stderr)
+	src.progress, src.progressEvery = &stderr, 0 // as on a terminal, every cold start
+	var stdout bytes.Buffer
+	if err := report.Write(&stdout, src, report.Options{Format: report.FormatTable}); err != nil {
+		t.Fatal(err)
+	}
+	const erase = "\r\x1b[K"
+	want := erase + "coldprof: 1 cold starts read, now in testdata/report/lambda.log" +
+		erase + "testdata/report/garbled.log:31: malformed python-importtime line: self time is not a number\n" +
+		erase + "coldprof: 2 cold starts read, now in testdata/report/garbled.log" + erase
+	if diff := cmp.Diff(want, stderr.String()); diff != "" {
+		t.Errorf("stderr (-want +got):\n%s", diff)
+	}
+	if strings.Contains(stdout.String(), "\x1b") {
+		t.Errorf("progress leaked into stdout")
 	}
 }
 
