@@ -1,0 +1,129 @@
+package hooks_test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coldprof/coldprof/wrapper/hooks"
+)
+
+// The hook benchmarks load a real module tree with and without the hook,
+// alternating the two in every iteration so that the machine's load drifts
+// over both alike, and report medians:
+//
+//	base-load-ms  wall time the program measured around its requires, no hook
+//	hook-load-ms  the same with the hook
+//	added-%       (hook - base) / base, of those wall times
+//	base-cpu-ms, hook-cpu-ms, added-cpu-%  the same for the CPU time the
+//	              process used during the requires: much less disturbed by
+//	              other processes on a shared machine than wall time
+//	added-min-cpu-% the same between the fastest runs of each
+//	base-run-ms, hook-run-ms  the whole process, start to exit
+//
+// Run: go test -run XXX -bench Hook -benchtime 20x ./wrapper/hooks/
+// See BENCHMARKS.md for figures.
+
+type sample struct{ load, cpu, run time.Duration }
+
+func measure(b *testing.B, dir string, env []string, name string, args ...string) sample {
+	b.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		b.Fatalf("%s %v: %v", name, args, err)
+	}
+	run := time.Since(start)
+	fields := strings.Fields(stdout.String())
+	if len(fields) != 2 {
+		b.Fatalf("load times %q: want \"<wall µs> <cpu µs>\"", stdout.String())
+	}
+	var us [2]int64
+	for i, f := range fields {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			b.Fatalf("load time %q: %v", f, err)
+		}
+		us[i] = n
+	}
+	return sample{time.Duration(us[0]) * time.Microsecond, time.Duration(us[1]) * time.Microsecond, run}
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+func benchPair(b *testing.B, dir string, hookEnv []string, name string, args ...string) {
+	var baseLoad, hookLoad, baseCPU, hookCPU, baseRun, hookRun []time.Duration
+	for i := 0; i < b.N; i++ {
+		first, second := []string(nil), hookEnv
+		if i%2 == 1 {
+			first, second = second, first
+		}
+		a := measure(b, dir, first, name, args...)
+		c := measure(b, dir, second, name, args...)
+		if i%2 == 1 {
+			a, c = c, a
+		}
+		baseLoad, hookLoad = append(baseLoad, a.load), append(hookLoad, c.load)
+		baseCPU, hookCPU = append(baseCPU, a.cpu), append(hookCPU, c.cpu)
+		baseRun, hookRun = append(baseRun, a.run), append(hookRun, c.run)
+	}
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	b.ReportMetric(ms(median(baseLoad)), "base-load-ms")
+	b.ReportMetric(ms(median(hookLoad)), "hook-load-ms")
+	b.ReportMetric(100*(ms(median(hookLoad))-ms(median(baseLoad)))/ms(median(baseLoad)), "added-%")
+	b.ReportMetric(ms(median(baseCPU)), "base-cpu-ms")
+	b.ReportMetric(ms(median(hookCPU)), "hook-cpu-ms")
+	b.ReportMetric(100*(ms(median(hookCPU))-ms(median(baseCPU)))/ms(median(baseCPU)), "added-cpu-%")
+	b.ReportMetric(100*(ms(slices.Min(hookCPU))-ms(slices.Min(baseCPU)))/ms(slices.Min(baseCPU)), "added-min-cpu-%")
+	b.ReportMetric(ms(median(baseRun)), "base-run-ms")
+	b.ReportMetric(ms(median(hookRun)), "hook-run-ms")
+	b.ReportMetric(0, "ns/op") // the wall time of the pair says nothing; the metrics above do
+}
+
+// BenchmarkNodeHook loads @aws-sdk/client-s3 (testdata/node/realistic, run
+// npm ci there first) with and without the require hook.
+func BenchmarkNodeHook(b *testing.B) {
+	if _, err := exec.LookPath("node"); err != nil {
+		b.Skip("node is not installed")
+	}
+	dir, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "node", "realistic"))
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@aws-sdk", "client-s3")); err != nil {
+		b.Skip("testdata/node/realistic has no node_modules: run npm ci there")
+	}
+	hookDir := b.TempDir()
+	if err := hooks.WriteDir(hookDir); err != nil {
+		b.Fatal(err)
+	}
+	env := []string{"NODE_OPTIONS=--require " + filepath.Join(hookDir, filepath.FromSlash(hooks.NodeRequire))}
+	benchPair(b, dir, env, "node", "load.js")
+}
+
+// BenchmarkRubyHook loads a tree of Ruby's standard library (json, net/http,
+// openssl, yaml, erb, csv, …: testdata/ruby/load.rb) with and without the
+// require hook.
+func BenchmarkRubyHook(b *testing.B) {
+	if _, err := exec.LookPath("ruby"); err != nil {
+		b.Skip("ruby is not installed")
+	}
+	dir, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "ruby"))
+	hookDir := b.TempDir()
+	if err := hooks.WriteDir(hookDir); err != nil {
+		b.Fatal(err)
+	}
+	env := []string{"RUBYLIB=" + filepath.Join(hookDir, "ruby"), "RUBYOPT=-rcoldprof_require"}
+	benchPair(b, dir, env, "ruby", "load.rb")
+}
