@@ -410,3 +410,31 @@ func write(t *testing.T, dir, name, text string) string {
 	}
 	return p
 }
+
+// TestNodeRealisticTree runs the hook over @aws-sdk/client-s3
+// (testdata/node/realistic, after npm ci there).
+func TestNodeRealisticTree(t *testing.T) {
+	need(t, "node")
+	dir := testdata(t, "node", "realistic")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@aws-sdk", "client-s3")); err != nil {
+		t.Skip("testdata/node/realistic has no node_modules: run npm ci there")
+	}
+	r := run(t, dir, []string{"NODE_OPTIONS=" + nodeOptions(hookDir(t))}, "node", "load.js")
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+	}
+	lines, headers, _ := parseHookLines(t, "node require: ", r.stderr)
+	if headers != 1 || len(lines) < 50 {
+		t.Fatalf("%d headers, %d lines", headers, len(lines))
+	}
+	checkPostOrder(t, lines)
+	got := entries(lines)
+	if !slices.Contains(got, entry{"@aws-sdk/client-s3/dist-cjs/index.js", 1}) || got[len(got)-1] != (entry{"load.js", 0}) {
+		t.Errorf("client-s3 at depth 1 under load.js expected; last lines %v", got[max(0, len(got)-3):])
+	}
+	for _, e := range got {
+		if strings.HasPrefix(e.Name, "/") {
+			t.Errorf("absolute name %q", e.Name)
+		}
+	}
+}
