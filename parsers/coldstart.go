@@ -41,8 +41,9 @@ type phaseCtx struct {
 
 // A builder collects one cold start.
 type builder struct {
-	cs profile.ColdStart
-	tr tree
+	cs    profile.ColdStart
+	tr    tree
+	alloc allocator
 	// ctxs lists the contexts in order; the last is in force.
 	ctxs []phaseCtx
 
@@ -51,6 +52,7 @@ type builder struct {
 	hasLines   bool // a load-time entry was read
 	introduced bool // begun by a start marker or INIT_START
 	exact      bool // init_done / invoke_start markers seen
+	invokeDone bool // an invocation ended (END, REPORT, invoke_end)
 	platform   bool // a trusted START line set the stage
 	// untrustedStart is set when a START line came before any load-time
 	// line, as the runtime interface emulator prints it; its request ID is
@@ -167,15 +169,15 @@ func (r *Reader) loadLine(st *stream, format profile.Format, rest []byte, num in
 	f, kind, problem := parseLoadFields(rest)
 	switch kind {
 	case fieldsMalformed:
-		r.warn.warn("malformed:"+string(format), r.where(num), fmt.Sprintf("malformed %s line: %s", format, problem))
+		r.warn.warn("malformed", num, func() string { return fmt.Sprintf("malformed %s line: %s", format, problem) })
 		return
 	case fieldsHeader:
 		r.newProcess(st, format, num)
 		return
 	}
 	b := r.builderFor(st, num)
-	imp := r.alloc.node()
-	imp.Name = r.alloc.name(f.name)
+	imp := b.alloc.node()
+	imp.Name = r.names.name(f.name)
 	imp.SelfUs, imp.CumulativeUs = f.self, f.cumulative
 	imp.Cached = f.cached
 	negative := f.self < 0
@@ -191,10 +193,12 @@ func (r *Reader) loadLine(st *stream, format profile.Format, rest []byte, num in
 		b.collapsed = true
 		level = levelUnknown
 	case f.spaces%2 != 0:
-		r.warn.warn("odd-indent", r.where(num), fmt.Sprintf("indentation of %q is an odd number of spaces (%d); nesting may be off", imp.Name, f.spaces))
+		r.warn.warn("odd-indent", num, func() string {
+			return fmt.Sprintf("indentation of %q is an odd number of spaces (%d); nesting may be off", imp.Name, f.spaces)
+		})
 	}
 	if negative {
-		r.nestingWarning(b, imp, fmt.Sprintf("its self time is negative, %d µs", f.self))
+		r.nestingWarning(b, imp, func() string { return fmt.Sprintf("its self time is negative, %d µs", f.self) })
 	}
 	r.addEntry(st, b, format, imp, level)
 }
@@ -205,7 +209,9 @@ func (r *Reader) newProcess(st *stream, format profile.Format, num int) {
 	b := st.cs
 	if b != nil && b.content() {
 		if open := b.tr.open(); open > 0 {
-			r.warn.warn("header-open", r.where(num), fmt.Sprintf("a new %s header while %d entries were still open: output of another process (multiprocessing spawn?) is mixed in; starting a new cold start", format, open))
+			r.warn.warn("header-open", num, func() string {
+				return fmt.Sprintf("a new %s header while %d entries were still open: output of another process (multiprocessing spawn?) is mixed in; starting a new cold start", format, open)
+			})
 		}
 		b = nil
 	}
@@ -223,38 +229,46 @@ func (r *Reader) addEntry(st *stream, b *builder, format profile.Format, imp *pr
 	if b.format == "" {
 		b.format = format
 	} else if b.format != format {
-		r.warn.warn("mixed-format", r.where(imp.Line), fmt.Sprintf("%s line in a %s cold start", format, b.format))
+		r.warn.warn("mixed-format", imp.Line, func() string { return fmt.Sprintf("%s line in a %s cold start", format, b.format) })
 	}
 	b.hasLines = true
 	if b.untrustedLine > 0 {
-		r.warn.warn("untrusted-start", r.where(b.untrustedLine), "START line before any import line (the runtime interface emulator's order): the init/invoke boundary of this invocation is unknown; its imports are counted as init")
+		r.warn.warn("untrusted-start", b.untrustedLine, func() string {
+			return "START line before any import line (the runtime interface emulator's order): the init/invoke boundary of this invocation is unknown; its imports are counted as init"
+		})
 		b.untrustedLine = 0
 	}
-	switch b.tr.add(&r.alloc, imp, level, b.ctx()) {
+	switch b.tr.add(&b.alloc, imp, level, b.ctx()) {
 	case nestingLevels:
-		r.nestingWarning(b, imp, "it adopts entries more than one level deeper")
+		r.nestingWarning(b, imp, func() string { return "it adopts entries more than one level deeper" })
 	case nestingTimes:
-		r.nestingWarning(b, imp, fmt.Sprintf("its cumulative time %d µs is not its self time %d µs plus its children's", imp.CumulativeUs, imp.SelfUs))
+		r.nestingWarning(b, imp, func() string {
+			return fmt.Sprintf("its cumulative time %d µs is not its self time %d µs plus its children's", imp.CumulativeUs, imp.SelfUs)
+		})
 	case nestingRebuild:
-		r.warn.warn("rebuild", r.where(imp.Line), fmt.Sprintf("indentation is lost and no preceding entries add up to the children's time of %q; it is kept without children", imp.Name))
+		r.warn.warn("rebuild", imp.Line, func() string {
+			return fmt.Sprintf("indentation is lost and no preceding entries add up to the children's time of %q; it is kept without children", imp.Name)
+		})
 	}
 }
 
 // nestingWarning reports nesting the numbers contradict, once per cold
 // start: one interleaving garbles many lines.
-func (r *Reader) nestingWarning(b *builder, imp *profile.Import, why string) {
+func (r *Reader) nestingWarning(b *builder, imp *profile.Import, why func() string) {
 	if b.warnedNesting {
 		return
 	}
 	b.warnedNesting = true
-	r.warn.warn("nesting", r.where(imp.Line), fmt.Sprintf("nesting of %q contradicts the times (%s): output of several threads or processes is interleaved; the tree below is as printed", imp.Name, why))
+	r.warn.warn("nesting", imp.Line, func() string {
+		return fmt.Sprintf("nesting of %q contradicts the times (%s): output of several threads or processes is interleaved; the tree below is as printed", imp.Name, why())
+	})
 }
 
 // markerLine reads a wrapper marker.
 func (r *Reader) markerLine(st *stream, text []byte, num int) {
 	ev, err := marker.Parse(text)
 	if err != nil {
-		r.warn.warn("marker", r.where(num), fmt.Sprintf("malformed coldprof marker: %v", err))
+		r.warn.warn("marker", num, func() string { return fmt.Sprintf("malformed coldprof marker: %v", err) })
 		return
 	}
 	switch ev.Kind {
@@ -282,11 +296,12 @@ func (r *Reader) markerLine(st *stream, text []byte, num int) {
 	case marker.InvokeEnd:
 		b := r.builderFor(st, num)
 		b.exact = true
+		b.invokeDone = true
 		b.setStage(stageAfter, ev.RequestID)
 	case marker.InitError:
-		r.warn.warn("init-error", r.where(num), "the runtime reported an init error: "+ev.Message)
+		r.warn.warn("init-error", num, func() string { return "the runtime reported an init error: " + ev.Message })
 	case marker.Warning:
-		r.warn.warn("wrapper", r.where(num), "coldprof-wrapper: "+ev.Message)
+		r.warn.warn("wrapper", num, func() string { return "coldprof-wrapper: " + ev.Message })
 	}
 }
 
@@ -355,6 +370,7 @@ func (r *Reader) startLine(st *stream, id string, num int) {
 
 func (r *Reader) endLine(st *stream, id string, num int) {
 	b := r.builderFor(st, num)
+	b.invokeDone = true
 	if b.untrustedStart && !b.exact {
 		// The emulator's START carries another request ID than the one the
 		// runtime got; END carries the real one.
@@ -371,6 +387,7 @@ func (r *Reader) endLine(st *stream, id string, num int) {
 
 func (r *Reader) reportLine(st *stream, id string, text []byte, num int) {
 	b := r.builderFor(st, num)
+	b.invokeDone = true
 	if ms, ok := durationAfter(text, initDurationKey); ok && !b.cs.HasInitDuration {
 		b.cs.InitDurationMs, b.cs.HasInitDuration = ms, true
 	}
@@ -466,13 +483,20 @@ func (r *Reader) complete(st *stream, b *builder) *profile.ColdStart {
 	if len(items) == 0 {
 		switch {
 		case b.introduced && st.jsonLog:
-			r.warn.warn("empty", r.where(b.cs.Line), envelope.DroppedTextWarning)
+			r.warn.warn("empty", b.cs.Line, func() string { return envelope.DroppedTextWarning })
 		case b.introduced:
-			r.warn.warn("empty", r.where(b.cs.Line), "a cold start with no load-time lines (is the coldprof wrapper set as AWS_LAMBDA_EXEC_WRAPPER, or -X importtime on?)")
+			r.warn.warn("empty", b.cs.Line, func() string {
+				return "a cold start with no load-time lines (is the coldprof wrapper set as AWS_LAMBDA_EXEC_WRAPPER, or -X importtime on?)"
+			})
 		}
 		return nil
 	}
 	cs := &b.cs
+	if st.n > 0 && !b.introduced && !b.hasHeader {
+		r.warn.warn("continued", b.cs.Line, func() string {
+			return fmt.Sprintf("imports in stream %q after its cold start was complete (quiet for a long time, or too many streams open at once): reported as a cold start of their own", st.name)
+		})
+	}
 	switch {
 	case st.name != "":
 		st.n++
@@ -488,7 +512,9 @@ func (r *Reader) complete(st *stream, b *builder) *profile.ColdStart {
 	if open := b.tr.open(); open > 0 {
 		cs.Truncated = true
 		last := items[len(items)-1].imp.Line
-		r.warn.warn("truncated", r.where(last), fmt.Sprintf("cold start %s ends while imports were still loading: %d completed entries whose parents never finished are listed at top level", cs.ID, open))
+		r.warn.warn("truncated", last, func() string {
+			return fmt.Sprintf("cold start %s ends while imports were still loading: %d completed entries whose parents never finished are listed at top level", cs.ID, open)
+		})
 	}
 	cs.Imports = make([]*profile.Import, len(items))
 	for i, it := range items {

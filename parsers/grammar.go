@@ -108,7 +108,7 @@ type grammarSink struct {
 
 func (s *grammarSink) Add(e Entry) {
 	b := s.r.builderFor(s.st, s.lineNum)
-	imp := s.r.alloc.node()
+	imp := b.alloc.node()
 	imp.Name = e.Name
 	imp.Origin = e.Origin
 	imp.SelfUs = max(e.SelfUs, 0)

@@ -27,7 +27,7 @@ type Options struct {
 	// Rules override the phase rules of a format (DefaultRules otherwise).
 	Rules map[profile.Format]Rules
 	// MaxOpenStreams bounds how many log streams are built at once; past it
-	// the stream not seen for longest is finished early. 0 means 4096.
+	// the stream not seen for longest is finished early. 0 means 256.
 	MaxOpenStreams int
 }
 
@@ -46,14 +46,14 @@ type Reader struct {
 	records  uint64 // records read, as a clock for MaxOpenStreams
 	unnamedN int    // cold starts numbered source#N so far
 
-	alloc allocator
+	names nameTable
 }
 
 // NewReader returns a Reader that reads dec. source names the input in
 // cold start IDs and warnings ("file:line") and is otherwise unused.
 func NewReader(dec envelope.Decoder, source string, opts Options) *Reader {
 	if opts.MaxOpenStreams <= 0 {
-		opts.MaxOpenStreams = 4096
+		opts.MaxOpenStreams = 256
 	}
 	r := &Reader{
 		dec:     dec,
@@ -61,8 +61,8 @@ func NewReader(dec envelope.Decoder, source string, opts Options) *Reader {
 		opts:    opts,
 		streams: make(map[string]*stream),
 	}
-	r.warn.fn = opts.Warn
-	r.alloc.names = make(map[string]string)
+	r.warn.fn, r.warn.source = opts.Warn, source
+	r.names = make(nameTable)
 	return r
 }
 
@@ -104,7 +104,7 @@ func (r *Reader) finishAll() {
 		r.finish(st)
 	}
 	r.open = nil
-	r.warn.flush(r.source)
+	r.warn.flush()
 }
 
 // record feeds the lines of one record to its stream's builder.
@@ -142,6 +142,29 @@ func (r *Reader) record(rec envelope.Record) {
 	}
 }
 
+// idleRecords is how many records of other streams may pass before a
+// stream whose cold start has finished an invocation is taken as complete.
+const idleRecords = 4096
+
+// finishIdle completes the cold starts of streams that finished an
+// invocation and have been quiet since: in an export of many streams,
+// memory then holds the cold starts still starting, not every one seen.
+// An import that comes later in such a stream (a lazy import in a much
+// later invocation) is reported as a cold start of its own, with a warning.
+func (r *Reader) finishIdle() {
+	keep := r.open[:0]
+	for _, st := range r.open {
+		if st.cs != nil && st.cs.invokeDone && r.records-st.lastUse > idleRecords {
+			r.finish(st)
+			st.open = false
+			continue
+		}
+		keep = append(keep, st)
+	}
+	clear(r.open[len(keep):])
+	r.open = keep
+}
+
 // evictOldest finishes the stream not seen for longest, keeping memory
 // bounded when an export interleaves more streams than MaxOpenStreams.
 func (r *Reader) evictOldest() {
@@ -152,10 +175,16 @@ func (r *Reader) evictOldest() {
 		}
 	}
 	st := r.open[oldest]
+	early := st.cs != nil && !st.cs.invokeDone
 	r.finish(st)
 	st.open = false
 	r.open = append(r.open[:oldest], r.open[oldest+1:]...)
-	r.warn.warn("evict", r.source, fmt.Sprintf("more than %d log streams open at once: finished stream %q early; later lines of it start a new cold start", r.opts.MaxOpenStreams, st.name))
+	if !early {
+		return
+	}
+	r.warn.warn("evict", 0, func() string {
+		return fmt.Sprintf("more than %d log streams open at once: finished stream %q early; later lines of it start a new cold start", r.opts.MaxOpenStreams, st.name)
+	})
 }
 
 // finish completes the stream's open cold start, if any.
@@ -171,14 +200,6 @@ func (r *Reader) finish(st *stream) {
 	if cs := r.complete(st, b); cs != nil {
 		r.ready = append(r.ready, cs)
 	}
-}
-
-// where formats a warning position.
-func (r *Reader) where(line int) string {
-	if line <= 0 {
-		return r.source
-	}
-	return r.source + ":" + strconv.Itoa(line)
 }
 
 // ReadAll reads every cold start of a plain-text input (one log line per
@@ -221,21 +242,24 @@ const warnRepeat = 5
 
 // A warner reports warnings, rate-limited per kind.
 type warner struct {
+	source string
 	fn     func(profile.Warning)
 	kept   []profile.Warning
 	counts map[string]*warnCount
 }
 
 type warnCount struct {
-	n         int
-	message   string
-	lastWhere string
+	n        int
+	message  string
+	lastLine int
 }
 
-// warn reports msg at where; kind groups warnings that differ only in
-// details (a name, a number), so that a million of them cost one line each
-// for the first few and one summary line.
-func (w *warner) warn(kind, where, msg string) {
+// warn reports the message at line (0: the input as a whole). kind groups
+// warnings that differ only in details (a name, a number), so that a million
+// of them cost one line each for the first few and one summary line. The
+// message is only worded when it is reported: the per-line loop stays
+// allocation-free on inputs full of one problem.
+func (w *warner) warn(kind string, line int, message func() string) {
 	if w.counts == nil {
 		w.counts = make(map[string]*warnCount)
 	}
@@ -245,11 +269,18 @@ func (w *warner) warn(kind, where, msg string) {
 		w.counts[kind] = c
 	}
 	c.n++
-	c.lastWhere = where
+	c.lastLine = line
 	if c.n <= warnRepeat {
-		c.message = msg
-		w.emit(profile.Warning{Where: where, Message: msg})
+		c.message = message()
+		w.emit(profile.Warning{Where: w.where(line), Message: c.message})
 	}
+}
+
+func (w *warner) where(line int) string {
+	if line <= 0 {
+		return w.source
+	}
+	return w.source + ":" + strconv.Itoa(line)
 }
 
 func (w *warner) emit(warning profile.Warning) {
@@ -261,7 +292,7 @@ func (w *warner) emit(warning profile.Warning) {
 }
 
 // flush reports how many warnings of each kind were only counted.
-func (w *warner) flush(source string) {
+func (w *warner) flush() {
 	kinds := make([]string, 0, len(w.counts))
 	for k, c := range w.counts {
 		if c.n > warnRepeat {
@@ -271,7 +302,7 @@ func (w *warner) flush(source string) {
 	slices.Sort(kinds)
 	for _, k := range kinds {
 		c := w.counts[k]
-		w.emit(profile.Warning{Where: source, Message: fmt.Sprintf("%d more warnings like %q (the last at %s)", c.n-warnRepeat, c.message, c.lastWhere)})
+		w.emit(profile.Warning{Where: w.source, Message: fmt.Sprintf("%d more warnings like %q (the last at %s)", c.n-warnRepeat, c.message, w.where(c.lastLine))})
 		c.n = warnRepeat
 	}
 }

@@ -131,17 +131,20 @@ func abs(x int64) int64 {
 // maxInterned bounds the name table; past it names are copied, not shared.
 const maxInterned = 1 << 16
 
-// An allocator hands out Imports, child slices and names in blocks, so the
-// per-line loop allocates rarely: module names repeat in every cold start.
+// An allocator hands out one cold start's Imports and child slices in
+// blocks, so the per-line loop allocates rarely. Each cold start has its
+// own: a block shared by two cold starts would keep the first alive as long
+// as the second, chaining every cold start ever read to the live ones.
 type allocator struct {
 	imports []profile.Import
 	ptrs    []*profile.Import
-	names   map[string]string
+	block   int // size of the next Import block; doubles up to 1024
 }
 
 func (a *allocator) node() *profile.Import {
 	if len(a.imports) == 0 {
-		a.imports = make([]profile.Import, 256)
+		a.block = min(max(2*a.block, 32), 1024)
+		a.imports = make([]profile.Import, a.block)
 	}
 	n := &a.imports[0]
 	a.imports = a.imports[1:]
@@ -151,7 +154,7 @@ func (a *allocator) node() *profile.Import {
 func (a *allocator) children(items []item) []*profile.Import {
 	n := len(items)
 	if len(a.ptrs) < n {
-		a.ptrs = make([]*profile.Import, max(1024, n))
+		a.ptrs = make([]*profile.Import, max(4*a.block, n))
 	}
 	s := a.ptrs[:n:n]
 	a.ptrs = a.ptrs[n:]
@@ -161,13 +164,17 @@ func (a *allocator) children(items []item) []*profile.Import {
 	return s
 }
 
-func (a *allocator) name(b []byte) string {
-	if s, ok := a.names[string(b)]; ok {
+// A nameTable shares module names between cold starts: they repeat in
+// every one, and strings hold no pointers to chain cold starts together.
+type nameTable map[string]string
+
+func (t nameTable) name(b []byte) string {
+	if s, ok := t[string(b)]; ok {
 		return s
 	}
 	s := string(b)
-	if len(a.names) < maxInterned {
-		a.names[s] = s
+	if len(t) < maxInterned {
+		t[s] = s
 	}
 	return s
 }
