@@ -130,9 +130,10 @@ func (p *Proxy) requests(dst io.Writer, src io.Reader, kinds chan<- requestKind)
 		var endID string // request ID of a posted response/error, marked below
 		status := ""
 		switch {
-		case strings.HasSuffix(path, pathNext):
+		case method == "GET" && strings.HasSuffix(path, pathNext):
 			kind.next = true
 			p.initDoneOnce()
+		case method != "POST":
 		case strings.HasSuffix(path, pathInitError):
 			p.mark(marker.Event{Kind: marker.InitError, Message: h.header(headerErrorType)})
 		default:
