@@ -39,6 +39,9 @@ var commands = map[string]command{
 	"version": {"print coldprof's version", runVersion},
 	"run":     {"run a cold start on this machine (local Runtime API, the real wrapper) and report it", runRun},
 	"layer":   {"build the Lambda layer zips for x86_64 and arm64", runLayer},
+	"enable":  {"turn coldprof on for a Lambda function (layer, wrapper variable; --dry-run)", runEnable},
+	"disable": {"undo what coldprof enable changed on a function", runDisable},
+	"logs":    {"read a function's logs from CloudWatch and report its cold starts (or --save them)", runLogs},
 
 	"insights-query": {"print a Logs Insights query for per-module import times of a whole fleet; --read its results", runInsightsQuery},
 

@@ -126,32 +126,44 @@ func Explain(err error, op Op) error {
 	return fmt.Errorf("%s: %w", op.Action, err)
 }
 
+// An Error is an error AWS answered with, explained for people. Code is
+// AWS's error code ("AccessDeniedException"), for callers that act on it.
+type Error struct {
+	Code string
+	msg  string
+}
+
+func (e *Error) Error() string { return e.msg }
+
 // explainAPI explains an error AWS answered with.
 func explainAPI(api smithy.APIError, err error, op Op) error {
 	code := api.ErrorCode()
+	explained := func(format string, args ...any) error {
+		return &Error{Code: code, msg: fmt.Sprintf(format, args...)}
+	}
 	switch code {
 	case "AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "UnauthorizedException":
-		return fmt.Errorf("access denied: your AWS identity may not call %s on %s; allow that action in its IAM policy", op.Action, op.Resource)
+		return explained("access denied: your AWS identity may not call %s on %s; allow that action in its IAM policy", op.Action, op.Resource)
 	case "ResourceNotFoundException":
-		return fmt.Errorf("%s not found in region %s: check the name, the region (--region, AWS_REGION) and the account (--profile)", op.Resource, op.Region)
+		return explained("%s not found in region %s: check the name, the region (--region, AWS_REGION) and the account (--profile)", op.Resource, op.Region)
 	case "UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException", "InvalidClientTokenId",
 		"ExpiredToken", "SignatureDoesNotMatch", "IncompleteSignature":
-		return fmt.Errorf("AWS rejected the credentials (%s): they are wrong or expired; refresh them (`aws sso login`?) or check AWS_PROFILE; for an opt-in region, check that it is enabled", code)
+		return explained("AWS rejected the credentials (%s): they are wrong or expired; refresh them (`aws sso login`?) or check AWS_PROFILE; for an opt-in region, check that it is enabled", code)
 	case "TooManyRequestsException", "ThrottlingException", "Throttling", "ThrottledException", "RequestLimitExceeded":
 		attempts := ""
 		var max *retry.MaxAttemptsError
 		if errors.As(err, &max) {
 			attempts = fmt.Sprintf(" after %d attempts", max.Attempt)
 		}
-		return fmt.Errorf("AWS throttled %s%s: try again in a minute (or raise AWS_MAX_ATTEMPTS; for logs, narrow --since)", op.Action, attempts)
+		return explained("AWS throttled %s%s: try again in a minute (or raise AWS_MAX_ATTEMPTS; for logs, narrow --since)", op.Action, attempts)
 	case "PreconditionFailedException":
-		return fmt.Errorf("%s changed while coldprof was updating it (its revision ID moved on), so nothing was changed: run the command again", op.Resource)
+		return explained("%s changed while coldprof was updating it (its revision ID moved on), so nothing was changed: run the command again", op.Resource)
 	case "ResourceConflictException":
-		return fmt.Errorf("%s is being updated by someone else: try again when that update is done", op.Resource)
+		return explained("%s is being updated by someone else: try again when that update is done", op.Resource)
 	case "InvalidParameterValueException":
-		return fmt.Errorf("Lambda refused the change to %s: %s", op.Resource, api.ErrorMessage())
+		return explained("Lambda refused the change to %s: %s", op.Resource, api.ErrorMessage())
 	}
-	return fmt.Errorf("%s on %s: %s: %s", op.Action, op.Resource, code, api.ErrorMessage())
+	return explained("%s on %s: %s: %s", op.Action, op.Resource, code, api.ErrorMessage())
 }
 
 // lastPart keeps the innermost cause of an SDK error chain ("a, b: c").

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -207,20 +208,21 @@ func TestErrors(t *testing.T) {
 		setup func(t *testing.T, s *fakeaws.Server)
 		fn    string
 		want  string
+		code  string // AWS's error code, for errors AWS answered
 	}{
-		{"not found", nil, "nope", "function nope not found in region eu-west-1"},
+		{"not found", nil, "nope", "function nope not found in region eu-west-1", "ResourceNotFoundException"},
 		{"access denied names the action", func(t *testing.T, s *fakeaws.Server) { s.Denied["lambda:GetFunctionConfiguration"] = true },
-			"my-fn", "access denied: your AWS identity may not call lambda:GetFunctionConfiguration on function my-fn"},
+			"my-fn", "access denied: your AWS identity may not call lambda:GetFunctionConfiguration on function my-fn", "AccessDeniedException"},
 		{"throttled past the retries", func(t *testing.T, s *fakeaws.Server) { s.Throttle = 100 },
-			"my-fn", "AWS throttled lambda:GetFunctionConfiguration after 3 attempts"},
+			"my-fn", "AWS throttled lambda:GetFunctionConfiguration after 3 attempts", "TooManyRequestsException"},
 		{"no credentials", func(t *testing.T, s *fakeaws.Server) {
 			t.Setenv("AWS_ACCESS_KEY_ID", "")
 			t.Setenv("AWS_SECRET_ACCESS_KEY", "")
-		}, "my-fn", "no AWS credentials found"},
+		}, "my-fn", "no AWS credentials found", ""},
 		{"wrong region name", func(t *testing.T, s *fakeaws.Server) {
 			t.Setenv("AWS_ENDPOINT_URL", "")
 			t.Setenv("AWS_REGION", "eu-nowhere-9.invalid")
-		}, "my-fn", `cannot resolve lambda.eu-nowhere-9.invalid.amazonaws.com: is region "eu-nowhere-9.invalid" right?`},
+		}, "my-fn", `cannot resolve lambda.eu-nowhere-9.invalid.amazonaws.com: is region "eu-nowhere-9.invalid" right?`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -233,6 +235,10 @@ func TestErrors(t *testing.T) {
 			_, err := get(tt.fn)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %v\nwant one containing %q", err, tt.want)
+			}
+			var explained *Error
+			if tt.code != "" && (!errors.As(err, &explained) || explained.Code != tt.code) {
+				t.Errorf("error %#v, want an *Error with code %s", err, tt.code)
 			}
 			if err != nil && strings.Contains(err.Error(), "\n") {
 				t.Errorf("error spans lines: %q", err)

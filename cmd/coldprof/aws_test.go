@@ -1,0 +1,290 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/awsapi"
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/awsapi/fakeaws"
+)
+
+const testLayer = "arn:aws:lambda:eu-west-1:123456789012:layer:coldprof-x86_64:3"
+
+func fakeFunction(runtime string, env map[string]string, layers ...string) map[string]any {
+	var ls []any
+	for _, l := range layers {
+		ls = append(ls, map[string]any{"Arn": l, "CodeSize": 1000})
+	}
+	return map[string]any{
+		"FunctionName": "my-fn", "Runtime": runtime, "PackageType": "Zip", "Architectures": []string{"x86_64"},
+		"RevisionId": "rev-0", "LastUpdateStatus": "Successful", "Layers": ls,
+		"Environment":   map[string]any{"Variables": env},
+		"LoggingConfig": map[string]any{"LogFormat": "Text", "LogGroup": "/aws/lambda/my-fn"},
+	}
+}
+
+// runCLI runs coldprof in-process.
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(strings.NewReader(""), &out, &errOut, args)
+	return code, out.String(), errOut.String()
+}
+
+func init() {
+	// Throttling tests should not wait the SDK's real back-off.
+	testOnlyMaxBackoff = time.Millisecond
+}
+
+func puts(s *fakeaws.Server) int {
+	s.Lock()
+	defer s.Unlock()
+	n := 0
+	for _, r := range s.Requests {
+		if r.Method == "PUT" {
+			n++
+		}
+	}
+	return n
+}
+
+func TestEnableDisableCommands(t *testing.T) {
+	s := fakeaws.New(t)
+	original := map[string]string{"AWS_LAMBDA_EXEC_WRAPPER": "/opt/datadog_wrapper", "DD_API_KEY": "secret-value", "Q": `"quoted" \ <b>`}
+	s.Functions["my-fn"] = fakeFunction("java17", original, "arn:aws:lambda:eu-west-1:464622532012:layer:Datadog-Extension:65")
+
+	code, stdout, stderr := runCLI(t, "enable", "--function", "my-fn", "--layer", testLayer, "--dry-run")
+	if code != 0 {
+		t.Fatalf("enable --dry-run: exit %d, stderr %s", code, stderr)
+	}
+	for _, want := range []string{
+		"enable my-fn (region eu-west-1, revision rev-0)\n",
+		"  + " + testLayer + "\n",
+		"  ~ AWS_LAMBDA_EXEC_WRAPPER=/opt/coldprof-wrapper (was /opt/datadog_wrapper)\n",
+		"  + COLDPROF_NEXT_WRAPPER=/opt/datadog_wrapper\n",
+		"environment (2 other variables unchanged):\n",
+		"dry run: nothing changed\n",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "secret-value") {
+		t.Error("dry run printed an unchanged variable's value")
+	}
+	if puts(s) != 0 {
+		t.Fatal("--dry-run updated the function")
+	}
+
+	code, stdout, stderr = runCLI(t, "enable", "--function", "my-fn", "--layer", testLayer)
+	if code != 0 || !strings.Contains(stdout, "updated to revision rev-1") || !strings.Contains(stdout, "coldprof logs --function my-fn") {
+		t.Fatalf("enable: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	code, _, stderr = runCLI(t, "enable", "--function", "my-fn", "--layer", testLayer)
+	if code != 1 || !strings.Contains(stderr, "coldprof: my-fn: an update of the function is in progress") {
+		t.Errorf("enable during the update: exit %d, stderr %q", code, stderr)
+	}
+	s.Lock()
+	s.Functions["my-fn"]["LastUpdateStatus"] = "Successful"
+	s.Unlock()
+	code, _, stderr = runCLI(t, "enable", "--function", "my-fn")
+	if code != 1 || !strings.Contains(stderr, "already enabled") {
+		t.Errorf("enable twice: exit %d, stderr %q", code, stderr)
+	}
+
+	code, stdout, stderr = runCLI(t, "disable", "--function", "my-fn")
+	if code != 0 || !strings.Contains(stdout, "  - "+testLayer+"\n") {
+		t.Fatalf("disable: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	s.Lock()
+	got := s.Functions["my-fn"]["Environment"].(map[string]any)["Variables"]
+	layers := s.Functions["my-fn"]["Layers"]
+	s.Unlock()
+	if diff := cmp.Diff(original, got); diff != "" {
+		t.Errorf("variables after enable then disable (-want +got):\n%s", diff)
+	}
+	if ls, _ := json.Marshal(layers); !strings.Contains(string(ls), "Datadog-Extension:65") || strings.Contains(string(ls), "coldprof") {
+		t.Errorf("layers after disable: %s", ls)
+	}
+}
+
+func TestAWSCommandErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		fn   map[string]any
+		args []string
+		code int
+		want string
+	}{
+		{"enable without --function", nil, []string{"enable"}, 2, "enable: --function NAME is required"},
+		{"disable with an argument", nil, []string{"disable", "--function", "f", "x"}, 2, "disable takes no arguments"},
+		{"provided runtime refused", fakeFunction("provided.al2023", nil), []string{"enable", "--function", "my-fn", "--layer", testLayer},
+			1, "coldprof: my-fn: runtime provided.al2023 ignores AWS_LAMBDA_EXEC_WRAPPER"},
+		{"not found", nil, []string{"enable", "--function", "other", "--layer", testLayer}, 1, "coldprof: function other not found in region eu-west-1"},
+		{"disable when not enabled", fakeFunction("python3.12", nil), []string{"disable", "--function", "my-fn"}, 1, "not enabled by coldprof enable"},
+		{"logs without a source", nil, []string{"logs"}, 2, "give --function NAME or --log-group GROUP"},
+		{"logs with both", nil, []string{"logs", "--function", "f", "--log-group", "g"}, 2, "one of them"},
+		{"logs bad since", nil, []string{"logs", "--log-group", "g", "--since", "yesterday"}, 2, `--since: "yesterday" is neither a duration`},
+		{"logs until before since", nil, []string{"logs", "--log-group", "g", "--since", "2026-11-22", "--until", "2026-11-21"}, 2, "is not after --since"},
+		{"logs save and format", nil, []string{"logs", "--log-group", "g", "--save", "x.json", "--format", "json"}, 2, "choose one"},
+		{"logs missing group", nil, []string{"logs", "--log-group", "/aws/lambda/none"}, 1, "log group /aws/lambda/none not found in region eu-west-1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := fakeaws.New(t)
+			if tt.fn != nil {
+				s.Functions["my-fn"] = tt.fn
+			}
+			code, stdout, stderr := runCLI(t, tt.args...)
+			if code != tt.code || !strings.Contains(stderr, tt.want) {
+				t.Errorf("exit %d stderr %q; want exit %d and %q", code, stderr, tt.code, tt.want)
+			}
+			if stdout != "" {
+				t.Errorf("stdout %q, want nothing", stdout)
+			}
+			if puts(s) != 0 {
+				t.Error("the function was updated")
+			}
+		})
+	}
+}
+
+// exportPages splits a filter-log-events export into pages of n events.
+func exportPages(t *testing.T, file string, n int) [][]map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The export may hold several pages one after another, as the CLI prints them.
+	var events []map[string]any
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for dec.More() {
+		var page struct{ Events []map[string]any }
+		if err := dec.Decode(&page); err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, page.Events...)
+	}
+	var pages [][]map[string]any
+	for len(events) > 0 {
+		k := min(n, len(events))
+		pages = append(pages, events[:k])
+		events = events[k:]
+	}
+	return pages
+}
+
+// coldStartsJSON returns a JSON report's coldStarts, re-encoded compactly
+// (comparing the decoded trees with cmp takes seconds; the strings do not).
+func coldStartsJSON(t *testing.T, report string) string {
+	t.Helper()
+	var v struct{ ColdStarts json.RawMessage }
+	if err := json.Unmarshal([]byte(report), &v); err != nil {
+		t.Fatalf("report %q: %v", report, err)
+	}
+	var b bytes.Buffer
+	if err := json.Compact(&b, v.ColdStarts); err != nil || b.Len() < 100 {
+		t.Fatalf("coldStarts %q: %v", v.ColdStarts, err)
+	}
+	return b.String()
+}
+
+func TestLogsCommand(t *testing.T) {
+	const export = "../../testdata/exports/filter-log-events.json"
+	code, want, stderr := runCLI(t, "report", "--format", "json", export)
+	if code != 0 {
+		t.Fatalf("report of the export: exit %d: %s", code, stderr)
+	}
+	s := fakeaws.New(t)
+	// The function logs to a custom group, which --function must find.
+	fn := fakeFunction("python3.12", nil)
+	fn["LoggingConfig"] = map[string]any{"LogFormat": "Text", "LogGroup": "/custom/my-fn"}
+	s.Functions["my-fn"] = fn
+	pages := exportPages(t, export, 25)
+	if len(pages) < 3 {
+		t.Fatalf("only %d pages: the test needs several", len(pages))
+	}
+	s.LogPages["/custom/my-fn"] = pages
+	s.Throttle = 1 // the first call (GetFunctionConfiguration) is throttled and retried
+
+	code, got, stderr := runCLI(t, "logs", "--function", "my-fn", "--since", "2026-11-22T00:00:00Z", "--format", "json")
+	if code != 0 {
+		t.Fatalf("logs: exit %d: %s", code, stderr)
+	}
+	if coldStartsJSON(t, want) != coldStartsJSON(t, got) {
+		t.Errorf("logs --format json differs from report of the same events:\n%s\n%s", want, got)
+	}
+	if !strings.Contains(stderr, "read ") || !strings.Contains(stderr, " pages from /custom/my-fn (since 2026-11-22T00:00:00Z)") {
+		t.Errorf("no progress summary on stderr: %q", stderr)
+	}
+
+	// --save writes the events; coldprof report reads them back the same.
+	saved := filepath.Join(t.TempDir(), "cold.json")
+	code, stdout, stderr := runCLI(t, "logs", "--log-group", "/custom/my-fn", "--since", "2h", "--save", saved)
+	if code != 0 || stdout != "" || !strings.Contains(stderr, "coldprof report "+saved) {
+		t.Fatalf("logs --save: exit %d stdout %q stderr %q", code, stdout, stderr)
+	}
+	code, again, stderr := runCLI(t, "report", "--format", "json", saved)
+	if code != 0 {
+		t.Fatalf("report of the saved events: exit %d: %s", code, stderr)
+	}
+	if coldStartsJSON(t, want) != coldStartsJSON(t, again) {
+		t.Errorf("report of --save output differs from the original's:\n%s\n%s", want, again)
+	}
+	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(saved), ".coldprof-logs-*"))
+	if len(matches) != 0 {
+		t.Errorf("temporary files left behind: %v", matches)
+	}
+}
+
+func TestLogsNoColdStart(t *testing.T) {
+	s := fakeaws.New(t)
+	s.LogPages["/aws/lambda/quiet"] = [][]map[string]any{{{"logStreamName": "s", "timestamp": 1, "message": "hello\n"}}}
+	code, stdout, stderr := runCLI(t, "logs", "--log-group", "/aws/lambda/quiet")
+	if code != 1 || !strings.Contains(stderr, "no cold start in /aws/lambda/quiet since ") || stdout != "" {
+		t.Errorf("exit %d stdout %q stderr %q", code, stdout, stderr)
+	}
+}
+
+func TestParseWhen(t *testing.T) {
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		in      string
+		want    time.Time
+		wantErr bool
+	}{
+		{"1h", now.Add(-time.Hour), false},
+		{"90s", now.Add(-90 * time.Second), false},
+		{"1h30m", now.Add(-90 * time.Minute), false},
+		{"2d", now.AddDate(0, 0, -2), false},
+		{"2026-11-22T08:00:00Z", time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC), false},
+		{"2026-11-22T10:00:00+02:00", time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC), false},
+		{"2026-11-22T08:00", time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC), false},
+		{"2026-11-21", time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC), false},
+		{"-1h", time.Time{}, true},
+		{"yesterday", time.Time{}, true},
+		{"", time.Time{}, true},
+	}
+	for _, tt := range tests {
+		got, err := parseWhen(tt.in, now)
+		if (err != nil) != tt.wantErr || !got.Equal(tt.want) {
+			t.Errorf("parseWhen(%q) = %v, %v; want %v (error %v)", tt.in, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+// The undo record is the contract between enable and disable across
+// coldprof versions: keep its name.
+func TestUndoVariableName(t *testing.T) {
+	if awsapi.UndoVar != "COLDPROF_UNDO" {
+		t.Errorf("UndoVar = %s", awsapi.UndoVar)
+	}
+}

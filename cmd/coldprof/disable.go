@@ -1,0 +1,40 @@
+package main
+
+import (
+	"io"
+
+	"github.com/spf13/pflag"
+
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/awsapi"
+)
+
+const disableUsage = `Usage: coldprof disable --function NAME [--dry-run] [--region R] [--profile P]
+
+Turns coldprof off for a function that coldprof enable turned on: restores
+the variables and the layer list to what they were before enable, from the
+record enable left on the function (COLDPROF_UNDO), and nothing else. A
+variable or layer someone changed since is left as it is, with a note. The
+update is conditional on the configuration's revision ID.
+
+Flags:
+  --function NAME  the function's name or ARN
+  --dry-run        print the change and change nothing
+  --region R       AWS region (default: AWS_REGION, the profile's region)
+  --profile P      AWS profile (default: AWS_PROFILE, "default")
+
+Example:
+  coldprof disable --function my-fn
+`
+
+func runDisable(_ io.Reader, stdout, stderr io.Writer, args []string) error {
+	var f awsFlags
+	fs := pflag.NewFlagSet("disable", pflag.ContinueOnError)
+	f.register(fs, true)
+	if err := parseAWSFlags("disable", disableUsage, fs, args, stderr); err != nil {
+		return err
+	}
+	if f.function == "" {
+		return usagef("disable: --function NAME is required")
+	}
+	return changeFunction(stdout, f, "disable", awsapi.PlanDisable)
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/awsapi"
+)
+
+const enableUsage = `Usage: coldprof enable --function NAME [--layer ARN] [--dry-run] [--region R] [--profile P]
+
+Turns coldprof on for a Lambda function: adds the coldprof layer (every other
+layer kept, in order; an older coldprof version replaced where it stands),
+sets AWS_LAMBDA_EXEC_WRAPPER=/opt/coldprof-wrapper, moves a wrapper the
+function already had (OpenTelemetry, Datadog, Lambda Web Adapter, …) to
+COLDPROF_NEXT_WRAPPER, and keeps every other variable byte for byte. What it
+changed is remembered on the function (COLDPROF_UNDO), so coldprof disable
+restores exactly that, from any machine. The update is conditional on the
+configuration's revision ID: a concurrent change is detected, not overwritten.
+
+It refuses functions where profiling cannot work: provided.* runtimes (they
+ignore the wrapper), container images (no layers), and the JSON log format at
+application log level WARN or above (Lambda drops the import lines).
+
+Flags:
+  --function NAME  the function's name or ARN
+  --layer ARN      the coldprof layer version ARN for the function's
+                   architecture (coldprof layer build prints how to publish
+                   it); optional when the function already has it
+  --dry-run        print the change and change nothing
+  --region R       AWS region (default: AWS_REGION, the profile's region)
+  --profile P      AWS profile (default: AWS_PROFILE, "default")
+
+Needs lambda:GetFunctionConfiguration and lambda:UpdateFunctionConfiguration.
+AWS_ENDPOINT_URL (or
+AWS_ENDPOINT_URL_LAMBDA, or a profile's endpoint_url) points it elsewhere,
+e.g. at LocalStack.
+
+Example:
+  coldprof enable --function my-fn --layer arn:aws:lambda:eu-west-1:123456789012:layer:coldprof-x86_64:1 --dry-run
+`
+
+// awsFlags are the flags every AWS command takes.
+type awsFlags struct {
+	function string
+	region   string
+	profile  string
+	dryRun   bool
+}
+
+func (f *awsFlags) register(fs *pflag.FlagSet, dryRun bool) {
+	fs.StringVar(&f.function, "function", "", "")
+	fs.StringVar(&f.region, "region", "", "")
+	fs.StringVar(&f.profile, "profile", "", "")
+	if dryRun {
+		fs.BoolVar(&f.dryRun, "dry-run", false, "")
+	}
+}
+
+func (f *awsFlags) settings() awsapi.Settings {
+	return awsapi.Settings{Region: f.region, Profile: f.profile, MaxBackoff: testOnlyMaxBackoff}
+}
+
+// testOnlyMaxBackoff shortens the SDK's waits between retries in tests; 0
+// keeps the SDK's default.
+var testOnlyMaxBackoff time.Duration
+
+// parseAWSFlags parses args, printing usage for --help.
+func parseAWSFlags(name, usage string, fs *pflag.FlagSet, args []string, stderr io.Writer) error {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			io.WriteString(stderr, usage)
+			return errHelp
+		}
+		return usagef("%s: %v (see coldprof %s --help)", name, err, name)
+	}
+	if fs.NArg() > 0 {
+		return usagef("%s takes no arguments, got %q", name, fs.Args())
+	}
+	return nil
+}
+
+func runEnable(_ io.Reader, stdout, stderr io.Writer, args []string) error {
+	var f awsFlags
+	fs := pflag.NewFlagSet("enable", pflag.ContinueOnError)
+	f.register(fs, true)
+	layerARN := fs.String("layer", "", "")
+	if err := parseAWSFlags("enable", enableUsage, fs, args, stderr); err != nil {
+		return err
+	}
+	if f.function == "" {
+		return usagef("enable: --function NAME is required")
+	}
+	return changeFunction(stdout, f, "enable", func(fn awsapi.Function) (awsapi.Change, error) {
+		return awsapi.PlanEnable(fn, *layerARN)
+	})
+}
+
+// changeFunction reads the function, plans the change, prints it, and
+// applies it unless this is a dry run.
+func changeFunction(stdout io.Writer, f awsFlags, verb string, plan func(awsapi.Function) (awsapi.Change, error)) error {
+	ctx := context.Background()
+	cfg, err := awsapi.LoadConfig(ctx, f.settings())
+	if err != nil {
+		return err
+	}
+	fn, err := awsapi.GetFunction(ctx, cfg, f.function)
+	if err != nil {
+		return err
+	}
+	change, err := plan(fn)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s %s (region %s, revision %s)\n%s", verb, fn.Name, cfg.Region, fn.RevisionID, change.Diff(fn))
+	if f.dryRun {
+		_, err := fmt.Fprintln(stdout, "dry run: nothing changed")
+		return err
+	}
+	revision, err := awsapi.Apply(ctx, cfg, fn, change)
+	if err != nil {
+		return err
+	}
+	next := "the next cold start is profiled; read it with: coldprof logs --function " + shellQuote(fn.Name) + " --since 15m"
+	if verb == "disable" {
+		next = "the next cold start runs without coldprof"
+	}
+	_, err = fmt.Fprintf(stdout, "updated to revision %s; Lambda applies it within seconds, and %s\n", revision, next)
+	return err
+}
