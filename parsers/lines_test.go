@@ -3,6 +3,7 @@ package parsers
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/coldprof/coldprof/parsers/envelope"
 	"github.com/coldprof/coldprof/profile"
 	"github.com/coldprof/coldprof/wrapper/marker"
 )
@@ -535,5 +537,125 @@ func TestTestdataMarkersAreTheRealGrammar(t *testing.T) {
 	}
 	if n == 0 {
 		t.Error("no markers found in testdata")
+	}
+}
+
+// TestNodeRequireRealLog reads the real output of the Node.js require hook
+// (wrapper/hooks, loading @aws-sdk/client-s3) kept in testdata/node.
+func TestNodeRequireRealLog(t *testing.T) {
+	path := filepath.Join("..", "testdata", "node", "client-s3-require.log")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Skipf("no Node.js hook log: %v", err)
+	}
+	p, warnings, err := parse(t, string(data), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 0 {
+		t.Errorf("warnings: %v", warnings)
+	}
+	cs := p.ColdStarts[0]
+	if cs.Format != profile.FormatNodeRequire {
+		t.Errorf("format %s", cs.Format)
+	}
+	lines := bytes.Count(data, []byte("node require:")) - bytes.Count(data, []byte("self [us]"))
+	if got := countEntries(cs); got != lines {
+		t.Errorf("%d entries from %d lines", got, lines)
+	}
+	checkTimes(t, cs)
+}
+
+// TestManyStreams checks that an export of many interleaved streams is
+// read with bounded memory: quiet streams whose cold start finished an
+// invocation are completed early, and past MaxOpenStreams the least
+// recently seen stream is, with a warning only if it was still starting.
+func TestManyStreams(t *testing.T) {
+	t.Run("quiet after REPORT", func(t *testing.T) {
+		var recs []envelope.Record
+		add := func(stream, text string) {
+			recs = append(recs, envelope.Record{Stream: stream, Line: len(recs) + 1, Text: []byte(text)})
+		}
+		add("a", "import time:         5 |          5 | boto3")
+		add("a", "REPORT RequestId: r1\tDuration: 1.00 ms\tInit Duration: 9.00 ms")
+		for i := range idleRecords + idleRecords/4 {
+			add("b", fmt.Sprintf("import time:         1 |          1 | m%d", i))
+		}
+		add("a", "import time:         7 |          7 | late")
+		r := NewReader(&sliceDecoder{recs: recs}, "x", Options{})
+		var got []string
+		for {
+			cs, err := r.Next()
+			if err != nil {
+				break
+			}
+			got = append(got, fmt.Sprintf("%s %d", cs.ID, len(cs.Imports)))
+		}
+		if diff := cmp.Diff([]string{"a 1", "b 5120", "a#2 1"}, got); diff != "" {
+			t.Errorf("cold starts (-want +got):\n%s", diff)
+		}
+		want := []string{`x:5123: imports in stream "a" after its cold start was complete (quiet for a long time, or too many streams open at once): reported as a cold start of their own`}
+		if diff := cmp.Diff(want, warningStrings(r.Warnings())); diff != "" {
+			t.Errorf("warnings (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("more than MaxOpenStreams", func(t *testing.T) {
+		var recs []envelope.Record
+		for i := range 5 {
+			recs = append(recs, envelope.Record{Stream: fmt.Sprint("s", i), Line: i + 1, Text: []byte("import time:         1 |          1 |   child")})
+		}
+		r := NewReader(&sliceDecoder{recs: recs}, "x", Options{MaxOpenStreams: 3})
+		n := 0
+		for {
+			if _, err := r.Next(); err != nil {
+				break
+			}
+			n++
+		}
+		if n != 5 {
+			t.Errorf("%d cold starts, want 5", n)
+		}
+		w := strings.Join(warningStrings(r.Warnings()), "\n")
+		if !strings.Contains(w, `x: more than 3 log streams open at once: finished stream "s0" early`) {
+			t.Errorf("warnings: %s", w)
+		}
+	})
+}
+
+// sliceDecoder yields prepared records.
+type sliceDecoder struct{ recs []envelope.Record }
+
+func (d *sliceDecoder) Next() (envelope.Record, error) {
+	if len(d.recs) == 0 {
+		return envelope.Record{}, io.EOF
+	}
+	rec := d.recs[0]
+	d.recs = d.recs[1:]
+	return rec, nil
+}
+
+// TestLineLoopAllocations pins the per-line loop's promise: no allocation
+// per line on the common path (blocks and names are shared), only a few per
+// cold start.
+func TestLineLoopAllocations(t *testing.T) {
+	data := readFile(t, "lambda-boto3-numpy-requests.log")
+	var lines [][]byte
+	for _, l := range strings.Split(data, "\n") {
+		if strings.Contains(l, "import time:") && !strings.Contains(l, "self [us]") {
+			lines = append(lines, []byte("2026-11-22T05:00:00.000137+00:00 2026/11/22/[$LATEST]0a1b2c3 "+l))
+		}
+	}
+	r := NewReader(&sliceDecoder{}, "x", Options{})
+	st := &stream{}
+	feed := func() {
+		for i, l := range lines {
+			r.line(st, l, i+1)
+		}
+		st.cs = nil
+	}
+	feed() // fill the name table
+	allocs := testing.AllocsPerRun(20, feed)
+	if perLine := allocs / float64(len(lines)); perLine > 0.05 {
+		t.Errorf("%.0f allocations for %d lines (%.3f per line)", allocs, len(lines), perLine)
 	}
 }

@@ -91,6 +91,9 @@ func (r *Reader) Next() (*profile.ColdStart, error) {
 		}
 		r.records++
 		r.record(rec)
+		if r.records%(idleRecords/4) == 0 && len(r.open) > 1 {
+			r.finishIdle()
+		}
 	}
 }
 
