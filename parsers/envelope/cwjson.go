@@ -52,11 +52,15 @@ const (
 	stTopArray                  // inside a top-level array of unknown elements
 )
 
-// cwEvent is one event of filter-log-events, get-log-events or sam logs --output json.
+// cwEvent is one event of filter-log-events, get-log-events or sam logs
+// --output json, decoded into buffers reused from event to event
+// (fastevent.go).
 type cwEvent struct {
-	LogStreamName string  `json:"logStreamName"`
-	Timestamp     int64   `json:"timestamp"`
-	Message       *string `json:"message"`
+	stream      []byte
+	timestampMs int64
+	message     []byte
+	hasMessage  bool
+	scratch     []byte // values of other keys, read and dropped
 }
 
 // objEvent collects event fields found as keys of a top-level object
@@ -169,7 +173,6 @@ func (d *cwJSON) step() (Record, bool, error) {
 			return Record{}, false, err
 		}
 		line := d.lc.lineAfterSpace(d.dec.InputOffset())
-		d.ev = cwEvent{}
 		if err := d.dec.Decode(&d.ev); err != nil {
 			var typeErr *json.UnmarshalTypeError
 			if errors.As(err, &typeErr) {
@@ -178,7 +181,7 @@ func (d *cwJSON) step() (Record, bool, error) {
 			}
 			return Record{}, false, err
 		}
-		return d.eventRecord(line, d.ev.LogStreamName, d.ev.Timestamp, d.ev.Message)
+		return d.evRecord(line)
 	case stResults:
 		return Record{}, false, d.fillRows()
 	default: // stTopArray
@@ -205,12 +208,11 @@ func (d *cwJSON) step() (Record, bool, error) {
 			}
 			return Record{}, false, nil
 		}
-		d.ev = cwEvent{}
 		if err := json.Unmarshal(raw, &d.ev); err != nil {
 			d.warnf(line, "array element is not a log event: %v; skipped", err)
 			return Record{}, false, nil
 		}
-		return d.eventRecord(line, d.ev.LogStreamName, d.ev.Timestamp, d.ev.Message)
+		return d.evRecord(line)
 	}
 }
 
@@ -282,6 +284,15 @@ func (d *cwJSON) skipRest(depth int) error {
 
 func (d *cwJSON) objRecord() (Record, bool, error) {
 	return d.eventRecord(d.objLine, d.obj.stream, d.obj.timeMs, d.obj.message)
+}
+
+// evRecord turns the decoded d.ev into a record.
+func (d *cwJSON) evRecord(line int) (Record, bool, error) {
+	if !d.ev.hasMessage {
+		d.warnf(line, "log event without a message; skipped")
+		return Record{}, false, nil
+	}
+	return Record{Stream: d.names.intern(d.ev.stream), Line: line, TimeUs: d.ev.timestampMs * 1000, Text: trimNewline(d.ev.message)}, true, nil
 }
 
 // eventRecord turns one event into a record; CloudWatch messages end with

@@ -441,3 +441,28 @@ func TestParseISO(t *testing.T) {
 		}
 	}
 }
+
+// TestClock checks the minute cache against parseISO on lines that share
+// and change minutes, offsets and shapes.
+func TestClock(t *testing.T) {
+	var c clock
+	for _, in := range []string{
+		"2026-11-22T10:56:34.686000+00:00 a",
+		"2026-11-22T10:56:59.999999+00:00 b",
+		"2026-11-22T10:56:00.000000+00:00 c",
+		"2026-11-22T10:57:00.000001+00:00 d",
+		"2026-11-22T10:57:01+00:00 e",
+		"2026-11-22T10:57:02.000000+02:00 f",
+		"2026-11-22T10:57:03.000000+00:00 g",
+		"2026-11-22T10:57:0x.000000+00:00 h",
+		"2026-11-22T10:57:04.000000+0000 i",
+		"1969-12-31T23:59:59.500000+00:00 j",
+		"1969-12-31T23:59:58.500000+00:00 k",
+	} {
+		us, n, frac, zone, ok := c.parse([]byte(in))
+		wus, wn, wfrac, wzone, wok := parseISO([]byte(in))
+		if us != wus || n != wn || frac != wfrac || zone != wzone || ok != wok {
+			t.Errorf("%q: clock %d %d %v %v %v, parseISO %d %d %v %v %v", in, us, n, frac, zone, ok, wus, wn, wfrac, wzone, wok)
+		}
+	}
+}

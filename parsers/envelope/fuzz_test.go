@@ -1,6 +1,7 @@
 package envelope
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -89,4 +90,32 @@ func FuzzLambdaJSON(f *testing.F) {
 func FuzzAuto(f *testing.F) {
 	addFixtureSeeds(f, "tail.txt.gz", "raw.txt", "insights.csv", "sam.json")
 	f.Fuzz(func(t *testing.T, in []byte) { fuzzDecode(t, in, FormatAuto) })
+}
+
+// FuzzEventUnmarshal checks the fast event decoder against encoding/json
+// on every valid JSON input.
+func FuzzEventUnmarshal(f *testing.F) {
+	f.Add([]byte(`{"logStreamName":"s","timestamp":1795344994686,"message":"a\tb\n","ingestionTime":1,"eventId":"9"}`))
+	f.Add([]byte(`{"LOGSTREAMNAME":"s","timestamp":-1,"message":"\u00e9\ud800","x":[1,{"y":null}],"eventid":2.5e3}`))
+	f.Add([]byte(`{"message":"dup","message":"last","timestamp":"x"}`))
+	f.Add([]byte("{\"message\":\"\xff\xfe\"}"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if !json.Valid(in) {
+			return
+		}
+		var fast, slow cwEvent
+		fastErr := fast.UnmarshalJSON(in)
+		slowErr := slow.slowParse(in)
+		if (fastErr == nil) != (slowErr == nil) {
+			t.Fatalf("fast error %v, encoding/json error %v", fastErr, slowErr)
+		}
+		if fastErr != nil {
+			return
+		}
+		if string(fast.stream) != string(slow.stream) || string(fast.message) != string(slow.message) ||
+			fast.hasMessage != slow.hasMessage || fast.timestampMs != slow.timestampMs {
+			t.Fatalf("fast %q %q %v %d, encoding/json %q %q %v %d", fast.stream, fast.message, fast.hasMessage, fast.timestampMs,
+				slow.stream, slow.message, slow.hasMessage, slow.timestampMs)
+		}
+	})
 }

@@ -30,14 +30,16 @@ type eventLines struct {
 	source string
 	warn   func(where, msg string)
 	names  interner
+	clock  clock
 
-	cur, next []byte // cur: the event being returned; next: the line read ahead
-	nextLine  int
-	started   bool
-	have      bool // next holds a line not yet returned
-	nextOK    bool // that line starts an event
-	stray     int  // lines that belong to no event
-	compact   bytes.Buffer
+	cur, next  []byte // cur: the event being returned; next: the line read ahead
+	nextLine   int
+	started    bool
+	have       bool   // next holds a line not yet returned
+	nextOK     bool   // that line starts an event
+	nextPrefix prefix // where its parts are
+	stray      int    // lines that belong to no event
+	compact    bytes.Buffer
 }
 
 func newEventLines(r io.Reader, shape lineShape, source string, warn func(string, string)) *eventLines {
@@ -46,16 +48,16 @@ func newEventLines(r io.Reader, shape lineShape, source string, warn func(string
 
 // prefix is the parsed start of an event line.
 type prefix struct {
-	stream   []byte
-	timeUs   int64
-	msgStart int
+	streamStart, streamEnd int
+	timeUs                 int64
+	msgStart               int
 }
 
 // parsePrefix reports whether line starts an event, and where its parts are.
 func (d *eventLines) parsePrefix(line []byte) (prefix, bool) {
 	switch d.shape {
 	case shapeTail:
-		us, n, _, zone, ok := parseISO(line)
+		us, n, _, zone, ok := d.clock.parse(line)
 		if !ok || !zone || n >= len(line) || line[n] != ' ' {
 			return prefix{}, false
 		}
@@ -67,7 +69,7 @@ func (d *eventLines) parsePrefix(line []byte) (prefix, bool) {
 		if sp == 0 {
 			return prefix{}, false
 		}
-		return prefix{stream: rest[:sp], timeUs: us, msgStart: min(n+1+sp+1, len(line))}, true
+		return prefix{streamStart: n + 1, streamEnd: n + 1 + sp, timeUs: us, msgStart: min(n+1+sp+1, len(line))}, true
 	case shapeTailShort:
 		us, n, frac, zone, ok := parseISO(line)
 		if !ok || frac || zone || line[10] != 'T' || (n < len(line) && line[n] != ' ') {
@@ -87,7 +89,7 @@ func (d *eventLines) parsePrefix(line []byte) (prefix, bool) {
 		if end < len(line) && line[end] != ' ' {
 			return prefix{}, false
 		}
-		return prefix{stream: line[:sp], timeUs: us, msgStart: min(end+1, len(line))}, true
+		return prefix{streamEnd: sp, timeUs: us, msgStart: min(end+1, len(line))}, true
 	}
 }
 
@@ -119,8 +121,8 @@ func (d *eventLines) Next() (Record, error) {
 	}
 	// The current event starts with a prefix line; continuation lines are
 	// appended to it until the next prefix line, which is kept for later.
-	p, _ := d.parsePrefix(d.cur)
-	rec.TimeUs, rec.Stream = p.timeUs, d.names.intern(p.stream)
+	p := d.nextPrefix
+	rec.TimeUs, rec.Stream = p.timeUs, d.names.intern(d.cur[p.streamStart:p.streamEnd])
 	multi := false
 	for {
 		line, err := d.lines.next()
@@ -131,7 +133,8 @@ func (d *eventLines) Next() (Record, error) {
 		if err != nil {
 			return Record{}, err
 		}
-		if _, ok := d.parsePrefix(line); ok {
+		if p, ok := d.parsePrefix(line); ok {
+			d.nextPrefix = p
 			d.next = append(d.next[:0], line...)
 			d.nextLine, d.nextOK = d.lines.line, true
 			break
@@ -157,7 +160,7 @@ func (d *eventLines) readAhead() error {
 	}
 	d.next = append(d.next[:0], line...)
 	d.nextLine, d.have = d.lines.line, true
-	_, d.nextOK = d.parsePrefix(line)
+	d.nextPrefix, d.nextOK = d.parsePrefix(line)
 	return nil
 }
 

@@ -92,3 +92,40 @@ func daysFromCivil(y, m, d int) int64 {
 	doe := yoe*365 + yoe/4 - yoe/100 + doy
 	return int64(era)*146097 + int64(doe) - 719468
 }
+
+// A clock parses the timestamps of consecutive lines, which nearly always
+// share their date, hour and minute: it keeps the Unix time of the last
+// minute seen and parses only seconds and fraction when the minute repeats.
+type clock struct {
+	minute   [16]byte // "2026-11-22T10:56"
+	minuteUs int64
+	valid    bool
+}
+
+func (c *clock) parse(b []byte) (us int64, n int, frac, zone, ok bool) {
+	if !c.valid || len(b) < 32 || string(b[:16]) != string(c.minute[:]) || b[19] != '.' || b[26] != '+' || string(b[26:32]) != "+00:00" {
+		us, n, frac, zone, ok = parseISO(b)
+		if ok && n >= 19 && len(b) >= 16 {
+			sec, _ := digits(b[17:19])
+			frac6 := (us%1e6 + 1e6) % 1e6
+			c.minuteUs = us - int64(sec)*1e6 - frac6
+			copy(c.minute[:], b[:16])
+			c.valid = true
+			// A non-UTC offset shifts the minute; only cache UTC lines.
+			if n > 19 && b[n-1] != 'Z' && string(b[n-6:n]) != "+00:00" {
+				c.valid = false
+			}
+		}
+		return us, n, frac, zone, ok
+	}
+	// Fast path: "…:SS.ffffff+00:00", the shape of aws logs tail.
+	if b[16] != ':' {
+		return parseISO(b)
+	}
+	sec, ok1 := digits(b[17:19])
+	f, ok2 := digits(b[20:26])
+	if !ok1 || !ok2 || sec > 60 {
+		return parseISO(b)
+	}
+	return c.minuteUs + int64(sec)*1e6 + int64(f), 32, true, true, true
+}
