@@ -173,6 +173,29 @@ func TestRealLayerReproducible(t *testing.T) {
 	}
 }
 
+// TestWrapperDoesNotLinkAWSSDK keeps the wrapper small and fast to start:
+// only the coldprof command talks to AWS.
+func TestWrapperDoesNotLinkAWSSDK(t *testing.T) {
+	src, err := FindSource(".", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(goCmd(t), "list", "-deps", WrapperPackage)
+	cmd.Dir = src
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list -deps %s: %v", WrapperPackage, err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.HasPrefix(dep, "github.com/aws/") {
+			t.Errorf("coldprof-wrapper links %s", dep)
+		}
+	}
+	if !strings.Contains(string(out), "github.com/coldprof/coldprof/wrapper\n") {
+		t.Errorf("go list -deps output does not list the wrapper package:\n%s", out)
+	}
+}
+
 // realPython returns the path of a real CPython binary (not a pyenv shim),
 // as the Lambda bootstrap would pass it.
 func realPython(t *testing.T) string {

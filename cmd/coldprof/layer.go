@@ -112,6 +112,8 @@ func layerInstructions(results []layer.Result, src string) string {
 		"its variables byte-for-byte, and moves an existing AWS_LAMBDA_EXEC_WRAPPER to\n" +
 		"COLDPROF_NEXT_WRAPPER):\n\n")
 	fmt.Fprintf(&b, "  sh %s FUNCTION_NAME LAYER_VERSION_ARN\n", shellQuote(filepath.Join(src, filepath.FromSlash(attachScript))))
+	b.WriteString("\nor let coldprof do the same through the AWS SDK (--dry-run shows the change first):\n\n" +
+		"  coldprof enable --function FUNCTION_NAME --layer LAYER_VERSION_ARN\n")
 	return b.String()
 }
 

@@ -63,6 +63,7 @@ func TestLayerBuild(t *testing.T) {
 		"aws lambda publish-layer-version --layer-name coldprof-x86_64 --description 'coldprof wrapper " + version + "' --compatible-architectures x86_64 --zip-file fileb://" + zipPath + " --query LayerVersionArn --output text\n",
 		"  sh " + filepath.Join(src, "layer/examples/cli/attach.sh") + " FUNCTION_NAME LAYER_VERSION_ARN\n",
 		"replaces the whole layer list and the whole environment",
+		"  coldprof enable --function FUNCTION_NAME --layer LAYER_VERSION_ARN\n",
 	}
 	for _, want := range wants {
 		if !strings.Contains(got, want) {
