@@ -19,9 +19,12 @@
 //     platform lines split the stream into cold starts and set the phase
 //     context that each top-level entry is later attributed with.
 //  4. A cold start is handed out by Reader.Next as soon as it is complete: a
-//     new cold start began in the same stream, or the input ended. Memory is
-//     bounded by the largest cold start (and the number of log streams open
-//     at once, see Options.MaxOpenStreams), not by the input.
+//     new cold start began in the same stream, or the input ended, or (in an
+//     export of many streams) its stream finished an invocation and then
+//     stayed quiet for 4096 records, or more than Options.MaxOpenStreams
+//     streams were open at once. Memory is bounded by the cold starts still
+//     starting, not by the input; each cold start's nodes are allocated in
+//     blocks of its own, so a dropped cold start is freed whole.
 //
 // # The load-time line grammar
 //
@@ -70,10 +73,13 @@
 //   - invoke: after invoke_start (or START), with that request ID.
 //
 // ColdStart.Boundary says how the init/invoke split was found: exact
-// (markers), platform (a START line that followed the cold start's first
-// import lines), or unknown (no markers; a START line printed before the
-// interpreter's output, as the runtime interface emulator does, is not
-// trusted). A guess is never reported as exact.
+// (init_done or invoke_start markers), platform (a START line that followed
+// the cold start's first import lines), or unknown (no markers; a START line
+// printed before the interpreter's output, as the runtime interface
+// emulator does, is not trusted, and its invocation's imports are counted as
+// init with a warning). Names alone cannot split init from invoke in
+// importtime output, so this package never reports heuristic; a guess is
+// never reported as exact.
 //
 // # Warnings
 //

@@ -394,3 +394,49 @@ func readFile(t *testing.T, name string) string {
 	}
 	return string(b)
 }
+
+// TestColdprofRunLog reads a log made by `coldprof run`: the real
+// coldprof-wrapper with its runtime-API proxy markers, coldprof's runtime
+// client and local Runtime API with Lambda's platform lines.
+func TestColdprofRunLog(t *testing.T) {
+	const name = "coldprof-run-3.12.log"
+	p, warnings := readLog(t, name)
+	if len(warnings) != 0 {
+		t.Errorf("warnings: %v", warnings)
+	}
+	if len(p.ColdStarts) != 1 {
+		t.Fatalf("%d cold starts", len(p.ColdStarts))
+	}
+	cs := p.ColdStarts[0]
+	if got, want := countEntries(cs), countDataLines(t, name); got != want {
+		t.Errorf("entries = %d, want %d", got, want)
+	}
+	checkTimes(t, cs)
+	if cs.Boundary != profile.BoundaryExact || cs.Runtime != "python3.12" || cs.Handler != "app.handler" || !cs.HasInitDuration || len(cs.Invocations) != 2 {
+		t.Fatalf("cold start = %+v", *cs)
+	}
+	req1, req2 := cs.Invocations[0].RequestID, cs.Invocations[1].RequestID
+	for name, want := range map[string]struct {
+		phase profile.Phase
+		id    string
+	}{
+		"coldprof_runtime":            {profile.PhaseRuntime, ""},
+		"csv":                         {profile.PhaseInit, ""},
+		"email.mime.text":             {profile.PhaseInit, ""},
+		"xml.dom.minidom":             {profile.PhaseInvoke, req1},
+		"difflib":                     {profile.PhaseInvoke, req2},
+		"site":                        {profile.PhaseInterpreter, ""},
+		"encodings.utf_8":             {profile.PhaseInterpreter, ""},
+		"html.entities":               {profile.PhaseInvoke, req1},
+		"nonexistent_coldprof_module": {profile.PhaseInit, ""},
+	} {
+		imp := topByName(cs, name)
+		if imp == nil {
+			t.Errorf("no top-level %s", name)
+			continue
+		}
+		if imp.Phase != want.phase || imp.RequestID != want.id {
+			t.Errorf("%s: %s %q, want %s %q", name, imp.Phase, imp.RequestID, want.phase, want.id)
+		}
+	}
+}

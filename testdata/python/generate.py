@@ -19,8 +19,10 @@ installed here, so they are inserted per reference A.2's printf analysis).
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -73,6 +75,27 @@ def lambda_log(version, handler="app.handler", markers=True, platform="lambda"):
 
 def script_log(version, script):
     return run([python(version), "-X", "importtime", os.path.join(SIM, script)])
+
+
+def coldprof_run_log(version):
+    """Runs sim/app.py through `coldprof run`: the real coldprof-wrapper,
+    its runtime-API proxy markers, coldprof's runtime client and local
+    Runtime API with Lambda's platform lines. Needs Go."""
+    repo = os.path.dirname(os.path.dirname(HERE))
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copy(os.path.join(SIM, "app.py"), tmp)
+        events = []
+        for n in range(2):
+            events += ["--event", os.path.join(tmp, "event%d.json" % n)]
+            with open(events[-1], "w") as fh:
+                fh.write('{"n": %d}' % n)
+        log = os.path.join(tmp, "run.log")
+        subprocess.run(["go", "run", "./cmd/coldprof", "run", "--handler", "app.handler",
+                        "--runtime", "python" + version, "--python", python(version),
+                        "--task-root", tmp, "-n", "2", "--log", log] + events,
+                       cwd=repo, stdout=subprocess.DEVNULL, check=True)
+        with open(log) as fh:
+            return fh.read()
 
 
 # aws logs tail --format detailed: "<ISO time> <stream> <message>".
@@ -145,6 +168,7 @@ def generate():
     files["threads-3.13.log"] = lambda: script_log("3.13", "threads.py")
     files["threads-3.7.log"] = lambda: script_log("3.7", "threads.py")
     files["spawn-3.12.log"] = lambda: script_log("3.12", "spawn.py")
+    files["coldprof-run-3.12.log"] = lambda: coldprof_run_log("3.12")
     derived = {
         "tail-detailed.log": lambda f: tail_detailed([f("lambda-3.12.log"), f("platform-3.12.log")]),
         "crlf.log": lambda f: f("lambda-3.11.log").replace("\n", "\r\n"),
