@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"html"
 	"image"
 	"image/png"
 	"os"
@@ -15,8 +16,27 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coldprof/coldprof/parsers"
 	"github.com/coldprof/coldprof/profile"
 )
+
+// realProfile reads a log made by a real interpreter with the parsers.
+func realProfile(t *testing.T, path string) *profile.Profile {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := parsers.ReadAll(f, path, parsers.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.ColdStarts) == 0 {
+		t.Fatalf("%s: no cold start", path)
+	}
+	return p
+}
 
 func writeHTMLFile(t *testing.T, p *profile.Profile) (string, []byte) {
 	t.Helper()
@@ -116,17 +136,21 @@ func TestHTMLInChromium(t *testing.T) {
 	tests := []struct {
 		name string
 		p    *profile.Profile
+		// view is the URL fragment the page opens with; wantView what the
+		// page must have restored from it.
+		view, wantView string
 	}{
-		{"one cold start", fixtureProfile("one")},
-		{"three cold starts", fixtureProfile("a", "b", "c")},
-		{"10000 imports", &profile.Profile{ColdStarts: []*profile.ColdStart{bigColdStart(10000)}}},
-		{"no cold start", &profile.Profile{}},
+		{"one cold start", fixtureProfile("one"), "", "zoom=-1 q="},
+		{"three cold starts", fixtureProfile("a", "b", "c"), "#cs=2&zoom=3&q=boto", "zoom=3 q=boto"},
+		{"10000 imports", &profile.Profile{ColdStarts: []*profile.ColdStart{bigColdStart(10000)}}, "", ""},
+		{"real boto3 numpy requests log", realProfile(t, "../testdata/python/lambda-boto3-numpy-requests.log"), "#q=%3C%2Fscript%3E", "zoom=-1 q=</script>"},
+		{"no cold start", &profile.Profile{}, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path, _ := writeHTMLFile(t, tt.p)
 			start := time.Now()
-			dom := runChromium(t, "--dump-dom", "file://"+path+"?selftest")
+			dom := runChromium(t, "--dump-dom", "file://"+path+"?selftest"+tt.view)
 			m := selftestAttr.FindSubmatch(dom)
 			if m == nil {
 				t.Fatalf("the page wrote no self-test verdict (a script error stopped it?); DOM starts:\n%.600s", dom)
@@ -140,8 +164,11 @@ func TestHTMLInChromium(t *testing.T) {
 			for _, cs := range tt.p.ColdStarts {
 				want = append(want, strconv.Itoa(countImports(cs)))
 			}
-			if len(want) > 0 && !strings.Contains(verdict, "pass: "+strings.Join(want, ",")+" imports") {
+			if len(want) > 0 && !strings.Contains(verdict, "pass: "+strings.Join(want, ",")+" imports;") {
 				t.Errorf("verdict %q, want element counts %v", verdict, want)
+			}
+			if tt.wantView != "" && !strings.Contains(html.UnescapeString(verdict), "restored "+tt.wantView) {
+				t.Errorf("verdict %q, want the view %q restored from %q", verdict, tt.wantView, tt.view)
 			}
 		})
 	}

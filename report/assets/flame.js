@@ -14,6 +14,7 @@
   let cs = null;
   let nodes = [];
   let els = [];
+  let shown = []; // per node: "left,width" as last drawn, "" when hidden, null before
   let zoom = -1;
   let tableRows = [];
   let sortKey = 'self';
@@ -48,6 +49,7 @@
   // show builds the chart of one cold start: one div per node, created once;
   // zooming and searching only change their styles and classes.
   function show(index) {
+    current = index;
     cs = data.coldStarts[index];
     nodes = decode(cs);
     zoom = -1;
@@ -63,12 +65,14 @@
       return d;
     });
     chart.replaceChildren(frag);
+    shown = new Array(nodes.length).fill(null);
     const depth = nodes.reduce((m, n) => Math.max(m, n.depth), 0);
     chart.style.height = ((depth + 1) * ROW) + 'px';
     showFacts();
     fillTable();
     applySearch();
     layout();
+    saveView();
   }
 
   function showFacts() {
@@ -103,20 +107,29 @@
     const a = zoom < 0 ? 0 : nodes[zoom].start;
     const b = zoom < 0 ? total : nodes[zoom].start + nodes[zoom].dur;
     const scale = width / Math.max(b - a, 1);
+    // Touch the DOM only where something changed: most nodes are hidden
+    // when zoomed in and stay hidden from one zoom to the next.
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i];
       const x0 = Math.max(n.start, a);
       const x1 = Math.min(n.start + n.dur, b);
       const w = (x1 - x0) * scale;
       const d = els[i];
+      const was = shown[i];
       if (w < 0.5 && !(zoom >= 0 && (i === zoom || isAncestor(i, nodes[zoom])))) {
-        d.hidden = true;
+        if (was !== '') { d.hidden = true; shown[i] = ''; }
         continue;
       }
-      d.hidden = false;
-      d.style.left = ((x0 - a) * scale) + 'px';
-      d.style.width = Math.max(w, 1) + 'px';
-      d.classList.toggle('narrow', w < 28);
+      const left = Math.round((x0 - a) * scale * 10) / 10;
+      const px = Math.round(Math.max(w, 1) * 10) / 10;
+      const key = left + ',' + px;
+      if (key === was) continue;
+      if (was === '') d.hidden = false;
+      d.style.left = left + 'px';
+      d.style.width = px + 'px';
+      const narrow = w < 28;
+      if (narrow !== (d.className.indexOf('narrow') >= 0)) d.classList.toggle('narrow', narrow);
+      shown[i] = key;
     }
     showCrumbs();
   }
@@ -124,6 +137,42 @@
   function zoomTo(i) {
     zoom = i;
     layout();
+    saveView();
+  }
+
+  // The view (cold start, zoomed node, search) lives in the URL's fragment,
+  // so a reload keeps it and a link shows what its sender saw.
+  let current = 0;
+  function saveView() {
+    const parts = [];
+    if (current > 0) parts.push('cs=' + current);
+    if (zoom >= 0) parts.push('zoom=' + zoom);
+    if (search.value) parts.push('q=' + encodeURIComponent(search.value));
+    const hash = parts.length ? '#' + parts.join('&') : '';
+    if (hash === location.hash) return;
+    try {
+      history.replaceState(null, '', location.pathname + location.search + hash);
+    } catch (e) {
+      // Some browsers refuse history changes on file: pages; the view still works.
+    }
+  }
+  function readView() {
+    const view = {};
+    for (const kv of location.hash.slice(1).split('&')) {
+      const eq = kv.indexOf('=');
+      if (eq > 0) view[kv.slice(0, eq)] = decodeURIComponent(kv.slice(eq + 1));
+    }
+    return view;
+  }
+  function restoreView(view) {
+    const c = parseInt(view.cs, 10);
+    if (c > 0 && c < data.coldStarts.length) {
+      $('picker').value = c;
+      show(c);
+    }
+    if (view.q) { search.value = view.q; applySearch(); }
+    const z = parseInt(view.zoom, 10);
+    if (z >= 0 && z < nodes.length) zoomTo(z);
   }
 
   function showCrumbs() {
@@ -195,7 +244,12 @@
     if (n) showTip(n, e.clientX, e.clientY); else tip.hidden = true;
   });
   chart.addEventListener('mouseleave', () => { tip.hidden = true; });
-  search.addEventListener('input', applySearch);
+  // Searching restyles every node; wait for a pause in typing.
+  let searchTimer = 0;
+  search.addEventListener('input', () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => { applySearch(); saveView(); }, 80);
+  });
   $('reset').addEventListener('click', () => zoomTo(-1));
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape') { search.value = ''; applySearch(); zoomTo(-1); }
@@ -266,6 +320,7 @@
     if (!tr) return;
     search.value = tr.dataset.name;
     applySearch();
+    saveView();
     // Zoom to the parent of the biggest entry of that name, so it is seen in context.
     let best = -1;
     for (const n of nodes) if (n.name === tr.dataset.name && (best < 0 || n.cum > nodes[best].cum)) best = n.i;
@@ -300,14 +355,20 @@
       w.querySelector('summary').textContent = data.warnings.length + ' warnings while reading the logs';
       for (const x of data.warnings) w.querySelector('ul').appendChild(el('li', x.Where + ': ' + x.Message));
     }
-    if (data.coldStarts.length > 0) show(0);
-    else $('facts').textContent = 'No cold start in the input.';
+    if (data.coldStarts.length > 0) {
+      const view = readView(); // before show() rewrites the fragment
+      show(0);
+      restoreView(view);
+    } else {
+      $('facts').textContent = 'No cold start in the input.';
+    }
   }
 
   // selfTest drives the page as a user would and writes the verdict to
   // <html data-selftest>, for the headless-browser test (page.html?selftest).
   function selfTest() {
     const fail = (msg) => { throw new Error(msg); };
+    const restored = 'zoom=' + zoom + ' q=' + search.value;
     if (data.coldStarts.length === 0) {
       if (chart.querySelectorAll('.node').length !== 0) fail('nodes without a cold start');
       return 'pass: no cold start';
@@ -328,7 +389,13 @@
     let target = -1;
     for (const n of nodes) if (n.parent >= 0 && n.i + 1 < nodes.length && nodes[n.i + 1].parent === n.i && (target < 0 || n.dur > nodes[target].dur)) target = n.i;
     if (target < 0) target = 0;
+    // Time a zoom including the style and layout work it causes (reading
+    // offsetHeight forces both), after the initial render has settled.
+    void chart.offsetHeight;
+    let t0 = performance.now();
     els[target].dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    void chart.offsetHeight;
+    const zoomMs = performance.now() - t0;
     if (zoom !== target) fail('click did not zoom');
     const crumbs = $('crumbs').querySelectorAll('button').length;
     if (crumbs !== nodes[target].depth + 2) fail('breadcrumb has ' + crumbs + ' entries, want ' + (nodes[target].depth + 2));
@@ -339,7 +406,11 @@
     // Search for the deepest node's name.
     const deep = nodes.reduce((m, n) => (n.depth > m.depth ? n : m), nodes[0]);
     search.value = deep.name;
+    void chart.offsetHeight;
+    t0 = performance.now();
     const found = applySearch();
+    void chart.offsetHeight;
+    const searchMs = performance.now() - t0;
     if (found < 1 || !els[deep.i].classList.contains('match')) fail('search for ' + deep.name + ' found nothing');
     search.value = '';
     applySearch();
@@ -349,7 +420,8 @@
     const names = Array.from(document.querySelectorAll('#hot tbody tr')).map((tr) => tr.dataset.name);
     for (let i = 1; i < names.length; i++) if (names[i - 1].localeCompare(names[i]) > 0) fail('table not sorted by name');
     if (document.body.dataset.pwned) fail('a name from the log ran as HTML');
-    return 'pass: ' + counts.join(',') + ' imports';
+    return 'pass: ' + counts.join(',') + ' imports; restored ' + restored +
+      '; zoom ' + zoomMs.toFixed(1) + ' ms, search ' + searchMs.toFixed(1) + ' ms';
   }
 
   const errors = [];
