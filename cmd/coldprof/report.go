@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/coldprof/coldprof/parsers"
+	"github.com/coldprof/coldprof/parsers/classload"
 	"github.com/coldprof/coldprof/parsers/envelope"
 	"github.com/coldprof/coldprof/profile"
 	"github.com/coldprof/coldprof/report"
@@ -303,7 +304,7 @@ func (s *fileSource) open(name string) {
 		s.closeCurrent()
 		return
 	}
-	s.reader = parsers.NewReader(dec, s.name, parsers.Options{Warn: s.warn})
+	s.reader = parsers.NewReader(dec, s.name, parsers.Options{Warn: s.warn, Grammars: []func() parsers.Grammar{classload.NewGrammar}})
 }
 
 func (s *fileSource) closeCurrent() {

@@ -30,6 +30,7 @@ import (
 
 const runUsage = `Usage: coldprof run [flags] [report flags] -- CMD…
        coldprof run --handler MODULE.FUNCTION --runtime python3 [flags] [report flags]
+       coldprof run --handler HANDLER --runtime nodejs|java|ruby [flags] [report flags]
 
 Runs a cold start on this machine, no AWS account and no Docker: a local
 Lambda Runtime API, the real coldprof-wrapper in front of CMD (as Lambda's
@@ -40,6 +41,9 @@ stderr, in the order they happened.
 
 The short form runs Python's handler with coldprof's own runtime client
 (embedded; Lambda's awslambdaric when the interpreter has it), in --task-root.
+--runtime nodejs, java or ruby does the same with node, java (its client is
+compiled with javac first) or ruby from PATH; --handler is Lambda's setting
+for that runtime (index.handler, com.example.Fn::handleRequest, app.handler).
 
 Flags:
 %s
@@ -83,7 +87,7 @@ func runFlagSet(f *runFlags) *pflag.FlagSet {
 	fs.IntVarP(&f.invocations, "invocations", "n", 1, "events to send (repeating the --event files in turn)")
 	fs.StringArrayVar(&f.events, "event", nil, `event JSON file ("-" reads stdin); repeat for several; default {}`)
 	fs.StringVar(&f.handler, "handler", "", "the function's handler (_HANDLER), e.g. app.lambda_handler")
-	fs.StringVar(&f.runtime, "runtime", "", "python3 or python3.X: run the handler with the embedded runtime client")
+	fs.StringVar(&f.runtime, "runtime", "", "python3, python3.X, nodejs, java or ruby: run the handler with the embedded runtime client")
 	fs.StringVar(&f.python, "python", "", "Python interpreter for --runtime (default: python3.X or python3 on PATH)")
 	fs.StringVar(&f.taskRoot, "task-root", ".", "the function's code (LAMBDA_TASK_ROOT and working directory)")
 	fs.StringVar(&f.function, "function-name", "coldprof-local", "AWS_LAMBDA_FUNCTION_NAME")
@@ -215,8 +219,8 @@ func checkRunFlags(f *runFlags, command []string) error {
 			return usagef("run: --runtime %s needs --handler MODULE.FUNCTION (e.g. app.lambda_handler)", f.runtime)
 		}
 	}
-	if f.runtime != "" && !isPythonRuntime(f.runtime) {
-		return usagef("run: --runtime %q is not supported; use python3 or python3.X", f.runtime)
+	if _, lang := langFamily(f.runtime); f.runtime != "" && !isPythonRuntime(f.runtime) && !lang {
+		return usagef("run: --runtime %q is not supported; use python3, python3.X, nodejs, java or ruby", f.runtime)
 	}
 	if f.python != "" && f.runtime == "" && len(command) == 0 {
 		return usagef("run: --python needs --runtime python3")
@@ -299,7 +303,11 @@ func planLaunch(ctx context.Context, f *runFlags, command []string, tmp string, 
 	}
 	l := &launch{dir: taskRoot, handler: f.handler}
 	runtimeDir := tmp
-	if f.runtime != "" {
+	if family, lang := langFamily(f.runtime); lang {
+		if command, l.runtime, err = planLangLaunch(ctx, family, f.handler, command, tmp); err != nil {
+			return nil, err
+		}
+	} else if f.runtime != "" {
 		python := f.python
 		if python == "" {
 			python = findPython(f.runtime)
@@ -333,6 +341,11 @@ func planLaunch(ctx context.Context, f *runFlags, command []string, tmp string, 
 	l.path = wrapperPath
 	l.argv = append(wrapperArgs, command...)
 	l.env = lambdaEnv(os.Environ(), f, taskRoot, runtimeDir, l.runtime)
+	hookVars, err := hookEnv(tmp)
+	if err != nil {
+		return nil, err
+	}
+	l.env = append(l.env, hookVars...)
 	return l, nil
 }
 
@@ -545,6 +558,9 @@ func execute(ctx context.Context, f *runFlags, l *launch, events [][]byte, logFi
 func runtimeVersion(runtime string) string {
 	if v, ok := strings.CutPrefix(runtime, "python"); ok {
 		return "python:" + v + ".local"
+	}
+	if v := langRuntimeVersion(runtime); v != "" {
+		return v
 	}
 	return "local"
 }

@@ -341,7 +341,7 @@ func TestRunFlags(t *testing.T) {
 	}{
 		{"nothing to run", nil, "nothing to run"},
 		{"runtime without handler", []string{"--runtime", "python3"}, "needs --handler"},
-		{"unknown runtime", []string{"--runtime", "nodejs20.x", "--handler", "a.b"}, `--runtime "nodejs20.x" is not supported`},
+		{"unknown runtime", []string{"--runtime", "dotnet8", "--handler", "a.b"}, `--runtime "dotnet8" is not supported`},
 		{"bad report flag", []string{"--format", "bogus", "--handler", "a.b", "--runtime", "python3"}, `unknown --format "bogus"`},
 		{"unknown flag", []string{"--frobnicate", "--handler", "a.b", "--runtime", "python3"}, "unknown flag: --frobnicate"},
 		{"negative n", []string{"-n", "-1", "--handler", "a.b", "--runtime", "python3"}, "-n must be 0 or more"},
