@@ -84,6 +84,7 @@ func writeMarkdownTree(b *strings.Builder, g *grid) {
 	line := func(cells []string) {
 		parts := make([]string, len(cells))
 		for i, c := range cells {
+			c = strings.ReplaceAll(c, "`", "'") // a name must not close the fence
 			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c))
 			if g.right[i] {
 				parts[i] = pad + c

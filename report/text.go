@@ -82,7 +82,7 @@ func boundaryNote(b profile.Boundary) string {
 	case profile.BoundaryExact:
 		return "exact: measured by coldprof-wrapper's runtime-API markers"
 	case profile.BoundaryPlatform:
-		return "platform: taken from Lambda's START lines; right when their order in the log is"
+		return "platform: from Lambda's START lines, as exact as their place in the log"
 	case profile.BoundaryHeuristic:
 		return "heuristic: guessed from module names and order, not measured; run under coldprof-wrapper for exact phases"
 	}
