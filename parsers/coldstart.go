@@ -118,6 +118,7 @@ func (r *Reader) builderFor(st *stream, line int) *builder {
 var (
 	requestIDKey    = []byte("RequestId: ")
 	initStartKey    = []byte("INIT_START ")
+	restoreStartKey = []byte("RESTORE_START ")
 	initReportKey   = []byte("INIT_REPORT ")
 	runtimeVerKey   = []byte("Runtime Version: ")
 	initDurationKey = []byte("Init Duration: ")
@@ -234,7 +235,7 @@ func (r *Reader) addEntry(st *stream, b *builder, format profile.Format, imp *pr
 	b.hasLines = true
 	if b.untrustedLine > 0 {
 		r.warn.warn("untrusted-start", b.untrustedLine, func() string {
-			return "START line before any import line (the runtime interface emulator's order): the init/invoke boundary of this invocation is unknown; its imports are counted as init"
+			return "START line before any import line (the order of the runtime interface emulator and of some log views): the init/invoke boundary of this invocation is unknown; its imports are counted as init"
 		})
 		b.untrustedLine = 0
 	}
@@ -326,12 +327,21 @@ func (r *Reader) platformLine(st *stream, text []byte, num int) bool {
 		}
 		return true
 	}
-	if i := bytes.Index(text, initStartKey); i >= 0 {
+	i := bytes.Index(text, initStartKey)
+	restore := false
+	if i < 0 {
+		i = bytes.Index(text, restoreStartKey)
+		restore = i >= 0
+	}
+	if i >= 0 {
+		// A SnapStart restore is a new execution environment too; its
+		// modules came with the snapshot, so it may have no import lines,
+		// and that is no reason to warn.
 		b := st.cs
 		if b == nil || b.content() || b.invoked() {
 			b = r.begin(st, num)
 		}
-		b.introduced = true
+		b.introduced = !restore
 		if j := bytes.Index(text[i:], runtimeVerKey); j >= 0 {
 			if rt := runtimeFromVersion(field(text[i+j+len(runtimeVerKey):])); rt != "" {
 				b.cs.Runtime = rt
@@ -521,6 +531,19 @@ func (r *Reader) complete(st *stream, b *builder) *profile.ColdStart {
 		cs.Imports[i] = it.imp
 	}
 	assignPhases(items, b.ctxs, r.rules(b.format))
+	if cs.HasInitDuration {
+		var before int64 // imports before the first invocation
+		for _, imp := range cs.Imports {
+			if imp.Phase != profile.PhaseInvoke {
+				before += imp.CumulativeUs
+			}
+		}
+		if float64(before) > cs.InitDurationMs*1000*1.05+1000 {
+			r.warn.warn("init-duration", b.cs.Line, func() string {
+				return fmt.Sprintf("cold start %s: Init Duration %.2f ms is shorter than the imports before the first invocation (%.2f ms): the runtime interface emulator does not measure init, or the boundary is off", cs.ID, cs.InitDurationMs, float64(before)/1000)
+			})
+		}
+	}
 	switch {
 	case b.exact:
 		cs.Boundary = profile.BoundaryExact

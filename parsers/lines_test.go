@@ -194,7 +194,7 @@ func TestBadInputs(t *testing.T) {
 		{
 			name:     "START before any import line",
 			in:       itLines("=START RequestId: fake Version: $LATEST", "1 1 0 a", "=END RequestId: real", "=REPORT RequestId: real\tInit Duration: 0.41 ms\tDuration: 3.00 ms\tBilled Duration: 3 ms"),
-			warnings: []string{"in.log:1: START line before any import line (the runtime interface emulator's order): the init/invoke boundary of this invocation is unknown; its imports are counted as init"},
+			warnings: []string{"in.log:1: START line before any import line (the order of the runtime interface emulator and of some log views): the init/invoke boundary of this invocation is unknown; its imports are counted as init"},
 			tree:     "  a 1/1 init\n",
 		},
 		{
@@ -252,6 +252,7 @@ func TestSplitting(t *testing.T) {
 		{"start marker introduces the header", itLines(start, header, "1 1 0 a", start, header, "2 2 0 b"), []string{"in.log#1 python3.12 1 a", "in.log#2 python3.12 4 b"}},
 		{"INIT_START then start marker", itLines(initStart, start, header, "1 1 0 a", initStart, start, header, "2 2 0 b"), []string{"in.log#1 python3.13 1 a", "in.log#2 python3.13 5 b"}}, // INIT_START's runtime wins
 		{"INIT_START alone", itLines(initStart, header, "1 1 0 a", initStart, "2 2 0 b"), []string{"in.log#1 python3.13 1 a", "in.log#2 python3.13 4 b"}},
+		{"SnapStart restores", itLines("=RESTORE_START Runtime Version: python:3.12.v7\tRuntime Version ARN: arn", "=RESTORE_START Runtime Version: python:3.12.v7", "=START RequestId: r Version: 1", "=END RequestId: r", "=RESTORE_START Runtime Version: python:3.12.v7", "1 1 0 lazy"), []string{"in.log#1 python3.12 5 lazy"}},
 		{"execution env hint", itLines(header, "=AWS_EXECUTION_ENV=AWS_Lambda_python3.11", "1 1 0 a"), []string{"in.log#1 python3.11 1 a"}},
 	}
 	for _, tt := range tests {
