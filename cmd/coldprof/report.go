@@ -19,19 +19,20 @@ import (
 
 const reportUsage = `Usage: coldprof report [flags] [FILE…|-]
 
-Reads Lambda logs (a file per argument, or stdin for "-" or no argument;
-raw stderr, aws logs tail, sam logs, CloudWatch JSON and CSV exports, gzip;
-the shape is recognised per file) and shows where each cold start's time went: the time of each phase
-(interpreter start-up, the Lambda runtime, your function's global scope =
-init, and imports during a request = invoke), the modules and packages that
-cost most, Lambda's Init Duration beside the imports, and how much of
-Lambda's 10 s init limit the imports use. With several cold starts it shows
+Reads Lambda logs and shows where each cold start's time went: the time of
+each phase (interpreter start-up, the Lambda runtime, your function's global
+scope = init, and loading during a request = invoke), the modules and
+packages that cost most, Lambda's Init Duration beside the imports, and how
+much of Lambda's 10 s init limit they use. With several cold starts it shows
 the aggregate first: per module and package, how many cold starts loaded it
 and the median, p90 and max of its time.
 
-The log must hold Python's -X importtime output (what coldprof-wrapper turns
-on), optionally with the wrapper's "coldprof:" markers and Lambda's START,
-END and REPORT lines, which tell init from invoke.
+Inputs are files, or "-" (or nothing) for stdin: raw stderr, aws logs tail,
+sam logs, CloudWatch JSON and CSV exports, gzip; each file's shape is
+recognised. They must hold load-time lines (Python's -X importtime, the
+Node.js and Ruby require hooks, the JVM's class-load log: what
+coldprof-wrapper turns on), best with the wrapper's "coldprof:" markers and
+Lambda's START and REPORT lines, which tell init from invoke.
 
 Flags:
 %s
