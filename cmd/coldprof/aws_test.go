@@ -270,6 +270,7 @@ func TestParseWhen(t *testing.T) {
 		{"2026-11-22T08:00", time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC), false},
 		{"2026-11-21", time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC), false},
 		{"-1h", time.Time{}, true},
+		{"99999999999d", time.Time{}, true},
 		{"yesterday", time.Time{}, true},
 		{"", time.Time{}, true},
 	}
@@ -287,4 +288,17 @@ func TestUndoVariableName(t *testing.T) {
 	if awsapi.UndoVar != "COLDPROF_UNDO" {
 		t.Errorf("UndoVar = %s", awsapi.UndoVar)
 	}
+}
+
+func FuzzParseWhen(f *testing.F) {
+	for _, s := range []string{"1h", "2d", "2026-11-22", "2026-11-22T08:00:00Z", "-5d", "99999999999d", "1e9h"} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := parseWhen(s, now)
+		if err == nil && got.After(now) && !strings.Contains(s, "-") && !strings.Contains(s, "T") {
+			t.Errorf("parseWhen(%q) = %v, after now for a duration", s, got)
+		}
+	})
 }

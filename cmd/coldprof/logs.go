@@ -211,11 +211,18 @@ func (s *logSource) warn(w profile.Warning) {
 	}
 }
 
+// maxDaysAgo bounds "Nd" so the date arithmetic cannot overflow; CloudWatch
+// Logs keeps events for at most 10 years anyway.
+const maxDaysAgo = 36500
+
 // parseWhen reads --since/--until: a duration before now ("15m", "1h30m",
 // "2d") or an absolute time (RFC 3339, or a date, in UTC).
 func parseWhen(s string, now time.Time) (time.Time, error) {
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		if n, err := strconv.Atoi(days); err == nil && n >= 0 {
+			if n > maxDaysAgo {
+				return time.Time{}, fmt.Errorf("%q: more than %d days ago", s, maxDaysAgo)
+			}
 			return now.AddDate(0, 0, -n), nil
 		}
 	}

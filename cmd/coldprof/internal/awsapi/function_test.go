@@ -264,3 +264,36 @@ func writeFile(t *testing.T, path, data string) {
 		t.Fatal(err)
 	}
 }
+
+// FuzzPlanDisable feeds PlanDisable whatever a function's variables may hold
+// (anyone can edit COLDPROF_UNDO): it must never panic, and whatever it plans
+// keeps every variable it does not own.
+func FuzzPlanDisable(f *testing.F) {
+	fn := Function{Name: "fn", Runtime: "python3.12", PackageType: "Zip", Architecture: "x86_64",
+		Layers: []string{depsLayer}, Env: map[string]string{"KEEP": "x", WrapperVar: "/opt/otel-instrument"}}
+	ch, err := PlanEnable(fn, coldprofLayer)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(ch.Env[UndoVar], WrapperPath, coldprofLayer)
+	f.Add(`{"v":1,"layer":"x","replaced":"y","vars":{"KEEP":{"set":"x","was":null}}}`, "", "x")
+	f.Add(`{"v":1,"vars":null}`, "a", "")
+	f.Add(`{"v":2}`, "", "")
+	f.Fuzz(func(t *testing.T, state, wrapper, layer string) {
+		in := Function{Name: "fn", Layers: []string{depsLayer, layer},
+			Env: map[string]string{UndoVar: state, WrapperVar: wrapper, "KEEP": "x"}}
+		got, err := PlanDisable(in)
+		if err != nil {
+			return
+		}
+		if _, ok := got.Env[UndoVar]; ok {
+			t.Errorf("the plan keeps %s", UndoVar)
+		}
+		if len(got.Layers) > len(in.Layers) {
+			t.Errorf("disable added layers: %v → %v", in.Layers, got.Layers)
+		}
+		if in.Env[UndoVar] != state {
+			t.Error("PlanDisable changed its input")
+		}
+	})
+}
