@@ -59,6 +59,7 @@ type Option func(*options)
 type options struct {
 	warn     func(where, msg string)
 	detected func(Format)
+	prefetch bool
 }
 
 // WithWarn sends input-quality warnings to warn: where is "source:line",
@@ -120,6 +121,13 @@ func Open(r io.Reader, source string, format Format, opts ...Option) (Decoder, e
 	if o.detected != nil {
 		o.detected(format)
 	}
+	var pre *prefetcher
+	if o.prefetch {
+		// The decoders warn on the prefetch goroutine; the prefetcher
+		// hands the warnings over in order on the caller's.
+		pre = newPrefetcher(o.warn)
+		o.warn = pre.producerWarn
+	}
 	var dec Decoder
 	switch format {
 	case FormatTail, FormatTailJSON:
@@ -138,7 +146,12 @@ func Open(r io.Reader, source string, format Format, opts ...Option) (Decoder, e
 	default: // FormatRaw, FormatLambdaJSON
 		dec = NewRawText(br)
 	}
-	return newChecker(dec, source, o.warn), nil
+	checked := newChecker(dec, source, o.warn)
+	if pre != nil {
+		go pre.run(checked)
+		return pre, nil
+	}
+	return checked, nil
 }
 
 // gzipErrors names the input in decompression errors, which would

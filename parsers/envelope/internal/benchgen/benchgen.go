@@ -13,7 +13,8 @@ import (
 	"time"
 )
 
-// ImportLines returns the "import time:" lines of a raw stderr fixture.
+// ImportLines returns the "import time:" lines of a raw stderr fixture,
+// the header first.
 func ImportLines(rawFixture string) ([]string, error) {
 	b, err := os.ReadFile(rawFixture)
 	if err != nil {
@@ -56,8 +57,14 @@ func coldStarts(imports []string, emit func(event) bool) {
 				"INIT_START Runtime Version: python:3.12.mainlinev2.v7\tRuntime Version ARN: arn:aws:lambda:eu-central-1::runtime:" + strings.Repeat("ab", 32),
 				fmt.Sprintf(`coldprof: {"v":1,"ev":"start","t":%d,"runtime":"python3.12","handler":"app.handler"}`, t*1000),
 			}
+			msgs = append(msgs, imports[0]) // the header, once per interpreter
 			for r := 0; r < importRepeats; r++ {
-				msgs = append(msgs, imports...)
+				for _, line := range imports[1:] {
+					if r > 0 {
+						line += fmt.Sprintf("_%d", r) // another module of the same shape
+					}
+					msgs = append(msgs, line)
+				}
 			}
 			msgs = append(msgs, "START RequestId: "+req+" Version: $LATEST", "END RequestId: "+req,
 				"REPORT RequestId: "+req+"\tDuration: 26.33 ms\tBilled Duration: 27 ms\tMemory Size: 1024 MB\tMax Memory Used: 96 MB\tInit Duration: 345.75 ms\t")

@@ -5,7 +5,8 @@
 // Usage:
 //
 //	decodebench gen tail|filter-log-events SIZE_MB OUT   write an export
-//	decodebench decode FILE                           decode it, print records and MB/s
+//	decodebench decode FILE [prefetch]                decode it, print records and MB/s
+//	decodebench parse FILE [prefetch]                 decode and build cold starts (package parsers)
 package main
 
 import (
@@ -16,9 +17,15 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/coldprof/coldprof/parsers"
 	"github.com/coldprof/coldprof/parsers/envelope"
 	"github.com/coldprof/coldprof/parsers/envelope/internal/benchgen"
+	"github.com/coldprof/coldprof/profile"
 )
+
+type emptyDecoder struct{}
+
+func (emptyDecoder) Next() (envelope.Record, error) { return envelope.Record{}, io.EOF }
 
 func main() {
 	if err := run(os.Args[1:]); err != nil {
@@ -47,7 +54,14 @@ func run(args []string) error {
 			return benchgen.Tail(f, imports, int64(mb)<<20)
 		}
 		return benchgen.FilterLogEvents(f, imports, int64(mb)<<20)
-	case len(args) == 2 && args[0] == "decode":
+	case (len(args) == 2 || len(args) == 3) && (args[0] == "decode" || args[0] == "parse"):
+		var opts []envelope.Option
+		if len(args) == 3 {
+			if args[2] != "prefetch" {
+				return errors.New("usage: decodebench decode|parse FILE [prefetch]")
+			}
+			opts = append(opts, envelope.WithPrefetch())
+		}
 		f, err := os.Open(args[1])
 		if err != nil {
 			return err
@@ -58,11 +72,27 @@ func run(args []string) error {
 			return err
 		}
 		start := time.Now()
-		dec, err := envelope.Open(f, args[1], envelope.FormatAuto)
+		dec, err := envelope.Open(f, args[1], envelope.FormatAuto, opts...)
 		if err != nil {
 			return err
 		}
 		n := 0
+		if args[0] == "parse" {
+			// Decode and build cold starts with package parsers, as
+			// coldprof report does, to see what prefetching buys.
+			r := parsers.NewReader(dec, args[1], parsers.Options{Warn: func(profile.Warning) {}})
+			for {
+				_, err := r.Next()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil {
+					return err
+				}
+				n++
+			}
+			dec = emptyDecoder{}
+		}
 		for {
 			_, err := dec.Next()
 			if errors.Is(err, io.EOF) {
@@ -74,7 +104,7 @@ func run(args []string) error {
 			n++
 		}
 		secs := time.Since(start).Seconds()
-		fmt.Printf("%d records, %.0f MB in %.2f s: %.0f MB/s\n", n, float64(info.Size())/1e6, secs, float64(info.Size())/1e6/secs)
+		fmt.Printf("%d records or cold starts, %.0f MB in %.2f s: %.0f MB/s\n", n, float64(info.Size())/1e6, secs, float64(info.Size())/1e6/secs)
 		return nil
 	}
 	return errors.New("usage: decodebench gen tail|filter-log-events SIZE_MB OUT | decodebench decode FILE")
