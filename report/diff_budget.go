@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -91,7 +92,7 @@ func ParseGate(expr string) (Gate, error) {
 			return Gate{}, fmt.Errorf("%w %q: a percentage limits growth, write %s>+%s", ErrBadGate, expr, name, limit)
 		}
 		v, err := strconv.ParseFloat(strings.TrimSuffix(limit, "%"), 64)
-		if err != nil || v < 0 {
+		if err != nil || !(v >= 0) || math.IsInf(v, 0) {
 			return Gate{}, fmt.Errorf("%w %q: %q is not a percentage", ErrBadGate, expr, limit)
 		}
 		g.Percent, g.Limit = true, v

@@ -239,6 +239,8 @@ func TestParseGate(t *testing.T) {
 		{"init>10%", Gate{}, "a percentage limits growth"},
 		{"init>+x%", Gate{}, "not a percentage"},
 		{"init>-5ms", Gate{}, "not a duration"},
+		{"init>+NaN%", Gate{}, "not a percentage"},
+		{"init>+Inf%", Gate{}, "not a percentage"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.expr, func(t *testing.T) {
@@ -359,4 +361,24 @@ func TestBudgetSourceRecords(t *testing.T) {
 	if !failed || !strings.Contains(results[1].Measured, "median 24.80 ms of 3 cold starts") {
 		t.Errorf("results %+v", results)
 	}
+}
+
+// FuzzParseGate: gate and budget expressions come from CI configuration;
+// no input may panic, and an accepted gate has a known metric and a
+// non-negative limit.
+func FuzzParseGate(f *testing.F) {
+	for _, s := range []string{"init>+50ms", "total>+10%", "module:boto3>+20ms", "init>800ms", "init=800ms", "module:>", ">+%", "init>+1e400%", "init>+NaN%"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, parse := range []func(string) (Gate, error){ParseGate, ParseBudget} {
+			g, err := parse(s)
+			if err != nil {
+				continue
+			}
+			if g.Limit < 0 || math.IsNaN(g.Limit) || g.Metric.String() == "" {
+				t.Errorf("%q: accepted %+v", s, g)
+			}
+		}
+	})
 }
