@@ -105,7 +105,7 @@ func coldStartSections(s *Summary, opts Options) []section {
 		fact{"boundary", boundaryNote(s.Boundary)},
 		fact{"Init Duration", initDurationText(s)},
 		fact{"10 s init limit", fmt.Sprintf("imports before the first invoke (%s) use %s of Lambda's on-demand init limit",
-			formatMs(s.BeforeInvokeUs), percent(s.BeforeInvokeUs, InitLimitUs))},
+			formatMs(s.BeforeInvokeUs), percent(s.BeforeInvokeUs, InitLimitUs)) + guessed(s.Boundary)},
 	)
 	if s.Invocations > 0 {
 		head.facts = append(head.facts, fact{"invocations", strconv.Itoa(s.Invocations)})
@@ -146,11 +146,23 @@ func initDurationText(s *Summary) string {
 	if s.BeforeInvokeUs <= initUs {
 		return text + fmt.Sprintf("imports before the first invoke take %s (%s); the other %s are not imports: "+
 			"interpreter start-up before the first import, the function's own top-level code, runtime and extension work",
-			formatMs(s.BeforeInvokeUs), percent(s.BeforeInvokeUs, initUs), formatMs(initUs-s.BeforeInvokeUs))
+			formatMs(s.BeforeInvokeUs), percent(s.BeforeInvokeUs, initUs), formatMs(initUs-s.BeforeInvokeUs)) + guessed(s.Boundary)
 	}
 	return text + fmt.Sprintf("imports before the first invoke take %s, more than that: "+
 		"an emulator's Init Duration (the RIE reports a fraction of a millisecond) or misplaced phases",
-		formatMs(s.BeforeInvokeUs))
+		formatMs(s.BeforeInvokeUs)) + guessed(s.Boundary)
+}
+
+// guessed warns that a figure built on the phases is as uncertain as the
+// boundary they came from.
+func guessed(b profile.Boundary) string {
+	switch b {
+	case profile.BoundaryHeuristic:
+		return " (the phases are guessed, so this figure is too)"
+	case profile.BoundaryUnknown:
+		return " (the phases are unknown, so this figure is uncertain)"
+	}
+	return ""
 }
 
 func hotSpotSection(title string, rows []Row, total int64) section {
