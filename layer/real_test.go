@@ -469,9 +469,12 @@ public class Report {
 	if len(parts) != 3 {
 		t.Fatalf("java's report %q", stdout.String())
 	}
+	// The JVM lists JAVA_TOOL_OPTIONS (where coldprof may inject) first, then
+	// the command line: the vendor's flags must open the command line.
 	jvmArgs := strings.Fields(parts[0])
-	if len(jvmArgs) < 2 || jvmArgs[0] != "-Ddd.agent.loaded=true" || jvmArgs[1] != "-XX:TieredStopAtLevel=1" {
-		t.Errorf("JVM flags %v: want the vendor's flags right after the interpreter", jvmArgs)
+	vendor := indexOf(jvmArgs, "-Ddd.agent.loaded=true")
+	if vendor < 0 || vendor+1 >= len(jvmArgs) || jvmArgs[vendor+1] != "-XX:TieredStopAtLevel=1" || indexOf(jvmArgs, "-XX:+UseSerialGC") < vendor {
+		t.Errorf("JVM flags %v: want the vendor's flags right after the interpreter, before the runtime's", jvmArgs)
 	}
 	if contains(jvmArgs, "-XX:-TieredCompilation") || !contains(jvmArgs, "-XX:+UseSerialGC") {
 		t.Errorf("JVM flags %v: want -XX:-TieredCompilation dropped and the rest kept", jvmArgs)
@@ -482,7 +485,18 @@ public class Report {
 	if strings.TrimSpace(parts[2]) != "true" {
 		t.Errorf("system property from the vendor flags: %q", parts[2])
 	}
-	startMarker(t, stderr.String())
+	if e := startMarker(t, stderr.String()); e.Injected != "" && !strings.Contains(stderr.String(), "[class,load]") {
+		t.Errorf("coldprof injected %q but the JVM logged no class loading through the chain", e.Injected)
+	}
+}
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
 }
 
 func contains(list []string, s string) bool {
