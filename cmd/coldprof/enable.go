@@ -36,8 +36,8 @@ Flags:
   --region R       AWS region (default: AWS_REGION, the profile's region)
   --profile P      AWS profile (default: AWS_PROFILE, "default")
 
-Needs lambda:GetFunctionConfiguration and lambda:UpdateFunctionConfiguration.
-AWS_ENDPOINT_URL (or
+Needs lambda:GetFunctionConfiguration, lambda:UpdateFunctionConfiguration and
+lambda:GetLayerVersion on the layer version. AWS_ENDPOINT_URL (or
 AWS_ENDPOINT_URL_LAMBDA, or a profile's endpoint_url) points it elsewhere,
 e.g. at LocalStack.
 

@@ -143,7 +143,13 @@ func explainAPI(api smithy.APIError, err error, op Op) error {
 	}
 	switch code {
 	case "AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "UnauthorizedException":
-		return explained("access denied: your AWS identity may not call %s on %s; allow that action in its IAM policy", op.Action, op.Resource)
+		action, resource := op.Action, op.Resource
+		// AWS's message names the action it refused, which can be another
+		// than the call's (adding a layer needs lambda:GetLayerVersion).
+		if denied := deniedAction(api.ErrorMessage()); denied != "" && denied != action {
+			action, resource = denied, "the resource it names ("+op.Resource+" or its layers)"
+		}
+		return explained("access denied: your AWS identity may not call %s on %s; allow that action in its IAM policy", action, resource)
 	case "ResourceNotFoundException":
 		return explained("%s not found in region %s: check the name, the region (--region, AWS_REGION) and the account (--profile)", op.Resource, op.Region)
 	case "UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException", "InvalidClientTokenId",
@@ -164,6 +170,20 @@ func explainAPI(api smithy.APIError, err error, op Op) error {
 		return explained("Lambda refused the change to %s: %s", op.Resource, api.ErrorMessage())
 	}
 	return explained("%s on %s: %s: %s", op.Action, op.Resource, code, api.ErrorMessage())
+}
+
+// deniedAction finds the action in AWS's access-denied message ("… is not
+// authorized to perform: lambda:GetLayerVersion on resource: …"), "" if none.
+func deniedAction(msg string) string {
+	_, rest, ok := strings.Cut(msg, "perform: ")
+	if !ok {
+		return ""
+	}
+	action, _, _ := strings.Cut(rest, " ")
+	if svc, name, ok := strings.Cut(action, ":"); !ok || svc == "" || name == "" {
+		return ""
+	}
+	return action
 }
 
 // lastPart keeps the innermost cause of an SDK error chain ("a, b: c").

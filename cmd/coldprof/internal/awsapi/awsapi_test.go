@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/smithy-go"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/awsapi/fakeaws"
@@ -388,5 +389,26 @@ func TestFetchLogsErrors(t *testing.T) {
 	_, err = FetchLogs(context.Background(), cfg, LogQuery{Group: "/aws/lambda/x", Start: time.Now()}, io.Discard, nil)
 	if err == nil || !strings.Contains(err.Error(), "may not call logs:FilterLogEvents on log group /aws/lambda/x") {
 		t.Errorf("access denied: %v", err)
+	}
+}
+
+func TestExplainAccessDeniedNamesTheRefusedAction(t *testing.T) {
+	op := Op{Action: "lambda:UpdateFunctionConfiguration", Resource: "function my-fn", Region: "eu-west-1"}
+	tests := []struct {
+		msg  string
+		want string
+	}{
+		{"User: arn:aws:iam::123456789012:user/dev is not authorized to perform: lambda:GetLayerVersion on resource: arn:aws:lambda:eu-west-1:123456789012:layer:coldprof-x86_64:1",
+			"may not call lambda:GetLayerVersion on the resource it names (function my-fn or its layers)"},
+		{"User: x is not authorized to perform: lambda:UpdateFunctionConfiguration on resource: y",
+			"may not call lambda:UpdateFunctionConfiguration on function my-fn"},
+		{"Access denied", "may not call lambda:UpdateFunctionConfiguration on function my-fn"},
+		{"perform: nonsense", "may not call lambda:UpdateFunctionConfiguration on function my-fn"},
+	}
+	for _, tt := range tests {
+		err := Explain(&smithy.GenericAPIError{Code: "AccessDeniedException", Message: tt.msg}, op)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Explain(%q) = %v, want %q", tt.msg, err, tt.want)
+		}
 	}
 }
