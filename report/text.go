@@ -231,7 +231,8 @@ func treeSection(s *Summary, opts Options, scope string) section {
 func aggregateSections(a *Aggregate, opts Options, detailsFollow bool) []section {
 	head := section{title: fmt.Sprintf("Across %d cold starts", a.ColdStarts), level: 1}
 	head.facts = []fact{{"with Init Duration", fmt.Sprintf("%d of %d", a.WithInitDuration, a.ColdStarts)}}
-	head.notes = []string{"Median and p90 are nearest-rank over the cold starts that loaded the module; max is the largest seen."}
+	head.notes = []string{"Median and p90 are nearest-rank (values that were seen): for phases over every cold start, " +
+		"for modules and packages over the cold starts that loaded them. Max is the largest seen."}
 	if !detailsFollow {
 		head.notes = append(head.notes, "Show one cold start with --cold-start ID.")
 	}
