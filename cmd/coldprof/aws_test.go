@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -301,4 +302,62 @@ func FuzzParseWhen(f *testing.F) {
 			t.Errorf("parseWhen(%q) = %v, after now for a duration", s, got)
 		}
 	})
+}
+
+// TestAttachScriptMatchesEnable runs layer/examples/cli/attach.sh with the
+// real AWS CLI and jq against the fake Lambda server, and coldprof enable on
+// an identical function: both must leave the same layers and variables
+// (enable also leaves its COLDPROF_UNDO record).
+func TestAttachScriptMatchesEnable(t *testing.T) {
+	for _, tool := range []string{"aws", "jq", "sh"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed", tool)
+		}
+	}
+	if err := exec.Command("aws", "--version").Run(); err != nil {
+		t.Skipf("the aws CLI does not run: %v", err)
+	}
+	s := fakeaws.New(t)
+	s.Settled = true
+	env := map[string]string{"AWS_LAMBDA_EXEC_WRAPPER": "/opt/otel-instrument", "Q": `"quoted" \ <b> grüß`, "EMPTY": ""}
+	layers := []string{"arn:aws:lambda:eu-west-1:123456789012:layer:deps:3", "arn:aws:lambda:eu-west-1:123456789012:layer:coldprof-x86_64:2"}
+	s.Functions["by-script"] = fakeFunction("python3.12", env, layers...)
+	s.Functions["by-enable"] = fakeFunction("python3.12", env, layers...)
+
+	script, err := filepath.Abs("../../layer/examples/cli/attach.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sh", script, "by-script", testLayer)
+	cmd.Dir = t.TempDir()
+	// The CLI reads an empty AWS_PROFILE as a profile named "": drop the
+	// variables the fake server blanked.
+	for _, kv := range os.Environ() {
+		if k, v, _ := strings.Cut(kv, "="); !strings.HasPrefix(k, "AWS_") || v != "" {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "AWS_DEFAULT_REGION=eu-west-1") // AWS CLI v1 does not read AWS_REGION
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("attach.sh with the real aws CLI: %v\n%s", err, out)
+	}
+	if code, _, stderr := runCLI(t, "enable", "--function", "by-enable", "--layer", testLayer); code != 0 {
+		t.Fatalf("enable: %s", stderr)
+	}
+	s.Lock()
+	defer s.Unlock()
+	byScript, _ := json.Marshal([]any{s.Functions["by-script"]["Environment"], s.Functions["by-script"]["Layers"]})
+	enabled := s.Functions["by-enable"]["Environment"].(map[string]any)["Variables"].(map[string]string)
+	if enabled[awsapi.UndoVar] == "" {
+		t.Fatal("enable left no undo record")
+	}
+	delete(enabled, awsapi.UndoVar)
+	byEnable, _ := json.Marshal([]any{s.Functions["by-enable"]["Environment"], s.Functions["by-enable"]["Layers"]})
+	if string(byScript) != string(byEnable) {
+		t.Errorf("attach.sh and coldprof enable differ:\nscript %s\nenable %s", byScript, byEnable)
+	}
+	wantLayers := `[{"Arn":"arn:aws:lambda:eu-west-1:123456789012:layer:deps:3","CodeSize":1000},{"Arn":"` + testLayer + `","CodeSize":1000}]`
+	if !strings.HasSuffix(string(byScript), ","+wantLayers+"]") || !strings.Contains(string(byScript), `"COLDPROF_NEXT_WRAPPER":"/opt/otel-instrument"`) {
+		t.Errorf("attach.sh left %s; want the older coldprof layer replaced in place and the wrapper chained", byScript)
+	}
 }

@@ -46,6 +46,9 @@ type Server struct {
 	// AfterGet runs after each GetFunctionConfiguration answer, e.g. to
 	// change the function behind the caller's back.
 	AfterGet func(s *Server, name string)
+	// Settled makes updates finish at once (LastUpdateStatus Successful),
+	// for clients that wait for them, such as `aws lambda wait`.
+	Settled bool
 	// Requests records every call.
 	Requests []Request
 
@@ -169,6 +172,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	fn["RevisionId"] = s.NextRevision()
 	fn["LastUpdateStatus"] = "InProgress"
+	if s.Settled {
+		fn["LastUpdateStatus"] = "Successful"
+	}
 	writeJSON(w, http.StatusOK, fn)
 }
 
