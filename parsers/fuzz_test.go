@@ -77,6 +77,12 @@ func FuzzParseLoadFields(f *testing.F) {
 	f.Add([]byte(" -5 | 3 | x\r"))
 	f.Fuzz(func(t *testing.T, rest []byte) {
 		fields, kind, problem := parseLoadFields(rest)
+		if fast, ok := parseDataFast(rest); ok {
+			slow, slowKind, _ := parseLoadFieldsSlow(rest)
+			if slowKind != fieldsData || !cmp.Equal(fast, slow, cmp.AllowUnexported(loadFields{})) {
+				t.Errorf("fast path %+v differs from the general parser %+v (%v)", fast, slow, slowKind)
+			}
+		}
 		switch kind {
 		case fieldsData:
 			if len(fields.name) == 0 || problem != "" {

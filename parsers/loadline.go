@@ -41,8 +41,81 @@ const (
 //	"       123 |       4567 |     json.decoder"
 //
 // It splits on '|' because numbers outgrow their columns, and does not
-// allocate. For fieldsMalformed, problem says what is wrong.
+// allocate. For fieldsMalformed, problem says what is wrong. Well-formed
+// data lines take a single forward pass; anything else is sorted out by
+// the general parser.
 func parseLoadFields(rest []byte) (f loadFields, kind fieldsKind, problem string) {
+	if f, ok := parseDataFast(rest); ok {
+		return f, fieldsData, ""
+	}
+	return parseLoadFieldsSlow(rest)
+}
+
+// parseDataFast reads a well-formed timed data line in one pass: spaces,
+// digits, spaces, '|', spaces, digits, spaces, '|', one space, the indent,
+// the name. It gives up (ok false) on anything else.
+func parseDataFast(rest []byte) (f loadFields, ok bool) {
+	i, n := 0, len(rest)
+	for i < n && rest[i] == ' ' {
+		i++
+	}
+	start := i
+	for i < n && rest[i] >= '0' && rest[i] <= '9' {
+		f.self = f.self*10 + int64(rest[i]-'0')
+		i++
+	}
+	if i == start || i-start > 18 {
+		return f, false
+	}
+	for i < n && rest[i] == ' ' {
+		i++
+	}
+	if i >= n || rest[i] != '|' {
+		return f, false
+	}
+	bar1 := i
+	i++
+	for i < n && rest[i] == ' ' {
+		i++
+	}
+	start = i
+	for i < n && rest[i] >= '0' && rest[i] <= '9' {
+		f.cumulative = f.cumulative*10 + int64(rest[i]-'0')
+		i++
+	}
+	if i == start || i-start > 18 || f.self > f.cumulative {
+		return f, false
+	}
+	for i < n && rest[i] == ' ' {
+		i++
+	}
+	if i >= n || rest[i] != '|' {
+		return f, false
+	}
+	f.collapsed = bar1 < minSelfField || i-bar1-1 < minCumulativeField
+	i++
+	if i < n && rest[i] == ' ' {
+		i++
+	}
+	start = i
+	for i < n && rest[i] == ' ' {
+		i++
+	}
+	f.spaces = i - start
+	end := n
+	for end > i && (rest[end-1] == ' ' || rest[end-1] == '\r' || rest[end-1] == '\t') {
+		end--
+	}
+	if end == i {
+		return f, false
+	}
+	f.name = rest[i:end]
+	return f, true
+}
+
+// parseLoadFieldsSlow is the general parser: headers, cached lines,
+// negative numbers, tabs, and the reason a line is malformed.
+func parseLoadFieldsSlow(rest []byte) (f loadFields, kind fieldsKind, problem string) {
 	bar1 := bytes.IndexByte(rest, '|')
 	if bar1 < 0 {
 		return f, fieldsMalformed, "no '|' separators"

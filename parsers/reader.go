@@ -43,7 +43,8 @@ type Reader struct {
 	ready    []*profile.ColdStart
 	readyPos int
 	done     bool
-	records  uint64 // records read, as a clock for MaxOpenStreams
+	records  uint64 // records read, as a clock for quiet streams
+	lastLine int    // line of the last record, for I/O errors
 	unnamedN int    // cold starts numbered source#N so far
 
 	names nameTable
@@ -67,7 +68,8 @@ func NewReader(dec envelope.Decoder, source string, opts Options) *Reader {
 }
 
 // Next returns the next complete cold start, or io.EOF after the last one.
-// Any other error is an I/O error of the input, prefixed with its position.
+// Any other error is an I/O error of the input, prefixed with its position;
+// it ends the input (the cold starts still open are not returned).
 func (r *Reader) Next() (*profile.ColdStart, error) {
 	for {
 		if r.readyPos < len(r.ready) {
@@ -87,8 +89,12 @@ func (r *Reader) Next() (*profile.ColdStart, error) {
 		}
 		if err != nil {
 			r.done = true
-			return nil, fmt.Errorf("%s: record %d: %w", r.source, r.records+1, err)
+			if r.lastLine > 0 {
+				return nil, fmt.Errorf("%s: after line %d: %w", r.source, r.lastLine, err)
+			}
+			return nil, fmt.Errorf("%s: %w", r.source, err)
 		}
+		r.lastLine = rec.Line
 		r.records++
 		r.record(rec)
 		if r.records%(idleRecords/4) == 0 && len(r.open) > 1 {

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -438,5 +440,14 @@ func TestColdprofRunLog(t *testing.T) {
 		if imp.Phase != want.phase || imp.RequestID != want.id {
 			t.Errorf("%s: %s %q, want %s %q", name, imp.Phase, imp.RequestID, want.phase, want.id)
 		}
+	}
+}
+
+func TestIOErrorIsFatalWithPosition(t *testing.T) {
+	fire := errors.New("disk on fire")
+	in := io.MultiReader(strings.NewReader(itLines(header, "1 1 0 a")), iotest.ErrReader(fire))
+	_, err := ReadAll(in, "in.log", Options{})
+	if !errors.Is(err, fire) || err.Error() != "in.log: after line 2: disk on fire" {
+		t.Errorf("err = %v", err)
 	}
 }
