@@ -104,7 +104,7 @@ func runLogs(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 		var denied *awsapi.Error
 		switch {
 		case errors.As(err, &denied) && denied.Code == "AccessDeniedException":
-			*group = "/aws/lambda/" + f.function
+			*group = "/aws/lambda/" + awsapi.ShortName(f.function)
 			fmt.Fprintf(stderr, "coldprof: cannot read %s's logging configuration (no lambda:GetFunctionConfiguration); reading %s\n", f.function, *group)
 		case err != nil:
 			return err

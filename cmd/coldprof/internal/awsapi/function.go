@@ -33,7 +33,8 @@ const maxLayers = 5
 // A Function is the part of a Lambda function's configuration that enable
 // and disable read.
 type Function struct {
-	Name          string
+	Name          string // as the user gave it: a name or an ARN
+	Region        string // from the function's ARN, "" when unknown
 	Runtime       string // "" for container images
 	PackageType   string // "Zip" or "Image"
 	Architecture  string // "x86_64" or "arm64"
@@ -54,6 +55,9 @@ func FunctionFrom(name string, out *lambda.GetFunctionConfigurationOutput) Funct
 		PackageType:  string(out.PackageType),
 		Architecture: "x86_64",
 		RevisionID:   aws.ToString(out.RevisionId),
+	}
+	if f := strings.Split(aws.ToString(out.FunctionArn), ":"); len(f) >= 7 && f[0] == "arn" && f[2] == "lambda" {
+		fn.Region = f[3]
 	}
 	if fn.PackageType == "" {
 		fn.PackageType = string(types.PackageTypeZip)
@@ -82,7 +86,17 @@ func (fn Function) DefaultLogGroup() string {
 	if fn.LogGroup != "" {
 		return fn.LogGroup
 	}
-	return "/aws/lambda/" + fn.Name
+	return "/aws/lambda/" + ShortName(fn.Name)
+}
+
+// ShortName returns the function name in a function ARN
+// (arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]), or name itself.
+func ShortName(name string) string {
+	f := strings.Split(name, ":")
+	if len(f) >= 7 && f[0] == "arn" && f[5] == "function" {
+		return f[6]
+	}
+	return name
 }
 
 // A Change is the new layers and environment for a function, and what
@@ -195,6 +209,9 @@ func PlanEnable(fn Function, layerARN string) (Change, error) {
 	name := LayerName(layerARN)
 	if name == "" {
 		return refuse("%q is not a layer version ARN (arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION)", layerARN)
+	}
+	if region := strings.Split(layerARN, ":")[3]; fn.Region != "" && region != fn.Region {
+		return refuse("layer %s is in region %s, the function in %s; publish the layer in %s", name, region, fn.Region, fn.Region)
 	}
 	for _, arch := range []string{"x86_64", "arm64"} {
 		if strings.HasSuffix(name, "-"+arch) && arch != fn.Architecture {

@@ -100,6 +100,11 @@ func TestPlanEnable(t *testing.T) {
 			}),
 			wantErr: "Lambda allows 5",
 		},
+		{name: "layer in another region", fn: base(func(f *Function) { f.Region = "us-east-1" }), layer: coldprofLayer, wantErr: "is in region eu-west-1, the function in us-east-1"},
+		{
+			name: "layer in the function's region", fn: base(func(f *Function) { f.Region = "eu-west-1" }), layer: coldprofLayer,
+			wantLayers: []string{coldprofLayer}, wantEnv: map[string]string{WrapperVar: WrapperPath},
+		},
 		{name: "wrong architecture", fn: base(func(f *Function) { f.Architecture = "arm64" }), layer: coldprofLayer, wantErr: "built for x86_64, the function runs on arm64"},
 		{
 			name: "two wrappers to chain", layer: coldprofLayer,
@@ -240,6 +245,23 @@ func TestDiff(t *testing.T) {
 	}
 	if strings.Contains(got, "hunter2") {
 		t.Error("Diff printed an unchanged variable's value")
+	}
+}
+
+func TestDefaultLogGroup(t *testing.T) {
+	tests := []struct {
+		fn   Function
+		want string
+	}{
+		{Function{Name: "my-fn"}, "/aws/lambda/my-fn"},
+		{Function{Name: "arn:aws:lambda:eu-west-1:123456789012:function:my-fn"}, "/aws/lambda/my-fn"},
+		{Function{Name: "arn:aws:lambda:eu-west-1:123456789012:function:my-fn:prod"}, "/aws/lambda/my-fn"},
+		{Function{Name: "my-fn", LogGroup: "/custom/group"}, "/custom/group"},
+	}
+	for _, tt := range tests {
+		if got := tt.fn.DefaultLogGroup(); got != tt.want {
+			t.Errorf("%+v: log group %q, want %q", tt.fn, got, tt.want)
+		}
 	}
 }
 
