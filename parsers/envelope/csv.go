@@ -65,7 +65,8 @@ func (d *insightsCSV) Next() (Record, error) {
 // fill reads the next window of rows.
 func (d *insightsCSV) fill() error {
 	d.rows, d.rowPos = d.rows[:0], 0
-	for len(d.rows) < insightsWindow {
+	bytes := 0
+	for !windowFull(d.rows, bytes) {
 		fields, err := d.r.Read()
 		if errors.Is(err, io.EOF) {
 			d.eof = true
@@ -106,6 +107,7 @@ func (d *insightsCSV) fill() error {
 			}
 		}
 		d.rows = append(d.rows, row)
+		bytes += len(row.text)
 	}
 	orderRows(d.rows)
 	return nil

@@ -16,6 +16,15 @@ import (
 // whole result set fits; a longer input is ordered window by window.
 const insightsWindow = 10000
 
+// insightsWindowBytes bounds the same window by message bytes, so memory
+// stays bounded even with rows of 256 KB messages.
+const insightsWindowBytes = 32 << 20
+
+// windowFull reports whether a window of rows has reached either bound.
+func windowFull(rows []insightsRow, bytes int) bool {
+	return len(rows) >= insightsWindow || bytes >= insightsWindowBytes
+}
+
 // cwJSON decodes the JSON the AWS tools print: filter-log-events and
 // get-log-events pages ({"events":[…],"nextToken":…}, several pages one after
 // another), Logs Insights GetQueryResults ({"results":[[{field,value}…]…]}),
@@ -36,7 +45,9 @@ type cwJSON struct {
 	ev       cwEvent
 	row      []insightsField
 	rows     []insightsRow
-	rowPos   int
+	rowPos   int // next row to hand out
+	ready    int // rows[:ready] are in time order and can be handed out
+	rowBytes int
 	skip     json.RawMessage
 	text     []byte
 	reversed bool // a window of rows was in descending time order
@@ -105,11 +116,15 @@ func (d *cwJSON) warnf(line int, format string, args ...any) {
 // Next returns the next event.
 func (d *cwJSON) Next() (Record, error) {
 	for {
-		if d.rowPos < len(d.rows) {
+		if d.rowPos < d.ready {
 			row := &d.rows[d.rowPos]
 			d.rowPos++
 			d.text = append(d.text[:0], row.text...)
 			return Record{Stream: row.stream, Line: row.line, TimeUs: row.timeUs, Text: d.text}, nil
+		}
+		if d.ready > 0 {
+			// The window has been handed out: start the next one.
+			d.rows, d.rowPos, d.ready = d.rows[:0], 0, 0
 		}
 		rec, ok, err := d.step()
 		if err != nil {
@@ -203,7 +218,7 @@ func (d *cwJSON) step() (Record, bool, error) {
 				return Record{}, false, nil
 			}
 			d.addRow(line)
-			if len(d.rows) >= insightsWindow {
+			if windowFull(d.rows, d.rowBytes) {
 				d.orderRows()
 			}
 			return Record{}, false, nil
@@ -310,8 +325,7 @@ func (d *cwJSON) eventRecord(line int, stream string, timeMs int64, message *str
 // fillRows reads Insights rows into the window until it is full or the
 // results array ends, then puts the window in time order.
 func (d *cwJSON) fillRows() error {
-	d.rows, d.rowPos = d.rows[:0], 0
-	for len(d.rows) < insightsWindow {
+	for d.rowBytes = 0; !windowFull(d.rows, d.rowBytes); {
 		if !d.dec.More() {
 			if _, err := d.dec.Token(); err != nil {
 				return err
@@ -359,6 +373,7 @@ func (d *cwJSON) addRow(line int) {
 		return
 	}
 	d.rows = append(d.rows, row)
+	d.rowBytes += len(row.text)
 }
 
 // orderRows puts the held rows in time order. The console's default query
@@ -366,8 +381,8 @@ func (d *cwJSON) addRow(line int) {
 // reversed (keeping events of the same millisecond in their stored order,
 // as far as that order is known); any other order is sorted stably.
 func (d *cwJSON) orderRows() {
-	rows := d.rows[d.rowPos:]
-	orderRows(rows)
+	orderRows(d.rows[d.ready:])
+	d.ready, d.rowBytes = len(d.rows), 0
 }
 
 func orderRows(rows []insightsRow) {

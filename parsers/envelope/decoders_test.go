@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -164,6 +165,17 @@ func TestDecoders(t *testing.T) {
 			want: []rec{
 				{Stream: streamA, Line: 3, TimeUs: t0, Text: "first"},
 				{Stream: streamA, Line: 2, TimeUs: t0 + 1000, Text: "second"},
+			},
+		},
+		{
+			name:   "insights rows as a bare array (--query results), newest first",
+			format: FormatInsightsJSON,
+			in: "[\n" +
+				`[{"field":"@timestamp","value":"2026-11-22 10:56:34.687"},{"field":"@message","value":"second"},{"field":"@logStream","value":"s"}],` + "\n" +
+				`[{"field":"@timestamp","value":"2026-11-22 10:56:34.686"},{"field":"@message","value":"first"},{"field":"@logStream","value":"s"}]` + "\n]\n",
+			want: []rec{
+				{Stream: "s", Line: 3, TimeUs: t0, Text: "first"},
+				{Stream: "s", Line: 2, TimeUs: t0 + 1000, Text: "second"},
 			},
 		},
 		{
@@ -464,5 +476,51 @@ func TestClock(t *testing.T) {
 		if us != wus || n != wn || frac != wfrac || zone != wzone || ok != wok {
 			t.Errorf("%q: clock %d %d %v %v %v, parseISO %d %d %v %v %v", in, us, n, frac, zone, ok, wus, wn, wfrac, wzone, wok)
 		}
+	}
+}
+
+// TestInsightsWindows checks results longer than one window: each window
+// is ordered on its own and the rows held are released between windows.
+func TestInsightsWindows(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"results":[`)
+	const n = 2*insightsWindow + 500
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		// Newest first within each window, as the console sorts.
+		w, k := i/insightsWindow, insightsWindow-1-i%insightsWindow
+		ms := int64(w*insightsWindow + k)
+		fmt.Fprintf(&b, `[{"field":"@timestamp","value":"%s"},{"field":"@message","value":"m%d"},{"field":"@logStream","value":"s"}]`,
+			time.UnixMilli(1795344994000+ms).UTC().Format("2006-01-02 15:04:05.000"), ms)
+	}
+	b.WriteString("]}")
+	dec, err := Open(strings.NewReader(b.String()), "in", FormatAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count, maxRows := 0, 0
+	last := int64(0)
+	for {
+		r, err := dec.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.TimeUs < last {
+			t.Fatalf("record %d at %d after %d", count, r.TimeUs, last)
+		}
+		last = r.TimeUs
+		maxRows = max(maxRows, len(dec.(*checker).src.(*cwJSON).rows))
+		count++
+	}
+	if count != n {
+		t.Errorf("decoded %d rows, want %d", count, n)
+	}
+	if maxRows > insightsWindow {
+		t.Errorf("held %d rows at once, want at most %d", maxRows, insightsWindow)
 	}
 }
