@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/coldprof/coldprof/profile"
@@ -27,13 +28,16 @@ const htmlHotSpots = 500
 // htmlData is what the page's script reads from its JSON block. Nodes are
 // flat arrays to keep a 10,000-node page small; the script names the fields.
 type htmlData struct {
-	Generator   string            `json:"generator"`
-	Note        string            `json:"note"`
-	InitLimitUs int64             `json:"initLimitUs"`
-	Phases      []profile.Phase   `json:"phases"`
-	ColdStarts  []htmlColdStart   `json:"coldStarts"`
-	Aggregate   *htmlAggregate    `json:"aggregate"`
-	Warnings    []profile.Warning `json:"warnings"`
+	Generator   string          `json:"generator"`
+	Note        string          `json:"note"`
+	InitLimitUs int64           `json:"initLimitUs"`
+	Phases      []profile.Phase `json:"phases"`
+	ColdStarts  []htmlColdStart `json:"coldStarts"`
+	// Omitted is how many cold starts have no chart of their own (see
+	// htmlMaxColdStarts); the aggregate still counts them.
+	Omitted   int               `json:"omitted"`
+	Aggregate *htmlAggregate    `json:"aggregate"`
+	Warnings  []profile.Warning `json:"warnings"`
 }
 
 type htmlColdStart struct {
@@ -94,10 +98,14 @@ func WriteHTML(w io.Writer, p *profile.Profile) error {
 		agg = NewAggregate(Options{})
 	}
 	for _, cs := range p.ColdStarts {
-		data.ColdStarts = append(data.ColdStarts, htmlColdStartOf(cs))
 		if agg != nil {
 			agg.Add(cs)
 		}
+	}
+	charted := slowestColdStarts(p.ColdStarts, htmlMaxColdStarts)
+	data.Omitted = len(p.ColdStarts) - len(charted)
+	for _, cs := range charted {
+		data.ColdStarts = append(data.ColdStarts, htmlColdStartOf(cs))
 	}
 	if agg != nil {
 		data.Aggregate = htmlAggregateOf(agg)
@@ -115,6 +123,31 @@ func WriteHTML(w io.Writer, p *profile.Profile) error {
 	).Replace(flameHTML)
 	_, err := io.WriteString(w, page)
 	return err
+}
+
+// htmlMaxColdStarts bounds the page: an hour of logs can hold hundreds of
+// cold starts, and a chart each would make a page of tens of megabytes.
+// Beyond it the page charts the slowest and the medians cover all.
+const htmlMaxColdStarts = 20
+
+// slowestColdStarts returns at most n cold starts, the slowest by total
+// import time, in their input order.
+func slowestColdStarts(all []*profile.ColdStart, n int) []*profile.ColdStart {
+	if len(all) <= n {
+		return all
+	}
+	idx := make([]int, len(all))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return all[idx[a]].TotalUs() > all[idx[b]].TotalUs() })
+	idx = idx[:n]
+	sort.Ints(idx)
+	out := make([]*profile.ColdStart, n)
+	for i, j := range idx {
+		out[i] = all[j]
+	}
+	return out
 }
 
 func htmlColdStartOf(cs *profile.ColdStart) htmlColdStart {

@@ -88,6 +88,38 @@ func TestWriteHTMLIsSelfContainedAndEscaped(t *testing.T) {
 	}
 }
 
+// TestWriteHTMLChartsTheSlowest checks that a page of many cold starts
+// charts only the slowest, in input order, and aggregates them all.
+func TestWriteHTMLChartsTheSlowest(t *testing.T) {
+	p := &profile.Profile{}
+	for i := range htmlMaxColdStarts + 5 {
+		// Scales 1..25 in a shuffled order: the 20 slowest are scales 6..25.
+		scale := int64((i*7)%(htmlMaxColdStarts+5) + 1)
+		p.ColdStarts = append(p.ColdStarts, fixtureColdStart(strconv.FormatInt(scale, 10), scale))
+	}
+	_, page := writeHTMLFile(t, p)
+	m := regexp.MustCompile(`(?s)id="coldprof-data">(.*?)</script>`).FindSubmatch(page)
+	var data htmlData
+	if err := json.Unmarshal(m[1], &data); err != nil {
+		t.Fatal(err)
+	}
+	if len(data.ColdStarts) != htmlMaxColdStarts || data.Omitted != 5 || data.Aggregate.ColdStarts != htmlMaxColdStarts+5 {
+		t.Fatalf("%d charted, %d omitted, aggregate of %d", len(data.ColdStarts), data.Omitted, data.Aggregate.ColdStarts)
+	}
+	var want, got []string
+	for _, cs := range p.ColdStarts {
+		if scale, _ := strconv.Atoi(cs.ID); scale > 5 {
+			want = append(want, cs.ID)
+		}
+	}
+	for _, cs := range data.ColdStarts {
+		got = append(got, cs.ID)
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("charted %v, want the slowest in input order %v", got, want)
+	}
+}
+
 func countPhaseFrames(cs htmlColdStart) int {
 	n := 0
 	for _, node := range cs.Nodes {

@@ -338,6 +338,11 @@
     });
     picker.addEventListener('change', () => show(+picker.value));
     if (data.coldStarts.length > 1) $('picker-label').hidden = false;
+    if (data.omitted > 0) {
+      const o = el('option', '(' + data.omitted + ' faster cold starts not charted; the medians include them)');
+      o.disabled = true;
+      picker.appendChild(o);
+    }
     if (data.aggregate) {
       const opt = el('option', 'medians of ' + data.aggregate.coldStarts + ' cold starts');
       opt.value = 'agg';
