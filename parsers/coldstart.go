@@ -29,7 +29,7 @@ type stage uint8
 const (
 	stageInit   stage = iota // before init_done (or a trusted START)
 	stageInvoke              // between invoke_start/START and invoke_end/END
-	stageAfter               // after init, outside any invocation
+	stageAfter               // after init, outside any invocation: invoke, no request ID
 )
 
 // A phaseCtx is the stage in force from some line on. Top-level entries
@@ -58,6 +58,9 @@ type builder struct {
 	// line, as the runtime interface emulator prints it; its request ID is
 	// not the runtime's, the following END line's is.
 	untrustedStart bool
+	// firstUntrusted is set when the first invocation's START was such a
+	// line: the end of init is then unknown, whatever later STARTs say.
+	firstUntrusted bool
 	// untrustedLine is the line of such a START, until the first import
 	// line makes its warning worth giving.
 	untrustedLine int
@@ -86,9 +89,11 @@ func (b *builder) content() bool { return b.hasHeader || b.hasLines }
 // marker does not split on it: the emulator prints START before init.)
 func (b *builder) invoked() bool { return len(b.cs.Invocations) > 0 }
 
-// invocation returns the invocation with id, adding it when new.
+// invocation returns the invocation with id, adding it when new. It looks
+// from the end: START, END and REPORT of one invocation come together, and
+// a warm environment may log thousands.
 func (b *builder) invocation(id string) *profile.Invocation {
-	for i := range b.cs.Invocations {
+	for i := len(b.cs.Invocations) - 1; i >= 0; i-- {
 		if b.cs.Invocations[i].RequestID == id {
 			return &b.cs.Invocations[i]
 		}
@@ -123,7 +128,6 @@ var (
 	runtimeVerKey   = []byte("Runtime Version: ")
 	initDurationKey = []byte("Init Duration: ")
 	durationKey     = []byte("Duration: ")
-	versionKey      = []byte("Version: ")
 	executionEnvKey = []byte("AWS_Lambda_")
 )
 
@@ -298,7 +302,7 @@ func (r *Reader) markerLine(st *stream, text []byte, num int) {
 		b := r.builderFor(st, num)
 		b.exact = true
 		b.invokeDone = true
-		b.setStage(stageAfter, ev.RequestID)
+		b.setStage(stageAfter, "")
 	case marker.InitError:
 		r.warn.warn("init-error", num, func() string { return "the runtime reported an init error: " + ev.Message })
 	case marker.Warning:
@@ -370,6 +374,7 @@ func (r *Reader) startLine(st *stream, id string, num int) {
 		// the runtime's. It says nothing about where init ends.
 		b.untrustedStart = true
 		b.untrustedLine = num
+		b.firstUntrusted = b.firstUntrusted || len(b.cs.Invocations) == 0
 		b.invocation(id)
 		return
 	}
@@ -390,7 +395,7 @@ func (r *Reader) endLine(st *stream, id string, num int) {
 		}
 	}
 	if !b.exact {
-		b.setStage(stageAfter, id)
+		b.setStage(stageAfter, "")
 	}
 	b.invocation(id)
 }
@@ -404,14 +409,16 @@ func (r *Reader) reportLine(st *stream, id string, text []byte, num int) {
 	inv := b.invocation(id)
 	// "Duration: " also ends "Billed Duration: ", "Init Duration: " and
 	// "Restore Duration: ": take the one that starts a field.
-	for rest, off := text, 0; ; {
-		j := bytes.Index(rest[off:], durationKey)
+	for off := 0; ; {
+		j := bytes.Index(text[off:], durationKey)
 		if j < 0 {
 			break
 		}
 		j += off
-		if j == 0 || rest[j-1] == '\t' || (rest[j-1] == ' ' && !bytes.HasSuffix(rest[:j-1], []byte("Billed")) && !bytes.HasSuffix(rest[:j-1], []byte("Init")) && !bytes.HasSuffix(rest[:j-1], []byte("Restore"))) {
-			if ms, ok := parseMs(rest[j+len(durationKey):]); ok {
+		before := text[:j]
+		if j == 0 || text[j-1] == '\t' || (text[j-1] == ' ' && !bytes.HasSuffix(before, []byte("Billed ")) &&
+			!bytes.HasSuffix(before, []byte("Init ")) && !bytes.HasSuffix(before, []byte("Restore "))) {
+			if ms, ok := parseMs(text[j+len(durationKey):]); ok {
 				inv.DurationMs = ms
 			}
 			break
@@ -547,7 +554,7 @@ func (r *Reader) complete(st *stream, b *builder) *profile.ColdStart {
 	switch {
 	case b.exact:
 		cs.Boundary = profile.BoundaryExact
-	case b.platform:
+	case b.platform && !b.firstUntrusted:
 		cs.Boundary = profile.BoundaryPlatform
 	default:
 		cs.Boundary = profile.BoundaryUnknown

@@ -363,7 +363,7 @@ func TestPlatformLines(t *testing.T) {
 				"3 3 0 difflib",
 				"=END RequestId: second",
 			),
-			boundary:    profile.BoundaryPlatform, // the second START is trustworthy
+			boundary:    profile.BoundaryUnknown, // the second START is trustworthy, but init's end is not known
 			initMs:      0.41,
 			invocations: []profile.Invocation{{RequestID: "real-id", DurationMs: 5.06}, {RequestID: "second"}},
 			tree:        "  boto3 1/1 init\n  pandas 2/2 init\n  difflib 3/3 invoke second\n",

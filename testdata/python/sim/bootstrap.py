@@ -66,7 +66,8 @@ def main():
         marker("init_done")
     for i in range(invokes):
         rid = REQUEST_IDS[i % len(REQUEST_IDS)]
-        if plat == "lambda":
+        if plat == "lambda" or (plat == "rie" and i > 0):
+            # The emulator printed the first START itself, before init.
             platform("START RequestId: %s Version: $LATEST" % rid)
         if markers:
             marker("invoke_start", requestId=rid)
