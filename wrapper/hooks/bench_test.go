@@ -25,6 +25,8 @@ import (
 //	              process used during the requires: much less disturbed by
 //	              other processes on a shared machine than wall time
 //	added-min-cpu-% the same between the fastest runs of each
+//	pair-cpu-%    median over iterations of (hook - base) / base CPU time of
+//	              the two runs of one iteration
 //	base-run-ms, hook-run-ms  the whole process, start to exit
 //
 // Run: go test -run XXX -bench Hook -benchtime 20x ./wrapper/hooks/
@@ -89,6 +91,13 @@ func benchPair(b *testing.B, dir string, hookEnv []string, name string, args ...
 	b.ReportMetric(ms(median(hookCPU)), "hook-cpu-ms")
 	b.ReportMetric(100*(ms(median(hookCPU))-ms(median(baseCPU)))/ms(median(baseCPU)), "added-cpu-%")
 	b.ReportMetric(100*(ms(slices.Min(hookCPU))-ms(slices.Min(baseCPU)))/ms(slices.Min(baseCPU)), "added-min-cpu-%")
+	// Each pair ran back to back, so their ratio cancels slow drifts of the
+	// machine's load; the median of the ratios is the steadiest figure.
+	ratios := make([]time.Duration, len(baseCPU))
+	for i := range baseCPU {
+		ratios[i] = time.Duration(1e6 * float64(hookCPU[i]-baseCPU[i]) / float64(baseCPU[i]))
+	}
+	b.ReportMetric(float64(median(ratios))/1e4, "pair-cpu-%")
 	b.ReportMetric(ms(median(baseRun)), "base-run-ms")
 	b.ReportMetric(ms(median(hookRun)), "hook-run-ms")
 	b.ReportMetric(0, "ns/op") // the wall time of the pair says nothing; the metrics above do
