@@ -115,6 +115,18 @@ func TestLayerNoGo(t *testing.T) {
 	}
 }
 
+func TestLayerNoSource(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no Go toolchain on PATH")
+	}
+	t.Chdir(t.TempDir()) // outside any clone of coldprof
+	var stdout, stderr bytes.Buffer
+	code := run(strings.NewReader(""), &stdout, &stderr, []string{"layer", "build", "-o", t.TempDir()})
+	if code != 1 || !strings.Contains(stderr.String(), "coldprof's source not found") || !strings.Contains(stderr.String(), "--src DIR") {
+		t.Errorf("exit %d stderr %q; want a clear no-source error saying what to do", code, stderr.String())
+	}
+}
+
 func TestShellQuote(t *testing.T) {
 	tests := map[string]string{
 		"fileb://dist/a.zip": "fileb://dist/a.zip",
