@@ -175,17 +175,6 @@ func (d *Diff) Check(gates []Gate, before, after *DiffSide) bool {
 	return failed
 }
 
-// CheckBudgets evaluates value gates (report --budget) on one set of cold
-// starts: the median across them, or the value of the only one.
-func CheckBudgets(side *DiffSide, gates []Gate) (results []GateResult, failed bool) {
-	for _, g := range gates {
-		res := budgetResult(g, padZeros(side.values(g.Metric), side.n))
-		failed = failed || res.Failed
-		results = append(results, res)
-	}
-	return results, failed
-}
-
 // budgetResult checks one budget against its values, one per cold start
 // (0 where a module was not loaded).
 func budgetResult(g Gate, values []int64) GateResult {
