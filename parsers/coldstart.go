@@ -72,10 +72,17 @@ type builder struct {
 
 func (b *builder) ctx() int32 { return int32(len(b.ctxs) - 1) }
 
-func (b *builder) setStage(s stage, requestID string) {
+// setStage moves st's cold start b to a new stage, first letting plug-in
+// grammars hand over what they held back (see Boundarier).
+func (r *Reader) setStage(st *stream, b *builder, s stage, requestID string) {
 	cur := b.ctxs[len(b.ctxs)-1]
 	if cur.stage == s && cur.requestID == requestID {
 		return
+	}
+	for _, g := range st.grammars {
+		if bg, ok := g.(Boundarier); ok {
+			bg.Boundary(sinkFor(r, st, g, st.sink.lineNum))
+		}
 	}
 	b.ctxs = append(b.ctxs, phaseCtx{stage: s, requestID: requestID})
 }
@@ -154,14 +161,9 @@ func (r *Reader) line(st *stream, text []byte, num int) {
 	if r.platformLine(st, text, num) {
 		return
 	}
-	if len(st.grammars) > 0 {
-		sink := sinkFor(r, st)
-		sink.lineNum = num
-		for _, g := range st.grammars {
-			sink.format = g.Format()
-			if g.Line(text, sink) {
-				return
-			}
+	for _, g := range st.grammars {
+		if g.Line(text, sinkFor(r, st, g, num)) {
+			return
 		}
 	}
 	if i := bytes.Index(text, executionEnvKey); i >= 0 && st.cs != nil && st.cs.cs.Runtime == "" {
@@ -290,11 +292,11 @@ func (r *Reader) markerLine(st *stream, text []byte, num int) {
 	case marker.InitDone:
 		b := r.builderFor(st, num)
 		b.exact = true
-		b.setStage(stageAfter, "")
+		r.setStage(st, b, stageAfter, "")
 	case marker.InvokeStart:
 		b := r.builderFor(st, num)
 		b.exact = true
-		b.setStage(stageInvoke, ev.RequestID)
+		r.setStage(st, b, stageInvoke, ev.RequestID)
 		if ev.RequestID != "" {
 			b.invocation(ev.RequestID)
 		}
@@ -302,7 +304,7 @@ func (r *Reader) markerLine(st *stream, text []byte, num int) {
 		b := r.builderFor(st, num)
 		b.exact = true
 		b.invokeDone = true
-		b.setStage(stageAfter, "")
+		r.setStage(st, b, stageAfter, "")
 	case marker.InitError:
 		r.warn.warn("init-error", num, func() string { return "the runtime reported an init error: " + ev.Message })
 	case marker.Warning:
@@ -379,7 +381,7 @@ func (r *Reader) startLine(st *stream, id string, num int) {
 		return
 	}
 	b.platform = true
-	b.setStage(stageInvoke, id)
+	r.setStage(st, b, stageInvoke, id)
 	b.invocation(id)
 }
 
@@ -395,7 +397,7 @@ func (r *Reader) endLine(st *stream, id string, num int) {
 		}
 	}
 	if !b.exact {
-		b.setStage(stageAfter, "")
+		r.setStage(st, b, stageAfter, "")
 	}
 	b.invocation(id)
 }

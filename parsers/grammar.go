@@ -23,6 +23,17 @@ type Grammar interface {
 	Flush(sink Sink)
 }
 
+// A Boundarier is a Grammar that holds entries back (a timeline that knows
+// an entry's time only at the next line). Boundary is called before a
+// marker or platform line changes the phase (init_done, invoke_start,
+// invoke_end, START, END): the grammar adds what it held, so that entry
+// stays in the phase it was loaded in, and the time until the next line
+// (waiting for an invocation) goes to no entry.
+type Boundarier interface {
+	Grammar
+	Boundary(sink Sink)
+}
+
 // A Sink takes what a Grammar read and feeds the cold-start builder, which
 // does the rest: nesting, splitting, phases, platform lines and markers.
 type Sink interface {
@@ -126,7 +137,8 @@ func (s *grammarSink) NewProcess() {
 	s.r.newProcess(s.st, s.format, s.lineNum)
 }
 
-func sinkFor(r *Reader, st *stream) *grammarSink {
-	st.sink.r, st.sink.st = r, st
+// sinkFor returns st's sink, set up for entries of g read at line.
+func sinkFor(r *Reader, st *stream, g Grammar, line int) *grammarSink {
+	st.sink = grammarSink{r: r, st: st, format: g.Format(), lineNum: line}
 	return &st.sink
 }

@@ -660,3 +660,34 @@ func TestLineLoopAllocations(t *testing.T) {
 		t.Errorf("%.0f allocations for %d lines (%.3f per line)", allocs, len(lines), perLine)
 	}
 }
+
+// boundaryGrammar is flatGrammar that hands over its held entry at phase
+// boundaries (a Boundarier).
+type boundaryGrammar struct{ flatGrammar }
+
+func (g *boundaryGrammar) Boundary(sink Sink) { g.Flush(sink) }
+
+// TestGrammarBoundary checks that a grammar holding an entry back keeps it
+// in the phase it was loaded in when it implements Boundarier.
+func TestGrammarBoundary(t *testing.T) {
+	in := "JVM START\nLOAD com.example.Handler 5\n" + `coldprof: {"v":1,"ev":"init_done","t":2}` + "\n" +
+		`coldprof: {"v":1,"ev":"invoke_start","t":3,"requestId":"r1"}` + "\nLOAD com.example.Lazy 3\n"
+	for _, tt := range []struct {
+		name    string
+		grammar func() Grammar
+		want    string
+	}{
+		{"held back across the marker", func() Grammar { return &flatGrammar{} }, "  com.example.Handler 5/5 invoke r1\n  com.example.Lazy 3/3 invoke r1\n"},
+		{"handed over at the marker", func() Grammar { return &boundaryGrammar{} }, "  com.example.Handler 5/5 init\n  com.example.Lazy 3/3 invoke r1\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p, _, err := parse(t, in, Options{Grammars: []func() Grammar{tt.grammar}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, dumpImports(p.ColdStarts[0].Imports)); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -203,7 +203,7 @@ func (r *Reader) finish(st *stream) {
 		return
 	}
 	for _, g := range st.grammars {
-		g.Flush(sinkFor(r, st))
+		g.Flush(sinkFor(r, st, g, st.sink.lineNum))
 	}
 	st.cs = nil
 	if cs := r.complete(st, b); cs != nil {
