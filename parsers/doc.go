@@ -55,8 +55,13 @@
 // class) is read by a Grammar in a subpackage: Options.Grammars makes one per
 // log stream; it is offered every line no built-in kind claimed and passes
 // Entries to a Sink, which feeds the same cold-start builder (splitting,
-// phases, platform lines, markers). Options.Rules says which entries belong
-// to the interpreter and runtime phases for its format.
+// phases, platform lines, markers). A grammar that holds an entry back until
+// the next line (a timeline) also implements Boundarier, and hands it over
+// before a marker or platform line changes the phase. Options.Rules says
+// which entries belong to the interpreter and runtime phases for its format.
+// Package parsers/classload plugs the JVM's log in this way:
+//
+//	parsers.Options{Grammars: []func() parsers.Grammar{classload.NewGrammar}}
 //
 // # Phases
 //
