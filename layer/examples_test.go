@@ -211,6 +211,20 @@ func TestCloudFormationExamples(t *testing.T) {
 	}
 }
 
+// TestCloudFormationLint runs cfn-lint, AWS's CloudFormation linter, which
+// checks resource types, properties and values against the CloudFormation
+// specification (and expands the SAM transform) without reaching AWS.
+func TestCloudFormationLint(t *testing.T) {
+	lint, err := exec.LookPath("cfn-lint")
+	if err != nil {
+		t.Skip("cfn-lint not installed: the templates were checked structurally only")
+	}
+	cmd := exec.Command(lint, "--", "examples/sam/template.yaml", "examples/cloudformation/template.yaml")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("cfn-lint: %v\n%s", err, out)
+	}
+}
+
 // checkSAMCode checks that the handler named in the template exists in CodeUri.
 func checkSAMCode(t *testing.T, dir string, fn map[string]any) {
 	module, function, _ := strings.Cut(fmt.Sprint(fn["Handler"]), ".")
