@@ -190,6 +190,24 @@ func TestRevisionConflict(t *testing.T) {
 	}
 }
 
+func TestEnvironmentErrorRead(t *testing.T) {
+	s := fakeaws.New(t)
+	fn := function(nil)
+	fn["Environment"] = map[string]any{"Error": map[string]any{"ErrorCode": "AccessDeniedException", "Message": "Lambda was unable to decrypt the environment variables"}}
+	s.Functions["my-fn"] = fn
+	_, get, _ := load(t, testConfig(t))
+	got, err := get("my-fn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.EnvError != "AccessDeniedException: Lambda was unable to decrypt the environment variables" {
+		t.Errorf("EnvError %q", got.EnvError)
+	}
+	if _, err := PlanEnable(got, coldprofLayer); err == nil {
+		t.Error("PlanEnable accepted a function whose variables it cannot see")
+	}
+}
+
 func TestThrottlingRetried(t *testing.T) {
 	s := fakeaws.New(t)
 	s.Functions["my-fn"] = function(nil)

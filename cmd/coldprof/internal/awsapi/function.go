@@ -40,6 +40,7 @@ type Function struct {
 	Architecture  string // "x86_64" or "arm64"
 	Layers        []string
 	Env           map[string]string // nil when the function has no variables
+	EnvError      string            // why Lambda could not return the variables (KMS), "" if it did
 	LogFormat     string            // "Text" or "JSON"
 	AppLogLevel   string            // with LogFormat JSON: TRACE … FATAL
 	LogGroup      string            // a custom log group, "" for the default
@@ -68,8 +69,13 @@ func FunctionFrom(name string, out *lambda.GetFunctionConfigurationOutput) Funct
 	for _, l := range out.Layers {
 		fn.Layers = append(fn.Layers, aws.ToString(l.Arn))
 	}
-	if out.Environment != nil && out.Environment.Variables != nil {
-		fn.Env = out.Environment.Variables
+	if out.Environment != nil {
+		if out.Environment.Variables != nil {
+			fn.Env = out.Environment.Variables
+		}
+		if e := out.Environment.Error; e != nil {
+			fn.EnvError = strings.TrimSpace(aws.ToString(e.ErrorCode) + ": " + aws.ToString(e.Message))
+		}
 	}
 	if lc := out.LoggingConfig; lc != nil {
 		fn.LogFormat = string(lc.LogFormat)
@@ -166,8 +172,16 @@ func checkProfilable(fn Function) error {
 		return refuse("JSON log format with application log level %s: Lambda drops plain-text lines such as import timings as INFO; set the level to INFO or DEBUG, or the log format to Text, while profiling", fn.AppLogLevel)
 	case fn.UpdateRunning:
 		return refuse("an update of the function is in progress; try again when it is done")
+	case fn.EnvError != "":
+		return refuse("%s", envErrorReason(fn))
 	}
 	return nil
+}
+
+// envErrorReason explains why a function whose variables Lambda could not
+// return is left alone: writing the environment back would erase them.
+func envErrorReason(fn Function) string {
+	return "Lambda could not return its environment variables (" + fn.EnvError + "), and writing the environment without them would erase them; fix that first (often KMS permissions)"
 }
 
 func isDroppingLevel(level string) bool {
@@ -292,6 +306,9 @@ func PlanDisable(fn Function) (Change, error) {
 	}
 	if fn.UpdateRunning {
 		return Change{}, &RefusedError{Function: fn.Name, Reason: "an update of the function is in progress; try again when it is done"}
+	}
+	if fn.EnvError != "" {
+		return Change{}, &RefusedError{Function: fn.Name, Reason: envErrorReason(fn)}
 	}
 	ch := Change{Function: fn.Name}
 	env := make(map[string]string, len(fn.Env))

@@ -92,6 +92,7 @@ func TestPlanEnable(t *testing.T) {
 			wantLayers: []string{coldprofLayer}, wantEnv: map[string]string{WrapperVar: WrapperPath},
 		},
 		{name: "update in progress", fn: base(func(f *Function) { f.UpdateRunning = true }), layer: coldprofLayer, wantErr: "update of the function is in progress"},
+		{name: "variables Lambda could not return", fn: base(func(f *Function) { f.EnvError = "AccessDeniedException: Lambda was unable to decrypt" }), layer: coldprofLayer, wantErr: "writing the environment without them would erase them"},
 		{name: "already enabled", fn: base(func(f *Function) { f.Env = map[string]string{UndoVar: "{}"} }), layer: coldprofLayer, wantErr: "already enabled"},
 		{
 			name: "five layers already", layer: coldprofLayer,
@@ -213,6 +214,13 @@ func TestPlanDisable(t *testing.T) {
 		var refused *RefusedError
 		if !errors.As(err, &refused) || !strings.Contains(err.Error(), "set some other way") {
 			t.Errorf("error %v, want a refusal saying the wrapper was set some other way", err)
+		}
+	})
+	t.Run("variables Lambda could not return", func(t *testing.T) {
+		fn := enabled
+		fn.EnvError = "KMSAccessDeniedException: …"
+		if _, err := PlanDisable(fn); err == nil || !strings.Contains(err.Error(), "would erase them") {
+			t.Errorf("error %v, want a refusal", err)
 		}
 	})
 	t.Run("garbled state", func(t *testing.T) {
