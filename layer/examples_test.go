@@ -581,6 +581,12 @@ func TestAttachScript(t *testing.T) {
 			wantErr: "container image",
 		},
 		{
+			name: "unreadable variables refused",
+			config: map[string]any{"Runtime": "python3.12", "RevisionId": "rev-1",
+				"Environment": map[string]any{"Error": map[string]any{"ErrorCode": "AccessDeniedException", "Message": "unable to decrypt"}}},
+			wantErr: "would erase them",
+		},
+		{
 			name: "JSON log format at WARN refused",
 			config: map[string]any{"Runtime": "python3.12", "RevisionId": "rev-1",
 				"LoggingConfig": map[string]any{"LogFormat": "JSON", "ApplicationLogLevel": "WARN", "SystemLogLevel": "INFO"}},

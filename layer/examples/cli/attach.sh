@@ -50,6 +50,8 @@ problem=$(jq -r '
 		"a container image function: the image entrypoint decides whether AWS_LAMBDA_EXEC_WRAPPER is honoured (AWS base images do); add coldprof-wrapper to the image instead"
 	elif (.Runtime // "" | startswith("provided")) then
 		"runtime \(.Runtime) ignores AWS_LAMBDA_EXEC_WRAPPER (only managed language runtimes honour it)"
+	elif .Environment.Error != null then
+		"Lambda could not return its environment variables (\(.Environment.Error.ErrorCode)), and writing the environment without them would erase them; fix that first (often KMS permissions)"
 	elif (.LoggingConfig.LogFormat // "Text") == "JSON" and ((.LoggingConfig.ApplicationLogLevel // "INFO") | IN("WARN", "ERROR", "FATAL")) then
 		"JSON log format with application log level \(.LoggingConfig.ApplicationLogLevel): Lambda drops plain-text lines (treated as INFO), so the import timings would be lost; set the level to INFO or the log format to Text"
 	else "" end' "$before")
