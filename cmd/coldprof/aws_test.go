@@ -361,3 +361,13 @@ func TestAttachScriptMatchesEnable(t *testing.T) {
 		t.Errorf("attach.sh left %s; want the older coldprof layer replaced in place and the wrapper chained", byScript)
 	}
 }
+
+func TestLogsSaveFailure(t *testing.T) {
+	s := fakeaws.New(t)
+	s.LogPages["/aws/lambda/my-fn"] = exportPages(t, "../../testdata/exports/filter-log-events.json", 25)
+	missing := filepath.Join(t.TempDir(), "no", "such", "dir", "cold.json")
+	code, stdout, stderr := runCLI(t, "logs", "--log-group", "/aws/lambda/my-fn", "--save", missing)
+	if code != 1 || !strings.Contains(stderr, "no such file or directory") || strings.Contains(stderr, "stopped reading") || stdout != "" {
+		t.Errorf("exit %d stdout %q stderr %q; want the file error", code, stdout, stderr)
+	}
+}

@@ -143,11 +143,11 @@ func runLogs(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 	} else {
 		consumeErr = reportEvents(stdout, stderr, pr, q.Group, report.Format(*format))
 	}
-	pr.CloseWithError(errors.New("stopped reading")) // unblock the fetch if the reader quit early
+	pr.CloseWithError(errStoppedReading) // unblock the fetch if the reader quit early
 	cancel()
 	got := <-done
-	if got.err != nil && !errors.Is(got.err, context.Canceled) {
-		return got.err
+	if got.err != nil && !errors.Is(got.err, errStoppedReading) && !errors.Is(got.err, context.Canceled) {
+		return got.err // the reader's error, if any, only echoes this one
 	}
 	fmt.Fprintf(stderr, "coldprof: read %d events in %d pages from %s (%s)\n", got.stats.Events, got.stats.Pages, q.Group, window)
 	if errors.Is(consumeErr, report.ErrNoColdStart) {
@@ -161,6 +161,10 @@ func runLogs(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 	}
 	return nil
 }
+
+// errStoppedReading ends the fetch when the report or the file stopped
+// reading early; their own error is the one to show.
+var errStoppedReading = errors.New("stopped reading the events")
 
 // saveEvents writes the events to path, via a temporary file in the same
 // folder, so a failed run leaves no partial file behind.
