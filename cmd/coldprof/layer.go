@@ -81,7 +81,7 @@ func runLayer(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 		if src, err = layer.FindSource(cwd, goCmd); err != nil {
 			return err
 		}
-	} else if found, err := layer.FindSource(src, ""); err != nil || found != mustAbs(src) {
+	} else if found, err := layer.FindSource(src, ""); err != nil || found != absPath(src) {
 		return fmt.Errorf("--src %s: not the root of %s (no go.mod declaring it)", src, layer.ModulePath)
 	}
 	results, err := layer.Build(context.Background(), layer.Options{
@@ -117,7 +117,8 @@ func layerInstructions(results []layer.Result, src string) string {
 	return b.String()
 }
 
-func mustAbs(p string) string {
+// absPath is p made absolute, or p itself if that fails.
+func absPath(p string) string {
 	abs, err := filepath.Abs(p)
 	if err != nil {
 		return p
