@@ -57,7 +57,7 @@ func TestRunLangPhases(t *testing.T) {
 		{"node commonjs", "nodejs", "index.handler", filepath.Join("..", "..", "testdata", "node", "app"), []string{"node"}, nil,
 			[]string{"index.js", "lib/a.js", "fakepkg/lib/index.js"}, []string{"lib/lazy.js"}},
 		{"node esm", "nodejs", "handler.handler", filepath.Join("..", "..", "testdata", "node", "app"), []string{"node"}, nil,
-			[]string{"handler.mjs", "esm/dep.mjs"}, nil},
+			[]string{"handler.mjs", "esm/dep.mjs"}, []string{"esm/lazy.mjs"}},
 		{"ruby", "ruby", "handler.handler", filepath.Join("..", "..", "testdata", "ruby", "app"), []string{"ruby"}, nil,
 			[]string{"handler.rb", "lib/a.rb"}, []string{"lib/lazy.rb"}},
 		{"java", "java", "example.Fn::handleRequest", javaTask, []string{"java", "javac", "jar"}, func(t *testing.T) { buildJavaTask(t, javaTask) },

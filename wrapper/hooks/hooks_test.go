@@ -278,24 +278,30 @@ func TestNodeESM(t *testing.T) {
 	if headers != 1 {
 		t.Errorf("%d header lines, want 1 (the hooks thread must not print its own)", headers)
 	}
-	got := entries(lines)
-	// The CommonJS package imported by the graph comes first (timed when it
-	// evaluates), the ES modules' fetch lines in completion order, the
-	// handler last.
-	wantCJS := []entry{{"fakepkg/lib/util.js", 2}, {"fakepkg/lib/index.js", 1}}
-	if len(got) < 2 || !cmp.Equal(wantCJS, got[:2]) {
-		t.Errorf("CommonJS lines: got %v, want first %v", got, wantCJS)
+	// ES modules in evaluation order (children first), each with its fetch
+	// and evaluation; the CommonJS package the handler imports, timed by the
+	// require hook, under the handler; then the builtin it imports; the
+	// handler last; the module imported dynamically inside the handler on
+	// its own line.
+	want := []entry{
+		{"esm/leaf.mjs", 1},
+		{"esm/dep.mjs", 1},
+		{"fakepkg/lib/util.js", 2},
+		{"fakepkg/lib/index.js", 1},
+		{"node:fs", 1},
+		{"handler.mjs", 0},
+		{"esm/lazy.mjs", 0},
 	}
-	if len(got) == 0 || got[len(got)-1] != (entry{"handler.mjs", 0}) {
-		t.Fatalf("last line is not the handler graph root: %v\nstderr:\n%s", got, with.stderr)
-	}
-	esm := slices.Clone(got[min(2, len(got)) : len(got)-1])
-	slices.SortFunc(esm, func(a, b entry) int { return strings.Compare(a.Name, b.Name) })
-	wantESM := []entry{{"esm/dep.mjs", 1}, {"esm/leaf.mjs", 1}, {"node:fs", 1}}
-	if diff := cmp.Diff(wantESM, esm); diff != "" {
-		t.Errorf("ES module lines (-want +got):\n%s", diff)
+	if diff := cmp.Diff(want, entries(lines)); diff != "" {
+		t.Errorf("lines (-want +got):\n%s\nstderr:\n%s", diff, with.stderr)
 	}
 	checkPostOrder(t, lines)
+	// dep.mjs spins a loop at its top level: its evaluation must show.
+	for _, l := range lines {
+		if l.Name == "esm/dep.mjs" && l.Self < 100 {
+			t.Errorf("esm/dep.mjs self %d µs: its evaluation is missing", l.Self)
+		}
+	}
 
 	// COLDPROF_NODE_ESM=0: no hooks thread, only CommonJS lines.
 	off := run(t, app, append(base, "NODE_OPTIONS="+nodeOptions(dir), "COLDPROF_NODE_ESM=0"), "node", runner)
@@ -303,6 +309,45 @@ func TestNodeESM(t *testing.T) {
 	wantOff := []entry{{"fakepkg/lib/util.js", 1}, {"fakepkg/lib/index.js", 0}}
 	if diff := cmp.Diff(wantOff, entries(offLines)); diff != "" || off.stdout != without.stdout {
 		t.Errorf("COLDPROF_NODE_ESM=0 (-want +got):\n%s\nstdout %q", diff, off.stdout)
+	}
+}
+
+// TestNodeESMErrorsUnchanged: an ES module graph with top-level await, a
+// module whose last line is a comment without a newline, and a module that
+// throws. The program must fail exactly as without the hook, and a graph
+// that evaluates must be timed with its await.
+func TestNodeESMErrorsUnchanged(t *testing.T) {
+	need(t, "node")
+	runner := testdata(t, "node", "run-esm.mjs")
+	dir := t.TempDir()
+	write(t, dir, "handler.mjs", "import { v } from './tail.mjs';\nawait new Promise((r) => setTimeout(r, 20));\nexport const handler = async () => v;\n")
+	write(t, dir, "tail.mjs", "export const v = 'tail'; // no newline at the end")
+	bad := t.TempDir()
+	write(t, bad, "handler.mjs", "import './bad.mjs';\nexport const handler = async () => 1;\n")
+	write(t, bad, "bad.mjs", "throw new RangeError('bad es module');\n")
+	hooksDir := hookDir(t)
+	for _, tc := range []struct {
+		root string
+		code int
+	}{{dir, 0}, {bad, 1}} {
+		base := []string{"LAMBDA_TASK_ROOT=" + tc.root, "_HANDLER=handler.handler"}
+		without := run(t, tc.root, base, "node", runner)
+		with := run(t, tc.root, append(base, "NODE_OPTIONS="+nodeOptions(hooksDir)), "node", runner)
+		if with.code != tc.code || without.code != tc.code || with.stdout != without.stdout {
+			t.Errorf("%s: exit %d stdout %q with the hook, %d %q without; want exit %d", tc.root, with.code, with.stdout, without.code, without.stdout, tc.code)
+		}
+		if tc.code != 0 && !strings.Contains(with.stderr, "RangeError: bad es module") {
+			t.Errorf("error missing with the hook:\n%s", with.stderr)
+		}
+		if tc.code == 0 {
+			lines, _, _ := parseHookLines(t, "node require: ", with.stderr)
+			if diff := cmp.Diff([]entry{{"tail.mjs", 1}, {"handler.mjs", 0}}, entries(lines)); diff != "" {
+				t.Errorf("lines (-want +got):\n%s", diff)
+			}
+			if len(lines) == 2 && lines[1].Self < 20000 {
+				t.Errorf("handler.mjs self %d µs, want its 20 ms top-level await in it", lines[1].Self)
+			}
+		}
 	}
 }
 

@@ -130,15 +130,14 @@
     let frame = null;
     try {
       const parentFrame = stack[stack.length - 1];
-      frame = { start: now(), childNs: 0n, fresh: false, name: '', base: 0, graph: null };
+      frame = { start: now(), childNs: 0n, fresh: false, name: '', held: false };
       if (parentFrame) {
-        frame.base = parentFrame.base;
+        frame.held = parentFrame.held;
       } else if (esm !== null) {
         drainESM();
-        if (esm.open !== null) {
-          frame.base = 1; // loaded while an ES module graph evaluates: its child
-          frame.graph = esm.open;
-        }
+        // Loaded while an ES module graph evaluates: the line waits until we
+        // know which ES module it belongs to (see esmEnd).
+        frame.held = esm.open !== null;
       }
       if (typeof request === 'string' && isBuiltin(request)) {
         const id = request.startsWith('node:') ? request : 'node:' + request;
@@ -169,8 +168,7 @@
       stack.length = at;
       if (!frame.fresh) return;
       const cumNs = end - frame.start;
-      let depth = frame.base;
-      if (frame.graph !== null && stack.length === 0) frame.graph.childNs += cumNs;
+      let depth = 0;
       for (let i = 0; i < stack.length; i++) {
         if (stack[i].fresh) depth++;
       }
@@ -182,19 +180,35 @@
       }
       let selfNs = cumNs - frame.childNs;
       if (selfNs < 0n) selfNs = 0n;
-      write(line(Number(selfNs / 1000n), Number(cumNs / 1000n), depth, frame.name));
+      const selfUs = Number(selfNs / 1000n);
+      const cumUs = Number(cumNs / 1000n);
+      if (frame.held && esm !== null && esm.open !== null) {
+        esm.open.held.push({ selfUs, cumUs, depth, name: frame.name });
+        if (depth === 0) esm.open.heldNs += cumNs;
+        return;
+      }
+      write(line(selfUs, cumUs, depth, frame.name));
     } catch (_) { /* a lost line, never a lost module */ }
   }
 
-  // ES modules. Node 20 gives a preload no way to time an ES module's
-  // evaluation; module.register hooks (run on their own thread) see resolution
-  // and loading. When the handler is an ES module (or COLDPROF_NODE_ESM=1) we
-  // register esm-hooks.mjs and, when the handler's graph has evaluated, print:
-  //   - one line per module of the graph at depth 1: its resolve+load time only;
-  //   - CommonJS loads made while the graph evaluated, at depth 1 and below;
-  //   - one line for the handler module at depth 0: cumulative = from its
-  //     resolution to the end of the whole graph's evaluation, self = the rest
-  //     (evaluation of every ES module of the graph lands here).
+  // ES modules. Node 20 gives a preload no hook around an ES module's
+  // evaluation. When the handler is an ES module (or COLDPROF_NODE_ESM=1) we
+  // register esm-hooks.mjs (module.register; the hooks run on their own
+  // thread). They time each module's resolution and loading, and append one
+  // statement to the source of each ES module of the function (task root and
+  // node_modules) that calls esmEnd when that module's body has run. ES
+  // modules of a static graph are evaluated one after the other, children
+  // first, so the time between two consecutive ends is the later module's own
+  // evaluation. For the handler's graph we print, when it has evaluated:
+  //   - one line per ES module at depth 1, in evaluation order: its
+  //     resolution, loading and evaluation (self = that minus the CommonJS
+  //     loads it made, which are printed just before it at depth 2 and below);
+  //   - builtins it imported at depth 1 (resolution only);
+  //   - the handler module at depth 0: cumulative = from its resolution to the
+  //     end of its evaluation, everything else in its self time (its own body,
+  //     linking, waiting for the hooks thread).
+  // An ES module evaluated later on its own (a handler-time dynamic import())
+  // gets a depth-0 line of its own from its resolution to its evaluation's end.
   // Registering the hooks starts a thread (about 20-30 ms on Node 20), so it is
   // not done for CommonJS handlers. COLDPROF_NODE_ESM=0 turns it off.
   function drainESM() {
@@ -205,50 +219,97 @@
       if (!m || typeof m !== 'object') continue;
       if (m.kind === 'resolve') {
         esm.resolveNs.set(m.url, (esm.resolveNs.get(m.url) || 0n) + m.ns);
+        if (!esm.resolveStart.has(m.url)) esm.resolveStart.set(m.url, m.startNs);
       } else if (m.kind === 'root') {
-        esm.open = { url: m.url, startNs: m.startNs, childNs: 0n, loads: [] };
-      } else if (m.kind === 'load' && esm.open !== null) {
-        esm.open.loads.push(m);
+        esm.open = { url: m.url, startNs: m.startNs, lastEndNs: 0n, held: [], heldNs: 0n, lines: [], childNs: 0n, loads: new Map() };
+      } else if (m.kind === 'load') {
+        esm.loaded.set(m.url, m);
+        if (esm.open !== null) esm.open.loads.set(m.url, m);
       }
     }
   }
 
-  function esmName(url) {
-    if (typeof url !== 'string') return String(url);
-    if (url.startsWith('file:')) {
+  function esmName(u) {
+    if (typeof u !== 'string') return String(u);
+    if (u.startsWith('file:')) {
       try {
-        return displayName(esm.fileURLToPath(url));
+        return displayName(esm.fileURLToPath(u));
       } catch (_) {
-        return url;
+        return u;
       }
     }
-    return url; // node:fs, data:, ...
+    return u; // node:fs, data:, ...
   }
 
-  function esmDone(url) {
+  function fetchNs(u) {
+    const m = esm.loaded.get(u);
+    return (m ? m.loadNs : 0n) + (esm.resolveNs.get(u) || 0n);
+  }
+
+  // heldText renders the CommonJS lines held during one module's evaluation
+  // under a parent at depth base-1.
+  function heldText(graph, base) {
+    let text = '';
+    for (const h of graph.held) text += line(h.selfUs, h.cumUs, h.depth + base, h.name);
+    graph.held = [];
+    graph.heldNs = 0n;
+    return text;
+  }
+
+  function esmEnd(u) {
     try {
       const end = now();
       drainESM();
       const graph = esm.open;
-      if (graph === null || graph.url !== url) return;
+      if (graph === null) {
+        // Evaluated outside the handler's graph: a dynamic import() later on.
+        const start = esm.resolveStart.get(u);
+        if (start === undefined || esm.ended.has(u)) return;
+        esm.ended.add(u);
+        const cumNs = end - (start > esm.lastEndNs ? start : esm.lastEndNs);
+        esm.lastEndNs = end;
+        const us = Number((cumNs > 0n ? cumNs : 0n) / 1000n);
+        write(line(us, us, 0, esmName(u)));
+        return;
+      }
+      if (graph.lastEndNs === 0n) {
+        // The first module to finish: its evaluation began after the last
+        // module of the graph was loaded.
+        let loaded = graph.startNs;
+        for (const m of graph.loads.values()) {
+          const e = m.startNs + m.loadNs;
+          if (e > loaded) loaded = e;
+        }
+        graph.lastEndNs = loaded < end ? loaded : end;
+      }
+      const evalNs = end - graph.lastEndNs;
+      graph.lastEndNs = end;
+      esm.ended.add(u);
+      if (u !== graph.url) {
+        const cumNs = evalNs + fetchNs(u);
+        let selfNs = cumNs - graph.heldNs;
+        if (selfNs < 0n) selfNs = 0n;
+        graph.childNs += cumNs;
+        graph.lines.push(heldText(graph, 2) + line(Number(selfNs / 1000n), Number(cumNs / 1000n), 1, esmName(u)));
+        return;
+      }
       esm.open = null;
-      let childNs = graph.childNs;
-      let text = '';
-      for (const m of graph.loads) {
-        // A CommonJS module imported from the graph was timed by the require
-        // hook, with its evaluation; its fetch here is left in the root's self.
-        if (m.format === 'commonjs' || m.format === 'json') continue;
-        const ns = m.loadNs + (esm.resolveNs.get(m.url) || 0n);
+      esm.lastEndNs = end;
+      const childHeldNs = graph.heldNs; // the handler module's own CommonJS loads
+      let text = graph.lines.join('') + heldText(graph, 1);
+      let childNs = graph.childNs + childHeldNs;
+      for (const m of graph.loads.values()) {
+        if (m.format !== 'builtin') continue; // the others have lines, or are CommonJS (timed by require)
+        const ns = fetchNs(m.url);
         childNs += ns;
-        const us = Number(ns / 1000n);
-        text += line(us, us, 1, esmName(m.url));
+        text += line(Number(ns / 1000n), Number(ns / 1000n), 1, esmName(m.url));
       }
       const cumNs = end - graph.startNs;
       let selfNs = cumNs - childNs;
       if (selfNs < 0n) selfNs = 0n;
-      text += line(Number(selfNs / 1000n), Number(cumNs / 1000n), 0, esmName(graph.url));
+      text += line(Number(selfNs / 1000n), Number(cumNs / 1000n), 0, esmName(u));
       write(text);
-    } catch (_) { /* ignore */ }
+    } catch (_) { /* a lost line, never a lost module */ }
   }
 
   function nearestPackageType(dir) {
@@ -286,15 +347,17 @@
       channel.port1.unref();
       const rootDir = taskRoot || cwd;
       const taskRootURL = rootDir ? pathToFileURL(rootDir).href.replace(/\/?$/, '/') : '';
+      const runtimeDirURL = runtimeDir ? pathToFileURL(runtimeDir).href.replace(/\/?$/, '/') : '';
       Module.register(pathToFileURL(path.join(__dirname, 'esm-hooks.mjs')).href, {
-        data: { port: channel.port2, taskRootURL },
+        data: { port: channel.port2, taskRootURL, runtimeDirURL },
         transferList: [channel.port2],
       });
       esm = {
         port: channel.port1, receive: receiveMessageOnPort, fileURLToPath,
-        resolveNs: new Map(), open: null,
+        resolveNs: new Map(), resolveStart: new Map(), loaded: new Map(), ended: new Set(),
+        open: null, lastEndNs: 0n,
       };
-      globalThis[Symbol.for('coldprof.esmDone')] = esmDone;
+      globalThis[Symbol.for('coldprof.esmEnd')] = esmEnd;
     }
   } catch (_) {
     esm = null; // ES modules untimed; CommonJS timing goes on

@@ -2,25 +2,32 @@
 // (Node 20.6+) when the function's handler is an ES module.
 //
 // Node 20 runs these hooks on a separate thread, before the module graph is
-// linked and evaluated. They can time resolution and source loading per module,
-// never evaluation. They send one message per module to the main thread, which
-// prints the handler graph when it has finished evaluating (see
-// coldprof-require.cjs). For the graph's root (a module in the task root imported
-// from outside it, i.e. the handler imported by the runtime) the load hook appends
-// one statement to the source that tells the main thread evaluation is over.
+// linked and evaluated. They time resolution and source loading per module and
+// send one message per module to the main thread, which prints the lines (see
+// coldprof-require.cjs). To learn when each of the function's ES modules (in the
+// task root or a node_modules folder, not the runtime's own) has been
+// evaluated, the load hook appends one statement to its source:
+//
+//   ;globalThis[Symbol.for("coldprof.esmEnd")]?.("<url>");
+//
+// on a line of its own after the module's last line, so line and column numbers
+// of the module's code do not move. The graph's root is a module in the task
+// root imported from outside it (the handler, imported by the runtime).
 //
 // Every hook calls the next one exactly once with the original arguments; any
-// error of ours is swallowed.
+// error of ours is swallowed and the original result returned.
 
 const now = process.hrtime.bigint;
 let port = null;
 let taskRootURL = '';
+let runtimeDirURL = '';
 const roots = new Map(); // url -> resolve start (ns)
 
 export function initialize(data) {
   try {
     port = data && data.port ? data.port : null;
     taskRootURL = data && data.taskRootURL ? String(data.taskRootURL) : '';
+    runtimeDirURL = data && data.runtimeDirURL ? String(data.runtimeDirURL) : '';
     if (port && typeof port.unref === 'function') port.unref();
   } catch (_) {
     port = null;
@@ -29,6 +36,14 @@ export function initialize(data) {
 
 function inTaskRoot(url) {
   return taskRootURL !== '' && typeof url === 'string' && url.startsWith(taskRootURL);
+}
+
+// ours says whether a module is the function's: in the task root or in a
+// node_modules folder (a layer's /opt/nodejs/node_modules too), not the runtime's.
+function ours(url) {
+  if (typeof url !== 'string' || !url.startsWith('file:')) return false;
+  if (runtimeDirURL !== '' && url.startsWith(runtimeDirURL) && !url.includes('/node_modules/')) return false;
+  return inTaskRoot(url) || url.includes('/node_modules/');
 }
 
 function post(msg) {
@@ -46,7 +61,7 @@ export async function resolve(specifier, context, nextResolve) {
     if (inTaskRoot(url) && !inTaskRoot(parent) && !roots.has(url)) {
       roots.set(url, start);
     }
-    post({ kind: 'resolve', url, ns: now() - start });
+    post({ kind: 'resolve', url, startNs: start, ns: now() - start });
   } catch (_) { /* ignore */ }
   return result;
 }
@@ -58,14 +73,14 @@ export async function load(url, context, nextLoad) {
   try {
     const end = now();
     const rootStart = roots.get(url);
-    const isRoot = rootStart !== undefined && result && result.format === 'module' && result.source != null;
-    if (isRoot) {
+    if (rootStart !== undefined) {
       roots.delete(url);
-      const tail = '\n;globalThis[Symbol.for("coldprof.esmDone")]?.(' + JSON.stringify(url) + ');\n';
-      out = { ...result, source: String(sourceText(result.source)) + tail };
-      post({ kind: 'root', url, startNs: rootStart, loadNs: end - start });
-    } else {
-      post({ kind: 'load', url, startNs: start, loadNs: end - start, format: result && result.format });
+      post({ kind: 'root', url, startNs: rootStart });
+    }
+    post({ kind: 'load', url, startNs: start, loadNs: end - start, format: result && result.format });
+    if (result && result.format === 'module' && result.source != null && ours(url)) {
+      const tail = '\n;globalThis[Symbol.for("coldprof.esmEnd")]?.(' + JSON.stringify(url) + ');\n';
+      out = { ...result, source: sourceText(result.source) + tail };
     }
   } catch (_) {
     out = result;

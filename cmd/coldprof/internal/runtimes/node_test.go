@@ -204,6 +204,7 @@ func TestNodeClient(t *testing.T) {
 		}},
 		{"handler.handler", []wantPhase{
 			{"handler.mjs", profile.PhaseInit}, {"esm/dep.mjs", profile.PhaseInit}, {"fakepkg/lib/index.js", profile.PhaseInit},
+			{"esm/lazy.mjs", profile.PhaseInvoke},
 		}},
 	} {
 		t.Run(tc.handler, func(t *testing.T) {
