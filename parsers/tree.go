@@ -35,6 +35,10 @@ const (
 	nestingRebuild
 )
 
+// maxLevel bounds nesting levels (real ones stay under 100), so that a
+// line of a million spaces cannot overflow item.level.
+const maxLevel = 1 << 20
+
 // maxRebuildScan bounds how far back a rebuild from times looks, so garbage
 // input cannot make adding quadratic.
 const maxRebuildScan = 4096
@@ -42,6 +46,7 @@ const maxRebuildScan = 4096
 // add appends imp at level (levelUnknown to rebuild from times), adopting
 // its children. ctx is the phase context when the line was read.
 func (t *tree) add(a *allocator, imp *profile.Import, level int, ctx int32) nesting {
+	level = min(level, maxLevel)
 	var j int
 	problem := nestingOK
 	if level == levelUnknown {
