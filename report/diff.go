@@ -22,6 +22,9 @@ type DiffSide struct {
 	total   []int64
 	phases  map[profile.Phase][]int64
 	modules map[string]*moduleSamples
+	// packages are the same by top-level package (botocore for
+	// botocore.session), as report.Analyze rolls them up.
+	packages map[string]*moduleSamples
 }
 
 // moduleSamples are one module's times in the cold starts that loaded it.
@@ -32,7 +35,7 @@ type moduleSamples struct {
 
 // NewDiffSide returns an empty side called name.
 func NewDiffSide(name string) *DiffSide {
-	return &DiffSide{Name: name, phases: map[profile.Phase][]int64{}, modules: map[string]*moduleSamples{}}
+	return &DiffSide{Name: name, phases: map[profile.Phase][]int64{}, modules: map[string]*moduleSamples{}, packages: map[string]*moduleSamples{}}
 }
 
 // ColdStarts is the number of cold starts added.
@@ -48,35 +51,52 @@ func (s *DiffSide) Add(cs *profile.ColdStart) {
 	for _, p := range profile.Phases {
 		s.phases[p] = append(s.phases[p], totals[p].Us)
 	}
+	s.addRollup(s.modules, cs, func(name string) string { return name })
+	s.addRollup(s.packages, cs, packageFunc(cs.Format))
+}
+
+// addRollup adds one value per key to into: the cumulative time of the
+// entries whose key is keyOf(name) and that have no ancestor with the same
+// key, so nested entries are not counted twice.
+func (s *DiffSide) addRollup(into map[string]*moduleSamples, cs *profile.ColdStart, keyOf func(string) string) {
 	seen := map[string]int64{}
 	phaseOf := map[string]profile.Phase{}
-	open := map[string]int{} // names on the current path, to skip nested repeats
+	open := map[string]int{} // keys on the current path
 	var walk func(imp *profile.Import)
 	walk = func(imp *profile.Import) {
-		if open[imp.Name] == 0 {
-			seen[imp.Name] += imp.CumulativeUs
-			if _, ok := phaseOf[imp.Name]; !ok {
-				phaseOf[imp.Name] = imp.Phase
+		key := keyOf(imp.Name)
+		if open[key] == 0 {
+			seen[key] += imp.CumulativeUs
+			if _, ok := phaseOf[key]; !ok {
+				phaseOf[key] = imp.Phase
 			}
 		}
-		open[imp.Name]++
+		open[key]++
 		for _, c := range imp.Children {
 			walk(c)
 		}
-		open[imp.Name]--
+		open[key]--
 	}
 	for _, top := range cs.Imports {
 		walk(top)
 	}
-	for name, us := range seen {
-		m := s.modules[name]
+	for key, us := range seen {
+		m := into[key]
 		if m == nil {
 			m = &moduleSamples{}
-			s.modules[name] = m
+			into[key] = m
 		}
-		m.phase = phaseOf[name]
+		m.phase = phaseOf[key]
 		m.cumulative = append(m.cumulative, us)
 	}
+}
+
+// rollup returns the samples a module or package metric reads.
+func (s *DiffSide) rollup(m Metric) map[string]*moduleSamples {
+	if m.Kind == MetricPackage {
+		return s.packages
+	}
+	return s.modules
 }
 
 // values returns the per-cold-start values of a metric on this side: for a
@@ -88,7 +108,7 @@ func (s *DiffSide) values(m Metric) []int64 {
 	case MetricPhase:
 		return s.phases[m.Phase]
 	default:
-		if mod := s.modules[m.Module]; mod != nil {
+		if mod := s.rollup(m)[m.Module]; mod != nil {
 			return mod.cumulative
 		}
 		return nil
@@ -171,6 +191,9 @@ type Diff struct {
 	After         DiffInput `json:"after"`
 	Total         DiffRow   `json:"total"`
 	Phases        []DiffRow `json:"phases"`
+	// Packages holds every top-level package seen on either side, largest
+	// change first.
+	Packages []DiffRow `json:"packages"`
 	// Modules holds every module seen on either side, largest change first.
 	Modules []DiffRow `json:"modules"`
 	// Gates are the results of Check, in the order the gates were given.
@@ -190,31 +213,40 @@ func Compare(before, after *DiffSide) *Diff {
 		Before:        DiffInput{before.Name, before.n},
 		After:         DiffInput{after.Name, after.n},
 		Phases:        []DiffRow{},
-		Modules:       []DiffRow{},
 		Gates:         []GateResult{},
 	}
 	d.Total = compareMetric(before, after, Metric{Kind: MetricTotal})
 	for _, p := range profile.Phases {
 		d.Phases = append(d.Phases, compareMetric(before, after, Metric{Kind: MetricPhase, Phase: p}))
 	}
+	d.Packages = compareRollups(before, after, MetricPackage)
+	d.Modules = compareRollups(before, after, MetricModule)
+	return d
+}
+
+// compareRollups compares every module (or package) seen on either side,
+// largest change first.
+func compareRollups(before, after *DiffSide, kind MetricKind) []DiffRow {
+	probe := Metric{Kind: kind}
 	names := map[string]bool{}
-	for name := range before.modules {
+	for name := range before.rollup(probe) {
 		names[name] = true
 	}
-	for name := range after.modules {
+	for name := range after.rollup(probe) {
 		names[name] = true
 	}
+	rows := make([]DiffRow, 0, len(names))
 	for name := range names {
-		d.Modules = append(d.Modules, compareMetric(before, after, Metric{Kind: MetricModule, Module: name}))
+		rows = append(rows, compareMetric(before, after, Metric{Kind: kind, Module: name}))
 	}
-	sort.Slice(d.Modules, func(i, j int) bool {
-		a, b := abs(d.Modules[i].DeltaUs), abs(d.Modules[j].DeltaUs)
+	sort.Slice(rows, func(i, j int) bool {
+		a, b := abs(rows[i].DeltaUs), abs(rows[j].DeltaUs)
 		if a != b {
 			return a > b
 		}
-		return d.Modules[i].Name < d.Modules[j].Name
+		return rows[i].Name < rows[j].Name
 	})
-	return d
+	return rows
 }
 
 func abs(v int64) int64 {
@@ -227,11 +259,11 @@ func abs(v int64) int64 {
 func compareMetric(before, after *DiffSide, m Metric) DiffRow {
 	b, a := before.values(m), after.values(m)
 	row := DiffRow{Name: m.String(), Before: statsOf(b), After: statsOf(a)}
-	if m.Kind == MetricModule {
-		if mod := before.modules[m.Module]; mod != nil {
+	if m.Kind == MetricModule || m.Kind == MetricPackage {
+		if mod := before.rollup(m)[m.Module]; mod != nil {
 			row.PhaseBefore = mod.phase
 		}
-		if mod := after.modules[m.Module]; mod != nil {
+		if mod := after.rollup(m)[m.Module]; mod != nil {
 			row.PhaseAfter = mod.phase
 		}
 	}
@@ -255,7 +287,7 @@ func compareMetric(before, after *DiffSide, m Metric) DiffRow {
 	}
 	// A module missing from a side counts as 0 µs in each of that side's
 	// cold starts for the test, so "appeared in 1 of 5" is not significant.
-	if m.Kind == MetricModule {
+	if m.Kind == MetricModule || m.Kind == MetricPackage {
 		b, a = padZeros(b, before.n), padZeros(a, after.n)
 	}
 	row.Verdict = VerdictUnknown
@@ -423,34 +455,9 @@ func diffSections(d *Diff, opts DiffOptions) []section {
 	}
 	sections := []section{head, {title: "Phases", level: 2, grid: phases}}
 
-	mods := &grid{header: []string{"module", "phase", "before", "after", "change", "%", ""}, right: []bool{false, false, true, true, true, true, false}}
-	hidden := 0
-	// Modules that moved between phases come first (a lazy import is the
-	// usual fix for a slow init), then the largest changes.
-	rows := make([]DiffRow, 0, len(d.Modules))
-	for _, r := range d.Modules {
-		if moved(r) {
-			rows = append(rows, r)
-		}
-	}
-	for _, r := range d.Modules {
-		if !moved(r) && r.Change != ChangeUnchanged && abs(r.DeltaUs) >= opts.MinUs {
-			rows = append(rows, r)
-		}
-	}
-	for _, r := range rows {
-		if len(mods.rows) >= top {
-			hidden++
-			continue
-		}
-		cells := diffCells(r, d)
-		mods.rows = append(mods.rows, append([]string{cells[0], modulePhase(r)}, cells[1:]...))
-	}
-	ms := section{title: "Modules", level: 2, grid: mods}
-	if hidden > 0 {
-		ms.notes = append(ms.notes, fmt.Sprintf("%d more changed modules not shown (--top, --min; --format json has all).", hidden))
-	}
-	sections = append(sections, ms)
+	sections = append(sections,
+		rollupSection("Packages", "package", d.Packages, d, opts, top),
+		rollupSection("Modules", "module", d.Modules, d, opts, top))
 	if len(d.Gates) > 0 {
 		g := &grid{header: []string{"gate", "result", "measured"}, right: []bool{false, false, false}}
 		for _, r := range d.Gates {
@@ -459,6 +466,30 @@ func diffSections(d *Diff, opts DiffOptions) []section {
 		sections = append(sections, section{title: "Gates", level: 2, grid: g})
 	}
 	return sections
+}
+
+// rollupSection lists the largest package or module changes; a unit that
+// moved between phases (a lazy import, the usual fix for a slow init) is
+// shown even when its time did not change.
+func rollupSection(title, column string, all []DiffRow, d *Diff, opts DiffOptions, top int) section {
+	g := &grid{header: []string{column, "phase", "before", "after", "change", "%", ""}, right: []bool{false, false, true, true, true, true, false}}
+	hidden := 0
+	for _, r := range all {
+		if !moved(r) && (r.Change == ChangeUnchanged || abs(r.DeltaUs) < opts.MinUs) {
+			continue
+		}
+		if len(g.rows) >= top {
+			hidden++
+			continue
+		}
+		cells := diffCells(r, d)
+		g.rows = append(g.rows, append([]string{cells[0], modulePhase(r)}, cells[1:]...))
+	}
+	s := section{title: title, level: 2, grid: g}
+	if hidden > 0 {
+		s.notes = append(s.notes, fmt.Sprintf("%d more changed %ss not shown (--top, --min; --format json has all).", hidden, column))
+	}
+	return s
 }
 
 func gateCells(r GateResult) []string {

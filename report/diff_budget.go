@@ -20,14 +20,17 @@ const (
 	MetricTotal  MetricKind = "total"
 	MetricPhase  MetricKind = "phase"
 	MetricModule MetricKind = "module"
+	// MetricPackage is a top-level package: botocore for botocore.session.
+	MetricPackage MetricKind = "package"
 )
 
 // A Metric is what a gate or budget measures: "total" (every import), a
-// phase ("init"), or a module ("module:boto3", its cumulative time).
+// phase ("init"), a module ("module:boto3", its cumulative time) or a
+// top-level package ("package:botocore", every botocore.* module).
 type Metric struct {
 	Kind   MetricKind
 	Phase  profile.Phase // for MetricPhase
-	Module string        // for MetricModule
+	Module string        // the module or package name, for MetricModule and MetricPackage
 }
 
 func (m Metric) String() string {
@@ -41,7 +44,7 @@ func (m Metric) String() string {
 	}
 }
 
-// ParseMetric reads "total", a phase name or "module:NAME".
+// ParseMetric reads "total", a phase name, "module:NAME" or "package:NAME".
 func ParseMetric(s string) (Metric, error) {
 	switch {
 	case s == "total":
@@ -50,8 +53,10 @@ func ParseMetric(s string) (Metric, error) {
 		return Metric{Kind: MetricPhase, Phase: profile.Phase(s)}, nil
 	case strings.HasPrefix(s, "module:") && len(s) > len("module:"):
 		return Metric{Kind: MetricModule, Module: strings.TrimPrefix(s, "module:")}, nil
+	case strings.HasPrefix(s, "package:") && len(s) > len("package:"):
+		return Metric{Kind: MetricPackage, Module: strings.TrimPrefix(s, "package:")}, nil
 	}
-	return Metric{}, fmt.Errorf("unknown metric %q (want total, interpreter, runtime, init, invoke or module:NAME)", s)
+	return Metric{}, fmt.Errorf("unknown metric %q (want total, interpreter, runtime, init, invoke, module:NAME or package:NAME)", s)
 }
 
 // A Gate is a limit CI enforces. Written METRIC>+DURATION or METRIC>+N% it

@@ -132,6 +132,22 @@ func TestCompareOneColdStartEach(t *testing.T) {
 	if d.Modules[0].Name != "pydantic" {
 		t.Errorf("largest change first: got %s", d.Modules[0].Name)
 	}
+	// Packages: urllib3 (7 ms under requests) and urllib3.util roll up into
+	// one package that disappeared; botocore moved with boto3.
+	pkgs := map[string]summary{}
+	for _, r := range d.Packages {
+		pkgs[r.Name] = summary{r.Change, r.Verdict, r.DeltaUs, r.PhaseBefore, r.PhaseAfter}
+	}
+	wantPkgs := map[string]summary{
+		"urllib3":  {ChangeDisappeared, VerdictUnknown, -7000, profile.PhaseInvoke, ""},
+		"botocore": {ChangeUnchanged, VerdictUnknown, 0, profile.PhaseInit, profile.PhaseInvoke},
+		"json":     {ChangeUnchanged, VerdictUnknown, 0, profile.PhaseRuntime, profile.PhaseRuntime},
+	}
+	for name, w := range wantPkgs {
+		if diff := cmp.Diff(w, pkgs[name]); diff != "" {
+			t.Errorf("package %s (-want +got):\n%s", name, diff)
+		}
+	}
 }
 
 func manySides(n int) (*DiffSide, *DiffSide) {
@@ -235,6 +251,8 @@ func TestParseGate(t *testing.T) {
 		{"init<+50ms", Gate{}, "want METRIC>+DURATION"},
 		{"boot>+50ms", Gate{}, `unknown metric "boot"`},
 		{"module:>+5ms", Gate{}, "unknown metric"},
+		{"package:botocore>+5ms", Gate{Expr: "package:botocore>+5ms", Metric: Metric{Kind: MetricPackage, Module: "botocore"}, Growth: true, Limit: 5000}, ""},
+		{"package:>+5ms", Gate{}, "unknown metric"},
 		{"init>+50", Gate{}, "not a duration"},
 		{"init>10%", Gate{}, "a percentage limits growth"},
 		{"init>+x%", Gate{}, "not a percentage"},
@@ -286,6 +304,8 @@ func TestGates(t *testing.T) {
 	}{
 		{"module appeared over limit", oneBefore, oneAfter, "module:pydantic>+20ms", true, "pydantic +30.00 ms"},
 		{"module appeared under limit", oneBefore, oneAfter, "module:pydantic>+40ms", false, ""},
+		{"package disappeared", oneBefore, oneAfter, "package:urllib3>+0ms", false, "urllib3 -7.00 ms (7.00 ms → 0.00 ms)"},
+		{"package value", oneBefore, oneAfter, "package:pydantic>10ms", true, "pydantic 30.00 ms after"},
 		{"phase got faster", oneBefore, oneAfter, "init>+0ms", false, "init -6.00 ms"},
 		{"total percent", oneBefore, oneAfter, "total>+10%", true, "+28.6 %"},
 		{"total percent loose", oneBefore, oneAfter, "total>+50%", false, ""},

@@ -33,6 +33,7 @@ Gates make CI fail (exit status 1) and name the failing lines on stderr:
   --fail-on 'init>+50ms'           init grew by more than 50 ms
   --fail-on 'total>+10%%'           all imports grew by more than 10 %%
   --fail-on 'module:boto3>+20ms'   boto3's cumulative time grew by more than 20 ms
+  --fail-on 'package:botocore>+20ms'  every botocore.* module together grew by more than 20 ms
   --fail-on 'init>800ms'           init is over 800 ms after the change
 A growth over its limit that is within run-to-run spread passes, and says so.
 
@@ -50,8 +51,8 @@ func runDiff(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 	flags := pflag.NewFlagSet("diff", pflag.ContinueOnError)
 	flags.SetOutput(io.Discard)
 	format := flags.String("format", string(report.FormatTable), "output format: table, json or markdown")
-	failOn := flags.StringArray("fail-on", nil, "a gate, e.g. 'init>+50ms', 'total>+10%', 'module:boto3>+20ms' (repeatable)")
-	top := flags.Int("top", 15, "module rows in the table and Markdown")
+	failOn := flags.StringArray("fail-on", nil, "a gate, e.g. 'init>+50ms', 'total>+10%', 'module:boto3>+20ms', 'package:botocore>+20ms' (repeatable)")
+	top := flags.Int("top", 15, "package and module rows in the table and Markdown")
 	minChange := flags.Duration("min", 0, "hide module changes smaller than this (e.g. 500us, 1ms)")
 	input := flags.String("input-format", string(envelope.FormatAuto), "the shape of the inputs: "+inputFormatList()+"; auto recognises each file's")
 	help := flags.BoolP("help", "h", false, "show this help")

@@ -35,7 +35,7 @@ func TestDiffCLI(t *testing.T) {
 			[]string{"1 cold start", "One cold start on a side"}, nil},
 		{"stdin before", []string{"-", "testdata/diff/after/2.log"}, string(before1), 0,
 			[]string{"coldprof diff: - → testdata/diff/after/2.log"}, nil},
-		{"gates pass", []string{"--fail-on", "init>+50ms", "--fail-on", "module:boto3>+10s", "testdata/diff/before", "testdata/diff/after"}, "", 0,
+		{"gates pass", []string{"--fail-on", "init>+50ms", "--fail-on", "module:boto3>+10s", "--fail-on", "package:botocore>+10s", "testdata/diff/before", "testdata/diff/after"}, "", 0,
 			[]string{"Gates", "init>+50ms", "pass"}, nil},
 		{"gate fails", []string{"--fail-on", "invoke>+50ms", "--fail-on", "init>+50ms", "testdata/diff/before/1.log", "testdata/diff/after/1.log"}, "", 1,
 			[]string{"FAIL"}, []string{"FAIL invoke>+50ms: invoke +", "1 of 2 gates failed"}},
@@ -145,6 +145,43 @@ func TestReportBudget(t *testing.T) {
 			}
 			if tt.code != 2 && stdout.Len() == 0 {
 				t.Error("no report on stdout")
+			}
+		})
+	}
+}
+
+// TestDiffCLIGolden keeps the whole output for the real logs: the Markdown
+// a pull request would get, and the table. go test -update rewrites them.
+func TestDiffCLIGolden(t *testing.T) {
+	tests := []struct {
+		golden string
+		args   []string
+	}{
+		{"testdata/diff/golden/dirs.md", []string{"--format", "markdown", "--top", "10", "--min", "1ms", "--fail-on", "init>+50ms", "--fail-on", "module:boto3>+20ms", "testdata/diff/before", "testdata/diff/after"}},
+		{"testdata/diff/golden/files.txt", []string{"--top", "8", "testdata/diff/before/1.log", "testdata/diff/after/1.log"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.golden, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := run(strings.NewReader(""), &stdout, &stderr, append([]string{"diff"}, tt.args...)); code != 0 {
+				t.Fatalf("exit status %d: %s", code, stderr.String())
+			}
+			if *update {
+				if err := os.MkdirAll("testdata/diff/golden", 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(tt.golden, stdout.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(tt.golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := stdout.String(); got != string(want) {
+				os.WriteFile(tt.golden+".got-stdout", stdout.Bytes(), 0o644)
+				t.Errorf("stdout differs from %s (got in %s.got-stdout)", tt.golden, tt.golden)
 			}
 		})
 	}
