@@ -26,7 +26,7 @@ func updatingGoldens() bool {
 }
 
 // checkGolden compares got with the golden file, or rewrites it under -update.
-// On a mismatch it leaves got beside the golden as NAME.got for a diff.
+// On a mismatch it leaves got beside the golden as NAME.got-stdout (git ignores it).
 func checkGolden(t *testing.T, path string, got []byte) {
 	t.Helper()
 	if updatingGoldens() {
@@ -43,8 +43,8 @@ func checkGolden(t *testing.T, path string, got []byte) {
 		t.Fatal(err)
 	}
 	if string(want) != string(got) {
-		os.WriteFile(path+".got", got, 0o644)
-		t.Errorf("%s differs from the output (written to %s.got; run go test -update to accept):\n--- want\n%s\n--- got\n%s", path, path, want, got)
+		os.WriteFile(path+".got-stdout", got, 0o644)
+		t.Errorf("%s differs from the output (written to %s.got-stdout; run go test -update to accept):\n--- want\n%s\n--- got\n%s", path, path, want, got)
 	}
 }
 
