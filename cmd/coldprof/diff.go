@@ -127,7 +127,11 @@ func readDiffSide(arg string, format envelope.Format, stdin io.Reader, stderr io
 	if err != nil {
 		return nil, false, err
 	}
-	side = report.NewDiffSide(arg)
+	label := arg
+	if arg == "-" {
+		label = "stdin"
+	}
+	side = report.NewDiffSide(label)
 	src := newFileSource(names, format, stdin, stderr)
 	for {
 		cs, err := src.Next()

@@ -34,7 +34,7 @@ func TestDiffCLI(t *testing.T) {
 		{"single files", []string{"testdata/diff/before/1.log", "testdata/diff/after/1.log"}, "", 0,
 			[]string{"1 cold start", "One cold start on a side"}, nil},
 		{"stdin before", []string{"-", "testdata/diff/after/2.log"}, string(before1), 0,
-			[]string{"coldprof diff: - → testdata/diff/after/2.log"}, nil},
+			[]string{"coldprof diff: stdin → testdata/diff/after/2.log"}, nil},
 		{"gates pass", []string{"--fail-on", "init>+50ms", "--fail-on", "module:boto3>+10s", "--fail-on", "package:botocore>+10s", "testdata/diff/before", "testdata/diff/after"}, "", 0,
 			[]string{"Gates", "init>+50ms", "pass"}, nil},
 		{"gate fails", []string{"--fail-on", "invoke>+50ms", "--fail-on", "init>+50ms", "testdata/diff/before/1.log", "testdata/diff/after/1.log"}, "", 1,
