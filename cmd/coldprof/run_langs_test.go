@@ -65,6 +65,9 @@ func TestRunLangPhases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if testing.Short() && tt.runtime == "java" {
+				t.Skip("-short: compiling Java takes seconds")
+			}
 			for _, tool := range tt.tools {
 				if _, err := exec.LookPath(tool); err != nil {
 					t.Skipf("%s is not installed", tool)

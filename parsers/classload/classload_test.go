@@ -227,6 +227,19 @@ func TestRealJVM(t *testing.T) {
 	if len(entries) < 300 || entries[0].Class != "java.lang.Object" {
 		t.Errorf("%d entries, first %+v", len(entries), entries[0])
 	}
+
+	// -verbose:class, what the wrapper injects when it cannot tell the Java
+	// version: the same lines on stdout, millisecond uptimes.
+	stdout, _ = runTool(t, dir, []string{"JAVA_TOOL_OPTIONS=-verbose:class"}, "java", "-cp", "classes:dep.jar", "example.Handler")
+	verbose, warnings, err := ReadAll(strings.NewReader(stdout), "stdout")
+	if err != nil || len(warnings) != 0 || len(verbose) < 300 || !strings.Contains(stdout, "\nHELLO WORLD A\n") {
+		t.Fatalf("-verbose:class: %d entries, err %v, warnings %v", len(verbose), err, warnings)
+	}
+	for _, e := range verbose {
+		if !e.HasTime || e.UptimeNs%1_000_000 != 0 {
+			t.Fatalf("-verbose:class entry %+v: want a millisecond uptime", e)
+		}
+	}
 }
 
 func runTool(t *testing.T, dir string, env []string, name string, args ...string) (string, string) {
