@@ -353,3 +353,49 @@ func TestReaderWithGrammar(t *testing.T) {
 		t.Errorf("shared archive %+v", c)
 	}
 }
+
+// TestReaderBoundary: the class before a phase boundary keeps its phase and
+// gets no time; the wait for the invocation is nobody's.
+func TestReaderBoundary(t *testing.T) {
+	log := strings.Join([]string{
+		`coldprof: {"v":1,"ev":"start","t":1732250000000000,"runtime":"java17","handler":"a.Fn::handle"}`,
+		"Picked up JAVA_TOOL_OPTIONS: " + Inject,
+		"[1000000ns][info][class,load] a.A source: file:/var/task/",
+		"[2000000ns][info][class,load] a.B source: file:/var/task/lib/b.jar",
+		`coldprof: {"v":1,"ev":"init_done","t":1732250000100000}`,
+		`coldprof: {"v":1,"ev":"invoke_start","t":1732250001000000,"requestId":"r1"}`,
+		"[900000000ns][info][class,load] a.C source: shared objects file",
+		"[901000000ns][info][class,load] a.D source: jrt:/java.base",
+		`coldprof: {"v":1,"ev":"invoke_end","t":1732250001100000,"requestId":"r1"}`,
+	}, "\n") + "\n"
+	p, err := parsers.ReadAll(strings.NewReader(log), "boundary.log", parsers.Options{Grammars: []func() parsers.Grammar{NewGrammar}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.ColdStarts) != 1 {
+		t.Fatalf("%d cold starts", len(p.ColdStarts))
+	}
+	type got struct {
+		Name      string
+		Us        int64
+		Phase     profile.Phase
+		RequestID string
+		Origin    string
+	}
+	var all []got
+	for _, imp := range p.ColdStarts[0].Imports {
+		all = append(all, got{imp.Name, imp.SelfUs, imp.Phase, imp.RequestID, imp.Origin})
+	}
+	want := []got{
+		{"a.A", 1000, profile.PhaseInit, "", "/var/task/"},
+		{"a.B", 0, profile.PhaseInit, "", "/var/task/lib/b.jar"},
+		{"a.C", 1000, profile.PhaseInvoke, "r1", OriginCDS},
+		{"a.D", 0, profile.PhaseInvoke, "r1", "jrt:/java.base"},
+	}
+	if diff := cmp.Diff(want, all); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	if p.ColdStarts[0].Boundary != profile.BoundaryExact {
+		t.Errorf("boundary %q", p.ColdStarts[0].Boundary)
+	}
+}

@@ -14,14 +14,17 @@ import (
 // Each class becomes a flat (level 0) entry whose time is the gap to the next
 // class-load line, so an entry is handed to the sink one line late. The
 // JVM's "Picked up JAVA_TOOL_OPTIONS:" line, and a class-load line whose
-// uptime went back, start a new process. Boundary ends the pending class with
-// no time: the Reader should call it before a marker or platform line moves
-// the phase (see Boundary).
+// uptime went back, start a new process. Boundary (parsers.Boundarier, which
+// the Reader calls before a marker or platform line moves the phase) ends the
+// pending class with no time.
 type Grammar struct {
 	tl Timeline
 }
 
-var _ parsers.Grammar = (*Grammar)(nil)
+var (
+	_ parsers.Grammar    = (*Grammar)(nil)
+	_ parsers.Boundarier = (*Grammar)(nil)
+)
 
 // NewGrammar returns a Grammar for one log stream.
 func NewGrammar() parsers.Grammar { return &Grammar{} }
@@ -64,10 +67,10 @@ func (g *Grammar) Flush(sink parsers.Sink) {
 	}
 }
 
-// Boundary is Flush under the name the Reader looks for: called before a
-// marker or platform line changes the phase, it keeps the last class of a
-// phase in that phase and keeps the time after it (idle time waiting for an
-// invocation) out of every class.
+// Boundary is Flush under the name parsers.Boundarier gives it: called
+// before a marker or platform line changes the phase, it keeps the last class
+// of a phase in that phase and keeps the time after it (idle time waiting for
+// an invocation) out of every class.
 func (g *Grammar) Boundary(sink parsers.Sink) { g.Flush(sink) }
 
 func entry(e Entry) parsers.Entry {
