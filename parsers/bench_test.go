@@ -209,6 +209,19 @@ func BenchmarkReaderTail(b *testing.B) {
 	})
 }
 
+// BenchmarkReaderTailPrefetch is BenchmarkReaderTail with the envelope
+// decoding on a goroutine of its own (envelope.WithPrefetch): with -cpu 2,
+// decoding and parsing use two cores.
+func BenchmarkReaderTailPrefetch(b *testing.B) {
+	benchmarkTail(b, 4, func(r io.Reader) envelope.Decoder {
+		dec, err := envelope.Open(r, "tail.log", envelope.FormatTail, envelope.WithPrefetch())
+		if err != nil {
+			b.Fatal(err)
+		}
+		return dec
+	})
+}
+
 // BenchmarkGrepCount is the baseline: grep -c 'import time:' over the same
 // file, the least any tool can do to find the lines.
 func BenchmarkGrepCount(b *testing.B) {

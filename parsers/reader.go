@@ -39,6 +39,7 @@ type Reader struct {
 	warn   warner
 
 	streams  map[string]*stream
+	last     *stream   // the stream of the last record
 	open     []*stream // streams being built, in order of first appearance
 	ready    []*profile.ColdStart
 	readyPos int
@@ -118,7 +119,12 @@ func (r *Reader) finishAll() {
 
 // record feeds the lines of one record to its stream's builder.
 func (r *Reader) record(rec envelope.Record) {
-	st := r.streams[rec.Stream]
+	// Exports give a stream's events in runs, and decoders intern stream
+	// names, so the last stream is usually the one (and compares in O(1)).
+	st := r.last
+	if st == nil || st.name != rec.Stream {
+		st = r.streams[rec.Stream]
+	}
 	if st == nil {
 		st = &stream{name: rec.Stream}
 		for _, g := range r.opts.Grammars {
@@ -133,6 +139,7 @@ func (r *Reader) record(rec envelope.Record) {
 		st.open = true
 		r.open = append(r.open, st)
 	}
+	r.last = st
 	st.lastUse = r.records
 	if rec.Platform {
 		st.jsonLog = true
