@@ -54,8 +54,8 @@ func TestReadmeOutput(t *testing.T) {
 		checked++
 		i = end - 1
 	}
-	if checked < 3 {
-		t.Errorf("checked %d command blocks in README.md, want the 3 it shows", checked)
+	if checked == 0 {
+		t.Errorf("README.md shows no coldprof report command with its output; its first command should have one")
 	}
 	if *update && out.String() != string(readme) {
 		if err := os.WriteFile(readmePath, []byte(out.String()), 0o644); err != nil {
