@@ -207,6 +207,57 @@
     return count;
   }
 
+  // buildSVG draws the current view (zoom and search) as an SVG document,
+  // for pull requests and slides. Elements are created through the DOM, so
+  // names stay text.
+  function buildSVG() {
+    const NS = 'http://www.w3.org/2000/svg';
+    const make = (tag, attrs) => {
+      const e = document.createElementNS(NS, tag);
+      for (const k in attrs) e.setAttribute(k, attrs[k]);
+      return e;
+    };
+    const width = Math.max(chart.clientWidth, 200);
+    const height = chart.offsetHeight + 24;
+    const svg = make('svg', { xmlns: NS, width: width, height: height, viewBox: '0 0 ' + width + ' ' + height, 'font-family': 'monospace', 'font-size': 11 });
+    const title = make('text', { x: 0, y: 14, 'font-size': 13 });
+    title.textContent = 'coldprof · ' + cs.id + ' · total ' + ms(cs.totalUs) + (search.value ? ' · search: ' + search.value : '');
+    svg.appendChild(title);
+    const q = search.value.trim().toLowerCase();
+    for (let i = 0; i < nodes.length; i++) {
+      if (!shown[i]) continue;
+      const n = nodes[i];
+      const [x, w] = shown[i].split(',').map(Number);
+      const y = 24 + n.depth * ROW;
+      const hit = q !== '' && n.name.toLowerCase().includes(q);
+      const g = make('g', {});
+      const fill = q === '' ? colour(n.phase, n.name) : (hit ? '#ffd400' : '#e8e8e8');
+      g.appendChild(make('rect', { x: x, y: y, width: Math.max(w - 1, 0.5), height: ROW - 1, fill: fill }));
+      const tip = make('title', {});
+      tip.textContent = n.name + ' (' + data.phases[n.phase] + '): self ' + ms(n.self) + ', cumulative ' + ms(n.cum);
+      g.appendChild(tip);
+      const chars = Math.floor((w - 6) / 6.7);
+      if (chars >= 3) {
+        const t = make('text', { x: x + 3, y: y + 12 });
+        t.textContent = n.name.length > chars ? n.name.slice(0, chars - 1) + '…' : n.name;
+        g.appendChild(t);
+      }
+      svg.appendChild(g);
+    }
+    return svg;
+  }
+
+  function downloadSVG() {
+    const text = new XMLSerializer().serializeToString(buildSVG());
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(new Blob([text], { type: 'image/svg+xml' }));
+    a.download = 'coldprof-' + cs.id.replace(/[^A-Za-z0-9._-]+/g, '_') + '.svg';
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+  }
+
   function tipRow(table, label, value) {
     const tr = el('tr');
     tr.append(el('td', label), el('td', value));
@@ -251,6 +302,7 @@
     searchTimer = setTimeout(() => { applySearch(); saveView(); }, 80);
   });
   $('reset').addEventListener('click', () => zoomTo(-1));
+  $('save-svg').addEventListener('click', downloadSVG);
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape') { search.value = ''; applySearch(); zoomTo(-1); }
     if (e.key === '/' && document.activeElement !== search) { e.preventDefault(); search.focus(); }
@@ -424,9 +476,15 @@
     th.click();
     const names = Array.from(document.querySelectorAll('#hot tbody tr')).map((tr) => tr.dataset.name);
     for (let i = 1; i < names.length; i++) if (names[i - 1].localeCompare(names[i]) > 0) fail('table not sorted by name');
+    // The SVG export draws one rectangle per visible node, names as text.
+    const svg = buildSVG();
+    const visible = shown.filter((k) => k).length;
+    const rects = svg.querySelectorAll('rect').length;
+    if (rects !== visible) fail('SVG has ' + rects + ' rectangles for ' + visible + ' visible nodes');
+    if (svg.querySelector('img, script, foreignObject')) fail('SVG contains markup from a name');
     if (document.body.dataset.pwned) fail('a name from the log ran as HTML');
     return 'pass: ' + counts.join(',') + ' imports; restored ' + restored +
-      '; zoom ' + zoomMs.toFixed(1) + ' ms, search ' + searchMs.toFixed(1) + ' ms';
+      '; zoom ' + zoomMs.toFixed(1) + ' ms, search ' + searchMs.toFixed(1) + ' ms; svg ' + rects + ' rects';
   }
 
   const errors = [];
