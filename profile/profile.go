@@ -65,6 +65,11 @@ const (
 	FormatRubyRequire      Format = "ruby-require"
 )
 
+// OriginSharedArchive is the Origin of a Java class the JVM mapped from its
+// class-data-sharing archive (CDS) instead of parsing it, so a report can
+// show how much the archive served.
+const OriginSharedArchive = "shared objects file"
+
 // A Profile is everything read from one or more inputs.
 type Profile struct {
 	ColdStarts []*ColdStart

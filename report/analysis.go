@@ -249,11 +249,12 @@ func phaseIndex(p profile.Phase) int {
 }
 
 // packageFunc returns how a format's unit names map to their top-level
-// package: the first dotted component for Python modules and Ruby/Java
-// names, the package (with its scope) for Node.js module paths.
+// package: the first dotted component for Python modules, two for Java
+// classes, the package (with its scope) for Node.js module paths, the first
+// path component for Ruby names (a gem, "json" of "json/common", "lib").
 func packageFunc(f profile.Format) func(string) string {
 	switch f {
-	case profile.FormatNodeRequire:
+	case profile.FormatNodeRequire, profile.FormatRubyRequire:
 		return nodePackage
 	case profile.FormatJavaClassLoad:
 		return javaPackage

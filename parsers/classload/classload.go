@@ -29,6 +29,8 @@ import (
 	"bytes"
 	"strconv"
 	"strings"
+
+	"github.com/coldprof/coldprof/profile"
 )
 
 // Inject is the option coldprof-wrapper appends to JAVA_TOOL_OPTIONS: class
@@ -71,7 +73,7 @@ func (k Kind) String() string {
 
 // OriginCDS is the Origin of every class loaded from a shared archive, so a
 // report can sum what CDS served.
-const OriginCDS = "shared objects file"
+const OriginCDS = profile.OriginSharedArchive
 
 // A Load is one class-load line.
 type Load struct {
