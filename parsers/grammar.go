@@ -87,13 +87,14 @@ func DefaultRules(f profile.Format) Rules {
 	case profile.FormatNodeRequire, profile.FormatRubyRequire:
 		return Rules{Runtime: []string{"/var/runtime"}}
 	case profile.FormatJavaClassLoad:
-		return Rules{Runtime: []string{"lambdainternal", "com.amazonaws.services.lambda.runtime"}}
+		// coldprof.runtime is the Java runtime client coldprof run ships.
+		return Rules{Runtime: []string{"lambdainternal", "com.amazonaws.services.lambda.runtime", "coldprof.runtime"}}
 	}
 	return Rules{}
 }
 
 // isRuntime reports whether name is one of the runtime's own units.
-func (r Rules) isRuntime(name string) bool {
+func (r *Rules) isRuntime(name string) bool {
 	for _, p := range r.Runtime {
 		if strings.HasPrefix(name, p) && (len(name) == len(p) || name[len(p)] == '.' || name[len(p)] == '/') {
 			return true
