@@ -68,6 +68,27 @@ type builder struct {
 	// collapsed is set once a line showed squeezed spaces: a console
 	// squeezes every line, also those whose wide numbers hide it.
 	collapsed bool
+	// rules are the phase rules of the cold start's format, once known;
+	// interpDone is set once the interpreter's last entry was seen.
+	rules      *Rules
+	interpDone bool
+}
+
+// builderRules returns the phase rules of b's format, looked up once per
+// Reader and format.
+func (r *Reader) builderRules(b *builder) *Rules {
+	if b.rules == nil {
+		b.rules = r.rulesByFormat[b.format]
+		if b.rules == nil {
+			rules := r.rules(b.format)
+			b.rules = &rules
+			if r.rulesByFormat == nil {
+				r.rulesByFormat = make(map[profile.Format]*Rules)
+			}
+			r.rulesByFormat[b.format] = b.rules
+		}
+	}
+	return b.rules
 }
 
 func (b *builder) ctx() int32 { return int32(len(b.ctxs) - 1) }
@@ -245,7 +266,11 @@ func (r *Reader) addEntry(st *stream, b *builder, format profile.Format, imp *pr
 		})
 		b.untrustedLine = 0
 	}
-	switch b.tr.add(&b.alloc, imp, level, b.ctx()) {
+	problem := b.tr.add(&b.alloc, imp, level, b.ctx())
+	if level == 0 {
+		b.assignEager(r.builderRules(b))
+	}
+	switch problem {
 	case nestingLevels:
 		r.nestingWarning(b, imp, func() string { return "it adopts entries more than one level deeper" })
 	case nestingTimes:
@@ -539,7 +564,7 @@ func (r *Reader) complete(st *stream, b *builder) *profile.ColdStart {
 	for i, it := range items {
 		cs.Imports[i] = it.imp
 	}
-	assignPhases(items, b.ctxs, r.rules(b.format))
+	assignPhases(items, b.ctxs, r.builderRules(b))
 	if cs.HasInitDuration {
 		var before int64 // imports before the first invocation
 		for _, imp := range cs.Imports {
@@ -564,8 +589,9 @@ func (r *Reader) complete(st *stream, b *builder) *profile.ColdStart {
 	return cs
 }
 
-// assignPhases gives every top-level entry and its subtree a phase.
-func assignPhases(items []item, ctxs []phaseCtx, rules Rules) {
+// assignPhases gives every top-level entry not yet given one (see
+// assignEager) a phase, and its subtree the same.
+func assignPhases(items []item, ctxs []phaseCtx, rules *Rules) {
 	interpEnd := -1
 	if rules.InterpreterEnd != "" {
 		for i, it := range items {
@@ -575,20 +601,58 @@ func assignPhases(items []item, ctxs []phaseCtx, rules Rules) {
 			}
 		}
 	}
-	for i, it := range items {
-		phase, requestID := profile.PhaseInit, ""
-		ctx := ctxs[it.ctx]
-		switch {
+	for i := range items {
+		switch it := &items[i]; {
+		case it.assigned:
 		case i <= interpEnd:
-			phase = profile.PhaseInterpreter
-		case rules.isRuntime(it.imp.Name):
-			phase = profile.PhaseRuntime
-		case ctx.stage == stageInvoke || ctx.stage == stageAfter:
-			phase, requestID = profile.PhaseInvoke, ctx.requestID
+			it.assign(profile.PhaseInterpreter, "")
+		default:
+			it.assign(phaseOf(it, ctxs, rules))
 		}
-		it.imp.Walk(func(imp *profile.Import, _ int) bool {
-			imp.Phase, imp.RequestID = phase, requestID
-			return true
-		})
 	}
+}
+
+// phaseOf is the phase of a top-level entry after the interpreter's start-up.
+func phaseOf(it *item, ctxs []phaseCtx, rules *Rules) (profile.Phase, string) {
+	switch ctx := ctxs[it.ctx]; {
+	case rules.isRuntime(it.imp.Name):
+		return profile.PhaseRuntime, ""
+	case ctx.stage == stageInvoke || ctx.stage == stageAfter:
+		return profile.PhaseInvoke, ctx.requestID
+	}
+	return profile.PhaseInit, ""
+}
+
+// assign gives the entry and its subtree a phase.
+func (it *item) assign(phase profile.Phase, requestID string) {
+	it.assigned = true
+	it.imp.Walk(func(imp *profile.Import, _ int) bool {
+		imp.Phase, imp.RequestID = phase, requestID
+		return true
+	})
+}
+
+// assignEager gives a top-level entry its phase as soon as it is complete,
+// while its nodes are still in the cache, when the phase can be known
+// already: after the interpreter's last entry, or at that entry (which
+// settles every entry before it). assignPhases does the rest at the end.
+func (b *builder) assignEager(rules *Rules) {
+	items := b.tr.items
+	last := &items[len(items)-1]
+	if !b.interpDone {
+		if rules.InterpreterEnd == "" {
+			b.interpDone = true
+		} else if last.imp.Name == rules.InterpreterEnd {
+			b.interpDone = true
+			for i := range items {
+				if !items[i].assigned {
+					items[i].assign(profile.PhaseInterpreter, "")
+				}
+			}
+			return
+		} else {
+			return
+		}
+	}
+	last.assign(phaseOf(last, b.ctxs, rules))
 }

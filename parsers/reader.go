@@ -48,7 +48,8 @@ type Reader struct {
 	lastLine int    // line of the last record, for I/O errors
 	unnamedN int    // cold starts numbered source#N so far
 
-	names nameTable
+	names         nameTable
+	rulesByFormat map[profile.Format]*Rules
 }
 
 // NewReader returns a Reader that reads dec. source names the input in

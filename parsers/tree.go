@@ -8,9 +8,10 @@ const levelUnknown = -1
 
 // An item is a completed entry that no parent has adopted yet.
 type item struct {
-	imp   *profile.Import
-	level int32
-	ctx   int32 // index into the builder's phase contexts, at the subtree's first line
+	imp      *profile.Import
+	level    int32
+	ctx      int32 // index into the builder's phase contexts, at the subtree's first line
+	assigned bool  // its subtree has its phase
 }
 
 // A tree builds import trees from post-order lines: each line adopts the
