@@ -483,3 +483,34 @@ func TestNodeRealisticTree(t *testing.T) {
 		}
 	}
 }
+
+// TestHooksNotInherited: a node or ruby process the function starts does
+// not load the hook (its lines would mix into the function's log), and the
+// function sees NODE_OPTIONS, RUBYOPT and RUBYLIB as the user set them.
+func TestHooksNotInherited(t *testing.T) {
+	dir := hookDir(t)
+	t.Run("node", func(t *testing.T) {
+		need(t, "node")
+		script := `console.log(JSON.stringify(process.env.NODE_OPTIONS));
+require('child_process').execFileSync(process.execPath, ['-e', 'require("os")'], {stdio: 'inherit'});`
+		r := run(t, t.TempDir(), []string{"NODE_OPTIONS=--no-deprecation " + nodeOptions(dir)}, "node", "-e", script)
+		if r.code != 0 || r.stdout != "\"--no-deprecation\"\n" {
+			t.Errorf("exit %d, NODE_OPTIONS seen as %s", r.code, r.stdout)
+		}
+		if n := strings.Count(r.stderr, "node require: self [us]"); n != 1 {
+			t.Errorf("%d headers, want 1 (the child must not load the hook):\n%s", n, r.stderr)
+		}
+	})
+	t.Run("ruby", func(t *testing.T) {
+		need(t, "ruby")
+		env := rubyEnv(dir, "-W0")
+		env[0] = "RUBYLIB=/nowhere:" + strings.TrimPrefix(env[0], "RUBYLIB=")
+		r := run(t, t.TempDir(), env, "ruby", "-e", `puts ENV["RUBYOPT"], ENV["RUBYLIB"]; system("ruby", "-e", "require 'set'") or exit 3`)
+		if r.code != 0 || r.stdout != "-W0\n/nowhere\n" {
+			t.Errorf("exit %d, RUBYOPT and RUBYLIB seen as %q", r.code, r.stdout)
+		}
+		if n := strings.Count(r.stderr, "ruby require: self [us]"); n != 1 {
+			t.Errorf("%d headers, want 1:\n%s", n, r.stderr)
+		}
+	})
+}

@@ -110,6 +110,25 @@
 
   write(PREFIX + 'self [us] | cumulative | imported module\n');
 
+  // Take our --require back out of NODE_OPTIONS, so that node processes the
+  // function starts do not load the hook too and print their own lines into
+  // this process's log; the function sees NODE_OPTIONS as the user set it.
+  try {
+    const opts = process.env.NODE_OPTIONS;
+    if (typeof opts === 'string') {
+      const quoted = '"' + __filename.replace(/["\\]/g, (c) => '\\' + c) + '"';
+      for (const form of ['--require ' + quoted, '--require ' + __filename, '-r ' + quoted, '-r ' + __filename]) {
+        const at = opts.lastIndexOf(form);
+        if (at >= 0 && (at + form.length === opts.length || opts[at + form.length] === ' ')) {
+          const rest = (opts.slice(0, at) + opts.slice(at + form.length)).replace(/\s+$/, '');
+          if (rest.trim() === '') delete process.env.NODE_OPTIONS;
+          else process.env.NODE_OPTIONS = rest;
+          break;
+        }
+      }
+    }
+  } catch (_) { /* children may print lines too; the parsers see their header */ }
+
   const originalLoad = Module._load;
   const originalModuleLoad = Module.prototype.load;
 

@@ -44,7 +44,27 @@ module ColdprofRequireHook
       @cwd = with_slash(Dir.pwd) rescue ''
       @stdlib_dirs = stdlib_dirs
       write("#{PREFIX}self [us] | cumulative | required file\n")
+      forget_env
       Kernel.prepend(KernelHook)
+    rescue StandardError
+      nil
+    end
+
+    # forget_env takes the hook back out of RUBYOPT and RUBYLIB, so that ruby
+    # processes the function starts do not load it and print their own lines
+    # into this process's log; the function sees them as the user set them.
+    def forget_env
+      opt = ENV['RUBYOPT']
+      if opt&.split&.include?('-rcoldprof_require')
+        rest = opt.split.reject { |o| o == '-rcoldprof_require' }.join(' ')
+        rest.empty? ? ENV.delete('RUBYOPT') : ENV['RUBYOPT'] = rest
+      end
+      lib = ENV['RUBYLIB']
+      dir = File.dirname(__FILE__)
+      if lib&.split(':')&.include?(dir)
+        rest = lib.split(':').reject { |d| d == dir }.join(':')
+        rest.empty? ? ENV.delete('RUBYLIB') : ENV['RUBYLIB'] = rest
+      end
     rescue StandardError
       nil
     end
