@@ -20,6 +20,7 @@
 //
 // The hook never breaks the function: every internal step is in try/catch and the
 // original loader is always called exactly once with the original arguments.
+try {
 (function installColdprofRequireHook() {
   const PREFIX = 'node require: ';
   let Module;
@@ -382,3 +383,4 @@
     esm = null; // ES modules untimed; CommonJS timing goes on
   }
 })();
+} catch (_) { /* a preload that throws would stop node: never */ }

@@ -219,4 +219,8 @@ module ColdprofRequireHook
   end
 end
 
-ColdprofRequireHook.install
+begin
+  ColdprofRequireHook.install
+rescue StandardError, ScriptError
+  nil # a -r file that raises would stop ruby: never
+end
