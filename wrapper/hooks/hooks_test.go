@@ -514,3 +514,22 @@ require('child_process').execFileSync(process.execPath, ['-e', 'require("os")'],
 		}
 	})
 }
+
+// TestRubyLoad: Kernel#load is timed every time it runs a file; a load of a
+// missing file raises as without the hook and prints nothing.
+func TestRubyLoad(t *testing.T) {
+	need(t, "ruby")
+	dir := t.TempDir()
+	write(t, dir, "loaded.rb", "COUNT = (defined?(COUNT) ? COUNT : 0) + 1 unless defined?(DONE)\nrequire 'set'\n")
+	write(t, dir, "main.rb", "load './loaded.rb'\nload 'loaded.rb', true\nbegin\n  load 'nope.rb'\nrescue LoadError => e\n  puts e.message\nend\nputs COUNT\n")
+	without := run(t, dir, nil, "ruby", "-W0", "main.rb")
+	with := run(t, dir, rubyEnv(hookDir(t), "-W0"), "ruby", "-W0", "main.rb")
+	if with.code != 0 || with.stdout != without.stdout {
+		t.Fatalf("exit %d stdout %q with the hook; %d %q without", with.code, with.stdout, without.code, without.stdout)
+	}
+	lines, _, _ := parseHookLines(t, "ruby require: ", with.stderr)
+	want := []entry{{"set", 1}, {"loaded.rb", 0}, {"loaded.rb", 0}}
+	if diff := cmp.Diff(want, entries(lines)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

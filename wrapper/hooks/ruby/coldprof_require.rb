@@ -19,10 +19,10 @@
 # directory) are relative to it; files under LAMBDA_RUNTIME_DIR (the runtime
 # client's) are /var/runtime/<path>; anything else is the absolute path.
 #
-# Not timed: requires that return false (already loaded), a LoadError for the
-# file itself (not found), Kernel#load, autoload (timed only through the
-# require it performs), and requires made in other threads than the one
-# that started them (each thread has its own nesting).
+# Kernel#load is timed too, every time it runs a file. Not timed: requires
+# that return false (already loaded), a LoadError for the file itself (not
+# found), autoload (timed only through the require it performs); requires in
+# other threads nest within their own thread only.
 #
 # The hook never breaks the program: every internal step is rescued and the
 # original require always runs exactly once with the original argument.
@@ -119,6 +119,14 @@ module ColdprofRequireHook
       path
     end
 
+    # load_path is the file Kernel#load ran, when it can be told cheaply (load
+    # adds nothing to $LOADED_FEATURES).
+    def load_path(file)
+      File.file?(file) ? File.expand_path(file) : nil
+    rescue StandardError
+      nil
+    end
+
     def raised_path(feature)
       return nil unless feature.start_with?('/')
       return feature unless File.extname(feature).empty?
@@ -140,7 +148,7 @@ module ColdprofRequireHook
 
     # timed runs the block (the original require) and reports it when it
     # loaded something. The block's result or exception is passed on as is.
-    def timed(feature)
+    def timed(feature, load: false)
       frame = nil
       begin
         frame = [now, 0]
@@ -165,11 +173,11 @@ module ColdprofRequireHook
         raised = true
         raise
       ensure
-        finish(frame, feature, loaded, raised)
+        finish(frame, feature, loaded, raised, load)
       end
     end
 
-    def finish(frame, feature, loaded, raised)
+    def finish(frame, feature, loaded, raised, load)
       finish_ns = now
       frames = stack
       at = frames.rindex { |f| f.equal?(frame) }
@@ -184,7 +192,9 @@ module ColdprofRequireHook
       self_ns = 0 if self_ns.negative?
       # A file that raised is not in $LOADED_FEATURES; its path is known only
       # when it was required by one (require_relative always is).
-      path = if raised
+      path = if load
+               load_path(feature.to_s)
+             elsif raised
                raised_path(feature.to_s)
              else
                $LOADED_FEATURES.last
@@ -202,6 +212,11 @@ module ColdprofRequireHook
 
     def require(feature)
       ColdprofRequireHook.timed(feature) { super }
+    end
+
+    # load runs a file every time (no cache); each run is timed.
+    def load(file, wrap = false) # rubocop:disable Style/OptionalBooleanParameter
+      ColdprofRequireHook.timed(file, load: true) { super }
     end
 
     # require_relative resolves against the caller's file; from here the
