@@ -136,3 +136,22 @@ func BenchmarkRubyHook(b *testing.B) {
 	env := []string{"RUBYLIB=" + filepath.Join(hookDir, "ruby"), "RUBYOPT=-rcoldprof_require"}
 	benchPair(b, dir, env, "ruby", "load.rb")
 }
+
+// BenchmarkNodeESMHook imports the small ES module handler of
+// testdata/node/app with and without the hook: the ES module hooks thread's
+// cost (its start shows in the run times, each module's trip to it in the
+// load times).
+func BenchmarkNodeESMHook(b *testing.B) {
+	if _, err := exec.LookPath("node"); err != nil {
+		b.Skip("node is not installed")
+	}
+	dir, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "node"))
+	hookDir := b.TempDir()
+	if err := hooks.WriteDir(hookDir); err != nil {
+		b.Fatal(err)
+	}
+	b.Setenv("LAMBDA_TASK_ROOT", filepath.Join(dir, "app"))
+	b.Setenv("_HANDLER", "handler.handler")
+	env := []string{"NODE_OPTIONS=--require " + filepath.Join(hookDir, filepath.FromSlash(hooks.NodeRequire))}
+	benchPair(b, dir, env, "node", "load-esm.mjs")
+}
