@@ -172,6 +172,13 @@ func TestBadInputs(t *testing.T) {
 			warnings: nil,
 		},
 		{
+			// import json.decoder on 3.13: the real load deep inside json,
+			// and a top-level json.decoder line wrapping it (A.3).
+			name: "the same name twice",
+			in:   itLines(header, "300 300 2 json.decoder", "50 350 1 json", "31 381 0 json.decoder"),
+			tree: "  json.decoder 31/381 init\n    json 50/350 init\n      json.decoder 300/300 init\n",
+		},
+		{
 			name:     "malformed marker",
 			in:       itLines("=coldprof: {\"v\":1,\"ev\":", "1 1 0 a"),
 			warnings: []string{"in.log:1: malformed coldprof marker: marker: malformed JSON object\nat byte 12"},
