@@ -11,13 +11,15 @@
 //     that prefixes (timestamps, stream names, request IDs, tabs) do not
 //     matter: a load-time line ("import time:", "node require:",
 //     "ruby require:"), a wrapper marker ("coldprof: {…}", package
-//     wrapper/marker), a Lambda platform line (INIT_START, START, END,
-//     REPORT, INIT_REPORT), a line a plug-in Grammar claims, or anything else,
-//     which is ignored.
+//     wrapper/marker), a Lambda platform line (INIT_START, RESTORE_START,
+//     START, END, REPORT, INIT_REPORT), a line a plug-in Grammar claims, or
+//     anything else, which is ignored.
 //  3. Load-time lines build a tree in post-order (a line is printed when its
-//     import finishes, so children come before their parent). Markers and
-//     platform lines split the stream into cold starts and set the phase
-//     context that each top-level entry is later attributed with.
+//     import finishes, so children come before their parent). A new cold
+//     start begins at a start marker, an INIT_START or RESTORE_START, or a
+//     load-time header (a new process), unless one of these just began it.
+//     Markers and platform lines set the phase context that each top-level
+//     entry is attributed with when it completes.
 //  4. A cold start is handed out by Reader.Next as soon as it is complete: a
 //     new cold start began in the same stream, or the input ended, or (in an
 //     export of many streams) its stream finished an invocation and then
@@ -75,7 +77,8 @@
 //     until Lambda's START line when its order is trustworthy). Lambda loads
 //     the handler with importlib, so the handler module has no line and its
 //     imports are top-level entries: they are init.
-//   - invoke: after invoke_start (or START), with that request ID.
+//   - invoke: after invoke_start (or START), with that request ID; after
+//     invoke_end (or END) and before the next invocation, with none.
 //
 // ColdStart.Boundary says how the init/invoke split was found: exact
 // (init_done or invoke_start markers), platform (a START line that followed
