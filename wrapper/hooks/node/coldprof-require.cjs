@@ -229,7 +229,7 @@ try {
   //     linking, waiting for the hooks thread).
   // An ES module evaluated later on its own (a handler-time dynamic import())
   // gets a depth-0 line of its own from its resolution to its evaluation's end.
-  // Registering the hooks starts a thread (about 20-30 ms on Node 20), so it is
+  // Registering the hooks starts a thread (about 33 ms on Node 20 here, BENCHMARKS.md), so it is
   // not done for CommonJS handlers. COLDPROF_NODE_ESM=0 turns it off.
   function drainESM() {
     for (;;) {
