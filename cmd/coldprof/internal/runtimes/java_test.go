@@ -56,6 +56,7 @@ func TestJavaClient(t *testing.T) {
 		t.Errorf("format %q", cs.Format)
 	}
 	checkPhases(t, cs, results, log, []wantPhase{
+		{"coldprof.runtime.AWSLambda", profile.PhaseRuntime},
 		{"example.Fn", profile.PhaseInit}, {"libdep.Dep", profile.PhaseInit},
 		{"example.LazyThing", profile.PhaseInvoke},
 	})
