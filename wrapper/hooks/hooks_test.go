@@ -339,6 +339,13 @@ func TestNodeESMErrorsUnchanged(t *testing.T) {
 		if tc.code != 0 && !strings.Contains(with.stderr, "RangeError: bad es module") {
 			t.Errorf("error missing with the hook:\n%s", with.stderr)
 		}
+		if tc.code != 0 {
+			// The graph never finished: its line is printed at exit.
+			lines, _, _ := parseHookLines(t, "node require: ", with.stderr)
+			if diff := cmp.Diff([]entry{{"handler.mjs", 0}}, entries(lines)); diff != "" {
+				t.Errorf("failed graph (-want +got):\n%s", diff)
+			}
+		}
 		if tc.code == 0 {
 			lines, _, _ := parseHookLines(t, "node require: ", with.stderr)
 			if diff := cmp.Diff([]entry{{"tail.mjs", 1}, {"handler.mjs", 0}}, entries(lines)); diff != "" {

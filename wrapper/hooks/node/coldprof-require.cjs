@@ -240,7 +240,9 @@ try {
       if (m.kind === 'resolve') {
         esm.resolveNs.set(m.url, (esm.resolveNs.get(m.url) || 0n) + m.ns);
         if (!esm.resolveStart.has(m.url)) esm.resolveStart.set(m.url, m.startNs);
-      } else if (m.kind === 'root') {
+      } else if (m.kind === 'root' && esm.open === null) {
+        // (A root while a graph is open, say a task-root module imported from
+        // a layer, is just one more module of that graph.)
         esm.open = { url: m.url, startNs: m.startNs, lastEndNs: 0n, held: [], heldNs: 0n, lines: [], childNs: 0n, loads: new Map() };
       } else if (m.kind === 'load') {
         esm.loaded.set(m.url, m);
@@ -313,23 +315,40 @@ try {
         graph.lines.push(heldText(graph, 2) + line(Number(selfNs / 1000n), Number(cumNs / 1000n), 1, esmName(u)));
         return;
       }
-      esm.open = null;
-      esm.lastEndNs = end;
-      const childHeldNs = graph.heldNs; // the handler module's own CommonJS loads
-      let text = graph.lines.join('') + heldText(graph, 1);
-      let childNs = graph.childNs + childHeldNs;
-      for (const m of graph.loads.values()) {
-        if (m.format !== 'builtin') continue; // the others have lines, or are CommonJS (timed by require)
-        const ns = fetchNs(m.url);
-        childNs += ns;
-        text += line(Number(ns / 1000n), Number(ns / 1000n), 1, esmName(m.url));
-      }
-      const cumNs = end - graph.startNs;
-      let selfNs = cumNs - childNs;
-      if (selfNs < 0n) selfNs = 0n;
-      text += line(Number(selfNs / 1000n), Number(cumNs / 1000n), 0, esmName(u));
-      write(text);
+      finishGraph(graph, end);
     } catch (_) { /* a lost line, never a lost module */ }
+  }
+
+  // finishGraph prints the handler's graph: its modules' lines, the CommonJS
+  // loads its own body made, its builtins, and its own line at depth 0.
+  function finishGraph(graph, end) {
+    esm.open = null;
+    esm.lastEndNs = end;
+    const childHeldNs = graph.heldNs; // the handler module's own CommonJS loads
+    let text = graph.lines.join('') + heldText(graph, 1);
+    let childNs = graph.childNs + childHeldNs;
+    for (const m of graph.loads.values()) {
+      if (m.format !== 'builtin') continue; // the others have lines, or are CommonJS (timed by require)
+      const ns = fetchNs(m.url);
+      childNs += ns;
+      text += line(Number(ns / 1000n), Number(ns / 1000n), 1, esmName(m.url));
+    }
+    const cumNs = end - graph.startNs;
+    let selfNs = cumNs - childNs;
+    if (selfNs < 0n) selfNs = 0n;
+    text += line(Number(selfNs / 1000n), Number(cumNs / 1000n), 0, esmName(graph.url));
+    write(text);
+  }
+
+  // A graph whose evaluation threw never reaches its end statement; when the
+  // process exits (the runtime reports the init error and stops), print what
+  // was measured, the handler's line running until the exit.
+  function flushOnExit() {
+    try {
+      if (esm === null) return;
+      drainESM();
+      if (esm.open !== null) finishGraph(esm.open, now());
+    } catch (_) { /* ignore */ }
   }
 
   function nearestPackageType(dir) {
@@ -378,6 +397,7 @@ try {
         open: null, lastEndNs: 0n,
       };
       globalThis[Symbol.for('coldprof.esmEnd')] = esmEnd;
+      process.on('exit', flushOnExit);
     }
   } catch (_) {
     esm = null; // ES modules untimed; CommonJS timing goes on
