@@ -132,7 +132,9 @@ func (b *builder) invocation(id string) *profile.Invocation {
 
 // begin opens a new cold start on st, finishing the open one.
 func (r *Reader) begin(st *stream, line int) *builder {
-	r.finish(st)
+	if st.cs != nil {
+		r.finish(st) // not otherwise: a grammar's Add may be what begins it
+	}
 	b := &builder{ctxs: []phaseCtx{{stage: stageInit}}}
 	b.cs.Source = r.source
 	b.cs.Line = line

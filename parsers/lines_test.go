@@ -486,6 +486,18 @@ func (g *flatGrammar) Flush(sink Sink) {
 	}
 }
 
+// TestGrammarSingleHeldEntry: a grammar's only entry, held back until the
+// input ends, is not lost.
+func TestGrammarSingleHeldEntry(t *testing.T) {
+	p, _, err := parse(t, "LOAD java.lang.Object 5\n", Options{Grammars: []func() Grammar{func() Grammar { return &flatGrammar{} }}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := dumpImports(p.ColdStarts[0].Imports); got != "  java.lang.Object 5/5 init\n" {
+		t.Errorf("got %q", got)
+	}
+}
+
 func TestGrammarPlugIn(t *testing.T) {
 	in := "JVM START\nLOAD java.lang.Object 5\nLOAD lambdainternal.AWSLambda 7\n" +
 		`coldprof: {"v":1,"ev":"init_done","t":2}` + "\nLOAD com.example.Handler 3\nJVM START\nLOAD java.lang.String 1\n"

@@ -204,14 +204,15 @@ func (r *Reader) evictOldest() {
 	})
 }
 
-// finish completes the stream's open cold start, if any.
+// finish completes the stream's open cold start, if any. Plug-in grammars
+// first hand over what they held back (which may be the first entry).
 func (r *Reader) finish(st *stream) {
+	for _, g := range st.grammars {
+		g.Flush(sinkFor(r, st, g, st.sink.lineNum))
+	}
 	b := st.cs
 	if b == nil {
 		return
-	}
-	for _, g := range st.grammars {
-		g.Flush(sinkFor(r, st, g, st.sink.lineNum))
 	}
 	st.cs = nil
 	if cs := r.complete(st, b); cs != nil {
