@@ -46,7 +46,8 @@ type Sink interface {
 	NewProcess()
 }
 
-// An Entry is one loaded unit read by a Grammar.
+// An Entry is one loaded unit read by a Grammar. Its Import.Line is the
+// line being read when it was added (for an entry held back, the next one).
 type Entry struct {
 	Name   string
 	Origin string // the jar, shared archive or path, when known
