@@ -51,6 +51,8 @@ type builder struct {
 	hasHeader  bool // a load-time header was read
 	hasLines   bool // a load-time entry was read
 	introduced bool // begun by a start marker or INIT_START
+	wrapped    bool // a start marker was read; injected is what it said it injected
+	injected   string
 	exact      bool // init_done / invoke_start markers seen
 	invokeDone bool // an invocation ended (END, REPORT, invoke_end)
 	platform   bool // a trusted START line set the stage
@@ -307,11 +309,13 @@ func (r *Reader) markerLine(st *stream, text []byte, num int) {
 	}
 	switch ev.Kind {
 	case marker.Start:
+		// A second start marker is a second process (the wrapper runs once
+		// per process); an INIT_START just before introduces this one.
 		b := st.cs
-		if b == nil || b.content() {
+		if b == nil || b.content() || b.wrapped {
 			b = r.begin(st, num)
 		}
-		b.introduced = true
+		b.introduced, b.wrapped, b.injected = true, true, ev.Injected
 		if b.cs.Runtime == "" { // INIT_START, Lambda's own word, wins
 			b.cs.Runtime = ev.Runtime
 		}
@@ -530,6 +534,10 @@ func (r *Reader) complete(st *stream, b *builder) *profile.ColdStart {
 		switch {
 		case b.introduced && st.jsonLog:
 			r.warn.warn("empty", b.cs.Line, func() string { return envelope.DroppedTextWarning })
+		case b.wrapped && b.injected == "":
+			r.warn.warn("empty", b.cs.Line, func() string {
+				return "a cold start with no load-time lines: coldprof-wrapper ran but injected nothing (see its warning marker)"
+			})
 		case b.introduced:
 			r.warn.warn("empty", b.cs.Line, func() string {
 				return "a cold start with no load-time lines (is the coldprof wrapper set as AWS_LAMBDA_EXEC_WRAPPER, or -X importtime on?)"

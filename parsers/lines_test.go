@@ -211,6 +211,12 @@ func TestBadInputs(t *testing.T) {
 			tree:     "  b 2/2 init\n",
 		},
 		{
+			name:     "wrapper that injected nothing",
+			in:       itLines(`=coldprof: {"v":1,"ev":"start","t":1,"runtime":"python3.12"}`, `=coldprof: {"v":1,"ev":"start","t":1,"runtime":"python3.12","injected":"-X importtime"}`, "1 1 0 a"),
+			warnings: []string{"in.log:1: a cold start with no load-time lines: coldprof-wrapper ran but injected nothing (see its warning marker)"},
+			tree:     "  a 1/1 init\n",
+		},
+		{
 			name: "repeated warnings are counted",
 			in:   strings.Repeat("import time: x | 1 | a\n", 8) + itLines("1 1 0 ok"),
 			warnings: []string{
