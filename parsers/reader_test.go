@@ -99,22 +99,52 @@ func topByName(cs *profile.ColdStart, name string) *profile.Import {
 	return nil
 }
 
+// readClean parses a testdata log that must hold exactly one cold start,
+// read without warnings, with one entry per data line and importtime's
+// time invariant on every node.
+func readClean(t *testing.T, name string) *profile.ColdStart {
+	t.Helper()
+	p, warnings := readLog(t, name)
+	if len(warnings) != 0 {
+		t.Errorf("warnings: %v", warnings)
+	}
+	if len(p.ColdStarts) != 1 {
+		t.Fatalf("got %d cold starts, want 1", len(p.ColdStarts))
+	}
+	cs := p.ColdStarts[0]
+	if got, want := countEntries(cs), countDataLines(t, name); got != want {
+		t.Errorf("entries = %d, want one per data line: %d", got, want)
+	}
+	checkTimes(t, cs)
+	return cs
+}
+
+// A phaseWant is the phase (and request ID) a top-level entry must have.
+type phaseWant struct {
+	phase profile.Phase
+	id    string
+}
+
+// checkTopPhases checks the phases of named top-level entries.
+func checkTopPhases(t *testing.T, cs *profile.ColdStart, want map[string]phaseWant) {
+	t.Helper()
+	for name, w := range want {
+		imp := topByName(cs, name)
+		if imp == nil {
+			t.Errorf("no top-level %s", name)
+			continue
+		}
+		if imp.Phase != w.phase || imp.RequestID != w.id {
+			t.Errorf("%s: phase %s request %q, want %s %q", name, imp.Phase, imp.RequestID, w.phase, w.id)
+		}
+	}
+}
+
 func TestLambdaLogsAllVersions(t *testing.T) {
 	for _, v := range []string{"3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13"} {
 		name := "lambda-" + v + ".log"
 		t.Run(name, func(t *testing.T) {
-			p, warnings := readLog(t, name)
-			if len(warnings) != 0 {
-				t.Errorf("warnings: %v", warnings)
-			}
-			if len(p.ColdStarts) != 1 {
-				t.Fatalf("got %d cold starts, want 1", len(p.ColdStarts))
-			}
-			cs := p.ColdStarts[0]
-			if got, want := countEntries(cs), countDataLines(t, name); got != want {
-				t.Errorf("entries = %d, want one per data line: %d", got, want)
-			}
-			checkTimes(t, cs)
+			cs := readClean(t, name)
 			if cs.Boundary != profile.BoundaryExact || cs.Runtime != "python"+v || cs.Handler != "app.handler" ||
 				cs.Format != profile.FormatPythonImporttime || !cs.HasInitDuration || cs.Truncated || cs.ID != name+"#1" {
 				t.Errorf("cold start = %+v", *cs)
@@ -144,27 +174,14 @@ func TestLambdaLogsAllVersions(t *testing.T) {
 					t.Errorf("entry %d %s: phase %s, want interpreter", i, imp.Name, imp.Phase)
 				}
 			}
-			want := map[string]struct {
-				phase profile.Phase
-				id    string
-			}{
+			checkTopPhases(t, cs, map[string]phaseWant{
 				"bootstrap":                   {profile.PhaseRuntime, ""},
 				"csv":                         {profile.PhaseInit, ""},
 				"email.mime.text":             {profile.PhaseInit, ""},
 				"nonexistent_coldprof_module": {profile.PhaseInit, ""},
 				"xml.dom.minidom":             {profile.PhaseInvoke, request1},
 				"difflib":                     {profile.PhaseInvoke, request2},
-			}
-			for name, w := range want {
-				imp := topByName(cs, name)
-				if imp == nil {
-					t.Errorf("no top-level %s", name)
-					continue
-				}
-				if imp.Phase != w.phase || imp.RequestID != w.id {
-					t.Errorf("%s: phase %s request %q, want %s %q", name, imp.Phase, imp.RequestID, w.phase, w.id)
-				}
-			}
+			})
 			if topByName(cs, "app") != nil || topByName(cs, "html.parser") != nil {
 				t.Error("modules loaded with importlib.import_module must have no line")
 			}
@@ -406,27 +423,12 @@ func readFile(t *testing.T, name string) string {
 // coldprof-wrapper with its runtime-API proxy markers, coldprof's runtime
 // client and local Runtime API with Lambda's platform lines.
 func TestColdprofRunLog(t *testing.T) {
-	const name = "coldprof-run-3.12.log"
-	p, warnings := readLog(t, name)
-	if len(warnings) != 0 {
-		t.Errorf("warnings: %v", warnings)
-	}
-	if len(p.ColdStarts) != 1 {
-		t.Fatalf("%d cold starts", len(p.ColdStarts))
-	}
-	cs := p.ColdStarts[0]
-	if got, want := countEntries(cs), countDataLines(t, name); got != want {
-		t.Errorf("entries = %d, want %d", got, want)
-	}
-	checkTimes(t, cs)
+	cs := readClean(t, "coldprof-run-3.12.log")
 	if cs.Boundary != profile.BoundaryExact || cs.Runtime != "python3.12" || cs.Handler != "app.handler" || !cs.HasInitDuration || len(cs.Invocations) != 2 {
 		t.Fatalf("cold start = %+v", *cs)
 	}
 	req1, req2 := cs.Invocations[0].RequestID, cs.Invocations[1].RequestID
-	for name, want := range map[string]struct {
-		phase profile.Phase
-		id    string
-	}{
+	checkTopPhases(t, cs, map[string]phaseWant{
 		"coldprof_runtime":            {profile.PhaseRuntime, ""},
 		"csv":                         {profile.PhaseInit, ""},
 		"email.mime.text":             {profile.PhaseInit, ""},
@@ -436,16 +438,7 @@ func TestColdprofRunLog(t *testing.T) {
 		"encodings.utf_8":             {profile.PhaseInterpreter, ""},
 		"html.entities":               {profile.PhaseInvoke, req1},
 		"nonexistent_coldprof_module": {profile.PhaseInit, ""},
-	} {
-		imp := topByName(cs, name)
-		if imp == nil {
-			t.Errorf("no top-level %s", name)
-			continue
-		}
-		if imp.Phase != want.phase || imp.RequestID != want.id {
-			t.Errorf("%s: %s %q, want %s %q", name, imp.Phase, imp.RequestID, want.phase, want.id)
-		}
-	}
+	})
 }
 
 func TestIOErrorIsFatalWithPosition(t *testing.T) {
