@@ -415,6 +415,24 @@ func TestPlatformLines(t *testing.T) {
 	}
 }
 
+// TestMultiLineRecords reads records holding several lines, as JSON exports
+// carry multi-line events, with CRLF inside.
+func TestMultiLineRecords(t *testing.T) {
+	rec := envelope.Record{Stream: "s", Line: 7, Text: []byte(itLines("1 1 1 a", "2 3 0 b", "=END RequestId: r-1", "=REPORT RequestId: r-1\tDuration: 2.00 ms\tInit Duration: 5.00 ms"))}
+	rec.Text = bytes.ReplaceAll(bytes.TrimSuffix(rec.Text, []byte("\n")), []byte("\n"), []byte("\r\n"))
+	r := NewReader(&sliceDecoder{recs: []envelope.Record{rec}}, "x", Options{})
+	cs, err := r.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := dumpImports(cs.Imports); got != "  b 2/3 init\n    a 1/1 init\n" {
+		t.Errorf("tree %q", got)
+	}
+	if cs.Imports[0].Line != 8 || len(cs.Invocations) != 1 || cs.Invocations[0].RequestID != "r-1" || cs.InitDurationMs != 5 {
+		t.Errorf("line %d, invocations %+v, init %v", cs.Imports[0].Line, cs.Invocations, cs.InitDurationMs)
+	}
+}
+
 func TestRuntimeFromVersion(t *testing.T) {
 	for in, want := range map[string]string{
 		"python:3.12.mainlinev2.v7": "python3.12",

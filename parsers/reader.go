@@ -150,13 +150,21 @@ func (r *Reader) record(rec envelope.Record) {
 	for {
 		i := bytes.IndexByte(text, '\n')
 		if i < 0 {
-			r.line(st, text, line)
+			r.line(st, trimCR(text), line)
 			return
 		}
-		r.line(st, text[:i], line)
+		r.line(st, trimCR(text[:i]), line)
 		text = text[i+1:]
 		line++
 	}
+}
+
+// trimCR drops a line's trailing '\r' (CRLF inside multi-line events).
+func trimCR(b []byte) []byte {
+	if n := len(b); n > 0 && b[n-1] == '\r' {
+		return b[:n-1]
+	}
+	return b
 }
 
 // idleRecords is how many records of other streams may pass before a
