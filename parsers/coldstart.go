@@ -67,6 +67,9 @@ type builder struct {
 	// line makes its warning worth giving.
 	untrustedLine int
 	warnedNesting bool
+	// cutAtEnd is set while the last load-time line was malformed: when the
+	// cold start ends so, the log was cut in the middle of that line.
+	cutAtEnd bool
 	// collapsed is set once a line showed squeezed spaces: a console
 	// squeezes every line, also those whose wide numbers hide it.
 	collapsed bool
@@ -202,6 +205,9 @@ func (r *Reader) loadLine(st *stream, format profile.Format, rest []byte, num in
 	switch kind {
 	case fieldsMalformed:
 		r.warn.warn("malformed", num, func() string { return fmt.Sprintf("malformed %s line: %s", format, problem) })
+		if st.cs != nil {
+			st.cs.cutAtEnd = true // until a good line follows
+		}
 		return
 	case fieldsHeader:
 		r.newProcess(st, format, num)
@@ -264,6 +270,7 @@ func (r *Reader) addEntry(st *stream, b *builder, format profile.Format, imp *pr
 		r.warn.warn("mixed-format", imp.Line, func() string { return fmt.Sprintf("%s line in a %s cold start", format, b.format) })
 	}
 	b.hasLines = true
+	b.cutAtEnd = false
 	if b.untrustedLine > 0 {
 		r.warn.warn("untrusted-start", b.untrustedLine, func() string {
 			return "START line before any import line (the order of the runtime interface emulator and of some log views): the init/invoke boundary of this invocation is unknown; its imports are counted as init"
@@ -569,6 +576,10 @@ func (r *Reader) complete(st *stream, b *builder) *profile.ColdStart {
 		r.warn.warn("truncated", last, func() string {
 			return fmt.Sprintf("cold start %s ends while imports were still loading: %d completed entries whose parents never finished are listed at top level", cs.ID, open)
 		})
+	} else if b.cutAtEnd {
+		// The cut line was a top-level import's: nothing open is left, but
+		// the import itself is missing.
+		cs.Truncated = true
 	}
 	cs.Imports = make([]*profile.Import, len(items))
 	for i, it := range items {

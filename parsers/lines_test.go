@@ -109,10 +109,11 @@ const header = "=import time: self [us] | cumulative | imported package"
 // still reported.
 func TestBadInputs(t *testing.T) {
 	tests := []struct {
-		name     string
-		in       string
-		warnings []string
-		tree     string // dumpImports of the only cold start; "" to skip
+		name      string
+		in        string
+		warnings  []string
+		tree      string // dumpImports of the only cold start; "" to skip
+		truncated bool   // checked with tree
 	}{
 		{
 			name:     "malformed numbers",
@@ -121,10 +122,18 @@ func TestBadInputs(t *testing.T) {
 			tree:     "  a 10/10 init\n  c 5/5 init\n",
 		},
 		{
-			name:     "line cut short",
-			in:       itLines(header, "10 10 1 a", "=import time:       543 |      2"),
-			warnings: []string{"in.log:3: malformed python-importtime line: only one '|' separator (line cut short?)", "in.log:2: cold start in.log#1 ends while imports were still loading: 1 completed entries whose parents never finished are listed at top level"},
-			tree:     "  a 10/10 init\n",
+			name:      "line cut short",
+			in:        itLines(header, "10 10 1 a", "=import time:       543 |      2"),
+			warnings:  []string{"in.log:3: malformed python-importtime line: only one '|' separator (line cut short?)", "in.log:2: cold start in.log#1 ends while imports were still loading: 1 completed entries whose parents never finished are listed at top level"},
+			tree:      "  a 10/10 init\n",
+			truncated: true,
+		},
+		{
+			name:      "cut in a top-level line",
+			in:        itLines(header, "10 10 0 a", "=import time:       543 |      2"),
+			warnings:  []string{"in.log:3: malformed python-importtime line: only one '|' separator (line cut short?)"},
+			tree:      "  a 10/10 init\n",
+			truncated: true,
 		},
 		{
 			name: "odd indentation",
@@ -244,6 +253,9 @@ func TestBadInputs(t *testing.T) {
 				}
 				if diff := cmp.Diff(tt.tree, dumpImports(p.ColdStarts[0].Imports)); diff != "" {
 					t.Errorf("tree (-want +got):\n%s", diff)
+				}
+				if got := p.ColdStarts[0].Truncated; got != tt.truncated {
+					t.Errorf("Truncated = %v, want %v", got, tt.truncated)
 				}
 			}
 		})
