@@ -73,6 +73,19 @@ func TestMain(m *testing.M) {
 }
 
 func writeTailFile(path string, concurrent int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := writeTail(f, concurrent, benchTargetBytes()); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// writeTail writes about target bytes of tail-shaped text to out.
+func writeTail(out io.Writer, concurrent, target int) error {
 	var sources [][]string
 	for _, name := range []string{"lambda-boto3-numpy-requests.log", "lambda-3.12.log", "lambda-3.8.log", "platform-3.12.log"} {
 		data, err := os.ReadFile(filepath.Join(pyData, name))
@@ -81,13 +94,9 @@ func writeTailFile(path string, concurrent int) error {
 		}
 		sources = append(sources, strings.Split(strings.TrimRight(string(data), "\n"), "\n"))
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
+	w := bufio.NewWriterSize(out, 1<<20)
 	t := time.Date(2026, 11, 22, 5, 0, 0, 0, time.UTC)
-	written, env, target := 0, 0, benchTargetBytes()
+	written, env := 0, 0
 	for written < target {
 		// Execution environments that start together: aws logs tail
 		// interleaves their events by time.
@@ -112,18 +121,58 @@ func writeTailFile(path string, concurrent int) error {
 					}
 					left = true
 					t = t.Add(137 * time.Microsecond)
-					n, _ := fmt.Fprintf(w, "%s %s %s\n", t.Format("2006-01-02T15:04:05.000000+00:00"), group[k].stream, group[k].lines[0])
+					n, err := fmt.Fprintf(w, "%s %s %s\n", t.Format("2006-01-02T15:04:05.000000+00:00"), group[k].stream, group[k].lines[0])
+					if err != nil {
+						return err
+					}
 					written += n
 					group[k].lines = group[k].lines[1:]
 				}
 			}
 		}
 	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return err
+	return w.Flush()
+}
+
+// TestMemoryBounded streams 40 MB of four interleaved tail streams through
+// the envelope's decoder and the Reader, generated on the fly and dropped as
+// read, and checks that the live heap stays far below the input: bounded by
+// the cold starts still starting, not by what was read.
+func TestMemoryBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads 40 MB")
 	}
-	return f.Close()
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(writeTail(pw, 4, 40e6)) }()
+	dec, err := envelope.Open(pr, "tail.log", envelope.FormatTail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewReader(dec, "tail.log", Options{})
+	var ms runtime.MemStats
+	var peak uint64
+	n := 0
+	for {
+		_, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n++; n%100 == 0 {
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapAlloc)
+		}
+	}
+	if n < 500 || len(r.Warnings()) != 0 {
+		t.Fatalf("%d cold starts, warnings %v", n, r.Warnings())
+	}
+	if peak > 10e6 {
+		t.Errorf("live heap reached %.1f MB reading 40 MB", float64(peak)/1e6)
+	}
+	t.Logf("%d cold starts, live heap at most %.1f MB", n, float64(peak)/1e6)
 }
 
 // readAllColdStarts parses path with dec and drops each cold start, as a
