@@ -103,6 +103,28 @@ func TestDecoders(t *testing.T) {
 			},
 		},
 		{
+			name:   "tail --color on",
+			format: FormatTail,
+			in: "\x1b[32m2026-11-22T10:56:34.686000+00:00\x1b[0m \x1b[36m" + streamA + "\x1b[0m import time:       180 |        180 |   _io\n" +
+				"\x1b[32m2026-11-22T10:56:34.687000+00:00\x1b[0m \x1b[36m" + streamA + "\x1b[0m END RequestId: 8f5a\n",
+			want: []rec{
+				{Stream: streamA, Line: 1, TimeUs: t0, Text: "import time:       180 |        180 |   _io"},
+				{Stream: streamA, Line: 2, TimeUs: t0 + 1000, Text: "END RequestId: 8f5a"},
+			},
+		},
+		{
+			name:   "sam: JSON-log-format platform event re-indented",
+			format: FormatSAM,
+			in:     streamA + " 2026-11-22T10:56:34.686000 {\n  \"time\": \"2026-11-22T10:56:34.686Z\",\n  \"type\": \"platform.start\",\n  \"record\": {\n    \"requestId\": \"8f5a\",\n    \"version\": \"$LATEST\"\n  }\n}\n",
+			want:   []rec{{Stream: streamA, Line: 1, TimeUs: t0, Platform: true, Text: "START RequestId: 8f5a Version: $LATEST"}},
+		},
+		{
+			name:   "tail json: JSON-log-format platform event pretty-printed",
+			format: FormatTailJSON,
+			in:     "2026-11-22T10:56:34.686000+00:00 " + streamA + "\n{\n    \"time\": \"2026-11-22T10:56:34.686Z\",\n    \"type\": \"platform.runtimeDone\",\n    \"record\": {\n        \"requestId\": \"8f5a\",\n        \"status\": \"success\"\n    }\n}\n",
+			want:   []rec{{Stream: streamA, Line: 1, TimeUs: t0, Platform: true, Text: "END RequestId: 8f5a"}},
+		},
+		{
 			name:   "tail short",
 			format: FormatTailShort,
 			in:     "2026-11-22T10:56:34 INIT_START Runtime Version: python:3.12.v7\n2026-11-22T10:56:35 import time: 1 | 1 | x\ncontinued\n",
@@ -259,6 +281,7 @@ func TestSniff(t *testing.T) {
 		{`{"timestamp":"2026-11-22T10:56:34Z","level":"INFO","message":"m"}` + "\n", FormatLambdaJSON},
 		{"2026-11-22T10:56:34.686Z\t8f5a\tINFO\tnode log line\n", FormatRaw},
 		{"[INFO]\t2026-11-22T10:56:34.686Z\t8f5a\tpython log\n", FormatRaw},
+		{"2026-11-22T10:56:34.686000+00:00 " + streamA + "\n{\n    \"time\": 1\n}\n", FormatTailJSON},
 	}
 	for _, tt := range tests {
 		t.Run(tt.head, func(t *testing.T) {
@@ -523,4 +546,34 @@ func TestInsightsWindows(t *testing.T) {
 	if maxRows > insightsWindow {
 		t.Errorf("held %d rows at once, want at most %d", maxRows, insightsWindow)
 	}
+}
+
+func TestANSIStripper(t *testing.T) {
+	in := "\x1b[32mgreen\x1b[0m plain \x1b[1;36mbold cyan\x1b[0m lone\x1b esc \x1b\x1b[0mx \x1b[2Jcleared"
+	want := "green plain bold cyan lone\x1b esc \x1bx cleared"
+	for _, chunk := range []int{1, 2, 3, 100} {
+		got, err := io.ReadAll(&ansiStripper{r: iotestChunks(in, chunk)})
+		if err != nil || string(got) != want {
+			t.Errorf("chunks of %d: %q, %v; want %q", chunk, got, err, want)
+		}
+	}
+}
+
+// iotestChunks reads s at most n bytes at a time.
+func iotestChunks(s string, n int) io.Reader {
+	return &chunkReader{s: s, n: n}
+}
+
+type chunkReader struct {
+	s string
+	n int
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	if c.s == "" {
+		return 0, io.EOF
+	}
+	k := copy(p[:min(len(p), c.n)], c.s)
+	c.s = c.s[k:]
+	return k, nil
 }

@@ -109,6 +109,9 @@ func Open(r io.Reader, source string, format Format, opts ...Option) (Decoder, e
 		}
 		br = bufio.NewReaderSize(gzipErrors{gz, source}, 256<<10)
 	}
+	if first, _ := br.Peek(1); len(first) == 1 && first[0] == 0x1b {
+		br = bufio.NewReaderSize(&ansiStripper{r: br}, 256<<10)
+	}
 	if format == FormatAuto {
 		head, err := br.Peek(sniffBytes)
 		// A gzip error comes back again on the next read (gzip.Reader keeps
