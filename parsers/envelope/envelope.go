@@ -13,9 +13,10 @@
 //		…                      // rec.Stream, rec.Line, rec.TimeUs, rec.Text
 //	}
 //
-// Open recognises gzip by its magic bytes, then (with FormatAuto) sniffs the
-// shape: see Sniff and the Format constants, whose names are the values of
-// --input-format. Records come in input order; events of many log streams
+// Open recognises gzip by its magic bytes (and `aws logs tail --color on`
+// colour codes by a leading ESC), then (with FormatAuto) sniffs the shape:
+// see Sniff and the Format constants, whose names are the values of
+// --input-format; ParseFormat checks such a value and Formats lists them. Records come in input order; events of many log streams
 // may interleave, so callers keep one builder per Record.Stream. Stream is ""
 // where the shape carries no stream name (raw text, tail --format short,
 // get-log-events). Text is the message as CloudWatch stored it, minus its
@@ -38,7 +39,17 @@
 // WithWarn hook as ("file:line", message) and the rest of the input is
 // read. Unrecognised text is read as plain lines; malformed JSON is skipped
 // to the next top-level value. Memory stays bounded by the largest event
-// (Logs Insights results: by a window of 10,000 rows, put in time order).
+// (Logs Insights results: by a window of 10,000 rows or 32 MB, put in time
+// order, since the console's query returns them newest first).
+//
+// WithPrefetch runs the decoding on a goroutine of its own so that it
+// overlaps the caller's parsing (two cores); records and warnings arrive
+// exactly as without it. Call Close (the Decoder is then an io.Closer) when
+// stopping before io.EOF. Figures are in BENCHMARKS.md.
+//
+// Where a cold start of a JSON-log-format function (Record.Platform) has no
+// profiler lines, the application log level probably dropped them: package
+// parsers warns with DroppedTextWarning.
 package envelope
 
 import (
