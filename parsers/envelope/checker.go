@@ -100,6 +100,12 @@ func (c *checker) read() (Record, error) {
 	case c.pendingErr != nil:
 		return Record{}, c.pendingErr
 	}
+	return c.next()
+}
+
+// next reads from the decoder and, at the end of the input, reports the
+// streams whose events went back in time more than once.
+func (c *checker) next() (Record, error) {
 	rec, err := c.src.Next()
 	if err == io.EOF && !c.summarised {
 		c.summarised = true
@@ -115,7 +121,7 @@ func (c *checker) rejoin(first Record) (Record, error) {
 	c.joined = append(c.joined[:0], first.Text...)
 	pieces, lastPiece := 1, len(first.Text)
 	for atSplitLimit(lastPiece) {
-		next, err := c.src.Next()
+		next, err := c.next()
 		if err != nil {
 			c.pendingErr = err
 			break
