@@ -38,19 +38,19 @@ type cwJSON struct {
 	dec    *json.Decoder
 	names  interner
 
-	state    jsonState
-	after    jsonState // state to return to after the current array
-	obj      objEvent  // event fields seen directly in a top-level object
-	objLine  int
-	ev       cwEvent
-	row      []insightsField
-	rows     []insightsRow
-	rowPos   int // next row to hand out
-	ready    int // rows[:ready] are in time order and can be handed out
-	rowBytes int
-	skip     json.RawMessage
-	text     []byte
-	reversed bool // a window of rows was in descending time order
+	state          jsonState
+	after          jsonState // state to return to after the current array
+	obj            objEvent  // event fields seen directly in a top-level object
+	objLine        int
+	ev             cwEvent
+	row            []insightsField
+	rows           []insightsRow
+	rowPos         int // next row to hand out
+	ready          int // rows[:ready] are in time order and can be handed out
+	rowBytes       int
+	skip           json.RawMessage
+	text           []byte
+	noStreamWarned bool
 }
 
 type jsonState int
@@ -371,6 +371,10 @@ func (d *cwJSON) addRow(line int) {
 	if !hasMessage {
 		d.warnf(line, "Logs Insights row without @message; skipped (include @message, @timestamp and @logStream in the query's fields)")
 		return
+	}
+	if row.stream == "" && !d.noStreamWarned {
+		d.noStreamWarned = true
+		d.warnf(line, "Logs Insights rows without @logStream: events of different execution environments cannot be told apart (include @logStream in the query's fields)")
 	}
 	d.rows = append(d.rows, row)
 	d.rowBytes += len(row.text)

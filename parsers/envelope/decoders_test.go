@@ -422,6 +422,13 @@ func TestWarnings(t *testing.T) {
 			warn:   []string{"in.log:1: line does not start like aws logs tail output; read as plain text"},
 		},
 		{
+			name:   "Insights rows without @logStream",
+			format: FormatInsightsJSON,
+			in:     `{"results":[[{"field":"@timestamp","value":"2026-11-22 10:56:34.686"},{"field":"@message","value":"m"}]]}`,
+			want:   []rec{{Line: 1, TimeUs: t0, Text: "m"}},
+			warn:   []string{"in.log:1: Logs Insights rows without @logStream: events of different execution environments cannot be told apart (include @logStream in the query's fields)"},
+		},
+		{
 			name:   "CSV without @message",
 			format: FormatInsightsCSV,
 			in:     "@timestamp,count()\n2026-11-22 10:56:34.686,3\n",
