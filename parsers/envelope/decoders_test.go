@@ -429,6 +429,20 @@ func TestWarnings(t *testing.T) {
 			warn:   []string{"in.log:1: Logs Insights rows without @logStream: events of different execution environments cannot be told apart (include @logStream in the query's fields)"},
 		},
 		{
+			name:   "over-long raw line",
+			format: FormatRaw,
+			in:     "a\n" + strings.Repeat("x", MaxLineBytes+10) + "\nb\n",
+			want:   []rec{{Line: 1, Text: "a"}, {Line: 2, Text: strings.Repeat("x", MaxLineBytes)}, {Line: 3, Text: "b"}},
+			warn:   []string{"in.log:2: line longer than 2097152 bytes cut there"},
+		},
+		{
+			name:   "over-long tail line",
+			format: FormatTail,
+			in:     "2026-11-22T10:56:34.686000+00:00 s " + strings.Repeat("x", MaxLineBytes) + "\n2026-11-22T10:56:34.686000+00:00 s b\n",
+			want:   []rec{{Stream: "s", Line: 1, TimeUs: t0, Text: strings.Repeat("x", MaxLineBytes-35)}, {Stream: "s", Line: 2, TimeUs: t0, Text: "b"}},
+			warn:   []string{"in.log:1: line longer than 2097152 bytes cut there"},
+		},
+		{
 			name:   "CSV without @message",
 			format: FormatInsightsCSV,
 			in:     "@timestamp,count()\n2026-11-22 10:56:34.686,3\n",

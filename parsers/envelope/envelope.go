@@ -93,10 +93,12 @@ const DroppedTextWarning = "no import lines in a function using Lambda's JSON lo
 	"(AWS_LAMBDA_LOG_LEVEL) at WARN or above, Lambda drops plain-text stderr lines such as -X importtime output " +
 	"as INFO; set the level to INFO or DEBUG, or use the TEXT log format, while profiling"
 
-// MaxLineBytes bounds one line of input. CloudWatch splits events at 256 KiB,
-// so a longer line is not a log line; it is cut at this length and the rest
-// is skipped, keeping memory bounded on garbage input.
-const MaxLineBytes = 1 << 20
+// MaxLineBytes bounds one line of input. CloudWatch splits events at 256 KB
+// (1 MB for PutLogEvents since 2025), so a longer line is not a log line; it
+// is cut at this length and the rest is skipped, keeping memory bounded on
+// garbage input. It sits well above both limits so that a cut line is never
+// taken for the first piece of a split event.
+const MaxLineBytes = 2 << 20
 
 // RawText decodes plain text: every line is one record with no stream.
 type RawText struct {

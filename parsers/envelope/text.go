@@ -125,7 +125,7 @@ func (d *eventLines) Next() (Record, error) {
 	rec.TimeUs, rec.Stream = p.timeUs, d.names.intern(d.cur[p.streamStart:p.streamEnd])
 	multi := false
 	for {
-		line, err := d.lines.next()
+		line, err := d.readLine()
 		if err == io.EOF {
 			d.have = false
 			break
@@ -150,10 +150,20 @@ func (d *eventLines) Next() (Record, error) {
 	return rec, nil
 }
 
+// readLine reads one line and warns when it had to be cut.
+func (d *eventLines) readLine() ([]byte, error) {
+	cut := d.lines.cut
+	line, err := d.lines.next()
+	if d.lines.cut > cut && d.warn != nil {
+		d.warn(fmt.Sprintf("%s:%d", d.source, d.lines.line), fmt.Sprintf("line longer than %d bytes cut there", MaxLineBytes))
+	}
+	return line, err
+}
+
 // readAhead reads the next line into d.next; at the end of input it
 // returns io.EOF.
 func (d *eventLines) readAhead() error {
-	line, err := d.lines.next()
+	line, err := d.readLine()
 	if err != nil {
 		d.have = false
 		return err
