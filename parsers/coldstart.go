@@ -67,6 +67,10 @@ type builder struct {
 	// line makes its warning worth giving.
 	untrustedLine int
 	warnedNesting bool
+	// cachedShape is how this cold start's cached lines are laid out, once
+	// known; pendingCached wait for the next fresh line (see cachedLineLevel).
+	cachedShape   uint8
+	pendingCached []pendingCached
 	// cutAtEnd is set while the last load-time line was malformed: when the
 	// cold start ends so, the log was cut in the middle of that line.
 	cutAtEnd bool
@@ -226,7 +230,7 @@ func (r *Reader) loadLine(st *stream, format profile.Format, rest []byte, num in
 	level := f.spaces / 2
 	switch {
 	case f.cached:
-		level = cachedLevel(f.spaces, len(f.name), b.tr.lastLevel)
+		level = b.cachedLineLevel(f.spaces, len(f.name))
 	case f.collapsed || b.collapsed:
 		b.collapsed = true
 		level = levelUnknown
@@ -237,6 +241,9 @@ func (r *Reader) loadLine(st *stream, format profile.Format, rest []byte, num in
 	}
 	if negative {
 		r.nestingWarning(b, imp, func() string { return fmt.Sprintf("its self time is negative, %d µs", f.self) })
+	}
+	if !f.cached && level != levelUnknown {
+		b.settleCached(level)
 	}
 	r.addEntry(st, b, format, imp, level)
 }

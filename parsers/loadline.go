@@ -212,3 +212,73 @@ func cachedLevel(spaces, nameLen, previousLevel int) int {
 	}
 	return min(max(previousLevel, 0), nameLen/2)
 }
+
+// The two shapes a cached line can have. A.2 derives the right-aligned one
+// from CPython's printf call; whether released 3.14 versions print that, or
+// indent the name like a timed line, is unconfirmed, so both are read.
+const (
+	cachedShapeUnknown uint8 = iota
+	cachedRightAligned
+	cachedIndented
+)
+
+// A pendingCached is a cached entry read since the last fresh line. Its
+// level can be settled only at the next fresh line: whether the shape is
+// right-aligned or indented, and, for a right-aligned name without leading
+// spaces, where in its bounds it lies.
+type pendingCached struct {
+	index           int // in tree.items; cached entries adopt nothing, so it stays valid
+	spaces, nameLen int
+	lower           int // the previous fresh line's level: nothing closed since
+}
+
+// cachedLineLevel returns a first reading of a cached line's level: in the
+// shape found so far in this cold start, right-aligned (A.2) until one is.
+// An indented reading under the previous fresh line's level is impossible
+// (between the two, imports were only opened), which proves the
+// right-aligned shape. The entry waits in b.pendingCached for
+// settleCached.
+func (b *builder) cachedLineLevel(spaces, nameLen int) int {
+	lower := max(b.tr.lastLevel, 0)
+	b.pendingCached = append(b.pendingCached, pendingCached{index: len(b.tr.items), spaces: spaces, nameLen: nameLen, lower: lower})
+	if b.cachedShape == cachedIndented {
+		return spaces / 2
+	}
+	if b.cachedShape == cachedShapeUnknown && spaces/2 < lower && cachedLevel(spaces, nameLen, lower) != spaces/2 {
+		b.cachedShape = cachedRightAligned
+	}
+	return cachedLevel(spaces, nameLen, lower)
+}
+
+// settleCached is called before a fresh line at level is added. The cached
+// lines since the previous fresh line were printed while at most level+1
+// imports were open, so a right-aligned reading deeper than that proves the
+// indented shape. A right-aligned name without leading spaces lies between
+// its lower bound and len(name)/2: it is put at the next line's level (a
+// sibling of it), kept within those bounds.
+func (b *builder) settleCached(level int) {
+	if len(b.pendingCached) == 0 {
+		return
+	}
+	if b.cachedShape == cachedShapeUnknown {
+		for _, c := range b.pendingCached {
+			if c.spaces > 0 && cachedLevel(c.spaces, c.nameLen, c.lower) > level+1 {
+				b.cachedShape = cachedIndented
+			}
+		}
+	}
+	for _, c := range b.pendingCached {
+		if c.index >= len(b.tr.items) || !b.tr.items[c.index].imp.Cached {
+			continue
+		}
+		l := cachedLevel(c.spaces, c.nameLen, c.lower)
+		switch {
+		case b.cachedShape == cachedIndented:
+			l = c.spaces / 2
+		case c.spaces == 0:
+			l = min(max(level, c.lower), c.nameLen/2)
+		}
+		b.tr.items[c.index].level = int32(min(l, maxLevel))
+	}
+	b.pendingCached = b.pendingCached[:0]
+}

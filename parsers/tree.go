@@ -52,14 +52,16 @@ func (t *tree) add(a *allocator, imp *profile.Import, level int, ctx int32) nest
 	problem := nestingOK
 	if level == levelUnknown {
 		j, problem = t.childrenByTimes(imp)
+	} else if imp.Cached {
+		// A cached line is printed at the lookup, not when an import
+		// finishes: it is a leaf and adopts nothing.
+		j = len(t.items)
 	} else {
 		j = len(t.items)
 		for j > 0 && int(t.items[j-1].level) > level {
 			j--
 		}
-		if !imp.Cached {
-			t.lastLevel = level
-		}
+		t.lastLevel = level
 	}
 	children := t.items[j:]
 	if len(children) > 0 {

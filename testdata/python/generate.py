@@ -135,23 +135,40 @@ def truncate(log):
 LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \| ( *)(\S.*)$")
 
 
-def add_cached(log):
+def add_cached(log, shape="right"):
     """Inserts Python 3.14 -X importtime=2 "cached" lines. A cached line is
-    printed while its parent is loading, with the name right-aligned in a
-    field 2*level wide (printf "%*s"). One is inserted as the last child of
-    every fresh entry at levels 0-3 that has children, naming a module
-    certainly loaded by then: "os" (which gets leading spaces from level 2
-    on) or "collections.abc" (too long for any: its level is only bounded and
-    is recovered from the line before, the entry's last child)."""
-    out, prev_level = [], None
-    for line in log.splitlines():
+    printed when an import finds the module already loaded, while its
+    parent is loading, at the level of the imports open then. One is
+    inserted as the sibling just before every fresh entry at levels 0-4,
+    ahead of that entry's subtree (the parent imported a loaded module, then
+    the entry), naming a module certainly loaded by then: "os" or
+    "collections.abc" (too long to get leading spaces when right-aligned,
+    so its level is only bounded). shape "right" right-aligns the name in a
+    field 2*level wide, as A.2 reads CPython's printf call; "indented"
+    indents it like a timed line, the other possibility."""
+    lines = log.splitlines()
+    levels = []
+    for line in lines:
         m = LINE.match(line)
-        if m:
-            level = len(m.group(3)) // 2
-            if level <= 3 and prev_level == level + 1:
-                name = "collections.abc" if level % 2 else "os"
-                out.append("import time: cached    | cached     | %*s" % (2 * (level + 1), name))
-            prev_level = level
+        levels.append(len(m.group(3)) // 2 if m else None)
+    inserts = {}
+    for i, level in enumerate(levels):
+        if level is None or level > 4:
+            continue
+        start = i  # the first line of the entry's subtree
+        while start > 0 and levels[start - 1] is not None and levels[start - 1] > level:
+            start -= 1
+        name = "collections.abc" if level % 2 else "os"
+        if shape == "right":
+            field = "%*s" % (2 * level, name)
+        else:
+            field = "%*s%s" % (2 * level, "", name)
+        # Entries whose subtrees start at the same line: the outer one's
+        # cached line was printed first.
+        inserts.setdefault(start, []).append((level, "import time: cached    | cached     | " + field))
+    out = []
+    for i, line in enumerate(lines):
+        out.extend(text for _, text in sorted(inserts.get(i, [])))
         out.append(line)
     return "\n".join(out) + "\n"
 
@@ -175,6 +192,7 @@ def generate():
         "collapsed.log": lambda f: collapse(f("lambda-3.9.log")),
         "truncated.log": lambda f: truncate(f("lambda-3.10.log")),
         "cached-3.14.log": lambda f: add_cached(f("plain-3.12.log")),
+        "cached-3.14-indented.log": lambda f: add_cached(f("plain-3.12.log"), "indented"),
     }
     return files, derived
 
