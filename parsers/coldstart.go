@@ -81,6 +81,7 @@ type builder struct {
 	// interpDone is set once the interpreter's last entry was seen.
 	rules      *Rules
 	interpDone bool
+	walk       phaseWalk
 }
 
 // builderRules returns the phase rules of b's format, looked up once per
@@ -621,31 +622,63 @@ func (r *Reader) complete(st *stream, b *builder) *profile.ColdStart {
 // assignEager) a phase, and its subtree the same.
 func assignPhases(items []item, ctxs []phaseCtx, rules *Rules) {
 	interpEnd := -1
-	if rules.InterpreterEnd != "" {
-		for i, it := range items {
-			if it.imp.Name == rules.InterpreterEnd && it.level <= 0 {
-				interpEnd = i
-				break
-			}
+	for i, it := range items {
+		if it.level > 0 {
+			continue
+		}
+		if rules.InterpreterEnd != "" && it.imp.Name == rules.InterpreterEnd {
+			interpEnd = i
+			break
+		}
+		if rules.startsRuntime(it.imp.Name) {
+			interpEnd = i - 1
+			break
 		}
 	}
+	var w phaseWalk
 	for i := range items {
-		switch it := &items[i]; {
-		case it.assigned:
-		case i <= interpEnd:
-			it.assign(profile.PhaseInterpreter, "")
-		default:
-			it.assign(phaseOf(it, ctxs, rules))
+		it := &items[i]
+		if i <= interpEnd {
+			if !it.assigned {
+				it.assign(profile.PhaseInterpreter, "")
+			}
+			continue
+		}
+		// The walk sees every entry, also those assigned eagerly, so that
+		// its state is the one assignEager had.
+		phase, id := w.phaseOf(it, ctxs, rules)
+		if !it.assigned {
+			it.assign(phase, id)
 		}
 	}
 }
 
-// phaseOf is the phase of a top-level entry after the interpreter's start-up.
-func phaseOf(it *item, ctxs []phaseCtx, rules *Rules) (profile.Phase, string) {
-	switch ctx := ctxs[it.ctx]; {
+// A phaseWalk is the state of phase attribution over the top-level entries
+// after the interpreter's start-up, in log order.
+type phaseWalk struct {
+	// runtimeLibrary is set from a Rules.RuntimeStart entry until the
+	// function's first unit: library entries are the runtime's meanwhile.
+	runtimeLibrary bool
+}
+
+// phaseOf is the phase of the next top-level entry after the interpreter's
+// start-up.
+func (w *phaseWalk) phaseOf(it *item, ctxs []phaseCtx, rules *Rules) (profile.Phase, string) {
+	ctx := ctxs[it.ctx]
+	top := it.level <= 0
+	switch {
+	case top && rules.startsRuntime(it.imp.Name):
+		w.runtimeLibrary = true
+		return profile.PhaseRuntime, ""
 	case rules.isRuntime(it.imp.Name):
 		return profile.PhaseRuntime, ""
-	case ctx.stage == stageInvoke || ctx.stage == stageAfter:
+	case w.runtimeLibrary && ctx.stage == stageInit && rules.isLibrary(it.imp.Name):
+		return profile.PhaseRuntime, ""
+	}
+	if top {
+		w.runtimeLibrary = false // the function's first unit
+	}
+	if ctx.stage == stageInvoke || ctx.stage == stageAfter {
 		return profile.PhaseInvoke, ctx.requestID
 	}
 	return profile.PhaseInit, ""
@@ -662,15 +695,17 @@ func (it *item) assign(phase profile.Phase, requestID string) {
 
 // assignEager gives a top-level entry its phase as soon as it is complete,
 // while its nodes are still in the cache, when the phase can be known
-// already: after the interpreter's last entry, or at that entry (which
-// settles every entry before it). assignPhases does the rest at the end.
+// already: after the interpreter's last entry, or at the entry that ends the
+// interpreter's start-up (which settles every entry before it). assignPhases
+// does the rest at the end.
 func (b *builder) assignEager(rules *Rules) {
 	items := b.tr.items
 	last := &items[len(items)-1]
 	if !b.interpDone {
-		if rules.InterpreterEnd == "" {
+		switch {
+		case rules.InterpreterEnd == "" && len(rules.RuntimeStart) == 0:
 			b.interpDone = true
-		} else if last.imp.Name == rules.InterpreterEnd {
+		case rules.InterpreterEnd != "" && last.imp.Name == rules.InterpreterEnd:
 			b.interpDone = true
 			for i := range items {
 				if !items[i].assigned {
@@ -678,9 +713,16 @@ func (b *builder) assignEager(rules *Rules) {
 				}
 			}
 			return
-		} else {
+		case rules.startsRuntime(last.imp.Name):
+			b.interpDone = true
+			for i := range items[:len(items)-1] {
+				if !items[i].assigned {
+					items[i].assign(profile.PhaseInterpreter, "")
+				}
+			}
+		default:
 			return
 		}
 	}
-	last.assign(phaseOf(last, b.ctxs, rules))
+	last.assign(b.walk.phaseOf(last, b.ctxs, rules))
 }

@@ -70,6 +70,18 @@ type Rules struct {
 	// Runtime lists the runtime client's own units: an entry whose name is
 	// one of these, or starts with one followed by '.' or '/', is runtime.
 	Runtime []string
+	// RuntimeStart names the units that start the runtime client (the JVM's
+	// main class). For a format whose interpreter logs its own start-up but
+	// has no last entry of its own (the JVM's boot classes), every top-level
+	// entry before the first of these is interpreter. A log without one has
+	// no interpreter phase.
+	RuntimeStart []string
+	// Library lists the interpreter's own library (java, jdk, sun): after a
+	// RuntimeStart entry and before the function's first unit (the first
+	// entry that is neither runtime nor library), entries of it are the
+	// runtime client loading what it needs, so they are runtime too. Matched
+	// like Runtime. Only during init.
+	Library []string
 }
 
 // DefaultRules returns the rules coldprof uses for a format.
@@ -88,15 +100,40 @@ func DefaultRules(f profile.Format) Rules {
 	case profile.FormatNodeRequire, profile.FormatRubyRequire:
 		return Rules{Runtime: []string{"/var/runtime"}}
 	case profile.FormatJavaClassLoad:
-		// coldprof.runtime is the Java runtime client coldprof run ships.
-		return Rules{Runtime: []string{"lambdainternal", "com.amazonaws.services.lambda.runtime", "coldprof.runtime"}}
+		// coldprof.runtime is the Java runtime client coldprof run ships;
+		// the main classes are lambda-runtime.md 1.4's (java8/11: the first,
+		// java17+: the runtime interface client's) and coldprof run's.
+		return Rules{
+			Runtime: []string{"lambdainternal", "com.amazonaws.services.lambda.runtime", "coldprof.runtime"},
+			RuntimeStart: []string{"lambdainternal.AWSLambda",
+				"com.amazonaws.services.lambda.runtime.api.client.AWSLambda",
+				"coldprof.runtime.AWSLambda"},
+			Library: []string{"java", "javax", "jdk", "sun", "com.sun"},
+		}
 	}
 	return Rules{}
 }
 
 // isRuntime reports whether name is one of the runtime's own units.
-func (r *Rules) isRuntime(name string) bool {
-	for _, p := range r.Runtime {
+func (r *Rules) isRuntime(name string) bool { return underAny(name, r.Runtime) }
+
+// isLibrary reports whether name is one of the interpreter's library units.
+func (r *Rules) isLibrary(name string) bool { return underAny(name, r.Library) }
+
+// startsRuntime reports whether name is one of RuntimeStart.
+func (r *Rules) startsRuntime(name string) bool {
+	for _, s := range r.RuntimeStart {
+		if name == s {
+			return true
+		}
+	}
+	return false
+}
+
+// underAny reports whether name is one of prefixes, or starts with one
+// followed by '.' or '/'.
+func underAny(name string, prefixes []string) bool {
+	for _, p := range prefixes {
 		if strings.HasPrefix(name, p) && (len(name) == len(p) || name[len(p)] == '.' || name[len(p)] == '/') {
 			return true
 		}

@@ -550,7 +550,7 @@ func TestGrammarPlugIn(t *testing.T) {
 		got = append(got, fmt.Sprintf("%s %s %s\n%s", cs.ID, cs.Format, cs.Boundary, dumpImports(cs.Imports)))
 	}
 	want := []string{
-		"in.log#1 java-classload exact\n  java.lang.Object 5/5 init\n  lambdainternal.AWSLambda 7/7 runtime\n  com.example.Handler 3/3 invoke\n",
+		"in.log#1 java-classload exact\n  java.lang.Object 5/5 interpreter\n  lambdainternal.AWSLambda 7/7 runtime\n  com.example.Handler 3/3 invoke\n",
 		"in.log#2 java-classload unknown\n  java.lang.String 1/1 init\n",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -1,0 +1,97 @@
+package parsers
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestJavaPhaseRules: the JVM's boot classes before the runtime's main
+// class are interpreter; the runtime's classes, and the JDK classes it loads
+// before the function's first class, are runtime; JDK classes loaded after
+// the function's first class are the function's.
+func TestJavaPhaseRules(t *testing.T) {
+	initDone := `coldprof: {"v":1,"ev":"init_done","t":2}` + "\n"
+	invokeStart := `coldprof: {"v":1,"ev":"invoke_start","t":3,"requestId":"r1"}` + "\n"
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{
+			name: "java17 runtime interface client",
+			in: "LOAD java.lang.Object 5\nLOAD sun.launcher.LauncherHelper 2\n" +
+				"LOAD com.amazonaws.services.lambda.runtime.api.client.AWSLambda 7\n" +
+				"LOAD java.net.URLClassLoader 4\nLOAD jdk.internal.loader.Resource 1\n" +
+				"LOAD com.amazonaws.services.lambda.runtime.RequestHandler 1\n" +
+				"LOAD example.Handler 3\nLOAD java.util.regex.Pattern 6\n" + initDone +
+				invokeStart + "LOAD java.time.Instant 2\nLOAD com.amazonaws.services.lambda.runtime.api.client.Late 1\n",
+			want: "  java.lang.Object 5/5 interpreter\n  sun.launcher.LauncherHelper 2/2 interpreter\n" +
+				"  com.amazonaws.services.lambda.runtime.api.client.AWSLambda 7/7 runtime\n" +
+				"  java.net.URLClassLoader 4/4 runtime\n  jdk.internal.loader.Resource 1/1 runtime\n" +
+				"  com.amazonaws.services.lambda.runtime.RequestHandler 1/1 runtime\n" +
+				"  example.Handler 3/3 init\n  java.util.regex.Pattern 6/6 init\n" +
+				"  java.time.Instant 2/2 invoke r1\n  com.amazonaws.services.lambda.runtime.api.client.Late 1/1 runtime\n",
+		},
+		{
+			name: "java11 lambdainternal",
+			in:   "LOAD java.lang.Object 5\nLOAD lambdainternal.AWSLambda 7\nLOAD java.io.File 1\nLOAD Handler 2\nLOAD java.io.Reader 1\n",
+			want: "  java.lang.Object 5/5 interpreter\n  lambdainternal.AWSLambda 7/7 runtime\n  java.io.File 1/1 runtime\n  Handler 2/2 init\n  java.io.Reader 1/1 init\n",
+		},
+		{
+			name: "coldprof run's client",
+			in:   "LOAD java.lang.Object 5\nLOAD coldprof.runtime.AWSLambda 7\nLOAD javax.net.ssl.SSLContext 1\nLOAD com.sun.net.Foo 1\nLOAD example.Fn 2\n",
+			want: "  java.lang.Object 5/5 interpreter\n  coldprof.runtime.AWSLambda 7/7 runtime\n  javax.net.ssl.SSLContext 1/1 runtime\n  com.sun.net.Foo 1/1 runtime\n  example.Fn 2/2 init\n",
+		},
+		{
+			// A plain java run (or a log cut before the main class): nothing
+			// says where the JVM's start-up ends, so no interpreter phase.
+			name: "no runtime main class",
+			in:   "LOAD java.lang.Object 5\nLOAD example.Main 2\nLOAD java.util.List 1\n",
+			want: "  java.lang.Object 5/5 init\n  example.Main 2/2 init\n  java.util.List 1/1 init\n",
+		},
+		{
+			// The main class's name must match exactly: another class of the
+			// runtime's package does not end the JVM's start-up.
+			name: "runtime class that is not the main class",
+			in:   "LOAD java.lang.Object 5\nLOAD lambdainternal.Other 1\nLOAD java.io.File 1\n",
+			want: "  java.lang.Object 5/5 init\n  lambdainternal.Other 1/1 runtime\n  java.io.File 1/1 init\n",
+		},
+		{
+			// Init ends before the function's first class (an init error
+			// after the runtime's own loading): later JDK classes are invoke.
+			name: "library after init",
+			in:   "LOAD java.lang.Object 5\nLOAD lambdainternal.AWSLambda 7\n" + initDone + invokeStart + "LOAD java.io.File 1\n",
+			want: "  java.lang.Object 5/5 interpreter\n  lambdainternal.AWSLambda 7/7 runtime\n  java.io.File 1/1 invoke r1\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := Options{Grammars: []func() Grammar{func() Grammar { return &boundaryGrammar{} }}}
+			p, warnings, err := parse(t, tt.in, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(warnings) != 0 {
+				t.Errorf("warnings: %v", warnings)
+			}
+			if len(p.ColdStarts) != 1 {
+				t.Fatalf("%d cold starts, want 1", len(p.ColdStarts))
+			}
+			got := dumpImports(p.ColdStarts[0].Imports)
+			if diff := cmp.Diff(strings.Split(tt.want, "\n"), strings.Split(got, "\n")); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestPythonRulesHaveNoRuntimeStart: Python's start-up ends at "site"; a
+// module that happens to share a Java main class's name changes nothing.
+func TestPythonRulesHaveNoRuntimeStart(t *testing.T) {
+	r := DefaultRules("python-importtime")
+	if len(r.RuntimeStart) != 0 || len(r.Library) != 0 {
+		t.Errorf("Python rules %+v: RuntimeStart and Library are the JVM's", r)
+	}
+}
