@@ -40,7 +40,20 @@ type eventLines struct {
 	nextPrefix prefix // where its parts are
 	stray      int    // lines that belong to no event
 	compact    bytes.Buffer
+
+	// nextCont marks d.next as the rest of an event cut at maxEventBytes:
+	// it continues contStream at contTimeUs and has no prefix of its own.
+	nextCont   bool
+	contStream string
+	contTimeUs int64
+	longWarned bool
 }
+
+// maxEventBytes bounds one multi-line event, so that a prefix line followed
+// by endless lines without one (raw text that happened to start like an
+// export) cannot grow memory without end. A longer event is handed out in
+// pieces of at most this size, each cut at a line end, so no line is lost.
+const maxEventBytes = maxJoined
 
 func newEventLines(r io.Reader, shape lineShape, source string, warn func(string, string)) *eventLines {
 	return &eventLines{lines: newLineReader(r), shape: shape, source: source, warn: warn}
@@ -119,10 +132,17 @@ func (d *eventLines) Next() (Record, error) {
 		}
 		return rec, nil
 	}
-	// The current event starts with a prefix line; continuation lines are
-	// appended to it until the next prefix line, which is kept for later.
+	// The current event starts with a prefix line (or continues one cut at
+	// maxEventBytes); continuation lines are appended to it until the next
+	// prefix line, which is kept for later.
 	p := d.nextPrefix
-	rec.TimeUs, rec.Stream = p.timeUs, d.names.intern(d.cur[p.streamStart:p.streamEnd])
+	if d.nextCont {
+		d.nextCont = false
+		p = prefix{}
+		rec.TimeUs, rec.Stream = d.contTimeUs, d.contStream
+	} else {
+		rec.TimeUs, rec.Stream = p.timeUs, d.names.intern(d.cur[p.streamStart:p.streamEnd])
+	}
 	multi := false
 	for {
 		line, err := d.readLine()
@@ -137,6 +157,17 @@ func (d *eventLines) Next() (Record, error) {
 			d.nextPrefix = p
 			d.next = append(d.next[:0], line...)
 			d.nextLine, d.nextOK = d.lines.line, true
+			break
+		}
+		if len(d.cur)+1+len(line) > maxEventBytes {
+			// Hand out what there is; the line starts the next piece.
+			if !d.longWarned && d.warn != nil {
+				d.longWarned = true
+				d.warn(fmt.Sprintf("%s:%d", d.source, d.lines.line), fmt.Sprintf("event longer than %d bytes (lines without a %s prefix since line %d?): handed out in pieces from here", maxEventBytes, d.shape, rec.Line))
+			}
+			d.next = append(d.next[:0], line...)
+			d.nextLine, d.nextOK, d.nextPrefix = d.lines.line, true, prefix{}
+			d.nextCont, d.contStream, d.contTimeUs = true, rec.Stream, rec.TimeUs
 			break
 		}
 		d.cur = append(d.cur, '\n')

@@ -1,0 +1,179 @@
+package envelope
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"io"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// Pathological inputs the fuzzers cannot reach because of their size:
+// each is generated at test time, large enough to show that memory does not
+// grow with the input, small enough to run in about a second.
+
+// repeatReader yields head, then body repeated up to total bytes, then tail,
+// sampling the live heap every few megabytes read.
+type repeatReader struct {
+	head, body, tail []byte
+	total, read      int
+	sinceSample      int
+	peak             uint64
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	if r.sinceSample >= 4<<20 {
+		r.sinceSample = 0
+		r.sample()
+	}
+	var n int
+	switch {
+	case len(r.head) > 0:
+		n = copy(p, r.head)
+		r.head = r.head[n:]
+	case r.read < r.total:
+		remaining := r.total - r.read
+		for n < len(p) && n < remaining {
+			n += copy(p[n:min(len(p), remaining)], r.body[(r.read+n)%len(r.body):])
+		}
+		r.read += n
+	case len(r.tail) > 0:
+		n = copy(p, r.tail)
+		r.tail = r.tail[n:]
+	default:
+		return 0, io.EOF
+	}
+	r.sinceSample += n
+	return n, nil
+}
+
+func (r *repeatReader) sample() {
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	r.peak = max(r.peak, ms.HeapAlloc)
+}
+
+// decodeStream reads every record, returning them (texts only when keep says
+// so) and the warnings.
+func decodeStream(t *testing.T, in io.Reader, format Format, keep func(Record) bool) (n int, kept []Record, warnings []string) {
+	t.Helper()
+	dec, err := Open(in, "in", format, WithWarn(func(where, msg string) { warnings = append(warnings, where+": "+msg) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		rec, err := dec.Next()
+		if errors.Is(err, io.EOF) {
+			return n, kept, warnings
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if keep != nil && keep(rec) {
+			rec.Text = bytes.Clone(rec.Text)
+			kept = append(kept, rec)
+		}
+	}
+}
+
+func checkPeak(t *testing.T, r *repeatReader, limit uint64) {
+	t.Helper()
+	r.sample()
+	if r.peak > limit {
+		t.Errorf("live heap reached %.1f MB reading %.1f MB; want at most %.1f MB", float64(r.peak)/1e6, float64(r.total)/1e6, float64(limit)/1e6)
+	}
+	t.Logf("live heap at most %.1f MB reading %.1f MB", float64(r.peak)/1e6, float64(r.total)/1e6)
+}
+
+// A prefix line followed by 64 MB of lines without one (raw text that
+// starts like a tail export) used to be held as one event.
+func TestHostileEndlessEvent(t *testing.T) {
+	for _, tc := range []struct {
+		format Format
+		head   string
+		stream string
+	}{
+		{FormatTail, "2026-11-22T10:56:34.686000+00:00 2026/11/22/[$LATEST]ab first\n", "2026/11/22/[$LATEST]ab"},
+		{FormatSAM, "2026/11/22/[$LATEST]ab 2026-11-22T10:56:34.686000 first\n", "2026/11/22/[$LATEST]ab"},
+		{FormatTailShort, "2026-11-22T10:56:34 first\n", ""},
+	} {
+		t.Run(string(tc.format), func(t *testing.T) {
+			body := []byte("import time:       100 |        100 | x\n")
+			r := &repeatReader{head: []byte(tc.head), body: body, total: len(body) * (64 << 20 / len(body)),
+				tail: []byte(strings.Replace(tc.head, "first", "last", 1))}
+			textBytes := 0
+			_, kept, warnings := decodeStream(t, r, tc.format, func(rec Record) bool {
+				textBytes += len(rec.Text) + 1
+				if rec.Stream != tc.stream || rec.TimeUs == 0 {
+					t.Fatalf("record at line %d: stream %q, time %d", rec.Line, rec.Stream, rec.TimeUs)
+				}
+				return bytes.Equal(rec.Text, []byte("last"))
+			})
+			checkPeak(t, r, 40<<20)
+			if len(kept) != 1 {
+				t.Errorf("the event after the long one was not read")
+			}
+			if want := r.total + len("first\nlast\n"); textBytes != want {
+				t.Errorf("records hold %d bytes of text, want %d: lines were lost", textBytes, want)
+			}
+			if len(warnings) == 0 || !strings.Contains(warnings[len(warnings)-1], "in pieces") {
+				t.Errorf("warnings %q, want one about the long event", warnings)
+			}
+		})
+	}
+}
+
+// A single 64 MB line is cut at MaxLineBytes in every line-based shape.
+func TestHostileHugeLine(t *testing.T) {
+	for _, format := range []Format{FormatRaw, FormatTail, FormatLambdaJSON} {
+		t.Run(string(format), func(t *testing.T) {
+			r := &repeatReader{body: []byte("abcdefgh"), total: 64 << 20, tail: []byte("\nafter\n")}
+			n, kept, warnings := decodeStream(t, r, format, func(rec Record) bool { return string(rec.Text) == "after" })
+			checkPeak(t, r, 16<<20)
+			if n != 2 || len(kept) != 1 || len(warnings) == 0 {
+				t.Errorf("%d records, kept %d, warnings %q", n, len(kept), warnings)
+			}
+		})
+	}
+}
+
+// A gzip bomb: a small file that expands to 256 MB is decoded as a stream.
+func TestHostileGzipBomb(t *testing.T) {
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	line := bytes.Repeat([]byte("x"), 1<<20-1)
+	line = append(line, '\n')
+	for range 256 {
+		zw.Write(line)
+	}
+	zw.Close()
+	r := &repeatReader{head: gz.Bytes(), body: []byte{0}, total: 0}
+	r.total = 1 << 30 // only used in the message
+	var ms runtime.MemStats
+	n := 0
+	dec, err := Open(r, "bomb.gz", FormatAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		_, err := dec.Next()
+		if err != nil {
+			break
+		}
+		if n++; n%32 == 0 {
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			r.peak = max(r.peak, ms.HeapAlloc)
+		}
+	}
+	if n != 256 {
+		t.Errorf("%d records from 256 lines", n)
+	}
+	if r.peak > 24<<20 {
+		t.Errorf("live heap reached %.1f MB decoding a %d-byte gzip of 256 MB", float64(r.peak)/1e6, gz.Len())
+	}
+}
