@@ -44,8 +44,10 @@ type checker struct {
 	joined  []byte
 	text    []byte
 	streams map[string]*streamState
-	last    *streamState
-	lastKey string
+	// streamBytes counts the name bytes the streams map holds.
+	streamBytes int
+	last        *streamState
+	lastKey     string
 
 	pendingErr error // the error that ended the input while looking ahead
 	summarised bool
@@ -155,11 +157,15 @@ func (c *checker) checkOrder(rec *Record) {
 	if st == nil || rec.Stream != c.lastKey {
 		st = c.streams[rec.Stream]
 		if st == nil {
-			if len(c.streams) >= 1<<20 {
+			// Past the interner's bounds the order check starts afresh
+			// too, so distinct names cannot grow memory without end.
+			if len(c.streams) >= maxInternedNames || c.streamBytes+len(rec.Stream) > maxInternedBytes {
 				clear(c.streams)
+				c.streamBytes = 0
 			}
 			st = &streamState{}
 			c.streams[rec.Stream] = st
+			c.streamBytes += len(rec.Stream)
 		}
 		c.last, c.lastKey = st, rec.Stream
 	}

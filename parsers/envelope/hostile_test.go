@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"io"
 	"runtime"
 	"strings"
@@ -176,4 +177,64 @@ func TestHostileGzipBomb(t *testing.T) {
 	if r.peak > 24<<20 {
 		t.Errorf("live heap reached %.1f MB decoding a %d-byte gzip of 256 MB", float64(r.peak)/1e6, gz.Len())
 	}
+}
+
+// Stream names are interned and remembered for the time order check: a
+// million distinct names must not all be kept.
+func TestHostileManyStreams(t *testing.T) {
+	pad := strings.Repeat("s", 400)
+	var lines []byte
+	i := 0
+	r := &repeatReader{head: []byte("2026-11-22T10:56:34.686000+00:00 2026/11/22/[$LATEST]first m\n"), total: 0}
+	// Each line names a stream never seen before.
+	gen := func(p []byte) []byte {
+		i++
+		return fmt.Appendf(p[:0], "2026-11-22T10:56:34.686000+00:00 2026/11/22/[$LATEST]%s%08d m\n", pad, i)
+	}
+	lines = gen(lines)
+	r.body = lines
+	dec, err := Open(io.MultiReader(r, &lineGen{gen: gen, n: 150000}), "in", FormatTail)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ms runtime.MemStats
+	n := 0
+	for {
+		_, err := dec.Next()
+		if err != nil {
+			break
+		}
+		if n++; n%10000 == 0 {
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			r.peak = max(r.peak, ms.HeapAlloc)
+		}
+	}
+	if n != 150001 {
+		t.Errorf("%d records", n)
+	}
+	if r.peak > 24<<20 {
+		t.Errorf("live heap reached %.1f MB reading %d distinct stream names of 460 bytes", float64(r.peak)/1e6, n)
+	}
+}
+
+// lineGen yields n lines made by gen.
+type lineGen struct {
+	gen  func([]byte) []byte
+	n    int
+	line []byte
+	pos  int
+}
+
+func (g *lineGen) Read(p []byte) (int, error) {
+	if g.pos == len(g.line) {
+		if g.n == 0 {
+			return 0, io.EOF
+		}
+		g.n--
+		g.line, g.pos = g.gen(g.line), 0
+	}
+	n := copy(p, g.line[g.pos:])
+	g.pos += n
+	return n, nil
 }

@@ -241,7 +241,15 @@ func (s lineShape) String() string {
 type interner struct {
 	last  string
 	names map[string]string
+	bytes int // name bytes held in names
 }
+
+// The interner starts afresh past either bound: a million distinct names of
+// a few hundred bytes (garbage, or a hostile file) must not all be kept.
+const (
+	maxInternedNames = 1 << 16
+	maxInternedBytes = 4 << 20
+)
 
 func (in *interner) intern(b []byte) string {
 	if len(b) == 0 {
@@ -254,11 +262,12 @@ func (in *interner) intern(b []byte) string {
 		in.last = s
 		return s
 	}
-	if in.names == nil || len(in.names) > 1<<16 {
-		in.names = make(map[string]string)
+	if in.names == nil || len(in.names) >= maxInternedNames || in.bytes+len(b) > maxInternedBytes {
+		in.names, in.bytes = make(map[string]string), 0
 	}
 	s := string(b)
 	in.names[s] = s
+	in.bytes += len(s)
 	in.last = s
 	return s
 }
