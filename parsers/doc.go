@@ -74,9 +74,12 @@
 // Each top-level entry, and its whole subtree, gets one phase:
 //
 //   - interpreter: Python's start-up, up to and including the top-level
-//     "site" entry (see Rules.InterpreterEnd).
+//     "site" entry (see Rules.InterpreterEnd); the JVM's boot classes, before
+//     the runtime's main class (Rules.RuntimeStart).
 //   - runtime: the runtime client's own units, by name (awslambdaric…,
-//     bootstrap, coldprof_runtime…), also when they load lazily after init.
+//     bootstrap, coldprof_runtime…), also when they load lazily after init;
+//     for Java also the JDK classes loaded between the runtime's main class
+//     and the function's first class (Rules.Library).
 //   - init: everything else until the init_done marker (or, without markers,
 //     until Lambda's START line when its order is trustworthy). Lambda loads
 //     the handler with importlib, so the handler module has no line and its

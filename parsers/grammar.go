@@ -42,8 +42,15 @@ type Sink interface {
 	Add(e Entry)
 	// NewProcess says a new process's output begins (the JVM's first line):
 	// like an importtime header, it starts a new cold start when the current
-	// one already has entries. Flush the held-back entries before calling it.
+	// one already has entries, unless Introduced. Flush the held-back
+	// entries before calling it.
 	NewProcess()
+	// Introduced reports whether the open cold start was begun by a start
+	// marker or INIT_START. Then only another of those begins a new cold
+	// start: a process the function started (a java child inheriting
+	// JAVA_TOOL_OPTIONS) prints its own first line, and its entries belong
+	// to this cold start, so NewProcess does not split it.
+	Introduced() bool
 }
 
 // An Entry is one loaded unit read by a Grammar. Its Import.Line is the
@@ -173,7 +180,15 @@ func (s *grammarSink) Add(e Entry) {
 }
 
 func (s *grammarSink) NewProcess() {
+	if b := s.st.cs; b != nil && b.content() && s.Introduced() {
+		return
+	}
 	s.r.newProcess(s.st, s.format, s.lineNum)
+}
+
+func (s *grammarSink) Introduced() bool {
+	b := s.st.cs
+	return b != nil && (b.introduced || b.wrapped)
 }
 
 // sinkFor returns st's sink, set up for entries of g read at line.

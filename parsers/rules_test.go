@@ -95,3 +95,32 @@ func TestPythonRulesHaveNoRuntimeStart(t *testing.T) {
 		t.Errorf("Python rules %+v: RuntimeStart and Library are the JVM's", r)
 	}
 }
+
+// TestGrammarNewProcessInIntroducedColdStart: once a start marker or
+// INIT_START began a cold start, a grammar's NewProcess (another process
+// the function started) does not split it; without one it does.
+func TestGrammarNewProcessInIntroducedColdStart(t *testing.T) {
+	start := `coldprof: {"v":1,"ev":"start","t":1,"runtime":"java17","handler":"a.Fn::handle"}` + "\n"
+	body := "JVM START\nLOAD a.A 5\nJVM START\nLOAD b.B 1\n"
+	for _, tt := range []struct {
+		name string
+		in   string
+		want int
+	}{
+		{"start marker", start + body, 1},
+		{"INIT_START", "INIT_START Runtime Version: java:17.v14\n" + body, 1},
+		{"start marker, then another", start + body + start + body, 2},
+		{"bare", body, 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := Options{Grammars: []func() Grammar{func() Grammar { return &flatGrammar{} }}}
+			p, _, err := parse(t, tt.in, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.ColdStarts) != tt.want {
+				t.Errorf("%d cold starts, want %d", len(p.ColdStarts), tt.want)
+			}
+		})
+	}
+}

@@ -277,8 +277,14 @@ func FuzzParseLine(f *testing.F) {
 	})
 }
 
-// fakeSink records what a Grammar hands the Reader.
-type fakeSink struct{ got []string }
+// fakeSink records what a Grammar hands the Reader; introduced is what
+// Introduced says.
+type fakeSink struct {
+	got        []string
+	introduced bool
+}
+
+func (s *fakeSink) Introduced() bool { return s.introduced }
 
 func (s *fakeSink) Add(e parsers.Entry) {
 	s.got = append(s.got, fmt.Sprintf("%s %d %s", e.Name, e.SelfUs, e.Origin))
@@ -397,5 +403,119 @@ func TestReaderBoundary(t *testing.T) {
 	}
 	if p.ColdStarts[0].Boundary != profile.BoundaryExact {
 		t.Errorf("boundary %q", p.ColdStarts[0].Boundary)
+	}
+}
+
+// TestGrammarChildJVM: in a cold start begun by a marker, a JVM the function
+// starts (its own Picked up line, uptimes from zero) splits nothing, and
+// each JVM's classes are timed against its own uptimes even when their lines
+// interleave.
+func TestGrammarChildJVM(t *testing.T) {
+	g := NewGrammar()
+	s := &fakeSink{introduced: true}
+	for _, line := range []string{
+		"Picked up JAVA_TOOL_OPTIONS: " + Inject,
+		"[1000000ns][info][class,load] p.A source: file:/var/task/",
+		"[5000000000ns][info][class,load] p.B source: file:/var/task/",
+		"Picked up JAVA_TOOL_OPTIONS: " + Inject,
+		"[20000000ns][info][class,load] c.X source: shared objects file",
+		"[5001000000ns][info][class,load] p.C source: file:/var/task/",
+		"[22000000ns][info][class,load] c.Y source: shared objects file",
+		"[5004000000ns][info][class,load] p.D source: file:/var/task/",
+		"[25000000ns][info][class,load] c.Z source: shared objects file",
+	} {
+		if !g.Line([]byte(line), s) {
+			t.Errorf("Line(%q) not claimed", line)
+		}
+	}
+	g.(*Grammar).Boundary(s)
+	// After a boundary each JVM goes on with its own uptimes.
+	g.Line([]byte("[6000000000ns][info][class,load] p.E source: file:/var/task/"), s)
+	g.Line([]byte("[30000000ns][info][class,load] c.W source: shared objects file"), s)
+	g.Line([]byte("[6000500000ns][info][class,load] p.F source: file:/var/task/"), s)
+	g.Flush(s)
+	want := []string{
+		"p.A 4999000 /var/task/",
+		"p.B 1000 /var/task/",
+		"c.X 2000 " + OriginCDS,
+		"p.C 3000 /var/task/",
+		"c.Y 3000 " + OriginCDS,
+		"p.D 0 /var/task/", // cut at the boundary
+		"c.Z 0 " + OriginCDS,
+		"p.E 500 /var/task/", // each JVM on its own clock after it
+		"p.F 0 /var/task/",   // the end
+		"c.W 0 " + OriginCDS,
+	}
+	if diff := cmp.Diff(want, s.got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// TestReaderChildJVM: a java process the handler starts inherits
+// JAVA_TOOL_OPTIONS and prints its own Picked up line; with the wrapper's
+// start marker that is no new cold start: its classes are the invocation's.
+// Without a marker (a bare log of two JVM runs) it is; two JVMs whose lines
+// interleave cannot be told apart there.
+func TestReaderChildJVM(t *testing.T) {
+	body := []string{
+		"Picked up JAVA_TOOL_OPTIONS: " + Inject,
+		"[1000000ns][info][class,load] a.A source: file:/var/task/",
+		"[2000000ns][info][class,load] a.B source: file:/var/task/",
+		`coldprof: {"v":1,"ev":"init_done","t":1732250000100000}`,
+		`coldprof: {"v":1,"ev":"invoke_start","t":1732250001000000,"requestId":"r1"}`,
+		"[900000000ns][info][class,load] a.C source: jrt:/java.base",
+		"Picked up JAVA_TOOL_OPTIONS: " + Inject,
+		"[3000000ns][info][class,load] child.Main source: file:/tmp/",
+		"[901000000ns][info][class,load] a.D source: jrt:/java.base",
+		"[7000000ns][info][class,load] child.Dep source: file:/tmp/",
+		`coldprof: {"v":1,"ev":"invoke_end","t":1732250001100000,"requestId":"r1"}`,
+	}
+	start := `coldprof: {"v":1,"ev":"start","t":1732250000000000,"runtime":"java17","handler":"a.Fn::handle"}`
+	tests := []struct {
+		name   string
+		lines  []string
+		starts []int // imports per cold start
+		phases string
+	}{
+		{"start marker", append([]string{start}, body...), []int{6}, "a.A init, a.B init, a.C invoke r1, child.Main invoke r1, a.D invoke r1, child.Dep invoke r1"},
+		{"INIT_START", append([]string{"INIT_START Runtime Version: java:17.v14\tRuntime Version ARN: arn"}, body...), []int{6}, ""},
+		// Two JVM runs one after the other, as a plain java command logs them.
+		{"bare log", []string{body[0], body[1], body[2], body[5], body[6], body[7], body[9]}, []int{3, 2}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			log := strings.Join(tt.lines, "\n") + "\n"
+			p, err := parsers.ReadAll(strings.NewReader(log), "child.log", parsers.Options{Grammars: []func() parsers.Grammar{NewGrammar}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var starts []int
+			for _, cs := range p.ColdStarts {
+				starts = append(starts, len(cs.Imports))
+			}
+			if diff := cmp.Diff(tt.starts, starts); diff != "" {
+				t.Fatalf("imports per cold start (-want +got):\n%s", diff)
+			}
+			if tt.phases == "" {
+				return
+			}
+			var got []string
+			for _, imp := range p.ColdStarts[0].Imports {
+				got = append(got, strings.TrimSpace(string(imp.Phase)+" "+imp.RequestID))
+				got[len(got)-1] = imp.Name + " " + got[len(got)-1]
+			}
+			if diff := cmp.Diff(tt.phases, strings.Join(got, ", ")); diff != "" {
+				t.Errorf("phases (-want +got):\n%s", diff)
+			}
+			var times []int64
+			for _, imp := range p.ColdStarts[0].Imports {
+				times = append(times, imp.SelfUs)
+			}
+			// a.C→a.D and child.Main→child.Dep on their own clocks; the
+			// last of each JVM is cut at invoke_end.
+			if diff := cmp.Diff([]int64{1000, 0, 1000, 4000, 0, 0}, times); diff != "" {
+				t.Errorf("times (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
