@@ -203,3 +203,40 @@ func TestProbePythonErrors(t *testing.T) {
 		t.Errorf("/bin/true: %v", err)
 	}
 }
+
+// TestPythonClientLoadsNothingDuringInit: everything the client needs for
+// its first Runtime API call (http.client's idna codec) is imported with
+// the client, so the function's init holds only the function's imports.
+// ctxfn imports nothing new, so no module may be imported after the client's
+// own top-level import line, through init and a first invocation.
+func TestPythonClientLoadsNothingDuringInit(t *testing.T) {
+	t.Setenv("PYTHONPROFILEIMPORTTIME", "1") // -X importtime, for the client's process
+	for name, python := range pythons(t) {
+		t.Run(name, func(t *testing.T) {
+			emu, _, log := runClient(t, python, "ctxfn.handler")
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			if err := emu.WaitInit(ctx); err != nil {
+				t.Fatalf("init: %v\n%s", err, log)
+			}
+			if r, err := emu.Invoke(ctx, emulator.Event{Payload: []byte(`{}`)}); err != nil || r.Status != emulator.StatusSuccess {
+				t.Fatalf("invoke: %v %+v\n%s", err, r, log)
+			}
+			lines := strings.Split(log.String(), "\n")
+			client := -1
+			for i, l := range lines {
+				if strings.HasPrefix(l, "import time:") && strings.HasSuffix(l, "| coldprof_runtime") {
+					client = i
+				}
+			}
+			if client < 0 {
+				t.Fatalf("no top-level coldprof_runtime import line:\n%s", log)
+			}
+			for _, l := range lines[client+1:] {
+				if strings.HasPrefix(l, "import time:") {
+					t.Errorf("imported after the client: %q", l)
+				}
+			}
+		})
+	}
+}

@@ -9,6 +9,11 @@ the response or the error. Standard library only; CPython 3.7 and later.
 """
 
 import decimal  # noqa: F401  (awslambdaric's marshaller imports it)
+# http.client's first connection encodes the host name with the idna codec,
+# which imports encodings.idna (and stringprep, unicodedata) after the
+# handler module is loaded but before init ends: imported here, they stay in
+# the runtime phase and the function's init holds only its own imports.
+import encodings.idna  # noqa: F401
 import http.client
 import importlib
 import json
