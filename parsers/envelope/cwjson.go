@@ -34,6 +34,7 @@ func windowFull(rows []insightsRow, bytes int) bool {
 type cwJSON struct {
 	source string
 	warn   func(where, msg string)
+	in     *pushback // the input; resync puts the decoder's read-ahead back here
 	lc     *lineCounter
 	dec    *json.Decoder
 	names  interner
@@ -96,13 +97,14 @@ type insightsRow struct {
 }
 
 func newCWJSON(r io.Reader, source string, warn func(string, string)) *cwJSON {
-	d := &cwJSON{source: source, warn: warn}
-	d.restart(r, 1)
+	d := &cwJSON{source: source, warn: warn, in: &pushback{src: bufio.NewReader(r)}}
+	d.restart(1)
 	return d
 }
 
-func (d *cwJSON) restart(r io.Reader, line int) {
-	d.lc = &lineCounter{src: r, line: line}
+// restart starts a new json.Decoder at line on what is left of the input.
+func (d *cwJSON) restart(line int) {
+	d.lc = &lineCounter{src: d.in, line: line}
 	d.dec = json.NewDecoder(d.lc)
 	d.state = stTop
 }
@@ -434,39 +436,85 @@ func (d *cwJSON) resync(cause error) error {
 	if errors.Is(cause, io.ErrUnexpectedEOF) {
 		// Nothing follows to recover: say where the cut value starts.
 		d.warnf(d.lc.lineAfterSpace(start), "malformed JSON: input ends inside a JSON value (truncated?); rest of input skipped")
-		d.restart(bytes.NewReader(nil), line)
+		d.in = &pushback{src: bufio.NewReader(bytes.NewReader(nil))}
+		d.restart(line)
 		return nil
 	}
-	rest := bufio.NewReader(io.MultiReader(d.dec.Buffered(), d.lc.src))
+	// The decoder's read-ahead goes back in front of the input, which is
+	// never wrapped again: a chain of readers, one per resync, made every
+	// byte pass through all of them (quadratic in malformed lines).
+	buffered, _ := io.ReadAll(d.dec.Buffered())
+	d.in.unread(buffered)
 	lineNo := startLine
 	first := true
 	for {
-		b, err := rest.Peek(1)
+		b, err := d.in.peekByte()
 		if err != nil {
 			d.warnf(line, "malformed JSON: %s; rest of input skipped", msg)
 			if errors.Is(err, io.EOF) {
-				d.restart(bytes.NewReader(nil), lineNo)
+				d.restart(lineNo)
 				return nil
 			}
 			return err
 		}
-		if !first && (b[0] == '{' || b[0] == '[') {
+		if !first && (b == '{' || b == '[') {
 			break
 		}
 		first = false
-		if err := skipLine(rest); err != nil && !errors.Is(err, io.EOF) {
+		if err := d.in.skipLine(); err != nil && !errors.Is(err, io.EOF) {
 			return err
 		}
 		lineNo++
 	}
 	d.warnf(line, "malformed JSON: %s; skipped to line %d", msg, lineNo)
-	d.restart(rest, lineNo)
+	d.restart(lineNo)
 	return nil
 }
 
-func skipLine(r *bufio.Reader) error {
+// A pushback reads src after bytes put back in front of it.
+type pushback struct {
+	front []byte
+	src   *bufio.Reader
+}
+
+func (p *pushback) Read(b []byte) (int, error) {
+	if len(p.front) > 0 {
+		n := copy(b, p.front)
+		p.front = p.front[n:]
+		return n, nil
+	}
+	return p.src.Read(b)
+}
+
+// unread puts b back in front of what is left.
+func (p *pushback) unread(b []byte) {
+	if len(b) > 0 {
+		p.front = append(b, p.front...)
+	}
+}
+
+func (p *pushback) peekByte() (byte, error) {
+	if len(p.front) > 0 {
+		return p.front[0], nil
+	}
+	b, err := p.src.Peek(1)
+	if err != nil {
+		return 0, err
+	}
+	return b[0], nil
+}
+
+// skipLine skips the rest of the current line and its newline.
+func (p *pushback) skipLine() error {
+	if len(p.front) > 0 {
+		if i := bytes.IndexByte(p.front, '\n'); i >= 0 {
+			p.front = p.front[i+1:]
+			return nil
+		}
+		p.front = nil
+	}
 	for {
-		_, err := r.ReadSlice('\n')
+		_, err := p.src.ReadSlice('\n')
 		if err != bufio.ErrBufferFull {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Pathological inputs the fuzzers cannot reach because of their size:
@@ -237,4 +238,30 @@ func (g *lineGen) Read(p []byte) (int, error) {
 	n := copy(p, g.line[g.pos:])
 	g.pos += n
 	return n, nil
+}
+
+// Every malformed JSON value is skipped to the next line that starts one.
+// Each skip used to wrap the input in one more reader, so that every later
+// byte passed through all of them: 160,000 malformed lines took 16 s. The
+// time must now grow linearly: four times the lines, not sixteen times the
+// time (a ratio rather than a bound, so a busy machine does not fail it).
+func TestHostileManyMalformedJSON(t *testing.T) {
+	decode := func(bad int) time.Duration {
+		in := "{\"logStreamName\":\"s\",\"message\":\"first\"}\n" + strings.Repeat("{\"message\": x}\n", bad) + "{\"message\":\"last\"}\n"
+		start := time.Now()
+		n, kept, warnings := decodeStream(t, strings.NewReader(in), FormatSAMJSON, func(rec Record) bool { return true })
+		elapsed := time.Since(start)
+		if n != 2 || string(kept[1].Text) != "last" || kept[1].Line != bad+2 {
+			t.Errorf("records %+v", kept)
+		}
+		if len(warnings) != bad {
+			t.Errorf("%d warnings for %d malformed lines", len(warnings), bad)
+		}
+		return elapsed
+	}
+	small, large := decode(20000), decode(80000)
+	if large > 8*small && large > 500*time.Millisecond {
+		t.Errorf("20,000 malformed lines took %v, 80,000 took %v: quadratic", small, large)
+	}
+	t.Logf("20,000 malformed lines: %v; 80,000: %v", small, large)
 }
