@@ -2,6 +2,7 @@ package report
 
 import (
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/coldprof/coldprof/profile"
@@ -22,17 +23,72 @@ type Aggregate struct {
 	WithInitDuration int
 
 	phase    profile.Phase // the filter applied to modules and packages
-	phases   map[profile.Phase]*dist
-	modules  map[rowKey]*aggEntry
-	packages map[rowKey]*aggEntry
+	phases   [len(phaseSlots)]dist
+	modules  aggTable
+	packages aggTable
 	slowest  []SlowColdStart // sorted slowest first, at most keep
 	keep     int
-	scratch  rollupScratch
+
+	// Add's working memory, reused from one cold start to the next.
+	epoch   uint32      // numbers the cold start being added
+	touched []*aggEntry // entries the current cold start loaded
+	path    []pathStep  // the entries from the root to the current import
 }
 
-type aggEntry struct {
-	self, cumulative dist
+// phaseSlots are the phases an aggregate counts, by index; an import with
+// any other phase value (invalid, never produced by the parsers) is kept
+// under its own name in the last slot of an aggTable.
+var phaseSlots = [...]profile.Phase{profile.PhaseInterpreter, profile.PhaseRuntime, profile.PhaseInit, profile.PhaseInvoke}
+
+// slotOf returns p's index in phaseSlots, or len(phaseSlots) for others.
+func slotOf(p profile.Phase) int {
+	for i, q := range phaseSlots {
+		if p == q {
+			return i
+		}
+	}
+	return len(phaseSlots)
 }
+
+// An aggTable holds the entries of modules or of packages: one map per
+// phase slot, so a lookup hashes the name alone.
+type aggTable [len(phaseSlots) + 1]map[string]*aggEntry
+
+// entry returns the entry of name in phase (whose slot is slot), creating it.
+func (t *aggTable) entry(slot int, phase profile.Phase, name string) *aggEntry {
+	key := name
+	if slot == len(phaseSlots) {
+		// Other phase values share the last slot: key them by phase too.
+		key = string(phase) + "\x00" + name
+	}
+	m := t[slot]
+	if m == nil {
+		m = make(map[string]*aggEntry)
+		t[slot] = m
+	}
+	e := m[key]
+	if e == nil {
+		e = &aggEntry{name: name, phase: phase}
+		m[key] = e
+	}
+	return e
+}
+
+// An aggEntry is one module or package in one phase: its distributions
+// over cold starts, and its sums within the cold start being added.
+type aggEntry struct {
+	name             string
+	phase            profile.Phase
+	self, cumulative dist
+
+	epoch         uint32 // the cold start csSelf and csCum belong to
+	csSelf, csCum int64
+}
+
+// A pathStep is one import on the path from a root: its module's and its
+// package's entries, to tell an import nested in another of the same
+// module or package (whose cumulative time already holds it).
+type pathStep struct{ module, pkg *aggEntry }
 
 // Stats describe one distribution over cold starts. Median and P90 are
 // nearest-rank percentiles (a value that was observed), exact while a key
@@ -78,57 +134,104 @@ type SlowColdStart struct {
 // remembers the max(opts.Top, DefaultTop) slowest cold starts.
 func NewAggregate(opts Options) *Aggregate {
 	return &Aggregate{
-		phase:    opts.Phase,
-		phases:   map[profile.Phase]*dist{},
-		modules:  map[rowKey]*aggEntry{},
-		packages: map[rowKey]*aggEntry{},
-		keep:     max(opts.top(), DefaultTop),
+		phase: opts.Phase,
+		keep:  max(opts.top(), DefaultTop),
 	}
 }
 
 // Add folds cs into the aggregate. It keeps no reference to cs.
+//
+// It is the hot path of a report over many cold starts, so it walks each
+// tree once: every import is looked up once among the modules and once
+// among the packages, summed into its entries' per-cold-start fields, and
+// the entries the cold start touched are folded into their distributions
+// at the end. (Merging with rollup and then folding the rows looked every
+// import up twice per key; that was half of coldprof report's time.)
 func (a *Aggregate) Add(cs *profile.ColdStart) {
 	a.ColdStarts++
 	if cs.HasInitDuration {
 		a.WithInitDuration++
 	}
-	totals := cs.PhaseTotals()
+	a.epoch++
+	a.touched = a.touched[:0]
+	pkgOf := packageFunc(cs.Format)
+	var us [len(phaseSlots) + 1]int64
+	var count [len(phaseSlots) + 1]int
+	var total int64
+	for _, top := range cs.Imports {
+		slot := slotOf(top.Phase)
+		us[slot] += top.CumulativeUs
+		total += top.CumulativeUs
+		n := a.walk(top, slot, top.Phase, pkgOf, a.phase == "" || top.Phase == a.phase)
+		count[slot] += n
+	}
 	var beforeInvoke int64
-	for _, p := range profile.Phases {
-		d := a.phases[p]
-		if d == nil {
-			d = &dist{}
-			a.phases[p] = d
-		}
-		d.add(totals[p].Us)
-		if totals[p].Count > 0 {
+	for i, p := range phaseSlots {
+		d := &a.phases[i]
+		d.add(us[i])
+		if count[i] > 0 {
 			d.present++
 		}
 		if p != profile.PhaseInvoke {
-			beforeInvoke += totals[p].Us
+			beforeInvoke += us[i]
 		}
 	}
-	imports := importsOf(cs, a.phase)
-	fold(a.modules, a.scratch.rollup(imports, moduleName))
-	fold(a.packages, a.scratch.rollup(imports, packageFunc(cs.Format)))
+	for _, e := range a.touched {
+		e.self.add(e.csSelf)
+		e.cumulative.add(e.csCum)
+	}
 	a.addSlow(SlowColdStart{
 		ID: cs.ID, Runtime: cs.Runtime, Boundary: cs.Boundary,
 		InitDurationMs: cs.InitDurationMs, HasInitDuration: cs.HasInitDuration,
-		BeforeInvokeUs: beforeInvoke, TotalUs: cs.TotalUs(),
+		BeforeInvokeUs: beforeInvoke, TotalUs: total,
 	})
 }
 
-// fold adds one cold start's rows (one per key) to the distributions.
-func fold(into map[rowKey]*aggEntry, rows []Row) {
-	for _, r := range rows {
-		k := rowKey{r.Phase, r.Name}
-		e := into[k]
-		if e == nil {
-			e = &aggEntry{}
-			into[k] = e
+// walk adds imp and its subtree (all in phase, the root's, whose slot is
+// slot) to the current cold start's sums when keep is set, and returns the
+// number of entries in the subtree.
+func (a *Aggregate) walk(imp *profile.Import, slot int, phase profile.Phase, pkgOf func(string) string, keep bool) int {
+	n := 1
+	if imp.Phase != phase { // never from the parsers: a subtree shares its root's phase
+		phase, slot = imp.Phase, slotOf(imp.Phase)
+	}
+	if !keep {
+		for _, c := range imp.Children {
+			n += a.walk(c, slot, phase, pkgOf, false)
 		}
-		e.self.add(r.SelfUs)
-		e.cumulative.add(r.CumulativeUs)
+		return n
+	}
+	step := pathStep{
+		module: a.modules.entry(slot, phase, imp.Name),
+		pkg:    a.packages.entry(slot, phase, pkgOf(imp.Name)),
+	}
+	nestedModule, nestedPkg := false, false
+	for _, s := range a.path {
+		nestedModule = nestedModule || s.module == step.module
+		nestedPkg = nestedPkg || s.pkg == step.pkg
+	}
+	a.sum(step.module, imp, nestedModule)
+	a.sum(step.pkg, imp, nestedPkg)
+	if len(imp.Children) > 0 {
+		a.path = append(a.path, step)
+		for _, c := range imp.Children {
+			n += a.walk(c, slot, phase, pkgOf, true)
+		}
+		a.path = a.path[:len(a.path)-1]
+	}
+	return n
+}
+
+// sum adds imp to e's sums for the current cold start; the cumulative
+// time only when no ancestor is in the same entry (it already holds imp's).
+func (a *Aggregate) sum(e *aggEntry, imp *profile.Import, nested bool) {
+	if e.epoch != a.epoch {
+		e.epoch, e.csSelf, e.csCum = a.epoch, 0, 0
+		a.touched = append(a.touched, e)
+	}
+	e.csSelf += imp.SelfUs
+	if !nested {
+		e.csCum += imp.CumulativeUs
 	}
 }
 
@@ -163,14 +266,12 @@ func slower(a, b SlowColdStart) bool {
 // Slowest returns the slowest cold starts, slowest first.
 func (a *Aggregate) Slowest() []SlowColdStart { return a.slowest }
 
-// Phases returns every phase's distribution in profile.Phases order.
+// Phases returns every phase's distribution in profile.Phases order
+// (phaseSlots is that list).
 func (a *Aggregate) Phases() []AggregatePhase {
-	out := make([]AggregatePhase, 0, len(profile.Phases))
-	for _, p := range profile.Phases {
-		d := a.phases[p]
-		if d == nil {
-			d = &dist{}
-		}
+	out := make([]AggregatePhase, 0, len(phaseSlots))
+	for i, p := range phaseSlots {
+		d := &a.phases[i]
 		out = append(out, AggregatePhase{Phase: p, ColdStarts: d.present, Us: d.stats()})
 	}
 	return out
@@ -178,19 +279,24 @@ func (a *Aggregate) Phases() []AggregatePhase {
 
 // Modules returns the n modules (by phase) with the largest median
 // cumulative time; n <= 0 returns all.
-func (a *Aggregate) Modules(n int) []AggregateRow { return aggRows(a.modules, n) }
+func (a *Aggregate) Modules(n int) []AggregateRow { return aggRows(&a.modules, n) }
 
 // Packages returns the n top-level packages (by phase) with the largest
 // median cumulative time; n <= 0 returns all.
-func (a *Aggregate) Packages(n int) []AggregateRow { return aggRows(a.packages, n) }
+func (a *Aggregate) Packages(n int) []AggregateRow { return aggRows(&a.packages, n) }
 
-func aggRows(m map[rowKey]*aggEntry, n int) []AggregateRow {
-	rows := make([]AggregateRow, 0, len(m))
-	for k, e := range m {
-		rows = append(rows, AggregateRow{
-			Name: k.name, Phase: k.phase, ColdStarts: e.self.n,
-			Self: e.self.stats(), Cumulative: e.cumulative.stats(),
-		})
+func aggRows(t *aggTable, n int) []AggregateRow {
+	var rows []AggregateRow
+	for _, m := range t {
+		for _, e := range m {
+			rows = append(rows, AggregateRow{
+				Name: e.name, Phase: e.phase, ColdStarts: e.self.n,
+				Self: e.self.stats(), Cumulative: e.cumulative.stats(),
+			})
+		}
+	}
+	if rows == nil {
+		rows = []AggregateRow{}
 	}
 	sort.Slice(rows, func(i, j int) bool {
 		a, b := rows[i], rows[j]
@@ -213,13 +319,14 @@ func aggRows(m map[rowKey]*aggEntry, n int) []AggregateRow {
 
 // exactSamples is how many values a dist keeps exactly before it switches
 // to a histogram, so memory per (module, phase) stops growing with the
-// number of cold starts: 2 KiB per metric while exact, then one map entry
-// per 2 % band of values seen (a module whose time varies tenfold across
-// cold starts fills about 120 bands, under 3 KiB). Keeping every sample
-// would cost 16 bytes per module per cold start: 48 MB for 3,000 cold
-// starts of 1,000 modules, and growing without bound. A t-digest or P²
-// estimator would be smaller still but inexact for small fleets, where
-// exact numbers are what people check by hand.
+// number of cold starts: 2 KiB per metric while exact, then a histogram
+// of 4 bytes per 2 % band between the smallest and largest value seen (a
+// module whose time varies tenfold across cold starts fills about 120
+// bands, under 0.5 KiB; 1 µs to 10 s, the most there can be, 3.3 KiB).
+// Keeping every sample would cost 16 bytes per module per cold start:
+// 48 MB for 3,000 cold starts of 1,000 modules, and growing without
+// bound. A t-digest or P² estimator would be smaller still but inexact for
+// small fleets, where exact numbers are what people check by hand.
 const exactSamples = 256
 
 // histRatio is the width of a histogram bucket: values within a factor of
@@ -237,7 +344,36 @@ type dist struct {
 	max     int64
 	present int // for phases: cold starts with at least one entry
 	exact   []int64
-	hist    map[int32]uint32 // bucket → count; nil while exact
+	hist    *histogram // nil while exact
+}
+
+// A histogram counts values by bucket: zeros apart, and the buckets from
+// lo to lo+len(counts)-1 in a dense slice (cheaper to update than a map;
+// the add path runs for every module of every cold start).
+type histogram struct {
+	zeros  uint32
+	lo     int32
+	counts []uint32
+}
+
+func (h *histogram) add(v int64) {
+	if v <= 0 {
+		h.zeros++
+		return
+	}
+	b := bucket(v)
+	switch {
+	case len(h.counts) == 0:
+		h.lo = b
+		h.counts = make([]uint32, 1, 8)
+	case b < h.lo:
+		grown := make([]uint32, int(h.lo-b)+len(h.counts))
+		copy(grown[h.lo-b:], h.counts)
+		h.counts, h.lo = grown, b
+	case int(b-h.lo) >= len(h.counts):
+		h.counts = append(h.counts, make([]uint32, int(b-h.lo)+1-len(h.counts))...)
+	}
+	h.counts[b-h.lo]++
 }
 
 func (d *dist) add(v int64) {
@@ -253,28 +389,22 @@ func (d *dist) add(v int64) {
 		return
 	}
 	if d.hist == nil {
-		d.hist = make(map[int32]uint32)
+		d.hist = &histogram{}
 		for _, x := range d.exact {
-			d.hist[bucket(x)]++
+			d.hist.add(x)
 		}
 		d.exact = nil
 	}
-	d.hist[bucket(v)]++
+	d.hist.add(v)
 }
 
-// bucket returns v's histogram bucket; 0 has a bucket of its own (-1).
+// bucket returns the histogram bucket of v > 0.
 func bucket(v int64) int32 {
-	if v <= 0 {
-		return -1
-	}
 	return int32(math.Floor(math.Log(float64(v)) / logHistRatio))
 }
 
 // bucketValue is the value a bucket reports: its geometric middle.
 func bucketValue(b int32) int64 {
-	if b < 0 {
-		return 0
-	}
 	return int64(math.Round(math.Exp((float64(b) + 0.5) * logHistRatio)))
 }
 
@@ -291,19 +421,17 @@ func (d *dist) quantile(q float64) int64 {
 	rank := int(math.Ceil(q * float64(d.n)))
 	rank = min(max(rank, 1), d.n)
 	if d.hist == nil {
-		sort.Slice(d.exact, func(i, j int) bool { return d.exact[i] < d.exact[j] })
+		slices.Sort(d.exact)
 		return d.exact[rank-1]
 	}
-	buckets := make([]int32, 0, len(d.hist))
-	for b := range d.hist {
-		buckets = append(buckets, b)
+	seen := int(d.hist.zeros)
+	if seen >= rank {
+		return 0
 	}
-	sort.Slice(buckets, func(i, j int) bool { return buckets[i] < buckets[j] })
-	seen := 0
-	for _, b := range buckets {
-		seen += int(d.hist[b])
+	for i, c := range d.hist.counts {
+		seen += int(c)
 		if seen >= rank {
-			return min(bucketValue(b), d.max)
+			return min(bucketValue(d.hist.lo+int32(i)), d.max)
 		}
 	}
 	return d.max

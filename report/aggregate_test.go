@@ -1,0 +1,135 @@
+package report
+
+import (
+	"fmt"
+	"math/rand"
+	"sort"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/coldprof/coldprof/profile"
+)
+
+// TestAggregateMatchesRollup checks Add's one-pass walk against the plain
+// definition: per cold start, rollup's rows by module and by package
+// (which merge nested entries of the same key), then median, p90 and max
+// over the cold starts of each key. Trees are random, with repeated and
+// nested names in several packages, Node.js paths, every phase and one
+// phase no parser produces.
+func TestAggregateMatchesRollup(t *testing.T) {
+	for _, phase := range []profile.Phase{"", profile.PhaseInit, profile.PhaseInvoke} {
+		t.Run("phase="+string(phase), func(t *testing.T) {
+			rng := rand.New(rand.NewSource(7))
+			agg := NewAggregate(Options{Phase: phase})
+			modules := map[rowKey][]Row{}
+			packages := map[rowKey][]Row{}
+			for i := 0; i < 300; i++ { // over exactSamples for the common keys
+				cs := randomColdStart(rng, i)
+				agg.Add(cs)
+				imports := importsOf(cs, phase)
+				for _, r := range rollup(imports, moduleName) {
+					modules[rowKey{r.Phase, r.Name}] = append(modules[rowKey{r.Phase, r.Name}], r)
+				}
+				for _, r := range rollup(imports, packageFunc(cs.Format)) {
+					packages[rowKey{r.Phase, r.Name}] = append(packages[rowKey{r.Phase, r.Name}], r)
+				}
+			}
+			if diff := cmp.Diff(referenceRows(modules), agg.Modules(0)); diff != "" {
+				t.Errorf("modules (-rollup +aggregate):\n%s", diff)
+			}
+			if diff := cmp.Diff(referenceRows(packages), agg.Packages(0)); diff != "" {
+				t.Errorf("packages (-rollup +aggregate):\n%s", diff)
+			}
+		})
+	}
+}
+
+// referenceRows computes the aggregate rows from every cold start's
+// rollup rows, in the order aggRows sorts them.
+func referenceRows(byKey map[rowKey][]Row) []AggregateRow {
+	rows := []AggregateRow{}
+	for k, rs := range byKey {
+		var self, cum dist
+		for _, r := range rs {
+			self.add(r.SelfUs)
+			cum.add(r.CumulativeUs)
+		}
+		rows = append(rows, AggregateRow{Name: k.name, Phase: k.phase, ColdStarts: len(rs), Self: self.stats(), Cumulative: cum.stats()})
+	}
+	sort.Slice(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		if a.Cumulative.Median != b.Cumulative.Median {
+			return a.Cumulative.Median > b.Cumulative.Median
+		}
+		if a.Cumulative.Max != b.Cumulative.Max {
+			return a.Cumulative.Max > b.Cumulative.Max
+		}
+		if a.Phase != b.Phase {
+			return phaseIndex(a.Phase) < phaseIndex(b.Phase)
+		}
+		return a.Name < b.Name
+	})
+	return rows
+}
+
+// randomColdStart builds a tree of up to four levels from a small set of
+// names, so the same module and package recur at several depths.
+func randomColdStart(rng *rand.Rand, i int) *profile.ColdStart {
+	phases := []profile.Phase{profile.PhaseInterpreter, profile.PhaseRuntime, profile.PhaseInit, profile.PhaseInvoke, "odd"}
+	cs := &profile.ColdStart{ID: fmt.Sprint("cs#", i), Format: profile.FormatPythonImporttime}
+	names := []string{"a", "a.b", "a.c", "b", "b.x", "c"}
+	if i%5 == 0 {
+		cs.Format = profile.FormatNodeRequire
+		names = []string{"@s/p/index.js", "@s/p/lib/x.js", "q/index.js", "q/a.js", "./app.js"}
+	}
+	var build func(depth int, phase profile.Phase) *profile.Import
+	build = func(depth int, phase profile.Phase) *profile.Import {
+		imp := &profile.Import{Name: names[rng.Intn(len(names))], Phase: phase, SelfUs: int64(rng.Intn(5000))}
+		imp.CumulativeUs = imp.SelfUs
+		for n := rng.Intn(4); depth < 4 && n > 0; n-- {
+			c := build(depth+1, phase)
+			imp.Children = append(imp.Children, c)
+			imp.CumulativeUs += c.CumulativeUs
+		}
+		return imp
+	}
+	for n := 1 + rng.Intn(6); n > 0; n-- {
+		cs.Imports = append(cs.Imports, build(1, phases[rng.Intn(len(phases))]))
+	}
+	return cs
+}
+
+// TestAggregatePhaseSlots pins phaseSlots to profile.Phases: Phases()
+// reports them in that order.
+func TestAggregatePhaseSlots(t *testing.T) {
+	if diff := cmp.Diff(profile.Phases, phaseSlots[:]); diff != "" {
+		t.Errorf("phaseSlots differ from profile.Phases (-want +got):\n%s", diff)
+	}
+}
+
+// TestAggregatePhasesMatchPhaseTotals checks the phase distributions
+// computed in Add's walk against ColdStart.PhaseTotals.
+func TestAggregatePhasesMatchPhaseTotals(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	agg := NewAggregate(Options{Phase: profile.PhaseInit}) // the filter must not change phases
+	var us [4]dist
+	for i := 0; i < 50; i++ {
+		cs := randomColdStart(rng, i)
+		agg.Add(cs)
+		totals := cs.PhaseTotals()
+		for k, p := range profile.Phases {
+			us[k].add(totals[p].Us)
+			if totals[p].Count > 0 {
+				us[k].present++
+			}
+		}
+	}
+	var want []AggregatePhase
+	for k, p := range profile.Phases {
+		want = append(want, AggregatePhase{Phase: p, ColdStarts: us[k].present, Us: us[k].stats()})
+	}
+	if diff := cmp.Diff(want, agg.Phases()); diff != "" {
+		t.Errorf("phases (-PhaseTotals +aggregate):\n%s", diff)
+	}
+}
