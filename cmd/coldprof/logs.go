@@ -187,11 +187,15 @@ func saveEvents(path string, r io.Reader) error {
 // reportEvents reads filter-log-events JSON from r and writes the report.
 func reportEvents(stdout, stderr io.Writer, r io.Reader, group string, format report.Format) error {
 	src := &logSource{stderr: stderr}
-	dec, err := envelope.Open(r, group, envelope.FormatFilterLogEvents, envelope.WithWarn(func(where, msg string) {
+	// WithPrefetch decodes the JSON (the slow part) on a second core.
+	dec, err := envelope.Open(r, group, envelope.FormatFilterLogEvents, envelope.WithPrefetch(), envelope.WithWarn(func(where, msg string) {
 		src.warn(profile.Warning{Where: where, Message: msg})
 	}))
 	if err != nil {
 		return err
+	}
+	if c, ok := dec.(io.Closer); ok {
+		defer c.Close()
 	}
 	src.reader = parsers.NewReader(dec, group, parsers.Options{Warn: src.warn})
 	return report.Write(stdout, src, report.Options{Format: format})
