@@ -1,6 +1,8 @@
 package envelope
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -15,8 +17,14 @@ import (
 type insightsCSV struct {
 	source string
 	warn   func(where, msg string)
+	in     *bufio.Reader
+	lim    *recordLimiter
 	r      *csv.Reader
 	names  interner
+	// lineBase is the input line before the csv.Reader's first line: a new
+	// one starts after a record too long to hold.
+	lineBase int
+	lastLine int // input line of the last row read
 
 	header     bool
 	msgCol     int
@@ -31,11 +39,69 @@ type insightsCSV struct {
 }
 
 func newInsightsCSV(r io.Reader, source string, warn func(string, string)) *insightsCSV {
-	cr := csv.NewReader(r)
+	d := &insightsCSV{source: source, warn: warn, in: bufio.NewReader(r), msgCol: -1, timeCol: -1, streamCol: -1}
+	d.restart()
+	return d
+}
+
+// maxCSVRecordBytes bounds one CSV record: an Insights message is at most
+// one event (1 MB), twice that with its quotes doubled. A longer record is
+// an unterminated quote (which encoding/csv with LazyQuotes would extend to
+// the end of the input, holding all of it) or not a log export.
+const maxCSVRecordBytes = 2 * MaxLineBytes
+
+// errCSVRecordTooLong ends a csv.Reader's record at maxCSVRecordBytes.
+var errCSVRecordTooLong = errors.New("CSV record too long")
+
+// A recordLimiter fails a read once the current record has taken more than
+// maxCSVRecordBytes, and counts the lines it passed on.
+type recordLimiter struct {
+	r     io.Reader
+	taken int // bytes read since the current record began
+	lines int // newlines passed on
+}
+
+func (l *recordLimiter) Read(p []byte) (int, error) {
+	if l.taken > maxCSVRecordBytes {
+		return 0, errCSVRecordTooLong
+	}
+	n, err := l.r.Read(p)
+	l.taken += n
+	l.lines += bytes.Count(p[:n], []byte{'\n'})
+	return n, err
+}
+
+// restart starts a csv.Reader on what is left of the input.
+func (d *insightsCSV) restart() {
+	d.lim = &recordLimiter{r: d.in}
+	cr := csv.NewReader(d.lim)
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
 	cr.ReuseRecord = true
-	return &insightsCSV{source: source, warn: warn, r: cr, msgCol: -1, timeCol: -1, streamCol: -1}
+	d.r = cr
+}
+
+// skipLongRecord drops a record longer than maxCSVRecordBytes: what the
+// csv.Reader read ahead is lost with it, the rest of the current line is
+// skipped, and a new csv.Reader reads on from the next line.
+func (d *insightsCSV) skipLongRecord() error {
+	d.lineBase += d.lim.lines
+	for {
+		_, err := d.in.ReadSlice('\n')
+		if err == nil {
+			d.lineBase++
+			break
+		}
+		if err != bufio.ErrBufferFull {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			return err
+		}
+	}
+	d.warnf(d.lastLine+1, "CSV record longer than %d bytes after this line (a quote never closed?); skipped to line %d", maxCSVRecordBytes, d.lineBase+1)
+	d.restart()
+	return nil
 }
 
 func (d *insightsCSV) warnf(line int, format string, args ...any) {
@@ -65,22 +131,31 @@ func (d *insightsCSV) Next() (Record, error) {
 // fill reads the next window of rows.
 func (d *insightsCSV) fill() error {
 	d.rows, d.rowPos = d.rows[:0], 0
-	bytes := 0
-	for !windowFull(d.rows, bytes) {
+	held := 0
+	for !windowFull(d.rows, held) {
+		d.lim.taken = 0
 		fields, err := d.r.Read()
 		if errors.Is(err, io.EOF) {
 			d.eof = true
 			break
 		}
-		line, _ := d.r.FieldPos(0)
+		if errors.Is(err, errCSVRecordTooLong) {
+			if err := d.skipLongRecord(); err != nil {
+				return err
+			}
+			continue
+		}
 		var parseErr *csv.ParseError
 		if errors.As(err, &parseErr) {
-			d.warnf(parseErr.StartLine, "malformed CSV row: %v; skipped", parseErr.Err)
+			d.warnf(d.lineBase+parseErr.StartLine, "malformed CSV row: %v; skipped", parseErr.Err)
 			continue
 		}
 		if err != nil {
 			return err
 		}
+		line, _ := d.r.FieldPos(0)
+		line += d.lineBase
+		d.lastLine = line
 		if !d.header {
 			d.readHeader(fields, line)
 			if d.eof {
@@ -107,7 +182,7 @@ func (d *insightsCSV) fill() error {
 			}
 		}
 		d.rows = append(d.rows, row)
-		bytes += len(row.text)
+		held += len(row.text) + len(row.stream)
 	}
 	orderRows(d.rows)
 	return nil

@@ -265,3 +265,23 @@ func TestHostileManyMalformedJSON(t *testing.T) {
 	}
 	t.Logf("20,000 malformed lines: %v; 80,000: %v", small, large)
 }
+
+// encoding/csv with LazyQuotes reads an unterminated quote to the end of the
+// input as one field: 64 MB after a stray quote were held whole.
+func TestHostileCSVUnterminatedQuote(t *testing.T) {
+	head := "@timestamp,@message,@logStream\n2026-11-22 10:56:34.686,first,s\n\"never closed\n"
+	body := []byte("aaaaaaaaaaaaaaa\n")
+	r := &repeatReader{head: []byte(head), body: body, total: len(body) * (64 << 20 / len(body)),
+		tail: []byte("2026-11-22 10:56:35.000,last,s\n")}
+	_, kept, warnings := decodeStream(t, r, FormatInsightsCSV, func(rec Record) bool { return rec.Stream == "s" })
+	checkPeak(t, r, 32<<20)
+	if len(kept) != 2 || string(kept[0].Text) != "first" || string(kept[1].Text) != "last" {
+		t.Errorf("records %+v", kept)
+	}
+	if lastLine := 3 + r.total/len(body) + 1; len(kept) == 2 && kept[1].Line != lastLine {
+		t.Errorf("last row at line %d, want %d", kept[1].Line, lastLine)
+	}
+	if len(warnings) == 0 || !strings.Contains(warnings[0], "in:3: CSV record longer than") {
+		t.Errorf("warnings %q", warnings)
+	}
+}
