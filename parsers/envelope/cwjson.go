@@ -167,6 +167,9 @@ func (d *cwJSON) step() (Record, bool, error) {
 		}
 		return Record{}, false, nil
 	case stObject:
+		// Count lines up to here even for keys not read, so that the
+		// lineCounter can drop what the decoder has consumed.
+		d.lc.lineAt(d.dec.InputOffset())
 		if !d.dec.More() {
 			if _, err := d.dec.Token(); err != nil {
 				return Record{}, false, err
@@ -285,6 +288,7 @@ func (d *cwJSON) objectValue(key string) error {
 // skipRest skips tokens until depth open delimiters have been closed.
 func (d *cwJSON) skipRest(depth int) error {
 	for depth > 0 {
+		d.lc.lineAt(d.dec.InputOffset())
 		tok, err := d.dec.Token()
 		if err != nil {
 			return err
@@ -379,7 +383,7 @@ func (d *cwJSON) addRow(line int) {
 		d.warnf(line, "Logs Insights rows without @logStream: events of different execution environments cannot be told apart (include @logStream in the query's fields)")
 	}
 	d.rows = append(d.rows, row)
-	d.rowBytes += len(row.text)
+	d.rowBytes += len(row.text) + len(row.stream)
 }
 
 // orderRows puts the held rows in time order. The console's default query

@@ -26,7 +26,7 @@ type repeatReader struct {
 }
 
 func (r *repeatReader) Read(p []byte) (int, error) {
-	if r.sinceSample >= 4<<20 {
+	if r.sinceSample >= 1<<20 {
 		r.sinceSample = 0
 		r.sample()
 	}
@@ -283,5 +283,28 @@ func TestHostileCSVUnterminatedQuote(t *testing.T) {
 	}
 	if len(warnings) == 0 || !strings.Contains(warnings[0], "in:3: CSV record longer than") {
 		t.Errorf("warnings %q", warnings)
+	}
+}
+
+// The JSON decoder keeps the bytes after the last offset it turned into a
+// line number; a top-level object of endless keys it does not read (or an
+// unknown value it skips token by token) never asked for one.
+func TestHostileEndlessObject(t *testing.T) {
+	for _, tc := range []struct {
+		name, head, body, tail string
+		size, peak             int
+	}{
+		{"keys", `{"logStreamName":"s","message":"first"}` + "\n{", `"nextToken":"abcdefgh",` + "\n", `"message":"last"}` + "\n", 16 << 20, 8 << 20},
+		// Skipped token by token, which is slow: a smaller input.
+		{"skipped value", `{"logStreamName":"s","message":"first"}` + "\n{\"events\":{\"a\":[", `{"b":[1,2,3]},` + "\n", `0]},"message":"last"}` + "\n", 3 << 20, 2 << 20},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &repeatReader{head: []byte(tc.head), body: []byte(tc.body), total: len(tc.body) * (tc.size / len(tc.body)), tail: []byte(tc.tail)}
+			_, kept, _ := decodeStream(t, r, FormatSAMJSON, func(rec Record) bool { return true })
+			checkPeak(t, r, uint64(tc.peak))
+			if len(kept) != 2 || string(kept[1].Text) != "last" {
+				t.Errorf("records %+v", kept)
+			}
+		})
 	}
 }
