@@ -252,6 +252,8 @@ func phaseIndex(p profile.Phase) int {
 // package: the first dotted component for Python modules, two for Java
 // classes, the package (with its scope) for Node.js module paths, the first
 // path component for Ruby names (a gem, "json" of "json/common", "lib").
+// Node and Ruby files at the top of the function's code (index.js,
+// handler.rb) roll up as FunctionPackage.
 func packageFunc(f profile.Format) func(string) string {
 	switch f {
 	case profile.FormatNodeRequire, profile.FormatRubyRequire:
@@ -261,6 +263,15 @@ func packageFunc(f profile.Format) func(string) string {
 	}
 	return pythonPackage
 }
+
+// FunctionPackage is the package of a Node.js or Ruby file at the top of the
+// function's code ("index.js", "handler.rb"). The hooks name task-root files
+// by their path relative to LAMBDA_TASK_ROOT, and a package file by the
+// package and its path inside ("lodash/fp.js"), so a task-root file in a
+// directory ("lib/db.js") cannot be told from a package's by its name: it
+// rolls up by its first directory ("lib"), as a package would. A top-level
+// file, a name with no directory and a file extension, is no package's.
+const FunctionPackage = "(function)"
 
 // pythonPackage returns the top-level package of a dotted module name:
 // "botocore" for "botocore.session".
@@ -273,8 +284,16 @@ func pythonPackage(name string) string {
 }
 
 // javaPackage keeps two components, since one ("com", "java") says little:
-// "com.amazonaws" for "com.amazonaws.services.s3.AmazonS3".
+// "com.amazonaws" for "com.amazonaws.services.s3.AmazonS3". A hidden or
+// lambda class counts as its host class ("Hello$$Lambda$1/0x…" as "Hello"),
+// so that each one is not a package of its own.
 func javaPackage(name string) string {
+	if i := strings.IndexByte(name, '/'); i > 0 {
+		name = name[:i]
+	}
+	if i := strings.Index(name, "$$"); i > 0 {
+		name = name[:i] // Hello$$Lambda$1: the host class
+	}
 	parts := strings.SplitN(name, ".", 3)
 	if len(parts) < 3 {
 		return name
@@ -282,15 +301,24 @@ func javaPackage(name string) string {
 	return parts[0] + "." + parts[1]
 }
 
+// runtimeDir is where Lambda's Node.js and Ruby runtimes live; the hooks
+// keep its absolute paths.
+const runtimeDir = "/var/runtime/"
+
 // nodePackage returns the npm package of a module path: the part after the
-// last node_modules/ ("@aws-sdk/client-s3" keeps its scope), or the first
-// path component for built-ins and relative paths.
+// last node_modules/ ("@aws-sdk/client-s3" keeps its scope), the first path
+// component for built-ins and relative paths, FunctionPackage for a file at
+// the top of the function's code, /var/runtime for the runtime's own files.
 func nodePackage(name string) string {
 	rest := name
 	if i := strings.LastIndex(rest, "node_modules/"); i >= 0 {
 		rest = rest[i+len("node_modules/"):]
+	} else if strings.HasPrefix(rest, runtimeDir) {
+		return strings.TrimSuffix(runtimeDir, "/")
 	}
-	rest = strings.TrimPrefix(rest, "node:")
+	if strings.HasPrefix(rest, "node:") {
+		return strings.TrimPrefix(rest, "node:")
+	}
 	parts := strings.SplitN(rest, "/", 3)
 	if strings.HasPrefix(parts[0], "@") && len(parts) > 1 {
 		return parts[0] + "/" + parts[1]
@@ -298,7 +326,21 @@ func nodePackage(name string) string {
 	if parts[0] == "" {
 		return name
 	}
+	if len(parts) == 1 && rest == name && hasSourceExt(rest) {
+		return FunctionPackage
+	}
 	return parts[0]
+}
+
+// hasSourceExt reports whether name ends in a Node.js or Ruby file
+// extension; Ruby's standard library ("json", "set") is named without one.
+func hasSourceExt(name string) bool {
+	for _, ext := range []string{".js", ".cjs", ".mjs", ".json", ".node", ".rb"} {
+		if strings.HasSuffix(name, ext) && len(name) > len(ext) {
+			return true
+		}
+	}
+	return false
 }
 
 // pruneTree flattens the tree into rows, parents first, leaving out

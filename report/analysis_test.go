@@ -82,6 +82,22 @@ func TestPackageOf(t *testing.T) {
 		{profile.FormatNodeRequire, "/var/task/node_modules/@aws-sdk/client-s3/dist-cjs/index.js", "@aws-sdk/client-s3"},
 		{profile.FormatNodeRequire, "node_modules/uuid/dist/index.js", "uuid"},
 		{profile.FormatNodeRequire, "node:fs", "fs"},
+		{profile.FormatNodeRequire, "index.js", FunctionPackage},
+		{profile.FormatNodeRequire, "handler.mjs", FunctionPackage},
+		{profile.FormatNodeRequire, "lib/db.js", "lib"},
+		{profile.FormatNodeRequire, "fakepkg/lib/index.js", "fakepkg"},
+		{profile.FormatNodeRequire, "/var/runtime/index.mjs", "/var/runtime"},
+		{profile.FormatNodeRequire, "/var/runtime/node_modules/x/y.js", "x"},
+		{profile.FormatNodeRequire, "/opt/other/file.js", "/opt/other/file.js"},
+		{profile.FormatNodeRequire, "node_modules/index.js", "index.js"}, // a package named so
+		{profile.FormatRubyRequire, "handler.rb", FunctionPackage},
+		{profile.FormatRubyRequire, "lib/a.rb", "lib"},
+		{profile.FormatRubyRequire, "json", "json"},
+		{profile.FormatRubyRequire, "net/http", "net"},
+		{profile.FormatRubyRequire, "aws-sdk-core/lib/seahorse.rb", "aws-sdk-core"},
+		{profile.FormatRubyRequire, ".rb", ".rb"},
+		{profile.FormatJavaClassLoad, "Hello$$Lambda$1/0x00007f8ca8000a08", "Hello"},
+		{profile.FormatJavaClassLoad, "java.lang.invoke.LambdaForm$MH/0x0000000800c01000", "java.lang"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
