@@ -28,6 +28,7 @@ type Aggregate struct {
 	packages aggTable
 	slowest  []SlowColdStart // sorted slowest first, at most keep
 	keep     int
+	computed *computedRows // rows computed elsewhere; nil for cold starts added
 
 	// Add's working memory, reused from one cold start to the next.
 	epoch   uint32      // numbers the cold start being added
@@ -269,6 +270,9 @@ func (a *Aggregate) Slowest() []SlowColdStart { return a.slowest }
 // Phases returns every phase's distribution in profile.Phases order
 // (phaseSlots is that list).
 func (a *Aggregate) Phases() []AggregatePhase {
+	if a.computed != nil {
+		return []AggregatePhase{} // unknown
+	}
 	out := make([]AggregatePhase, 0, len(phaseSlots))
 	for i, p := range phaseSlots {
 		d := &a.phases[i]
@@ -279,7 +283,12 @@ func (a *Aggregate) Phases() []AggregatePhase {
 
 // Modules returns the n modules (by phase) with the largest median
 // cumulative time; n <= 0 returns all.
-func (a *Aggregate) Modules(n int) []AggregateRow { return aggRows(&a.modules, n) }
+func (a *Aggregate) Modules(n int) []AggregateRow {
+	if a.computed != nil {
+		return topAggRows(append([]AggregateRow{}, a.computed.modules...), n)
+	}
+	return aggRows(&a.modules, n)
+}
 
 // Packages returns the n top-level packages (by phase) with the largest
 // median cumulative time; n <= 0 returns all.
@@ -298,6 +307,12 @@ func aggRows(t *aggTable, n int) []AggregateRow {
 	if rows == nil {
 		rows = []AggregateRow{}
 	}
+	return topAggRows(rows, n)
+}
+
+// topAggRows sorts rows by median cumulative time, largest first (ties by
+// max, phase, name), and keeps the first n (all for n <= 0).
+func topAggRows(rows []AggregateRow, n int) []AggregateRow {
 	sort.Slice(rows, func(i, j int) bool {
 		a, b := rows[i], rows[j]
 		if a.Cumulative.Median != b.Cumulative.Median {

@@ -77,6 +77,10 @@ type JSONAggregate struct {
 	Modules          []JSONAggRow        `json:"modules"`
 	Packages         []JSONAggRow        `json:"packages"`
 	Slowest          []JSONSlowColdStart `json:"slowest"`
+	// Source and Limits are set for an aggregate computed elsewhere
+	// (report.NewComputedAggregate): by what, and what it cannot know.
+	Source string   `json:"source,omitempty"`
+	Limits []string `json:"limits,omitempty"`
 }
 
 // JSONStats is a distribution over cold starts, in microseconds.

@@ -6,11 +6,12 @@ import (
 	"io"
 	"math"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/coldprof/coldprof/report"
 )
 
 const insightsUsage = `Usage: coldprof insights-query [--limit N]
@@ -34,7 +35,9 @@ Run it in the console (CloudWatch > Logs Insights, log group
   aws logs get-query-results --query-id QUERY_ID > results.json
   coldprof insights-query --read results.json
 
---read prints the results as a table, slowest p90 cumulative time first.
+--read shows the results as coldprof report's aggregate (--format table,
+markdown or json), largest median cumulative time first, saying what the
+query cannot know.
 
 Flags:
 %s`
@@ -65,7 +68,9 @@ func runInsightsQuery(stdin io.Reader, stdout, stderr io.Writer, args []string) 
 	fs := pflag.NewFlagSet("insights-query", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	limit := fs.Int("limit", 1000, "most modules in the result (Insights returns at most 10000 rows)")
-	read := fs.String("read", "", "print the results of the query (aws logs get-query-results output, - for stdin) as a table")
+	read := fs.String("read", "", "show the results of the query (aws logs get-query-results output, - for stdin) as an aggregate report")
+	format := fs.String("format", string(report.FormatTable), "with --read: table, markdown or json")
+	top := fs.Int("top", report.DefaultTop, "with --read: modules shown in the table and Markdown reports (JSON has all)")
 	help := fs.BoolP("help", "h", false, "show this help")
 	if err := fs.Parse(args); err != nil {
 		return usagef("insights-query: %v (see coldprof insights-query --help)", err)
@@ -81,8 +86,20 @@ func runInsightsQuery(stdin io.Reader, stdout, stderr io.Writer, args []string) 
 		return usagef("insights-query: --limit must be 1 to 10000, not %d", *limit)
 	}
 	if *read == "" {
+		if fs.Changed("format") || fs.Changed("top") {
+			return usagef("insights-query: --format and --top shape the report of --read RESULTS.json")
+		}
 		_, err := fmt.Fprintf(stdout, insightsQuery+"\n", *limit)
 		return err
+	}
+	opts := report.Options{Format: report.Format(*format), Top: *top}
+	switch opts.Format {
+	case report.FormatTable, report.FormatMarkdown, report.FormatJSON:
+	default:
+		return usagef("insights-query: --format %q: the results are an aggregate; use table, markdown or json", *format)
+	}
+	if *top < 1 {
+		return usagef("insights-query: --top must be at least 1, not %d", *top)
 	}
 	in := stdin
 	if *read != "-" {
@@ -97,18 +114,33 @@ func runInsightsQuery(stdin io.Reader, stdout, stderr io.Writer, args []string) 
 	if err != nil {
 		return fmt.Errorf("insights-query: %s: %w", *read, err)
 	}
-	return writeInsightsTable(stdout, rows)
+	agg := report.NewComputedAggregate("CloudWatch Logs Insights (coldprof insights-query)", rows, insightsLimits)
+	return report.WriteAggregate(stdout, agg, opts)
 }
 
-// An insightsRow is one module's aggregate as the query computed it.
-type insightsRow struct {
-	module string
-	values []float64 // in insightsColumns order; NaN when missing
+// insightsLimits say what the query cannot know, next to its results.
+var insightsLimits = []string{
+	"No phases: Insights sees the import lines without each log stream's order, so the times cover all phases together (interpreter, runtime, init and invoke) and cannot tell global-scope imports from handler-time ones.",
+	"COLD STARTS counts log streams (count_distinct(@logStream)): a stream that held several cold starts counts once.",
+	"Median, p90 and max run over import lines as CloudWatch computes pct() and max(), not over cold starts: a module imported twice in one cold start counts twice, and its times are not summed per cold start.",
+	"Python's -X importtime lines only; no packages, no Init Duration, no slowest cold starts (coldprof report on exported logs has them).",
+}
+
+// insightsFields maps the query's result fields to where they go in a row.
+var insightsFields = map[string]func(r *report.AggregateRow, v int64){
+	"cold_starts":       func(r *report.AggregateRow, v int64) { r.ColdStarts = int(v) },
+	"self_p50_us":       func(r *report.AggregateRow, v int64) { r.Self.Median = v },
+	"self_p90_us":       func(r *report.AggregateRow, v int64) { r.Self.P90 = v },
+	"self_max_us":       func(r *report.AggregateRow, v int64) { r.Self.Max = v },
+	"cumulative_p50_us": func(r *report.AggregateRow, v int64) { r.Cumulative.Median = v },
+	"cumulative_p90_us": func(r *report.AggregateRow, v int64) { r.Cumulative.P90 = v },
+	"cumulative_max_us": func(r *report.AggregateRow, v int64) { r.Cumulative.Max = v },
 }
 
 // readInsightsResults reads GetQueryResults JSON: {"results": [[{"field",
-// "value"}, …], …], "status": …}. Values are strings.
-func readInsightsResults(r io.Reader) ([]insightsRow, error) {
+// "value"}, …], …], "status": …}. Values are strings; Insights' pct() may
+// give fractions of a microsecond, which are rounded.
+func readInsightsResults(r io.Reader) ([]report.AggregateRow, error) {
 	var doc struct {
 		Status  string `json:"status"`
 		Results [][]struct {
@@ -122,75 +154,33 @@ func readInsightsResults(r io.Reader) ([]insightsRow, error) {
 	if doc.Status != "" && doc.Status != "Complete" {
 		return nil, fmt.Errorf("query status is %s, not Complete: run get-query-results again when it has finished", doc.Status)
 	}
-	var rows []insightsRow
+	rows := []report.AggregateRow{}
 	for i, fields := range doc.Results {
-		row := insightsRow{values: make([]float64, len(insightsColumns))}
-		for k := range row.values {
-			row.values[k] = math.NaN()
-		}
+		var row report.AggregateRow
+		seen := 0
 		for _, f := range fields {
 			if f.Field == "module" {
-				row.module = f.Value
+				row.Name = f.Value
 				continue
 			}
-			for k, col := range insightsColumns {
-				if f.Field == col {
-					v, err := strconv.ParseFloat(f.Value, 64)
-					if err != nil {
-						return nil, fmt.Errorf("row %d: %s is %q, not a number", i+1, col, f.Value)
-					}
-					row.values[k] = v
-				}
+			set, ok := insightsFields[f.Field]
+			if !ok {
+				continue
 			}
+			v, err := strconv.ParseFloat(f.Value, 64)
+			if err != nil || math.IsNaN(v) || v < 0 || v > math.MaxInt64/2 {
+				return nil, fmt.Errorf("row %d: %s is %q, not a number of microseconds", i+1, f.Field, f.Value)
+			}
+			set(&row, int64(math.Round(v)))
+			seen++
 		}
-		if row.module == "" {
+		if row.Name == "" {
 			return nil, fmt.Errorf("row %d has no module field: are these the results of coldprof insights-query?", i+1)
+		}
+		if seen < len(insightsFields) {
+			return nil, fmt.Errorf("row %d (%s) lacks some of %s: are these the results of coldprof insights-query?", i+1, row.Name, strings.Join(insightsColumns, ", "))
 		}
 		rows = append(rows, row)
 	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		a, b := rows[i].values[5], rows[j].values[5]
-		if math.IsNaN(b) {
-			return !math.IsNaN(a)
-		}
-		return a > b
-	})
 	return rows, nil
-}
-
-// writeInsightsTable prints one row per module: the name left-aligned,
-// the numbers right-aligned.
-func writeInsightsTable(w io.Writer, rows []insightsRow) error {
-	table := [][]string{{"MODULE", "COLD STARTS", "SELF P50", "SELF P90", "SELF MAX", "CUMULATIVE P50", "CUMULATIVE P90", "CUMULATIVE MAX"}}
-	for _, row := range rows {
-		cells := []string{row.module}
-		for k, v := range row.values {
-			switch {
-			case math.IsNaN(v):
-				cells = append(cells, "-")
-			case k == 0:
-				cells = append(cells, strconv.FormatFloat(v, 'f', 0, 64))
-			default:
-				cells = append(cells, strconv.FormatFloat(v/1000, 'f', 2, 64)+" ms")
-			}
-		}
-		table = append(table, cells)
-	}
-	widths := make([]int, len(table[0]))
-	for _, cells := range table {
-		for k, c := range cells {
-			widths[k] = max(widths[k], len(c))
-		}
-	}
-	var b strings.Builder
-	for _, cells := range table {
-		fmt.Fprintf(&b, "%-*s", widths[0], cells[0])
-		for k := 1; k < len(cells); k++ {
-			fmt.Fprintf(&b, "  %*s", widths[k], cells[k])
-		}
-		b.WriteString("\n")
-	}
-	fmt.Fprintf(&b, "%d modules. Times over all of a cold start (init and invoke together); median and p90 as CloudWatch computes pct().\n", len(rows))
-	_, err := io.WriteString(w, b.String())
-	return err
 }

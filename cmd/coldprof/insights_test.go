@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/coldprof/coldprof/report"
 )
 
 // TestInsightsPatternMatchesImporttime runs the query's filter and parse
@@ -88,13 +91,25 @@ func TestInsightsQueryCommand(t *testing.T) {
 			name: "read results",
 			args: []string{"--read", "../../testdata/exports/insights-query-results.json"},
 			wantOut: []string{
-				"MODULE        COLD STARTS  SELF P50  SELF P90  SELF MAX  CUMULATIVE P50  CUMULATIVE P90  CUMULATIVE MAX\n" +
-					"boto3                3012   1.50 ms   2.10 ms   9.00 ms       210.04 ms       260.31 ms       901.22 ms\n" +
-					"json.decoder         2980   0.31 ms   0.46 ms   2.21 ms         1.20 ms         1.79 ms         8.80 ms\n" +
-					"2 modules.",
+				"Across up to 3012 log streams\n",
+				"  computed by:  CloudWatch Logs Insights (coldprof insights-query)\n",
+				"  cannot know:  No phases:",
+				"a stream that held\n                several cold starts counts once.",
+				"| MODULE       | COLD STARTS | SELF MEDIAN | SELF P90 | SELF MAX | CUM MEDIAN |   CUM P90 |   CUM MAX |\n" +
+					"+--------------+-------------+-------------+----------+----------+------------+-----------+-----------+\n" +
+					"| boto3        |        3012 |     1.50 ms |  2.10 ms |  9.00 ms |  210.04 ms | 260.31 ms | 901.22 ms |\n" +
+					"| json.decoder |        2980 |     0.31 ms |  0.46 ms |  2.21 ms |    1.20 ms |   1.79 ms |   8.80 ms |\n",
 			},
 		},
+		{
+			name:    "read results as markdown, top 1",
+			args:    []string{"--read", "../../testdata/exports/insights-query-results.json", "--format", "markdown", "--top", "1"},
+			wantOut: []string{"### Across up to 3012 log streams\n", "- **cannot know:** No phases:", "#### Top 1 modules by median cumulative time\n", "| boto3 | 3012 | 1.50 ms |"},
+		},
+		{name: "read as html", args: []string{"--read", "x.json", "--format", "html"}, code: 2, wantStderr: `--format "html": the results are an aggregate; use table, markdown or json`},
+		{name: "format without read", args: []string{"--format", "json"}, code: 2, wantStderr: "--format and --top shape the report of --read RESULTS.json"},
 		{name: "read missing", args: []string{"--read", "nope.json"}, code: 1, wantStderr: "insights-query: open nope.json"},
+		{name: "read a row without numbers", args: []string{"--read", "testdata/insights/no-numbers.json"}, code: 1, wantStderr: "row 1 (boto3) lacks some of cold_starts"},
 		{name: "read other JSON", args: []string{"--read", "../../testdata/exports/insights.json"}, code: 1, wantStderr: "row 1 has no module field: are these the results of coldprof insights-query?"},
 	}
 	for _, tt := range tests {
@@ -116,5 +131,36 @@ func TestInsightsQueryCommand(t *testing.T) {
 				t.Errorf("stdout on failure: %s", stdout.String())
 			}
 		})
+	}
+}
+
+// TestInsightsReadJSON reads the results back as the JSON aggregate report
+// and checks every number and what it says it cannot know.
+func TestInsightsReadJSON(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run(strings.NewReader(""), &stdout, &stderr, []string{"insights-query", "--read", "../../testdata/exports/insights-query-results.json", "--format", "json"}); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	var got report.JSONReport
+	if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
+		t.Fatalf("%v\n%s", err, stdout.String())
+	}
+	want := report.JSONReport{
+		SchemaVersion: 1, ColdStarts: []report.JSONColdStart{}, Warnings: []report.JSONWarning{},
+		Aggregate: &report.JSONAggregate{
+			Count: 3012, Phases: []report.JSONAggPhase{}, Packages: []report.JSONAggRow{}, Slowest: []report.JSONSlowColdStart{},
+			Modules: []report.JSONAggRow{
+				{Name: "boto3", ColdStarts: 3012, SelfUs: report.JSONStats{Median: 1500, P90: 2100, Max: 9000},
+					CumulativeUs: report.JSONStats{Median: 210044, P90: 260310, Max: 901223}},
+				// self_p90_us is "455.5" in the results: rounded.
+				{Name: "json.decoder", ColdStarts: 2980, SelfUs: report.JSONStats{Median: 310, P90: 456, Max: 2210},
+					CumulativeUs: report.JSONStats{Median: 1204, P90: 1790, Max: 8801}},
+			},
+			Source: "CloudWatch Logs Insights (coldprof insights-query)",
+			Limits: insightsLimits,
+		},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("JSON report (-want +got):\n%s", diff)
 	}
 }
