@@ -181,7 +181,7 @@ func (r *Reader) finishIdle() {
 	for _, st := range r.open {
 		if st.cs != nil && st.cs.invokeDone && r.records-st.lastUse > idleRecords {
 			r.finish(st)
-			st.open = false
+			r.close(st)
 			continue
 		}
 		keep = append(keep, st)
@@ -202,7 +202,7 @@ func (r *Reader) evictOldest() {
 	st := r.open[oldest]
 	early := st.cs != nil && !st.cs.invokeDone
 	r.finish(st)
-	st.open = false
+	r.close(st)
 	r.open = append(r.open[:oldest], r.open[oldest+1:]...)
 	if !early {
 		return
@@ -210,6 +210,20 @@ func (r *Reader) evictOldest() {
 	r.warn.warn("evict", 0, func() string {
 		return fmt.Sprintf("more than %d log streams open at once: finished stream %q early; later lines of it start a new cold start", r.opts.MaxOpenStreams, st.name)
 	})
+}
+
+// close marks a finished stream as no longer open. A stream that gave no
+// cold start has nothing left to remember (its cold starts are numbered
+// from n), so it is forgotten: otherwise an input of a million streams of a
+// few lines each would keep a million streams, each with its grammars.
+func (r *Reader) close(st *stream) {
+	st.open = false
+	if st.n == 0 && st.cs == nil {
+		delete(r.streams, st.name)
+		if r.last == st {
+			r.last = nil
+		}
+	}
 }
 
 // finish completes the stream's open cold start, if any. Plug-in grammars
