@@ -133,6 +133,7 @@ func readDiffSide(arg string, format envelope.Format, stdin io.Reader, stderr io
 	}
 	side = report.NewDiffSide(label)
 	src := newFileSource(names, format, stdin, stderr)
+	defer src.Close()
 	for {
 		cs, err := src.Next()
 		if err == io.EOF {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -113,6 +114,7 @@ func runReport(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 		inputs = []string{"-"}
 	}
 	src := newFileSource(inputs, inputFormat, stdin, stderr)
+	defer src.Close()
 	budgetSrc := report.NewBudgetSource(src, budgets)
 	err = report.Write(stdout, budgetSrc, opts)
 	switch {
@@ -200,12 +202,12 @@ type fileSource struct {
 	stdin  io.Reader
 	stderr io.Writer
 
-	next     int // index of the next input to open
-	reader   *parsers.Reader
-	decoder  io.Closer // ends the prefetching goroutine of the current input
-	closer   io.Closer // the current input's file
-	name     string    // the input being read, for messages
-	found    int       // cold starts found in the current input
+	next     int         // index of the next input to open
+	parsing  *parseAhead // the current input's parser; nil between inputs
+	decoder  io.Closer   // ends the prefetching goroutine of the current input
+	closer   io.Closer   // the current input's file
+	name     string      // the input being read, for messages
+	found    int         // cold starts found in the current input
 	empty    []string
 	failed   int
 	warnings []profile.Warning
@@ -251,7 +253,7 @@ func (s *fileSource) clearProgress() {
 
 func (s *fileSource) Next() (*profile.ColdStart, error) {
 	for {
-		if s.reader == nil {
+		if s.parsing == nil {
 			if s.next >= len(s.names) {
 				s.clearProgress()
 				return nil, io.EOF
@@ -260,7 +262,15 @@ func (s *fileSource) Next() (*profile.ColdStart, error) {
 			s.next++
 			continue
 		}
-		cs, err := s.reader.Next()
+		item, ok := <-s.parsing.items
+		if !ok { // the parser stopped after its last item
+			s.closeCurrent()
+			continue
+		}
+		for _, w := range item.warnings {
+			s.warn(w)
+		}
+		cs, err := item.cs, item.err
 		if err == nil {
 			s.found++
 			s.total++
@@ -279,7 +289,7 @@ func (s *fileSource) Next() (*profile.ColdStart, error) {
 }
 
 // open starts reading one input; on failure it prints why and leaves
-// s.reader nil so Next moves on.
+// s.parsing nil so Next moves on.
 func (s *fileSource) open(name string) {
 	s.name, s.found = name, 0
 	var r io.Reader
@@ -298,9 +308,13 @@ func (s *fileSource) open(name string) {
 	}
 	// WithPrefetch decodes on a second goroutine (a second core) while
 	// this one parses and aggregates; report/BENCHMARKS.md has the figures.
+	p := newParseAhead()
 	dec, err := envelope.Open(r, s.name, s.format, envelope.WithPrefetch(), envelope.WithWarn(func(where, msg string) {
-		s.warn(profile.Warning{Where: where, Message: msg})
+		p.warn(profile.Warning{Where: where, Message: msg})
 	}))
+	for _, w := range p.take() {
+		s.warn(w)
+	}
 	if err != nil {
 		s.clearProgress()
 		s.failed++
@@ -311,18 +325,91 @@ func (s *fileSource) open(name string) {
 	if c, ok := dec.(io.Closer); ok {
 		s.decoder = c
 	}
-	s.reader = parsers.NewReader(dec, s.name, parsers.Options{Warn: s.warn, Grammars: []func() parsers.Grammar{classload.NewGrammar}})
+	s.parsing = p
+	go p.run(parsers.NewReader(dec, s.name, parsers.Options{Warn: p.warn, Grammars: []func() parsers.Grammar{classload.NewGrammar}}))
 }
 
+// closeCurrent stops reading the current input; Close is closeCurrent
+// for a caller that stops before io.EOF.
 func (s *fileSource) closeCurrent() {
+	if s.parsing != nil {
+		s.parsing.close()
+	}
 	if s.decoder != nil {
 		s.decoder.Close()
 	}
 	if s.closer != nil {
 		s.closer.Close()
 	}
-	s.reader, s.decoder, s.closer = nil, nil, nil
+	s.parsing, s.decoder, s.closer = nil, nil, nil
 }
+
+func (s *fileSource) Close() { s.closeCurrent() }
+
+// A parseAhead runs a parsers.Reader on a goroutine of its own, a few cold
+// starts ahead of the caller, so parsing (with decoding on a third
+// goroutine, envelope.WithPrefetch) overlaps with the aggregation and
+// rendering on the caller's: on 2 cores, see report/BENCHMARKS.md. The
+// warnings raised while parsing travel with the next cold start, so the
+// caller prints them in the order they were raised, on its own goroutine.
+type parseAhead struct {
+	items chan parsed
+	stop  chan struct{}
+	once  sync.Once
+
+	mu       sync.Mutex
+	warnings []profile.Warning // raised since the last item was sent
+}
+
+// parsed is one result of parsers.Reader.Next and the warnings before it.
+type parsed struct {
+	cs       *profile.ColdStart
+	warnings []profile.Warning
+	err      error
+}
+
+// parseAheadDepth is how many cold starts may wait, parsed, for the caller.
+const parseAheadDepth = 2
+
+func newParseAhead() *parseAhead {
+	return &parseAhead{items: make(chan parsed, parseAheadDepth), stop: make(chan struct{})}
+}
+
+func (p *parseAhead) warn(w profile.Warning) {
+	p.mu.Lock()
+	p.warnings = append(p.warnings, w)
+	p.mu.Unlock()
+}
+
+// take returns the warnings raised since the last call.
+func (p *parseAhead) take() []profile.Warning {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	w := p.warnings
+	p.warnings = nil
+	return w
+}
+
+// run sends r's cold starts until its end (io.EOF or an error, which is
+// sent too) or close.
+func (p *parseAhead) run(r *parsers.Reader) {
+	defer close(p.items)
+	for {
+		cs, err := r.Next()
+		select {
+		case p.items <- parsed{cs: cs, warnings: p.take(), err: err}:
+		case <-p.stop:
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// close makes run return at its next cold start (the decoder's Close ends
+// a Next that waits for input from the prefetching goroutine).
+func (p *parseAhead) close() { p.once.Do(func() { close(p.stop) }) }
 
 func (s *fileSource) warn(w profile.Warning) {
 	s.clearProgress()
