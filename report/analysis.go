@@ -45,6 +45,14 @@ type Summary struct {
 	TopCumulative []Row
 	// Packages is the roll-up by top-level package, largest cumulative first.
 	Packages []Row
+	// Origins is the roll-up by where entries were loaded from
+	// (profile.Import.Origin: a jar, a class directory, a JDK module, the
+	// shared archive), largest cumulative first; nil when no entry has an
+	// origin. Entries without one are under NoOrigin.
+	Origins []Row
+	// SharedArchive is what the JVM's class-data-sharing archive served;
+	// nil unless the cold start is Java's and some entry has an origin.
+	SharedArchive *ArchiveShare
 	// Tree is the pruned import tree; nil unless Options.Tree.
 	Tree []TreeRow
 }
@@ -68,6 +76,17 @@ type Row struct {
 	CumulativeUs int64
 	// Count is the number of entries merged into the row.
 	Count int
+}
+
+// NoOrigin is the Origins row of entries whose origin is not known.
+const NoOrigin = "(unknown)"
+
+// An ArchiveShare counts the entries loaded from the shared archive
+// (profile.OriginSharedArchive: mapped, not parsed) against all entries
+// in the Summary's scope, with their self times.
+type ArchiveShare struct {
+	Count, TotalCount int
+	SelfUs, TotalUs   int64
 }
 
 // A TreeRow is one line of the pruned tree. A row with Hidden > 0 stands for
@@ -113,10 +132,56 @@ func Analyze(cs *profile.ColdStart, opts Options) *Summary {
 	s.TopCumulative = topRows(modules, opts.top(), byCumulative)
 	packageOf := packageFunc(cs.Format)
 	s.Packages = topRows(rollup(imports, packageOf), opts.top(), byCumulative)
+	if hasOrigins(imports) {
+		s.Origins = topRows(rollupBy(imports, originOf), opts.top(), byCumulative)
+		if cs.Format == profile.FormatJavaClassLoad {
+			s.SharedArchive = sharedArchive(imports)
+		}
+	}
 	if opts.Tree {
 		s.Tree = pruneTree(imports, opts.MinUs, opts.Depth)
 	}
 	return s
+}
+
+// hasOrigins reports whether any entry says where it was loaded from.
+func hasOrigins(imports []*profile.Import) bool {
+	found := false
+	for _, top := range imports {
+		top.Walk(func(imp *profile.Import, _ int) bool {
+			found = found || imp.Origin != ""
+			return !found
+		})
+		if found {
+			return true
+		}
+	}
+	return false
+}
+
+// originOf is the Origins key of an entry.
+func originOf(imp *profile.Import) string {
+	if imp.Origin == "" {
+		return NoOrigin
+	}
+	return imp.Origin
+}
+
+// sharedArchive sums the entries the shared archive served.
+func sharedArchive(imports []*profile.Import) *ArchiveShare {
+	var a ArchiveShare
+	for _, top := range imports {
+		top.Walk(func(imp *profile.Import, _ int) bool {
+			a.TotalCount++
+			a.TotalUs += imp.SelfUs
+			if imp.Origin == profile.OriginSharedArchive {
+				a.Count++
+				a.SelfUs += imp.SelfUs
+			}
+			return true
+		})
+	}
+	return &a
 }
 
 // importsOf returns the top-level entries of cs in phase ("" for all).
@@ -149,6 +214,13 @@ func rollup(imports []*profile.Import, key func(string) string) []Row {
 	return sc.rollup(imports, key)
 }
 
+// rollupBy is rollup keyed by the whole entry (its origin, say) rather
+// than its name.
+func rollupBy(imports []*profile.Import, key func(*profile.Import) string) []Row {
+	var sc rollupScratch
+	return sc.rollupEntries(imports, key)
+}
+
 // rollupScratch holds rollup's working memory so the aggregate can reuse
 // it from one cold start to the next instead of growing a new map each time.
 type rollupScratch struct {
@@ -160,6 +232,11 @@ type rollupScratch struct {
 // rollup is the package-level rollup reusing sc's memory; the rows it
 // returns are only valid until the next call.
 func (sc *rollupScratch) rollup(imports []*profile.Import, key func(string) string) []Row {
+	return sc.rollupEntries(imports, func(imp *profile.Import) string { return key(imp.Name) })
+}
+
+// rollupEntries is rollup keyed by the whole entry.
+func (sc *rollupScratch) rollupEntries(imports []*profile.Import, key func(*profile.Import) string) []Row {
 	if sc.index == nil {
 		sc.index = make(map[rowKey]int, 64)
 	}
@@ -167,7 +244,7 @@ func (sc *rollupScratch) rollup(imports []*profile.Import, key func(string) stri
 	rows, index, path := sc.rows[:0], sc.index, sc.path[:0]
 	var walk func(imp *profile.Import)
 	walk = func(imp *profile.Import) {
-		k := key(imp.Name)
+		k := key(imp)
 		rk := rowKey{imp.Phase, k}
 		i, ok := index[rk]
 		if !ok {
@@ -283,23 +360,34 @@ func pythonPackage(name string) string {
 	return top
 }
 
-// javaPackage keeps two components, since one ("com", "java") says little:
-// "com.amazonaws" for "com.amazonaws.services.s3.AmazonS3". A hidden or
-// lambda class counts as its host class ("Hello$$Lambda$1/0x…" as "Hello"),
-// so that each one is not a package of its own.
+// javaPackage returns a class's package, cut to two components since one
+// ("com", "java") says little: "com.amazonaws" for
+// "com.amazonaws.services.s3.AmazonS3", "libdep" for "libdep.Dep". A hidden
+// or lambda class counts as its host class ("Hello$$Lambda$1/0x…" as
+// "Hello"), so that each one is not a package of its own; a class in no
+// package is under DefaultPackage.
 func javaPackage(name string) string {
 	if i := strings.IndexByte(name, '/'); i > 0 {
 		name = name[:i]
 	}
 	if i := strings.Index(name, "$$"); i > 0 {
-		name = name[:i] // Hello$$Lambda$1: the host class
+		name = name[:i]
 	}
-	parts := strings.SplitN(name, ".", 3)
-	if len(parts) < 3 {
-		return name
+	last := strings.LastIndexByte(name, '.')
+	if last <= 0 {
+		return DefaultPackage
 	}
-	return parts[0] + "." + parts[1]
+	pkg := name[:last]
+	if first := strings.IndexByte(pkg, '.'); first >= 0 {
+		if second := strings.IndexByte(pkg[first+1:], '.'); second >= 0 {
+			pkg = pkg[:first+1+second]
+		}
+	}
+	return pkg
 }
+
+// DefaultPackage is the package of a Java class declared in no package.
+const DefaultPackage = "(default package)"
 
 // runtimeDir is where Lambda's Node.js and Ruby runtimes live; the hooks
 // keep its absolute paths.

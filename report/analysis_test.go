@@ -78,7 +78,10 @@ func TestPackageOf(t *testing.T) {
 		{profile.FormatPythonImporttime, "_io", "_io"},
 		{profile.FormatPythonImporttime, ".weird", ".weird"},
 		{profile.FormatJavaClassLoad, "com.amazonaws.services.s3.AmazonS3", "com.amazonaws"},
-		{profile.FormatJavaClassLoad, "Main", "Main"},
+		{profile.FormatJavaClassLoad, "Main", DefaultPackage},
+		{profile.FormatJavaClassLoad, "libdep.Dep", "libdep"},
+		{profile.FormatJavaClassLoad, "libdep.Dep$Inner", "libdep"},
+		{profile.FormatJavaClassLoad, "java.lang.String", "java.lang"},
 		{profile.FormatNodeRequire, "/var/task/node_modules/@aws-sdk/client-s3/dist-cjs/index.js", "@aws-sdk/client-s3"},
 		{profile.FormatNodeRequire, "node_modules/uuid/dist/index.js", "uuid"},
 		{profile.FormatNodeRequire, "node:fs", "fs"},
@@ -96,8 +99,10 @@ func TestPackageOf(t *testing.T) {
 		{profile.FormatRubyRequire, "net/http", "net"},
 		{profile.FormatRubyRequire, "aws-sdk-core/lib/seahorse.rb", "aws-sdk-core"},
 		{profile.FormatRubyRequire, ".rb", ".rb"},
-		{profile.FormatJavaClassLoad, "Hello$$Lambda$1/0x00007f8ca8000a08", "Hello"},
+		{profile.FormatJavaClassLoad, "Hello$$Lambda$1/0x00007f8ca8000a08", DefaultPackage},
 		{profile.FormatJavaClassLoad, "java.lang.invoke.LambdaForm$MH/0x0000000800c01000", "java.lang"},
+		{profile.FormatJavaClassLoad, "example.Fn$$Lambda$14/0x0000000800c01000", "example"},
+		{profile.FormatJavaClassLoad, ".Odd", DefaultPackage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

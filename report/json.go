@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"math"
 
 	"github.com/coldprof/coldprof/profile"
 )
@@ -35,6 +36,29 @@ type JSONColdStart struct {
 	Boundary       string       `json:"boundary"`
 	Phases         JSONPhases   `json:"phases"`
 	Imports        []JSONImport `json:"imports"`
+	// Origins is present only when entries say where they were loaded from,
+	// SharedArchive only for Java then: both added to schema version 1.
+	Origins       []JSONOriginRow    `json:"origins,omitempty"`
+	SharedArchive *JSONSharedArchive `json:"sharedArchive,omitempty"`
+}
+
+// JSONOriginRow is one origin (a jar, a class directory, a JDK module, the
+// shared archive) in one phase, over every entry loaded from it.
+type JSONOriginRow struct {
+	Origin       string `json:"origin"`
+	Phase        string `json:"phase"`
+	Count        int    `json:"count"`
+	SelfUs       int64  `json:"selfUs"`
+	CumulativeUs int64  `json:"cumulativeUs"`
+}
+
+// JSONSharedArchive is what the JVM's shared archive (CDS) served: entries
+// and their self time, against all entries.
+type JSONSharedArchive struct {
+	Count       int   `json:"count"`
+	TotalCount  int   `json:"totalCount"`
+	SelfUs      int64 `json:"selfUs"`
+	TotalSelfUs int64 `json:"totalSelfUs"`
 }
 
 // JSONPhases holds every phase's total, in the order phases happen.
@@ -188,6 +212,16 @@ func NewJSONColdStart(cs *profile.ColdStart, phase profile.Phase) JSONColdStart 
 	if cs.HasInitDuration {
 		d := cs.InitDurationMs
 		j.InitDurationMs = &d
+	}
+	if imports := importsOf(cs, phase); hasOrigins(imports) {
+		// Every origin, not the top N: scripts sum them.
+		for _, r := range topRows(rollupBy(imports, originOf), math.MaxInt, byCumulative) {
+			j.Origins = append(j.Origins, JSONOriginRow{Origin: r.Name, Phase: string(r.Phase), Count: r.Count, SelfUs: r.SelfUs, CumulativeUs: r.CumulativeUs})
+		}
+		if cs.Format == profile.FormatJavaClassLoad {
+			a := sharedArchive(imports)
+			j.SharedArchive = &JSONSharedArchive{Count: a.Count, TotalCount: a.TotalCount, SelfUs: a.SelfUs, TotalSelfUs: a.TotalUs}
+		}
 	}
 	return j
 }

@@ -131,6 +131,9 @@ func coldStartSections(s *Summary, opts Options) []section {
 		hotSpotSection(fmt.Sprintf("Top %d by cumulative time%s", len(s.TopCumulative), scope), s.TopCumulative, s.TotalUs),
 		packageSection(s, scope),
 	}
+	if s.Origins != nil {
+		out = append(out, originSection(s, scope))
+	}
 	if opts.Tree {
 		out = append(out, treeSection(s, opts, scope))
 	}
@@ -192,6 +195,33 @@ func packageSection(s *Summary, scope string) section {
 			"Cumulative time includes the other packages a package loaded."},
 	}
 }
+
+// originSection rolls entries up by where they were loaded from (a Java
+// class's jar or directory, its JDK module, the shared archive), with the
+// shared archive's share for Java.
+func originSection(s *Summary, scope string) section {
+	g := &grid{
+		header: []string{"ORIGIN", "PHASE", "LOADED", "SELF", "SELF %", "CUMULATIVE", "CUM %"},
+		right:  []bool{false, false, true, true, true, true, true},
+	}
+	for _, r := range s.Origins {
+		g.rows = append(g.rows, []string{r.Name, string(r.Phase), strconv.Itoa(r.Count),
+			formatMs(r.SelfUs), percent(r.SelfUs, s.TotalUs), formatMs(r.CumulativeUs), percent(r.CumulativeUs, s.TotalUs)})
+	}
+	sec := section{
+		title: fmt.Sprintf("Top %d origins by cumulative time%s", len(s.Origins), scope), level: 2, grid: g,
+		notes: []string{"Where entries were loaded from: a jar or class directory, a JDK module (jrt:/…), " +
+			profile.OriginSharedArchive + " (the JVM's class-data-sharing archive, CDS)."},
+	}
+	if a := s.SharedArchive; a != nil && s.Format == profile.FormatJavaClassLoad {
+		sec.facts = []fact{{"shared archive (CDS)", fmt.Sprintf("%d of %d classes (%s), %s of the %s attributed to all classes",
+			a.Count, a.TotalCount, percentCount(a.Count, a.TotalCount), formatMs(a.SelfUs), formatMs(a.TotalUs))}}
+	}
+	return sec
+}
+
+// percentCount is percent for counts.
+func percentCount(part, whole int) string { return percent(int64(part), int64(whole)) }
 
 func treeSection(s *Summary, opts Options, scope string) section {
 	g := &grid{
