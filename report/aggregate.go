@@ -2,6 +2,7 @@ package report
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 	"sort"
 
@@ -84,6 +85,11 @@ type aggEntry struct {
 
 	epoch         uint32 // the cold start csSelf and csCum belong to
 	csSelf, csCum int64
+
+	// pkg is a module's package entry for cold starts of pkgFormat,
+	// remembered to spare a second lookup per import.
+	pkg       *aggEntry
+	pkgFormat profile.Format
 }
 
 // A pathStep is one import on the path from a root: its module's and its
@@ -155,7 +161,6 @@ func (a *Aggregate) Add(cs *profile.ColdStart) {
 	}
 	a.epoch++
 	a.touched = a.touched[:0]
-	pkgOf := packageFunc(cs.Format)
 	var us [len(phaseSlots) + 1]int64
 	var count [len(phaseSlots) + 1]int
 	var total int64
@@ -163,7 +168,7 @@ func (a *Aggregate) Add(cs *profile.ColdStart) {
 		slot := slotOf(top.Phase)
 		us[slot] += top.CumulativeUs
 		total += top.CumulativeUs
-		n := a.walk(top, slot, top.Phase, pkgOf, a.phase == "" || top.Phase == a.phase)
+		n := a.walk(top, slot, top.Phase, cs.Format, a.phase == "" || top.Phase == a.phase)
 		count[slot] += n
 	}
 	var beforeInvoke int64
@@ -191,21 +196,23 @@ func (a *Aggregate) Add(cs *profile.ColdStart) {
 // walk adds imp and its subtree (all in phase, the root's, whose slot is
 // slot) to the current cold start's sums when keep is set, and returns the
 // number of entries in the subtree.
-func (a *Aggregate) walk(imp *profile.Import, slot int, phase profile.Phase, pkgOf func(string) string, keep bool) int {
+func (a *Aggregate) walk(imp *profile.Import, slot int, phase profile.Phase, format profile.Format, keep bool) int {
 	n := 1
 	if imp.Phase != phase { // never from the parsers: a subtree shares its root's phase
 		phase, slot = imp.Phase, slotOf(imp.Phase)
 	}
 	if !keep {
 		for _, c := range imp.Children {
-			n += a.walk(c, slot, phase, pkgOf, false)
+			n += a.walk(c, slot, phase, format, false)
 		}
 		return n
 	}
-	step := pathStep{
-		module: a.modules.entry(slot, phase, imp.Name),
-		pkg:    a.packages.entry(slot, phase, pkgOf(imp.Name)),
+	module := a.modules.entry(slot, phase, imp.Name)
+	if module.pkg == nil || module.pkgFormat != format {
+		module.pkg = a.packages.entry(slot, phase, packageFunc(format)(imp.Name))
+		module.pkgFormat = format
 	}
+	step := pathStep{module: module, pkg: module.pkg}
 	nestedModule, nestedPkg := false, false
 	for _, s := range a.path {
 		nestedModule = nestedModule || s.module == step.module
@@ -216,7 +223,7 @@ func (a *Aggregate) walk(imp *profile.Import, slot int, phase profile.Phase, pkg
 	if len(imp.Children) > 0 {
 		a.path = append(a.path, step)
 		for _, c := range imp.Children {
-			n += a.walk(c, slot, phase, pkgOf, true)
+			n += a.walk(c, slot, phase, format, true)
 		}
 		a.path = a.path[:len(a.path)-1]
 	}
@@ -335,21 +342,25 @@ func topAggRows(rows []AggregateRow, n int) []AggregateRow {
 // exactSamples is how many values a dist keeps exactly before it switches
 // to a histogram, so memory per (module, phase) stops growing with the
 // number of cold starts: 2 KiB per metric while exact, then a histogram
-// of 4 bytes per 2 % band between the smallest and largest value seen (a
-// module whose time varies tenfold across cold starts fills about 120
-// bands, under 0.5 KiB; 1 µs to 10 s, the most there can be, 3.3 KiB).
+// of 4 bytes per bucket (64 per power of two, see subBuckets) between the
+// smallest and largest value seen (a module whose time varies tenfold
+// across cold starts spans about 210 buckets, under 1 KiB; 1 µs to 10 s,
+// about 1,200 buckets, 4.8 KiB).
 // Keeping every sample would cost 16 bytes per module per cold start:
 // 48 MB for 3,000 cold starts of 1,000 modules, and growing without
 // bound. A t-digest or P² estimator would be smaller still but inexact for
 // small fleets, where exact numbers are what people check by hand.
 const exactSamples = 256
 
-// histRatio is the width of a histogram bucket: values within a factor of
-// 1.02 share a bucket, and a bucket reports its geometric middle, so a
-// percentile read from the histogram is within 1 % of an observed value.
-const histRatio = 1.02
-
-var logHistRatio = math.Log(histRatio)
+// subBuckets is how many buckets a histogram has per power of two: each
+// is at most 1/64 of its lower bound wide and reports its middle, so a
+// percentile read from the histogram is within 0.8 % of an observed value
+// (values under 128 are exact). Buckets come from the integer's bits, not
+// from a logarithm: this runs for every module of every cold start.
+const (
+	subBucketBits = 6
+	subBuckets    = 1 << subBucketBits
+)
 
 // A dist collects one metric's per-cold-start values: exactly while there
 // are few, as a log-scale histogram beyond exactSamples. Count and max
@@ -413,14 +424,24 @@ func (d *dist) add(v int64) {
 	d.hist.add(v)
 }
 
-// bucket returns the histogram bucket of v > 0.
+// bucket returns the histogram bucket of v > 0: v itself under 128, then
+// 64 buckets per power of two (shift·64 + the top 7 bits of v).
 func bucket(v int64) int32 {
-	return int32(math.Floor(math.Log(float64(v)) / logHistRatio))
+	shift := bits.Len64(uint64(v)) - (subBucketBits + 1)
+	if shift <= 0 {
+		return int32(v)
+	}
+	return int32(shift<<subBucketBits) + int32(v>>shift)
 }
 
-// bucketValue is the value a bucket reports: its geometric middle.
+// bucketValue is the value a bucket reports: the middle of its range.
 func bucketValue(b int32) int64 {
-	return int64(math.Round(math.Exp((float64(b) + 0.5) * logHistRatio)))
+	if b < 2*subBuckets {
+		return int64(b)
+	}
+	shift := int(b>>subBucketBits) - 1
+	low := int64(b-int32(shift<<subBucketBits)) << shift
+	return low + (int64(1)<<shift)/2
 }
 
 func (d *dist) stats() Stats {

@@ -133,3 +133,20 @@ func TestAggregatePhasesMatchPhaseTotals(t *testing.T) {
 		t.Errorf("phases (-PhaseTotals +aggregate):\n%s", diff)
 	}
 }
+
+// TestBuckets checks the histogram's buckets: monotone in the value, and
+// each reports a value within 0.8 % of every value in it.
+func TestBuckets(t *testing.T) {
+	prev := int32(0)
+	for v := int64(1); v < 1<<40; v += 1 + v/97 {
+		b := bucket(v)
+		if b < prev {
+			t.Fatalf("bucket(%d) = %d, below the previous value's %d", v, b, prev)
+		}
+		prev = b
+		got := bucketValue(b)
+		if diff := float64(got-v) / float64(v); diff > 0.008 || diff < -0.008 {
+			t.Fatalf("bucketValue(bucket(%d)) = %d, %.2f %% off", v, got, 100*diff)
+		}
+	}
+}
