@@ -56,7 +56,13 @@ func TestJavaClient(t *testing.T) {
 		t.Errorf("format %q", cs.Format)
 	}
 	checkPhases(t, cs, results, log, []wantPhase{
+		// The JVM's boot, before the main class (parsers' Java rules).
+		{"java.lang.Object", profile.PhaseInterpreter},
 		{"coldprof.runtime.AWSLambda", profile.PhaseRuntime},
+		// Loaded by the client's warm-up before the handler, not by the
+		// first Runtime API call after it: runtime, not init.
+		{"sun.net.www.http.HttpClient", profile.PhaseRuntime},
+		{"sun.net.spi.DefaultProxySelector", profile.PhaseRuntime},
 		{"example.Fn", profile.PhaseInit}, {"libdep.Dep", profile.PhaseInit},
 		{"example.LazyThing", profile.PhaseInvoke},
 	})

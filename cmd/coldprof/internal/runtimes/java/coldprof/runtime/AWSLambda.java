@@ -42,6 +42,7 @@ public final class AWSLambda {
         String spec = args.length > 0 ? args[args.length - 1] : System.getenv("_HANDLER");
         Object target = null;
         Method method;
+        warmUp(api);
         try {
             String className = spec;
             String methodName = "handleRequest";
@@ -76,6 +77,26 @@ public final class AWSLambda {
                 cause.printStackTrace();
                 post(api, BASE + "/invocation/" + id + "/error", errorJson(cause), cause.getClass().getName());
             }
+        }
+    }
+
+    /**
+     * Loads what the first Runtime API call needs before the handler is
+     * loaded, as Python's client imports http.client first: else the JDK's
+     * HTTP, proxy, socket and logging classes that call loads would land in
+     * the function's init phase. It opens a connection to the Runtime API and
+     * closes it without sending a request (an HTTP server drops such a
+     * connection silently). Failures are ignored: the real call reports them.
+     */
+    private static void warmUp(String api) {
+        try {
+            HttpURLConnection c = (HttpURLConnection) new URL("http://" + api + BASE + "/invocation/next").openConnection();
+            c.setReadTimeout(0);
+            c.setRequestMethod("GET");
+            c.connect();
+            c.disconnect();
+        } catch (Exception e) {
+            // the real call reports it
         }
     }
 
