@@ -519,3 +519,33 @@ func TestReaderChildJVM(t *testing.T) {
 		})
 	}
 }
+
+// FuzzGrammar feeds arbitrary logs through the Reader with the grammar
+// plugged in: no panic, and every cold start passes the model's check (no
+// negative times, phases set).
+func FuzzGrammar(f *testing.F) {
+	f.Add(strings.Join([]string{
+		`coldprof: {"v":1,"ev":"start","t":1,"runtime":"java17","handler":"a.Fn::handle"}`,
+		"Picked up JAVA_TOOL_OPTIONS: " + Inject,
+		"[1000000ns][info][class,load] java.lang.Object source: shared objects file",
+		"[2000000ns][info][class,load] coldprof.runtime.AWSLambda source: file:/tmp/c/",
+		"[3000000ns][info][class,load] java.io.File source: jrt:/java.base",
+		"[4000000ns][info][class,load] a.Fn source: file:/var/task/",
+		`coldprof: {"v":1,"ev":"init_done","t":2}`,
+		`coldprof: {"v":1,"ev":"invoke_start","t":3,"requestId":"r1"}`,
+		"Picked up JAVA_TOOL_OPTIONS: " + Inject,
+		"[500000ns][info][class,load] child.Main source: file:/tmp/",
+		"[5000000ns][info][class,load] a.Lazy source: file:/var/task/",
+		"[Loaded java.lang.String from /rt.jar]",
+	}, "\n"))
+	f.Add("[0.020s][info][class,load] A source: x\n[0.010s][info][class,load] B source: y\nINIT_START Runtime Version: java:17\n[0.001s][info][class,load] C source: z\n")
+	f.Fuzz(func(t *testing.T, log string) {
+		p, err := parsers.ReadAll(strings.NewReader(log), "fuzz.log", parsers.Options{Grammars: []func() parsers.Grammar{NewGrammar}})
+		if err != nil {
+			return
+		}
+		if err := p.CheckValid(); err != nil {
+			t.Errorf("invalid profile: %v", err)
+		}
+	})
+}
