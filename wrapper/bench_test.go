@@ -103,14 +103,26 @@ func startVariants(b *testing.B, program []string, label string) []startVariant 
 	}
 	env := []string{"PATH=/usr/bin:/bin", "AWS_EXECUTION_ENV=AWS_Lambda_python3.11", "_HANDLER=app.handler"}
 	api := "AWS_LAMBDA_RUNTIME_API=127.0.0.1:9" // never dialled: the program makes no request
-	return []startVariant{
+	variants := []startVariant{
 		{label + "-direct", program, env},
 		{label + "-bash-wrapper", append([]string{bash}, program...), env},
 		{label + "-coldprof-disabled", append([]string{bin}, program...), append(env, "COLDPROF_DISABLE=1")},
 		{label + "-coldprof-noproxy", append([]string{bin}, program...), append(env, "COLDPROF_PHASES=off", api)},
 		{label + "-coldprof-proxy", append([]string{bin}, program...), append(env, api)},
 	}
+	// A before/after comparison in one interleaved run: a wrapper binary
+	// built from an earlier commit.
+	if old := os.Getenv(envBenchBaseline); old != "" {
+		variants = append(variants,
+			startVariant{label + "-baseline-noproxy", append([]string{old}, program...), append(env, "COLDPROF_PHASES=off", api)},
+			startVariant{label + "-baseline-proxy", append([]string{old}, program...), append(env, api)})
+	}
+	return variants
 }
+
+// envBenchBaseline names a coldprof-wrapper binary (e.g. built from an
+// earlier commit) that BenchmarkStart also times, interleaved with the rest.
+const envBenchBaseline = "COLDPROF_BENCH_BASELINE"
 
 // BenchmarkStart compares starting a trivial program directly, through the
 // AWS bash sample wrapper, and through coldprof-wrapper without and with
