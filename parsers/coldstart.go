@@ -300,6 +300,14 @@ func (r *Reader) addEntry(st *stream, b *builder, format profile.Format, imp *pr
 		r.warn.warn("rebuild", imp.Line, func() string {
 			return fmt.Sprintf("indentation is lost and no preceding entries add up to the children's time of %q; it is kept without children", imp.Name)
 		})
+	case nestingTooDeep:
+		r.warn.warn("too-deep", imp.Line, func() string {
+			return fmt.Sprintf("%q would nest more than %d levels deep, which no real import tree does: it is kept without children, and the entries below it at the top level", imp.Name, maxDepth)
+		})
+	case nestingTooIndented:
+		r.warn.warn("too-indented", imp.Line, func() string {
+			return fmt.Sprintf("%q is indented more than %d levels deep, which no real import tree is: it is taken as at that level", imp.Name, maxLevel)
+		})
 	}
 }
 

@@ -1,10 +1,13 @@
 package parsers
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/coldprof/coldprof/parsers/envelope"
 	"github.com/coldprof/coldprof/profile"
@@ -61,4 +64,71 @@ func TestHostileManyStreams(t *testing.T) {
 		t.Errorf("live heap reached %.1f MB reading %d streams of one line", float64(peak)/1e6, streams)
 	}
 	t.Logf("live heap at most %.1f MB", float64(peak)/1e6)
+}
+
+// An importtime log whose squeezed spaces leave only the times to rebuild
+// the tree from can nest as deep as it has lines: each entry's cumulative
+// time is its self time plus the previous entry's. Trees are walked
+// recursively everywhere (and folded stacks repeat every ancestor), so
+// the depth is bounded.
+func TestHostileDeepImports(t *testing.T) {
+	t.Run("times", func(t *testing.T) {
+		const lines = 200000
+		var in []byte
+		in = append(in, "import time: self [us] | cumulative | imported package\n"...)
+		for i := 1; i <= lines; i++ {
+			in = fmt.Appendf(in, "import time: 1 | %d | m%d\n", i, i)
+		}
+		checkDepth(t, in, lines, "would nest more than 512 levels deep")
+	})
+	// Indentation alone needs a quadratic input to nest deep: 2,000 levels.
+	t.Run("indentation", func(t *testing.T) {
+		const lines = 2000
+		var in []byte
+		in = append(in, "import time: self [us] | cumulative | imported package\n"...)
+		for i := lines - 1; i >= 0; i-- {
+			in = fmt.Appendf(in, "import time:         1 | %10d | %sm%d\n", lines-i, strings.Repeat("  ", i), i)
+		}
+		checkDepth(t, in, lines, "is indented more than 511 levels deep")
+	})
+}
+
+func checkDepth(t *testing.T, in []byte, lines int, warning string) {
+	start := time.Now()
+	p, err := ReadAll(bytes.NewReader(in), "in", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	elapsed := time.Since(start)
+	entries, depth := 0, 0
+	for _, cs := range p.ColdStarts {
+		// Walked with a stack of its own: a recursive walk is what is tested.
+		type node struct {
+			imp   *profile.Import
+			depth int
+		}
+		var stack []node
+		for _, imp := range cs.Imports {
+			stack = append(stack, node{imp, 1})
+		}
+		for len(stack) > 0 {
+			n := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			entries++
+			depth = max(depth, n.depth)
+			for _, c := range n.imp.Children {
+				stack = append(stack, node{c, n.depth + 1})
+			}
+		}
+	}
+	if entries != lines {
+		t.Errorf("%d entries from %d lines", entries, lines)
+	}
+	if depth > maxDepth {
+		t.Errorf("imports nest %d deep, more than %d", depth, maxDepth)
+	}
+	if len(p.Warnings) == 0 || !strings.Contains(p.Warnings[0].Message, warning) {
+		t.Errorf("warnings %v, want one saying %q", p.Warnings, warning)
+	}
+	t.Logf("%d lines: %v, depth %d", lines, elapsed, depth)
 }

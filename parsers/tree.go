@@ -10,6 +10,7 @@ const levelUnknown = -1
 type item struct {
 	imp      *profile.Import
 	level    int32
+	height   int32 // levels in the subtree: 1 for a leaf
 	ctx      int32 // index into the builder's phase contexts, at the subtree's first line
 	assigned bool  // its subtree has its phase
 }
@@ -34,11 +35,22 @@ const (
 	nestingTimes
 	// nestingRebuild: no run of preceding entries adds up to the children's time.
 	nestingRebuild
+	// nestingTooDeep: adopting its children would nest deeper than maxDepth.
+	nestingTooDeep
+	// nestingTooIndented: indented deeper than maxLevel.
+	nestingTooIndented
 )
 
-// maxLevel bounds nesting levels (real ones stay under 100), so that a
-// line of a million spaces cannot overflow item.level.
-const maxLevel = 1 << 20
+// maxDepth bounds how deep trees nest. Real import trees stay under 100
+// levels (Python's recursion limit alone stops them near 150); every
+// consumer walks trees recursively and folded stacks repeat each ancestor,
+// so a log that nests a million deep (a chain of entries whose times add up,
+// a line indented by a million spaces) would otherwise hang the report.
+const maxDepth = 512
+
+// maxLevel bounds nesting levels: a line indented deeper is taken as at
+// this level, so that indentation alone cannot nest deeper than maxDepth.
+const maxLevel = maxDepth - 1
 
 // maxRebuildScan bounds how far back a rebuild from times looks, so garbage
 // input cannot make adding quadratic.
@@ -47,9 +59,11 @@ const maxRebuildScan = 4096
 // add appends imp at level (levelUnknown to rebuild from times), adopting
 // its children. ctx is the phase context when the line was read.
 func (t *tree) add(a *allocator, imp *profile.Import, level int, ctx int32) nesting {
-	level = min(level, maxLevel)
-	var j int
 	problem := nestingOK
+	if level > maxLevel {
+		level, problem = maxLevel, nestingTooIndented
+	}
+	var j int
 	if level == levelUnknown {
 		j, problem = t.childrenByTimes(imp)
 	} else if imp.Cached {
@@ -64,6 +78,14 @@ func (t *tree) add(a *allocator, imp *profile.Import, level int, ctx int32) nest
 		t.lastLevel = level
 	}
 	children := t.items[j:]
+	height := int32(1)
+	for _, c := range children {
+		height = max(height, c.height+1)
+	}
+	if height > maxDepth {
+		// Leave them unadopted, at the top level.
+		j, children, height, problem = len(t.items), nil, 1, nestingTooDeep
+	}
 	if len(children) > 0 {
 		ctx = children[0].ctx
 		imp.Children = a.children(children)
@@ -71,7 +93,7 @@ func (t *tree) add(a *allocator, imp *profile.Import, level int, ctx int32) nest
 	if level != levelUnknown && problem == nestingOK {
 		problem = checkChildren(imp, children, level)
 	}
-	t.items = append(t.items[:j], item{imp: imp, level: int32(level), ctx: ctx})
+	t.items = append(t.items[:j], item{imp: imp, level: int32(level), height: height, ctx: ctx})
 	return problem
 }
 
