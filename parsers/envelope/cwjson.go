@@ -52,6 +52,13 @@ type cwJSON struct {
 	skip           json.RawMessage
 	text           []byte
 	noStreamWarned bool
+
+	// The fast path for "events" arrays (fastpage.go).
+	fast            *fastArray // non-nil while it reads the array
+	eventsFirst     bool       // the decoder is just after an events array's '['
+	fastCooldown    int        // elements the decoder reads before the fast path may resume
+	skipPlaceholder bool       // the next element is fallbackNext's {}: drop it
+	noFastPath      bool       // tests: json.Decoder only, the reference
 }
 
 type jsonState int
@@ -187,12 +194,24 @@ func (d *cwJSON) step() (Record, bool, error) {
 		key, _ := tok.(string)
 		return Record{}, false, d.objectValue(key)
 	case stEvents:
+		if d.fast == nil && d.fastCooldown == 0 && !d.noFastPath {
+			d.detach()
+		}
+		if d.fast != nil {
+			return d.fastStep()
+		}
 		if !d.dec.More() {
 			_, err := d.dec.Token()
-			d.state = d.after
+			d.state, d.fastCooldown = d.after, 0
 			return Record{}, false, err
 		}
 		line := d.lc.lineAfterSpace(d.dec.InputOffset())
+		d.eventsFirst = false
+		if d.skipPlaceholder {
+			d.skipPlaceholder = false
+			return Record{}, false, d.dec.Decode(&d.ev)
+		}
+		d.fastCooldown = max(d.fastCooldown-1, 0)
 		if err := d.dec.Decode(&d.ev); err != nil {
 			var typeErr *json.UnmarshalTypeError
 			if errors.As(err, &typeErr) {
@@ -254,7 +273,7 @@ func (d *cwJSON) objectValue(key string) error {
 		}
 		d.after = stObject
 		if key == "events" {
-			d.state = stEvents
+			d.state, d.eventsFirst = stEvents, true
 		} else {
 			d.state = stResults
 		}

@@ -6,11 +6,13 @@ import (
 	"unicode/utf8"
 )
 
-// UnmarshalJSON decodes one filter-log-events style event. The json.Decoder
-// has already checked the syntax; this reads the common shape (string and
-// integer values, simple escapes) into reused buffers without reflection or
-// allocation, which triples the speed of large exports, and hands anything
-// else to encoding/json so the results are always the same.
+// UnmarshalJSON decodes one filter-log-events style event. It reads the
+// common shape (string and integer values, simple escapes) into reused
+// buffers without reflection or allocation, which triples the speed of
+// large exports, and hands anything else to encoding/json so the results
+// are always the same. fastParse checks the syntax of what it accepts
+// itself: the fast page reader (fastpage.go) calls it on bytes no
+// json.Decoder has seen.
 func (e *cwEvent) UnmarshalJSON(b []byte) error {
 	e.stream, e.message, e.hasMessage, e.timestampMs = e.stream[:0], e.message[:0], false, 0
 	if e.fastParse(b) {
@@ -39,7 +41,8 @@ func (e *cwEvent) slowParse(b []byte) error {
 }
 
 // fastParse handles an object whose values are strings or integers; it
-// returns false for anything it does not handle exactly like encoding/json.
+// returns false for anything it does not handle exactly like encoding/json,
+// and for anything that is not valid JSON.
 func (e *cwEvent) fastParse(b []byte) bool {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
@@ -47,7 +50,7 @@ func (e *cwEvent) fastParse(b []byte) bool {
 	}
 	i = skipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
-		return true
+		return skipSpace(b, i+1) == len(b)
 	}
 	seen := 0
 	for {
@@ -55,7 +58,7 @@ func (e *cwEvent) fastParse(b []byte) bool {
 			return false
 		}
 		end := i + 1
-		for end < len(b) && b[end] != '"' && b[end] != '\\' {
+		for end < len(b) && b[end] != '"' && b[end] != '\\' && b[end] >= 0x20 {
 			end++
 		}
 		if end >= len(b) || b[end] != '"' {
@@ -112,7 +115,9 @@ func (e *cwEvent) fastParse(b []byte) bool {
 			if field == 1 || field == 3 {
 				return false
 			}
-			start := i
+			// Integers only, in JSON's exact grammar (the fast page
+			// reader relies on this to reject what json.Decoder would):
+			// no leading zeros, no fraction or exponent (declined).
 			neg := c == '-'
 			if neg {
 				i++
@@ -126,15 +131,10 @@ func (e *cwEvent) fastParse(b []byte) bool {
 				v = v*10 + int64(b[i]-'0')
 				i++
 			}
-			if i == digitsStart || (i < len(b) && (b[i] == '.' || b[i] == 'e' || b[i] == 'E')) {
-				if field == 2 {
-					return false
-				}
-				for i < len(b) && (b[i] == '.' || b[i] == 'e' || b[i] == 'E' || b[i] == '+' || b[i] == '-' || (b[i] >= '0' && b[i] <= '9')) {
-					i++
-				}
+			if i == digitsStart || (b[digitsStart] == '0' && i-digitsStart > 1) ||
+				(i < len(b) && (b[i] == '.' || b[i] == 'e' || b[i] == 'E')) {
+				return false
 			}
-			_ = start
 			if field == 2 {
 				if neg {
 					v = -v
