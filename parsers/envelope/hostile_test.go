@@ -308,3 +308,50 @@ func TestHostileEndlessObject(t *testing.T) {
 		})
 	}
 }
+
+// Logs Insights results are held a window at a time to be put in time
+// order: rows of 256 KB messages, newest first, must not all be held.
+func TestHostileInsightsReverse(t *testing.T) {
+	const rows = 256 // 64 MB of messages
+	msg := strings.Repeat("m", 256<<10-16)
+	row := func(i int) []byte {
+		// Newest first: row i is (rows-i) seconds after the epoch of the test.
+		return fmt.Appendf(nil, `[{"field":"@timestamp","value":"2026-11-22 10:%02d:%02d.000"},{"field":"@message","value":"%s %08d"},{"field":"@logStream","value":"s"}]`,
+			(rows-i)/60, (rows-i)%60, msg, i)
+	}
+	var peak uint64
+	i := 0
+	gen := &lineGen{n: rows, gen: func(p []byte) []byte {
+		i++
+		if i%32 == 0 {
+			var ms runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapAlloc)
+		}
+		sep := ",\n"
+		if i == rows {
+			sep = "\n"
+		}
+		return append(row(i), sep...)
+	}}
+	in := io.MultiReader(strings.NewReader(`{"results":[`+"\n"), gen, strings.NewReader(`],"status":"Complete"}`+"\n"))
+	n, kept, warnings := decodeStream(t, in, FormatInsightsJSON, func(rec Record) bool { return rec.Line <= 3 || rec.Line >= rows })
+	if n != rows {
+		t.Fatalf("%d records from %d rows", n, rows)
+	}
+	// Each window (32 MB: 128 rows) is put in time order; a later window
+	// holds older rows, which the order check reports.
+	if kept[0].TimeUs >= kept[1].TimeUs {
+		t.Errorf("first record from line %d at %d, second at %d: the window was not reversed", kept[0].Line, kept[0].TimeUs, kept[1].TimeUs)
+	}
+	for _, w := range warnings {
+		if !strings.Contains(w, "out of time order") {
+			t.Errorf("warning %q", w)
+		}
+	}
+	if peak > 48<<20 {
+		t.Errorf("live heap reached %.1f MB reading %d rows of 256 KB", float64(peak)/1e6, rows)
+	}
+	t.Logf("live heap at most %.1f MB", float64(peak)/1e6)
+}
