@@ -355,3 +355,39 @@ func TestHostileInsightsReverse(t *testing.T) {
 	}
 	t.Logf("live heap at most %.1f MB", float64(peak)/1e6)
 }
+
+// JSON nested far past encoding/json's depth limit (10,000) is skipped, whatever
+// the shape, and the record after it read.
+func TestHostileDeepJSON(t *testing.T) {
+	const depth = 300000
+	open, closeAll := strings.Repeat("[", depth), strings.Repeat("]", depth)
+	objects := strings.Repeat(`{"a":`, depth) + "1" + strings.Repeat("}", depth)
+	for _, tc := range []struct {
+		name   string
+		format Format
+		in     string
+	}{
+		{"insights rows", FormatInsightsJSON, "[" + open + closeAll + "]\n"},
+		{"events", FormatFilterLogEvents, `{"events":[` + open + closeAll + "]}\n"},
+		{"unknown key", FormatFilterLogEvents, `{"nextToken":` + objects + "}\n"},
+		{"events object", FormatFilterLogEvents, `{"events":` + objects + "}\n"},
+		{"sam", FormatSAMJSON, objects + "\n"},
+		{"tail json", FormatTailJSON, "2026-11-22T10:56:34+00:00 s\n" + open + "\n" + closeAll + "\n"},
+		{"lambda json", FormatLambdaJSON, objects + "\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := tc.in + `{"logStreamName":"s","timestamp":1,"message":"last"}` + "\n"
+			if tc.format == FormatTailJSON || tc.format == FormatLambdaJSON {
+				in = tc.in + "2026-11-22T10:56:35+00:00 s last\n"
+			}
+			start := time.Now()
+			_, kept, _ := decodeStream(t, strings.NewReader(in), tc.format, func(rec Record) bool { return string(rec.Text) == "last" || strings.HasSuffix(string(rec.Text), " s last") })
+			if elapsed := time.Since(start); elapsed > 5*time.Second {
+				t.Errorf("took %v", elapsed)
+			}
+			if len(kept) != 1 {
+				t.Errorf("the record after the deep value was not read")
+			}
+		})
+	}
+}
