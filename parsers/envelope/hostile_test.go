@@ -381,7 +381,9 @@ func TestHostileDeepJSON(t *testing.T) {
 				in = tc.in + "2026-11-22T10:56:35+00:00 s last\n"
 			}
 			start := time.Now()
-			_, kept, _ := decodeStream(t, strings.NewReader(in), tc.format, func(rec Record) bool { return string(rec.Text) == "last" || strings.HasSuffix(string(rec.Text), " s last") })
+			_, kept, _ := decodeStream(t, strings.NewReader(in), tc.format, func(rec Record) bool {
+				return string(rec.Text) == "last" || strings.HasSuffix(string(rec.Text), " s last")
+			})
 			if elapsed := time.Since(start); elapsed > 5*time.Second {
 				t.Errorf("took %v", elapsed)
 			}
