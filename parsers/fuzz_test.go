@@ -43,6 +43,9 @@ func FuzzReader(f *testing.F) {
 		entries := 0
 		for _, cs := range p.ColdStarts {
 			entries += countEntries(cs)
+			if d := treeDepth(cs); d > maxDepth {
+				t.Errorf("imports nest %d deep", d)
+			}
 			if cs.Line < 1 || cs.Line > lines {
 				t.Errorf("cold start line %d outside 1..%d", cs.Line, lines)
 			}

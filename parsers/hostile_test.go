@@ -102,24 +102,8 @@ func checkDepth(t *testing.T, in []byte, lines int, warning string) {
 	elapsed := time.Since(start)
 	entries, depth := 0, 0
 	for _, cs := range p.ColdStarts {
-		// Walked with a stack of its own: a recursive walk is what is tested.
-		type node struct {
-			imp   *profile.Import
-			depth int
-		}
-		var stack []node
-		for _, imp := range cs.Imports {
-			stack = append(stack, node{imp, 1})
-		}
-		for len(stack) > 0 {
-			n := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			entries++
-			depth = max(depth, n.depth)
-			for _, c := range n.imp.Children {
-				stack = append(stack, node{c, n.depth + 1})
-			}
-		}
+		entries += countEntries(cs)
+		depth = max(depth, treeDepth(cs))
 	}
 	if entries != lines {
 		t.Errorf("%d entries from %d lines", entries, lines)
@@ -131,4 +115,27 @@ func checkDepth(t *testing.T, in []byte, lines int, warning string) {
 		t.Errorf("warnings %v, want one saying %q", p.Warnings, warning)
 	}
 	t.Logf("%d lines: %v, depth %d", lines, elapsed, depth)
+}
+
+// treeDepth is how deep cs's imports nest (1: top level only), found with
+// a stack of its own: a recursive walk is what deep trees break.
+func treeDepth(cs *profile.ColdStart) int {
+	type node struct {
+		imp   *profile.Import
+		depth int
+	}
+	var stack []node
+	for _, imp := range cs.Imports {
+		stack = append(stack, node{imp, 1})
+	}
+	depth := 0
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		depth = max(depth, n.depth)
+		for _, c := range n.imp.Children {
+			stack = append(stack, node{c, n.depth + 1})
+		}
+	}
+	return depth
 }
