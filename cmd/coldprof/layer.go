@@ -111,10 +111,24 @@ func layerInstructions(results []layer.Result, src string) string {
 		"write them (this script does, keeps the function's other layers in order and\n" +
 		"its variables byte-for-byte, and moves an existing AWS_LAMBDA_EXEC_WRAPPER to\n" +
 		"COLDPROF_NEXT_WRAPPER):\n\n")
-	fmt.Fprintf(&b, "  sh %s FUNCTION_NAME LAYER_VERSION_ARN\n", shellQuote(filepath.Join(src, filepath.FromSlash(attachScript))))
+	fmt.Fprintf(&b, "  sh %s FUNCTION_NAME LAYER_VERSION_ARN\n", shellQuote(relToWorkingDir(filepath.Join(src, filepath.FromSlash(attachScript)))))
 	b.WriteString("\nor let coldprof do the same through the AWS SDK (--dry-run shows the change first):\n\n" +
 		"  coldprof enable --function FUNCTION_NAME --layer LAYER_VERSION_ARN\n")
 	return b.String()
+}
+
+// relToWorkingDir shortens p to a path relative to the working directory when
+// p lies inside it, so the printed command is the one a user in a clone types.
+func relToWorkingDir(p string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	rel, err := filepath.Rel(wd, p)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return p
+	}
+	return rel
 }
 
 // absPath is p made absolute, or p itself if that fails.
