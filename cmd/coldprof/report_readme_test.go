@@ -10,7 +10,8 @@ import (
 )
 
 // TestReadmeOutput reruns every command pasted in README.md as
-// "$ go run ./cmd/coldprof report ARGS" at the top of a code block and
+// "$ go run ./cmd/coldprof report ARGS" (or "diff ARGS") at the top of a code
+// block and
 // checks the output shown below it: the whole output, or the sections it
 // excerpts ("…" marks left-out sections; sections are separated by blank
 // lines and known by their first line). When the bundled logs are
@@ -27,14 +28,18 @@ func TestReadmeOutput(t *testing.T) {
 	checked := 0
 	for i := 0; i < len(lines); i++ {
 		out.WriteString(lines[i])
-		const prompt = "$ go run ./cmd/coldprof report " // only report: other commands run processes
+		// Only report and diff: they read files and print; other commands run processes.
+		const prompt = "$ go run ./cmd/coldprof "
 		if strings.TrimSpace(lines[i]) != "```" || i+1 >= len(lines) || !strings.HasPrefix(lines[i+1], prompt) {
+			continue
+		}
+		args := shellFields(strings.TrimPrefix(lines[i+1], prompt))
+		if len(args) == 0 || args[0] != "report" && args[0] != "diff" {
 			continue
 		}
 		// A command block: the prompt line, then output up to the fence.
 		i++
 		out.WriteString(lines[i])
-		args := append([]string{"report"}, strings.Fields(strings.TrimPrefix(lines[i], prompt))...)
 		end := i + 1
 		for end < len(lines) && strings.TrimSpace(lines[end]) != "```" {
 			end++
@@ -62,6 +67,34 @@ func TestReadmeOutput(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// shellFields splits a pasted command line into arguments the way a shell
+// does for the simple quoting the README uses: single quotes group and are removed.
+func shellFields(line string) []string {
+	var args []string
+	var cur strings.Builder
+	inWord, quoted := false, false
+	for _, r := range strings.TrimSpace(line) {
+		switch {
+		case r == '\'':
+			quoted = !quoted
+			inWord = true
+		case (r == ' ' || r == '\t') && !quoted:
+			if inWord {
+				args = append(args, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteRune(r)
+			inWord = true
+		}
+	}
+	if inWord {
+		args = append(args, cur.String())
+	}
+	return args
 }
 
 // excerpt returns what a README block showing shown should hold, taken from
