@@ -446,14 +446,17 @@ func orderRows(rows []insightsRow) {
 // or the next `sam logs` event) and goes on from there.
 func (d *cwJSON) resync(cause error) error {
 	start := d.dec.InputOffset()
-	errOff := start
-	var syntax *json.SyntaxError
-	if errors.As(cause, &syntax) {
-		errOff = syntax.Offset
-	}
 	startLine := d.lc.lineAt(start)
+	// Find the error again in what the decoder read from start on: the
+	// Decoder's SyntaxError.Offset leaves out the bytes Token consumed.
+	// Skipping only to the line after start would make a value that fails
+	// far from its start (nested past encoding/json's depth limit, 10,000
+	// levels, one per line) be scanned again from every line: quadratic.
 	ahead := d.lc.pending[d.lc.start:]
-	ahead = ahead[:min(len(ahead), int(max(errOff-start, 0)))]
+	var syntax *json.SyntaxError
+	if errors.As(json.Unmarshal(ahead, &struct{}{}), &syntax) {
+		ahead = ahead[:min(len(ahead), int(max(syntax.Offset-1, 0)))]
+	}
 	line := startLine + bytes.Count(ahead, []byte{'\n'})
 	msg := cause.Error()
 	if errors.Is(cause, io.ErrUnexpectedEOF) {
@@ -469,7 +472,6 @@ func (d *cwJSON) resync(cause error) error {
 	buffered, _ := io.ReadAll(d.dec.Buffered())
 	d.in.unread(buffered)
 	lineNo := startLine
-	first := true
 	for {
 		b, err := d.in.peekByte()
 		if err != nil {
@@ -480,10 +482,9 @@ func (d *cwJSON) resync(cause error) error {
 			}
 			return err
 		}
-		if !first && (b == '{' || b == '[') {
+		if lineNo > line && (b == '{' || b == '[') {
 			break
 		}
-		first = false
 		if err := d.in.skipLine(); err != nil && !errors.Is(err, io.EOF) {
 			return err
 		}

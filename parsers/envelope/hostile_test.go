@@ -393,3 +393,27 @@ func TestHostileDeepJSON(t *testing.T) {
 		})
 	}
 }
+
+// A value nested past encoding/json's depth limit with one level per line
+// fails 10,000 lines after it starts; skipping only to the next line made
+// each of those lines scanned again 10,000 times (200,000 lines of "[" ran
+// for many minutes). Skipping now goes past the error.
+func TestHostileDeepJSONLines(t *testing.T) {
+	for _, format := range []Format{FormatAuto, FormatInsightsJSON, FormatFilterLogEvents, FormatSAMJSON} {
+		t.Run(string(format), func(t *testing.T) {
+			in := strings.Repeat("[\n", 200000) + strings.Repeat("]\n", 200000) + `{"logStreamName":"s","timestamp":1,"message":"last"}` + "\n"
+			start := time.Now()
+			_, kept, warnings := decodeStream(t, strings.NewReader(in), format, func(rec Record) bool { return string(rec.Text) == "last" })
+			if elapsed := time.Since(start); elapsed > 5*time.Second {
+				t.Errorf("took %v", elapsed)
+			}
+			if len(kept) != 1 || kept[0].Line != 400001 {
+				t.Errorf("the record after the deep value was not read: %+v", kept)
+			}
+			// The first '[' opens the top-level array, the next 10,001 nest.
+			if len(warnings) == 0 || !strings.HasPrefix(warnings[0], "in:10002: malformed JSON: invalid character '[' exceeded max depth; skipped to line 10003") {
+				t.Errorf("warnings %q", warnings)
+			}
+		})
+	}
+}
