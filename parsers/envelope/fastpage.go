@@ -24,6 +24,7 @@ type fastArray struct {
 	pos   int
 	line  int  // the line of buf[pos]
 	first bool // no element consumed yet: pos is just after '['
+	scan  braceScan
 }
 
 // maxFastEventBytes bounds an event the fast path holds; CloudWatch events
@@ -139,7 +140,14 @@ func (d *cwJSON) fastStep() (Record, bool, error) {
 			d.reattach(d.fallbackPrefix())
 			return Record{}, false, nil
 		}
-		end := objectEnd(f.buf, i)
+		if !f.scan.active || f.scan.from != i-f.pos {
+			f.scan = braceScan{active: true, from: i - f.pos, next: i - f.pos}
+		}
+		end := f.scan.scan(f.buf, f.pos)
+		if end == tooDeep {
+			d.reattach(d.fallbackPrefix())
+			return Record{}, false, nil
+		}
 		if end < 0 {
 			more, err := d.fill()
 			if err != nil {
@@ -174,26 +182,64 @@ func (d *cwJSON) fallbackPrefix() string {
 // opening at b[i], counting braces and brackets outside strings, or -1
 // when b ends first. It does not check the syntax: fastParse does.
 func objectEnd(b []byte, i int) int {
-	depth := 0
-	for i < len(b) {
-		switch b[i] {
-		case '"':
-			i++
-			for i < len(b) && b[i] != '"' {
-				if b[i] == '\\' {
-					i++
-				}
-				i++
+	s := braceScan{next: i}
+	return max(s.scan(b, 0), -1)
+}
+
+// maxFastDepth bounds how deep the fast path follows an event: CloudWatch
+// events are flat objects, and one nested deeper (garbage that may never
+// close) is left to json.Decoder at once rather than after
+// maxFastEventBytes have been read and scanned.
+const maxFastDepth = 16
+
+// tooDeep is what braceScan.scan returns past maxFastDepth.
+const tooDeep = -2
+
+// A braceScan is objectEnd's progress through an object that the buffer
+// does not yet hold whole, so that after a fill only the new bytes are
+// scanned: scanning again from the '{' after every 64 KB read made an event
+// that never closes cost 64 scans of up to maxFastEventBytes each, before
+// json.Decoder took over and the next page started it again.
+type braceScan struct {
+	active            bool
+	from, next        int // offsets from base: the object's '{', the first byte not yet scanned
+	depth             int
+	inString, escaped bool
+}
+
+// scan goes on through b from base+s.next and returns the index just after
+// the '}' that closes the object, -1 when b ends first, or tooDeep.
+func (s *braceScan) scan(b []byte, base int) int {
+	i := base + s.next
+	for ; i < len(b); i++ {
+		c := b[i]
+		if s.inString {
+			switch {
+			case s.escaped:
+				s.escaped = false
+			case c == '\\':
+				s.escaped = true
+			case c == '"':
+				s.inString = false
 			}
+			continue
+		}
+		switch c {
+		case '"':
+			s.inString = true
 		case '{', '[':
-			depth++
+			if s.depth++; s.depth > maxFastDepth {
+				s.active = false
+				return tooDeep
+			}
 		case '}', ']':
-			depth--
-			if depth == 0 {
+			s.depth--
+			if s.depth == 0 {
+				s.active = false
 				return i + 1
 			}
 		}
-		i++
 	}
+	s.next = i - base
 	return -1
 }
