@@ -573,7 +573,21 @@ type lineCounter struct {
 	readErr error
 }
 
+// maxJSONValueBytes bounds how much the decoder may read without a value
+// ending (the lineCounter is asked for a line at every event, row and key).
+// A CloudWatch event is at most 1 MB (6 MB with every character escaped);
+// a longer value is not a log event, and json.Decoder would hold all of it:
+// a 1 GB message, 3 GB of memory. Past the bound the value is skipped as
+// malformed JSON. (A variable so that tests can show the bound with less.)
+var maxJSONValueBytes = 32 << 20
+
+// errJSONValueTooLong is the read error that ends such a value.
+var errJSONValueTooLong = errors.New("a JSON value longer than maxJSONValueBytes (not a log event)")
+
 func (c *lineCounter) Read(p []byte) (int, error) {
+	if len(c.pending)-c.start > maxJSONValueBytes {
+		return 0, errJSONValueTooLong
+	}
 	n, err := c.src.Read(p)
 	if c.start > 0 && c.start >= len(c.pending)/2 {
 		c.pending = c.pending[:copy(c.pending, c.pending[c.start:])]

@@ -441,3 +441,32 @@ func TestHostileUnclosedEvents(t *testing.T) {
 	}
 	t.Logf("2 MB: %v, 8 MB: %v", small, large)
 }
+
+// json.Decoder holds a whole value: a 1 GB message took 3 GB. A value
+// longer than maxJSONValueBytes (32 MB; 1 MB here) is skipped as malformed.
+func TestHostileHugeJSONValue(t *testing.T) {
+	defer func(old int) { maxJSONValueBytes = old }(maxJSONValueBytes)
+	maxJSONValueBytes = 1 << 20
+	for _, tc := range []struct {
+		format     Format
+		head, tail string
+	}{
+		{FormatSAMJSON, `{"logStreamName":"s","message":"`, `"}`},
+		{FormatFilterLogEvents, `{"events":[{"logStreamName":"s","message":"`, `"}]}`},
+		{FormatInsightsJSON, `{"results":[[{"field":"@message","value":"`, `"}]]}`},
+		{FormatFilterLogEvents, `{"nextToken":"`, `"}`},
+	} {
+		t.Run(string(tc.format), func(t *testing.T) {
+			r := &repeatReader{head: []byte(tc.head), body: []byte("abcdefgh"), total: 24 << 20,
+				tail: []byte(tc.tail + "\n" + `{"logStreamName":"s","message":"last"}` + "\n")}
+			n, kept, warnings := decodeStream(t, r, tc.format, func(rec Record) bool { return true })
+			checkPeak(t, r, 12<<20)
+			if n != 1 || string(kept[0].Text) != "last" {
+				t.Errorf("records %+v", kept)
+			}
+			if len(warnings) != 1 || !strings.HasPrefix(warnings[0], "in:1: malformed JSON: a JSON value longer than") {
+				t.Errorf("warnings %q", warnings)
+			}
+		})
+	}
+}
