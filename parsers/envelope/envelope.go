@@ -38,9 +38,14 @@
 // Problems in the input never end decoding: they are passed to the
 // WithWarn hook as ("file:line", message) and the rest of the input is
 // read. Unrecognised text is read as plain lines; malformed JSON is skipped
-// to the next top-level value. Memory stays bounded by the largest event
-// (Logs Insights results: by a window of 10,000 rows or 32 MB, put in time
-// order, since the console's query returns them newest first).
+// to the next top-level value after the error. Memory stays bounded whatever
+// the input: a line is cut at MaxLineBytes, a multi-line event is handed out
+// in pieces of 8 MB, a CSV record is cut at 4 MB (an unterminated quote),
+// a JSON value over 32 MB is skipped as malformed, remembered stream names
+// are bounded by count and bytes, and Logs Insights results are held a
+// window of 10,000 rows or 32 MB at a time, put in time order, since the
+// console's query returns them newest first. A gzip input is decompressed
+// as a stream.
 //
 // WithPrefetch runs the decoding on a goroutine of its own so that it
 // overlaps the caller's parsing (two cores); records and warnings arrive
