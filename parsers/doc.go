@@ -25,8 +25,11 @@
 //     export of many streams) its stream finished an invocation and then
 //     stayed quiet for 4096 records, or more than Options.MaxOpenStreams
 //     streams were open at once. Memory is bounded by the cold starts still
-//     starting, not by the input; each cold start's nodes are allocated in
-//     blocks of its own, so a dropped cold start is freed whole.
+//     starting, not by the input (a finished stream that gave no cold
+//     start is forgotten); each cold start's nodes are allocated in blocks
+//     of its own, so a dropped cold start is freed whole. Trees nest at most
+//     512 levels deep (real ones stay under 100), so that no log can make
+//     the recursive walks of every consumer run away.
 //
 // # The load-time line grammar
 //
