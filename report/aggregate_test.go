@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"math/rand"
-	"sort"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -57,20 +56,7 @@ func referenceRows(byKey map[rowKey][]Row) []AggregateRow {
 		}
 		rows = append(rows, AggregateRow{Name: k.name, Phase: k.phase, ColdStarts: len(rs), Self: self.stats(), Cumulative: cum.stats()})
 	}
-	sort.Slice(rows, func(i, j int) bool {
-		a, b := rows[i], rows[j]
-		if a.Cumulative.Median != b.Cumulative.Median {
-			return a.Cumulative.Median > b.Cumulative.Median
-		}
-		if a.Cumulative.Max != b.Cumulative.Max {
-			return a.Cumulative.Max > b.Cumulative.Max
-		}
-		if a.Phase != b.Phase {
-			return phaseIndex(a.Phase) < phaseIndex(b.Phase)
-		}
-		return a.Name < b.Name
-	})
-	return rows
+	return topAggRows(rows, 0) // the report's own order, so rows line up
 }
 
 // randomColdStart builds a tree of up to four levels from a small set of
