@@ -53,7 +53,11 @@ type builder struct {
 	introduced bool // begun by a start marker or INIT_START
 	wrapped    bool // a start marker was read; injected is what it said it injected
 	injected   string
-	exact      bool // init_done / invoke_start markers seen
+	exact      bool // phase markers seen: they, not START/END lines, set the stage
+	// initDone is set by the init_done marker. Only it makes the boundary
+	// exact: invoke markers alone (a log that begins after init, a stream
+	// continued after it was finished) leave unknown what came before them.
+	initDone   bool
 	invokeDone bool // an invocation ended (END, REPORT, invoke_end)
 	platform   bool // a trusted START line set the stage
 	// untrustedStart is set when a START line came before any load-time
@@ -345,7 +349,7 @@ func (r *Reader) markerLine(st *stream, text []byte, num int) {
 		b.cs.Handler = ev.Handler
 	case marker.InitDone:
 		b := r.builderFor(st, num)
-		b.exact = true
+		b.exact, b.initDone = true, true
 		r.setStage(st, b, stageAfter, "")
 	case marker.InvokeStart:
 		b := r.builderFor(st, num)
@@ -616,7 +620,7 @@ func (r *Reader) complete(st *stream, b *builder) *profile.ColdStart {
 		}
 	}
 	switch {
-	case b.exact:
+	case b.initDone:
 		cs.Boundary = profile.BoundaryExact
 	case b.platform && !b.firstUntrusted:
 		cs.Boundary = profile.BoundaryPlatform

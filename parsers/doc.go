@@ -91,7 +91,8 @@
 //     invoke_end (or END) and before the next invocation, with none.
 //
 // ColdStart.Boundary says how the init/invoke split was found: exact
-// (init_done or invoke_start markers), platform (a START line that followed
+// (the init_done marker; invoke markers without it, in a log that begins
+// after init, leave unknown what came before them), platform (a START line that followed
 // the cold start's first import lines), or unknown (no markers; a START line
 // printed before the interpreter's output, as the runtime interface
 // emulator does, is not trusted, and its invocation's imports are counted as

@@ -349,6 +349,30 @@ func TestPhasesFromMarkers(t *testing.T) {
 	}
 }
 
+// TestInvokeMarkersWithoutInitDone: a log that begins after init (a query
+// window, a stream finished early) has invoke markers but no init_done.
+// They still place what follows them, but the entries before them may be
+// init or an earlier invocation: the boundary is not exact.
+func TestInvokeMarkersWithoutInitDone(t *testing.T) {
+	in := itLines(
+		"4 4 0 before_marker",
+		`=coldprof: {"v":1,"ev":"invoke_start","t":3,"requestId":"r1"}`,
+		"8 8 0 pandas",
+		`=coldprof: {"v":1,"ev":"invoke_end","t":4,"requestId":"r1","status":"response"}`,
+	)
+	p, _, err := parse(t, in, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := p.ColdStarts[0]
+	if want := "  before_marker 4/4 init\n  pandas 8/8 invoke r1\n"; dumpImports(cs.Imports) != want {
+		t.Errorf("imports:\n%s\nwant:\n%s", dumpImports(cs.Imports), want)
+	}
+	if cs.Boundary != profile.BoundaryUnknown {
+		t.Errorf("boundary %s, want %s", cs.Boundary, profile.BoundaryUnknown)
+	}
+}
+
 func TestPlatformLines(t *testing.T) {
 	tests := []struct {
 		name        string
