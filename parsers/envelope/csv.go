@@ -130,6 +130,7 @@ func (d *insightsCSV) Next() (Record, error) {
 
 // fill reads the next window of rows.
 func (d *insightsCSV) fill() error {
+	clear(d.rows) // let go of the last window's messages
 	d.rows, d.rowPos = d.rows[:0], 0
 	held := 0
 	for !windowFull(d.rows, held) {

@@ -132,7 +132,9 @@ func (d *cwJSON) Next() (Record, error) {
 			return Record{Stream: row.stream, Line: row.line, TimeUs: row.timeUs, Text: d.text}, nil
 		}
 		if d.ready > 0 {
-			// The window has been handed out: start the next one.
+			// The window has been handed out: start the next one, and
+			// let go of the old rows' messages (up to 32 MB).
+			clear(d.rows)
 			d.rows, d.rowPos, d.ready = d.rows[:0], 0, 0
 		}
 		rec, ok, err := d.step()

@@ -470,3 +470,52 @@ func TestHostileHugeJSONValue(t *testing.T) {
 		})
 	}
 }
+
+// Once a window of Logs Insights rows has been handed out, its rows' messages
+// are let go: a smaller next window must not keep the old ones referenced in
+// the slice's spare capacity.
+func TestInsightsWindowLetsGo(t *testing.T) {
+	const rows = insightsWindow + 1 // a full window, then one row
+	var js, csvIn strings.Builder
+	js.WriteString(`{"results":[`)
+	csvIn.WriteString("@timestamp,@message,@logStream\n")
+	for i := range rows {
+		if i > 0 {
+			js.WriteString(",")
+		}
+		fmt.Fprintf(&js, `[{"field":"@timestamp","value":"2026-11-22 10:00:00.000"},{"field":"@message","value":"m%d"},{"field":"@logStream","value":"s"}]`, i)
+		fmt.Fprintf(&csvIn, "2026-11-22 10:00:00.000,m%d,s\n", i)
+	}
+	js.WriteString(`]}`)
+	jsonDec := newCWJSON(strings.NewReader(js.String()), "f", nil)
+	csvDec := newInsightsCSV(strings.NewReader(csvIn.String()), "f", nil)
+	for _, tc := range []struct {
+		name string
+		dec  Decoder
+		rows func() []insightsRow
+	}{
+		{"json", jsonDec, func() []insightsRow { return jsonDec.rows }},
+		{"csv", csvDec, func() []insightsRow { return csvDec.rows }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for i := range rows {
+				rec, err := tc.dec.Next()
+				if err != nil {
+					t.Fatalf("record %d: %v", i, err)
+				}
+				if want := fmt.Sprintf("m%d", i); string(rec.Text) != want {
+					t.Fatalf("record %d is %q, want %q", i, rec.Text, want)
+				}
+			}
+			held := tc.rows()
+			if len(held) != 1 {
+				t.Fatalf("%d rows held in the last window, want 1", len(held))
+			}
+			for i, row := range held[1:cap(held)] {
+				if row.text != "" {
+					t.Fatalf("spare row %d still holds %q", i+1, row.text)
+				}
+			}
+		})
+	}
+}
