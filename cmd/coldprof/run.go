@@ -182,20 +182,20 @@ func runRun(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
-	outcome := execute(ctx, &f, l, events, logFile, stderr)
-	if err := logFile.Close(); err != nil && outcome.err == nil {
-		outcome.err = fmt.Errorf("run: writing %s: %w", logPath, err)
+	runErr := execute(ctx, &f, l, events, logFile, stderr)
+	if err := logFile.Close(); err != nil && runErr == nil {
+		runErr = fmt.Errorf("run: writing %s: %w", logPath, err)
 	}
 	if f.log != "" {
 		fmt.Fprintf(stderr, "coldprof: log saved to %s\n", f.log)
 	}
 
 	reportErr := runReport(nil, stdout, stderr, append(reportArgs, logPath))
-	if outcome.err != nil {
+	if runErr != nil {
 		if reportErr != nil {
 			fmt.Fprintf(stderr, "coldprof: %v\n", reportErr)
 		}
-		return outcome.err
+		return runErr
 	}
 	return reportErr
 }
@@ -448,14 +448,10 @@ func lambdaEnv(base []string, f *runFlags, taskRoot, runtimeDir, runtime string)
 	return env
 }
 
-// An outcome is how a run ended; err is nil when every invocation succeeded.
-type outcome struct {
-	err error
-}
-
 // execute starts the wrapper under the emulator, sends the events and stops
-// the whole process group. Progress and failures go to stderr.
-func execute(ctx context.Context, f *runFlags, l *launch, events [][]byte, logFile *os.File, stderr io.Writer) outcome {
+// the whole process group. Progress and failures go to stderr. It returns
+// nil when every invocation succeeded.
+func execute(ctx context.Context, f *runFlags, l *launch, events [][]byte, logFile *os.File, stderr io.Writer) error {
 	var pid atomic.Int64
 	emu, err := emulator.New(emulator.Config{
 		FunctionName:    f.function,
@@ -468,7 +464,7 @@ func execute(ctx context.Context, f *runFlags, l *launch, events [][]byte, logFi
 		MaxMemoryUsedMB: func() int { return peakRSSMB(int(pid.Load())) },
 	})
 	if err != nil {
-		return outcome{fmt.Errorf("run: %w", err)}
+		return fmt.Errorf("run: %w", err)
 	}
 	defer emu.Close()
 
@@ -485,7 +481,7 @@ func execute(ctx context.Context, f *runFlags, l *launch, events [][]byte, logFi
 	emu.BeginInit()
 	if err := cmd.Start(); err != nil {
 		emu.RuntimeExited("not started")
-		return outcome{fmt.Errorf("run: starting %s: %w", l.path, err)}
+		return fmt.Errorf("run: starting %s: %w", l.path, err)
 	}
 	pid.Store(int64(cmd.Process.Pid))
 	pgid := cmd.Process.Pid
@@ -511,12 +507,12 @@ func execute(ctx context.Context, f *runFlags, l *launch, events [][]byte, logFi
 		var ie *emulator.InitError
 		if errors.As(err, &ie) && ie.ErrorType == emulator.ErrorTypeExit {
 			<-exited
-			return outcome{fmt.Errorf("run: the function exited during init (%s)%s", exitStatus, lastLines(logFile.Name()))}
+			return fmt.Errorf("run: the function exited during init (%s)%s", exitStatus, lastLines(logFile.Name()))
 		}
 		if errors.As(err, &ie) && ie.Status == "timeout" {
-			return outcome{fmt.Errorf("run: init did not finish within --init-timeout %s; the runtime was killed (the report shows what loaded until then)", f.initTimeout)}
+			return fmt.Errorf("run: init did not finish within --init-timeout %s; the runtime was killed (the report shows what loaded until then)", f.initTimeout)
 		}
-		return outcome{fmt.Errorf("run: %v", err)}
+		return fmt.Errorf("run: %v", err)
 	}
 	fmt.Fprintf(stderr, "coldprof: init done in %s\n", emu.InitDuration().Round(time.Millisecond))
 
@@ -526,10 +522,10 @@ func execute(ctx context.Context, f *runFlags, l *launch, events [][]byte, logFi
 		n := fmt.Sprintf("invocation %d of %d", i+1, len(events))
 		if errors.Is(err, emulator.ErrRuntimeExited) {
 			<-exited
-			return outcome{fmt.Errorf("run: the runtime exited (%s) before %s%s", exitStatus, n, lastLines(logFile.Name()))}
+			return fmt.Errorf("run: the runtime exited (%s) before %s%s", exitStatus, n, lastLines(logFile.Name()))
 		}
 		if err != nil {
-			return outcome{fmt.Errorf("run: %s: %w", n, err)}
+			return fmt.Errorf("run: %s: %w", n, err)
 		}
 		if f.responses {
 			fmt.Fprintf(stderr, "coldprof: %s (%s, %s): %s\n", n, res.RequestID, res.Status, res.Payload)
@@ -542,16 +538,16 @@ func execute(ctx context.Context, f *runFlags, l *launch, events [][]byte, logFi
 			fmt.Fprintf(stderr, "coldprof: %s failed: %s\n", n, describeError(res))
 			continue
 		case emulator.StatusTimeout:
-			return outcome{fmt.Errorf("run: %s timed out after --timeout %s; the runtime was killed%s", n, f.timeout, rejected(emu))}
+			return fmt.Errorf("run: %s timed out after --timeout %s; the runtime was killed%s", n, f.timeout, rejected(emu))
 		case emulator.StatusExited:
 			<-exited
-			return outcome{fmt.Errorf("run: the runtime exited (%s) during %s%s", exitStatus, n, lastLines(logFile.Name()))}
+			return fmt.Errorf("run: the runtime exited (%s) during %s%s", exitStatus, n, lastLines(logFile.Name()))
 		}
 	}
 	if failed > 0 {
-		return outcome{exitError{code: 1, msg: fmt.Sprintf("%d of %d invocations failed", failed, len(events))}}
+		return exitError{code: 1, msg: fmt.Sprintf("%d of %d invocations failed", failed, len(events))}
 	}
-	return outcome{}
+	return nil
 }
 
 // runtimeVersion is what INIT_START shows for a runtime ("python:3.12.local").
