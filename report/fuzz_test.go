@@ -1,9 +1,13 @@
 package report
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/coldprof/coldprof/profile"
 )
@@ -82,7 +86,49 @@ func FuzzWrite(f *testing.F) {
 				if len(rep.ColdStarts) != len(p.ColdStarts) {
 					t.Fatalf("%d cold starts in JSON, want %d", len(rep.ColdStarts), len(p.ColdStarts))
 				}
+				for _, cs := range p.ColdStarts {
+					rptCheckStreamedColdStart(t, cs)
+				}
 			}
 		}
 	})
+}
+
+// rptCheckStreamedColdStart checks that writeJSONColdStart, which streams
+// the import tree, writes the very bytes json.MarshalIndent writes for
+// NewJSONColdStart: the JSON goldens only cover a few shapes.
+func rptCheckStreamedColdStart(t *testing.T, cs *profile.ColdStart) {
+	t.Helper()
+	want, err := json.MarshalIndent(NewJSONColdStart(cs, ""), "    ", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	w := bufio.NewWriter(&got)
+	if err := writeJSONColdStart(w, cs, ""); err != nil {
+		t.Fatal(err)
+	}
+	w.Flush()
+	if !bytes.Equal(want, got.Bytes()) {
+		t.Fatalf("streamed cold start %s differs from json.MarshalIndent:\n%s", cs.ID, cmp.Diff(string(want), got.String()))
+	}
+}
+
+// TestJSONStreamMatchesMarshal covers the shapes the goldens lack: names
+// encoding/json escapes (HTML characters, invalid UTF-8, quotes), deep
+// chains, origins and the shared archive.
+func TestJSONStreamMatchesMarshal(t *testing.T) {
+	odd := rptSample()
+	odd.ID = "<a&b>\"\xff"
+	odd.Imports[0].Name = "\x00<script>&\u2028\xfe"
+	odd.Imports[0].Children[0].RequestID = "r\"1"
+	cases := map[string]*profile.ColdStart{"sample": rptSample(), "odd names": odd, "java": rptJava()}
+	for name, data := range map[string][]byte{"chain": bytes.Repeat([]byte{7}, 300), "mixed": {0xff, 0x41, 0x82, 0xc3, 0x0a, 0xff, 0x13}} {
+		for i, cs := range rptFuzzProfile(data).ColdStarts {
+			cases[fmt.Sprintf("%s %d", name, i)] = cs
+		}
+	}
+	for name, cs := range cases {
+		t.Run(name, func(t *testing.T) { rptCheckStreamedColdStart(t, cs) })
+	}
 }

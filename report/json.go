@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"math"
+	"strconv"
 
 	"github.com/coldprof/coldprof/profile"
 )
@@ -154,15 +155,13 @@ func writeJSON(w *bufio.Writer, src Source, opts Options) error {
 			return err
 		}
 		agg.Add(cs)
-		b, err := json.MarshalIndent(NewJSONColdStart(cs, opts.Phase), "    ", "  ")
-		if err != nil {
-			return err
-		}
 		if agg.ColdStarts > 1 {
 			w.WriteByte(',')
 		}
 		w.WriteString("\n    ")
-		w.Write(b)
+		if err := writeJSONColdStart(w, cs, opts.Phase); err != nil {
+			return err
+		}
 	}
 	w.WriteString("\n  ],\n  \"warnings\": ")
 	warnings := []JSONWarning{}
@@ -191,9 +190,140 @@ func writeIndented(w io.Writer, v any) error {
 	return err
 }
 
+// writeJSONColdStart writes cs as json.MarshalIndent would inside the
+// report (prefix "    ", indent "  "), but streams the import tree node by
+// node: a cold start of 200,000 imports would otherwise be built whole in
+// memory twice (as JSONImport values and as one byte slice).
+func writeJSONColdStart(w *bufio.Writer, cs *profile.ColdStart, phase profile.Phase) error {
+	j := jsonColdStartWithoutImports(cs, phase)
+	const field = "\n      "
+	w.WriteString("{")
+	fields := []struct {
+		key   string
+		value any
+	}{
+		{"id", j.ID}, {"runtime", j.Runtime}, {"handler", j.Handler}, {"format", j.Format},
+		{"initDurationMs", j.InitDurationMs}, {"boundary", j.Boundary}, {"phases", j.Phases},
+	}
+	for _, f := range fields {
+		if err := writeJSONField(w, field, f.key, f.value, ","); err != nil {
+			return err
+		}
+	}
+	w.WriteString(field + `"imports": `)
+	if err := writeJSONImports(w, importsOf(cs, phase), field[1:]); err != nil {
+		return err
+	}
+	if len(j.Origins) > 0 {
+		w.WriteByte(',')
+		if err := writeJSONField(w, field, "origins", j.Origins, ""); err != nil {
+			return err
+		}
+	}
+	if j.SharedArchive != nil {
+		w.WriteByte(',')
+		if err := writeJSONField(w, field, "sharedArchive", j.SharedArchive, ""); err != nil {
+			return err
+		}
+	}
+	_, err := w.WriteString("\n    }")
+	return err
+}
+
+// writeJSONField writes newline+indent, "key": value, then after; value is
+// indented to sit at indent's depth.
+func writeJSONField(w *bufio.Writer, indent, key string, value any, after string) error {
+	b, err := json.MarshalIndent(value, indent[1:], "  ")
+	if err != nil {
+		return err
+	}
+	w.WriteString(indent)
+	w.WriteString(strconv.Quote(key))
+	w.WriteString(": ")
+	w.Write(b)
+	_, err = w.WriteString(after)
+	return err
+}
+
+// writeJSONImports writes imps as an array of JSONImport whose opening
+// bracket sits on a line indented by indent, one node at a time. Only the
+// names and request ids go through encoding/json (for its string escaping).
+// Indents are written in pieces, not concatenated: at 512 levels deep they
+// are a kilobyte each.
+func writeJSONImports(w *bufio.Writer, imps []*profile.Import, indent string) error {
+	if len(imps) == 0 {
+		_, err := w.WriteString("[]")
+		return err
+	}
+	obj := indent + "  "
+	field := func(key string) {
+		w.WriteByte('\n')
+		w.WriteString(obj)
+		w.WriteString(`  "`)
+		w.WriteString(key)
+		w.WriteString(`": `)
+	}
+	var num [20]byte // an int64 in decimal
+	w.WriteByte('[')
+	for i, imp := range imps {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteByte('\n')
+		w.WriteString(obj)
+		w.WriteByte('{')
+		field("name")
+		name, err := json.Marshal(imp.Name)
+		if err != nil {
+			return err
+		}
+		w.Write(name)
+		w.WriteByte(',')
+		field("selfUs")
+		w.Write(strconv.AppendInt(num[:0], imp.SelfUs, 10))
+		w.WriteByte(',')
+		field("cumulativeUs")
+		w.Write(strconv.AppendInt(num[:0], imp.CumulativeUs, 10))
+		w.WriteByte(',')
+		field("phase")
+		phase, err := json.Marshal(string(imp.Phase))
+		if err != nil {
+			return err
+		}
+		w.Write(phase)
+		w.WriteByte(',')
+		field("requestId")
+		requestID, err := json.Marshal(nullable(imp.RequestID))
+		if err != nil {
+			return err
+		}
+		w.Write(requestID)
+		w.WriteByte(',')
+		field("children")
+		if err := writeJSONImports(w, imp.Children, obj+"  "); err != nil {
+			return err
+		}
+		w.WriteByte('\n')
+		w.WriteString(obj)
+		w.WriteByte('}')
+	}
+	w.WriteByte('\n')
+	w.WriteString(indent)
+	_, err := w.WriteString("]")
+	return err
+}
+
 // NewJSONColdStart converts cs to its JSON form, keeping only the top-level
 // entries of phase ("" for all). Phases always cover every entry.
 func NewJSONColdStart(cs *profile.ColdStart, phase profile.Phase) JSONColdStart {
+	j := jsonColdStartWithoutImports(cs, phase)
+	j.Imports = jsonImports(importsOf(cs, phase))
+	return j
+}
+
+// jsonColdStartWithoutImports is NewJSONColdStart but for the import tree,
+// which writeJSONColdStart streams instead of holding.
+func jsonColdStartWithoutImports(cs *profile.ColdStart, phase profile.Phase) JSONColdStart {
 	totals := cs.PhaseTotals()
 	j := JSONColdStart{
 		ID:       cs.ID,
@@ -207,7 +337,6 @@ func NewJSONColdStart(cs *profile.ColdStart, phase profile.Phase) JSONColdStart 
 			Init:        jsonPhase(totals[profile.PhaseInit]),
 			Invoke:      jsonPhase(totals[profile.PhaseInvoke]),
 		},
-		Imports: jsonImports(importsOf(cs, phase)),
 	}
 	if cs.HasInitDuration {
 		d := cs.InitDurationMs
