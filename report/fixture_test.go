@@ -1,6 +1,53 @@
 package report
 
-import "github.com/coldprof/coldprof/profile"
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/coldprof/coldprof/profile"
+)
+
+// The -update flag rewrites golden files. Another test file of the package
+// may define it too, so define it only when it is not there yet (package
+// variables are initialised before init functions run).
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite golden files")
+	}
+}
+
+func updatingGoldens() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
+
+// checkGolden compares got with the golden file, or rewrites it under -update.
+// A missing golden reads as empty.
+// On a mismatch it leaves got beside the golden as NAME.got-stdout (git ignores it).
+func checkGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if updatingGoldens() {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	if string(want) != string(got) {
+		os.WriteFile(path+".got-stdout", got, 0o644)
+		t.Errorf("%s differs from the output (written to %s.got-stdout; run go test -update to accept) (-want +got):\n%s", path, path, cmp.Diff(string(want), string(got)))
+	}
+}
 
 // imp builds an import; children's cumulative times are part of cum.
 func rptImport(name string, phase profile.Phase, self, cum int64, children ...*profile.Import) *profile.Import {

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"path/filepath"
 	"testing"
 
 	"github.com/coldprof/coldprof/profile"
@@ -59,7 +60,7 @@ func TestWriteGoldenJava(t *testing.T) {
 			if err := Write(&out, ProfileSource(p), tt.opts); err != nil {
 				t.Fatal(err)
 			}
-			rptGolden(t, tt.name, out.Bytes())
+			checkGolden(t, filepath.Join("testdata", "report", tt.name), out.Bytes())
 		})
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -15,39 +13,6 @@ import (
 
 	"github.com/coldprof/coldprof/profile"
 )
-
-// The -update flag rewrites golden files. Other test files of the package
-// may define it too, so it is defined only when missing.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files")
-	}
-}
-
-// rptGolden compares got with testdata/report/NAME, or rewrites it under
-// -update. A missing golden reads as empty; on a mismatch got is left in
-// NAME.got (git ignores it) for a diff.
-func rptGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", "report", name)
-	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(want, got) {
-		os.WriteFile(path+".got", got, 0o644)
-		t.Errorf("%s differs (got written to %s.got; go test -update accepts it)\n%s", path, path, cmp.Diff(string(want), string(got)))
-	}
-}
 
 // rptProfile is two cold starts: the sample, and a second one from another
 // log stream without Init Duration whose boto3 took longer and that loaded
@@ -89,7 +54,7 @@ func TestWriteGolden(t *testing.T) {
 			if err := Write(&out, ProfileSource(tt.p), tt.opts); err != nil {
 				t.Fatal(err)
 			}
-			rptGolden(t, tt.name, out.Bytes())
+			checkGolden(t, filepath.Join("testdata", "report", tt.name), out.Bytes())
 		})
 	}
 }

@@ -1,52 +1,12 @@
 package report
 
 import (
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/coldprof/coldprof/profile"
 )
-
-// The -update flag rewrites golden files. Another test file of the package
-// may define it too, so define it only when it is not there yet (package
-// variables are initialised before init functions run).
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files")
-	}
-}
-
-func updatingGoldens() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
-
-// checkGolden compares got with the golden file, or rewrites it under -update.
-// On a mismatch it leaves got beside the golden as NAME.got-stdout (git ignores it).
-func checkGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if updatingGoldens() {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil && !os.IsNotExist(err) {
-		t.Fatal(err)
-	}
-	if string(want) != string(got) {
-		os.WriteFile(path+".got-stdout", got, 0o644)
-		t.Errorf("%s differs from the output (written to %s.got-stdout; run go test -update to accept):\n--- want\n%s\n--- got\n%s", path, path, want, got)
-	}
-}
 
 // imp builds an import whose cumulative time is its self time plus its
 // children's, as CPython's importtime prints them.
