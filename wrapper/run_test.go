@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -298,4 +299,47 @@ func TestLoadConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzRun checks the fail-open guarantee on any argv and environment: Run
+// never panics, the first exec that succeeds ends it with status 0, and when
+// every exec fails the last one tried was the original command with the
+// original environment (when there is a command at all).
+func FuzzRun(f *testing.F) {
+	f.Add("/var/lang/bin/python3.12\x00/var/runtime/bootstrap.py", "AWS_EXECUTION_ENV=AWS_Lambda_python3.12\x00AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001", uint8(0))
+	f.Add("node\x00/var/runtime/index.mjs", "COLDPROF_NEXT_WRAPPER=/bin/sh\x00COLDPROF_SAMPLE=0.9", uint8(0xff))
+	f.Add("/var/lang/bin/java\x00-XX:+UseSerialGC\x00x.Y::h", "COLDPROF_PHASES=nope\x00COLDPROF_DISABLE=maybe", uint8(1))
+	f.Add("", "COLDPROF_DISABLE=1", uint8(0xff))
+	f.Fuzz(func(t *testing.T, argvJoined, envJoined string, failMask uint8) {
+		var argv, env []string
+		if argvJoined != "" {
+			argv = strings.Split(argvJoined, "\x00")
+		}
+		if envJoined != "" {
+			env = strings.Split(envJoined, "\x00")
+		}
+		var errs []error
+		for i := 0; i < 8; i++ {
+			if failMask&(1<<i) != 0 {
+				errs = append(errs, syscall.ENOENT)
+			} else {
+				errs = append(errs, nil)
+			}
+		}
+		w := newFake(t, errs, nil)
+		code := w.Run(append([]string{"/opt/coldprof-wrapper"}, argv...), env)
+		n := len(w.calls)
+		succeeded := n > 0 && n <= len(errs) && errs[n-1] == nil
+		switch {
+		case succeeded && code != 0:
+			t.Fatalf("exec succeeded but Run returned %d", code)
+		case !succeeded && code == 0:
+			t.Fatalf("no exec succeeded (%d calls) but Run returned 0", n)
+		case !succeeded && len(argv) > 0:
+			last := w.calls[n-1]
+			if !slices.Equal(last.Argv, argv) || !slices.Equal(last.Env, env) {
+				t.Fatalf("last exec tried %q, not the original command %q with its environment", last.Argv, argv)
+			}
+		}
+	})
 }
