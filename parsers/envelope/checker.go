@@ -35,9 +35,8 @@ func atSplitLimit(n int) bool {
 // platform events rewritten as TEXT lines, split events rejoined, and
 // out-of-order events reported.
 type checker struct {
-	src    Decoder
-	source string
-	warn   func(where, msg string)
+	src Decoder
+	lineWarner
 
 	held    Record // read ahead while looking for a split event's rest
 	hasHeld bool
@@ -60,13 +59,7 @@ type streamState struct {
 }
 
 func newChecker(src Decoder, source string, warn func(string, string)) *checker {
-	return &checker{src: src, source: source, warn: warn, streams: make(map[string]*streamState)}
-}
-
-func (c *checker) warnf(line int, format string, args ...any) {
-	if c.warn != nil {
-		c.warn(fmt.Sprintf("%s:%d", c.source, line), fmt.Sprintf(format, args...))
-	}
+	return &checker{src: src, lineWarner: lineWarner{source, warn}, streams: make(map[string]*streamState)}
 }
 
 // Next returns the next record.

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 )
@@ -15,12 +14,11 @@ import (
 // row per event, multi-line messages as quoted cells. Rows are put in time
 // order a window at a time, as for the JSON results.
 type insightsCSV struct {
-	source string
-	warn   func(where, msg string)
-	in     *bufio.Reader
-	lim    *recordLimiter
-	r      *csv.Reader
-	names  interner
+	lineWarner
+	in    *bufio.Reader
+	lim   *recordLimiter
+	r     *csv.Reader
+	names interner
 	// lineBase is the input line before the csv.Reader's first line: a new
 	// one starts after a record too long to hold.
 	lineBase int
@@ -39,7 +37,7 @@ type insightsCSV struct {
 }
 
 func newInsightsCSV(r io.Reader, source string, warn func(string, string)) *insightsCSV {
-	d := &insightsCSV{source: source, warn: warn, in: bufio.NewReader(r), msgCol: -1, timeCol: -1, streamCol: -1}
+	d := &insightsCSV{lineWarner: lineWarner{source, warn}, in: bufio.NewReader(r), msgCol: -1, timeCol: -1, streamCol: -1}
 	d.restart()
 	return d
 }
@@ -102,12 +100,6 @@ func (d *insightsCSV) skipLongRecord() error {
 	d.warnf(d.lastLine+1, "CSV record longer than %d bytes after this line (a quote never closed?); skipped to line %d", maxCSVRecordBytes, d.lineBase+1)
 	d.restart()
 	return nil
-}
-
-func (d *insightsCSV) warnf(line int, format string, args ...any) {
-	if d.warn != nil {
-		d.warn(fmt.Sprintf("%s:%d", d.source, line), fmt.Sprintf(format, args...))
-	}
 }
 
 // Next returns the next event.

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -32,12 +31,11 @@ func windowFull(rows []insightsRow, bytes int) bool {
 // events or rows. It walks tokens with a json.Decoder and decodes one event
 // at a time, so a page of any size is never held whole.
 type cwJSON struct {
-	source string
-	warn   func(where, msg string)
-	in     *pushback // the input; resync puts the decoder's read-ahead back here
-	lc     *lineCounter
-	dec    *json.Decoder
-	names  interner
+	lineWarner
+	in    *pushback // the input; resync puts the decoder's read-ahead back here
+	lc    *lineCounter
+	dec   *json.Decoder
+	names interner
 
 	state          jsonState
 	after          jsonState // state to return to after the current array
@@ -104,7 +102,7 @@ type insightsRow struct {
 }
 
 func newCWJSON(r io.Reader, source string, warn func(string, string)) *cwJSON {
-	d := &cwJSON{source: source, warn: warn, in: &pushback{src: bufio.NewReader(r)}}
+	d := &cwJSON{lineWarner: lineWarner{source, warn}, in: &pushback{src: bufio.NewReader(r)}}
 	d.restart(1)
 	return d
 }
@@ -114,12 +112,6 @@ func (d *cwJSON) restart(line int) {
 	d.lc = &lineCounter{src: d.in, line: line}
 	d.dec = json.NewDecoder(d.lc)
 	d.state = stTop
-}
-
-func (d *cwJSON) warnf(line int, format string, args ...any) {
-	if d.warn != nil {
-		d.warn(fmt.Sprintf("%s:%d", d.source, line), fmt.Sprintf(format, args...))
-	}
 }
 
 // Next returns the next event.

@@ -60,7 +60,9 @@ package envelope
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"io"
+	"strconv"
 )
 
 // A Record is one log event: one or more lines of text from one log stream.
@@ -192,4 +194,22 @@ func trimEOL(b []byte) []byte {
 		b = b[:n-1]
 	}
 	return b
+}
+
+// A lineWarner words a decoder's warnings: where is "source:line". A nil
+// warn drops them, so callers need not check.
+type lineWarner struct {
+	source string
+	warn   func(where, msg string)
+}
+
+func (w *lineWarner) warnf(line int, format string, args ...any) {
+	if w.warn != nil {
+		w.warn(w.source+":"+strconv.Itoa(line), fmt.Sprintf(format, args...))
+	}
+}
+
+// warnCut reports a line cut at MaxLineBytes.
+func (w *lineWarner) warnCut(line int) {
+	w.warnf(line, "line longer than %d bytes cut there", MaxLineBytes)
 }

@@ -147,7 +147,7 @@ func Open(r io.Reader, source string, format Format, opts ...Option) (Decoder, e
 	case FormatInsightsCSV:
 		dec = newInsightsCSV(br, source, o.warn)
 	default: // FormatRaw, FormatLambdaJSON
-		dec = &rawWarn{RawText: NewRawText(br), source: source, warn: o.warn}
+		dec = &rawWarn{RawText: NewRawText(br), lineWarner: lineWarner{source, o.warn}}
 	}
 	checked := newChecker(dec, source, o.warn)
 	if pre != nil {
@@ -291,17 +291,16 @@ func firstLines(b []byte, n int) [][]byte {
 // rawWarn reports the lines RawText cuts at MaxLineBytes.
 type rawWarn struct {
 	*RawText
-	source string
-	warn   func(where, msg string)
-	cut    int
+	lineWarner
+	cut int
 }
 
 func (r *rawWarn) Next() (Record, error) {
 	rec, err := r.RawText.Next()
 	if r.Cut > r.cut {
 		r.cut = r.Cut
-		if r.warn != nil && err == nil {
-			r.warn(fmt.Sprintf("%s:%d", r.source, rec.Line), fmt.Sprintf("line longer than %d bytes cut there", MaxLineBytes))
+		if err == nil {
+			r.warnCut(rec.Line)
 		}
 	}
 	return rec, err

@@ -3,7 +3,6 @@ package envelope
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 )
 
@@ -25,12 +24,11 @@ const (
 // one. An event is complete only when the next prefix line is seen, so the
 // decoder reads one line ahead and keeps it in the other of two buffers.
 type eventLines struct {
-	lines  lineReader
-	shape  lineShape
-	source string
-	warn   func(where, msg string)
-	names  interner
-	clock  clock
+	lines lineReader
+	shape lineShape
+	lineWarner
+	names interner
+	clock clock
 
 	cur, next  []byte // cur: the event being returned; next: the line read ahead
 	nextLine   int
@@ -56,7 +54,7 @@ type eventLines struct {
 const maxEventBytes = maxJoined
 
 func newEventLines(r io.Reader, shape lineShape, source string, warn func(string, string)) *eventLines {
-	return &eventLines{lines: newLineReader(r), shape: shape, source: source, warn: warn}
+	return &eventLines{lines: newLineReader(r), shape: shape, lineWarner: lineWarner{source, warn}}
 }
 
 // prefix is the parsed start of an event line.
@@ -123,8 +121,8 @@ func (d *eventLines) Next() (Record, error) {
 		// A line before any event: keep it as a record without stream so
 		// nothing is lost, and say once that the shape was not recognised.
 		d.stray++
-		if d.stray == 1 && d.warn != nil {
-			d.warn(fmt.Sprintf("%s:%d", d.source, d.nextLine), fmt.Sprintf("line does not start like %s output; read as plain text", d.shape))
+		if d.stray == 1 {
+			d.warnf(d.nextLine, "line does not start like %s output; read as plain text", d.shape)
 		}
 		rec.Text = d.cur
 		if err := d.readAhead(); err != nil && err != io.EOF {
@@ -161,9 +159,9 @@ func (d *eventLines) Next() (Record, error) {
 		}
 		if len(d.cur)+1+len(line) > maxEventBytes {
 			// Hand out what there is; the line starts the next piece.
-			if !d.longWarned && d.warn != nil {
+			if !d.longWarned {
 				d.longWarned = true
-				d.warn(fmt.Sprintf("%s:%d", d.source, d.lines.line), fmt.Sprintf("event longer than %d bytes (lines without a %s prefix since line %d?): handed out in pieces from here", maxEventBytes, d.shape, rec.Line))
+				d.warnf(d.lines.line, "event longer than %d bytes (lines without a %s prefix since line %d?): handed out in pieces from here", maxEventBytes, d.shape, rec.Line)
 			}
 			d.next = append(d.next[:0], line...)
 			d.nextLine, d.nextOK, d.nextPrefix = d.lines.line, true, prefix{}
@@ -185,8 +183,8 @@ func (d *eventLines) Next() (Record, error) {
 func (d *eventLines) readLine() ([]byte, error) {
 	cut := d.lines.cut
 	line, err := d.lines.next()
-	if d.lines.cut > cut && d.warn != nil {
-		d.warn(fmt.Sprintf("%s:%d", d.source, d.lines.line), fmt.Sprintf("line longer than %d bytes cut there", MaxLineBytes))
+	if d.lines.cut > cut {
+		d.warnCut(d.lines.line)
 	}
 	return line, err
 }
