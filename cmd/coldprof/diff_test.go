@@ -166,23 +166,7 @@ func TestDiffCLIGolden(t *testing.T) {
 			if code := run(strings.NewReader(""), &stdout, &stderr, append([]string{"diff"}, tt.args...)); code != 0 {
 				t.Fatalf("exit status %d: %s", code, stderr.String())
 			}
-			if *update {
-				if err := os.MkdirAll("testdata/diff/golden", 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(tt.golden, stdout.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(tt.golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := stdout.String(); got != string(want) {
-				os.WriteFile(tt.golden+".got-stdout", stdout.Bytes(), 0o644)
-				t.Errorf("stdout differs from %s (got in %s.got-stdout)", tt.golden, tt.golden)
-			}
+			golden(t, tt.golden, stdout.Bytes())
 		})
 	}
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/coldprof/coldprof/report"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files of testdata/report/golden")
+var update = flag.Bool("update", false, "rewrite the golden files (testdata/*/golden, README.md blocks)")
 
 // TestReportCLI runs "coldprof report" in-process on logs from real
 // interpreters (testdata/report/README.md says how each was made) and
@@ -68,8 +68,8 @@ func TestReportCLI(t *testing.T) {
 			if code != tt.code {
 				t.Errorf("exit status %d, want %d; stderr:\n%s", code, tt.code, stderr.String())
 			}
-			golden(t, tt.name+".stdout", stdout.Bytes())
-			golden(t, tt.name+".stderr", stderr.Bytes())
+			golden(t, filepath.Join("testdata", "report", "golden", tt.name+".stdout"), stdout.Bytes())
+			golden(t, filepath.Join("testdata", "report", "golden", tt.name+".stderr"), stderr.Bytes())
 		})
 	}
 }
@@ -205,12 +205,11 @@ func TestReportProgress(t *testing.T) {
 	}
 }
 
-// golden compares got with testdata/report/golden/NAME, or rewrites it
-// under -update. A missing golden reads as empty; on a mismatch got is left
-// beside it as NAME.got (ignored by git).
-func golden(t *testing.T, name string, got []byte) {
+// golden compares got with the file at path, or rewrites it under -update
+// (removing it when got is empty). A missing golden reads as empty; on a
+// mismatch got is left beside it as PATH.got (ignored by git).
+func golden(t *testing.T, path string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "report", "golden", name)
 	if *update {
 		if len(got) == 0 {
 			os.Remove(path)
@@ -230,6 +229,6 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 	if !bytes.Equal(want, got) {
 		os.WriteFile(path+".got", got, 0o644)
-		t.Errorf("%s differs (got written to %s.got; go test -update accepts it)\n%s", name, path, cmp.Diff(string(want), string(got)))
+		t.Errorf("%s differs (got written to %s.got; go test -update accepts it)\n%s", path, path, cmp.Diff(string(want), string(got)))
 	}
 }
