@@ -106,10 +106,8 @@ func (d *insightsCSV) skipLongRecord() error {
 func (d *insightsCSV) Next() (Record, error) {
 	for {
 		if d.rowPos < len(d.rows) {
-			row := &d.rows[d.rowPos]
 			d.rowPos++
-			d.text = append(d.text[:0], row.text...)
-			return Record{Stream: row.stream, Line: row.line, TimeUs: row.timeUs, Text: d.text}, nil
+			return d.rows[d.rowPos-1].record(&d.text), nil
 		}
 		if d.eof {
 			return Record{}, io.EOF
@@ -163,17 +161,15 @@ func (d *insightsCSV) fill() error {
 			}
 			continue
 		}
-		row := insightsRow{line: line, text: string(trimNewline([]byte(fields[d.msgCol])))}
+		var stream, timestamp string
 		if d.streamCol >= 0 && d.streamCol < len(fields) {
-			row.stream = d.names.intern([]byte(fields[d.streamCol]))
+			stream = fields[d.streamCol]
 		}
-		if d.timeCol >= 0 && d.timeCol < len(fields) {
-			if us, _, _, _, ok := parseISO([]byte(fields[d.timeCol])); ok {
-				row.timeUs = us
-			} else {
-				d.warnf(line, "unreadable @timestamp %q", fields[d.timeCol])
-			}
+		hasTime := d.timeCol >= 0 && d.timeCol < len(fields)
+		if hasTime {
+			timestamp = fields[d.timeCol]
 		}
+		row := d.newInsightsRow(&d.names, line, fields[d.msgCol], stream, timestamp, hasTime)
 		d.rows = append(d.rows, row)
 		held += len(row.text) + len(row.stream)
 	}

@@ -101,6 +101,27 @@ type insightsRow struct {
 	text   string
 }
 
+// newInsightsRow makes a row of a Logs Insights result, JSON or CSV, from
+// its fields' values. A @timestamp that is there but unreadable is warned
+// about and read as 0.
+func (w *lineWarner) newInsightsRow(names *interner, line int, message, stream, timestamp string, hasTime bool) insightsRow {
+	row := insightsRow{line: line, text: string(trimNewline([]byte(message))), stream: names.intern([]byte(stream))}
+	if hasTime {
+		if us, _, _, _, ok := parseISO([]byte(timestamp)); ok {
+			row.timeUs = us
+		} else {
+			w.warnf(line, "unreadable @timestamp %q", timestamp)
+		}
+	}
+	return row
+}
+
+// record hands the row out as a Record whose Text is copied into buf.
+func (row *insightsRow) record(buf *[]byte) Record {
+	*buf = append((*buf)[:0], row.text...)
+	return Record{Stream: row.stream, Line: row.line, TimeUs: row.timeUs, Text: *buf}
+}
+
 func newCWJSON(r io.Reader, source string, warn func(string, string)) *cwJSON {
 	d := &cwJSON{lineWarner: lineWarner{source, warn}, in: &pushback{src: bufio.NewReader(r)}}
 	d.restart(1)
@@ -118,10 +139,8 @@ func (d *cwJSON) restart(line int) {
 func (d *cwJSON) Next() (Record, error) {
 	for {
 		if d.rowPos < d.ready {
-			row := &d.rows[d.rowPos]
 			d.rowPos++
-			d.text = append(d.text[:0], row.text...)
-			return Record{Stream: row.stream, Line: row.line, TimeUs: row.timeUs, Text: d.text}, nil
+			return d.rows[d.rowPos-1].record(&d.text), nil
 		}
 		if d.ready > 0 {
 			// The window has been handed out: start the next one, and
@@ -371,22 +390,19 @@ func (d *cwJSON) fillRows() error {
 // addRow keeps one Insights row. Rows without @message carry nothing to
 // read (a stats query's output, say) and are skipped.
 func (d *cwJSON) addRow(line int) {
-	row := insightsRow{line: line}
-	hasMessage := false
+	var message, stream, timestamp string
+	hasMessage, hasTime := false, false
 	for _, f := range d.row {
 		switch f.Field {
 		case "@message":
-			row.text, hasMessage = string(trimNewline([]byte(f.Value))), true
+			message, hasMessage = f.Value, true
 		case "@logStream":
-			row.stream = d.names.intern([]byte(f.Value))
+			stream = f.Value
 		case "@timestamp":
-			if us, _, _, _, ok := parseISO([]byte(f.Value)); ok {
-				row.timeUs = us
-			} else {
-				d.warnf(line, "unreadable @timestamp %q", f.Value)
-			}
+			timestamp, hasTime = f.Value, true
 		}
 	}
+	row := d.newInsightsRow(&d.names, line, message, stream, timestamp, hasTime)
 	if !hasMessage {
 		d.warnf(line, "Logs Insights row without @message; skipped (include @message, @timestamp and @logStream in the query's fields)")
 		return
