@@ -46,6 +46,10 @@ type fakeAPI struct {
 	firstChunk chan struct{}
 	mu         sync.Mutex
 	got        []received
+	// markers, when set, is the proxy's marker output; markersAt holds
+	// what it was when each request in got arrived.
+	markers   *lockedBuffer
+	markersAt []string
 }
 
 type fakeEvent struct{ id, body string }
@@ -65,6 +69,12 @@ func newFakeAPI(t testing.TB) *fakeAPI {
 	f := &fakeAPI{events: make(chan fakeEvent, 100), firstChunk: make(chan struct{})}
 	var once sync.Once
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		var markersNow string
+		if f.markers != nil {
+			markersNow = f.markers.String() // as the head arrives, before the body
+		}
+		f.mu.Unlock()
 		h := sha256.New()
 		n := 0
 		buf := make([]byte, 32<<10)
@@ -83,6 +93,7 @@ func newFakeAPI(t testing.TB) *fakeAPI {
 		copy(rec.BodySHA[:], h.Sum(nil))
 		f.mu.Lock()
 		f.got = append(f.got, rec)
+		f.markersAt = append(f.markersAt, markersNow)
 		f.mu.Unlock()
 		switch {
 		case r.Method == "GET" && r.URL.Path == apiPrefix+"/runtime/invocation/next":
@@ -205,6 +216,9 @@ func TestProxySameAsDirect(t *testing.T) {
 
 	proxied := newFakeAPI(t)
 	addr, markers := startProxy(t, proxied.addr(), DefaultInvokeMarkers)
+	proxied.mu.Lock()
+	proxied.markers = markers
+	proxied.mu.Unlock()
 	gotResp := session(t, proxied, addr)
 
 	if diff := cmp.Diff(wantResp, gotResp); diff != "" {
@@ -229,6 +243,25 @@ func TestProxySameAsDirect(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("markers (-want +got):\n%s", diff)
+	}
+	// The markers a request causes are written before it is forwarded.
+	proxied.mu.Lock()
+	defer proxied.mu.Unlock()
+	for i, rec := range proxied.got {
+		var mustHave string
+		switch {
+		case i == 0:
+			mustHave = `"ev":"init_done"`
+		case strings.HasSuffix(rec.Path, "/invocation/id-1/response"):
+			mustHave = `"requestId":"id-1","status":"response"`
+		case strings.HasSuffix(rec.Path, "/init/error"):
+			mustHave = `"ev":"init_error"`
+		default:
+			continue
+		}
+		if !strings.Contains(proxied.markersAt[i], mustHave) {
+			t.Errorf("%s %s reached the API before its marker %s; markers then:\n%s", rec.Method, rec.Path, mustHave, proxied.markersAt[i])
+		}
 	}
 }
 
