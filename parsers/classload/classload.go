@@ -198,12 +198,18 @@ func parseUnified(line []byte, tag int) (Load, Result) {
 		l.Class = string(body)
 		return l, Parsed
 	}
-	class := bytes.TrimSpace(body[:src])
+	return withClass(l, body[:src], body[src+len(sourceSep):])
+}
+
+// withClass completes l with the class name and source (nil when the line
+// names none) of a load line, in either the unified or the JDK 8 grammar.
+func withClass(l Load, class, source []byte) (Load, Result) {
+	class = bytes.TrimSpace(class)
 	if len(class) == 0 || bytes.IndexByte(class, ' ') >= 0 {
 		return Load{}, Malformed
 	}
 	l.Class = string(class)
-	l.Source = string(bytes.TrimSpace(body[src+len(sourceSep):]))
+	l.Source = string(bytes.TrimSpace(source))
 	l.Kind, l.Origin = classify(l.Source)
 	return l, Parsed
 }
@@ -216,23 +222,10 @@ func parseJDK8(rest []byte) (Load, Result) {
 	}
 	rest = rest[:end]
 	from := bytes.Index(rest, fromSep)
-	var l Load
 	if from < 0 {
-		class := bytes.TrimSpace(rest)
-		if len(class) == 0 || bytes.IndexByte(class, ' ') >= 0 {
-			return Load{}, Malformed
-		}
-		l.Class = string(class)
-		return l, Parsed
+		return withClass(Load{}, rest, nil)
 	}
-	class := bytes.TrimSpace(rest[:from])
-	if len(class) == 0 || bytes.IndexByte(class, ' ') >= 0 {
-		return Load{}, Malformed
-	}
-	l.Class = string(class)
-	l.Source = string(bytes.TrimSpace(rest[from+len(fromSep):]))
-	l.Kind, l.Origin = classify(l.Source)
-	return l, Parsed
+	return withClass(Load{}, rest[:from], rest[from+len(fromSep):])
 }
 
 // parseSeconds parses "0.057" into nanoseconds without float rounding.
