@@ -41,7 +41,10 @@ func BuildJava(ctx context.Context, dir, javac string) (string, error) {
 	}
 	classes := filepath.Join(dir, "classes")
 	var out bytes.Buffer
-	cmd := exec.CommandContext(ctx, javac, "-nowarn", "-d", classes, src)
+	// javac's own JVM stops at the first JIT tier and uses the serial
+	// collector: for one small file that is about a quarter faster (the
+	// optimising tier and parallel GC pay off only in long compilations).
+	cmd := exec.CommandContext(ctx, javac, "-J-XX:TieredStopAtLevel=1", "-J-XX:+UseSerialGC", "-nowarn", "-d", classes, src)
 	cmd.Stdout, cmd.Stderr = &out, &out
 	// The JVM's own "Picked up JAVA_TOOL_OPTIONS" would land in javac's output.
 	cmd.Env = withoutEnv(os.Environ(), "JAVA_TOOL_OPTIONS")
