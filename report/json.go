@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/coldprof/coldprof/profile"
 )
@@ -211,7 +212,7 @@ func writeJSONColdStart(w *bufio.Writer, cs *profile.ColdStart, phase profile.Ph
 		}
 	}
 	w.WriteString(field + `"imports": `)
-	if err := writeJSONImports(w, importsOf(cs, phase), field[1:]); err != nil {
+	if err := writeJSONImports(w, &jsonIndenter{}, importsOf(cs, phase), len(field)-1); err != nil {
 		return err
 	}
 	if len(j.Origins) > 0 {
@@ -246,20 +247,23 @@ func writeJSONField(w *bufio.Writer, indent, key string, value any, after string
 }
 
 // writeJSONImports writes imps as an array of JSONImport whose opening
-// bracket sits on a line indented by indent, one node at a time. Only the
-// names and request ids go through encoding/json (for its string escaping).
-// Indents are written in pieces, not concatenated: at 512 levels deep they
-// are a kilobyte each.
-func writeJSONImports(w *bufio.Writer, imps []*profile.Import, indent string) error {
+// bracket sits on a line indented by indent spaces, one node at a time.
+// Only the names and request ids go through encoding/json (for its string
+// escaping). Indents are slices of one string of spaces: at 512 levels deep
+// they are a kilobyte each, too much to build per node.
+func writeJSONImports(w *bufio.Writer, in *jsonIndenter, imps []*profile.Import, indent int) error {
 	if len(imps) == 0 {
 		_, err := w.WriteString("[]")
 		return err
 	}
-	obj := indent + "  "
-	field := func(key string) {
+	obj := indent + 2
+	newline := func(spaces int) {
 		w.WriteByte('\n')
-		w.WriteString(obj)
-		w.WriteString(`  "`)
+		w.WriteString(in.spacesOf(spaces))
+	}
+	field := func(key string) {
+		newline(obj + 2)
+		w.WriteByte('"')
 		w.WriteString(key)
 		w.WriteString(`": `)
 	}
@@ -269,8 +273,7 @@ func writeJSONImports(w *bufio.Writer, imps []*profile.Import, indent string) er
 		if i > 0 {
 			w.WriteByte(',')
 		}
-		w.WriteByte('\n')
-		w.WriteString(obj)
+		newline(obj)
 		w.WriteByte('{')
 		field("name")
 		name, err := json.Marshal(imp.Name)
@@ -300,17 +303,27 @@ func writeJSONImports(w *bufio.Writer, imps []*profile.Import, indent string) er
 		w.Write(requestID)
 		w.WriteByte(',')
 		field("children")
-		if err := writeJSONImports(w, imp.Children, obj+"  "); err != nil {
+		if err := writeJSONImports(w, in, imp.Children, obj+2); err != nil {
 			return err
 		}
-		w.WriteByte('\n')
-		w.WriteString(obj)
+		newline(obj)
 		w.WriteByte('}')
 	}
-	w.WriteByte('\n')
-	w.WriteString(indent)
+	newline(indent)
 	_, err := w.WriteString("]")
 	return err
+}
+
+// jsonIndenter hands out indentation as slices of one string of spaces,
+// grown to the deepest indent asked for; one per report, as Write may run
+// on several goroutines.
+type jsonIndenter struct{ spaces string }
+
+func (in *jsonIndenter) spacesOf(n int) string {
+	if len(in.spaces) < n {
+		in.spaces = strings.Repeat(" ", max(2*n, 256))
+	}
+	return in.spaces[:n]
 }
 
 // NewJSONColdStart converts cs to its JSON form, keeping only the top-level
