@@ -211,7 +211,7 @@ type invocation struct {
 	deadline time.Time
 	start    time.Time     // when the event was handed out
 	done     chan Result   // buffered 1
-	taken    chan struct{} // closed when handed out
+	taken    chan struct{} // closed once next has made it current
 }
 
 // An Emulator serves the Runtime API for one execution environment.
@@ -421,6 +421,7 @@ func (e *Emulator) Invoke(ctx context.Context, ev Event) (Result, error) {
 	case r := <-inv.done:
 		return r, nil
 	case <-timer.C:
+		<-inv.taken // next may have received inv but not yet made it current
 		e.mu.Lock()
 		if e.current == inv && e.state == stateRunning {
 			e.timeoutLocked(inv)
@@ -428,6 +429,7 @@ func (e *Emulator) Invoke(ctx context.Context, ev Event) (Result, error) {
 		e.mu.Unlock()
 		return <-inv.done, nil
 	case <-e.exited:
+		<-inv.taken
 		e.mu.Lock()
 		if e.current == inv && e.state == stateRunning {
 			e.finishLocked(inv, Result{Status: StatusExited, ErrorType: ErrorTypeExit})
@@ -629,6 +631,7 @@ func (e *Emulator) next(w http.ResponseWriter, r *http.Request) {
 	e.current = inv
 	e.state = stateRunning
 	e.writeLine(fmt.Sprintf("START RequestId: %s Version: %s", inv.id, e.cfg.FunctionVersion))
+	close(inv.taken)
 	e.mu.Unlock()
 
 	h := w.Header()
