@@ -254,9 +254,16 @@ func (r *Reader) loadLine(st *stream, format profile.Format, rest []byte, num in
 }
 
 // newProcess handles a header: a new process's output begins. It starts a
-// new cold start unless a marker or INIT_START just introduced this one.
+// new cold start unless this one has nothing yet, or was begun by a start
+// marker or INIT_START: then only another of those begins a new one, and a
+// header is a process the function started (a multiprocessing spawn child
+// inherits -X importtime, a java child JAVA_TOOL_OPTIONS), whose entries
+// belong to this cold start, in the phase they were loaded in.
 func (r *Reader) newProcess(st *stream, format profile.Format, num int) {
 	b := st.cs
+	if b != nil && b.content() && (b.introduced || b.wrapped) {
+		return
+	}
 	if b != nil && b.content() {
 		if open := b.tr.open(); open > 0 {
 			r.warn.warn("header-open", num, func() string {

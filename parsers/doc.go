@@ -18,6 +18,9 @@
 //     import finishes, so children come before their parent). A new cold
 //     start begins at a start marker, an INIT_START or RESTORE_START, or a
 //     load-time header (a new process), unless one of these just began it.
+//     In a cold start begun by a start marker or INIT_START, a header is a
+//     process the function started (a spawn child inherits -X importtime):
+//     its entries stay in that cold start, in the phase they were loaded in.
 //     Markers and platform lines set the phase context that each top-level
 //     entry is attributed with when it completes.
 //  4. A cold start is handed out by Reader.Next as soon as it is complete: a

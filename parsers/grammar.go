@@ -179,12 +179,7 @@ func (s *grammarSink) Add(e Entry) {
 	s.r.addEntry(s.st, b, s.format, imp, level)
 }
 
-func (s *grammarSink) NewProcess() {
-	if b := s.st.cs; b != nil && b.content() && s.Introduced() {
-		return
-	}
-	s.r.newProcess(s.st, s.format, s.lineNum)
-}
+func (s *grammarSink) NewProcess() { s.r.newProcess(s.st, s.format, s.lineNum) }
 
 func (s *grammarSink) Introduced() bool {
 	b := s.st.cs

@@ -124,3 +124,52 @@ func TestGrammarNewProcessInIntroducedColdStart(t *testing.T) {
 		})
 	}
 }
+
+// TestHeaderInIntroducedColdStart: a process the function starts during an
+// invocation (a multiprocessing spawn child inherits -X importtime) prints
+// its own importtime header. In a cold start begun by a start marker or
+// INIT_START its entries stay in it, in the invocation; without one the
+// header begins a new cold start, as for any grammar's NewProcess.
+func TestHeaderInIntroducedColdStart(t *testing.T) {
+	start := `=coldprof: {"v":1,"ev":"start","t":1,"runtime":"python3.12","handler":"app.handler"}`
+	body := []string{
+		header, "4 4 0 site", "30 30 0 boto3",
+		`=coldprof: {"v":1,"ev":"init_done","t":2}`,
+		`=coldprof: {"v":1,"ev":"invoke_start","t":3,"requestId":"r1"}`,
+		header, "5 5 0 encodings", "6 6 0 site", "7 7 0 child_module",
+		`=coldprof: {"v":1,"ev":"invoke_end","t":4,"requestId":"r1","status":"response"}`,
+	}
+	for _, tt := range []struct {
+		name  string
+		first string
+		want  []string
+	}{
+		{"start marker", start, []string{
+			"  site 4/4 interpreter\n  boto3 30/30 init\n  encodings 5/5 invoke r1\n  site 6/6 invoke r1\n  child_module 7/7 invoke r1\n"}},
+		{"INIT_START", "=INIT_START Runtime Version: python:3.12.v18", []string{
+			"  site 4/4 interpreter\n  boto3 30/30 init\n  encodings 5/5 invoke r1\n  site 6/6 invoke r1\n  child_module 7/7 invoke r1\n"}},
+		// Without one, the child's output is a cold start of its own, which
+		// begins in init (its boundary is unknown: no init_done marker).
+		{"bare", "", []string{
+			"  site 4/4 interpreter\n  boto3 30/30 init\n",
+			"  encodings 5/5 interpreter\n  site 6/6 interpreter\n  child_module 7/7 init\n"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			lines := body
+			if tt.first != "" {
+				lines = append([]string{tt.first}, body...)
+			}
+			p, _, err := parse(t, itLines(lines...), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, cs := range p.ColdStarts {
+				got = append(got, dumpImports(cs.Imports))
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
