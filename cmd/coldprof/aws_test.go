@@ -14,6 +14,7 @@ import (
 
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/awsapi"
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/awsapi/fakeaws"
+	"github.com/coldprof/coldprof/report"
 )
 
 const testLayer = "arn:aws:lambda:eu-west-1:123456789012:layer:coldprof-x86_64:3"
@@ -252,6 +253,34 @@ func TestLogsNoColdStart(t *testing.T) {
 	code, stdout, stderr := runCLI(t, "logs", "--log-group", "/aws/lambda/quiet")
 	if code != 1 || !strings.Contains(stderr, "no cold start in /aws/lambda/quiet since ") || stdout != "" {
 		t.Errorf("exit %d stdout %q stderr %q", code, stdout, stderr)
+	}
+}
+
+// TestLogsCommandJava checks that coldprof logs reads what coldprof report
+// reads: the JVM's class-load log too, not only the built-in lines.
+func TestLogsCommandJava(t *testing.T) {
+	data, err := os.ReadFile("../../testdata/java/jdk17-default-decorators.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []map[string]any
+	for i, line := range strings.SplitAfter(string(data), "\n") {
+		if line != "" {
+			events = append(events, map[string]any{"logStreamName": "java-stream", "timestamp": 1000 + i, "message": line})
+		}
+	}
+	s := fakeaws.New(t)
+	s.LogPages["/aws/lambda/java-fn"] = [][]map[string]any{events}
+	code, stdout, stderr := runCLI(t, "logs", "--log-group", "/aws/lambda/java-fn", "--format", "json")
+	if code != 0 {
+		t.Fatalf("logs: exit %d: %s", code, stderr)
+	}
+	var rep report.JSONReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.ColdStarts) != 1 || rep.ColdStarts[0].Format != "java-classload" || len(rep.ColdStarts[0].Imports) == 0 {
+		t.Errorf("want one java-classload cold start with classes; got %+v", rep.ColdStarts)
 	}
 }
 

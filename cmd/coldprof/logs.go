@@ -197,7 +197,7 @@ func reportEvents(stdout, stderr io.Writer, r io.Reader, group string, format re
 	if c, ok := dec.(io.Closer); ok {
 		defer c.Close()
 	}
-	src.reader = parsers.NewReader(dec, group, parsers.Options{Warn: src.warn})
+	src.reader = newLogReader(dec, group, src.warn)
 	return report.Write(stdout, src, report.Options{Format: format})
 }
 

@@ -326,7 +326,13 @@ func (s *fileSource) open(name string) {
 		s.decoder = c
 	}
 	s.parsing = p
-	go p.run(parsers.NewReader(dec, s.name, parsers.Options{Warn: p.warn, Grammars: []func() parsers.Grammar{classload.NewGrammar}}))
+	go p.run(newLogReader(dec, s.name, p.warn))
+}
+
+// newLogReader is the parser every command reads logs with: the built-in
+// load-time lines and the plug-in grammars (the JVM's class-load log).
+func newLogReader(dec envelope.Decoder, name string, warn func(profile.Warning)) *parsers.Reader {
+	return parsers.NewReader(dec, name, parsers.Options{Warn: warn, Grammars: []func() parsers.Grammar{classload.NewGrammar}})
 }
 
 // closeCurrent stops reading the current input; Close is closeCurrent
