@@ -58,7 +58,7 @@ type Summary struct {
 }
 
 // A PhaseRow is one phase's total: Us is the cumulative time of its
-// top-level entries, Count its entries at any depth (design.md).
+// top-level entries, Count its entries at any depth (the JSON schema).
 type PhaseRow struct {
 	Phase profile.Phase
 	Us    int64

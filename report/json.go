@@ -11,11 +11,12 @@ import (
 	"github.com/coldprof/coldprof/profile"
 )
 
-// SchemaVersion is the version of the JSON report's schema (design.md).
+// SchemaVersion is the version of the JSON report's schema (README.md, "The JSON report").
 const SchemaVersion = 1
 
 // The JSON report's types. Field names are a contract with scripts and CI
-// (design.md, schema version 1): never rename one; add fields instead.
+// (schema version 1, README.md "The JSON report"): never rename one; add
+// fields instead.
 // Slices are never nil, so empty lists come out as [] rather than null.
 
 // JSONReport is the whole JSON report. Write streams it; the type is here

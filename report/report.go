@@ -35,7 +35,7 @@ type Format string
 const (
 	// FormatTable is aligned text tables for a terminal.
 	FormatTable Format = "table"
-	// FormatJSON is design.md's JSON report, schema version 1.
+	// FormatJSON is the JSON report, schema version 1 (SchemaVersion).
 	FormatJSON Format = "json"
 	// FormatMarkdown is GitHub-flavoured Markdown, fit for a pull-request comment.
 	FormatMarkdown Format = "markdown"
