@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"iter"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -323,33 +325,34 @@ func (h head) header(name string) string {
 	return headerValue(fields, name)
 }
 
-// headerValue finds name in header lines (a head without its first line, or
-// trailers) and returns its first value, trimmed.
+// headerValue returns the first value of the named header in header lines
+// (a head without its first line, or trailers), "" when absent.
 func headerValue(lines []byte, name string) string {
-	for len(lines) > 0 {
-		var line []byte
-		line, lines, _ = bytes.Cut(lines, []byte("\n"))
-		k, v, ok := bytes.Cut(line, []byte(":"))
-		if ok && string(bytes.TrimSpace(k)) != "" && strings.EqualFold(string(k), name) {
-			return string(bytes.TrimSpace(v))
-		}
+	for v := range headerFields(lines, name) {
+		return v
 	}
 	return ""
 }
 
 // headerValues returns every value of the named header, in order.
 func headerValues(h head, name string) []string {
-	_, lines, _ := bytes.Cut(h.raw, []byte("\n"))
-	var out []string
-	for len(lines) > 0 {
-		var line []byte
-		line, lines, _ = bytes.Cut(lines, []byte("\n"))
-		k, v, ok := bytes.Cut(line, []byte(":"))
-		if ok && strings.EqualFold(string(k), name) {
-			out = append(out, string(bytes.TrimSpace(v)))
+	_, fields, _ := bytes.Cut(h.raw, []byte("\n"))
+	return slices.Collect(headerFields(fields, name))
+}
+
+// headerFields yields the trimmed values of the named header in header
+// lines, in order.
+func headerFields(lines []byte, name string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for rest := lines; len(rest) > 0; {
+			var line []byte
+			line, rest, _ = bytes.Cut(rest, []byte("\n"))
+			k, v, ok := bytes.Cut(line, []byte(":"))
+			if ok && strings.EqualFold(string(k), name) && !yield(string(bytes.TrimSpace(v))) {
+				return
+			}
 		}
 	}
-	return out
 }
 
 var errHeadTooLong = errors.New("message head too long")
