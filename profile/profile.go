@@ -110,6 +110,18 @@ type ColdStart struct {
 	// Truncated is set when the log ended (or a new cold start began) while
 	// imports were still open; the open entries are not in Imports.
 	Truncated bool
+
+	// StartUs and InitDoneUs are the wrapper's start and init_done marker
+	// times, Unix microseconds; 0 when the log has no such marker.
+	StartUs, InitDoneUs int64
+
+	// Sampled stacks, when the wrapper's sampler ran in the runtime process
+	// (nil Sampler otherwise). Frames are shared by Stacks; each stack lists
+	// frame indices root first. Samples are in time order.
+	Frames  []Frame
+	Stacks  [][]int
+	Samples []Sample
+	Sampler *SamplerInfo
 }
 
 // An Invocation is one request handled by a cold start's runtime.
@@ -251,3 +263,55 @@ func checkImport(id string, imp *Import, phase Phase) error {
 	}
 	return nil
 }
+
+// A Frame is one function in the sampled stacks of a cold start: the
+// function's name, its source file and the line its definition starts on
+// (so all samples in one function share a frame, whatever line was running).
+type Frame struct {
+	Function string
+	File     string
+	Line     int // 0 when unknown
+}
+
+// A Sample is one wall-clock sample of the runtime's main thread, taken by the
+// sampler the wrapper injects into the runtime process.
+type Sample struct {
+	// TimeUs is when the sample was taken, Unix time in microseconds (the
+	// same clock as the wrapper's markers).
+	TimeUs int64
+	// WeightUs is the wall time the sample stands for: the time since the
+	// previous sample. Counting samples instead is biased (see the sampler
+	// notes in wrapper/hooks/README.md).
+	WeightUs int64
+	// Stack indexes ColdStart.Stacks.
+	Stack int
+	Phase Phase
+	// RequestID is set for PhaseInvoke samples when the invocation is known.
+	RequestID string
+}
+
+// SamplerInfo describes the sampler run that produced a cold start's samples.
+type SamplerInfo struct {
+	// Lang is the sampler's runtime language ("python", "node").
+	Lang string
+	// IntervalUs is the interval the sampler was asked for.
+	IntervalUs int64
+	// StartUs and StopUs bound the sampled span, Unix microseconds.
+	StartUs, StopUs int64
+	// StoppedBy says what ended sampling: StoppedByInitDone, StoppedByInvokeEnd,
+	// StoppedByTimeout, StoppedByExit or StoppedByError.
+	StoppedBy string
+	// Dropped counts samples the sampler did not write (its line bound was
+	// hit, or lines were lost); Truncated is set when that happened.
+	Dropped   int
+	Truncated bool
+}
+
+// The reasons a sampler stops (SamplerInfo.StoppedBy).
+const (
+	StoppedByInitDone  = "init_done"
+	StoppedByInvokeEnd = "invoke_end"
+	StoppedByTimeout   = "timeout"
+	StoppedByExit      = "exit"
+	StoppedByError     = "error"
+)
