@@ -5,13 +5,20 @@
 // object. Keys, always written in this order:
 //
 //	v          grammar version (Version)
-//	ev         event kind: start, init_done, invoke_start, invoke_end, init_error, warning
+//	ev         event kind: start, init_done, restored, invoke_start, invoke_end, init_error, warning
 //	t          Unix time in microseconds when the event happened
 //	runtime    start: runtime detected ("python3.12"), "" when unknown
 //	handler    start: the function's handler (_HANDLER)
 //	wrapper    start: wrapper version
 //	injected   start: what was injected ("-X importtime"), "" when nothing
 //	proxy      start: whether the runtime-API proxy is on
+//	initType   start: AWS_LAMBDA_INITIALIZATION_TYPE ("on-demand",
+//	           "provisioned-concurrency", "snap-start",
+//	           "lambda-managed-instances"), "" when unset or not one of these
+//	arch       start: the wrapper's architecture, "x86_64" or "arm64"
+//	sampler    start: the in-runtime sampler's interval in µs, 0 when off
+//	via        init_done: "restore" when init ended with the runtime's
+//	           GET …/runtime/restore/next (SnapStart), omitted for …/invocation/next
 //	requestId  invoke_start, invoke_end: the invocation's request ID
 //	status     invoke_end: "response" or "error"
 //	msg        warning, init_error: a human-readable message (never an environment value)
@@ -48,6 +55,10 @@ const (
 	Start Kind = "start"
 	// InitDone is written when the runtime first asks for an event: init is over.
 	InitDone Kind = "init_done"
+	// Restored is written at the first …/invocation/next after a
+	// …/runtime/restore/next: a SnapStart-restored runtime finished its
+	// after-restore work and is ready for events.
+	Restored Kind = "restored"
 	// InvokeStart is written when an event is handed to the runtime.
 	InvokeStart Kind = "invoke_start"
 	// InvokeEnd is written when the runtime posts the response or error.
@@ -58,6 +69,9 @@ const (
 	Warning Kind = "warning"
 )
 
+// Via values of an InitDone marker.
+const ViaRestore = "restore"
+
 // Status values of an InvokeEnd marker.
 const (
 	StatusResponse = "response"
@@ -66,14 +80,19 @@ const (
 
 // An Event is one marker line, decoded.
 type Event struct {
-	V         int
-	Kind      Kind
-	TimeUs    int64
-	Runtime   string
-	Handler   string
-	Wrapper   string
-	Injected  string
-	Proxy     bool
+	V        int
+	Kind     Kind
+	TimeUs   int64
+	Runtime  string
+	Handler  string
+	Wrapper  string
+	Injected string
+	Proxy    bool
+	InitType string
+	Arch     string
+	// SamplerUs is the sampler's interval on a start marker, 0 when off.
+	SamplerUs int64
+	Via       string
 	RequestID string
 	Status    string
 	Message   string
@@ -99,6 +118,13 @@ func Append(dst []byte, e Event) []byte {
 	if e.Proxy {
 		dst = append(dst, `,"proxy":true`...)
 	}
+	dst = appendField(dst, "initType", e.InitType)
+	dst = appendField(dst, "arch", e.Arch)
+	if e.SamplerUs != 0 {
+		dst = append(dst, `,"sampler":`...)
+		dst = strconv.AppendInt(dst, e.SamplerUs, 10)
+	}
+	dst = appendField(dst, "via", e.Via)
 	dst = appendField(dst, "requestId", e.RequestID)
 	dst = appendField(dst, "status", e.Status)
 	dst = appendField(dst, "msg", e.Message)
@@ -256,15 +282,18 @@ func (d *decoder) object(e *Event) error {
 
 func (d *decoder) field(e *Event, key string) error {
 	switch key {
-	case "v", "t":
+	case "v", "t", "sampler":
 		n, err := d.integer()
 		if err != nil {
 			return err
 		}
-		if key == "v" {
+		switch key {
+		case "v":
 			e.V = int(n)
-		} else {
+		case "t":
 			e.TimeUs = n
+		default:
+			e.SamplerUs = n
 		}
 		return nil
 	case "proxy":
@@ -293,6 +322,12 @@ func (d *decoder) field(e *Event, key string) error {
 		dst = &e.RequestID
 	case "status":
 		dst = &e.Status
+	case "initType":
+		dst = &e.InitType
+	case "arch":
+		dst = &e.Arch
+	case "via":
+		dst = &e.Via
 	case "msg":
 		dst = &e.Message
 	default:

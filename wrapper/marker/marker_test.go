@@ -15,6 +15,9 @@ func TestAppendParseRoundTrip(t *testing.T) {
 		ev   Event
 	}{
 		{"start", Event{V: 1, Kind: Start, TimeUs: 1732250000123456, Runtime: "python3.12", Handler: "app.lambda_handler", Wrapper: "0.1.0", Injected: "-X importtime", Proxy: true}},
+		{"start with lifecycle", Event{V: 1, Kind: Start, TimeUs: 5, Runtime: "python3.13", InitType: "snap-start", Arch: "arm64", SamplerUs: 5000, Proxy: true}},
+		{"init done by restore", Event{V: 1, Kind: InitDone, TimeUs: 6, Via: ViaRestore}},
+		{"restored", Event{V: 1, Kind: Restored, TimeUs: 7}},
 		{"invoke", Event{V: 1, Kind: InvokeStart, TimeUs: 1, RequestID: "8f5e0c1e-1d2c-4a7b-9a55-0f3f1b2c3d4e"}},
 		{"end", Event{V: 1, Kind: InvokeEnd, TimeUs: 2, RequestID: "r", Status: StatusError}},
 		{"odd text", Event{V: 1, Kind: Warning, TimeUs: 3, Message: "quote \" back \\ tab \t nl \n cr \r nul \x00 del \x7f é 日本 \u2028"}},
