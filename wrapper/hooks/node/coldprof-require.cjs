@@ -354,9 +354,12 @@ try {
       const evalNs = end - graph.lastEndNs;
       graph.lastEndNs = end;
       if (m !== graph.mod) {
-        const cumNs = evalNs + m.loadNs + m.resolveNs;
+        // On Node 20 the hooks thread resolves and loads many modules at
+        // once: their times overlap, so a module gets its evaluation only.
+        const cumNs = evalNs + (esm.port === null ? m.loadNs + m.resolveNs : 0);
+        const selfNs = cumNs - graph.heldNs; // (heldText resets heldNs)
         graph.childNs += cumNs;
-        graph.text += heldText(graph, 2) + line(us(cumNs - graph.heldNs), us(cumNs), 1, esmName(u));
+        graph.text += heldText(graph, 2) + line(us(selfNs), us(cumNs), 1, esmName(u));
         return;
       }
       finishGraph(graph, end);
