@@ -26,10 +26,6 @@ func forEachNode(t *testing.T, fn func(t *testing.T, node nodeBinary)) {
 	}
 }
 
-// hasRegisterHooks says whether a Node.js times ES modules in its main thread
-// (module.registerHooks, Node 22.15+ and 23.5+: all the cached majors).
-func hasRegisterHooks(n nodeBinary) bool { return n.Name != "node20" }
-
 // nodeTree parses the hook's lines with the parsers package, as coldprof
 // reads them from a log, and renders the tree: one line per entry, two
 // spaces per level. It also checks the lines' grammar and times (see
@@ -212,9 +208,9 @@ func TestNodeESMWithoutRegisterHooks(t *testing.T) {
 }
 
 // TestNodeDynamicImportFromCommonJS: a CommonJS handler that imports an ES
-// module inside the handler. Node 22+ times it (the in-thread hooks are
-// always on); Node 20 only with COLDPROF_NODE_ESM=1 (starting the hooks
-// thread for every CommonJS handler would cost it about 33 ms).
+// module inside the handler. Registered ES module hooks slow every require()
+// down, so a CommonJS handler gets them only with COLDPROF_NODE_ESM=1, on
+// every Node version.
 func TestNodeDynamicImportFromCommonJS(t *testing.T) {
 	app := t.TempDir()
 	write(t, app, "index.js", "'use strict';\nrequire('./util.js');\nexports.handler = async () => (await import('./lazy.mjs')).v;\n")
@@ -232,7 +228,7 @@ func TestNodeDynamicImportFromCommonJS(t *testing.T) {
 				t.Fatalf("exit %d, stdout %q\n%s", r.code, r.stdout, r.stderr)
 			}
 			want := timed
-			if force == "" && !hasRegisterHooks(node) {
+			if force == "" {
 				want = "/var/runtime/run.js\n  index.js\n    util.js\n"
 			}
 			if diff := cmp.Diff(want, nodeTree(t, r.stderr)); diff != "" {

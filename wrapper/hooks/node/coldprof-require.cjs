@@ -150,7 +150,7 @@ try {
     let frame = null;
     try {
       const parentFrame = stack[stack.length - 1];
-      frame = { start: now(), childNs: 0n, fresh: false, name: '', held: false };
+      frame = { start: now(), childNs: 0n, fresh: false, name: '', held: false, paused: false };
       if (parentFrame) {
         frame.held = parentFrame.held;
       } else if (esm !== null) {
@@ -158,6 +158,7 @@ try {
         // Loaded while an ES module graph evaluates: the line waits until we
         // know which ES module it belongs to (see esmEnd).
         frame.held = esm.open !== null;
+        if (!isMain) frame.paused = pauseESM();
       }
       if (typeof request === 'string' && isBuiltin(request)) {
         const id = request.startsWith('node:') ? request : 'node:' + request;
@@ -174,7 +175,10 @@ try {
     try {
       return originalLoad.apply(this, arguments);
     } finally {
-      if (frame !== null) finish(frame);
+      if (frame !== null) {
+        finish(frame);
+        if (frame.paused) resumeESM();
+      }
     }
   };
 
@@ -233,16 +237,17 @@ try {
   // await) gets a depth-0 line from its resolution to its evaluation's end.
   //
   // Where module.registerHooks exists (Node 22.15+, 23.5+) the hooks are the
-  // synchronous ones below, run in this thread, and they are registered for
-  // every handler: they cost about as little as the require hook. Elsewhere
-  // (Node 20) esm-hooks.mjs is registered with module.register, which runs it
-  // on a thread of its own that takes about 33 ms to start (BENCHMARKS.md), so
-  // only for ES module handlers; module.register is never called where
-  // registerHooks exists (Node 26 deprecates it at run time, DEP0205).
+  // synchronous ones below, run in this thread. Elsewhere (Node 20)
+  // esm-hooks.mjs is registered with module.register, which runs it on a
+  // thread of its own that takes about 33 ms to start (BENCHMARKS.md);
+  // module.register is never called where registerHooks exists (Node 26
+  // deprecates it at run time, DEP0205). Either is registered only when the
+  // handler is an ES module (or COLDPROF_NODE_ESM=1): registered hooks make
+  // every require() slower, see pauseESM.
   // CommonJS stays timed by Module._load above on every version: the load
   // hook returns a module's source before it runs, so it cannot bracket a
   // require()'s evaluation and nested requires the way Module._load does.
-  // COLDPROF_NODE_ESM=0 turns ES module timing off, =1 forces it on Node 20.
+  // COLDPROF_NODE_ESM=0 turns ES module timing off, =1 on for any handler.
   // Every time below is a Number of nanoseconds from esm.now(): on Node 22+
   // performance.now() (no allocation, for the thousands of resolutions of a
   // big graph); on Node 20 hrtime, as in the hooks thread (see install).
@@ -421,8 +426,32 @@ try {
     return false;
   }
 
+  // Registered hooks slow every require() down (about 10 % of loading
+  // @aws-sdk/client-s3 on Node 22 and 24, BENCHMARKS.md), so while a
+  // CommonJS tree loads (the outermost Module._load but the main module's)
+  // the synchronous hooks are taken out and put back when it is done. (So an
+  // ES module that a CommonJS module imports while it loads, by import() or
+  // require(), is not timed.)
+  function pauseESM() {
+    try {
+      if (esm.hooks === null) return false;
+      esm.hooks.deregister();
+      esm.hooks = null;
+      return true;
+    } catch (_) {
+      return false;
+    }
+  }
+
+  function resumeESM() {
+    try {
+      esm.hooks = Module.registerHooks({ resolve: syncResolve, load: syncLoad });
+    } catch (_) { /* ES modules untimed from here on */ }
+  }
+
   // The synchronous hooks (module.registerHooks). A require() passes through
-  // them too, inside Module._load, which times it: they hand it straight on.
+  // them too (one from the main module, or when deregister is missing),
+  // inside Module._load, which times it: they hand it straight on.
   // Each calls the next hook exactly once with the original arguments and
   // returns its result unchanged, except an ES module of the function's,
   // whose source gets the end statement (as in esm-hooks.mjs).
@@ -482,8 +511,7 @@ try {
   try {
     const want = process.env.COLDPROF_NODE_ESM;
     const sync = typeof Module.registerHooks === 'function';
-    const canAsync = !sync && typeof Module.register === 'function';
-    if (want !== '0' && (sync || (canAsync && (want === '1' || handlerIsESM())))) {
+    if (want !== '0' && (sync || typeof Module.register === 'function') && (want === '1' || handlerIsESM())) {
       const { pathToFileURL, fileURLToPath } = url;
       const rootDir = taskRoot || cwd;
       taskRootURL = rootDir ? pathToFileURL(rootDir).href.replace(/\/?$/, '/') : '';
@@ -491,14 +519,15 @@ try {
       const base = now();
       esm = {
         port: null, receive: null, fileURLToPath, decoder: new TextDecoder(),
-        mods: new Map(), open: null, lastEndNs: -1, base,
+        mods: new Map(), open: null, lastEndNs: -1, base, hooks: null,
         now: () => Number(now() - base),
       };
       if (sync) {
         const perf = globalThis.performance;
         const origin = perf.now();
         esm.now = () => (perf.now() - origin) * 1e6;
-        Module.registerHooks({ resolve: syncResolve, load: syncLoad });
+        const hooks = Module.registerHooks({ resolve: syncResolve, load: syncLoad });
+        if (hooks && typeof hooks.deregister === 'function') esm.hooks = hooks;
       } else {
         const { MessageChannel, receiveMessageOnPort } = threads;
         const channel = new MessageChannel();
