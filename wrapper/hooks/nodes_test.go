@@ -15,13 +15,13 @@ type nodeBinary struct {
 	Path string
 }
 
-// nodeMajors are the Node.js majors the hooks are tested on: 20 is the
-// machine's own node, the others come from .ci/setup.d/40-node-versions.sh.
-var nodeMajors = []int{20, 22, 24, 26}
+// nodeMajors are the Node.js majors the hooks are tested on: 20 (first) is
+// the machine's own node, the others come from .ci/setup.d/40-node-versions.sh.
+var nodeMajors = []int{20, 18, 22, 24, 26}
 
 // nodeBinaries finds every Node.js of nodeMajors. The machine's node stands
-// for 20 whatever its version; 22, 24 and 26 are
-// ${XDG_CACHE_HOME:-$HOME/.cache}/coldprof/node/<major>/bin/node. A missing
+// for 20 whatever its version; the others are
+// ${XDG_CACHE_HOME:-$HOME/.cache}/coldprof/node/<major>/bin/node (18 too). A missing
 // one fails t (the hooks must be tested on all of them) unless none at all
 // is installed, when t is skipped.
 func nodeBinaries(t testing.TB) []nodeBinary {
