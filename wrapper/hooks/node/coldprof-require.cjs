@@ -16,7 +16,7 @@
 // it), including one that throws (its line is printed, then the error goes on
 // unchanged), and the first require() of each builtin (node:fs). What is not:
 // requires answered from require.cache (cycles, repeats), failed resolutions
-// (MODULE_NOT_FOUND before anything loads), and ES modules, see esm-hooks.mjs.
+// (MODULE_NOT_FOUND before anything loads), and ES modules, see below.
 //
 // The hook never breaks the function: every internal step is in try/catch and the
 // original loader is always called exactly once with the original arguments.

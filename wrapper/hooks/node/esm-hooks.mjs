@@ -1,7 +1,9 @@
 // coldprof ES module hooks, registered by coldprof-require.cjs with module.register
-// (Node 20.6+) when the function's handler is an ES module.
+// where module.registerHooks is missing (Node 18 and 20; elsewhere the same
+// hooks run in the main thread, synchronously, from coldprof-require.cjs),
+// when the function's handler is an ES module.
 //
-// Node 20 runs these hooks on a separate thread, before the module graph is
+// Node 18 and 20 run these hooks on a separate thread, before the module graph is
 // linked and evaluated. They time resolution and source loading per module and
 // send one message per module to the main thread, which prints the lines (see
 // coldprof-require.cjs). To learn when each of the function's ES modules (in the
