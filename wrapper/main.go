@@ -55,10 +55,10 @@ type Wrapper struct {
 // New returns a Wrapper with the real effects, writing to stderr.
 func New(stderr io.Writer) *Wrapper {
 	return &Wrapper{
-		Stderr:     stderr,
-		Exec:       syscall.Exec,
-		StartProxy: StartProxy,
-		Now:        time.Now,
+		Stderr:       stderr,
+		Exec:         syscall.Exec,
+		StartProxy:   StartProxy,
+		Now:          time.Now,
 		Random:       rand.Float64, // the runtime's generator: no seeding, no crypto set-up
 		Getpid:       os.Getpid,
 		ExtractHooks: hooks.Extract,

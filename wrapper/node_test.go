@@ -62,6 +62,14 @@ func TestNewPlanNodeJavaRuby(t *testing.T) {
 		t.Fatal(err)
 	}
 	layerHook := "--require " + filepath.Join(layer, "coldprof", "hooks", "node", "coldprof-require.cjs")
+	jdk17 := fakeJDK(t, "jdk17", "bin/java", `JAVA_VERSION="17.0.15"`)
+	jdk11 := fakeJDK(t, "jdk11", "bin/java", `JAVA_VERSION="11.0.2"`)
+	jdk8 := fakeJDK(t, "jdk8", "jre/bin/java", `JAVA_VERSION="1.8.0_392"`)
+	noRelease := fakeJDK(t, "somejvm", "bin/java", "")
+	corretto21 := fakeJDK(t, "java-21-amazon-corretto", "bin/java", "")
+	java17 := append([]string{jdk17}, java17Argv[1:]...)
+	java11 := append([]string{jdk11}, java11Argv[1:]...)
+	java8 := append([]string{jdk8}, java11Argv[1:]...)
 	type want struct {
 		runtime  string
 		injected string
@@ -78,32 +86,46 @@ func TestNewPlanNodeJavaRuby(t *testing.T) {
 			want{runtime: "nodejs20.x", injected: "NODE_OPTIONS+=" + quoted, env: map[string]string{"NODE_OPTIONS": quoted}}},
 		{"node keeps user NODE_OPTIONS", nodeArgv, []string{"NODE_OPTIONS=--enable-source-maps", "COLDPROF_HOOK_DIR=" + dir + "/"},
 			want{runtime: "node", injected: "NODE_OPTIONS+=" + quoted, env: map[string]string{"NODE_OPTIONS": "--enable-source-maps " + quoted}}},
-		{"COLDPROF_NODE_OPTIONS", nodeArgv, []string{"NODE_OPTIONS=--x", "COLDPROF_NODE_OPTIONS= --cpu-prof ", "COLDPROF_HOOK_DIR=/nonexistent"},
-			want{runtime: "node", injected: "NODE_OPTIONS+=--cpu-prof", env: map[string]string{"NODE_OPTIONS": "--x --cpu-prof"}}},
+		{"COLDPROF_NODE_OPTIONS", nodeArgv, []string{"NODE_OPTIONS=--x", "COLDPROF_NODE_OPTIONS= --enable-source-maps  --max-old-space-size 100 ", "COLDPROF_HOOK_DIR=/nonexistent"},
+			want{runtime: "node", injected: "NODE_OPTIONS+=--enable-source-maps --max-old-space-size=100", env: map[string]string{"NODE_OPTIONS": "--x --enable-source-maps --max-old-space-size=100"}}},
+		{"COLDPROF_NODE_OPTIONS refused: the default", nodeArgv, []string{"NODE_OPTIONS=--x", "COLDPROF_NODE_OPTIONS=--cpu-prof", "COLDPROF_HOOK_DIR=" + dir},
+			want{runtime: "node", injected: "NODE_OPTIONS+=" + quoted, env: map[string]string{"NODE_OPTIONS": "--x " + quoted}, warnings: 1}},
 		{"node hook missing: unchanged", nodeArgv, []string{"NODE_OPTIONS=--x", "COLDPROF_HOOK_DIR=/nonexistent"},
 			want{runtime: "node", env: map[string]string{"NODE_OPTIONS": "--x"}, warnings: 1}},
 		{"node hook next to the exec wrapper", nodeArgv, []string{"AWS_LAMBDA_EXEC_WRAPPER=" + filepath.Dir(dir) + "/coldprof-wrapper"},
 			want{runtime: "node", warnings: 1, env: map[string]string{"NODE_OPTIONS": ""}}}, // dir is "coldprof hooks", not coldprof/hooks
 		{"node hook in the layer layout", nodeArgv, []string{"AWS_LAMBDA_EXEC_WRAPPER=" + layer + "/coldprof-wrapper"},
 			want{runtime: "node", injected: "NODE_OPTIONS+=" + layerHook, env: map[string]string{"NODE_OPTIONS": layerHook}}},
-		{"java17", java17Argv, []string{"AWS_EXECUTION_ENV=AWS_Lambda_java17", "JAVA_TOOL_OPTIONS=-XX:+UseSerialGC"},
+		{"java17", java17, []string{"AWS_EXECUTION_ENV=AWS_Lambda_java17", "JAVA_TOOL_OPTIONS=-XX:+UseSerialGC"},
 			want{runtime: "java17", injected: "JAVA_TOOL_OPTIONS+=" + javaClassLoadLog, env: map[string]string{"JAVA_TOOL_OPTIONS": "-XX:+UseSerialGC " + javaClassLoadLog}}},
-		{"java11", java11Argv, []string{"AWS_EXECUTION_ENV=AWS_Lambda_java11"},
+		{"java11", java11, []string{"AWS_EXECUTION_ENV=AWS_Lambda_java11"},
 			want{runtime: "java11", injected: "JAVA_TOOL_OPTIONS+=" + javaClassLoadLog, env: map[string]string{"JAVA_TOOL_OPTIONS": javaClassLoadLog}}},
-		{"java8.al2: no -Xlog", java11Argv, []string{"AWS_EXECUTION_ENV=AWS_Lambda_java8.al2"},
+		{"JDK 8 layout: no -Xlog", java8, []string{"AWS_EXECUTION_ENV=AWS_Lambda_java8.al2"},
 			want{runtime: "java8.al2", injected: "JAVA_TOOL_OPTIONS+=-verbose:class", env: map[string]string{"JAVA_TOOL_OPTIONS": "-verbose:class"}}},
-		{"java, version unknown", []string{"/usr/bin/java", "-jar", "app.jar"}, nil,
-			want{runtime: "java", injected: "JAVA_TOOL_OPTIONS+=-verbose:class", env: map[string]string{"JAVA_TOOL_OPTIONS": "-verbose:class"}}},
-		{"COLDPROF_JAVA_OPTIONS", java17Argv, []string{"AWS_EXECUTION_ENV=AWS_Lambda_java21", "COLDPROF_JAVA_OPTIONS=-Xlog:class+load:stderr"},
-			want{runtime: "java21", injected: "JAVA_TOOL_OPTIONS+=-Xlog:class+load:stderr", env: map[string]string{"JAVA_TOOL_OPTIONS": "-Xlog:class+load:stderr"}}},
+		{"JDK 8 that AWS_EXECUTION_ENV calls java17: the JVM decides", java8, []string{"AWS_EXECUTION_ENV=AWS_Lambda_java17"},
+			want{runtime: "java17", injected: "JAVA_TOOL_OPTIONS+=-verbose:class", env: map[string]string{"JAVA_TOOL_OPTIONS": "-verbose:class"}}},
+		{"version in the path", []string{corretto21, "-jar", "app.jar"}, nil,
+			want{runtime: "java", injected: "JAVA_TOOL_OPTIONS+=" + javaClassLoadLog, env: map[string]string{"JAVA_TOOL_OPTIONS": javaClassLoadLog}}},
+		{"java, version unknown: left alone", []string{noRelease, "-jar", "app.jar"}, []string{"AWS_EXECUTION_ENV=AWS_Lambda_java17"},
+			want{runtime: "java17", env: map[string]string{"JAVA_TOOL_OPTIONS": ""}, warnings: 1}},
+		{"java, not found: left alone", []string{"/nonexistent/bin/java", "-jar", "app.jar"}, nil,
+			want{runtime: "java", env: map[string]string{"JAVA_TOOL_OPTIONS": ""}, warnings: 1}},
+		{"user's -Xlog on stderr is not reconfigured", java17, []string{"JAVA_TOOL_OPTIONS=-Xlog:class+load=info:stderr"},
+			want{runtime: "java", env: map[string]string{"JAVA_TOOL_OPTIONS": "-Xlog:class+load=info:stderr"}, warnings: 1}},
+		{"COLDPROF_JAVA_OPTIONS", java17, []string{"AWS_EXECUTION_ENV=AWS_Lambda_java21", "COLDPROF_JAVA_OPTIONS=-verbose:class -XX:TieredStopAtLevel=1"},
+			want{runtime: "java21", injected: "JAVA_TOOL_OPTIONS+=-verbose:class -XX:TieredStopAtLevel=1", env: map[string]string{"JAVA_TOOL_OPTIONS": "-verbose:class -XX:TieredStopAtLevel=1"}}},
+		{"COLDPROF_JAVA_OPTIONS refused", java17, []string{"COLDPROF_JAVA_OPTIONS=-Xbogus"},
+			want{runtime: "java", injected: "JAVA_TOOL_OPTIONS+=" + javaClassLoadLog, env: map[string]string{"JAVA_TOOL_OPTIONS": javaClassLoadLog}, warnings: 1}},
 		{"ruby3.3", []string{"/var/lang/bin/ruby", "/var/runtime/index.rb"}, []string{"AWS_EXECUTION_ENV=AWS_Lambda_ruby3.3", "RUBYLIB=/var/runtime/lib", "COLDPROF_HOOK_DIR=" + dir},
 			want{runtime: "ruby3.3", injected: "RUBYOPT+=-rcoldprof_require", env: map[string]string{"RUBYOPT": "-rcoldprof_require", "RUBYLIB": "/var/runtime/lib:" + rubyLib}}},
 		{"ruby keeps RUBYOPT", []string{"ruby3.2", "x.rb"}, []string{"RUBYOPT=-W0", "COLDPROF_HOOK_DIR=" + dir},
 			want{runtime: "ruby3.2", injected: "RUBYOPT+=-rcoldprof_require", env: map[string]string{"RUBYOPT": "-W0 -rcoldprof_require", "RUBYLIB": rubyLib}}},
 		{"ruby hook missing", []string{"ruby", "x.rb"}, []string{"RUBYOPT=-W0", "COLDPROF_HOOK_DIR=/nonexistent"},
 			want{runtime: "ruby", env: map[string]string{"RUBYOPT": "-W0", "RUBYLIB": ""}, warnings: 1}},
-		{"COLDPROF_RUBYOPT", []string{"ruby", "x.rb"}, []string{"COLDPROF_RUBYOPT=-rprofile", "COLDPROF_HOOK_DIR=/nonexistent"},
-			want{runtime: "ruby", injected: "RUBYOPT+=-rprofile", env: map[string]string{"RUBYOPT": "-rprofile", "RUBYLIB": ""}}},
+		{"COLDPROF_RUBYOPT", []string{"ruby", "x.rb"}, []string{"COLDPROF_RUBYOPT=-W0  -r" + layer + "/coldprof/hooks/ruby/coldprof_require", "COLDPROF_HOOK_DIR=/nonexistent"},
+			want{runtime: "ruby", injected: "RUBYOPT+=-W0 -r" + layer + "/coldprof/hooks/ruby/coldprof_require", env: map[string]string{"RUBYOPT": "-W0 -r" + layer + "/coldprof/hooks/ruby/coldprof_require", "RUBYLIB": ""}}},
+		{"COLDPROF_RUBYOPT refused", []string{"ruby", "x.rb"}, []string{"COLDPROF_RUBYOPT=-rprofile", "COLDPROF_HOOK_DIR=" + dir},
+			want{runtime: "ruby", injected: "RUBYOPT+=-rcoldprof_require", env: map[string]string{"RUBYOPT": "-rcoldprof_require", "RUBYLIB": rubyLib}, warnings: 1}},
 		{"rubyist, not ruby", []string{"/usr/bin/rubyist", "x"}, nil, want{warnings: 1}},
 	}
 	for _, tt := range tests {
@@ -132,6 +154,26 @@ func TestNewPlanNodeJavaRuby(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fakeJDK makes a JVM layout: <root>/<name>/<bin> (an empty executable) and,
+// unless release is "", <root>/<name>/release. It returns the java path.
+func fakeJDK(t *testing.T, name, bin, release string) string {
+	t.Helper()
+	home := filepath.Join(t.TempDir(), name)
+	java := filepath.Join(home, bin)
+	if err := os.MkdirAll(filepath.Dir(java), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(java, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if release != "" {
+		if err := os.WriteFile(filepath.Join(home, "release"), []byte("IMPLEMENTOR=\"x\"\n"+release+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return java
 }
 
 func TestHookDir(t *testing.T) {

@@ -118,11 +118,11 @@ const pythonSitecustomize = "python/sitecustomize.py"
 // Interpreter flags that ignore PYTHONPATH (-E, -I) or skip site (-S) mean
 // no sampler.
 func samplerPython(p *Plan) []string {
-	if pythonSkipsSite(p.Argv[1:]) {
-		return []string{"the interpreter runs with -E, -I or -S, so it would not load the sampler; no sampler"}
-	}
 	if !embeddedHook(pythonSitecustomize) {
 		return nil // this build has no Python sampler
+	}
+	if pythonSkipsSite(p.Argv[1:]) {
+		return []string{"the interpreter runs with -E, -I or -S, so it would not load the sampler; no sampler"}
 	}
 	path, err := hookFile(p, pythonSitecustomize)
 	if err != nil {
