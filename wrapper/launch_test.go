@@ -326,7 +326,7 @@ func TestExtract(t *testing.T) {
 		}
 	}
 	final := dirs[0]
-	if !isRegularFile(final + "/" + nodeHookFile) || !isRegularFile(final+"/"+hooks.RubyRequire) {
+	if !isRegularFile(final+"/"+nodeHookFile) || !isRegularFile(final+"/"+hooks.RubyRequire) {
 		t.Fatalf("%s lacks hook files", final)
 	}
 	var st syscall.Stat_t

@@ -185,7 +185,9 @@ func (w *Wrapper) Run(args, environ []string) int {
 	warnings = append(warnings, plan.Warnings...)
 	// The mark goes into the environment handed on, so a wrapper exec'd
 	// with it (through COLDPROF_NEXT_WRAPPER) runs the command unchanged.
-	plan.Env = setEnv(plan.Env, EnvWrapped, strconv.Itoa(opts.PID))
+	if len(argv) > 0 {
+		plan.Env = setEnv(plan.Env, EnvWrapped, strconv.Itoa(opts.PID))
+	}
 
 	proxy := false
 	if cfg.Phases == PhasesProxy && len(argv) > 0 {

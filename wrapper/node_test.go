@@ -254,10 +254,14 @@ func TestExecNode(t *testing.T) {
 		t.Errorf("no require lines:\n%s", stderr)
 	}
 
-	// A missing hook: one warning, and the function runs exactly as before.
-	out, stderr, code = runWrapped(t, app, append(env, "COLDPROF_HOOK_DIR=/nonexistent"), node, runner)
+	// A missing hook directory: one warning, and the wrapper's own copy of
+	// the hooks (written under TMPDIR) profiles the function, which runs
+	// exactly as before.
+	tmp := t.TempDir()
+	out, stderr, code = runWrapped(t, app, append(env, "COLDPROF_HOOK_DIR=/nonexistent", "TMPDIR="+tmp), node, runner)
 	evs, _ := events(t, stderr)
-	if code != 0 || out != plainOut || len(evs) != 2 || evs[0].Kind != marker.Warning || strings.Contains(stderr, "node require:") {
+	if code != 0 || out != plainOut || len(evs) != 2 || evs[0].Kind != marker.Warning || !strings.Contains(stderr, "node require:") ||
+		!strings.Contains(evs[1].Injected, tmp+"/coldprof-hooks-") {
 		t.Errorf("missing hook: exit %d stdout %q markers %+v", code, out, evs)
 	}
 }
