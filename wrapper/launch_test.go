@@ -195,7 +195,7 @@ func TestExecReentry(t *testing.T) {
 		var code int
 		go func() {
 			defer close(done)
-			out, stderr, code = runWrapped(t, dir, []string{"COLDPROF_NEXT_WRAPPER=" + next, "COLDPROF_PYTHON_FLAGS=-u"}, "/usr/bin/python3", "-c", "import sys; print(sys.argv[1:], sys.flags.unbuffered)", "x")
+			out, stderr, code = runWrapped(t, dir, []string{"COLDPROF_NEXT_WRAPPER=" + next, "COLDPROF_PYTHON_FLAGS=-B"}, "/usr/bin/python3", "-c", "import sys; print(sys.argv[1:], sys.flags.dont_write_bytecode)", "x")
 		}()
 		select {
 		case <-done:
