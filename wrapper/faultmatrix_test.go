@@ -1,0 +1,167 @@
+package wrapper
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coldprof/coldprof/wrapper/marker"
+)
+
+// A matrixRuntime is one real interpreter and a tiny program for it that
+// prints its arguments and exits with status 3.
+type matrixRuntime struct {
+	name string
+	argv []string
+	env  []string
+}
+
+// matrixRuntimes finds the interpreters on this machine: Debian's python3,
+// pyenv's 2.7 and 3.x, node (the machine's and the cached majors), java
+// (with a compiled class) and ruby.
+func matrixRuntimes(t *testing.T) []matrixRuntime {
+	var rts []matrixRuntime
+	const pyProg = "import sys; print(sys.argv[1:]); sys.exit(3)"
+	if _, err := os.Stat("/usr/bin/python3"); err == nil {
+		rts = append(rts, matrixRuntime{"python3", []string{"/usr/bin/python3", "-c", pyProg, "a b", "-X"}, nil})
+	}
+	home, _ := os.UserHomeDir()
+	pys, _ := filepath.Glob(filepath.Join(home, ".pyenv/versions/*/bin/python[23].*"))
+	re := regexp.MustCompile(`/python[23]\.\d+$`)
+	for _, py := range pys {
+		if re.MatchString(py) {
+			rts = append(rts, matrixRuntime{"pyenv-" + filepath.Base(py), []string{py, "-c", pyProg, "a b", "-X"}, nil})
+		}
+	}
+	const nodeProg = "console.log(JSON.stringify(process.argv.slice(1))); process.exit(3)"
+	if node, err := exec.LookPath("node"); err == nil {
+		rts = append(rts, matrixRuntime{"node", []string{node, "-e", nodeProg, "a b"}, []string{"AWS_EXECUTION_ENV=AWS_Lambda_nodejs20.x"}})
+	}
+	cache := os.Getenv("XDG_CACHE_HOME")
+	if cache == "" {
+		cache = filepath.Join(home, ".cache")
+	}
+	nodes, _ := filepath.Glob(filepath.Join(cache, "coldprof/node/*/bin/node"))
+	for _, node := range nodes {
+		major := filepath.Base(filepath.Dir(filepath.Dir(node)))
+		rts = append(rts, matrixRuntime{"node" + major, []string{node, "-e", nodeProg, "a b"}, nil})
+	}
+	if java, err := exec.LookPath("java"); err == nil {
+		if _, err := exec.LookPath("javac"); err == nil {
+			dir := t.TempDir()
+			src := filepath.Join(dir, "Main.java")
+			os.WriteFile(src, []byte(`public class Main { public static void main(String[] a) { System.out.println(String.join("|", a)); System.exit(3); } }`), 0o644)
+			if out, err := exec.Command("javac", "-d", dir, src).CombinedOutput(); err != nil {
+				t.Fatalf("javac: %v\n%s", err, out)
+			}
+			rts = append(rts, matrixRuntime{"java", []string{java, "-Xshare:auto", "-cp", dir, "Main", "a b", "com.example.App::handleRequest"}, []string{"AWS_EXECUTION_ENV=AWS_Lambda_java17"}})
+		}
+	}
+	if ruby, err := exec.LookPath("ruby"); err == nil {
+		rts = append(rts, matrixRuntime{"ruby", []string{ruby, "-e", "puts ARGV.inspect; exit 3", "a b"}, []string{"AWS_EXECUTION_ENV=AWS_Lambda_ruby3.3"}})
+	}
+	if len(rts) == 0 {
+		t.Skip("no interpreter on this machine")
+	}
+	return rts
+}
+
+// matrixInputs are the bad inputs: every coldprof setting with garbage,
+// quotes, newlines, a 100 KB value; overrides each runtime refuses; a next
+// wrapper that is the wrapper itself, missing, or not executable; a bad
+// initialization type; an AWS_EXECUTION_ENV naming another runtime.
+func matrixInputs(t *testing.T, self string) map[string][]string {
+	dir := t.TempDir()
+	notExec := filepath.Join(dir, "not-exec")
+	os.WriteFile(notExec, []byte("x"), 0o644)
+	link := filepath.Join(dir, "link")
+	os.Symlink(self, link)
+	huge := strings.Repeat("x", 100<<10)
+	in := map[string][]string{
+		"defaults":               nil,
+		"garbage settings":       {"COLDPROF_DISABLE=maybe", "COLDPROF_PHASES=\x1b[2J", "COLDPROF_SAMPLE=NaN", "COLDPROF_INVOKE_MARKERS=-1", "COLDPROF_SAMPLER=sometimes", "COLDPROF_SAMPLE_INTERVAL=0"},
+		"100 KB settings":        {"COLDPROF_DISABLE=" + huge, "COLDPROF_PHASES=" + huge, "COLDPROF_SAMPLE=" + huge, "COLDPROF_SAMPLE_INTERVAL=" + huge, "COLDPROF_HOOK_DIR=/" + huge},
+		"next wrapper: itself":   {"COLDPROF_NEXT_WRAPPER=" + self},
+		"next wrapper: symlink":  {"COLDPROF_NEXT_WRAPPER=" + link},
+		"next wrapper: missing":  {"COLDPROF_NEXT_WRAPPER=/nonexistent/wrapper"},
+		"next wrapper: not exec": {"COLDPROF_NEXT_WRAPPER=" + notExec},
+		"hook dir missing":       {"COLDPROF_HOOK_DIR=/nonexistent", "TMPDIR=" + t.TempDir()},
+		"init type garbage":      {"AWS_LAMBDA_INITIALIZATION_TYPE=\x07bogus\n"},
+		"proxy on":               {"AWS_LAMBDA_RUNTIME_API=127.0.0.1:9"},
+		"exec env of another":    {"AWS_EXECUTION_ENV=AWS_Lambda_java8.al2"},
+	}
+	for _, v := range []string{"garbage", "-Q nonsense", "--bogus", "-Xbogus", `"unterminated`, "'", "a\nb", "-c 1", "--version", huge} {
+		in["overrides "+strings.ToValidUTF8(v[:min(len(v), 12)], "?")] = []string{
+			"COLDPROF_PYTHON_FLAGS=" + v, "COLDPROF_NODE_OPTIONS=" + v, "COLDPROF_JAVA_OPTIONS=" + v, "COLDPROF_RUBYOPT=" + v,
+		}
+	}
+	return in
+}
+
+// TestFaultMatrix runs every real interpreter with every bad input through
+// the wrapper and checks the function starts and behaves as without it:
+// the same stdout and exit status, at most one start marker, every wrapper
+// line a valid marker of bounded length.
+func TestFaultMatrix(t *testing.T) {
+	fullTier(t)
+	bin := wrapperBinary(t)
+	rts := matrixRuntimes(t)
+	inputs := matrixInputs(t, bin)
+	names := make([]string, 0, len(inputs))
+	for name := range inputs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	run := func(t *testing.T, argv, env []string) (stdout, stderr string, code int) {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second) // a hang guard only
+		defer cancel()
+		cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+		cmd.Env = env
+		var o, e bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &o, &e
+		cmd.Run()
+		if ctx.Err() != nil {
+			t.Fatalf("still running after 60 s: %q", argv)
+		}
+		return o.String(), e.String(), cmd.ProcessState.ExitCode()
+	}
+	for _, rt := range rts {
+		t.Run(rt.name, func(t *testing.T) {
+			wantOut, _, wantCode := run(t, rt.argv, baseEnv(rt.env...))
+			if wantCode != 3 {
+				t.Fatalf("without the wrapper: exit %d, stdout %q", wantCode, wantOut)
+			}
+			for _, name := range names {
+				env := baseEnv(append(append([]string{}, rt.env...), inputs[name]...)...)
+				out, stderr, code := run(t, append([]string{bin}, rt.argv...), env)
+				if code != wantCode || out != wantOut {
+					t.Errorf("%s: exit %d stdout %q, want %d %q; stderr:\n%.1500s", name, code, out, wantCode, wantOut, stderr)
+					continue
+				}
+				starts := 0
+				for _, line := range strings.SplitAfter(stderr, "\n") {
+					if _, ok := marker.Find([]byte(line)); !ok {
+						continue
+					}
+					e, err := marker.Parse([]byte(line))
+					if err != nil || len(line) > 2048 {
+						t.Errorf("%s: bad or long marker (%v): %.300q", name, err, line)
+					}
+					if e.Kind == marker.Start {
+						starts++
+					}
+				}
+				if starts > 1 {
+					t.Errorf("%s: %d start markers", name, starts)
+				}
+			}
+		})
+	}
+}
