@@ -379,3 +379,30 @@ func TestRunSelfContained(t *testing.T) {
 		t.Errorf("markers %+v; want only the start", evs)
 	}
 }
+
+// FuzzValidateOverrides: no panic on any value, and whatever is accepted is
+// bounded, printable and free of quoting.
+func FuzzValidateOverrides(f *testing.F) {
+	for _, s := range []string{"-X importtime", "--require /etc/hostname", "-verbose:class -Dx=y", "-W0 -r/etc/hostname", "-X", "--max-old-space-size", "\"", "-Xss1k", "-W:no-", "-E:"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		for _, validate := range []func(string) ([]string, error){validatePythonFlags, validateNodeOptions, validateJavaOptions, validateRubyOpt} {
+			out, err := validate(v)
+			if err != nil {
+				if strings.Contains(err.Error(), v) && len(v) > 8 {
+					t.Fatalf("error quotes the value: %v", err)
+				}
+				continue
+			}
+			if len(strings.Join(out, " ")) > maxOverrideBytes || len(out) > maxOverrideTokens {
+				t.Fatalf("accepted %d bytes in %d options", len(strings.Join(out, " ")), len(out))
+			}
+			for _, o := range out {
+				if o == "" || strings.ContainsAny(o, "\"'\\`\x00\n\r\t ") {
+					t.Fatalf("accepted option %q", o)
+				}
+			}
+		}
+	})
+}
