@@ -34,10 +34,13 @@ func matrixRuntimes(t *testing.T) []matrixRuntime {
 	}
 	home, _ := os.UserHomeDir()
 	pys, _ := filepath.Glob(filepath.Join(home, ".pyenv/versions/*/bin/python[23].*"))
-	re := regexp.MustCompile(`/python[23]\.\d+$`)
+	bare, _ := filepath.Glob(filepath.Join(home, ".pyenv/versions/*/bin/python")) // symlinks to python2 or python3.x
+	pys = append(pys, bare...)
+	re := regexp.MustCompile(`/python([23]\.\d+)?$`)
 	for _, py := range pys {
 		if re.MatchString(py) {
-			rts = append(rts, matrixRuntime{"pyenv-" + filepath.Base(py), []string{py, "-c", pyProg, "a b", "-X"}, nil})
+			version := filepath.Base(filepath.Dir(filepath.Dir(py)))
+			rts = append(rts, matrixRuntime{"pyenv-" + version + "-" + filepath.Base(py), []string{py, "-c", pyProg, "a b", "-X"}, nil})
 		}
 	}
 	const nodeProg = "console.log(JSON.stringify(process.argv.slice(1))); process.exit(3)"
@@ -160,6 +163,14 @@ func TestFaultMatrix(t *testing.T) {
 				}
 				if starts > 1 {
 					t.Errorf("%s: %d start markers", name, starts)
+				}
+				// With the defaults, Python 3.7+ is profiled and Python 2 is
+				// left alone (it has no -X importtime; 3.6 ignores it).
+				if name == "defaults" && strings.HasPrefix(rt.name, "pyenv-") && !strings.HasPrefix(rt.name, "pyenv-3.6.") {
+					py2 := strings.HasPrefix(rt.name, "pyenv-2.")
+					if profiled := strings.Contains(stderr, "import time:"); profiled == py2 {
+						t.Errorf("%s: import time lines %v, Python 2 %v:\n%.1000s", name, profiled, py2, stderr)
+					}
 				}
 			}
 		})

@@ -248,7 +248,7 @@ func TestRunStartMarkerFields(t *testing.T) {
 		f.ExtractHooks = nil
 		f.Run([]string{"w", "/usr/bin/python3", "app.py"}, tt.env)
 		m := startMarker(t, f.stderr.String())
-		if m.InitType != tt.initType || m.Arch == "" || m.SamplerUs != tt.sampler && embeddedHook(pythonSitecustomize) {
+		if m.InitType != tt.initType || m.Arch == "" || m.SamplerUs != tt.sampler {
 			t.Errorf("%q: start marker %+v", tt.env, m)
 		}
 	}
@@ -265,9 +265,6 @@ func fakeHookDir(t *testing.T) string {
 }
 
 func TestPlanSampler(t *testing.T) {
-	if !embeddedHook(pythonSitecustomize) {
-		t.Skip("this build has no Python sampler (wrapper/hooks/python)")
-	}
 	dir := fakeHookDir(t)
 	cfg := DefaultConfig()
 	cfg.SampleInterval = 3 * time.Millisecond
@@ -277,9 +274,26 @@ func TestPlanSampler(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, got, want)
 		}
 	}
+	if p.SamplerUs != 3000 || len(p.Warnings) != 0 {
+		t.Errorf("SamplerUs %d, warnings %q", p.SamplerUs, p.Warnings)
+	}
 	p = PlanWith([]string{"/usr/bin/python3", "-S", "app.py"}, []string{"COLDPROF_HOOK_DIR=" + dir}, Options{Config: cfg, PID: 4242})
 	if _, set := p.Getenv(EnvSamplerIntervalUs); set || p.SamplerUs != 0 || len(p.Warnings) != 1 {
 		t.Errorf("-S: sampler on, warnings %q", p.Warnings)
+	}
+	cfg.Sampler = false
+	p = PlanWith([]string{"/usr/bin/python3", "app.py"}, []string{"COLDPROF_HOOK_DIR=" + dir}, Options{Config: cfg, PID: 4242})
+	if _, set := p.Getenv("PYTHONPATH"); set || p.SamplerUs != 0 {
+		t.Errorf("COLDPROF_SAMPLER=off: PYTHONPATH set or sampler %d", p.SamplerUs)
+	}
+	// Node.js: the sampler file beside the injected hook.
+	cfg.Sampler = true
+	p = PlanWith([]string{"/var/lang/bin/node", "/var/runtime/index.mjs"}, []string{"COLDPROF_HOOK_DIR=" + dir}, Options{Config: cfg, PID: 7})
+	if v, _ := p.Getenv(EnvSamplerPID); v != "7" || p.SamplerUs != 3000 {
+		t.Errorf("node: %s=%q sampler %d", EnvSamplerPID, v, p.SamplerUs)
+	}
+	if _, set := p.Getenv("PYTHONPATH"); set {
+		t.Errorf("node got PYTHONPATH")
 	}
 }
 
@@ -405,4 +419,35 @@ func FuzzValidateOverrides(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestExecSamplerHandOff runs real Pythons through the wrapper with a hook
+// directory whose python/sitecustomize.py reports what it was handed: it is
+// loaded first, sees the interval and a PID equal to its own (the wrapper
+// exec'd it), and the user's PYTHONPATH still works after it.
+func TestExecSamplerHandOff(t *testing.T) {
+	fullTier(t)
+	dir := t.TempDir()
+	hookDir := filepath.Join(dir, "hooks")
+	os.MkdirAll(filepath.Join(hookDir, "python"), 0o755)
+	os.WriteFile(filepath.Join(hookDir, "python", "sitecustomize.py"), []byte(
+		"import os, sys\nsys.stderr.write('sampler-hook pid=%s us=%s same=%s\\n' % (os.environ.get('COLDPROF_SAMPLER_PID'), os.environ.get('COLDPROF_SAMPLER_INTERVAL_US'), os.environ.get('COLDPROF_SAMPLER_PID') == str(os.getpid())))\n"), 0o644)
+	user := filepath.Join(dir, "user")
+	os.MkdirAll(user, 0o755)
+	os.WriteFile(filepath.Join(user, "usermod.py"), []byte("VALUE = 'from the user path'\n"), 0o644)
+	for label, py := range pythons(t) {
+		t.Run(label, func(t *testing.T) {
+			out, stderr, code := runWrapped(t, dir, []string{"COLDPROF_HOOK_DIR=" + hookDir, "PYTHONPATH=" + user, "COLDPROF_SAMPLE_INTERVAL=2ms"},
+				py, "-c", "import usermod; print(usermod.VALUE)")
+			if code != 0 || out != "from the user path\n" {
+				t.Fatalf("exit %d stdout %q stderr:\n%.1500s", code, out, stderr)
+			}
+			if !strings.Contains(stderr, "us=2000 same=True\n") {
+				t.Errorf("sitecustomize did not see the hand-off:\n%.1500s", stderr)
+			}
+			if m := startMarker(t, stderr); m.SamplerUs != 2000 {
+				t.Errorf("start marker sampler %d", m.SamplerUs)
+			}
+		})
+	}
 }

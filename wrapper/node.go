@@ -133,10 +133,10 @@ func samplerNode(p *Plan) []string {
 	if p.hookDirUsed == "" {
 		return nil // an override replaced the hook: nothing loads the sampler
 	}
-	if !embeddedHook(nodeSamplerFile) {
-		return nil // this build has no Node.js sampler
-	}
 	if !isRegularFile(p.hookDirUsed + "/" + nodeSamplerFile) {
+		if !embeddedHook(nodeSamplerFile) {
+			return nil // neither the hook directory nor this build has a Node.js sampler
+		}
 		return []string{"sampler file " + boundValue(p.hookDirUsed+"/"+nodeSamplerFile, maxPath) + " not found; no sampler"}
 	}
 	setSamplerEnv(p)

@@ -118,15 +118,15 @@ const pythonSitecustomize = "python/sitecustomize.py"
 // Interpreter flags that ignore PYTHONPATH (-E, -I) or skip site (-S) mean
 // no sampler.
 func samplerPython(p *Plan) []string {
-	if !embeddedHook(pythonSitecustomize) {
-		return nil // this build has no Python sampler
+	path, err := hookFile(p, pythonSitecustomize)
+	if err != nil {
+		if !embeddedHook(pythonSitecustomize) {
+			return nil // neither the hook directory nor this build has a Python sampler
+		}
+		return []string{"no sampler: " + err.Error()}
 	}
 	if pythonSkipsSite(p.Argv[1:]) {
 		return []string{"the interpreter runs with -E, -I or -S, so it would not load the sampler; no sampler"}
-	}
-	path, err := hookFile(p, pythonSitecustomize)
-	if err != nil {
-		return []string{"no sampler: " + err.Error()}
 	}
 	dir := path[:strings.LastIndexByte(path, '/')]
 	if old, _ := p.Getenv("PYTHONPATH"); old != "" {

@@ -87,8 +87,9 @@ func writeTree(dir string, dirMode, fileMode fs.FileMode) error {
 	})
 }
 
-// skipped reports whether an embedded path is a build by-product that got
-// into the tree (Python's byte-code caches), never a hook.
+// skipped reports whether an embedded path is not a hook: a build
+// by-product (Python's byte-code caches) or a test (testdata folders,
+// test_* and *_test.* files, as the layer builder skips them).
 func skipped(name string) bool {
 	base := name
 	for i := len(name) - 1; i >= 0; i-- {
@@ -97,7 +98,19 @@ func skipped(name string) bool {
 			break
 		}
 	}
-	return base == "__pycache__" || len(base) > 4 && base[len(base)-4:] == ".pyc"
+	stem := base
+	for i := len(base) - 1; i > 0; i-- {
+		if base[i] == '.' {
+			stem = base[:i]
+			break
+		}
+	}
+	return base == "__pycache__" || base == "testdata" || hasSuffix(base, ".pyc") ||
+		len(stem) >= 5 && stem[:5] == "test_" || hasSuffix(stem, "_test") || hasSuffix(stem, ".test")
+}
+
+func hasSuffix(s, suffix string) bool {
+	return len(s) >= len(suffix) && s[len(s)-len(suffix):] == suffix
 }
 
 // ContentID names the embedded files' content: a hash of every path and
