@@ -3,7 +3,9 @@ package wrapper
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -449,5 +451,68 @@ func TestExecSamplerHandOff(t *testing.T) {
 				t.Errorf("start marker sampler %d", m.SamplerUs)
 			}
 		})
+	}
+}
+
+// TestExecJavaDetection: the JVM decides the class-load form. A fake JDK 8
+// layout (release file JAVA_VERSION="1.8.0_392") gets -verbose:class even
+// when AWS_EXECUTION_ENV names java17; a JVM without a release file or a
+// version in its path is left alone.
+func TestExecJavaDetection(t *testing.T) {
+	fullTier(t)
+	dir := t.TempDir()
+	script := "#!/bin/sh\necho \"JTO=$JAVA_TOOL_OPTIONS\"\n"
+	jdk8 := filepath.Join(dir, "jdk8u", "jre", "bin", "java")
+	unknown := filepath.Join(dir, "somejvm", "bin", "java")
+	for _, java := range []string{jdk8, unknown} {
+		os.MkdirAll(filepath.Dir(java), 0o755)
+		os.WriteFile(java, []byte(script), 0o755)
+	}
+	os.WriteFile(filepath.Join(dir, "jdk8u", "release"), []byte("JAVA_VERSION=\"1.8.0_392\"\n"), 0o644)
+	env := []string{"AWS_EXECUTION_ENV=AWS_Lambda_java17", "JAVA_TOOL_OPTIONS=-Dkept=1"}
+	if out, stderr, code := runWrapped(t, dir, env, jdk8, "-cp", ".", "Main"); code != 0 || out != "JTO=-Dkept=1 -verbose:class\n" {
+		t.Errorf("JDK 8: exit %d stdout %q stderr:\n%s", code, out, stderr)
+	}
+	out, stderr, code := runWrapped(t, dir, env, unknown, "-cp", ".", "Main")
+	if code != 0 || out != "JTO=-Dkept=1\n" || !strings.Contains(stderr, "cannot tell the JVM's version") {
+		t.Errorf("unknown JVM: exit %d stdout %q stderr:\n%s", code, out, stderr)
+	}
+}
+
+// TestExecJavaUserClassLogging: with the real JDK, a function's own
+// class-load logging stays where it was: -verbose:class keeps writing the
+// same lines to stdout beside the wrapper's stderr log, and a function that
+// logs to stderr itself is left alone.
+func TestExecJavaUserClassLogging(t *testing.T) {
+	fullTier(t)
+	java, err := exec.LookPath("java")
+	if err != nil {
+		t.Skip("java is not installed")
+	}
+	if _, err := exec.LookPath("javac"); err != nil {
+		t.Skip("javac is not installed")
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "Main.java")
+	os.WriteFile(src, []byte(`public class Main { public static void main(String[] a) { System.out.println("done"); } }`), 0o644)
+	if out, err := exec.Command("javac", "-d", dir, src).CombinedOutput(); err != nil {
+		t.Fatalf("javac: %v\n%s", err, out)
+	}
+	count := func(s, sub string) int { return strings.Count(s, sub) }
+	for _, user := range []string{"-verbose:class", "-Xlog:class+load=info:stderr"} {
+		env := []string{"JAVA_TOOL_OPTIONS=" + user}
+		plainOut, plainErr, _ := runWrapped(t, dir, append(env, "COLDPROF_DISABLE=1"), java, "-Xshare:off", "-cp", dir, "Main")
+		out, stderr, code := runWrapped(t, dir, env, java, "-Xshare:off", "-cp", dir, "Main")
+		if code != 0 || !strings.Contains(out, "done\n") {
+			t.Fatalf("%s: exit %d stdout tail %q", user, code, out[max(0, len(out)-200):])
+		}
+		if got, want := count(out, "class,load"), count(plainOut, "class,load"); got != want || want < 100 && user == "-verbose:class" {
+			t.Errorf("%s: %d class-load lines on stdout, %d without the wrapper", user, got, want)
+		}
+		// The user's own lines, with the JVM's default decorators.
+		userLine := regexp.MustCompile(`(?m)^\[\d+\.\d+s\]\[info\]\[class,load\] `)
+		if got, want := len(userLine.FindAllString(stderr, -1)), len(userLine.FindAllString(plainErr, -1)); user != "-verbose:class" && (got != want || want < 100) {
+			t.Errorf("%s: the user's stderr log changed: %d lines, %d without the wrapper", user, got, want)
+		}
 	}
 }
