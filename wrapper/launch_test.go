@@ -516,3 +516,18 @@ func TestExecJavaUserClassLogging(t *testing.T) {
 		}
 	}
 }
+
+// The layer's hooks are found beside the wrapper's own executable when
+// AWS_LAMBDA_EXEC_WRAPPER does not say where it is.
+func TestHookBesideExecutable(t *testing.T) {
+	opt := t.TempDir()
+	if err := hooks.WriteDir(filepath.Join(opt, "coldprof", "hooks")); err != nil {
+		t.Fatal(err)
+	}
+	extracted := false
+	p := PlanWith([]string{"/usr/bin/node", "index.js"}, nil, Options{Config: DefaultConfig(), Executable: opt + "/coldprof-wrapper",
+		ExtractHooks: func() (string, error) { extracted = true; return "", os.ErrNotExist }})
+	if want := "NODE_OPTIONS+=--require " + opt + "/coldprof/hooks/" + nodeHookFile; p.Injected != want || extracted || len(p.Warnings) != 0 {
+		t.Errorf("injected %q, extracted %v, warnings %q; want %q", p.Injected, extracted, p.Warnings, want)
+	}
+}

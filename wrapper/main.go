@@ -42,6 +42,8 @@ type Wrapper struct {
 	Now func() time.Time
 	// Random returns a number in [0, 1) for COLDPROF_SAMPLE.
 	Random func() float64
+	// Executable returns the wrapper's own path (os.Executable).
+	Executable func() (string, error)
 	// Getpid returns the wrapper's process ID (the runtime's, after exec).
 	Getpid func() int
 	// ExtractHooks writes the embedded hook files into a private directory
@@ -61,6 +63,7 @@ func New(stderr io.Writer) *Wrapper {
 		Now:          time.Now,
 		Random:       rand.Float64, // the runtime's generator: no seeding, no crypto set-up
 		Getpid:       os.Getpid,
+		Executable:   os.Executable,
 		ExtractHooks: hooks.Extract,
 		Stdout:       fdWriter(1),
 	}
@@ -175,6 +178,9 @@ func (w *Wrapper) Run(args, environ []string) int {
 		return w.execFirst(nil, launch{argv, environ, ""})
 	}
 	opts := Options{Config: cfg}
+	if w.Executable != nil {
+		opts.Executable, _ = w.Executable()
+	}
 	if w.Getpid != nil {
 		opts.PID = w.Getpid()
 	}

@@ -42,16 +42,29 @@ func isNodeInterpreter(base string) bool { return base == "node" || base == "nod
 // hookDir finds the hook directory: COLDPROF_HOOK_DIR, else coldprof/hooks
 // next to the wrapper as Lambda ran it (AWS_LAMBDA_EXEC_WRAPPER), else the
 // layer's /opt/coldprof/hooks.
-func hookDir(p *Plan) string {
+func hookDir(p *Plan) string { return hookDirs(p)[0] }
+
+// hookDirs lists the folders that may hold the hook files, in order:
+// COLDPROF_HOOK_DIR alone when it is set; else coldprof/hooks next to the
+// wrapper as Lambda ran it (AWS_LAMBDA_EXEC_WRAPPER) and next to the
+// wrapper's own executable (Options.Executable), then the layer's
+// /opt/coldprof/hooks.
+func hookDirs(p *Plan) []string {
 	if dir, _ := p.Getenv(EnvHookDir); dir != "" {
-		return strings.TrimRight(dir, "/")
+		return []string{strings.TrimRight(dir, "/")}
 	}
-	if exe, _ := p.Getenv(envExecWrapper); strings.HasPrefix(exe, "/") {
-		if i := strings.LastIndexByte(exe, '/'); i >= 0 {
-			return exe[:i] + "/" + layerHookDir
+	var dirs []string
+	for _, exe := range []string{p.getenvOr(envExecWrapper), p.opts.Executable} {
+		if i := strings.LastIndexByte(exe, '/'); i >= 0 && strings.HasPrefix(exe, "/") {
+			dirs = append(dirs, exe[:i]+"/"+layerHookDir)
 		}
 	}
-	return defaultHookDir
+	return append(dirs, defaultHookDir)
+}
+
+func (p *Plan) getenvOr(key string) string {
+	v, _ := p.Getenv(key)
+	return v
 }
 
 // A hookLocator remembers the one extraction of the embedded hooks a plan
@@ -69,11 +82,14 @@ type hookLocator struct {
 // a missing file would stop the runtime. The stats are the launch plan's
 // look at the file system.
 func hookFile(p *Plan, rel string) (string, error) {
-	dir := hookDir(p)
-	if isRegularFile(dir + "/" + rel) {
-		p.hookDirUsed = dir
-		return dir + "/" + rel, nil
+	dirs := hookDirs(p)
+	for _, d := range dirs {
+		if isRegularFile(d + "/" + rel) {
+			p.hookDirUsed = d
+			return d + "/" + rel, nil
+		}
 	}
+	dir := dirs[0]
 	if p.opts.ExtractHooks != nil {
 		h := p.hooks
 		if !h.tried {

@@ -37,6 +37,9 @@ type Plan struct {
 // configuration (already read) and the wrapper's own facts and effects.
 type Options struct {
 	Config Config
+	// Executable is the wrapper's own path (os.Executable), "" when unknown:
+	// a layer's hook files sit beside it in coldprof/hooks.
+	Executable string
 	// PID is the wrapper's process ID, which the runtime keeps across exec;
 	// the sampler samples only in that process.
 	PID int
