@@ -9,6 +9,8 @@ const (
 	maxPath     = 256
 	maxInjected = 512
 	maxMessage  = 1024
+	maxHandler  = 512 // _HANDLER: module.function, a class::method, a path
+	maxRuntime  = 64  // the runtime label, from AWS_EXECUTION_ENV
 )
 
 // boundValue returns s cut to at most max bytes (at a rune boundary, "…"

@@ -139,7 +139,8 @@ func TestRunBoundedValues(t *testing.T) {
 	huge := "/" + strings.Repeat("d", 100<<10)
 	f := newFake(t, nil, nil)
 	f.ExtractHooks = nil
-	f.Run([]string{"w", "/usr/bin/node", "index.js"}, []string{"COLDPROF_HOOK_DIR=" + huge, "COLDPROF_NODE_OPTIONS=" + strings.Repeat("--no-warnings ", 8<<10)})
+	f.Run([]string{"w", "/usr/bin/node", "index.js"}, []string{"COLDPROF_HOOK_DIR=" + huge, "COLDPROF_NODE_OPTIONS=" + strings.Repeat("--no-warnings ", 8<<10),
+		"_HANDLER=" + huge, "AWS_EXECUTION_ENV=AWS_Lambda_nodejs" + huge})
 	for _, line := range strings.SplitAfter(f.stderr.String(), "\n") {
 		if len(line) > 2048 {
 			t.Errorf("a %d-byte line: %.200s", len(line), line)

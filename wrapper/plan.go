@@ -125,7 +125,8 @@ func NewPlan(argv, environ []string) Plan {
 // opts.ExtractHooks.
 func PlanWith(argv, environ []string, opts Options) Plan {
 	p := Plan{Argv: argv, Env: environ, opts: opts, hooks: &hookLocator{}}
-	p.Handler, _ = lookupEnv(environ, envHandler)
+	handler, _ := lookupEnv(environ, envHandler)
+	p.Handler = boundValue(handler, maxHandler)
 	if len(argv) == 0 {
 		p.Warnings = append(p.Warnings, "no command to run")
 		return p
@@ -136,7 +137,7 @@ func PlanWith(argv, environ []string, opts Options) Plan {
 		p.Warnings = append(p.Warnings, "runtime not recognised; running the command unchanged")
 		return p
 	}
-	p.Runtime, p.Family = label, rt.family
+	p.Runtime, p.Family = boundValue(label, maxRuntime), rt.family
 	var override []string
 	if rt.overrideVar != "" {
 		if v, _ := lookupEnv(environ, rt.overrideVar); strings.TrimSpace(v) != "" {
@@ -155,6 +156,7 @@ func PlanWith(argv, environ []string, opts Options) Plan {
 		return p
 	}
 	trial.Injected = boundValue(injected, maxInjected)
+	trial.Handler = boundValue(trial.Handler, maxHandler)
 	if opts.Config.Sampler && rt.sampler != nil {
 		trial.Warnings = append(trial.Warnings, rt.sampler(&trial)...)
 	}

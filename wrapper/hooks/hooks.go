@@ -2,9 +2,12 @@
 // and Ruby, and writes them to disk where a runtime can load them.
 //
 // In a Lambda layer the files live under /opt/coldprof/hooks (the layer
-// builder copies this package's node/ and ruby/ folders there); coldprof run
-// writes the embedded copies to a temporary directory with WriteDir and points
-// the wrapper at it with COLDPROF_HOOK_DIR. The hook files are plain
+// builder copies this package's folders there); coldprof run writes the
+// embedded copies to a temporary directory with WriteDir and points the
+// wrapper at it with COLDPROF_HOOK_DIR. The wrapper carries them too: when
+// no hook directory has the file it needs (installed with go install, copied
+// into an image without the layer's folder) it writes them once with Extract
+// to a private directory under /tmp. The hook files are plain
 // JavaScript and Ruby: no build step, no dependency.
 //
 // The grammar the hooks write, one line per loaded unit when it finishes
