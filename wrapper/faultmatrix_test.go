@@ -176,3 +176,88 @@ func TestFaultMatrix(t *testing.T) {
 		})
 	}
 }
+
+// TestOverrideAllowListsReal checks the override allow-lists against the
+// real runtimes: every NODE_OPTIONS option is in each Node.js's own
+// allow-list (process.allowedNodeEnvironmentFlags), and a value using every
+// allowed option of a runtime starts it with the same stdout as without.
+func TestOverrideAllowListsReal(t *testing.T) {
+	fullTier(t)
+	preload := filepath.Join(t.TempDir(), "preload.cjs")
+	os.WriteFile(preload, []byte("// empty\n"), 0o644)
+	rubyLib := filepath.Join(t.TempDir(), "noop.rb")
+	os.WriteFile(rubyLib, []byte("# empty\n"), 0o644)
+	samples := map[string]string{
+		"python": "-b -B -d -E -I -O -q -R -s -S -u -v -OO -W ignore::DeprecationWarning -Wdefault -X importtime -X importtime=2 -X frozen_modules=off -X dev -X utf8 -X utf8=1 -X tracemalloc=2 -X showrefcount -X no_debug_ranges -X warn_default_encoding -X faulthandler -X int_max_str_digits=0 -X pycache_prefix=" + t.TempDir(),
+		"node": "--enable-source-maps --no-deprecation --no-warnings --throw-deprecation --trace-deprecation --trace-warnings --pending-deprecation --preserve-symlinks --trace-uncaught --trace-exit --zero-fill-buffers --expose-gc " +
+			"--max-old-space-size=200 --max-semi-space-size 8 --stack-trace-limit=20 --unhandled-rejections=strict --dns-result-order=ipv4first --disable-proto=delete --conditions=dev -C prod --title=fn --require " + preload + " -r " + preload + " --import=" + preload,
+		"java": "-verbose:gc -Dx.y=z -Xss1m -Xshare:auto -XX:+TieredCompilation -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData",
+		"ruby": "-w -W0 -W:no-deprecated -W:experimental --verbose -U --disable=did_you_mean --enable-frozen-string-literal -I/tmp -r" + rubyLib + " -Eutf-8",
+	}
+	for name, v := range samples {
+		validate := map[string]func(string) ([]string, error){"python": validatePythonFlags, "node": validateNodeOptions, "java": validateJavaOptions, "ruby": validateRubyOpt}[name]
+		if _, err := validate(v); err != nil {
+			t.Fatalf("%s sample refused: %v", name, err)
+		}
+	}
+	rts := matrixRuntimes(t)
+	for _, rt := range rts {
+		t.Run(rt.name, func(t *testing.T) {
+			base := filepath.Base(rt.argv[0])
+			var env []string
+			switch {
+			case strings.HasPrefix(base, "python3"):
+				opts, _ := validatePythonFlags(samples["python"])
+				argv := append(append([]string{rt.argv[0]}, opts...), rt.argv[1:]...)
+				want, _ := exec.Command(rt.argv[0], rt.argv[1:]...).Output()
+				got, err := exec.Command(argv[0], argv[1:]...).Output()
+				if code := exitCode(err); code != 3 || string(got) != string(want) {
+					t.Errorf("with every allowed flag: exit %d stdout %q, want 3 %q (%v)", code, got, want, err)
+				}
+				return
+			case base == "python" || strings.HasPrefix(base, "python2"):
+				return // Python 2 and bare names are never given overrides blindly
+			case base == "node":
+				out, err := exec.Command(rt.argv[0], "-p", "JSON.stringify([...process.allowedNodeEnvironmentFlags])").Output()
+				if err != nil {
+					t.Fatal(err)
+				}
+				for opt := range nodeOptions {
+					if !strings.Contains(string(out), `"`+opt+`"`) {
+						t.Errorf("%s is not in this Node.js's NODE_OPTIONS allow-list", opt)
+					}
+				}
+				opts, _ := validateNodeOptions(samples["node"])
+				quoted := make([]string, len(opts))
+				for i, o := range opts {
+					quoted[i] = quoteNodeOption(o)
+				}
+				env = []string{"NODE_OPTIONS=" + strings.Join(quoted, " ")}
+			case base == "java":
+				env = []string{"JAVA_TOOL_OPTIONS=" + samples["java"]}
+			case base == "ruby":
+				env = []string{"RUBYOPT=" + samples["ruby"]}
+			}
+			plain := exec.Command(rt.argv[0], rt.argv[1:]...)
+			plain.Env = baseEnv()
+			want, _ := plain.Output()
+			cmd := exec.Command(rt.argv[0], rt.argv[1:]...)
+			cmd.Env = baseEnv(env...)
+			got, err := cmd.Output()
+			// -verbose:gc may add lines to stdout; the program's line must be there.
+			if code := exitCode(err); code != 3 || !strings.Contains(string(got), strings.TrimSpace(string(want))) {
+				t.Errorf("with every allowed option: exit %d stdout %q, want 3 %q (%v)", code, got, want, err)
+			}
+		})
+	}
+}
+
+func exitCode(err error) int {
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
+}
