@@ -80,18 +80,31 @@ func javaUserLogsToStderr(p *Plan) bool {
 // (<home>/bin/java, or a JDK 8's <home>/jre/bin/java), symlinks resolved
 // (/usr/bin/java -> /etc/alternatives/java -> /usr/lib/jvm/…/bin/java),
 // then looks for the version in the path (java-17-amazon-corretto,
-// jdk-21.0.2, jdk1.8.0_392).
+// jdk-21.0.2, jdk1.8.0_392), then at the layout (lib/modules: 9 or later;
+// rt.jar: 8).
 func jvmMajor(path string) int {
 	if resolved, err := filepath.EvalSymlinks(path); err == nil {
 		path = resolved
 	}
 	bin := filepath.Dir(path)
-	for _, release := range []string{bin + "/../release", bin + "/../../release"} {
+	home := filepath.Dir(bin)
+	for _, release := range []string{home + "/release", filepath.Dir(home) + "/release"} {
 		if m := releaseMajor(release); m != 0 {
 			return m
 		}
 	}
-	return pathJavaMajor(path)
+	if m := pathJavaMajor(path); m != 0 {
+		return m
+	}
+	// The run-time image's own layout: JDK 9+ keeps its classes in
+	// lib/modules (a jimage), JDK 8 in rt.jar.
+	switch {
+	case isRegularFile(home + "/lib/modules"):
+		return 9
+	case isRegularFile(home+"/lib/rt.jar") || isRegularFile(home+"/jre/lib/rt.jar"):
+		return 8
+	}
+	return 0
 }
 
 // releaseMajor reads JAVA_VERSION="17.0.15" (or "1.8.0_392") from a JDK's

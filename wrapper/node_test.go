@@ -66,6 +66,12 @@ func TestNewPlanNodeJavaRuby(t *testing.T) {
 	jdk11 := fakeJDK(t, "jdk11", "bin/java", `JAVA_VERSION="11.0.2"`)
 	jdk8 := fakeJDK(t, "jdk8", "jre/bin/java", `JAVA_VERSION="1.8.0_392"`)
 	noRelease := fakeJDK(t, "somejvm", "bin/java", "")
+	modular := fakeJDK(t, "runtime", "bin/java", "")
+	os.MkdirAll(filepath.Join(filepath.Dir(filepath.Dir(modular)), "lib"), 0o755)
+	os.WriteFile(filepath.Join(filepath.Dir(filepath.Dir(modular)), "lib", "modules"), []byte("jimage"), 0o644)
+	rtJar := fakeJDK(t, "oldjre", "bin/java", "")
+	os.MkdirAll(filepath.Join(filepath.Dir(filepath.Dir(rtJar)), "lib"), 0o755)
+	os.WriteFile(filepath.Join(filepath.Dir(filepath.Dir(rtJar)), "lib", "rt.jar"), []byte("zip"), 0o644)
 	corretto21 := fakeJDK(t, "java-21-amazon-corretto", "bin/java", "")
 	java17 := append([]string{jdk17}, java17Argv[1:]...)
 	java11 := append([]string{jdk11}, java11Argv[1:]...)
@@ -106,6 +112,10 @@ func TestNewPlanNodeJavaRuby(t *testing.T) {
 			want{runtime: "java17", injected: "JAVA_TOOL_OPTIONS+=-verbose:class", env: map[string]string{"JAVA_TOOL_OPTIONS": "-verbose:class"}}},
 		{"version in the path", []string{corretto21, "-jar", "app.jar"}, nil,
 			want{runtime: "java", injected: "JAVA_TOOL_OPTIONS+=" + javaClassLoadLog, env: map[string]string{"JAVA_TOOL_OPTIONS": javaClassLoadLog}}},
+		{"no release file, lib/modules: JDK 9+", []string{modular, "-jar", "app.jar"}, nil,
+			want{runtime: "java", injected: "JAVA_TOOL_OPTIONS+=" + javaClassLoadLog, env: map[string]string{"JAVA_TOOL_OPTIONS": javaClassLoadLog}}},
+		{"no release file, rt.jar: JDK 8", []string{rtJar, "-jar", "app.jar"}, nil,
+			want{runtime: "java", injected: "JAVA_TOOL_OPTIONS+=-verbose:class", env: map[string]string{"JAVA_TOOL_OPTIONS": "-verbose:class"}}},
 		{"java, version unknown: left alone", []string{noRelease, "-jar", "app.jar"}, []string{"AWS_EXECUTION_ENV=AWS_Lambda_java17"},
 			want{runtime: "java17", env: map[string]string{"JAVA_TOOL_OPTIONS": ""}, warnings: 1}},
 		{"java, not found: left alone", []string{"/nonexistent/bin/java", "-jar", "app.jar"}, nil,
