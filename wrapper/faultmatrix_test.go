@@ -56,16 +56,9 @@ func matrixRuntimes(t *testing.T) []matrixRuntime {
 		major := filepath.Base(filepath.Dir(filepath.Dir(node)))
 		rts = append(rts, matrixRuntime{"node" + major, []string{node, "-e", nodeProg, "a b"}, nil})
 	}
-	if java, err := exec.LookPath("java"); err == nil {
-		if _, err := exec.LookPath("javac"); err == nil {
-			dir := t.TempDir()
-			src := filepath.Join(dir, "Main.java")
-			os.WriteFile(src, []byte(`public class Main { public static void main(String[] a) { System.out.println(String.join("|", a)); System.exit(3); } }`), 0o644)
-			if out, err := exec.Command("javac", "-d", dir, src).CombinedOutput(); err != nil {
-				t.Fatalf("javac: %v\n%s", err, out)
-			}
-			rts = append(rts, matrixRuntime{"java", []string{java, "-Xshare:auto", "-cp", dir, "Main", "a b", "com.example.App::handleRequest"}, []string{"AWS_EXECUTION_ENV=AWS_Lambda_java17"}})
-		}
+	if _, err := exec.LookPath("javac"); err == nil {
+		java, dir := compileJava(t, `public class Main { public static void main(String[] a) { System.out.println(String.join("|", a)); System.exit(3); } }`)
+		rts = append(rts, matrixRuntime{"java", []string{java, "-Xshare:auto", "-cp", dir, "Main", "a b", "com.example.App::handleRequest"}, []string{"AWS_EXECUTION_ENV=AWS_Lambda_java17"}})
 	}
 	if ruby, err := exec.LookPath("ruby"); err == nil {
 		rts = append(rts, matrixRuntime{"ruby", []string{ruby, "-e", "puts ARGV.inspect; exit 3", "a b"}, []string{"AWS_EXECUTION_ENV=AWS_Lambda_ruby3.3"}})

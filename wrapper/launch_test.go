@@ -486,19 +486,7 @@ func TestExecJavaDetection(t *testing.T) {
 // logs to stderr itself is left alone.
 func TestExecJavaUserClassLogging(t *testing.T) {
 	fullTier(t)
-	java, err := exec.LookPath("java")
-	if err != nil {
-		t.Skip("java is not installed")
-	}
-	if _, err := exec.LookPath("javac"); err != nil {
-		t.Skip("javac is not installed")
-	}
-	dir := t.TempDir()
-	src := filepath.Join(dir, "Main.java")
-	os.WriteFile(src, []byte(`public class Main { public static void main(String[] a) { System.out.println("done"); } }`), 0o644)
-	if out, err := exec.Command("javac", "-d", dir, src).CombinedOutput(); err != nil {
-		t.Fatalf("javac: %v\n%s", err, out)
-	}
+	java, dir := compileJava(t, `public class Main { public static void main(String[] a) { System.out.println("done"); } }`)
 	count := func(s, sub string) int { return strings.Count(s, sub) }
 	for _, user := range []string{"-verbose:class", "-Xlog:class+load=info:stderr"} {
 		env := []string{"JAVA_TOOL_OPTIONS=" + user}
@@ -531,4 +519,27 @@ func TestHookBesideExecutable(t *testing.T) {
 	if want := "NODE_OPTIONS+=--require " + opt + "/coldprof/hooks/" + nodeHookFile; p.Injected != want || extracted || len(p.Warnings) != 0 {
 		t.Errorf("injected %q, extracted %v, warnings %q; want %q", p.Injected, extracted, p.Warnings, want)
 	}
+}
+
+// compileJava compiles one class Main from source into a temporary
+// directory and returns the java binary and that directory; it skips t when
+// the JDK is not installed.
+func compileJava(t testing.TB, source string) (java, dir string) {
+	t.Helper()
+	java, err := exec.LookPath("java")
+	if err != nil {
+		t.Skip("java is not installed")
+	}
+	if _, err := exec.LookPath("javac"); err != nil {
+		t.Skip("javac is not installed")
+	}
+	dir = t.TempDir()
+	src := filepath.Join(dir, "Main.java")
+	if err := os.WriteFile(src, []byte(source), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("javac", "-d", dir, src).CombinedOutput(); err != nil {
+		t.Fatalf("javac: %v\n%s", err, out)
+	}
+	return java, dir
 }

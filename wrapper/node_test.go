@@ -303,21 +303,7 @@ func TestExecRuby(t *testing.T) {
 // main class and a handler-like last argument stay where they are, the
 // user's JAVA_TOOL_OPTIONS stays, class-load lines come out on stderr.
 func TestExecJava(t *testing.T) {
-	java, err := exec.LookPath("java")
-	if err != nil {
-		t.Skip("java is not installed")
-	}
-	if _, err := exec.LookPath("javac"); err != nil {
-		t.Skip("javac is not installed")
-	}
-	dir := t.TempDir()
-	src := filepath.Join(dir, "Main.java")
-	if err := os.WriteFile(src, []byte(`public class Main { public static void main(String[] a) { System.out.println("last=" + a[a.length-1] + " prop=" + System.getProperty("user.prop")); } }`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("javac", "-d", dir, src).CombinedOutput(); err != nil {
-		t.Fatalf("javac: %v\n%s", err, out)
-	}
+	java, dir := compileJava(t, `public class Main { public static void main(String[] a) { System.out.println("last=" + a[a.length-1] + " prop=" + System.getProperty("user.prop")); } }`)
 	env := []string{"AWS_EXECUTION_ENV=AWS_Lambda_java17", "JAVA_TOOL_OPTIONS=-Duser.prop=kept"}
 	out, stderr, code := runWrapped(t, dir, env, java, "-Xshare:auto", "-cp", dir, "Main", "com.example.App::handleRequest")
 	if code != 0 || out != "last=com.example.App::handleRequest prop=kept\n" {
