@@ -1,6 +1,9 @@
 package wrapper
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // A Plan is what the wrapper will exec: the command line and environment the
 // runtime starts with, and what was done to them.
@@ -149,7 +152,7 @@ func PlanWith(argv, environ []string, opts Options) Plan {
 		}
 	}
 	trial := p
-	trial.Warnings = slicesClip(p.Warnings)
+	trial.Warnings = slices.Clip(p.Warnings) // appending to the trial's never writes into p's array
 	injected, err := rt.inject(&trial, override)
 	if err != nil {
 		p.Warnings = append(trial.Warnings, boundValue(err.Error(), maxMessage))
@@ -163,9 +166,6 @@ func PlanWith(argv, environ []string, opts Options) Plan {
 	return trial
 }
 
-// slicesClip returns s with no spare capacity, so appending to the copy in a
-// trial plan never writes into the original's array.
-func slicesClip(s []string) []string { return s[:len(s):len(s)] }
 
 // detectRuntime finds the table entry for an interpreter path and the value
 // of AWS_EXECUTION_ENV, and the runtime's label for the start marker. The
