@@ -166,7 +166,6 @@ func PlanWith(argv, environ []string, opts Options) Plan {
 	return trial
 }
 
-
 // detectRuntime finds the table entry for an interpreter path and the value
 // of AWS_EXECUTION_ENV, and the runtime's label for the start marker. The
 // interpreter's file name decides (it is what flags are injected into);
