@@ -2,14 +2,16 @@ package wrapper
 
 import (
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/coldprof/coldprof/wrapper/internal/fakeapi"
 )
 
 // The AWS-documented sample wrapper (lambda-runtime.md section 2), verbatim.
@@ -161,66 +163,51 @@ func BenchmarkStart(b *testing.B) {
 	})
 }
 
-// BenchmarkInvoke measures one invocation (GET next, POST response) on
-// loopback against the fake Runtime API, directly and through the proxy,
-// interleaved, over keep-alive connections as runtime clients use.
-func BenchmarkInvoke(b *testing.B) {
-	direct := newFakeAPI(b)
-	proxied := newFakeAPI(b)
-	addr, _ := startProxy(b, proxied.addr(), 1)
-	type target struct {
-		name string
-		api  *fakeAPI
-		base string
-		c    *http.Client
-	}
-	targets := []target{
-		{"direct", direct, "http://" + direct.addr(), &http.Client{Transport: &http.Transport{}}},
-		{"proxy", proxied, "http://" + addr, &http.Client{Transport: &http.Transport{}}},
-	}
-	invoke := func(tg target, id string) time.Duration {
-		tg.api.events <- fakeEvent{id, `{"key":"value"}`}
-		start := time.Now()
-		resp, err := tg.c.Get(tg.base + apiPrefix + "/runtime/invocation/next")
+// BenchmarkInvokeDeployed measures one invocation (GET next, POST
+// response) against the fake Runtime API directly and through the proxy as
+// deployed: the coldprof-proxy binary in its own process with GOMAXPROCS=1,
+// started by startProxyExe. Two proxies: one with the default invoke-marker
+// budget (10: the first ten invocations are parsed and marked, then it
+// relays raw) and one with a budget of 0 (raw from the first invocation),
+// so the timed invocations of the first show the steady state and the
+// second how little the raw relay costs. It also reports each proxy's CPU
+// time per invocation (utime+stime from /proc, in clock ticks: coarse, so
+// run at least a few thousand iterations).
+func BenchmarkInvokeDeployed(b *testing.B) {
+	bin := proxyBinary(b)
+	direct := fakeapi.New(b)
+	targets := []fakeapi.Target{{Name: "direct", API: direct, Base: "http://" + direct.Addr()}}
+	var pids []int
+	for _, budget := range []int{DefaultInvokeMarkers, 0} {
+		api := fakeapi.New(b)
+		s, err := startProxyExe(proxySpec{argv: []string{bin}, upstream: api.Addr(), invokeMarkers: budget, exitPipe: true})
 		if err != nil {
 			b.Fatal(err)
 		}
-		drain(resp)
-		resp, err = tg.c.Post(tg.base+apiPrefix+"/runtime/invocation/"+id+"/response", "application/json", strings.NewReader(`{"ok":true}`))
-		if err != nil {
-			b.Fatal(err)
-		}
-		drain(resp)
-		return time.Since(start)
+		b.Cleanup(func() { syscall.Close(s.exitEnd) })
+		pids = append(pids, s.pid)
+		targets = append(targets, fakeapi.Target{Name: fmt.Sprintf("proxy-markers%d", budget), API: api, Base: "http://" + s.addr})
 	}
-	for _, tg := range targets {
-		invoke(tg, "warm")
+	before := make([]int64, len(pids))
+	for k, pid := range pids {
+		before[k] = cpuTicks(b, pid)
 	}
-	samples := make([][]time.Duration, len(targets))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		for j := range targets {
-			k := (i + j) % len(targets)
-			samples[k] = append(samples[k], invoke(targets[k], fmt.Sprint("id-", i)))
-		}
+	fakeapi.BenchInvoke(b, targets)
+	for k, pid := range pids {
+		ticks := cpuTicks(b, pid) - before[k]
+		b.ReportMetric(float64(ticks)*1e4/float64(b.N), targets[k+1].Name+"-cpu-µs/invoke") // 100 ticks a second
 	}
-	b.StopTimer()
-	med := make([]float64, len(targets))
-	for k, tg := range targets {
-		s := samples[k]
-		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-		med[k] = float64(s[len(s)/2].Nanoseconds()) / 1e3
-		b.ReportMetric(med[k], tg.name+"-µs/invoke")
-	}
-	b.ReportMetric(med[1]-med[0], "added-µs/invoke")
 }
 
-func drain(resp *http.Response) {
-	buf := make([]byte, 4096)
-	for {
-		if _, err := resp.Body.Read(buf); err != nil {
-			break
-		}
+// cpuTicks is a process's user+system CPU time in clock ticks (1/100 s).
+func cpuTicks(b *testing.B, pid int) int64 {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		b.Fatal(err)
 	}
-	resp.Body.Close()
+	i := strings.LastIndexByte(string(stat), ')')
+	f := strings.Fields(string(stat[i+2:]))
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return utime + stime
 }
