@@ -92,9 +92,16 @@ func setNoDelay(fd int) {
 
 // dial connects a TCP socket to addr with a blocking connect(2).
 func dial(addr syscall.Sockaddr) (int, error) {
+	// A copy per call: Connect encodes the address into the Sockaddr's own
+	// buffer, so one shared by several connections would be a data race.
 	family := syscall.AF_INET
-	if _, ok := addr.(*syscall.SockaddrInet6); ok {
-		family = syscall.AF_INET6
+	switch a := addr.(type) {
+	case *syscall.SockaddrInet4:
+		c := *a
+		addr = &c
+	case *syscall.SockaddrInet6:
+		c := *a
+		addr, family = &c, syscall.AF_INET6
 	}
 	fd, err := syscall.Socket(family, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
