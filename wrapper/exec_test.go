@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -49,10 +48,6 @@ func TestMain(m *testing.M) {
 func wrapperBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-		if _, err := os.Stat(goTool); err != nil {
-			goTool = "go"
-		}
 		buildDir, buildErr = os.MkdirTemp("", "coldprof-wrapper-test")
 		if buildErr != nil {
 			return
@@ -62,7 +57,7 @@ func wrapperBinary(t testing.TB) string {
 		// put them: the wrapper starts the proxy found next to it. A plain
 		// build, as `go install` makes it: both must be static without
 		// CGO_ENABLED=0 (TestStaticBuilds).
-		build := exec.Command(goTool, "build", "-o", buildDir+"/", "../cmd/coldprof-wrapper", "../cmd/coldprof-proxy")
+		build := exec.Command(goTool(), "build", "-o", buildDir+"/", "../cmd/coldprof-wrapper", "../cmd/coldprof-proxy")
 		out, err := build.CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
