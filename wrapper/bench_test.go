@@ -171,8 +171,7 @@ func BenchmarkStart(b *testing.B) {
 // relays raw) and one with a budget of 0 (raw from the first invocation),
 // so the timed invocations of the first show the steady state and the
 // second how little the raw relay costs. It also reports each proxy's CPU
-// time per invocation (utime+stime from /proc, in clock ticks: coarse, so
-// run at least a few thousand iterations).
+// time per invocation, from its threads' schedstat.
 func BenchmarkInvokeDeployed(b *testing.B) {
 	bin := proxyBinary(b)
 	direct := fakeapi.New(b)
@@ -188,26 +187,49 @@ func BenchmarkInvokeDeployed(b *testing.B) {
 		pids = append(pids, s.pid)
 		targets = append(targets, fakeapi.Target{Name: fmt.Sprintf("proxy-markers%d", budget), API: api, Base: "http://" + s.addr})
 	}
+	// Before/after in one interleaved run: a proxy from an earlier build,
+	// started the same way (argv: the binary and its proxy argument).
+	if old := os.Getenv(envBenchProxyBaseline); old != "" {
+		api := fakeapi.New(b)
+		s, err := startProxyExe(proxySpec{argv: strings.Fields(old), upstream: api.Addr(), invokeMarkers: DefaultInvokeMarkers, exitPipe: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { syscall.Close(s.exitEnd) })
+		pids = append(pids, s.pid)
+		targets = append(targets, fakeapi.Target{Name: "baseline-markers10", API: api, Base: "http://" + s.addr})
+	}
 	before := make([]int64, len(pids))
 	for k, pid := range pids {
-		before[k] = cpuTicks(b, pid)
+		before[k] = cpuNanos(b, pid)
 	}
 	fakeapi.BenchInvoke(b, targets)
 	for k, pid := range pids {
-		ticks := cpuTicks(b, pid) - before[k]
-		b.ReportMetric(float64(ticks)*1e4/float64(b.N), targets[k+1].Name+"-cpu-µs/invoke") // 100 ticks a second
+		ns := cpuNanos(b, pid) - before[k]
+		b.ReportMetric(float64(ns)/1e3/float64(b.N), targets[k+1].Name+"-cpu-µs/invoke")
 	}
 }
 
-// cpuTicks is a process's user+system CPU time in clock ticks (1/100 s).
-func cpuTicks(b *testing.B, pid int) int64 {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		b.Fatal(err)
+// envBenchProxyBaseline names, space-separated, a proxy command from an
+// earlier build (e.g. "/tmp/old/coldprof-wrapper __coldprof_proxy") that
+// BenchmarkInvokeDeployed also times.
+const envBenchProxyBaseline = "COLDPROF_BENCH_PROXY_BASELINE"
+
+// cpuNanos is a process's CPU time in ns: the sum over its threads of
+// /proc/PID/task/*/schedstat's first field (time on a CPU).
+func cpuNanos(b *testing.B, pid int) int64 {
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
+	if err != nil || len(tasks) == 0 {
+		b.Fatalf("no threads of %d: %v", pid, err)
 	}
-	i := strings.LastIndexByte(string(stat), ')')
-	f := strings.Fields(string(stat[i+2:]))
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	return utime + stime
+	var sum int64
+	for _, task := range tasks {
+		stat, err := os.ReadFile(task)
+		if err != nil {
+			continue // the thread exited
+		}
+		ns, _ := strconv.ParseInt(strings.Fields(string(stat))[0], 10, 64)
+		sum += ns
+	}
+	return sum
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"unsafe"
 )
 
 // An fdConn is a connected socket used with blocking read(2) and write(2):
@@ -61,6 +62,57 @@ func rawCopy(dst, src fdConn) {
 		}
 		if _, err := dst.Write(buf[:n]); err != nil {
 			return
+		}
+	}
+}
+
+// A pollFd is struct pollfd of poll(2).
+type pollFd struct {
+	fd             int32
+	events, revent int16
+}
+
+const (
+	pollIn = 0x1 // POLLIN
+)
+
+// ppoll waits, without a timeout, until one of fds is ready.
+func ppoll(fds []pollFd) syscall.Errno {
+	_, _, errno := syscall.Syscall6(syscall.SYS_PPOLL, uintptr(unsafe.Pointer(&fds[0])), uintptr(len(fds)), 0, 0, 0, 0)
+	return errno
+}
+
+// pollRelay copies a to b and b to a on one thread until both have ended
+// (or one fails): one ppoll, one read and one write per chunk. An end of
+// input is passed on as a half-close (shutdown of the peer's write side).
+func pollRelay(a, b fdConn) {
+	fds := [2]pollFd{{fd: int32(a), events: pollIn}, {fd: int32(b), events: pollIn}}
+	peers := [2]fdConn{b, a}
+	buf := make([]byte, 32<<10)
+	for open := 2; open > 0; {
+		if errno := ppoll(fds[:]); errno == syscall.EINTR {
+			continue
+		} else if errno != 0 {
+			return
+		}
+		for i := range fds {
+			if fds[i].fd < 0 || fds[i].revent == 0 {
+				continue
+			}
+			fds[i].revent = 0
+			n, err := fdConn(fds[i].fd).Read(buf)
+			if err == io.EOF {
+				peers[i].shutdown(syscall.SHUT_WR)
+				fds[i].fd = -1 // ppoll skips negative descriptors
+				open--
+				continue
+			}
+			if err != nil {
+				return
+			}
+			if _, err := peers[i].Write(buf[:n]); err != nil {
+				return
+			}
 		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"syscall"
 	"time"
-	"unsafe"
 )
 
 // The hand-off between coldprof-wrapper (which starts the proxy) and the
@@ -80,19 +79,10 @@ func Main(environ []string, stderr io.Writer) int {
 // the kernel.
 func waitForExit(fd int, pidfd bool) {
 	if pidfd {
-		pfd := struct {
-			fd             int32
-			events, revent int16
-		}{fd: int32(fd), events: 0x1 /* POLLIN */}
-		for {
-			n, _, errno := syscall.Syscall6(syscall.SYS_PPOLL, uintptr(unsafe.Pointer(&pfd)), 1, 0, 0, 0, 0)
-			if errno == syscall.EINTR {
-				continue
-			}
-			if errno != 0 || n > 0 {
-				return
-			}
+		fds := []pollFd{{fd: int32(fd), events: pollIn}}
+		for ppoll(fds) == syscall.EINTR {
 		}
+		return
 	}
 	var buf [64]byte
 	for {

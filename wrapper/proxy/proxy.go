@@ -110,29 +110,37 @@ func (p *Proxy) relay(cfd int) {
 	up := fdConn(ufd)
 	defer up.Close()
 	setNoDelay(cfd)
-	done := make(chan struct{})
 	if p.quiet.Load() {
-		// Nothing left to mark: a plain two-way copy.
-		go func() {
-			defer close(done)
-			rawCopy(client, up)
-			client.shutdown(syscall.SHUT_RDWR) // unblocks the other direction
-		}()
-		rawCopy(up, client)
-		up.shutdown(syscall.SHUT_WR)
-		<-done
+		// Nothing left to mark: both directions on this one thread.
+		pollRelay(client, up)
 		return
 	}
+	c := &connState{}
 	kinds := make(chan requestKind, 16)
+	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		defer client.shutdown(syscall.SHUT_RDWR) // unblocks the request side
 		defer p.survive()
-		p.responses(client, up, kinds)
+		p.responses(client, up, kinds, c)
 	}()
-	p.requests(up, client, kinds)
-	up.shutdown(syscall.SHUT_WR) // let the upstream finish its responses
+	if !p.requests(up, client, kinds, c) {
+		up.shutdown(syscall.SHUT_WR) // let the upstream finish its responses
+	}
 	<-done
+}
+
+// A connState is what the two sides of one connection share.
+type connState struct {
+	mu sync.Mutex
+	// pending counts requests forwarded whose final response has not been
+	// relayed yet.
+	pending int
+	// handover, once set by the request side (with its buffered bytes),
+	// asks the response side to relay both directions, raw, on its own
+	// thread after the last pending response: one thread woken per message
+	// instead of two handing the single P back and forth.
+	handover *bufio.Reader
 }
 
 // survive turns a panic on one connection into a warning: the proxy must
@@ -146,15 +154,28 @@ func (p *Proxy) survive() {
 
 // requests relays requests from the runtime to the Runtime API, writing
 // init_done, invoke_end and init_error markers before each is forwarded.
-func (p *Proxy) requests(dst io.Writer, src io.Reader, kinds chan<- requestKind) {
+//
+// It returns true when it handed the connection over to the response side
+// (see connState.handover).
+func (p *Proxy) requests(dst io.Writer, src io.Reader, kinds chan<- requestKind, c *connState) bool {
 	defer close(kinds)
 	br := bufio.NewReaderSize(src, 32<<10)
 	for {
 		if p.quiet.Load() {
-			// Every marker is written: forward the rest unparsed.
+			// Every marker is written: forward the rest unparsed, both ways
+			// on the response side's thread once it has relayed the pending
+			// responses (if none is pending it is blocked reading the
+			// upstream, so this side copies its own direction).
+			c.mu.Lock()
+			if c.pending > 0 {
+				c.handover = br
+				c.mu.Unlock()
+				return true
+			}
+			c.mu.Unlock()
 			kinds <- requestKind{raw: true}
 			rawCopyBuffered(dst, br, src)
-			return
+			return false
 		}
 		h, err := readHead(br)
 		p.heads.Add(1)
@@ -164,14 +185,14 @@ func (p *Proxy) requests(dst io.Writer, src io.Reader, kinds chan<- requestKind)
 				dst.Write(h.raw)
 				rawCopyBuffered(dst, br, src)
 			}
-			return
+			return false
 		}
 		method, target, ok := parseRequestLine(h.firstLine())
 		if !ok {
 			kinds <- requestKind{raw: true}
 			dst.Write(h.raw)
 			rawCopyBuffered(dst, br, src)
-			return
+			return false
 		}
 		path, _, _ := strings.Cut(target, "?")
 		kind := requestKind{head: method == "HEAD"}
@@ -198,14 +219,17 @@ func (p *Proxy) requests(dst io.Writer, src io.Reader, kinds chan<- requestKind)
 		if endID != "" && !streamed {
 			p.invokeEnd(endID, status)
 		}
+		c.mu.Lock()
+		c.pending++
+		c.mu.Unlock()
 		kinds <- kind
 		if bodyErr != nil {
 			dst.Write(h.raw)
 			rawCopyBuffered(dst, br, src)
-			return
+			return false
 		}
 		if _, err := dst.Write(h.raw); err != nil {
-			return
+			return false
 		}
 		var beforeLast func(trailers []byte)
 		if streamed {
@@ -218,14 +242,14 @@ func (p *Proxy) requests(dst io.Writer, src io.Reader, kinds chan<- requestKind)
 			}
 		}
 		if err := copyBody(dst, br, body, beforeLast); err != nil {
-			return
+			return false
 		}
 	}
 }
 
 // responses relays responses from the Runtime API to the runtime, writing
 // invoke_start before an event is handed over.
-func (p *Proxy) responses(dst io.Writer, src io.Reader, kinds <-chan requestKind) {
+func (p *Proxy) responses(dst io.Writer, src io.Reader, kinds <-chan requestKind, c *connState) {
 	br := bufio.NewReaderSize(src, 32<<10)
 	for {
 		h, err := readHead(br)
@@ -281,7 +305,42 @@ func (p *Proxy) responses(dst io.Writer, src io.Reader, kinds <-chan requestKind
 		if body.untilClose {
 			return
 		}
+		c.mu.Lock()
+		if c.pending > 0 {
+			c.pending--
+		}
+		handover := c.handover
+		if c.pending > 0 {
+			handover = nil
+		}
+		c.mu.Unlock()
+		if handover != nil {
+			p.takeOver(dst, src, br, handover)
+			return
+		}
 	}
+}
+
+// takeOver relays both directions raw on this thread: first the bytes each
+// side's reader had buffered, then whatever arrives.
+func (p *Proxy) takeOver(client io.Writer, up io.Reader, upBuffered, clientBuffered *bufio.Reader) {
+	cl, ok1 := client.(fdConn)
+	u, ok2 := up.(fdConn)
+	if !ok1 || !ok2 {
+		return // only fdConns are ever handed over
+	}
+	for _, x := range []struct {
+		dst fdConn
+		br  *bufio.Reader
+	}{{cl, upBuffered}, {u, clientBuffered}} {
+		if n := x.br.Buffered(); n > 0 {
+			b, _ := x.br.Peek(n)
+			if _, err := x.dst.Write(b); err != nil {
+				return
+			}
+		}
+	}
+	pollRelay(cl, u)
 }
 
 // invocationPost recognises …/runtime/invocation/{id}/response and /error.
