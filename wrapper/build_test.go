@@ -5,18 +5,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
 
-// goTool is the go command that runs these tests.
+// goTool is the go command: on PATH, else in $GOROOT/bin.
 func goTool() string {
-	p := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(p); err != nil {
-		return "go"
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
 	}
-	return p
+	return filepath.Join(os.Getenv("GOROOT"), "bin", "go")
 }
 
 // The wrapper sits on every cold start's critical path and the proxy starts
