@@ -2,6 +2,7 @@ package wrapper
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -52,12 +53,20 @@ func runOnce(b *testing.B, v startVariant, devnull *os.File) (wall, cpu time.Dur
 	if !ws.Exited() || ws.ExitStatus() != 0 {
 		b.Fatalf("%s: exit status %v", v.name, ws)
 	}
+	// Wait for the proxy child too (it exits with the runtime; as the
+	// subreaper the harness inherits it): its last moments would otherwise
+	// land on the next variant's measurement.
+	for {
+		if _, err := syscall.Wait4(-1, &ws, 0, nil); err == syscall.ECHILD {
+			break
+		}
+	}
 	return wall, time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // benchStarts runs the variants interleaved (one of each per iteration, in
-// rotating order) and reports each one's median start-to-exit time and
-// median CPU time.
+// a shuffled order, so that no variant always follows the same one) and
+// reports each one's median start-to-exit time and median CPU time.
 func benchStarts(b *testing.B, variants []startVariant) {
 	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
@@ -72,9 +81,14 @@ func benchStarts(b *testing.B, variants []startVariant) {
 	walls := make([][]time.Duration, len(variants))
 	cpus := make([][]time.Duration, len(variants))
 	b.ResetTimer()
+	order := rand.New(rand.NewPCG(1, 2))
+	perm := make([]int, len(variants))
 	for i := 0; i < b.N; i++ {
-		for j := range variants {
-			k := (i + j) % len(variants)
+		for j := range perm {
+			perm[j] = j
+		}
+		order.Shuffle(len(perm), func(x, y int) { perm[x], perm[y] = perm[y], perm[x] })
+		for _, k := range perm {
 			wall, cpu := runOnce(b, variants[k], devnull)
 			walls[k] = append(walls[k], wall)
 			cpus[k] = append(cpus[k], cpu)
