@@ -22,6 +22,7 @@ func goTool() string {
 // poller, and with cgo on a dynamically linked binary), nor anything else
 // heavy. Adding such an import to either fails here.
 func TestBinariesLinkNoNet(t *testing.T) {
+	fullTier(t)
 	forbidden := []string{"net", "net/http", "os/user", "runtime/cgo", "crypto", "encoding/json", "os/exec", "reflect", "fmt"}
 	for _, pkg := range []string{"../cmd/coldprof-wrapper", "../cmd/coldprof-proxy"} {
 		out, err := exec.Command(goTool(), "list", "-deps", pkg).Output()

@@ -116,6 +116,7 @@ func TestStartProxyBadUpstream(t *testing.T) {
 // (only stderr, for markers), and exits once the runtime's end of the exit
 // pipe is closed (the runtime has gone).
 func TestStartProxyServesAndExits(t *testing.T) {
+	fullTier(t)
 	bin := proxyBinary(t)
 	api := fakeapi.New(t)
 	s, err := startProxyExe(proxySpec{argv: []string{bin}, upstream: api.Addr(), invokeMarkers: 1, exitPipe: true})
