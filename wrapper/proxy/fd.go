@@ -203,7 +203,8 @@ func ParseAddr(s string) (syscall.Sockaddr, error) {
 	sa := &syscall.SockaddrInet4{Port: port}
 	for k, part := range parts {
 		n, err := strconv.Atoi(part)
-		if err != nil || n < 0 || n > 255 || part == "" || part[0] == '+' || len(part) > 3 {
+		// No sign, and no leading zero: C's inet_aton reads 010 as octal.
+		if err != nil || n < 0 || n > 255 || part == "" || part[0] == '+' || part[0] == '-' || len(part) > 3 || len(part) > 1 && part[0] == '0' {
 			return nil, ErrAddr
 		}
 		sa.Addr[k] = byte(n)

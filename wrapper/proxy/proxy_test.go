@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -438,4 +439,65 @@ func kinds(evs []marker.Event) []marker.Kind {
 		k = append(k, e.Kind)
 	}
 	return k
+}
+
+func TestParseAddr(t *testing.T) {
+	good := map[string]string{
+		"127.0.0.1:9001":     "127.0.0.1:9001",
+		"169.254.100.1:9001": "169.254.100.1:9001",
+		"localhost:80":       "127.0.0.1:80",
+		"[::1]:9001":         "[::1]:9001",
+	}
+	for in, want := range good {
+		sa, err := ParseAddr(in)
+		if err != nil {
+			t.Errorf("ParseAddr(%q): %v", in, err)
+			continue
+		}
+		if got := sockaddrString(sa); got != want {
+			t.Errorf("ParseAddr(%q) = %s, want %s", in, got, want)
+		}
+	}
+	for _, in := range []string{"", "127.0.0.1", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:+80",
+		"256.0.0.1:80", "1.2.3:80", "1.2.3.4.5:80", "1..3.4:80", "01234.0.0.1:80", "+1.2.3.4:80", "example.com:80", "[::2]:80", ":80"} {
+		if sa, err := ParseAddr(in); err == nil {
+			t.Errorf("ParseAddr(%q) = %s, want an error", in, sockaddrString(sa))
+		}
+	}
+}
+
+func sockaddrString(sa syscall.Sockaddr) string {
+	switch a := sa.(type) {
+	case *syscall.SockaddrInet4:
+		return fmt.Sprintf("%d.%d.%d.%d:%d", a.Addr[0], a.Addr[1], a.Addr[2], a.Addr[3], a.Port)
+	case *syscall.SockaddrInet6:
+		return fmt.Sprintf("[%s]:%d", net.IP(a.Addr[:]), a.Port)
+	}
+	return "?"
+}
+
+// FuzzParseAddr: no panic, and whatever parses agrees with the net
+// package's reading of the same text.
+func FuzzParseAddr(f *testing.F) {
+	for _, s := range []string{"127.0.0.1:9001", "localhost:1", "[::1]:9001", "1.2.3.4:+5", "999.1.1.1:1", ":", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		sa, err := ParseAddr(s)
+		if err != nil {
+			return
+		}
+		host, port, err := net.SplitHostPort(s)
+		if err != nil {
+			t.Fatalf("ParseAddr(%q) succeeded; net.SplitHostPort: %v", s, err)
+		}
+		if host == "localhost" {
+			host = "127.0.0.1"
+		}
+		n, _ := strconv.Atoi(port) // leading zeros name the same port
+		want := net.JoinHostPort(net.ParseIP(host).String(), strconv.Itoa(n))
+		if got := sockaddrString(sa); got != want {
+			t.Fatalf("ParseAddr(%q) = %s, net reads %s", s, got, want)
+		}
+	})
 }
