@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -221,6 +222,81 @@ func BenchmarkInvokeDeployed(b *testing.B) {
 	for k, pid := range pids {
 		ns := cpuNanos(b, pid) - before[k]
 		b.ReportMetric(float64(ns)/1e3/float64(b.N), targets[k+1].Name+"-cpu-µs/invoke")
+	}
+}
+
+// pythonInvokeClient times invocations the way Lambda's Python runtime
+// client makes them (http.client, one keep-alive connection per API),
+// interleaved over the bases given, and prints each base's median µs.
+const pythonInvokeClient = `import http.client, sys, time
+n = int(sys.argv[1])
+conns = [http.client.HTTPConnection(a) for a in sys.argv[2:]]
+times = [[] for _ in conns]
+def invoke(c):
+    c.request("GET", "/2018-06-01/runtime/invocation/next")
+    r = c.getresponse(); r.read()
+    rid = r.getheader("Lambda-Runtime-Aws-Request-Id")
+    c.request("POST", "/2018-06-01/runtime/invocation/%s/response" % rid, b'{"ok":true}')
+    c.getresponse().read()
+for c in conns:
+    invoke(c)
+for i in range(n):
+    for j in range(len(conns)):
+        k = (i + j) % len(conns)
+        t = time.perf_counter()
+        invoke(conns[k])
+        times[k].append(time.perf_counter() - t)
+for t in times:
+    t.sort()
+    print("%.1f" % (t[len(t) // 2] * 1e6))
+`
+
+// BenchmarkInvokeDeployedPython is BenchmarkInvokeDeployed with a Python
+// http.client runtime client (python3 on PATH) instead of Go's: direct,
+// the proxy with the default budget, and the baseline proxy if given.
+// b.N invocations per target, all in one Python process.
+func BenchmarkInvokeDeployedPython(b *testing.B) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		b.Skip("no python3")
+	}
+	bin := proxyBinary(b)
+	names := []string{"direct"}
+	direct := fakeapi.New(b)
+	direct.AutoEvents = true
+	addrs := []string{direct.Addr()}
+	proxies := [][]string{{bin}}
+	if old := os.Getenv(envBenchProxyBaseline); old != "" {
+		proxies = append(proxies, strings.Fields(old))
+	}
+	for k, argv := range proxies {
+		api := fakeapi.New(b)
+		api.AutoEvents = true
+		s, err := startProxyExe(proxySpec{argv: argv, upstream: api.Addr(), invokeMarkers: DefaultInvokeMarkers, exitPipe: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { syscall.Close(s.exitEnd) })
+		addrs = append(addrs, s.addr)
+		names = append(names, []string{"proxy", "baseline"}[k])
+	}
+	b.ResetTimer()
+	out, err := exec.Command(py, append([]string{"-c", pythonInvokeClient, strconv.Itoa(b.N)}, addrs...)...).Output()
+	b.StopTimer()
+	if err != nil {
+		b.Fatalf("python client: %v", err)
+	}
+	meds := strings.Fields(string(out))
+	if len(meds) != len(names) {
+		b.Fatalf("python client printed %q", out)
+	}
+	first, _ := strconv.ParseFloat(meds[0], 64)
+	for k, name := range names {
+		v, _ := strconv.ParseFloat(meds[k], 64)
+		b.ReportMetric(v, name+"-µs/invoke")
+		if k > 0 {
+			b.ReportMetric(v-first, name+"-added-µs/invoke")
+		}
 	}
 }
 

@@ -46,6 +46,10 @@ type API struct {
 	// Events feeds GET …/invocation/next; Restores feeds GET …/restore/next.
 	Events   chan Event
 	Restores chan Event
+	// AutoEvents, when set before the first request, makes GET next answer
+	// at once with a new request ID when no event is queued (for clients
+	// that cannot queue events, such as a benchmark's Python client).
+	AutoEvents bool
 	// FirstChunk is closed when a streamed request body's first chunk has
 	// arrived (proves the proxy does not buffer whole bodies).
 	FirstChunk chan struct{}
@@ -102,10 +106,20 @@ func New(t testing.TB) *API {
 		switch {
 		case r.Method == "GET" && r.URL.Path == Prefix+"/runtime/invocation/next":
 			var ev Event
-			select {
-			case ev = <-f.Events:
-			case <-r.Context().Done():
-				return
+			if f.AutoEvents {
+				select {
+				case ev = <-f.Events:
+				default:
+					f.mu.Lock()
+					ev = Event{ID: fmt.Sprint("auto-", len(f.got)), Body: `{"key":"value"}`}
+					f.mu.Unlock()
+				}
+			} else {
+				select {
+				case ev = <-f.Events:
+				case <-r.Context().Done():
+					return
+				}
 			}
 			w.Header().Set("Lambda-Runtime-Aws-Request-Id", ev.ID)
 			w.Header().Set("Lambda-Runtime-Deadline-Ms", "1732250003000")
