@@ -8,9 +8,10 @@
 // coldprof-wrapper, so that the wrapper, which sits on every cold start's
 // critical path, links no networking code. The proxy itself does not link
 // the net package either: it works on raw socket descriptors with blocking
-// system calls, one thread per direction, which keeps each relayed message
-// to one read and one write and no trip through Go's network poller and
-// scheduler; and it keeps the binary static however it is built.
+// system calls (one thread per direction while it parses; one thread per
+// connection, woken by ppoll, once nothing is left to mark), which keeps
+// each relayed message to a read and a write without Go's network poller,
+// and keeps the binary static however it is built.
 package proxy
 
 import (
