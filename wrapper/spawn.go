@@ -124,7 +124,7 @@ func startProxyExe(spec proxySpec) (s startedProxy, err error) {
 		"GOMAXPROCS=1",
 	}
 	var keep []int // runtime's ends: CLOEXEC cleared after the fork
-	var pidfd int = -1
+	pidfd := -1
 	if !spec.exitPipe {
 		pidfd = pidfdOpenSelf()
 	}
