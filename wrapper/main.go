@@ -35,9 +35,11 @@ type Wrapper struct {
 	// Exec replaces the process (syscall.Exec). It returns only on failure;
 	// a nil return is treated as success (a test double).
 	Exec func(path string, argv, env []string) error
-	// StartProxy starts the runtime-API proxy forwarding to upstream and
-	// returns the address the runtime must use instead.
-	StartProxy func(upstream string, invokeMarkers int) (addr string, err error)
+	// StartProxy starts the runtime-API proxy forwarding to upstream for a
+	// runtime that will run with env, and returns env as the runtime must
+	// get it (AWS_LAMBDA_RUNTIME_API pointing at the proxy, and the
+	// sampler's pipe when the sampler is on).
+	StartProxy func(upstream string, invokeMarkers int, env []string) ([]string, error)
 	// Now gives marker timestamps.
 	Now func() time.Time
 	// Random returns a number in [0, 1) for COLDPROF_SAMPLE.
@@ -95,18 +97,15 @@ configuration table.
 // Main is the wrapper's entry point for any binary that embeds it (the
 // coldprof-wrapper command, or coldprof acting as the wrapper). args is the
 // process's full argv (args[0] is the wrapper itself), environ its
-// environment. When args is the proxy mode's (see IsProxy) it runs the
-// proxy; otherwise it execs the runtime and returns only if that failed,
-// with the exit status to use.
+// environment. It execs the runtime and returns only if that failed, with
+// the exit status to use. (The proxy is a binary of its own,
+// cmd/coldprof-proxy, so that the wrapper links no networking code.)
 //
 // An *os.File stderr is written with plain write(2) calls: os.File turns
 // EPIPE on descriptor 2 into a fatal SIGPIPE, and a broken stderr must not
 // stop the function from starting.
 func Main(args, environ []string, stderr io.Writer) int {
 	stderr = rawWriter(stderr)
-	if IsProxy(args) {
-		return RunProxyChild(environ, stderr)
-	}
 	w := New(stderr)
 	if code, done := w.helpOrVersion(args); done {
 		return code
@@ -200,10 +199,10 @@ func (w *Wrapper) Run(args, environ []string) int {
 		upstream, _ := lookupEnv(environ, envRuntimeAPI)
 		if upstream == "" {
 			warnings = append(warnings, envRuntimeAPI+" is not set; no phase markers")
-		} else if addr, err := w.StartProxy(upstream, cfg.InvokeMarkers); err != nil {
+		} else if env, err := w.StartProxy(upstream, cfg.InvokeMarkers, plan.Env); err != nil {
 			warnings = append(warnings, "runtime-API proxy not started, no phase markers: "+boundValue(err.Error(), maxMessage))
 		} else {
-			plan.Env = setEnv(plan.Env, envRuntimeAPI, addr)
+			plan.Env = env
 			proxy = true
 		}
 	}

@@ -45,12 +45,12 @@ func newFake(t *testing.T, execErrs []error, proxyErr error) *fakeWrapper {
 			execErrs = execErrs[1:]
 			return err
 		},
-		StartProxy: func(upstream string, n int) (string, error) {
+		StartProxy: func(upstream string, n int, env []string) ([]string, error) {
 			f.proxies = append(f.proxies, upstream)
 			if proxyErr != nil {
-				return "", proxyErr
+				return nil, proxyErr
 			}
-			return "127.0.0.1:4242", nil
+			return setEnv(env, envRuntimeAPI, "127.0.0.1:4242"), nil
 		},
 		Now:    func() time.Time { return time.UnixMicro(1732250000123456) },
 		Random: func() float64 { return 0.5 },
