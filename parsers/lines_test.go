@@ -395,13 +395,13 @@ func TestPlatformLines(t *testing.T) {
 				"=2026-11-22T05:00:02 END RequestId: a-2",
 				"=2026-11-22T05:00:02 REPORT RequestId: a-2\tDuration: 1.50 ms\tBilled Duration: 2 ms \tMemory Size: 1024 MB\tMax Memory Used: 96 MB\tStatus: timeout",
 			),
-			boundary:    profile.BoundaryPlatform,
-			initMs:      345.75,
+			boundary: profile.BoundaryPlatform,
+			initMs:   345.75,
 			invocations: []profile.Invocation{
 				{RequestID: "a-1", DurationMs: 26.33, BilledDurationMs: 27, MemorySizeMB: 1024, MaxMemoryUsedMB: 96, Reported: true},
 				{RequestID: "a-2", DurationMs: 1.5, BilledDurationMs: 2, MemorySizeMB: 1024, MaxMemoryUsedMB: 96, Status: "timeout", Reported: true},
 			},
-			tree:        "  boto3 10/10 init\n  pandas 4/4 invoke a-1\n",
+			tree: "  boto3 10/10 init\n  pandas 4/4 invoke a-1\n",
 		},
 		{
 			name: "runtime interface emulator order",
