@@ -331,6 +331,9 @@ func (r *Reader) addEntry(st *stream, b *builder, format profile.Format, imp *pr
 		})
 		b.untrustedLine = 0
 	}
+	if level == 0 && r.builderRules(b).isRuntimeEntry(imp.Name) {
+		b.adoptRuntimeLoads(imp)
+	}
 	problem := b.tr.add(&b.alloc, imp, level, b.ctx())
 	if level == 0 {
 		b.assignEager(r.builderRules(b))
@@ -355,6 +358,31 @@ func (r *Reader) addEntry(st *stream, b *builder, format profile.Format, imp *pr
 			return fmt.Sprintf("%q is indented more than %d levels deep, which no real import tree is: it is taken as at that level", imp.Name, maxLevel)
 		})
 	}
+}
+
+// adoptRuntimeLoads makes the runtime client's entry script imp (see
+// Rules.RuntimeEntry) the parent of the runtime's library entries just
+// before it, as many as its time holds: they were loaded while it ran.
+func (b *builder) adoptRuntimeLoads(imp *profile.Import) {
+	items := b.tr.items
+	j := len(items)
+	var sum int64
+	for j > 0 {
+		it := &items[j-1]
+		if it.level != 0 || !it.assigned || it.imp.Phase != profile.PhaseRuntime || !b.rules.isLibrary(it.imp.Name) ||
+			sum+it.imp.CumulativeUs > imp.CumulativeUs {
+			break
+		}
+		sum += it.imp.CumulativeUs
+		j--
+	}
+	if j == len(items) {
+		return
+	}
+	for i := j; i < len(items); i++ {
+		items[i].level = 1
+	}
+	imp.SelfUs = max(imp.CumulativeUs-sum, 0)
 }
 
 // nestingWarning reports nesting the numbers contradict, once per cold
@@ -877,6 +905,8 @@ type phaseWalk struct {
 	// runtimeLibrary is set from a Rules.RuntimeStart entry until the
 	// function's first unit: library entries are the runtime's meanwhile.
 	runtimeLibrary bool
+	// functionSeen is set from the function's first unit on.
+	functionSeen bool
 }
 
 // phaseOf is the phase of the next top-level entry after the interpreter's
@@ -890,11 +920,12 @@ func (w *phaseWalk) phaseOf(it *item, ctxs []phaseCtx, rules *Rules) (profile.Ph
 		return profile.PhaseRuntime, ""
 	case rules.isRuntime(it.imp.Name):
 		return profile.PhaseRuntime, ""
-	case w.runtimeLibrary && ctx.stage == stageInit && rules.isLibrary(it.imp.Name):
+	case (w.runtimeLibrary || rules.LibraryFirst && !w.functionSeen) && ctx.stage == stageInit && rules.isLibrary(it.imp.Name):
 		return profile.PhaseRuntime, ""
 	}
 	if top {
 		w.runtimeLibrary = false // the function's first unit
+		w.functionSeen = true
 	}
 	if ctx.stage == stageInvoke || ctx.stage == stageAfter {
 		return profile.PhaseInvoke, ctx.requestID
