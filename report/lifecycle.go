@@ -244,7 +244,7 @@ func restoreDurationText(s *Summary) string {
 	}
 	text := formatMs(int64(l.RestoreDurationMs*1000)) + " from Lambda's RESTORE_REPORT or REPORT line"
 	if l.BilledRestoreDurationMs > 0 {
-		text += " (billed " + formatMs(int64(l.BilledRestoreDurationMs*1000)) + ")"
+		text += " (billed " + strconv.FormatFloat(l.BilledRestoreDurationMs, 'f', -1, 64) + " ms)"
 	}
 	return text + fmt.Sprintf("; imports after the restore, before the first invoke, take %s", formatMs(s.BeforeInvokeUs)) + guessed(s.Boundary)
 }
