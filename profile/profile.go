@@ -295,6 +295,9 @@ func (cs *ColdStart) CheckValid() error {
 	default:
 		return fmt.Errorf("%w: cold start %q: unknown boundary %q", ErrInvalid, cs.ID, cs.Boundary)
 	}
+	if cs.InitType != "" && !ValidInitType(cs.InitType) {
+		return fmt.Errorf("%w: cold start %q: unknown init type %q", ErrInvalid, cs.ID, cs.InitType)
+	}
 	for i, top := range cs.Imports {
 		if top == nil {
 			return fmt.Errorf("%w: cold start %q: import %d is nil", ErrInvalid, cs.ID, i)
