@@ -428,7 +428,7 @@ func (r *Reader) markerLine(st *stream, text []byte, num int) {
 		}
 	case marker.InitDone, marker.Restored:
 		b := r.builderFor(st, num)
-		r.demoteOpenStart(st, b, num, "before the init_done marker")
+		r.demoteOpenStart(b, num, "before the init_done marker")
 		b.exact, b.initDone = true, true
 		if ev.Kind == marker.Restored {
 			b.cs.Restored = true
@@ -439,7 +439,7 @@ func (r *Reader) markerLine(st *stream, text []byte, num int) {
 		r.setStage(st, b, stageAfter, "")
 	case marker.InvokeStart:
 		b := r.builderFor(st, num)
-		r.demoteOpenStart(st, b, num, "before the invoke_start marker")
+		r.demoteOpenStart(b, num, "before the invoke_start marker")
 		b.exact = true
 		r.setStage(st, b, stageInvoke, ev.RequestID)
 		if ev.RequestID != "" {
@@ -581,7 +581,7 @@ func (r *Reader) endLine(st *stream, id string, num int) {
 	b.invokeDone = true
 	b.untrustedStart = false
 	if !b.exact {
-		r.demoteWrongStart(st, b, id, num)
+		r.demoteWrongStart(b, id, num)
 		r.setStage(st, b, stageAfter, "")
 	}
 	b.invocation(id, true)
@@ -591,7 +591,7 @@ func (r *Reader) reportLine(st *stream, id string, text []byte, num int) {
 	b := r.builderFor(st, num)
 	b.invokeDone = true
 	if !b.exact {
-		r.demoteWrongStart(st, b, id, num)
+		r.demoteWrongStart(b, id, num)
 	}
 	if ms, ok := durationAfter(text, initDurationKey); ok && !b.cs.HasInitDuration {
 		b.cs.InitDurationMs, b.cs.HasInitDuration = ms, true
@@ -634,7 +634,7 @@ func (r *Reader) reportLine(st *stream, id string, text []byte, num int) {
 // an ID the runtime never receives). The entries it put into invoke are
 // init's or that invocation's, no one can tell which: they are counted as
 // init, and the boundary is unknown.
-func (r *Reader) demoteWrongStart(st *stream, b *builder, id string, num int) {
+func (r *Reader) demoteWrongStart(b *builder, id string, num int) {
 	cur := b.ctxs[len(b.ctxs)-1]
 	if !cur.byStart || cur.requestID == id {
 		return
@@ -649,7 +649,7 @@ func (r *Reader) demoteWrongStart(st *stream, b *builder, id string, num int) {
 // demoteOpenStart undoes a START line that came before a marker proving
 // init (or the invocation) had not begun yet: platform lines are not
 // ordered exactly with the function's own output.
-func (r *Reader) demoteOpenStart(st *stream, b *builder, num int, why string) {
+func (r *Reader) demoteOpenStart(b *builder, num int, why string) {
 	cur := b.ctxs[len(b.ctxs)-1]
 	if !cur.byStart {
 		return

@@ -99,6 +99,20 @@ func TestLifecycle(t *testing.T) {
 			tree: "  aws-lambda-ric/index.mjs 700/1000 runtime\n    node:path 100/100 runtime\n    node:http 200/200 runtime\n" +
 				"  aws-lambda-ric/rapid-client.node 50/50 runtime\n  index.mjs 40/70 init\n    node:zlib 30/30 init\n  node:os 5/5 init\n",
 		},
+		{
+			// The top-level lines of CPython 3.12.1's -X importtime for
+			// python -m awslambdaric (a stand-in package; the real one is on
+			// PyPI), children left out: runpy starts the client.
+			name: "python -m awslambdaric in a container image",
+			in: "import time: self [us] | cumulative | imported package\n" +
+				"import time:      7381 |       7381 | site\n" +
+				"import time:       110 |        110 | runpy\n" +
+				"import time:      1472 |       1472 | awslambdaric\n" +
+				"import time:      4964 |       4964 | awslambdaric.bootstrap\n" +
+				"import time:       300 |        300 | boto3\n",
+			tree: "  site 7381/7381 interpreter\n  runpy 110/110 runtime\n  awslambdaric 1472/1472 runtime\n" +
+				"  awslambdaric.bootstrap 4964/4964 runtime\n  boto3 300/300 init\n",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
