@@ -100,6 +100,26 @@ func TestLifecycle(t *testing.T) {
 				"  aws-lambda-ric/rapid-client.node 50/50 runtime\n  index.mjs 40/70 init\n    node:zlib 30/30 init\n  node:os 5/5 init\n",
 		},
 		{
+			name: "Ruby: the runtime client's gem is runtime",
+			in: "ruby require: self [us] | cumulative | required file\n" +
+				"ruby require:        40 |         40 |   aws_lambda_ric/lib/aws_lambda_ric/bootstrap.rb\n" +
+				"ruby require:       100 |        140 | aws_lambda_ric/lib/aws_lambda_ric.rb\n" +
+				"ruby require:        70 |         70 | handler.rb\n",
+			tree: "  aws_lambda_ric/lib/aws_lambda_ric.rb 100/140 runtime\n    aws_lambda_ric/lib/aws_lambda_ric/bootstrap.rb 40/40 runtime\n" +
+				"  handler.rb 70/70 init\n",
+		},
+		{
+			name: "a restored environment with no imports is still a cold start",
+			in: itLines("=RESTORE_START Runtime Version: java:21.v20\tRuntime Version ARN: arn", "=RESTORE_REPORT Restore Duration: 120.50 ms",
+				"=START RequestId: r Version: 3", "=END RequestId: r", "=REPORT RequestId: r\tDuration: 5.00 ms\tBilled Duration: 6 ms\tRestore Duration: 120.50 ms\tBilled Restore Duration: 90 ms"),
+			tree: "",
+			check: func(t *testing.T, cs *profile.ColdStart) {
+				if !cs.Restored || cs.RestoreDurationMs != 120.5 || cs.Runtime != "java21" || len(cs.Invocations) != 1 {
+					t.Errorf("cold start %+v", cs)
+				}
+			},
+		},
+		{
 			// The top-level lines of CPython 3.12.1's -X importtime for
 			// python -m awslambdaric (a stand-in package; the real one is on
 			// PyPI), children left out: runpy starts the client.
