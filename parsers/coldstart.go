@@ -628,15 +628,23 @@ func (r *Reader) reportLine(st *stream, id string, text []byte, num int) {
 	}
 }
 
-// demoteWrongStart undoes a START line that END or REPORT proved wrong: the
-// invocation in progress was opened by a START whose request ID is not
-// theirs, as the runtime interface emulator prints it (its START carries
-// an ID the runtime never receives). The entries it put into invoke are
-// init's or that invocation's, no one can tell which: they are counted as
-// init, and the boundary is unknown.
+// demoteWrongStart handles a START line that END or REPORT proved wrong:
+// the invocation in progress was opened by a START whose request ID is not
+// theirs, as the runtime interface emulator prints it (its START carries an
+// ID the runtime never receives). After an earlier invocation the entries
+// it put into invoke are this invocation's: they are tied to the confirmed
+// ID. For the first, they are init's or the invocation's, no one can tell
+// which: they are counted as init, and the boundary is unknown.
 func (r *Reader) demoteWrongStart(b *builder, id string, num int) {
 	cur := b.ctxs[len(b.ctxs)-1]
 	if !cur.byStart || cur.requestID == id {
+		return
+	}
+	if b.invoked() {
+		r.retagStart(b, cur.requestID, id)
+		r.warn.warn("wrong-start-id", num, func() string {
+			return fmt.Sprintf("the START line's request ID %s is not the one END/REPORT carry (%s), as the runtime interface emulator prints it: its imports are tied to %s", cur.requestID, id, id)
+		})
 		return
 	}
 	r.demoteStart(b, cur.requestID)
@@ -644,6 +652,22 @@ func (r *Reader) demoteWrongStart(b *builder, id string, num int) {
 	r.warn.warn("untrusted-start", num, func() string {
 		return fmt.Sprintf("the START line's request ID %s is not the one END/REPORT carry (%s), as the runtime interface emulator prints it: the init/invoke boundary of this invocation is unknown; its imports are counted as init", cur.requestID, id)
 	})
+}
+
+// retagStart ties what a START line with request ID from opened to the
+// request ID to that END or REPORT confirmed.
+func (r *Reader) retagStart(b *builder, from, to string) {
+	for i := range b.ctxs {
+		if c := &b.ctxs[i]; c.byStart && c.requestID == from {
+			c.requestID = to
+		}
+	}
+	for i := range b.tr.items {
+		it := &b.tr.items[i]
+		if it.assigned && it.imp.Phase == profile.PhaseInvoke && it.imp.RequestID == from {
+			it.assign(profile.PhaseInvoke, to)
+		}
+	}
 }
 
 // demoteOpenStart undoes a START line that came before a marker proving

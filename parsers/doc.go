@@ -105,8 +105,10 @@
 // request ID: a START alone does not (the runtime interface emulator prints
 // a START with an ID the runtime may never get). A start marker with
 // "proxy": true says exact markers are coming: from then on START lines set
-// no stage. Without it, a START that END or REPORT contradicts, or that an
-// init_done marker follows, is undone: its imports are init. REPORT gives
+// no stage. Without it, a START that END or REPORT contradicts has its
+// imports tied to their ID, or, on the first invocation (where init may
+// not have ended), counted as init with the boundary unknown; a START that
+// an init_done marker follows is undone: its imports are init. REPORT gives
 // each invocation its Duration, Billed Duration, memory and status;
 // INIT_REPORT its phase and status; RESTORE_START, RESTORE_REPORT, REPORT's
 // Restore Duration and the restored marker make a SnapStart-restored cold

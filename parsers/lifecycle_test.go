@@ -60,6 +60,18 @@ func TestLifecycle(t *testing.T) {
 			},
 		},
 		{
+			name: "a later START that END contradicts: its imports are tied to END's ID",
+			in: itLines(header, "1 1 0 a", "=START RequestId: one Version: 1", "=END RequestId: one",
+				"=START RequestId: fake Version: 1", "3 3 0 lazy", "=END RequestId: real", "=REPORT RequestId: real\tDuration: 2.00 ms"),
+			tree:     "  a 1/1 init\n  lazy 3/3 invoke real\n",
+			warnings: []string{"in.log:7: the START line's request ID fake is not the one END/REPORT carry (real), as the runtime interface emulator prints it: its imports are tied to real"},
+			check: func(t *testing.T, cs *profile.ColdStart) {
+				if cs.Boundary != profile.BoundaryPlatform || len(cs.Invocations) != 2 || cs.Invocations[1].RequestID != "real" {
+					t.Errorf("boundary %s invocations %+v", cs.Boundary, cs.Invocations)
+				}
+			},
+		},
+		{
 			name: "a SnapStart restore: restored marker, RESTORE_REPORT, REPORT's restore fields",
 			in: itLines("=RESTORE_START Runtime Version: python:3.12.v7\tRuntime Version ARN: arn", `=coldprof: {"v":1,"ev":"restored","t":2}`,
 				"=RESTORE_REPORT Restore Duration: 511.25 ms", "=START RequestId: r Version: 3", `=coldprof: {"v":1,"ev":"invoke_start","t":3,"requestId":"r"}`,
