@@ -56,10 +56,9 @@ type builder struct {
 	introduced bool // begun by a start marker or INIT_START
 	wrapped    bool // a start marker was read; injected is what it said it injected
 	injected   string
-	exact      bool // phase markers seen or announced: they, not START/END lines, set the stage
-	// proxy is set by a start marker saying the runtime-API proxy is on:
-	// exact markers are coming, and START lines set no stage.
-	proxy bool
+	// exact is set once phase markers were seen, or announced by a start
+	// marker with "proxy": true: they, not START/END lines, set the stage.
+	exact bool
 	// confirmed parallels cs.Invocations: whether an END, REPORT or invoke
 	// marker carried the request ID. A START alone does not make an
 	// invocation (the emulator prints a START with an ID the runtime never
@@ -423,7 +422,7 @@ func (r *Reader) markerLine(st *stream, text []byte, num int) {
 		if ev.Proxy {
 			// Exact markers are coming: a START already read (the emulator
 			// prints one before init) says nothing about the boundary.
-			b.proxy, b.exact = true, true
+			b.exact = true
 			b.untrustedStart, b.untrustedLine, b.firstUntrusted = false, 0, false
 		}
 	case marker.InitDone, marker.Restored:
