@@ -6,12 +6,21 @@
 // # Steps
 //
 //  1. LoadConfig reads the COLDPROF_* variables once into a Config. A bad
-//     value becomes one warning marker and the default.
+//     value becomes one warning marker and the default. An environment that
+//     carries COLDPROF_WRAPPED (the mark a wrapper leaves in what it hands
+//     on) means this wrapper runs inside a command a wrapper already
+//     prepared (COLDPROF_NEXT_WRAPPER naming coldprof-wrapper): it execs
+//     the command unchanged.
 //  2. COLDPROF_DISABLE or an unsampled cold start (COLDPROF_SAMPLE): exec
 //     the command unchanged and print nothing. Lambda's own INIT lines still
 //     count every cold start, so an unsampled one needs no marker.
-//  3. NewPlan, a pure function of argv and environment, detects the runtime
-//     and injects the profiling flags or environment.
+//  3. PlanWith, a function of argv, environment and the config, detects the
+//     runtime and injects the profiling flags or environment, and turns the
+//     in-runtime sampler on (Python, Node.js). Overrides are checked against
+//     the runtime's option grammar. Its only effect: when no hook directory
+//     has a hook file it needs, the embedded hooks are written once to a
+//     private directory under /tmp (hooks.Extract). Values from the
+//     environment that reach the log are bounded (boundValue).
 //  4. With COLDPROF_PHASES=proxy (the default) StartProxy starts the
 //     runtime-API proxy and the runtime's AWS_LAMBDA_RUNTIME_API points at it.
 //  5. One start marker (and any warnings) is written to stderr in a single
@@ -29,14 +38,14 @@
 // A runtime plugs in with one entry in the runtimes table (plan.go) and an
 // inject function in a file of its own (python.go is the model):
 //
-//	{family: "nodejs", interpreter: isNodeInterpreter, overrideVar: "COLDPROF_NODE_OPTIONS", inject: injectNode},
+//	{family: "nodejs", interpreter: isNodeInterpreter, overrideVar: EnvNodeOptions, validate: validateNodeOptions, inject: injectNode, sampler: samplerNode},
 //
 // family is what follows "AWS_Lambda_" in AWS_EXECUTION_ENV. Detection tries
 // each entry's interpreter function on the file name of argv[1] first, then
 // the AWS_EXECUTION_ENV prefix; the start marker's runtime label is the
 // AWS_EXECUTION_ENV name ("nodejs20.x") when it agrees, else the file name.
-// inject gets a copy of the plan (Argv[0] is the interpreter) and the value
-// of overrideVar ("" when unset); it edits Argv with InsertArgs (flags go
+// inject gets a copy of the plan (Argv[0] is the interpreter) and the
+// override, validated by validate (nil when unset or refused); it edits Argv with InsertArgs (flags go
 // right after the interpreter, never before the last argument: Java 17+ puts
 // the handler last) and the environment with Getenv/Setenv, and returns a
 // short description of what it injected. Returning an error keeps the
