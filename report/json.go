@@ -108,6 +108,10 @@ type JSONAggregate struct {
 	// (report.NewComputedAggregate): by what, and what it cannot know.
 	Source string   `json:"source,omitempty"`
 	Limits []string `json:"limits,omitempty"`
+	// QuantileErrorPct is set when medians and p90s over more than 256
+	// cold starts come from a histogram: how far, in percent of the true
+	// value, they may be from the exact nearest-rank value.
+	QuantileErrorPct float64 `json:"quantileErrorPct,omitempty"`
 }
 
 // JSONStats is a distribution over cold starts, in microseconds.
@@ -394,6 +398,9 @@ func newJSONAggregate(a *Aggregate) *JSONAggregate {
 		Modules:          jsonAggRows(a.Modules(0)),
 		Packages:         jsonAggRows(a.Packages(0)),
 		Slowest:          []JSONSlowColdStart{},
+	}
+	if !a.ExactQuantiles() {
+		j.QuantileErrorPct = QuantileErrorPct
 	}
 	for _, p := range a.Phases() {
 		j.Phases = append(j.Phases, JSONAggPhase{Phase: string(p.Phase), ColdStarts: p.ColdStarts, Us: jsonStats(p.Us)})

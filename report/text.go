@@ -263,6 +263,13 @@ func aggregateSections(a *Aggregate, opts Options, detailsFollow bool) []section
 	head.facts = []fact{{"with Init Duration", fmt.Sprintf("%d of %d", a.WithInitDuration, a.ColdStarts)}}
 	head.notes = []string{"Median and p90 are nearest-rank (values that were seen): for phases over every cold start, " +
 		"for modules and packages over the cold starts that loaded them. Max is the largest seen."}
+	if !a.ExactQuantiles() {
+		head.notes[0] = fmt.Sprintf("Median and p90 are nearest-rank: exact for rows of up to %d cold starts; "+
+			"beyond that read from a log-scale histogram, within %.2f %% of the value seen at that rank "+
+			"(exact when those cold starts took the same time). For phases over every cold start, "+
+			"for modules and packages over the cold starts that loaded them. Max is the largest seen, exactly.",
+			exactSamples, QuantileErrorPct)
+	}
 	if !detailsFollow {
 		head.notes = append(head.notes, "Show one cold start with --cold-start ID.")
 	}
