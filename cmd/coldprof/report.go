@@ -72,7 +72,7 @@ func runReport(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 	fs.BoolVar(&f.tree, "tree", false, "add each cold start's import tree, in log order")
 	fs.StringVar(&f.coldStart, "cold-start", "", "report only the cold start with this ID (the log stream name, or FILE#N)")
 	fs.StringVar(&f.input, "input-format", string(envelope.FormatAuto), "the shape of the inputs: "+inputFormatList()+"; auto recognises each file's")
-	budgetFlags := fs.StringArray("budget", nil, "exit 1 when a median is over budget: init=800ms, total=1.5s, module:boto3=200ms (repeatable)")
+	budgetFlags := fs.StringArray("budget", nil, "exit 1 when a median is over budget: init=800ms (the init phase's imports, not Lambda's Init Duration), total=1.5s, module:boto3=200ms (repeatable)")
 	help := fs.BoolP("help", "h", false, "show this help")
 	if err := fs.Parse(args); err != nil {
 		return usagef("report: %v (see coldprof report --help)", err)
