@@ -204,7 +204,7 @@ func goCmd(t *testing.T) string {
 	t.Helper()
 	g, err := FindGo()
 	if err != nil {
-		t.Skip("no Go toolchain on PATH: ", err)
+		t.Fatal("no Go toolchain on PATH: ", err)
 	}
 	return g
 }
@@ -273,6 +273,7 @@ func TestFindGoFromGOROOT(t *testing.T) {
 }
 
 func TestCheckELF(t *testing.T) {
+	fullTier(t)
 	g := goCmd(t)
 	dir := fixtureModule(t)
 	bins := map[Arch][]byte{}
@@ -326,6 +327,7 @@ func TestCheckELF(t *testing.T) {
 }
 
 func TestBuildFixture(t *testing.T) {
+	fullTier(t)
 	g := goCmd(t)
 	src := fixtureModule(t)
 	build := func() []Result {
@@ -388,6 +390,7 @@ func TestBuildFixture(t *testing.T) {
 }
 
 func TestBuildReportsCompileErrors(t *testing.T) {
+	fullTier(t)
 	g := goCmd(t)
 	src := fixtureModule(t)
 	writeTree(t, src, map[string]string{"cmd/coldprof-wrapper/main.go": "package main\n\nfunc main() { undefinedThing() }\n"})
@@ -398,6 +401,7 @@ func TestBuildReportsCompileErrors(t *testing.T) {
 }
 
 func TestUnpackedLayerRunsFixture(t *testing.T) {
+	fullTier(t)
 	g := goCmd(t)
 	src := fixtureModule(t)
 	res, err := Build(context.Background(), Options{SourceDir: src, GoCmd: g, OutDir: t.TempDir(), Arches: []Arch{X86_64}})

@@ -191,9 +191,10 @@ func startMarker(t *testing.T, stderr string) marker.Event {
 }
 
 func TestExecNode(t *testing.T) {
+	fullTier(t)
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("node is not installed")
+		t.Fatal("node is not installed")
 	}
 	app, _ := filepath.Abs("../testdata/node/app")
 	runner, _ := filepath.Abs("../testdata/node/run-cjs.js")
@@ -221,9 +222,10 @@ func TestExecNode(t *testing.T) {
 }
 
 func TestExecRuby(t *testing.T) {
+	fullTier(t)
 	ruby, err := exec.LookPath("ruby")
 	if err != nil {
-		t.Skip("ruby is not installed")
+		t.Fatal("ruby is not installed")
 	}
 	app, _ := filepath.Abs("../testdata/ruby/app")
 	runner, _ := filepath.Abs("../testdata/ruby/run.rb")
@@ -247,12 +249,13 @@ func TestExecRuby(t *testing.T) {
 // main class and a handler-like last argument stay where they are, the
 // user's JAVA_TOOL_OPTIONS stays, class-load lines come out on stderr.
 func TestExecJava(t *testing.T) {
+	fullTier(t)
 	java, err := exec.LookPath("java")
 	if err != nil {
-		t.Skip("java is not installed")
+		t.Fatal("java is not installed")
 	}
 	if _, err := exec.LookPath("javac"); err != nil {
-		t.Skip("javac is not installed")
+		t.Fatal("javac is not installed")
 	}
 	dir := t.TempDir()
 	src := filepath.Join(dir, "Main.java")

@@ -338,13 +338,14 @@ func FuzzParseWhen(f *testing.F) {
 // an identical function: both must leave the same layers and variables
 // (enable also leaves its COLDPROF_UNDO record).
 func TestAttachScriptMatchesEnable(t *testing.T) {
+	fullTier(t)
 	for _, tool := range []string{"aws", "jq", "sh"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed", tool)
+			t.Fatalf("%s not installed", tool)
 		}
 	}
 	if err := exec.Command("aws", "--version").Run(); err != nil {
-		t.Skipf("the aws CLI does not run: %v", err)
+		t.Fatalf("the aws CLI does not run: %v", err)
 	}
 	s := fakeaws.New(t)
 	s.Settled = true

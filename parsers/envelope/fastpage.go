@@ -143,7 +143,13 @@ func (d *cwJSON) fastStep() (Record, bool, error) {
 		if !f.scan.active || f.scan.from != i-f.pos {
 			f.scan = braceScan{active: true, from: i - f.pos, next: i - f.pos}
 		}
+		scanFrom := f.pos + f.scan.next
 		end := f.scan.scan(f.buf, f.pos)
+		if end >= 0 {
+			d.fastScanned += int64(end - scanFrom)
+		} else {
+			d.fastScanned += int64(f.pos + f.scan.next - scanFrom)
+		}
 		if end == tooDeep {
 			d.reattach(d.fallbackPrefix())
 			return Record{}, false, nil
@@ -230,6 +236,7 @@ func (s *braceScan) scan(b []byte, base int) int {
 		case '{', '[':
 			if s.depth++; s.depth > maxFastDepth {
 				s.active = false
+				s.next = i + 1 - base // what was scanned, for cwJSON.fastScanned
 				return tooDeep
 			}
 		case '}', ']':

@@ -55,7 +55,7 @@ func needTool(t *testing.T, tools ...string) {
 	t.Helper()
 	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed", tool)
+			t.Fatalf("%s is not installed (.ci/setup.d installs it)", tool)
 		}
 	}
 }
@@ -186,6 +186,7 @@ func checkPhases(t *testing.T, cs *profile.ColdStart, results []emulator.Result,
 }
 
 func TestNodeClient(t *testing.T) {
+	fullTier(t)
 	needTool(t, "node")
 	rtDir := t.TempDir()
 	entry, err := WriteNode(rtDir)
