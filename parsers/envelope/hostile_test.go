@@ -95,6 +95,7 @@ func checkPeak(t *testing.T, r *repeatReader, limit uint64) {
 // A prefix line followed by 64 MB of lines without one (raw text that
 // starts like a tail export) used to be held as one event.
 func TestHostileEndlessEvent(t *testing.T) {
+	fullTier(t)
 	for _, tc := range []struct {
 		format Format
 		head   string
@@ -132,6 +133,7 @@ func TestHostileEndlessEvent(t *testing.T) {
 
 // A single 64 MB line is cut at MaxLineBytes in every line-based shape.
 func TestHostileHugeLine(t *testing.T) {
+	fullTier(t)
 	for _, format := range []Format{FormatRaw, FormatTail, FormatLambdaJSON} {
 		t.Run(string(format), func(t *testing.T) {
 			r := &repeatReader{body: []byte("abcdefgh"), total: 64 << 20, tail: []byte("\nafter\n")}
@@ -146,6 +148,7 @@ func TestHostileHugeLine(t *testing.T) {
 
 // A gzip bomb: a small file that expands to 256 MB is decoded as a stream.
 func TestHostileGzipBomb(t *testing.T) {
+	fullTier(t)
 	var gz bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
 	line := bytes.Repeat([]byte("x"), 1<<20-1)
@@ -184,6 +187,7 @@ func TestHostileGzipBomb(t *testing.T) {
 // Stream names are interned and remembered for the time order check: a
 // million distinct names must not all be kept.
 func TestHostileManyStreams(t *testing.T) {
+	fullTier(t)
 	pad := strings.Repeat("s", 400)
 	var lines []byte
 	i := 0
@@ -245,7 +249,7 @@ func (g *lineGen) Read(p []byte) (int, error) {
 // Each skip used to wrap the input in one more reader, so that every later
 // byte passed through all of them: 160,000 malformed lines took 16 s. The
 // work is counted, not timed: the call stack under which the input is read
-// must stay as shallow for 80,000 malformed lines as for none (with one
+// must stay as shallow for 20,000 malformed lines as for none (with one
 // reader per skip it grew by one frame per skip).
 func TestHostileManyMalformedJSON(t *testing.T) {
 	decode := func(bad int) int {
@@ -260,11 +264,11 @@ func TestHostileManyMalformedJSON(t *testing.T) {
 		}
 		return r.deepest
 	}
-	none, many := decode(0), decode(80000)
+	none, many := decode(0), decode(20000)
 	if many > none+8 {
-		t.Errorf("the input is read %d calls deep after 80,000 malformed lines, %d with none: a reader per skip", many, none)
+		t.Errorf("the input is read %d calls deep after 20,000 malformed lines, %d with none: a reader per skip", many, none)
 	}
-	t.Logf("read stack depth: %d with no malformed lines, %d with 80,000", none, many)
+	t.Logf("read stack depth: %d with no malformed lines, %d with 20,000", none, many)
 }
 
 // A depthReader records the deepest call stack its Read is called under.
@@ -282,6 +286,7 @@ func (d *depthReader) Read(p []byte) (int, error) {
 // encoding/csv with LazyQuotes reads an unterminated quote to the end of the
 // input as one field: 64 MB after a stray quote were held whole.
 func TestHostileCSVUnterminatedQuote(t *testing.T) {
+	fullTier(t)
 	head := "@timestamp,@message,@logStream\n2026-11-22 10:56:34.686,first,s\n\"never closed\n"
 	body := []byte("aaaaaaaaaaaaaaa\n")
 	r := &repeatReader{head: []byte(head), body: body, total: len(body) * (64 << 20 / len(body)),
@@ -303,6 +308,7 @@ func TestHostileCSVUnterminatedQuote(t *testing.T) {
 // line number; a top-level object of endless keys it does not read (or an
 // unknown value it skips token by token) never asked for one.
 func TestHostileEndlessObject(t *testing.T) {
+	fullTier(t)
 	for _, tc := range []struct {
 		name, head, body, tail string
 		size, peak             int
@@ -325,6 +331,7 @@ func TestHostileEndlessObject(t *testing.T) {
 // Logs Insights results are held a window at a time to be put in time
 // order: rows of 256 KB messages, newest first, must not all be held.
 func TestHostileInsightsReverse(t *testing.T) {
+	fullTier(t)
 	const rows = 256 // 64 MB of messages
 	msg := strings.Repeat("m", 256<<10-16)
 	row := func(i int) []byte {
