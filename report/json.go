@@ -425,7 +425,7 @@ func jsonAggRows(rows []AggregateRow) []JSONAggRow {
 	return out
 }
 
-func jsonStats(s Stats) JSONStats { return JSONStats{Median: s.Median, P90: s.P90, Max: s.Max} }
+func jsonStats(s Stats) JSONStats { return JSONStats(s) }
 
 // nullable is nil for "" (unknown), so it encodes as null.
 func nullable(s string) *string {

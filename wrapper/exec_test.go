@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,10 +47,7 @@ func TestMain(m *testing.M) {
 func wrapperBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-		if _, err := os.Stat(goTool); err != nil {
-			goTool = "go"
-		}
+		goTool := "go" // go test puts its own GOROOT/bin first on PATH
 		buildDir, buildErr = os.MkdirTemp("", "coldprof-wrapper-test")
 		if buildErr != nil {
 			return

@@ -60,7 +60,9 @@ func puts(s *fakeaws.Server) int {
 func TestEnableDisableCommands(t *testing.T) {
 	s := fakeaws.New(t)
 	original := map[string]string{"AWS_LAMBDA_EXEC_WRAPPER": "/opt/datadog_wrapper", "DD_API_KEY": "secret-value", "Q": `"quoted" \ <b>`}
+	s.Lock() // the server reads these on its own goroutine
 	s.Functions["my-fn"] = fakeFunction("java17", original, "arn:aws:lambda:eu-west-1:464622532012:layer:Datadog-Extension:65")
+	s.Unlock()
 
 	code, stdout, stderr := runCLI(t, "enable", "--function", "my-fn", "--layer", testLayer, "--dry-run")
 	if code != 0 {
@@ -94,7 +96,9 @@ func TestEnableDisableCommands(t *testing.T) {
 		t.Errorf("enable during the update: exit %d, stderr %q", code, stderr)
 	}
 	s.Lock()
+	s.Lock() // the server reads these on its own goroutine
 	s.Functions["my-fn"]["LastUpdateStatus"] = "Successful"
+	s.Unlock()
 	s.Unlock()
 	code, _, stderr = runCLI(t, "enable", "--function", "my-fn")
 	if code != 1 || !strings.Contains(stderr, "already enabled") {
@@ -142,7 +146,9 @@ func TestAWSCommandErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := fakeaws.New(t)
 			if tt.fn != nil {
+				s.Lock() // the server reads these on its own goroutine
 				s.Functions["my-fn"] = tt.fn
+				s.Unlock()
 			}
 			code, stdout, stderr := runCLI(t, tt.args...)
 			if code != tt.code || !strings.Contains(stderr, tt.want) {
@@ -209,13 +215,17 @@ func TestLogsCommand(t *testing.T) {
 	// The function logs to a custom group, which --function must find.
 	fn := fakeFunction("python3.12", nil)
 	fn["LoggingConfig"] = map[string]any{"LogFormat": "Text", "LogGroup": "/custom/my-fn"}
+	s.Lock() // the server reads these on its own goroutine
 	s.Functions["my-fn"] = fn
+	s.Unlock()
 	pages := exportPages(t, export, 25)
 	if len(pages) < 3 {
 		t.Fatalf("only %d pages: the test needs several", len(pages))
 	}
+	s.Lock() // the server reads these on its own goroutine
 	s.LogPages["/custom/my-fn"] = pages
 	s.Throttle = 1 // the first call (GetFunctionConfiguration) is throttled and retried
+	s.Unlock()
 
 	code, got, stderr := runCLI(t, "logs", "--function", "my-fn", "--since", "2026-11-22T00:00:00Z", "--format", "json")
 	if code != 0 {
@@ -249,7 +259,9 @@ func TestLogsCommand(t *testing.T) {
 
 func TestLogsNoColdStart(t *testing.T) {
 	s := fakeaws.New(t)
+	s.Lock() // the server reads these on its own goroutine
 	s.LogPages["/aws/lambda/quiet"] = [][]map[string]any{{{"logStreamName": "s", "timestamp": 1, "message": "hello\n"}}}
+	s.Unlock()
 	code, stdout, stderr := runCLI(t, "logs", "--log-group", "/aws/lambda/quiet")
 	if code != 1 || !strings.Contains(stderr, "no cold start in /aws/lambda/quiet since ") || stdout != "" {
 		t.Errorf("exit %d stdout %q stderr %q", code, stdout, stderr)
@@ -270,7 +282,9 @@ func TestLogsCommandJava(t *testing.T) {
 		}
 	}
 	s := fakeaws.New(t)
+	s.Lock() // the server reads these on its own goroutine
 	s.LogPages["/aws/lambda/java-fn"] = [][]map[string]any{events}
+	s.Unlock()
 	code, stdout, stderr := runCLI(t, "logs", "--log-group", "/aws/lambda/java-fn", "--format", "json")
 	if code != 0 {
 		t.Fatalf("logs: exit %d: %s", code, stderr)
@@ -348,11 +362,15 @@ func TestAttachScriptMatchesEnable(t *testing.T) {
 		t.Fatalf("the aws CLI does not run: %v", err)
 	}
 	s := fakeaws.New(t)
+	s.Lock() // the server reads these on its own goroutine
 	s.Settled = true
+	s.Unlock()
 	env := map[string]string{"AWS_LAMBDA_EXEC_WRAPPER": "/opt/otel-instrument", "Q": `"quoted" \ <b> grüß`, "EMPTY": ""}
 	layers := []string{"arn:aws:lambda:eu-west-1:123456789012:layer:deps:3", "arn:aws:lambda:eu-west-1:123456789012:layer:coldprof-x86_64:2"}
+	s.Lock() // the server reads these on its own goroutine
 	s.Functions["by-script"] = fakeFunction("python3.12", env, layers...)
 	s.Functions["by-enable"] = fakeFunction("python3.12", env, layers...)
+	s.Unlock()
 
 	script, err := filepath.Abs("../../layer/examples/cli/attach.sh")
 	if err != nil {
@@ -394,7 +412,9 @@ func TestAttachScriptMatchesEnable(t *testing.T) {
 
 func TestLogsSaveFailure(t *testing.T) {
 	s := fakeaws.New(t)
+	s.Lock() // the server reads these on its own goroutine
 	s.LogPages["/aws/lambda/my-fn"] = exportPages(t, "../../testdata/exports/filter-log-events.json", 25)
+	s.Unlock()
 	missing := filepath.Join(t.TempDir(), "no", "such", "dir", "cold.json")
 	code, stdout, stderr := runCLI(t, "logs", "--log-group", "/aws/lambda/my-fn", "--save", missing)
 	if code != 1 || !strings.Contains(stderr, "no such file or directory") || strings.Contains(stderr, "stopped reading") || stdout != "" {

@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -38,8 +37,8 @@ func buildWrapper(t *testing.T) string {
 			return
 		}
 		wrapperBin = filepath.Join(dir, "coldprof-wrapper")
-		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-		out, err := exec.Command(goTool, "build", "-o", wrapperBin, "../../../coldprof-wrapper").CombinedOutput()
+		// go test puts its own GOROOT/bin first on PATH.
+		out, err := exec.Command("go", "build", "-o", wrapperBin, "../../../coldprof-wrapper").CombinedOutput()
 		if err != nil {
 			wrapperErr = err
 			t.Logf("go build: %s", out)

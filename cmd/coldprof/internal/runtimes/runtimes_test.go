@@ -80,8 +80,12 @@ func runClient(t *testing.T, python, handler string) (*emulator.Emulator, *exec.
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	// One Wait only, on the goroutine: the cleanup kills the runtime and
+	// waits for that goroutine (two concurrent Waits race).
+	exited := make(chan struct{})
+	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
 	go func() {
+		defer close(exited)
 		err := cmd.Wait()
 		status := "exit status 0"
 		if err != nil {
