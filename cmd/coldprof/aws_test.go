@@ -96,9 +96,7 @@ func TestEnableDisableCommands(t *testing.T) {
 		t.Errorf("enable during the update: exit %d, stderr %q", code, stderr)
 	}
 	s.Lock()
-	s.Lock() // the server reads these on its own goroutine
 	s.Functions["my-fn"]["LastUpdateStatus"] = "Successful"
-	s.Unlock()
 	s.Unlock()
 	code, _, stderr = runCLI(t, "enable", "--function", "my-fn")
 	if code != 1 || !strings.Contains(stderr, "already enabled") {
