@@ -189,7 +189,7 @@ func TestRunPhases(t *testing.T) {
 			data, _ := os.ReadFile(log)
 			var platform []string
 			for _, line := range strings.Split(string(data), "\n") {
-				if f := strings.Fields(line); len(f) > 0 && isPlatformLine(line) {
+				if f := strings.Fields(line); len(f) > 0 && isPlatformLine([]byte(line)) {
 					platform = append(platform, f[0])
 				}
 			}
