@@ -24,6 +24,9 @@ type Aggregate struct {
 	WithInitDuration int
 
 	phase    profile.Phase // the filter applied to modules and packages
+	// interpreterMeasured counts the cold starts whose format times the
+	// interpreter's start-up (measuresInterpreter).
+	interpreterMeasured int
 	phases   [len(phaseSlots)]dist
 	modules  aggTable
 	packages aggTable
@@ -160,6 +163,9 @@ func (a *Aggregate) Add(cs *profile.ColdStart) {
 	a.ColdStarts++
 	if cs.HasInitDuration {
 		a.WithInitDuration++
+	}
+	if measuresInterpreter(cs.Format) {
+		a.interpreterMeasured++
 	}
 	a.epoch++
 	a.touched = a.touched[:0]

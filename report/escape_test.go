@@ -184,3 +184,37 @@ func TestTerminalSafe(t *testing.T) {
 		t.Errorf("humanCell = %q", got)
 	}
 }
+
+// TestInterpreterNotMeasured: the Node.js and Ruby hooks start inside a
+// running interpreter, so its start-up is "not measured", not 0 ms; Python
+// still shows its interpreter phase. For one cold start and an aggregate.
+func TestInterpreterNotMeasured(t *testing.T) {
+	coldStart := func(id string, f profile.Format) *profile.ColdStart {
+		return &profile.ColdStart{ID: id, Format: f, Imports: []*profile.Import{{Name: "m", SelfUs: 5000, CumulativeUs: 5000, Phase: profile.PhaseInit}}}
+	}
+	for _, f := range []profile.Format{profile.FormatNodeRequire, profile.FormatRubyRequire, profile.FormatPythonImporttime} {
+		for _, n := range []int{1, 3} {
+			p := &profile.Profile{}
+			for i := range n {
+				p.ColdStarts = append(p.ColdStarts, coldStart(string(rune('a'+i)), f))
+			}
+			for _, format := range []Format{FormatTable, FormatMarkdown} {
+				var b bytes.Buffer
+				if err := Write(&b, ProfileSource(p), Options{Format: format}); err != nil {
+					t.Fatal(err)
+				}
+				var row string
+				for _, line := range strings.Split(b.String(), "\n") {
+					if strings.HasPrefix(strings.TrimLeft(line, "| "), "interpreter") {
+						row = line
+						break
+					}
+				}
+				wantNot := f != profile.FormatPythonImporttime
+				if strings.Contains(row, "not measured") != wantNot || strings.Contains(row, "0.00 ms") == wantNot {
+					t.Errorf("%s, %d cold starts, %s: interpreter row %q; want not measured = %v", f, n, format, row, wantNot)
+				}
+			}
+		}
+	}
+}
