@@ -23,16 +23,16 @@ type Aggregate struct {
 	// WithInitDuration is how many of them carried Lambda's Init Duration.
 	WithInitDuration int
 
-	phase    profile.Phase // the filter applied to modules and packages
+	phase profile.Phase // the filter applied to modules and packages
 	// interpreterMeasured counts the cold starts whose format times the
 	// interpreter's start-up (measuresInterpreter).
 	interpreterMeasured int
-	phases   [len(phaseSlots)]dist
-	modules  aggTable
-	packages aggTable
-	slowest  []SlowColdStart // sorted slowest first, at most keep
-	keep     int
-	computed *computedRows // rows computed elsewhere; nil for cold starts added
+	phases              [len(phaseSlots)]dist
+	modules             aggTable
+	packages            aggTable
+	slowest             []SlowColdStart // sorted slowest first, at most keep
+	keep                int
+	computed            *computedRows // rows computed elsewhere; nil for cold starts added
 
 	// Add's working memory, reused from one cold start to the next.
 	epoch   uint32      // numbers the cold start being added
