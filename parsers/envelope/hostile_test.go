@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -551,5 +553,61 @@ func TestInsightsWindowLetsGo(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestGzipBounds: a gzip input that decompresses past the ratio (after the
+// free allowance) or past the size bound is refused with an error naming
+// the file, and nothing past the bound is read; a real gzip export reads.
+func TestGzipBounds(t *testing.T) {
+	defer func(a, b, c int64) { maxGzipBytes, maxGzipRatio, gzipRatioFreeBytes = a, b, c }(maxGzipBytes, maxGzipRatio, gzipRatioFreeBytes)
+	gz := func(data []byte) []byte {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		zw.Write(data)
+		zw.Close()
+		return b.Bytes()
+	}
+	read := func(name string, data []byte) (records int, err error) {
+		dec, err := Open(bytes.NewReader(data), name, FormatAuto)
+		if err != nil {
+			return 0, err
+		}
+		for {
+			_, err := dec.Next()
+			if err == io.EOF {
+				return records, nil
+			}
+			if err != nil {
+				return records, err
+			}
+			records++
+		}
+	}
+
+	maxGzipRatio, gzipRatioFreeBytes = 200, 1<<20
+	newlines := gz(append(append([]byte("first\n"), bytes.Repeat([]byte("\n"), 4<<20)...), "last\n"...))
+	n, err := read("bomb.gz", newlines)
+	if !errors.Is(err, ErrDecompressionBomb) || !strings.Contains(err.Error(), "bomb.gz: gzip: ") || n != 1 {
+		t.Errorf("4 MiB of newlines in %d bytes of gzip: %d records, %v; want the first record, then ErrDecompressionBomb naming the file", len(newlines), n, err)
+	}
+
+	maxGzipBytes = 1 << 20
+	rng := rand.New(rand.NewSource(1))
+	var text bytes.Buffer
+	for text.Len() < 2<<20 {
+		fmt.Fprintf(&text, "line %x\n", rng.Uint64())
+	}
+	if _, err := read("big.gz", gz(text.Bytes())); !errors.Is(err, ErrDecompressionBomb) || !strings.Contains(err.Error(), "big.gz: gzip: it decompresses to more than 1048576 bytes") {
+		t.Errorf("2 MiB past a 1 MiB bound: %v", err)
+	}
+
+	maxGzipBytes = 64 << 30
+	real, err := os.ReadFile("../../testdata/exports/tail.txt.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := read("tail.txt.gz", real); err != nil || n == 0 {
+		t.Errorf("a real gzip export: %d records, %v", n, err)
 	}
 }
