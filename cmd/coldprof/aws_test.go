@@ -419,3 +419,47 @@ func TestLogsSaveFailure(t *testing.T) {
 		t.Errorf("exit %d stdout %q stderr %q; want the file error", code, stdout, stderr)
 	}
 }
+
+// TestEnableLostResponse: the update is applied but its response is lost;
+// the SDK's retry carries the old revision ID and gets 412. coldprof reads
+// the function again: its own change is in place, so enable succeeds (it
+// said "nothing was changed: run the command again"). When someone else
+// changed the function in between, it says what state the function is in.
+func TestEnableLostResponse(t *testing.T) {
+	s := fakeaws.New(t)
+	s.Lock()
+	s.Functions["my-fn"] = fakeFunction("python3.12", map[string]string{"A": "1"})
+	s.Functions["my-fn"]["LastUpdateStatus"] = "Successful"
+	s.LoseUpdates = 1
+	s.Unlock()
+	code, stdout, stderr := runCLI(t, "enable", "--function", "my-fn", "--layer", testLayer)
+	if code != 0 || !strings.Contains(stdout, "updated to revision rev-1") {
+		t.Errorf("enable with a lost response: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	s.Lock()
+	puts, env := 0, s.Functions["my-fn"]["Environment"].(map[string]any)["Variables"].(map[string]string)
+	for _, r := range s.Requests {
+		if r.Method == "PUT" {
+			puts++
+		}
+	}
+	s.Functions["my-fn"]["LastUpdateStatus"] = "Successful"
+	s.Unlock()
+	if puts < 2 || env["AWS_LAMBDA_EXEC_WRAPPER"] != "/opt/coldprof-wrapper" {
+		t.Errorf("%d updates (want the lost one and the SDK's retry), wrapper %q", puts, env["AWS_LAMBDA_EXEC_WRAPPER"])
+	}
+
+	// Someone else's change lands between the lost response and the retry.
+	s.Lock()
+	s.LoseUpdates = 1
+	s.AfterLostUpdate = func(s *fakeaws.Server, name string) {
+		s.Functions[name]["Environment"] = map[string]any{"Variables": map[string]string{"A": "2"}}
+		s.Functions[name]["Layers"] = []any{}
+		s.Functions[name]["RevisionId"] = s.NextRevision()
+	}
+	s.Unlock()
+	code, _, stderr = runCLI(t, "disable", "--function", "my-fn")
+	if code != 1 || !strings.Contains(stderr, "does not have coldprof's change: it is at revision rev-3 with layers (none) and AWS_LAMBDA_EXEC_WRAPPER unset; run the command again") {
+		t.Errorf("disable after someone else's change: exit %d, stderr %q", code, stderr)
+	}
+}

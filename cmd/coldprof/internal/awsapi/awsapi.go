@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -163,7 +164,8 @@ func explainAPI(api smithy.APIError, err error, op Op) error {
 		}
 		return explained("AWS throttled %s%s: try again in a minute (or raise AWS_MAX_ATTEMPTS; for logs, narrow --since)", op.Action, attempts)
 	case "PreconditionFailedException":
-		return explained("%s changed while coldprof was updating it (its revision ID moved on), so nothing was changed: run the command again", op.Resource)
+		// Apply reads the function again to say what state it is in.
+		return explained("%s changed while coldprof was updating it (its revision ID moved on)", op.Resource)
 	case "ResourceConflictException":
 		return explained("%s is being updated by someone else: try again when that update is done", op.Resource)
 	case "InvalidParameterValueException":
@@ -229,7 +231,60 @@ func Apply(ctx context.Context, cfg aws.Config, fn Function, c Change) (string, 
 	}
 	out, err := lambda.NewFromConfig(cfg).UpdateFunctionConfiguration(ctx, in)
 	if err != nil {
-		return "", Explain(err, Op{Action: "lambda:UpdateFunctionConfiguration", Resource: "function " + fn.Name, Region: cfg.Region})
+		err = Explain(err, Op{Action: "lambda:UpdateFunctionConfiguration", Resource: "function " + fn.Name, Region: cfg.Region})
+		var refused *Error
+		if errors.As(err, &refused) && refused.Code == "PreconditionFailedException" {
+			return afterPreconditionFailed(ctx, cfg, fn, env, c)
+		}
+		return "", err
 	}
 	return aws.ToString(out.RevisionId), nil
+}
+
+// afterPreconditionFailed finds out what happened when Lambda refused the
+// update because the revision had moved on. That is either someone else's
+// change, or our own: when the update's response is lost, the SDK's retry
+// repeats it with the old revision ID and gets the refusal, though the
+// first try was applied. The function is read again and compared with the
+// change: applied, it returns the new revision; not applied, the error
+// says what state the function is in.
+func afterPreconditionFailed(ctx context.Context, cfg aws.Config, fn Function, env map[string]string, c Change) (string, error) {
+	now, err := GetFunction(ctx, cfg, fn.Name)
+	if err != nil {
+		return "", fmt.Errorf("function %s changed while coldprof was updating it (its revision ID moved on), and reading it again failed (%v): check its layers and variables before running the command again", fn.Name, err)
+	}
+	if sameEnv(now.Env, env) && (!c.LayersSet || slices.Equal(now.Layers, c.Layers)) {
+		return now.RevisionID, nil // our own update, whose response was lost
+	}
+	return "", &Error{Code: "PreconditionFailedException", msg: fmt.Sprintf(
+		"function %s changed while coldprof was updating it (its revision ID moved on) and does not have coldprof's change: "+
+			"it is at revision %s with layers %s and AWS_LAMBDA_EXEC_WRAPPER %s; run the command again to apply it to that revision",
+		fn.Name, now.RevisionID, layerList(now.Layers), wrapperState(now.Env))}
+}
+
+// sameEnv compares variables, no variables and an empty set being equal.
+func sameEnv(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+func layerList(layers []string) string {
+	if len(layers) == 0 {
+		return "(none)"
+	}
+	return strings.Join(layers, ", ")
+}
+
+func wrapperState(env map[string]string) string {
+	if w, ok := env["AWS_LAMBDA_EXEC_WRAPPER"]; ok {
+		return fmt.Sprintf("%q", w)
+	}
+	return "unset"
 }
