@@ -3,10 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -461,5 +465,67 @@ func TestEnableLostResponse(t *testing.T) {
 	code, _, stderr = runCLI(t, "disable", "--function", "my-fn")
 	if code != 1 || !strings.Contains(stderr, "does not have coldprof's change: it is at revision rev-3 with layers (none) and AWS_LAMBDA_EXEC_WRAPPER unset; run the command again") {
 		t.Errorf("disable after someone else's change: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestLogsUnreachableGivesUpAsEnableDoes: logs is patient with throttling
+// (10 tries) but not with an endpoint that drops every connection: it
+// makes no more tries than enable (the SDK's 3), counted at the endpoint.
+// It once retried ten times with back-off, silent for about two minutes.
+func TestLogsUnreachableGivesUpAsEnableDoes(t *testing.T) {
+	fakeaws.New(t) // the environment: static credentials, a region
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var accepted atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			c.Close() // no answer: the client sees the connection end
+		}
+	}()
+	t.Setenv("AWS_ENDPOINT_URL", "http://"+ln.Addr().String())
+	tries := func(args ...string) int32 {
+		accepted.Store(0)
+		code, _, stderr := runCLI(t, args...)
+		if code != 1 || strings.Contains(stderr, "WARN") {
+			t.Errorf("%s: exit %d, stderr %q", args[0], code, stderr)
+		}
+		return accepted.Load()
+	}
+	enable := tries("enable", "--function", "my-fn", "--layer", testLayer)
+	logs := tries("logs", "--log-group", "/aws/lambda/my-fn", "--since", "1h")
+	if enable == 0 || logs > enable {
+		t.Errorf("logs tried %d connections, enable %d: want logs no more than enable", logs, enable)
+	}
+}
+
+// TestSDKLogsStayOffStderr: with no credentials the SDK tries the EC2
+// instance metadata service; one that refuses IMDSv2 tokens made the SDK
+// print "WARN falling back to IMDSv1" on coldprof's stderr.
+func TestSDKLogsStayOffStderr(t *testing.T) {
+	imds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			http.Error(w, "forbidden", http.StatusForbidden) // no IMDSv2 token
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	defer imds.Close()
+	fakeaws.New(t)
+	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_EC2_METADATA_DISABLED": "false",
+		"AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.URL, "AWS_CONTAINER_CREDENTIALS_FULL_URI": "", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "",
+		"AWS_WEB_IDENTITY_TOKEN_FILE": ""} {
+		t.Setenv(k, v)
+	}
+	code, _, stderr := runCLI(t, "logs", "--log-group", "/aws/lambda/my-fn", "--since", "1h")
+	if code != 1 || strings.Contains(stderr, "WARN") || strings.Contains(stderr, "IMDSv1") || !strings.Contains(stderr, "no AWS credentials found") {
+		t.Errorf("exit %d, stderr %q; want exit 1, the credentials explanation and no SDK log lines", code, stderr)
 	}
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 )
 
 // Settings choose the account, region and retry behaviour. Empty fields
@@ -43,6 +44,11 @@ type Settings struct {
 	// MaxBackoff caps the wait between tries; 0 keeps the SDK's 20 s.
 	// Tests shorten it.
 	MaxBackoff time.Duration
+	// ThrottleAttempts, when set, gives throttling errors this many tries
+	// while every other error (an unreachable endpoint) keeps MaxAttempts
+	// or the SDK's 3, so a patient command still gives up on a dead
+	// network as fast as the others.
+	ThrottleAttempts int
 }
 
 // LoadConfig resolves credentials, region and endpoints the way the AWS CLI
@@ -55,17 +61,26 @@ func LoadConfig(ctx context.Context, s Settings) (aws.Config, error) {
 	if s.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(s.Profile))
 	}
-	if s.MaxAttempts > 0 || s.MaxBackoff > 0 {
+	// The SDK's own log lines ("WARN falling back to IMDSv1") would reach
+	// the user's terminal beside coldprof's; its errors are explained here.
+	opts = append(opts, config.WithLogger(logging.Nop{}))
+	if s.MaxAttempts > 0 || s.MaxBackoff > 0 || s.ThrottleAttempts > 0 {
 		opts = append(opts, config.WithRetryer(func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				if s.MaxAttempts > 0 {
-					o.MaxAttempts = s.MaxAttempts
-				}
+			others := s.MaxAttempts
+			if others == 0 {
+				others = retry.DefaultMaxAttempts
+			}
+			std := retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = max(others, s.ThrottleAttempts)
 				if s.MaxBackoff > 0 {
 					o.MaxBackoff = s.MaxBackoff
 					o.Backoff = retry.NewExponentialJitterBackoff(s.MaxBackoff)
 				}
 			})
+			if s.ThrottleAttempts <= others {
+				return std
+			}
+			return throttlePatient{RetryerV2: std, others: others}
 		}))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
@@ -79,6 +94,23 @@ func LoadConfig(ctx context.Context, s Settings) (aws.Config, error) {
 		return aws.Config{}, ErrNoRegion
 	}
 	return cfg, nil
+}
+
+// throttlePatient retries throttling errors up to its retryer's
+// MaxAttempts and other errors only up to others.
+type throttlePatient struct {
+	aws.RetryerV2
+	others int
+}
+
+// RetryDelay stops a retry that is not for throttling once others tries
+// are made (the SDK counts attempt from 0 or 1 by version: at most one
+// try fewer, never more).
+func (r throttlePatient) RetryDelay(attempt int, err error) (time.Duration, error) {
+	if attempt >= r.others-1 && retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) != aws.TrueTernary {
+		return 0, err
+	}
+	return r.RetryerV2.RetryDelay(attempt, err)
 }
 
 // ErrNoRegion says how to choose a region.
