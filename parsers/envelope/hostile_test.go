@@ -449,8 +449,8 @@ func TestHostileDeepJSONLines(t *testing.T) {
 func TestHostileUnclosedEvents(t *testing.T) {
 	p := "{\"events\":[\n"
 	for name, in := range map[string]string{
-		"nested":      strings.Repeat(p, (8<<20)/len(p)),
-		"long string": `{"events":[{"logStreamName":"s","message":"` + strings.Repeat("abcdefg\n", 1<<20),
+		"nested":      strings.Repeat(p, (1<<20)/len(p)),
+		"long string": `{"events":[{"logStreamName":"s","message":"` + strings.Repeat("abcdefg\n", (5<<20)/8), // past maxFastEventBytes
 	} {
 		var warnings int
 		d := newCWJSON(bufio.NewReader(strings.NewReader(in)), "in", func(string, string) { warnings++ })
@@ -481,6 +481,7 @@ func TestHostileUnclosedEvents(t *testing.T) {
 // json.Decoder holds a whole value: a 1 GB message took 3 GB. A value
 // longer than maxJSONValueBytes (32 MB; 1 MB here) is skipped as malformed.
 func TestHostileHugeJSONValue(t *testing.T) {
+	fullTier(t)
 	defer func(old int) { maxJSONValueBytes = old }(maxJSONValueBytes)
 	maxJSONValueBytes = 1 << 20
 	for _, tc := range []struct {
