@@ -37,8 +37,9 @@ func buildWrapper(t *testing.T) string {
 			return
 		}
 		wrapperBin = filepath.Join(dir, "coldprof-wrapper")
-		// go test puts its own GOROOT/bin first on PATH.
-		out, err := exec.Command("go", "build", "-o", wrapperBin, "../../../coldprof-wrapper").CombinedOutput()
+		// go test puts its own GOROOT/bin first on PATH. The wrapper starts
+		// the coldprof-proxy found next to it, as the layer ships them.
+		out, err := exec.Command("go", "build", "-o", dir+"/", "../../../coldprof-wrapper", "../../../coldprof-proxy").CombinedOutput()
 		if err != nil {
 			wrapperErr = err
 			t.Logf("go build: %s", out)
