@@ -472,7 +472,7 @@ func TestNodeRealisticTree(t *testing.T) {
 	need(t, "node")
 	dir := testdata(t, "node", "realistic")
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@aws-sdk", "client-s3")); err != nil {
-		t.Skip("testdata/node/realistic has no node_modules: run npm ci there")
+		t.Fatal("testdata/node/realistic has no node_modules: run npm ci there (.ci/setup.d/20-npm-realistic.sh)")
 	}
 	r := run(t, dir, []string{"NODE_OPTIONS=" + nodeOptions(hookDir(t))}, "node", "load.js")
 	if r.code != 0 {
