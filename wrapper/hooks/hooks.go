@@ -34,6 +34,12 @@ const (
 	NodeESMHooks = "node/esm-hooks.mjs"
 	// RubyRequire is loaded with RUBYOPT="-r<dir>/ruby/coldprof_require.rb".
 	RubyRequire = "ruby/coldprof_require.rb"
+	// NodeSampler is loaded by NodeRequire when COLDPROF_SAMPLER_INTERVAL_US is set.
+	NodeSampler = "node/sampler.cjs"
+	// PythonSitecustomize starts the Python sampler: its folder goes first on PYTHONPATH.
+	PythonSitecustomize = "python/sitecustomize.py"
+	// PythonSampler is the sampler module PythonSitecustomize imports.
+	PythonSampler = "python/coldprof_sampler.py"
 )
 
 // EnvHookDir names the environment variable that tells coldprof-wrapper where
@@ -41,6 +47,7 @@ const (
 const EnvHookDir = "COLDPROF_HOOK_DIR"
 
 //go:embed node/coldprof-require.cjs node/esm-hooks.mjs ruby/coldprof_require.rb
+//go:embed node/sampler.cjs python/sitecustomize.py python/coldprof_sampler.py
 var files embed.FS
 
 // Files returns the embedded hook files, laid out as in the hook directory.

@@ -173,6 +173,8 @@ class _Sampler:
         self.cut = None
         self.done = False
         self.pending = b""
+        self.prev_stack = None
+        self.line_samples = []  # (t, stack, last, prev_stack) of the open samples line
 
     def now(self):
         return self.begin + (time.monotonic_ns() - self.mono0) // 1000
@@ -200,32 +202,37 @@ class _Sampler:
             with self.lock:
                 if self.done or _state["child"]:
                     return
-                now = self.now()
-                if self.full:  # count the samples not taken while idle
-                    self.taken += max(1, (now - self.last) // self.interval)
-                    self.last = now
-                events = self.read_pipe(poller) if ready else []
-                stop = None
-                for kind, t in events:
-                    if kind == "init_done" and self.cut is None:
-                        self.record(t if t is not None else now)
-                        self.cut = t if t is not None else now
-                        if not self.invoke:
-                            stop = (self.cut, "init_done")
-                            break
-                    elif kind == "invoke_end":
-                        stop = (t if t is not None else now, "invoke_end")
-                        break
-                if stop is not None:
-                    self.record(stop[0])
-                    self.finish(stop[0], stop[1])
+                if self.step(self.now(), bool(ready), poller):
                     return
-                self.record(now)
-                if self.cut is not None and not self.begun:
-                    self.flush(cut=True)
-                if self.fd is None and now - self.begin >= TIMEOUT_US:
-                    self.finish(now, "timeout")
-                    return
+
+    def step(self, now, ready, poller):
+        """One wake-up: reads the proxy's events, samples; True when sampling ended."""
+        if self.full:  # count the samples not taken while idle
+            self.taken += max(1, (now - self.last) // self.interval)
+            self.last = now
+        events = self.read_pipe(poller) if ready else []
+        for kind, t in events:
+            t = now if t is None else t
+            if kind == "init_done" and self.cut is None:
+                # The time up to the cut is the last stack seen: by now the
+                # main thread may already run the handler.
+                self.record(t, self.prev_stack)
+                self.cut = t
+                if not self.invoke:
+                    self.finish(t, "init_done")
+                    return True
+            elif kind == "invoke_end":
+                self.trim(t)
+                self.record(t, self.prev_stack)
+                self.finish(t, "invoke_end")
+                return True
+        self.record(now)
+        if self.cut is not None and not self.begun:
+            self.flush(cut=True)
+        if self.fd is None and now - self.begin >= TIMEOUT_US:
+            self.finish(now, "timeout")
+            return True
+        return False
 
     def read_pipe(self, poller):
         """Reads the proxy's lines; at end of file the pipe is dropped."""
@@ -252,13 +259,39 @@ class _Sampler:
                 events.append((parts[0].decode(), t))
         return events
 
-    def record(self, t):
-        """Samples the main thread's stack as of time t (weight: since the last sample)."""
+    def record(self, t, stack=None):
+        """Samples the main thread's stack (or repeats stack) as of time t,
+        weighing the time since the last sample."""
         if t <= self.last:
             return
         self.taken += 1
         if self.full:
             return
+        if stack is None:
+            stack = self.sample()
+            if stack is None:
+                return
+        item = "[%d,%d]" % (stack, t - self.last)
+        if not self.room(self.samples, item, '"t":%d,"s":[' % t):
+            return
+        if len(self.samples.items) == 1:
+            self.line_samples = []
+        self.line_samples.append((t, stack, self.last, self.prev_stack))
+        self.last = t
+        self.prev_stack = stack
+        self.stored += 1
+
+    def trim(self, t):
+        """Takes back the samples after t (taken before the stop was seen)."""
+        lines = self.samples
+        while self.line_samples and self.line_samples[-1][0] > t and len(lines.items) > 1:
+            _, _, self.last, self.prev_stack = self.line_samples.pop()
+            lines.size -= len(lines.items.pop()) + 1
+            self.stored -= 1
+            self.taken -= 1
+
+    def sample(self):
+        """The main thread's stack ID, None when there is no room for it."""
         frame = sys._current_frames().get(self.main)
         ids = []
         codes = self.codes
@@ -274,7 +307,7 @@ class _Sampler:
         if not ids:
             ids.append(self.frame_id("(no Python frame)", "", 0))
         if -1 in ids:
-            return  # a frame found no room
+            return None  # a frame found no room
         stack = -1
         stack_ids = self.stack_ids
         for fid in reversed(ids):
@@ -283,14 +316,10 @@ class _Sampler:
             if sid is None:
                 sid = len(stack_ids)
                 if not self.room(self.stacks, "[%d,%d]" % key, '"first":%d,"stacks":[' % sid):
-                    return
+                    return None
                 stack_ids[key] = sid
             stack = sid
-        item = "[%d,%d]" % (stack, t - self.last)
-        if not self.room(self.samples, item, '"t":%d,"s":[' % t):
-            return
-        self.last = t
-        self.stored += 1
+        return stack
 
     def frame_id(self, function, file, line):
         key = (function, file, line)
@@ -359,8 +388,12 @@ class _Sampler:
             return
         try:
             if not self.done:
-                now = self.now()
-                self.finish(now, "exit")
+                # The proxy's last event may be in the pipe still.
+                poller = select.poll()
+                if self.fd is not None:
+                    poller.register(self.fd, select.POLLIN)
+                if not self.step(self.now(), bool(poller.poll(0)), poller) and not self.done:
+                    self.finish(self.now(), "exit")
         except Exception as e:
             self.fail(_describe(e))
         finally:

@@ -1,0 +1,403 @@
+package hooks_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coldprof/coldprof/wrapper/hooks"
+)
+
+// The sampler tests run real interpreters the way coldprof-wrapper starts
+// them (the COLDPROF_SAMPLER_* variables, the hook folder on PYTHONPATH or the
+// preload in NODE_OPTIONS, the stop pipe's read end inherited) and play the
+// proxy themselves: a small runtime stand-in (testdata/sampler) says "next"
+// when init is over and "response" when the first invocation is, and the
+// test writes init_done and invoke_end into the pipe at those moments.
+
+const samplerPrefix = "coldprof-sampler: "
+
+// samplerEvent is one decoded sampler line (wrapper/sampleline/doc.go).
+type samplerEvent struct {
+	V          int               `json:"v"`
+	Ev         string            `json:"ev"`
+	PID        int               `json:"pid"`
+	T          int64             `json:"t"`
+	Lang       string            `json:"lang"`
+	IntervalUs int64             `json:"intervalUs"`
+	First      int               `json:"first"`
+	Frames     []json.RawMessage `json:"frames"`
+	Stacks     [][2]int          `json:"stacks"`
+	S          [][2]int64        `json:"s"`
+	At         string            `json:"at"`
+	StoppedBy  string            `json:"stoppedBy"`
+	Samples    int               `json:"samples"`
+	Dropped    int               `json:"dropped"`
+	Msg        string            `json:"msg"`
+}
+
+type sampledFrame struct {
+	Function, File string
+	Line           int
+}
+
+type timedSample struct {
+	TimeUs, WeightUs int64
+	Stack            int
+}
+
+// sampled is what one process's sampler wrote, checked against the grammar.
+type sampled struct {
+	Begin, End *samplerEvent
+	Cut        *samplerEvent
+	Frames     []sampledFrame
+	Stacks     [][2]int
+	Samples    []timedSample
+	Lines      int
+	Bytes      int
+	Other      []string // stderr lines that are not the sampler's
+}
+
+// decodeSampler reads the sampler lines of stderr and checks every rule of
+// the grammar a writer must keep; a broken rule fails the test.
+func decodeSampler(t *testing.T, stderr string) sampled {
+	t.Helper()
+	var s sampled
+	var last int64
+	for _, l := range strings.Split(stderr, "\n") {
+		i := strings.Index(l, samplerPrefix+"{")
+		if i < 0 {
+			if l != "" {
+				s.Other = append(s.Other, l)
+			}
+			continue
+		}
+		s.Lines++
+		s.Bytes += len(l) + 1
+		if len(l)+1 > 4000 {
+			t.Errorf("line of %d bytes, over MaxLine: %.100s", len(l)+1, l)
+		}
+		var e samplerEvent
+		dec := json.NewDecoder(strings.NewReader(l[i+len(samplerPrefix):]))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&e); err != nil {
+			t.Fatalf("sampler line does not decode: %v\n%s", err, l)
+		}
+		if e.V != 1 {
+			t.Errorf("v %d", e.V)
+		}
+		if s.End != nil {
+			t.Errorf("a %s line after end", e.Ev)
+		}
+		if e.Ev != "begin" && s.Begin == nil {
+			t.Fatalf("%s line before begin", e.Ev)
+		}
+		if s.Begin != nil && e.PID != s.Begin.PID {
+			t.Errorf("pid %d in a line of pid %d's sampler", e.PID, s.Begin.PID)
+		}
+		switch e.Ev {
+		case "begin":
+			if s.Begin != nil {
+				t.Fatalf("second begin line")
+			}
+			s.Begin = &e
+			last = e.T
+		case "frames":
+			if e.First != len(s.Frames) {
+				t.Errorf("frames line starts at %d, want %d", e.First, len(s.Frames))
+			}
+			for _, raw := range e.Frames {
+				var parts []any
+				if err := json.Unmarshal(raw, &parts); err != nil || len(parts) != 3 {
+					t.Fatalf("frame %s: want [function, file, line]", raw)
+				}
+				fn, ok1 := parts[0].(string)
+				file, ok2 := parts[1].(string)
+				line, ok3 := parts[2].(float64)
+				if !ok1 || !ok2 || !ok3 || line < 0 || line != math.Trunc(line) {
+					t.Fatalf("frame %s: want [string, string, line >= 0]", raw)
+				}
+				s.Frames = append(s.Frames, sampledFrame{fn, file, int(line)})
+			}
+		case "stacks":
+			if e.First != len(s.Stacks) {
+				t.Errorf("stacks line starts at %d, want %d", e.First, len(s.Stacks))
+			}
+			for _, st := range e.Stacks {
+				if st[0] < -1 || st[0] >= len(s.Stacks) || st[1] < 0 || st[1] >= len(s.Frames) {
+					t.Fatalf("stack %v refers to an unwritten stack or frame", st)
+				}
+				s.Stacks = append(s.Stacks, st)
+			}
+		case "samples":
+			now := e.T
+			for i, sm := range e.S {
+				if sm[0] < 0 || sm[0] >= int64(len(s.Stacks)) || sm[1] < 0 {
+					t.Fatalf("sample %v refers to an unwritten stack", sm)
+				}
+				if i > 0 {
+					now += sm[1]
+				} else if e.T != last+sm[1] {
+					t.Errorf("samples line t %d, but the previous sample plus dt is %d", e.T, last+sm[1])
+				}
+				s.Samples = append(s.Samples, timedSample{now, sm[1], int(sm[0])})
+			}
+			last = now
+		case "cut":
+			if s.Cut != nil || e.At != "init_done" {
+				t.Errorf("cut %+v (one cut at init_done expected)", e)
+			}
+			s.Cut = &e
+		case "end":
+			s.End = &e
+		default:
+			t.Errorf("unknown event %q", e.Ev)
+		}
+	}
+	if s.Lines > 256 {
+		t.Errorf("%d lines, over MaxLinesPerColdStart", s.Lines)
+	}
+	if s.Begin != nil && s.End == nil {
+		t.Errorf("no end line")
+	}
+	if s.End != nil && s.End.StoppedBy != "error" && s.End.Samples-s.End.Dropped != len(s.Samples) {
+		t.Errorf("end says %d samples, %d dropped; %d written", s.End.Samples, s.End.Dropped, len(s.Samples))
+	}
+	return s
+}
+
+// stackHas reports whether stack k has a frame whose function is fn (or
+// ends in "."+fn: Python 3.11+ writes qualified names).
+func (s sampled) stackHas(k int, fn string) bool {
+	for ; k >= 0; k = s.Stacks[k][0] {
+		f := s.Frames[s.Stacks[k][1]].Function
+		if f == fn || strings.HasSuffix(f, "."+fn) {
+			return true
+		}
+	}
+	return false
+}
+
+// inclusiveUs is the sampled wall time of fn (its samples' weights, fn
+// anywhere on the stack) among samples timed in (from, to].
+func (s sampled) inclusiveUs(fn string, from, to int64) int64 {
+	var sum int64
+	for _, sm := range s.Samples {
+		if sm.TimeUs > from && sm.TimeUs <= to && s.stackHas(sm.Stack, fn) {
+			sum += sm.WeightUs
+		}
+	}
+	return sum
+}
+
+// runtimeRun is one run of a runtime stand-in.
+type runtimeRun struct {
+	stdout, stderr string
+	code           int
+	truth          map[string]float64 // seconds the function measured itself
+	initDoneUs     int64              // what the test wrote to the pipe
+	invokeEndUs    int64
+}
+
+// runRuntime starts argv with env in dir, as the wrapper would exec it (so
+// COLDPROF_SAMPLER_PID is the process's own PID), with the read end of a stop
+// pipe as fd 3 when pipe is set, and plays the proxy: init_done when the
+// runtime says "next", invoke_end when it says "response".
+func runRuntime(t *testing.T, dir string, env []string, pipe bool, argv ...string) runtimeRun {
+	t.Helper()
+	cmd := exec.Command("sh", append([]string{"-c", `COLDPROF_SAMPLER_PID=$$ exec "$@"`, "sh"}, argv...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var w *os.File
+	if pipe {
+		r, wr, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		w = wr
+		defer func() { _ = w.Close() }()
+		cmd.ExtraFiles = []*os.File{r}
+		cmd.Env = append(cmd.Env, "COLDPROF_SAMPLER_FD=3")
+	}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdoutPipe, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if w != nil {
+		cmd.ExtraFiles[0].Close()
+	}
+	hang := time.AfterFunc(2*time.Minute, func() { _ = cmd.Process.Kill() }) // hang guard only
+	defer hang.Stop()
+	var res runtimeRun
+	var out strings.Builder
+	sc := bufio.NewScanner(stdoutPipe)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		out.WriteString(line + "\n")
+		switch {
+		case line == "next" && res.initDoneUs == 0:
+			res.initDoneUs = time.Now().UnixMicro()
+			if w != nil {
+				fmt.Fprintf(w, "init_done %d\n", res.initDoneUs)
+			}
+			_, _ = io.WriteString(stdin, "event\n")
+		case line == "response" && res.invokeEndUs == 0:
+			res.invokeEndUs = time.Now().UnixMicro()
+			if w != nil {
+				fmt.Fprintf(w, "invoke_end %d\n", res.invokeEndUs)
+				_ = w.Close()
+			}
+			_, _ = io.WriteString(stdin, "next\n")
+		case strings.HasPrefix(line, "truth "):
+			if err := json.Unmarshal([]byte(strings.TrimPrefix(line, "truth ")), &res.truth); err != nil {
+				t.Errorf("truth line %q: %v", line, err)
+			}
+		}
+	}
+	stdin.Close()
+	err = cmd.Wait()
+	if ee := (*exec.ExitError)(nil); err != nil && !asExit(err, &ee) {
+		t.Fatal(err)
+	} else if ee != nil {
+		res.code = ee.ExitCode()
+	}
+	res.stdout, res.stderr = out.String(), stderr.String()
+	return res
+}
+
+func asExit(err error, target **exec.ExitError) bool {
+	ee, ok := err.(*exec.ExitError)
+	if ok {
+		*target = ee
+	}
+	return ok
+}
+
+// pythonSamplerEnv is what the wrapper puts in a Python runtime's environment.
+func pythonSamplerEnv(dir string, intervalUs int, userPythonPath string) []string {
+	pp := filepath.Join(dir, filepath.Dir(filepath.FromSlash(hooks.PythonSitecustomize)))
+	if userPythonPath != "" {
+		pp += string(os.PathListSeparator) + userPythonPath
+	}
+	return []string{"PYTHONPATH=" + pp, "COLDPROF_SAMPLER_INTERVAL_US=" + strconv.Itoa(intervalUs)}
+}
+
+// pythons lists the interpreters the sampler supports that this machine
+// has: Debian's python3 and pyenv's 3.8 to 3.13.
+func pythons(t *testing.T) map[string]string {
+	t.Helper()
+	found := map[string]string{}
+	if _, err := os.Stat("/usr/bin/python3"); err == nil {
+		found["debian"] = "/usr/bin/python3"
+	}
+	home, _ := os.UserHomeDir()
+	for minor := 8; minor <= 13; minor++ {
+		m, _ := filepath.Glob(filepath.Join(home, ".pyenv", "versions", fmt.Sprintf("3.%d.*", minor), "bin", "python"))
+		if len(m) > 0 {
+			found[fmt.Sprintf("3.%d", minor)] = m[len(m)-1]
+		}
+	}
+	if len(found) == 0 {
+		t.Skip("no python3")
+	}
+	return found
+}
+
+// within checks got is within ±25 % of want.
+func within(t *testing.T, what string, gotUs int64, wantSec float64) {
+	t.Helper()
+	want := wantSec * 1e6
+	if want <= 0 || math.Abs(float64(gotUs)-want) > 0.25*want {
+		t.Errorf("%s: sampled %.1f ms, measured %.1f ms (more than ±25 %% apart)", what, float64(gotUs)/1e3, want/1e3)
+	} else {
+		t.Logf("%s: sampled %.1f ms, measured %.1f ms", what, float64(gotUs)/1e3, want/1e3)
+	}
+}
+
+// checkStops: samples up to the cut are init and end at the cut; the rest
+// ends at invoke_end, where the sampler stops.
+func checkStops(t *testing.T, s sampled, r runtimeRun, intervalUs int64) {
+	t.Helper()
+	if s.Cut == nil || s.Cut.T != r.initDoneUs {
+		t.Fatalf("cut %+v, want one at init_done %d", s.Cut, r.initDoneUs)
+	}
+	if s.End.StoppedBy != "invoke_end" || s.End.T != r.invokeEndUs {
+		t.Errorf("end %+v, want stoppedBy invoke_end at %d", s.End, r.invokeEndUs)
+	}
+	var initUs int64
+	for _, sm := range s.Samples {
+		if sm.TimeUs <= s.Cut.T {
+			initUs += sm.WeightUs
+		}
+		if sm.TimeUs > s.End.T {
+			t.Errorf("sample at %d, after the end %d", sm.TimeUs, s.End.T)
+		}
+	}
+	// Time-weighted samples cover init from begin to the cut exactly.
+	if want := s.Cut.T - s.Begin.T; initUs != want {
+		t.Errorf("init samples weigh %d µs; begin to cut is %d µs", initUs, want)
+	}
+}
+
+func TestPythonSamplerKnownWork(t *testing.T) {
+	fullTier(t)
+	dir := hookDir(t)
+	work := testdata(t, "sampler")
+	for name, py := range pythons(t) {
+		t.Run(name, func(t *testing.T) {
+			r := runRuntime(t, work, pythonSamplerEnv(dir, 5000, ""), true, py, "runtime.py", "known_work")
+			if r.code != 0 {
+				t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+			}
+			s := decodeSampler(t, r.stderr)
+			if s.Begin == nil || s.Begin.Lang != "python" || s.Begin.IntervalUs != 5000 {
+				t.Fatalf("begin %+v\n%s", s.Begin, r.stderr)
+			}
+			if len(s.Other) != 0 {
+				t.Errorf("other stderr lines: %q", s.Other)
+			}
+			checkStops(t, s, r, 5000)
+			within(t, "busy_loop", s.inclusiveUs("busy_loop", s.Begin.T, s.Cut.T), r.truth["busy_loop"])
+			within(t, "nap", s.inclusiveUs("nap", s.Begin.T, s.Cut.T), r.truth["nap"])
+			within(t, "handler_work", s.inclusiveUs("handler_work", s.Cut.T, s.End.T), r.truth["handler_work"])
+			if us := s.inclusiveUs("handler_work", s.Begin.T, s.Cut.T); us != 0 {
+				t.Errorf("handler work sampled in init: %d µs", us)
+			}
+		})
+	}
+}
+
+func TestPythonSamplerBoto3Client(t *testing.T) {
+	fullTier(t)
+	py := "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import boto3").Run(); err != nil {
+		t.Skip("Debian's python3-boto3 is not installed (.ci/setup.d/10-debian.sh)")
+	}
+	r := runRuntime(t, testdata(t, "sampler"), pythonSamplerEnv(hookDir(t), 5000, ""), true, py, "runtime.py", "boto_client")
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+	}
+	s := decodeSampler(t, r.stderr)
+	checkStops(t, s, r, 5000)
+	within(t, "make_client", s.inclusiveUs("make_client", s.Begin.T, s.Cut.T), r.truth["make_client"])
+}
