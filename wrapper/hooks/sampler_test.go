@@ -214,7 +214,10 @@ type runtimeRun struct {
 // runtime says "next", invoke_end when it says "response".
 func runRuntime(t *testing.T, dir string, env []string, pipe bool, argv ...string) runtimeRun {
 	t.Helper()
-	cmd := exec.Command("sh", append([]string{"-c", `COLDPROF_SAMPLER_PID=$$ exec "$@"`, "sh"}, argv...)...)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	if pipe {
+		cmd = exec.Command("sh", append([]string{"-c", `COLDPROF_SAMPLER_PID=$$ exec "$@"`, "sh"}, argv...)...)
+	}
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	var w *os.File
@@ -336,7 +339,7 @@ func within(t *testing.T, what string, gotUs int64, wantSec float64) {
 
 // checkStops: samples up to the cut are init and end at the cut; the rest
 // ends at invoke_end, where the sampler stops.
-func checkStops(t *testing.T, s sampled, r runtimeRun, intervalUs int64) {
+func checkStops(t *testing.T, s sampled, r runtimeRun) {
 	t.Helper()
 	if s.Cut == nil || s.Cut.T != r.initDoneUs {
 		t.Fatalf("cut %+v, want one at init_done %d", s.Cut, r.initDoneUs)
@@ -365,18 +368,16 @@ func TestPythonSamplerKnownWork(t *testing.T) {
 	work := testdata(t, "sampler")
 	for name, py := range pythons(t) {
 		t.Run(name, func(t *testing.T) {
-			r := runRuntime(t, work, pythonSamplerEnv(dir, 5000, ""), true, py, "runtime.py", "known_work")
-			if r.code != 0 {
-				t.Fatalf("exit %d:\n%s", r.code, r.stderr)
-			}
-			s := decodeSampler(t, r.stderr)
-			if s.Begin == nil || s.Begin.Lang != "python" || s.Begin.IntervalUs != 5000 {
-				t.Fatalf("begin %+v\n%s", s.Begin, r.stderr)
+			r, s := calmRun(t, 60000, func() runtimeRun {
+				return runRuntime(t, work, pythonSamplerEnv(dir, 5000, ""), true, py, "runtime.py", "known_work")
+			})
+			if s.Begin.Lang != "python" || s.Begin.IntervalUs != 5000 {
+				t.Errorf("begin %+v", s.Begin)
 			}
 			if len(s.Other) != 0 {
 				t.Errorf("other stderr lines: %q", s.Other)
 			}
-			checkStops(t, s, r, 5000)
+			checkStops(t, s, r)
 			within(t, "busy_loop", s.inclusiveUs("busy_loop", s.Begin.T, s.Cut.T), r.truth["busy_loop"])
 			within(t, "nap", s.inclusiveUs("nap", s.Begin.T, s.Cut.T), r.truth["nap"])
 			within(t, "handler_work", s.inclusiveUs("handler_work", s.Cut.T, s.End.T), r.truth["handler_work"])
@@ -387,17 +388,118 @@ func TestPythonSamplerKnownWork(t *testing.T) {
 	}
 }
 
+// calmRun runs a sampled function up to three times and returns the first
+// run in which the sampler never went maxGapUs without a sample. On a machine
+// so loaded that a thread is not scheduled for longer than that, the whole
+// gap goes to the stack seen when the sampler runs again, which is the
+// sampler's known limit (README), not a defect; the last run is returned if
+// no run was calm, and its figures are then checked all the same.
+func calmRun(t *testing.T, maxGapUs int64, run func() runtimeRun) (runtimeRun, sampled) {
+	t.Helper()
+	var r runtimeRun
+	var s sampled
+	for attempt := 1; attempt <= 3; attempt++ {
+		r = run()
+		if r.code != 0 {
+			t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+		}
+		s = decodeSampler(t, r.stderr)
+		if s.Begin == nil || s.End == nil {
+			t.Fatalf("no begin or end line:\n%s", r.stderr)
+		}
+		var gap int64
+		for _, sm := range s.Samples {
+			gap = max(gap, sm.WeightUs)
+		}
+		if gap <= maxGapUs {
+			break
+		}
+		t.Logf("attempt %d: a %d ms gap between samples (a loaded machine)", attempt, gap/1000)
+	}
+	return r, s
+}
+
 func TestPythonSamplerBoto3Client(t *testing.T) {
 	fullTier(t)
 	py := "/usr/bin/python3"
 	if err := exec.Command(py, "-c", "import boto3").Run(); err != nil {
 		t.Skip("Debian's python3-boto3 is not installed (.ci/setup.d/10-debian.sh)")
 	}
-	r := runRuntime(t, testdata(t, "sampler"), pythonSamplerEnv(hookDir(t), 5000, ""), true, py, "runtime.py", "boto_client")
-	if r.code != 0 {
-		t.Fatalf("exit %d:\n%s", r.code, r.stderr)
-	}
-	s := decodeSampler(t, r.stderr)
-	checkStops(t, s, r, 5000)
+	dir := hookDir(t)
+	// botocore holds the GIL through whole C calls (JSON models): long gaps
+	// are normal there.
+	r, s := calmRun(t, 1000000, func() runtimeRun {
+		return runRuntime(t, testdata(t, "sampler"), pythonSamplerEnv(dir, 5000, ""), true, py, "runtime.py", "boto_client")
+	})
+	checkStops(t, s, r)
 	within(t, "make_client", s.inclusiveUs("make_client", s.Begin.T, s.Cut.T), r.truth["make_client"])
+}
+
+// TestPythonSamplerBehaviour: a function with its own sitecustomize and
+// PYTHONPATH that starts threads, installs signal handlers, forks and runs a
+// Python child observes exactly what it observes without coldprof.
+func TestPythonSamplerBehaviour(t *testing.T) {
+	fullTier(t)
+	dir := hookDir(t)
+	work := testdata(t, "sampler")
+	user := filepath.Join(work, "user")
+	for name, py := range pythons(t) {
+		t.Run(name, func(t *testing.T) {
+			without := runRuntime(t, work, []string{"PYTHONPATH=" + user}, false, py, "behaviour.py")
+			with := runRuntime(t, work, pythonSamplerEnv(dir, 1000, user), true, py, "behaviour.py")
+			if without.code != 0 || with.code != without.code || with.stdout != without.stdout {
+				t.Fatalf("with the sampler: exit %d\n%s\nwithout: exit %d\n%s\nstderr with:\n%s", with.code, with.stdout, without.code, without.stdout, with.stderr)
+			}
+			for _, want := range []string{"('sitecustomize', 'user')", "('user site runs', 1)", "('alarm', 'interrupted the sleep')", "('fork', 'child ran', 0)", "('coldprof env', [])", "('child', '[] 1', 0)"} {
+				if !strings.Contains(with.stdout, want) {
+					t.Errorf("%s missing from the output:\n%s", want, with.stdout)
+				}
+			}
+			s := decodeSampler(t, with.stderr) // one process's lines: the forked child wrote none
+			if s.Begin == nil || s.End.StoppedBy != "exit" || len(s.Samples) == 0 {
+				t.Errorf("sampler lines: begin %+v end %+v, %d samples", s.Begin, s.End, len(s.Samples))
+			}
+			if strings.Join(s.Other, "\n") != strings.TrimSpace(without.stderr) {
+				t.Errorf("stderr differs besides the sampler's lines:\nwith: %q\nwithout: %q", s.Other, without.stderr)
+			}
+		})
+	}
+}
+
+// TestPythonSamplerOldPythons: on 2.7, 3.6 and 3.7 the sampler stays off
+// (3.6 and 3.7 say so in one error end line) and the chain still works.
+func TestPythonSamplerOldPythons(t *testing.T) {
+	fullTier(t)
+	dir := hookDir(t)
+	work := testdata(t, "sampler")
+	user := filepath.Join(work, "user")
+	home, _ := os.UserHomeDir()
+	ran := 0
+	for _, v := range []string{"2.7", "3.6", "3.7"} {
+		m, _ := filepath.Glob(filepath.Join(home, ".pyenv", "versions", v+".*", "bin", "python"))
+		if len(m) == 0 {
+			continue
+		}
+		ran++
+		t.Run(v, func(t *testing.T) {
+			without := runRuntime(t, work, []string{"PYTHONPATH=" + user}, false, m[0], "old.py")
+			with := runRuntime(t, work, pythonSamplerEnv(dir, 5000, user), true, m[0], "old.py")
+			if without.code != 0 || with.code != 0 || with.stdout != without.stdout {
+				t.Fatalf("with: exit %d\n%s\nwithout: exit %d\n%s\nstderr with:\n%s", with.code, with.stdout, without.code, without.stdout, with.stderr)
+			}
+			s := decodeSampler(t, with.stderr)
+			if v == "2.7" {
+				if s.Lines != 0 {
+					t.Errorf("%d sampler lines from Python 2.7", s.Lines)
+				}
+				return
+			}
+			if s.End == nil || s.End.StoppedBy != "error" || !strings.Contains(s.End.Msg, "not supported") {
+				t.Errorf("end %+v, want an error saying the version is not supported", s.End)
+			}
+		})
+	}
+	if ran == 0 {
+		t.Skip("no pyenv 2.7, 3.6 or 3.7")
+	}
 }

@@ -90,7 +90,9 @@ def _describe(e):
 def _json_str(s, limit=MAX_STR):
     """s as an ASCII JSON string of at most limit bytes (cut with "...")."""
     out = s.translate(_ESCAPES)
-    if not out.isascii():
+    try:
+        out.encode("ascii")
+    except UnicodeEncodeError:
         out = "".join(c if c < "\x7f" else _u_escape(c) for c in out)
     if len(out) + 2 > limit:
         cut = out[: limit - 6]
@@ -205,8 +207,10 @@ class _Sampler:
                 if self.step(self.now(), bool(ready), poller):
                     return
 
-    def step(self, now, ready, poller):
-        """One wake-up: reads the proxy's events, samples; True when sampling ended."""
+    def step(self, now, ready, poller, at_exit=False):
+        """One wake-up: reads the proxy's events, samples; True when sampling
+        ended. At exit the main thread runs this: the last stack seen stands
+        for the time since."""
         if self.full:  # count the samples not taken while idle
             self.taken += max(1, (now - self.last) // self.interval)
             self.last = now
@@ -215,7 +219,9 @@ class _Sampler:
             t = now if t is None else t
             if kind == "init_done" and self.cut is None:
                 # The time up to the cut is the last stack seen: by now the
-                # main thread may already run the handler.
+                # main thread may already run the handler. A sample taken
+                # after the cut, before the pipe was read, is taken back.
+                self.trim(t)
                 self.record(t, self.prev_stack)
                 self.cut = t
                 if not self.invoke:
@@ -226,7 +232,7 @@ class _Sampler:
                 self.record(t, self.prev_stack)
                 self.finish(t, "invoke_end")
                 return True
-        self.record(now)
+        self.record(now, self.prev_stack if at_exit else None)
         if self.cut is not None and not self.begun:
             self.flush(cut=True)
         if self.fd is None and now - self.begin >= TIMEOUT_US:
@@ -284,9 +290,9 @@ class _Sampler:
     def trim(self, t):
         """Takes back the samples after t (taken before the stop was seen)."""
         lines = self.samples
-        while self.line_samples and self.line_samples[-1][0] > t and len(lines.items) > 1:
+        while self.line_samples and self.line_samples[-1][0] > t and lines.items:
             _, _, self.last, self.prev_stack = self.line_samples.pop()
-            lines.size -= len(lines.items.pop()) + 1
+            lines.size -= len(lines.items.pop()) + (1 if lines.items else 0)
             self.stored -= 1
             self.taken -= 1
 
@@ -392,7 +398,7 @@ class _Sampler:
                 poller = select.poll()
                 if self.fd is not None:
                     poller.register(self.fd, select.POLLIN)
-                if not self.step(self.now(), bool(poller.poll(0)), poller) and not self.done:
+                if not self.step(self.now(), bool(poller.poll(0)), poller, True) and not self.done:
                     self.finish(self.now(), "exit")
         except Exception as e:
             self.fail(_describe(e))
