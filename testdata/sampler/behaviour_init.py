@@ -74,3 +74,10 @@ out.append(("child", child.stdout.strip(), child.returncode))
 
 for item in out:
     print(item)
+
+# A child process must not inherit the stop pipe (the test names its inode).
+pipe = "pipe:[%s]" % os.environ.get("TEST_STOP_PIPE")
+child = subprocess.run(
+    [sys.executable, "-c", "import os, sys; print(any(os.readlink('/proc/self/fd/' + f) == sys.argv[1] for f in os.listdir('/proc/self/fd') if os.path.exists('/proc/self/fd/' + f)))", pipe],
+    stdout=subprocess.PIPE, universal_newlines=True)
+print(("child has the stop pipe", child.stdout.strip()))

@@ -11,10 +11,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/coldprof/coldprof/wrapper/hooks"
+	"github.com/google/go-cmp/cmp"
 )
 
 // The sampler tests run real interpreters the way coldprof-wrapper starts
@@ -231,6 +233,11 @@ func runRuntime(t *testing.T, dir string, env []string, pipe bool, argv ...strin
 		defer func() { _ = w.Close() }()
 		cmd.ExtraFiles = []*os.File{r}
 		cmd.Env = append(cmd.Env, "COLDPROF_SAMPLER_FD=3")
+		if fi, err := r.Stat(); err == nil {
+			if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+				cmd.Env = append(cmd.Env, fmt.Sprintf("TEST_STOP_PIPE=%d", st.Ino))
+			}
+		}
 	}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -450,7 +457,7 @@ func TestPythonSamplerBehaviour(t *testing.T) {
 			if without.code != 0 || with.code != without.code || with.stdout != without.stdout {
 				t.Fatalf("with the sampler: exit %d\n%s\nwithout: exit %d\n%s\nstderr with:\n%s", with.code, with.stdout, without.code, without.stdout, with.stderr)
 			}
-			for _, want := range []string{"('sitecustomize', 'user')", "('user site runs', 1)", "('alarm', 'interrupted the sleep')", "('fork', 'child ran', 0)", "('coldprof env', [])", "('child', '[] 1', 0)"} {
+			for _, want := range []string{"('sitecustomize', 'user')", "('user site runs', 1)", "('alarm', 'interrupted the sleep')", "('fork', 'child ran', 0)", "('coldprof env', [])", "('child', '[] 1', 0)", "('child has the stop pipe', 'False')"} {
 				if !strings.Contains(with.stdout, want) {
 					t.Errorf("%s missing from the output:\n%s", want, with.stdout)
 				}
@@ -501,5 +508,108 @@ func TestPythonSamplerOldPythons(t *testing.T) {
 	}
 	if ran == 0 {
 		t.Skip("no pyenv 2.7, 3.6 or 3.7")
+	}
+}
+
+// nodes lists the Node.js binaries the sampler supports that this machine
+// has: the machine's node (20) and 22, 24, 26 from .ci/setup.d.
+func nodes(t *testing.T) map[string]string {
+	t.Helper()
+	found := map[string]string{}
+	if p, err := exec.LookPath("node"); err == nil {
+		found["node"] = p
+	}
+	cache := os.Getenv("XDG_CACHE_HOME")
+	if cache == "" {
+		home, _ := os.UserHomeDir()
+		cache = filepath.Join(home, ".cache")
+	}
+	for _, major := range []string{"22", "24", "26"} {
+		p := filepath.Join(cache, "coldprof", "node", major, "bin", "node")
+		if _, err := os.Stat(p); err == nil {
+			found[major] = p
+		}
+	}
+	if len(found) == 0 {
+		t.Skip("no node")
+	}
+	return found
+}
+
+func nodeSamplerEnv(dir string, intervalUs int) []string {
+	return []string{"NODE_OPTIONS=" + nodeOptions(dir), "COLDPROF_SAMPLER_INTERVAL_US=" + strconv.Itoa(intervalUs)}
+}
+
+func TestNodeSamplerKnownWork(t *testing.T) {
+	fullTier(t)
+	dir := hookDir(t)
+	work := testdata(t, "sampler")
+	for name, node := range nodes(t) {
+		t.Run(name, func(t *testing.T) {
+			// V8's sampling thread is starved more easily than Python's.
+			r, s := calmRun(t, 150000, func() runtimeRun {
+				return runRuntime(t, work, nodeSamplerEnv(dir, 1000), true, node, "runtime.js", "known_work.js")
+			})
+			if s.Begin.Lang != "node" || s.Begin.IntervalUs != 1000 {
+				t.Errorf("begin %+v", s.Begin)
+			}
+			checkStops(t, s, r)
+			within(t, "busyLoop", s.inclusiveUs("busyLoop", s.Begin.T, s.Cut.T), r.truth["busyLoop"])
+			within(t, "napSync", s.inclusiveUs("napSync", s.Begin.T, s.Cut.T), r.truth["napSync"])
+			within(t, "handlerWork", s.inclusiveUs("handlerWork", s.Cut.T, s.End.T), r.truth["handlerWork"])
+			if us := s.inclusiveUs("handlerWork", s.Begin.T, s.Cut.T); us != 0 {
+				t.Errorf("handler work sampled in init: %d µs", us)
+			}
+		})
+	}
+}
+
+func TestNodeSamplerSDKClient(t *testing.T) {
+	fullTier(t)
+	if _, err := os.Stat(testdata(t, "node", "realistic", "node_modules", "@aws-sdk", "client-s3")); err != nil {
+		t.Skip("testdata/node/realistic has no node_modules: run npm ci there (.ci/setup.d/20-npm-realistic.sh)")
+	}
+	dir := hookDir(t)
+	for name, node := range nodes(t) {
+		t.Run(name, func(t *testing.T) {
+			r, s := calmRun(t, 1000000, func() runtimeRun {
+				return runRuntime(t, testdata(t, "sampler"), nodeSamplerEnv(dir, 1000), true, node, "runtime.js", "sdk_client.js")
+			})
+			checkStops(t, s, r)
+			within(t, "makeClient", s.inclusiveUs("makeClient", s.Begin.T, s.Cut.T), r.truth["makeClient"])
+		})
+	}
+}
+
+// TestNodeSamplerBehaviour: a function that starts child processes and a
+// worker and handles a signal observes what it observes with the require
+// hook alone; children inherit neither the variables nor the stop pipe;
+// the require hook's lines are the same (the sampler loads before it).
+func TestNodeSamplerBehaviour(t *testing.T) {
+	fullTier(t)
+	dir := hookDir(t)
+	work := testdata(t, "sampler")
+	for name, node := range nodes(t) {
+		t.Run(name, func(t *testing.T) {
+			without := runRuntime(t, work, []string{"NODE_OPTIONS=" + nodeOptions(dir)}, false, node, "behaviour.js")
+			with := runRuntime(t, work, nodeSamplerEnv(dir, 1000), true, node, "behaviour.js")
+			if without.code != 0 || with.code != 0 || with.stdout != without.stdout {
+				t.Fatalf("with the sampler: exit %d\n%s\nwithout: exit %d\n%s\nstderr with:\n%s", with.code, with.stdout, without.code, without.stdout, with.stderr)
+			}
+			for _, want := range []string{`["coldprof env",[]]`, `["child","[[],false]"]`, `["worker",42]`, `["SIGUSR2",true]`} {
+				if !strings.Contains(with.stdout, want) {
+					t.Errorf("%s missing from the output:\n%s", want, with.stdout)
+				}
+			}
+			s := decodeSampler(t, with.stderr)
+			if s.Begin == nil || s.End.StoppedBy != "exit" || len(s.Samples) == 0 {
+				t.Errorf("sampler lines: begin %+v end %+v, %d samples", s.Begin, s.End, len(s.Samples))
+			}
+			withLines, _, _ := parseHookLines(t, "node require: ", with.stderr)
+			withoutLines, _, _ := parseHookLines(t, "node require: ", without.stderr)
+			if diff := cmp.Diff(entries(withoutLines), entries(withLines)); diff != "" {
+				t.Errorf("require lines differ with the sampler (-without +with):\n%s", diff)
+			}
+		})
 	}
 }

@@ -35,7 +35,10 @@
   }
   if (!threads.isMainThread || conf.COLDPROF_SAMPLER_PID !== String(process.pid)) return;
 
+  // Everything is required now, before the require hook patches the loader
+  // (a require later would be timed as the function's).
   const fs = require('fs');
+  const { fileURLToPath } = require('url');
   const MAX_LINE = 4000; // sampleline.MaxLine
   const MAX_LINES = 256; // sampleline.MaxLinesPerColdStart
   const PREFIX = 'coldprof-sampler: ';
@@ -212,7 +215,7 @@
       let file = cf.url || '';
       if (file.startsWith('file://')) {
         try {
-          file = require('url').fileURLToPath(file);
+          file = fileURLToPath(file);
         } catch (_) { /* keep the URL */ }
       }
       const ln = cf.lineNumber >= 0 ? cf.lineNumber + 1 : 0;
@@ -246,6 +249,22 @@
       nodeStack.set(nodeId, s);
       return s;
     }
+    // A garbage collection is the work of the code that ran before it: V8
+    // makes it a root of its own, so it goes under the previous sample's stack.
+    function sampleStack(id) {
+      const n = nodes.get(id);
+      if (!n || n.callFrame.functionName !== '(garbage collector)' || prevStack < 0) return stackOf(id);
+      const f = frameId(n.callFrame);
+      if (f < 0) return -2;
+      const key = prevStack + ',' + f;
+      let s = stackIds.get(key);
+      if (s === undefined) {
+        s = stackIds.size;
+        if (!room(stacks, '[' + prevStack + ',' + f + ']', '"first":' + s + ',"stacks":[')) return -2;
+        stackIds.set(key, s);
+      }
+      return s;
+    }
     function record(time, stack) {
       if (time <= last || stack < 0) return;
       taken++;
@@ -254,7 +273,6 @@
       if (!room(sampleLines, item, '"t":' + Math.round(time) + ',"s":[')) return;
       written++;
       last = Math.round(time);
-      prevStack = stack;
     }
 
     out.push(line('begin', ',"t":' + Math.round(start) + ',"lang":"node","intervalUs":' + interval));
@@ -264,14 +282,16 @@
       if (time > endUs) break;
       if (!cutWritten && time > cutUs) {
         // The time up to the cut goes to the last stack seen before it.
-        record(cutUs, prevStack >= 0 ? prevStack : stackOf(id));
+        record(cutUs, prevStack >= 0 ? prevStack : sampleStack(id));
         flush();
         out.push(line('cut', ',"t":' + cutUs + ',"at":"init_done"'));
         out.cut = true;
         used++;
         cutWritten = true;
       }
-      record(time, stackOf(id));
+      const st = sampleStack(id);
+      record(time, st);
+      if (st >= 0 && nodes.get(id).callFrame.functionName !== '(garbage collector)') prevStack = st;
     }
     if (!cutWritten) {
       record(cutUs, prevStack);
@@ -317,6 +337,7 @@
       throw new Error('COLDPROF_SAMPLER_INTERVAL_US is not an interval in microseconds between 100 and 1000000');
     }
     const inspector = require('inspector');
+    const net = require('net');
     session = new inspector.Session();
     session.connect();
     const check = (err) => {
@@ -336,7 +357,6 @@
         fs.closeSync(fd);
         fd = again;
       } catch (_) { /* keep the inherited descriptor */ }
-      const net = require('net');
       socket = new net.Socket({ fd, readable: true, writable: false });
       socket.unref();
       socket.setEncoding('utf8');
