@@ -47,7 +47,7 @@ type timedSample struct {
 
 // decodeSampler reads the sampler lines of stderr and checks every rule of
 // the grammar a writer must keep; a broken rule fails the test.
-func decodeSampler(t *testing.T, stderr string) sampled {
+func decodeSampler(t testing.TB, stderr string) sampled {
 	t.Helper()
 	var s sampled
 	var last int64
@@ -162,6 +162,7 @@ type runtimeRun struct {
 	stdout, stderr string
 	code           int
 	truth          map[string]float64 // seconds the function measured itself
+	startUs        int64              // when the process was started
 	initDoneUs     int64              // what the test wrote to the pipe
 	invokeEndUs    int64
 }
@@ -170,7 +171,7 @@ type runtimeRun struct {
 // COLDPROF_SAMPLER_PID is the process's own PID), with the read end of a stop
 // pipe as fd 3 when pipe is set, and plays the proxy: init_done when the
 // runtime says "next", invoke_end when it says "response".
-func runRuntime(t *testing.T, dir string, env []string, pipe bool, argv ...string) runtimeRun {
+func runRuntime(t testing.TB, dir string, env []string, pipe bool, argv ...string) runtimeRun {
 	t.Helper()
 	cmd := exec.Command(argv[0], argv[1:]...)
 	if pipe {
@@ -205,6 +206,8 @@ func runRuntime(t *testing.T, dir string, env []string, pipe bool, argv ...strin
 	}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
+	var res runtimeRun
+	res.startUs = time.Now().UnixMicro()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +216,6 @@ func runRuntime(t *testing.T, dir string, env []string, pipe bool, argv ...strin
 	}
 	hang := time.AfterFunc(2*time.Minute, func() { _ = cmd.Process.Kill() }) // hang guard only
 	defer hang.Stop()
-	var res runtimeRun
 	var out strings.Builder
 	sc := bufio.NewScanner(stdoutPipe)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)

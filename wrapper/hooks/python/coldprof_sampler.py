@@ -160,7 +160,9 @@ class _Sampler:
         self.begin = time.time_ns() // 1000
         self.last = self.begin  # time of the last sample recorded
         self.head = '{"v":1,"ev":"%s","pid":' + str(pid)
-        self.codes = {}  # id(code) -> (code, frame ID); the code is kept so its id is not reused
+        self.codes = {}  # id(code) -> frame ID
+        self.code_refs = []  # every code in codes, kept alive so that no id is reused
+        self.whole = {}  # tuple of frame IDs, leaf first -> stack ID
         self.frame_ids = {}  # (function, file, line) -> frame ID
         self.stack_ids = {}  # (parent stack ID, frame ID) -> stack ID
         self.frames = _Lines("frames")
@@ -303,28 +305,36 @@ class _Sampler:
         codes = self.codes
         while frame is not None:
             code = frame.f_code
-            entry = codes.get(id(code))
-            if entry is None or entry[0] is not code:
-                entry = (code, self.frame_id(getattr(code, "co_qualname", code.co_name), code.co_filename, code.co_firstlineno))
-                codes[id(code)] = entry
-            ids.append(entry[1])
+            fid = codes.get(id(code))
+            if fid is None:
+                fid = self.frame_id(getattr(code, "co_qualname", code.co_name), code.co_filename, code.co_firstlineno)
+                if fid < 0:
+                    return None  # no room for it
+                codes[id(code)] = fid
+                self.code_refs.append(code)  # so that its id is never reused
+            ids.append(fid)
             frame = frame.f_back
         frame = None
         if not ids:
             ids.append(self.frame_id("(no Python frame)", "", 0))
-        if -1 in ids:
-            return None  # a frame found no room
+        key = tuple(ids)
+        sid = self.whole.get(key)  # the common case: a stack seen before
+        if sid is not None:
+            return sid
         stack = -1
         stack_ids = self.stack_ids
         for fid in reversed(ids):
-            key = (stack, fid)
-            sid = stack_ids.get(key)
+            if fid < 0:
+                return None
+            key2 = (stack, fid)
+            sid = stack_ids.get(key2)
             if sid is None:
                 sid = len(stack_ids)
-                if not self.room(self.stacks, "[%d,%d]" % key, '"first":%d,"stacks":[' % sid):
+                if not self.room(self.stacks, "[%d,%d]" % key2, '"first":%d,"stacks":[' % sid):
                     return None
-                stack_ids[key] = sid
+                stack_ids[key2] = sid
             stack = sid
+        self.whole[key] = stack
         return stack
 
     def frame_id(self, function, file, line):
@@ -385,7 +395,7 @@ class _Sampler:
         if msg:
             rest += ',"msg":' + _json_str(msg, 600)
         self.write(self.line("end", rest))
-        self.codes = self.frame_ids = self.stack_ids = None
+        self.codes = self.frame_ids = self.stack_ids = self.whole = self.code_refs = None
 
     def at_exit(self):
         if _state["child"] or self.done:
