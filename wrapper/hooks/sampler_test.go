@@ -599,3 +599,37 @@ func TestNodeSamplerBehaviour(t *testing.T) {
 		})
 	}
 }
+
+// TestPythonSamplerLineBound: a stack whose frames alone exceed the line
+// bound: at most 256 lines, each within MaxLine, and end counts what was
+// not written (decodeSampler checks both).
+func TestPythonSamplerLineBound(t *testing.T) {
+	fullTier(t)
+	r := runRuntime(t, testdata(t, "sampler"), pythonSamplerEnv(hookDir(t), 5000, ""), true, "python3", "deep.py")
+	if r.code != 0 || r.stdout != "done\n" {
+		t.Fatalf("exit %d, stdout %q:\n%.2000s", r.code, r.stdout, r.stderr)
+	}
+	s := decodeSampler(t, r.stderr)
+	if s.End == nil || s.End.Dropped == 0 || s.Lines < 200 {
+		t.Errorf("%d lines, end %+v: want the bound reached and dropped samples counted", s.Lines, s.End)
+	}
+}
+
+// TestSamplerFilesEmbedded: the written hook directory has the sampler files
+// as they are in the source tree.
+func TestSamplerFilesEmbedded(t *testing.T) {
+	dir := hookDir(t)
+	for _, name := range []string{hooks.NodeSampler, hooks.PythonSitecustomize, hooks.PythonSampler} {
+		got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := os.ReadFile(filepath.FromSlash(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("%s: written copy differs from the source file", name)
+		}
+	}
+}
