@@ -1,8 +1,11 @@
 // Package hooks ships the require hooks coldprof-wrapper injects into Node.js
-// and Ruby, and writes them to disk where a runtime can load them.
+// and Ruby, and the init samplers it injects into Python and Node.js
+// (python/sitecustomize.py, node/sampler.cjs; lines as wrapper/sampleline
+// defines them, see README.md), and writes them to disk where a runtime can
+// load them.
 //
 // In a Lambda layer the files live under /opt/coldprof/hooks (the layer
-// builder copies this package's node/ and ruby/ folders there); coldprof run
+// builder copies this package's node/, python/ and ruby/ folders there); coldprof run
 // writes the embedded copies to a temporary directory with WriteDir and points
 // the wrapper at it with COLDPROF_HOOK_DIR. The hook files are plain
 // JavaScript and Ruby: no build step, no dependency.
