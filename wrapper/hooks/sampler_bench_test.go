@@ -28,9 +28,14 @@ import (
 // require hook alone), so the figures are the sampler's own cost.
 //
 // Run: COLDPROF_TEST=full go test -run XXX -bench SamplerInit -benchtime 15x ./wrapper/hooks/
+// (COLDPROF_BENCH_INTERVAL_US=10000 to try another interval).
 // See BENCHMARKS.md for figures.
 func BenchmarkSamplerInit(b *testing.B) {
 	fullTier(b)
+	interval := "5000"
+	if v := os.Getenv("COLDPROF_BENCH_INTERVAL_US"); v != "" {
+		interval = v // to compare other intervals with the default
+	}
 	dir := filepath.Join(b.TempDir(), "hooks dir")
 	if err := hooks.WriteDir(dir); err != nil {
 		b.Fatal(err)
@@ -43,7 +48,7 @@ func BenchmarkSamplerInit(b *testing.B) {
 		}
 		app := testdata(b, "functions", "python")
 		off := []string{"PYTHONPATH=" + pyHooks}
-		on := []string{"PYTHONPATH=" + pyHooks, "COLDPROF_SAMPLER_INTERVAL_US=5000"}
+		on := []string{"PYTHONPATH=" + pyHooks, "COLDPROF_SAMPLER_INTERVAL_US=" + interval}
 		benchSampler(b, app, off, on, "/usr/bin/python3", runtimePy, "app")
 	})
 	b.Run("node-aws-sdk", func(b *testing.B) {
@@ -51,7 +56,7 @@ func BenchmarkSamplerInit(b *testing.B) {
 			b.Skip("testdata/node/realistic has no node_modules: run npm ci there")
 		}
 		off := []string{"NODE_OPTIONS=" + nodeOptions(dir)}
-		on := []string{"NODE_OPTIONS=" + nodeOptions(dir), "COLDPROF_SAMPLER_INTERVAL_US=5000"}
+		on := []string{"NODE_OPTIONS=" + nodeOptions(dir), "COLDPROF_SAMPLER_INTERVAL_US=" + interval}
 		benchSampler(b, testdata(b, "sampler"), off, on, "node", "runtime.js", "sdk_client.js")
 	})
 }
