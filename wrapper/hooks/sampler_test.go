@@ -314,8 +314,13 @@ func within(t *testing.T, s sampled, fn string, from, to int64, wantSec float64)
 	}
 	if first >= 0 {
 		straddle = s.Samples[first].WeightUs
-		if lastIn+1 < len(s.Samples) {
+		if lastIn+1 < len(s.Samples) && s.Samples[lastIn+1].TimeUs <= to {
 			straddle += s.Samples[lastIn+1].WeightUs
+		} else {
+			// fn's last sample ends the window: it is the one that
+			// reaches over fn's end (the writer fills up to the stop
+			// with the last stack seen).
+			straddle += s.Samples[lastIn].WeightUs
 		}
 	}
 	note := ""
