@@ -638,3 +638,42 @@ func TestSamplerFilesEmbedded(t *testing.T) {
 		}
 	}
 }
+
+// TestSamplerErrorsFailOpen: a sampler that fails (a broken interval, a
+// broken sys._current_frames) writes begin and one error end, and the
+// function's output is what it is without the sampler.
+func TestSamplerErrorsFailOpen(t *testing.T) {
+	fullTier(t)
+	dir := hookDir(t)
+	work := testdata(t, "sampler")
+	check := func(t *testing.T, r runtimeRun, wantOut, wantMsg string) {
+		t.Helper()
+		if r.code != 0 || r.stdout != wantOut {
+			t.Fatalf("exit %d, stdout %q; want 0, %q\n%s", r.code, r.stdout, wantOut, r.stderr)
+		}
+		s := decodeSampler(t, r.stderr)
+		if s.End == nil || s.End.StoppedBy != sampleline.StoppedByError || !strings.Contains(s.End.Message, wantMsg) {
+			t.Errorf("end %+v, want an error naming %q", s.End, wantMsg)
+		}
+		for _, l := range s.Other {
+			if !strings.HasPrefix(l, "node require: ") {
+				t.Errorf("other stderr line: %q", l)
+			}
+		}
+	}
+	t.Run("python broken frames", func(t *testing.T) {
+		r := runRuntime(t, work, pythonSamplerEnv(dir, 1000, ""), true, "python3", "breaks_sampler.py")
+		check(t, r, "still running\n", "ZeroDivisionError")
+	})
+	t.Run("python bad interval", func(t *testing.T) {
+		env := append(pythonSamplerEnv(dir, 1000, ""), "COLDPROF_SAMPLER_INTERVAL_US=soon")
+		r := runRuntime(t, work, env, true, "python3", "-c", "print('ran')")
+		check(t, r, "ran\n", "not an interval")
+	})
+	t.Run("node bad interval", func(t *testing.T) {
+		need(t, "node")
+		env := append(nodeSamplerEnv(dir, 1000), "COLDPROF_SAMPLER_INTERVAL_US=soon")
+		r := runRuntime(t, work, env, true, "node", "-e", "console.log('ran')")
+		check(t, r, "ran\n", "not an interval")
+	})
+}
