@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/coldprof/coldprof/parsers/envelope"
+	"github.com/coldprof/coldprof/parsers/platform"
 	"github.com/coldprof/coldprof/profile"
 	"github.com/coldprof/coldprof/wrapper/marker"
 )
@@ -193,19 +194,9 @@ func (r *Reader) builderFor(st *stream, line int) *builder {
 	return r.begin(st, line)
 }
 
-// Lambda's platform lines and hints, found anywhere in a line.
-var (
-	requestIDKey       = []byte("RequestId: ")
-	initStartKey       = []byte("INIT_START ")
-	restoreStartKey    = []byte("RESTORE_START ")
-	initReportKey      = []byte("INIT_REPORT ")
-	restoreRepKey      = []byte("RESTORE_REPORT ")
-	initTypeKey        = []byte("Initialization Type: ")
-	runtimeVerKey      = []byte("Runtime Version: ")
-	initDurationKey    = []byte("Init Duration: ")
-	restoreDurationKey = []byte("Restore Duration: ")
-	executionEnvKey    = []byte("AWS_Lambda_")
-)
+// executionEnvKey begins the runtime in AWS_EXECUTION_ENV's value
+// ("AWS_Lambda_python3.12"), found anywhere in a line.
+var executionEnvKey = []byte("AWS_Lambda_")
 
 // line sorts one line into its kind and hands it on.
 func (r *Reader) line(st *stream, text []byte, num int) {
@@ -458,37 +449,25 @@ func (r *Reader) markerLine(st *stream, text []byte, num int) {
 }
 
 // platformLine reads Lambda's START, END, REPORT, INIT_START,
-// INIT_REPORT, RESTORE_START and RESTORE_REPORT lines, and reports whether
-// text was one.
+// INIT_REPORT, RESTORE_START and RESTORE_REPORT lines (package platform),
+// and reports whether text was one.
 func (r *Reader) platformLine(st *stream, text []byte, num int) bool {
-	if i := bytes.Index(text, requestIDKey); i > 0 && text[i-1] == ' ' {
-		word := text[:i-1]
-		if k := bytes.LastIndexAny(word, " \t"); k >= 0 {
-			word = word[k+1:]
-		}
-		id := field(text[i+len(requestIDKey):])
-		switch string(word) {
-		case "START":
-			r.startLine(st, string(id), num)
-		case "END":
-			r.endLine(st, string(id), num)
-		case "REPORT":
-			r.reportLine(st, string(id), text[i:], num)
-		default:
-			return false
-		}
-		return true
+	l, ok := platform.Parse(text)
+	if !ok {
+		return false
 	}
-	i := bytes.Index(text, initStartKey)
-	restore := false
-	if i < 0 {
-		i = bytes.Index(text, restoreStartKey)
-		restore = i >= 0
-	}
-	if i >= 0 {
+	switch l.Kind {
+	case platform.Start:
+		r.startLine(st, string(l.RequestID), num)
+	case platform.End:
+		r.endLine(st, string(l.RequestID), num)
+	case platform.Report:
+		r.reportLine(st, &l, num)
+	case platform.InitStart, platform.RestoreStart:
 		// A SnapStart restore is a new execution environment too; its
 		// modules came with the snapshot, so it may have no import lines,
 		// and that is no reason to warn.
+		restore := l.Kind == platform.RestoreStart
 		b := st.cs
 		if b == nil || b.content() || b.invoked() || b.cs.Restored {
 			b = r.begin(st, num)
@@ -500,23 +479,19 @@ func (r *Reader) platformLine(st *stream, text []byte, num int) bool {
 				b.cs.InitType = profile.InitTypeSnapStart
 			}
 		}
-		if j := bytes.Index(text[i:], runtimeVerKey); j >= 0 {
-			if rt := runtimeFromVersion(field(text[i+j+len(runtimeVerKey):])); rt != "" {
-				b.cs.Runtime = rt
-			}
+		if rt := platform.RuntimeFromVersion(l.RuntimeVersion); rt != "" {
+			b.cs.Runtime = rt
 		}
-		b.initTypeFrom(text[i:])
-		return true
-	}
-	if i := bytes.Index(text, initReportKey); i >= 0 {
+		b.initTypeFrom(&l)
+	case platform.InitReport:
 		b := r.builderFor(st, num)
-		rest := text[i:]
 		rep := profile.InitReport{
-			Phase:     string(reportField(rest, "Phase: ")),
-			Status:    string(reportField(rest, "Status: ")),
-			ErrorType: string(reportField(rest, "Error Type: ")),
+			Phase:       string(l.Phase),
+			Status:      string(l.Status),
+			ErrorType:   string(l.ErrorType),
+			DurationMs:  l.InitDuration.V,
+			HasDuration: l.InitDuration.OK,
 		}
-		rep.DurationMs, rep.HasDuration = durationAfter(rest, initDurationKey)
 		if rep.HasDuration && !b.cs.HasInitDuration {
 			b.cs.InitDurationMs, b.cs.HasInitDuration = rep.DurationMs, true
 			b.cs.InitDurationFrom = profile.InitFromInitReport
@@ -524,21 +499,18 @@ func (r *Reader) platformLine(st *stream, text []byte, num int) bool {
 		if len(b.cs.InitReports) < maxInitReports {
 			b.cs.InitReports = append(b.cs.InitReports, rep)
 		}
-		b.initTypeFrom(rest)
-		return true
-	}
-	if i := bytes.Index(text, restoreRepKey); i >= 0 {
+		b.initTypeFrom(&l)
+	case platform.RestoreReport:
 		b := r.builderFor(st, num)
 		b.cs.Restored = true
 		if b.cs.InitType == "" {
 			b.cs.InitType = profile.InitTypeSnapStart
 		}
-		if ms, ok := durationAfter(text[i:], restoreDurationKey); ok {
-			b.cs.RestoreDurationMs, b.cs.HasRestoreDuration = ms, true
+		if l.RestoreDuration.OK {
+			b.cs.RestoreDurationMs, b.cs.HasRestoreDuration = l.RestoreDuration.V, true
 		}
-		return true
 	}
-	return false
+	return true
 }
 
 // maxInitReports bounds the INIT_REPORT lines kept per cold start: a real
@@ -548,9 +520,9 @@ const maxInitReports = 8
 // initTypeFrom takes the initialization type from a platform line of
 // Lambda's JSON log format (rewritten with an "Initialization Type" field,
 // see package envelope); Lambda's word wins over the start marker's.
-func (b *builder) initTypeFrom(text []byte) {
-	if t := reportField(text, string(initTypeKey)); profile.ValidInitType(string(t)) {
-		b.cs.InitType = string(t)
+func (b *builder) initTypeFrom(l *platform.Line) {
+	if profile.ValidInitType(string(l.InitType)) {
+		b.cs.InitType = string(l.InitType)
 	}
 }
 
@@ -584,43 +556,44 @@ func (r *Reader) endLine(st *stream, id string, num int) {
 	b.invocation(id, true)
 }
 
-func (r *Reader) reportLine(st *stream, id string, text []byte, num int) {
+func (r *Reader) reportLine(st *stream, l *platform.Line, num int) {
+	id := string(l.RequestID)
 	b := r.builderFor(st, num)
 	b.invokeDone = true
 	if !b.exact {
 		r.demoteWrongStart(b, id, num)
 	}
-	if ms, ok := durationAfter(text, initDurationKey); ok && !b.cs.HasInitDuration {
-		b.cs.InitDurationMs, b.cs.HasInitDuration = ms, true
+	if l.InitDuration.OK && !b.cs.HasInitDuration {
+		b.cs.InitDurationMs, b.cs.HasInitDuration = l.InitDuration.V, true
 		b.cs.InitDurationFrom = profile.InitFromReport
 	}
-	if ms, ok := parseMs(reportField(text, "Restore Duration: ")); ok {
+	if l.RestoreDuration.OK {
 		b.cs.Restored = true
 		if b.cs.InitType == "" {
 			b.cs.InitType = profile.InitTypeSnapStart
 		}
 		if !b.cs.HasRestoreDuration {
-			b.cs.RestoreDurationMs, b.cs.HasRestoreDuration = ms, true
+			b.cs.RestoreDurationMs, b.cs.HasRestoreDuration = l.RestoreDuration.V, true
 		}
-		if billed, ok := parseMs(reportField(text, "Billed Restore Duration: ")); ok {
-			b.cs.BilledRestoreDurationMs = billed
+		if l.BilledRestoreDuration.OK {
+			b.cs.BilledRestoreDurationMs = l.BilledRestoreDuration.V
 		}
 	}
 	inv := b.invocation(id, true)
 	inv.Reported = true
-	if ms, ok := parseMs(reportField(text, "Duration: ")); ok {
-		inv.DurationMs = ms
+	if l.Duration.OK {
+		inv.DurationMs = l.Duration.V
 	}
-	if ms, ok := parseMs(reportField(text, "Billed Duration: ")); ok {
-		inv.BilledDurationMs = ms
+	if l.BilledDuration.OK {
+		inv.BilledDurationMs = l.BilledDuration.V
 	}
-	if mb, ok := parseMB(reportField(text, "Memory Size: ")); ok {
-		inv.MemorySizeMB = mb
+	if l.MemorySizeMB.OK {
+		inv.MemorySizeMB = l.MemorySizeMB.V
 	}
-	if mb, ok := parseMB(reportField(text, "Max Memory Used: ")); ok {
-		inv.MaxMemoryUsedMB = mb
+	if l.MaxMemoryUsedMB.OK {
+		inv.MaxMemoryUsedMB = l.MaxMemoryUsedMB.V
 	}
-	if s := reportField(text, "Status: "); len(s) > 0 && string(s) != "success" {
+	if s := l.Status; len(s) > 0 && string(s) != "success" {
 		inv.Status = string(s)
 	}
 }
@@ -700,98 +673,6 @@ func (r *Reader) demoteStart(b *builder, id string) {
 			it.assign(profile.PhaseInit, "")
 		}
 	}
-}
-
-// reportField returns the value after label in a platform line whose
-// fields are separated by tabs (or, where a view squeezed them, spaces),
-// up to the next space or tab. A label must start a field: "Duration: "
-// is not the end of "Billed Duration: ".
-func reportField(text []byte, label string) []byte {
-	for off := 0; off < len(text); {
-		j := bytes.Index(text[off:], []byte(label))
-		if j < 0 {
-			return nil
-		}
-		j += off
-		before := text[:j]
-		if j == 0 || before[j-1] == '\t' || before[j-1] == ' ' && !endsInLabelWord(before[:j-1]) {
-			return field(text[j+len(label):])
-		}
-		off = j + len(label)
-	}
-	return nil
-}
-
-// endsInLabelWord reports whether b ends in a word that begins a longer
-// platform-line label ("Billed Duration", "Max Memory Used").
-func endsInLabelWord(b []byte) bool {
-	for _, w := range []string{"Billed", "Init", "Restore", "Max", "Runtime", "Error"} {
-		if bytes.HasSuffix(b, []byte(w)) && (len(b) == len(w) || b[len(b)-len(w)-1] == ' ' || b[len(b)-len(w)-1] == '\t') {
-			return true
-		}
-	}
-	return false
-}
-
-func parseMB(b []byte) (int64, bool) {
-	v, err := strconv.ParseInt(string(b), 10, 64)
-	return v, err == nil && v >= 0
-}
-
-// field returns the text up to the next space or tab.
-func field(b []byte) []byte {
-	if k := bytes.IndexAny(b, " \t"); k >= 0 {
-		return b[:k]
-	}
-	return b
-}
-
-// durationAfter finds key in text and parses the "N.NN ms" after it.
-func durationAfter(text, key []byte) (float64, bool) {
-	i := bytes.Index(text, key)
-	if i < 0 {
-		return 0, false
-	}
-	return parseMs(text[i+len(key):])
-}
-
-func parseMs(b []byte) (float64, bool) {
-	v, err := strconv.ParseFloat(string(field(b)), 64)
-	return v, err == nil && v >= 0
-}
-
-// runtimeFromVersion turns INIT_START's "python:3.12.mainlinev2.v7" into
-// the runtime identifier "python3.12" ("nodejs:20.v13" → "nodejs20.x").
-func runtimeFromVersion(v []byte) string {
-	colon := bytes.IndexByte(v, ':')
-	if colon <= 0 {
-		return ""
-	}
-	lang, rest := string(v[:colon]), v[colon+1:]
-	var num []byte
-	for len(rest) > 0 && rest[0] >= '0' && rest[0] <= '9' {
-		k := 0
-		for k < len(rest) && rest[k] >= '0' && rest[k] <= '9' {
-			k++
-		}
-		if len(num) > 0 {
-			num = append(num, '.')
-		}
-		num = append(num, rest[:k]...)
-		rest = rest[k:]
-		if len(rest) > 1 && rest[0] == '.' && rest[1] >= '0' && rest[1] <= '9' {
-			rest = rest[1:]
-			continue
-		}
-		break
-	}
-	if len(num) == 0 {
-		return lang
-	}
-	if lang == "nodejs" {
-		return lang + string(num) + ".x"
-	}
-	return lang + string(num)
 }
 
 // runtimeWord returns the runtime identifier at the start of b

@@ -188,20 +188,3 @@ func TestInitTypeFromJSONLog(t *testing.T) {
 		t.Errorf("init type %q, init %v from %q", cs.InitType, cs.InitDurationMs, cs.InitDurationFrom)
 	}
 }
-
-func TestReportField(t *testing.T) {
-	line := []byte("RequestId: r\tDuration: 1.5 ms\tBilled Duration: 2 ms\tRestore Duration: 3 ms\tBilled Restore Duration: 4 ms Max Memory Used: 5 MB")
-	for label, want := range map[string]string{
-		"Duration: ": "1.5", "Billed Duration: ": "2", "Restore Duration: ": "3", "Billed Restore Duration: ": "4",
-		"Max Memory Used: ": "5", "Memory Size: ": "", "Status: ": "",
-	} {
-		if got := string(reportField(line, label)); got != want {
-			t.Errorf("%q: %q, want %q", label, got, want)
-		}
-	}
-	// Squeezed to spaces: a label still only starts a field.
-	squeezed := []byte("RequestId: r Billed Duration: 2 ms Duration: 1 ms")
-	if got := string(reportField(squeezed, "Duration: ")); got != "1" {
-		t.Errorf("squeezed Duration %q", got)
-	}
-}

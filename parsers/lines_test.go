@@ -454,23 +454,6 @@ func TestMultiLineRecords(t *testing.T) {
 	}
 }
 
-func TestRuntimeFromVersion(t *testing.T) {
-	for in, want := range map[string]string{
-		"python:3.12.mainlinev2.v7": "python3.12",
-		"python:3.9.v64":            "python3.9",
-		"nodejs:20.v13":             "nodejs20.x",
-		"java:17.v14":               "java17",
-		"ruby:3.2.v10":              "ruby3.2",
-		"dotnet:8.v22":              "dotnet8",
-		"python":                    "",
-		"provided:al2023.v55":       "provided",
-	} {
-		if got := runtimeFromVersion([]byte(in)); got != want {
-			t.Errorf("runtimeFromVersion(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // TestRequireLines reads the Node.js and Ruby hooks' lines, which share
 // the importtime grammar under their own prefixes.
 func TestRequireLines(t *testing.T) {
