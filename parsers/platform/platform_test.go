@@ -223,6 +223,7 @@ func FuzzParse(f *testing.F) {
 func FuzzFromJSON(f *testing.F) {
 	f.Add([]byte(`{"time":"2026-11-22T10:56:35.000Z","type":"platform.report","record":{"requestId":"r1","metrics":{"durationMs":2.5}}}`))
 	f.Add([]byte(`{"time":"x","type":"platform.initReport","record":{"phase":"init","status":"error","metrics":{"durationMs":1e308}}}`))
+	f.Add([]byte(`{"tYpe":"platform.initReport","record":{"status":"error"}}`))
 	f.Fuzz(func(t *testing.T, msg []byte) {
 		out, _, ok := FromJSON(nil, msg)
 		if !ok {
