@@ -8,6 +8,7 @@ import (
 	"github.com/coldprof/coldprof/parsers/envelope"
 	"github.com/coldprof/coldprof/profile"
 	"github.com/coldprof/coldprof/wrapper/marker"
+	"github.com/coldprof/coldprof/wrapper/sampleline"
 )
 
 // A stream is one log stream of the input and its open cold start.
@@ -86,6 +87,8 @@ type builder struct {
 	rules      *Rules
 	interpDone bool
 	walk       phaseWalk
+	// samp holds the sampler's lines and invoke markers (samples.go).
+	samp *sampling
 }
 
 // builderRules returns the phase rules of b's format, looked up once per
@@ -193,6 +196,10 @@ func (r *Reader) line(st *stream, text []byte, num int) {
 	}
 	if _, ok := marker.Find(text); ok {
 		r.markerLine(st, text, num)
+		return
+	}
+	if _, ok := sampleline.Find(text); ok {
+		r.samplerLine(st, text, num)
 		return
 	}
 	if r.platformLine(st, text, num) {
@@ -375,6 +382,7 @@ func (r *Reader) markerLine(st *stream, text []byte, num int) {
 	case marker.Warning:
 		r.warn.warn("wrapper", num, func() string { return "coldprof-wrapper: " + ev.Message })
 	}
+	r.samplerMarker(st, ev)
 }
 
 // platformLine reads Lambda's START, END, REPORT, INIT_START and
@@ -634,6 +642,7 @@ func (r *Reader) complete(st *stream, b *builder) *profile.ColdStart {
 	default:
 		cs.Boundary = profile.BoundaryUnknown
 	}
+	r.attachSamples(b, cs)
 	return cs
 }
 
