@@ -85,7 +85,10 @@ func ExampleWrite() {
 	//           "requestId": null,
 	//           "children": []
 	//         }
-	//       ]
+	//       ],
+	//       "initParts": null,
+	//       "functions": [],
+	//       "sampler": null
 	//     }
 	//   ],
 	//   "warnings": []

@@ -126,11 +126,12 @@ func coldStartSections(s *Summary, opts Options) []section {
 	if s.Phase != "" {
 		scope = ", " + string(s.Phase) + " phase"
 	}
-	out := []section{head, phases,
+	out := append([]section{head}, sampledSections(s)...)
+	out = append(out, phases,
 		hotSpotSection(fmt.Sprintf("Top %d by self time%s", len(s.TopSelf), scope), s.TopSelf, s.TotalUs),
 		hotSpotSection(fmt.Sprintf("Top %d by cumulative time%s", len(s.TopCumulative), scope), s.TopCumulative, s.TotalUs),
 		packageSection(s, scope),
-	}
+	)
 	if s.Origins != nil {
 		out = append(out, originSection(s, scope))
 	}
@@ -147,9 +148,12 @@ func initDurationText(s *Summary) string {
 	initUs := int64(s.InitDurationMs * 1000)
 	text := fmt.Sprintf("%s from Lambda's REPORT line; ", formatMs(initUs))
 	if s.BeforeInvokeUs <= initUs {
-		return text + fmt.Sprintf("imports before the first invoke take %s (%s); the other %s are not imports: "+
-			"interpreter start-up before the first import, the function's own top-level code, runtime and extension work",
-			formatMs(s.BeforeInvokeUs), percent(s.BeforeInvokeUs, initUs), formatMs(initUs-s.BeforeInvokeUs)) + guessed(s.Boundary)
+		rest := "unexplained (no samples in the log): interpreter start-up before the first import, the function's own top-level code, runtime and extension work"
+		if s.Sampled != nil {
+			rest = "not imports: see where init went, below"
+		}
+		return text + fmt.Sprintf("imports before the first invoke take %s (%s); the other %s are %s",
+			formatMs(s.BeforeInvokeUs), percent(s.BeforeInvokeUs, initUs), formatMs(initUs-s.BeforeInvokeUs), rest) + guessed(s.Boundary)
 	}
 	return text + fmt.Sprintf("imports before the first invoke take %s, more than that: "+
 		"an emulator's Init Duration (the RIE reports a fraction of a millisecond) or misplaced phases",
