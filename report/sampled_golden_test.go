@@ -45,12 +45,13 @@ func TestSpeedscopeSampledProfile(t *testing.T) {
 	if len(evented) != 1 || len(sampled) != 1 {
 		t.Fatalf("%d evented and %d sampled profiles, want 1 and 1", len(evented), len(sampled))
 	}
-	// Every sample piece, in time order: 8 of them over 102 ms.
+	// Every sample piece, in time order: 8 of them weighing 100 ms (the
+	// sampler ran 2 ms past the last sample before its end line).
 	if got := len(sampled[0].Samples); got != 8 {
 		t.Errorf("%d samples, want 8", got)
 	}
-	if sampled[0].EndValue != 102000 {
-		t.Errorf("end value %d, want 102000", sampled[0].EndValue)
+	if sampled[0].EndValue != 100000 {
+		t.Errorf("end value %d, want 100000", sampled[0].EndValue)
 	}
 }
 
