@@ -55,8 +55,10 @@ func ParseMetric(s string) (Metric, error) {
 		return Metric{Kind: MetricModule, Module: strings.TrimPrefix(s, "module:")}, nil
 	case strings.HasPrefix(s, "package:") && len(s) > len("package:"):
 		return Metric{Kind: MetricPackage, Module: strings.TrimPrefix(s, "package:")}, nil
+	case strings.HasPrefix(s, "function:") && len(s) > len("function:"):
+		return Metric{Kind: MetricFunction, Module: strings.TrimPrefix(s, "function:")}, nil
 	}
-	return Metric{}, fmt.Errorf("unknown metric %q (want total, interpreter, runtime, init, invoke, module:NAME or package:NAME)", s)
+	return Metric{}, fmt.Errorf("unknown metric %q (want total, interpreter, runtime, init, invoke, module:NAME, package:NAME or function:FILE:LINE NAME)", s)
 }
 
 // A Gate is a limit CI enforces. Written METRIC>+DURATION or METRIC>+N% it
