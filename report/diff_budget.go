@@ -82,7 +82,10 @@ var ErrBadGate = errors.New("bad gate")
 // ParseGate reads a --fail-on expression: "init>+50ms", "total>+10%",
 // "module:boto3>+20ms" or "init>800ms".
 func ParseGate(expr string) (Gate, error) {
-	name, limit, ok := strings.Cut(strings.TrimSpace(expr), ">")
+	// The last '>': a function's name may hold one ("<module>"), a limit never does.
+	trimmed := strings.TrimSpace(expr)
+	cut := strings.LastIndexByte(trimmed, '>')
+	name, limit, ok := trimmed[:max(cut, 0)], trimmed[cut+1:], cut >= 0
 	if !ok {
 		return Gate{}, fmt.Errorf("%w %q: want METRIC>+DURATION, METRIC>+N%% or METRIC>DURATION, e.g. init>+50ms", ErrBadGate, expr)
 	}

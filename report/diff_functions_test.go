@@ -54,6 +54,11 @@ func TestDiffFunctions(t *testing.T) {
 		t.Errorf("gate metric: %+v", got)
 	}
 
+	g, err := ParseGate("function:/var/task/app.py:1 <module>>+20ms")
+	if err != nil || g.Metric.Module != "/var/task/app.py:1 <module>" || g.Limit != 20000 || !g.Growth {
+		t.Errorf("ParseGate of a <module> gate: %+v, %v", g, err)
+	}
+
 	// A side without samples leaves functions out.
 	plain := NewDiffSide("plain")
 	plain.Add(rptSample())
