@@ -183,27 +183,36 @@ func NewFunctions(cs *profile.ColdStart) []Function {
 	return out
 }
 
-// frozenImportlib is the file name of Python's import machinery frames.
-const frozenImportlib = "<frozen importlib._bootstrap>"
+// frozenImportlib is the file name of Python's import machinery frames
+// (<frozen importlib._bootstrap> and <frozen importlib._bootstrap_external>).
+const frozenImportlib = "<frozen importlib._bootstrap"
 
 // functionFrames is the part of a stack that is about the sample's phase:
 // for the function's init, what runs under importlib.import_module's
-// _gcd_import (the runtime loading the handler), and never Python's import
-// machinery itself, which only says "an import is running".
+// _gcd_import (the runtime loading the handler). Python's import machinery
+// between the function's frames only says "an import is running" and is
+// left out; after the function's last frame it is kept, since it is what
+// the time went to (get_code → source_to_code: compiling source).
 func functionFrames(cs *profile.ColdStart, stack []int, phase profile.Phase) []int {
 	start := 0
 	if phase == profile.PhaseInit {
 		for i, f := range stack {
-			if fr := cs.Frames[f]; fr.Function == "_gcd_import" && fr.File == frozenImportlib {
+			if fr := cs.Frames[f]; fr.Function == "_gcd_import" && strings.HasPrefix(fr.File, frozenImportlib) {
 				start = i + 1
 				break
 			}
 		}
 	}
+	lastOwn := -1
+	for i := start; i < len(stack); i++ {
+		if !strings.HasPrefix(cs.Frames[stack[i]].File, frozenImportlib) {
+			lastOwn = i
+		}
+	}
 	out := make([]int, 0, len(stack)-start)
-	for _, f := range stack[start:] {
-		if cs.Frames[f].File != frozenImportlib {
-			out = append(out, f)
+	for i := start; i < len(stack); i++ {
+		if i > lastOwn || !strings.HasPrefix(cs.Frames[stack[i]].File, frozenImportlib) {
+			out = append(out, stack[i])
 		}
 	}
 	return out

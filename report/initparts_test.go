@@ -92,3 +92,25 @@ func TestInitPartsWithoutSamples(t *testing.T) {
 		t.Errorf("over (-want +got):\n%s", diff)
 	}
 }
+
+// Import machinery between the function's frames is left out; after its
+// last frame it stays, as it is what the time went to (compiling source).
+func TestFunctionFramesDropsImportMachinery(t *testing.T) {
+	cs := &profile.ColdStart{Frames: []profile.Frame{
+		{Function: "<module>", File: "/var/runtime/bootstrap.py"},
+		{Function: "_gcd_import", File: "<frozen importlib._bootstrap>"},
+		{Function: "_LoaderBasics.exec_module", File: "<frozen importlib._bootstrap_external>"},
+		{Function: "<module>", File: "/var/task/app.py"},
+		{Function: "SourceLoader.get_code", File: "<frozen importlib._bootstrap_external>"},
+		{Function: "source_to_code", File: "<frozen importlib._bootstrap_external>"},
+		{Function: "_call_with_frames_removed", File: "<frozen importlib._bootstrap>"},
+	}}
+	got := functionFrames(cs, []int{0, 1, 2, 3, 4, 5, 6}, profile.PhaseInit)
+	if diff := cmp.Diff([]int{3, 4, 5, 6}, got); diff != "" {
+		t.Errorf("init (-want +got):\n%s", diff)
+	}
+	got = functionFrames(cs, []int{0, 1, 2, 3}, profile.PhaseRuntime)
+	if diff := cmp.Diff([]int{0, 3}, got); diff != "" {
+		t.Errorf("runtime (-want +got):\n%s", diff)
+	}
+}
