@@ -88,7 +88,7 @@ type builder struct {
 	interpDone bool
 	walk       phaseWalk
 	// samp holds the sampler's lines and invoke markers (samples.go).
-	samp *sampling
+	samp sampling
 }
 
 // builderRules returns the phase rules of b's format, looked up once per
@@ -176,6 +176,7 @@ var (
 	initDurationKey = []byte("Init Duration: ")
 	durationKey     = []byte("Duration: ")
 	executionEnvKey = []byte("AWS_Lambda_")
+	coldprofKey     = []byte("coldprof") // starts marker.Prefix and sampleline.Prefix
 )
 
 // line sorts one line into its kind and hands it on.
@@ -194,13 +195,15 @@ func (r *Reader) line(st *stream, text []byte, num int) {
 			return
 		}
 	}
-	if _, ok := marker.Find(text); ok {
-		r.markerLine(st, text, num)
-		return
-	}
-	if _, ok := sampleline.Find(text); ok {
-		r.samplerLine(st, text, num)
-		return
+	if i := bytes.Index(text, coldprofKey); i >= 0 { // one scan for both prefixes
+		if _, ok := marker.Find(text[i:]); ok {
+			r.markerLine(st, text, num)
+			return
+		}
+		if _, ok := sampleline.Find(text[i:]); ok {
+			r.samplerLine(st, text, num)
+			return
+		}
 	}
 	if r.platformLine(st, text, num) {
 		return

@@ -29,6 +29,9 @@ const (
 type sampling struct {
 	procs []*samplerProc // in order of begin; procs[0] is the one reported
 	marks []invokeMark
+	// markBuf holds the first marks, so a cold start without samples
+	// allocates nothing for them.
+	markBuf [4]invokeMark
 	bytes int
 	full  bool // maxSamplerBytes was hit
 }
@@ -73,10 +76,7 @@ type rawSample struct {
 // samplerLine reads one sampler line into st's open cold start.
 func (r *Reader) samplerLine(st *stream, text []byte, num int) {
 	b := r.builderFor(st, num)
-	if b.samp == nil {
-		b.samp = &sampling{}
-	}
-	s := b.samp
+	s := &b.samp
 	if s.full {
 		return
 	}
@@ -271,8 +271,8 @@ func (r *Reader) samplerMarker(st *stream, ev marker.Event) {
 			b.cs.InitDoneUs = ev.TimeUs
 		}
 	case marker.InvokeStart, marker.InvokeEnd:
-		if b.samp == nil {
-			b.samp = &sampling{}
+		if b.samp.marks == nil {
+			b.samp.marks = b.samp.markBuf[:0]
 		}
 		if len(b.samp.marks) < maxInvokeMarks {
 			b.samp.marks = append(b.samp.marks, invokeMark{t: ev.TimeUs, start: ev.Kind == marker.InvokeStart, id: ev.RequestID})
@@ -286,7 +286,7 @@ func (r *Reader) samplerMarker(st *stream, ev marker.Event) {
 // invocation it falls in. A sample that spans a boundary is split there, so
 // each phase gets exactly its share of the wall time.
 func (r *Reader) attachSamples(b *builder, cs *profile.ColdStart) {
-	if b.samp == nil || len(b.samp.procs) == 0 {
+	if len(b.samp.procs) == 0 {
 		return
 	}
 	p := b.samp.procs[0]
