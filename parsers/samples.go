@@ -22,6 +22,11 @@ const (
 	maxStackInts    = 1 << 21  // frame indices over all materialised stacks
 	maxSamples      = 1 << 18  // samples per sampled process
 	maxInvokeMarks  = 64       // invoke markers kept to phase samples
+	// maxSampleDtUs bounds one sample's weight (15 minutes, Lambda's longest
+	// run) and maxTimeUs a line's time, so sums of weights and times plus
+	// weights cannot overflow.
+	maxSampleDtUs = 900_000_000
+	maxTimeUs     = 1 << 60
 	lostFrameName   = "(lost)" // stands for frames whose lines were lost
 )
 
@@ -223,12 +228,26 @@ func (r *Reader) samplerStacks(p *samplerProc, ev sampleline.Event, num int) {
 }
 
 func (r *Reader) samplerSamples(p *samplerProc, ev sampleline.Event, num int) {
+	if ev.TimeUs > maxTimeUs {
+		p.lost += len(ev.Samples)
+		r.warn.warn("sampler-time", num, func() string {
+			return fmt.Sprintf("sampler samples line at %d µs, not a Unix time: its samples are dropped", ev.TimeUs)
+		})
+		return
+	}
 	if ev.TimeUs < p.t {
 		r.warn.warn("sampler-time", num, func() string {
 			return fmt.Sprintf("sampler samples line starts at %d µs, before the previous sample (%d µs): lines are out of order", ev.TimeUs, p.t)
 		})
 	}
 	for i, s := range ev.Samples {
+		if s.DtUs > maxSampleDtUs || (i > 0 && p.t > maxTimeUs) {
+			p.lost++
+			r.warn.warn("sampler-dt", num, func() string {
+				return fmt.Sprintf("a sample standing for %d µs, longer than any Lambda run: dropped", s.DtUs)
+			})
+			continue
+		}
 		t := ev.TimeUs
 		if i > 0 {
 			t = p.t + s.DtUs

@@ -41,7 +41,9 @@ func NewInitParts(cs *profile.ColdStart) *InitParts {
 	p := &InitParts{}
 	switch {
 	case cs.HasInitDuration:
-		p.TotalUs, p.FromInitDuration = int64(math.Round(cs.InitDurationMs*1000)), true
+		// Bounded before the conversion: a garbled REPORT line's huge value
+		// must not wrap around to a negative total.
+		p.TotalUs, p.FromInitDuration = int64(math.Round(min(cs.InitDurationMs, 1e12)*1000)), true
 	case cs.StartUs > 0 && cs.InitDoneUs > cs.StartUs:
 		p.TotalUs = cs.InitDoneUs - cs.StartUs
 	default:
@@ -72,6 +74,11 @@ func NewInitParts(cs *profile.ColdStart) *InitParts {
 		}
 	} else {
 		p.InterpreterUs = totals[profile.PhaseInterpreter].Us
+	}
+	// Garbled logs can hold absurd times (and sums that wrapped around):
+	// bound each part so the sum cannot overflow.
+	for _, part := range []*int64{&p.InterpreterUs, &p.RuntimeUs, &p.ImportsUs, &p.CodeUs} {
+		*part = max(0, min(*part, 1<<60))
 	}
 	sum := p.InterpreterUs + p.RuntimeUs + p.ImportsUs + p.CodeUs
 	if sum <= p.TotalUs {
