@@ -129,7 +129,11 @@ func (f Function) Where() string {
 
 // NewFunctions lists cs's sampled functions outside imports, by phase,
 // largest TotalUs first (then SelfUs, phase, file, line, name: a fixed order).
-func NewFunctions(cs *profile.ColdStart) []Function {
+func NewFunctions(cs *profile.ColdStart) []Function { return newFunctions(cs, false) }
+
+// newFunctions is NewFunctions over the samples outside imports, or over
+// those inside them (what inside an import's own code took the time).
+func newFunctions(cs *profile.ColdStart, inImports bool) []Function {
 	if len(cs.Samples) == 0 {
 		return []Function{}
 	}
@@ -141,7 +145,7 @@ func NewFunctions(cs *profile.ColdStart) []Function {
 	var out []Function
 	seen := map[int]int{} // frame → index of the last sample counting it
 	for n, s := range cs.Samples {
-		if s.InImport {
+		if s.InImport != inImports {
 			continue
 		}
 		frames := functionFrames(cs, cs.Stacks[s.Stack], s.Phase)

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 
 	"github.com/coldprof/coldprof/profile"
@@ -11,8 +12,10 @@ import (
 // init went, and the functions that took the init's time outside imports.
 type SampledSummary struct {
 	InitParts *InitParts // nil when the log gives no init total
-	// Functions are the Options.Top init functions outside imports.
+	// Functions are the Options.Top init functions outside imports;
+	// InImports the Options.Top init functions by self time inside imports.
 	Functions []Function
+	InImports []Function
 	Sampler   profile.SamplerInfo
 	Samples   int
 }
@@ -26,6 +29,7 @@ func newSampledSummary(cs *profile.ColdStart, opts Options) *SampledSummary {
 	return &SampledSummary{
 		InitParts: NewInitParts(cs),
 		Functions: topFunctions(NewFunctions(cs), profile.PhaseInit, opts.top()),
+		InImports: topBySelf(newFunctions(cs, true), profile.PhaseInit, opts.top()),
 		Sampler:   *cs.Sampler,
 		Samples:   len(cs.Samples),
 	}
@@ -85,7 +89,34 @@ func sampledSections(s *Summary) []section {
 		fns.grid.rows = append(fns.grid.rows, []string{f.Where(), formatMs(f.SelfUs), formatMs(f.TotalUs), percent(f.TotalUs, whole)})
 	}
 	fns.notes = []string{"Sampled wall time: self while the function was innermost, total while it was on the stack. Time inside imports is in the import tables instead."}
-	return append(out, fns)
+	out = append(out, fns)
+	if len(ss.InImports) > 0 {
+		in := section{title: fmt.Sprintf("Top %d functions inside init's imports, by self time", len(ss.InImports)), level: 2, grid: &grid{
+			header: []string{"FUNCTION", "SELF", "SELF %"},
+			right:  []bool{false, true, true},
+		}}
+		for _, f := range ss.InImports {
+			in.grid.rows = append(in.grid.rows, []string{f.Where(), formatMs(f.SelfUs), percent(f.SelfUs, whole)})
+		}
+		in.notes = []string{"What the imports' own code spent their (measured) time on, as sampled: a module's top-level code (<module>), or importlib compiling source (source_to_code) when a package ships no bytecode."}
+		out = append(out, in)
+	}
+	return out
+}
+
+// topBySelf returns up to n functions of phase with self time, largest first.
+func topBySelf(fns []Function, phase profile.Phase, n int) []Function {
+	var out []Function
+	for _, f := range fns {
+		if f.Phase == phase && f.SelfUs > 0 {
+			out = append(out, f)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].SelfUs > out[j].SelfUs })
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
 }
 
 // samplerNote says how the samples were taken and how far to trust the split.
