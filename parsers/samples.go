@@ -503,11 +503,21 @@ func (sr samplerRules) phaseBeforeInitEnd(frames []profile.Frame, stack []int) p
 	case "node":
 		for _, f := range stack {
 			if file := frames[f].File; file != "" && !strings.HasPrefix(file, "node:") &&
-				!strings.HasPrefix(file, "/var/runtime/") && !strings.Contains(file, "aws-lambda-ric") {
+				!strings.HasPrefix(file, "/var/runtime/") && !strings.Contains(file, "aws-lambda-ric") &&
+				!isColdprofHook(file) {
 				return profile.PhaseInit
 			}
 		}
 		return profile.PhaseRuntime
 	}
 	return profile.PhaseInit
+}
+
+// isColdprofHook reports whether file is one of the hooks the wrapper
+// injects into Node.js (wrapper/hooks/node): its require hook wraps
+// Module._load, so its frames are on the stack of every require, the
+// runtime's too.
+func isColdprofHook(file string) bool {
+	base := file[strings.LastIndexByte(file, '/')+1:]
+	return base == "coldprof-require.cjs" || base == "sampler.cjs" || base == "esm-hooks.mjs"
 }

@@ -234,3 +234,32 @@ func FuzzSamples(f *testing.F) {
 		}
 	})
 }
+
+func TestSamplerRulesNode(t *testing.T) {
+	frames := []profile.Frame{
+		{Function: "(root)"},
+		{Function: "Module._load", File: "node:internal/modules/cjs/loader"},
+		{Function: "coldprofLoad", File: "/opt/coldprof/hooks/coldprof-require.cjs"},
+		{Function: "", File: "/var/runtime/index.mjs"},
+		{Function: "", File: "/var/task/index.js"},
+		{Function: "makeClient", File: "/var/task/index.js"},
+	}
+	sr := samplerRulesFor("node")
+	for _, tc := range []struct {
+		stack    []int
+		inImport bool
+		phase    profile.Phase
+	}{
+		{[]int{0, 3}, false, profile.PhaseRuntime},
+		{[]int{0, 3, 2, 1}, true, profile.PhaseRuntime}, // the runtime's own require: the hook's frame is not the function's
+		{[]int{0, 3, 2, 1, 4}, true, profile.PhaseInit},
+		{[]int{0, 4, 5}, false, profile.PhaseInit},
+	} {
+		if got := sr.inImport(frames, tc.stack); got != tc.inImport {
+			t.Errorf("%v: inImport %v", tc.stack, got)
+		}
+		if got := sr.phaseBeforeInitEnd(frames, tc.stack); got != tc.phase {
+			t.Errorf("%v: phase %v, want %v", tc.stack, got, tc.phase)
+		}
+	}
+}
