@@ -366,6 +366,7 @@ func (r *Reader) attachSamples(b *builder, cs *profile.ColdStart) {
 	bounds := b.samp.phaseBounds(initEnd)
 	cs.Samples = make([]profile.Sample, 0, len(p.raw))
 	warnedDepth := false
+	prev := int32(-1) // the previous sample's stack
 	for _, rs := range p.raw {
 		k := build(rs.stack)
 		if k < 0 {
@@ -379,26 +380,36 @@ func (r *Reader) attachSamples(b *builder, cs *profile.ColdStart) {
 			}
 			continue
 		}
-		stack := cs.Stacks[k]
-		inImport := rules.inImport(cs.Frames, stack)
-		before := rules.phaseBeforeInitEnd(cs.Frames, stack)
+		// A sample that spans a boundary is cut there. The pieces before the
+		// last boundary it crosses go to the previous sample's stack: the
+		// boundary is where the work changed (init ended, an event was
+		// handed over), and until then the work seen last went on.
 		from := rs.t - rs.w
 		for from < rs.t {
 			to, phase, id := bounds.at(from, rs.t)
-			if phase == "" {
-				phase = before
+			use := k
+			if to < rs.t && prev >= 0 {
+				use = prev
 			}
-			cs.Samples = append(cs.Samples, profile.Sample{TimeUs: to, WeightUs: to - from, Stack: int(k), Phase: phase, RequestID: id, InImport: inImport})
+			cs.Samples = append(cs.Samples, sampleOf(rules, cs, use, from, to, phase, id))
 			from = to
 		}
 		if rs.w == 0 {
 			_, phase, id := bounds.at(rs.t, rs.t)
-			if phase == "" {
-				phase = before
-			}
-			cs.Samples = append(cs.Samples, profile.Sample{TimeUs: rs.t, Stack: int(k), Phase: phase, RequestID: id, InImport: inImport})
+			cs.Samples = append(cs.Samples, sampleOf(rules, cs, k, rs.t, rs.t, phase, id))
 		}
+		prev = k
 	}
+}
+
+// sampleOf is the model sample of stack k over (from, to]; phase "" means
+// before init ended, where the stack decides between runtime and init.
+func sampleOf(rules samplerRules, cs *profile.ColdStart, k int32, from, to int64, phase profile.Phase, id string) profile.Sample {
+	stack := cs.Stacks[k]
+	if phase == "" {
+		phase = rules.phaseBeforeInitEnd(cs.Frames, stack)
+	}
+	return profile.Sample{TimeUs: to, WeightUs: to - from, Stack: int(k), Phase: phase, RequestID: id, InImport: rules.inImport(cs.Frames, stack)}
 }
 
 // phaseBounds are the times where a sample's phase changes, in order: init

@@ -72,10 +72,12 @@ func TestSamplesConstructed(t *testing.T) {
 		{25000, 5000, "<module>;wait_next", profile.PhaseRuntime, "", false},
 		{55000, 30000, "<module>;_gcd_import;<module>;_find_and_load;<module>", profile.PhaseInit, "", true},
 		{95000, 40000, "<module>;_gcd_import;<module>;load_config", profile.PhaseInit, "", false},
-		// The next sample spans init_done (100000) and invoke_start (101000): split.
+		// The next sample (in handler) spans init_done (100000) and
+		// invoke_start (101000): it is cut there, and the pieces before
+		// invoke_start go to the previous sample's stack (load_config).
 		{100000, 5000, "<module>;_gcd_import;<module>;load_config", profile.PhaseInit, "", false},
 		{101000, 1000, "<module>;_gcd_import;<module>;load_config", profile.PhaseInvoke, "", false},
-		{105000, 4000, "<module>;_gcd_import;<module>;load_config", profile.PhaseInvoke, "req-1", false},
+		{105000, 4000, "<module>;handler", profile.PhaseInvoke, "req-1", false},
 		{110000, 5000, "<module>;handler", profile.PhaseInvoke, "req-1", false},
 	}
 	var have []got

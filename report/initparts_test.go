@@ -50,12 +50,14 @@ func TestFunctionsConstructed(t *testing.T) {
 		{Name: "load_config", File: "/var/task/app.py", Line: 12, Phase: init, SelfUs: 45000, TotalUs: 45000, Samples: 2},
 		{Name: "<module>", File: "/var/task/app.py", Line: 1, Phase: init, TotalUs: 45000, Samples: 2},
 		{Name: "<module>", File: "/var/runtime/bootstrap.py", Line: 1, Phase: runtime, SelfUs: 10000, TotalUs: 15000, Samples: 2},
-		// invoke: the whole stack (the split sample's 1000 + 4000 and the handler's 5000).
+		// invoke: the whole stack. The sample in handler that spans init_done
+		// and invoke_start gave its 1000 µs before invoke_start to the
+		// previous stack (load_config), its 4000 after it to handler.
 		{Name: "<module>", File: "/var/runtime/bootstrap.py", Line: 1, Phase: invoke, TotalUs: 10000, Samples: 3},
+		{Name: "handler", File: "/var/task/app.py", Line: 20, Phase: invoke, SelfUs: 9000, TotalUs: 9000, Samples: 2},
 		{Name: "wait_next", File: "/var/runtime/bootstrap.py", Line: 30, Phase: runtime, SelfUs: 5000, TotalUs: 5000, Samples: 1},
-		{Name: "load_config", File: "/var/task/app.py", Line: 12, Phase: invoke, SelfUs: 5000, TotalUs: 5000, Samples: 2},
-		{Name: "handler", File: "/var/task/app.py", Line: 20, Phase: invoke, SelfUs: 5000, TotalUs: 5000, Samples: 1},
-		{Name: "<module>", File: "/var/task/app.py", Line: 1, Phase: invoke, TotalUs: 5000, Samples: 2},
+		{Name: "load_config", File: "/var/task/app.py", Line: 12, Phase: invoke, SelfUs: 1000, TotalUs: 1000, Samples: 1},
+		{Name: "<module>", File: "/var/task/app.py", Line: 1, Phase: invoke, TotalUs: 1000, Samples: 1},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
