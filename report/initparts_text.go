@@ -12,10 +12,12 @@ import (
 // init went, and the functions that took the init's time outside imports.
 type SampledSummary struct {
 	InitParts *InitParts // nil when the log gives no init total
-	// Functions are the Options.Top init functions outside imports;
-	// InImports the Options.Top init functions by self time inside imports.
-	Functions []Function
-	InImports []Function
+	// Functions are the Options.Top init functions outside imports by
+	// total time, FunctionsBySelf by self time; InImports the Options.Top
+	// init functions by self time inside imports.
+	Functions       []Function
+	FunctionsBySelf []Function
+	InImports       []Function
 	Sampler   profile.SamplerInfo
 	Samples   int
 }
@@ -28,7 +30,8 @@ func newSampledSummary(cs *profile.ColdStart, opts Options) *SampledSummary {
 	}
 	return &SampledSummary{
 		InitParts: NewInitParts(cs),
-		Functions: topFunctions(NewFunctions(cs), profile.PhaseInit, opts.top()),
+		Functions:       topFunctions(NewFunctions(cs), profile.PhaseInit, opts.top()),
+		FunctionsBySelf: topBySelf(NewFunctions(cs), profile.PhaseInit, opts.top()),
 		InImports: topBySelf(newFunctions(cs, true), profile.PhaseInit, opts.top()),
 		Sampler:   *cs.Sampler,
 		Samples:   len(cs.Samples),
@@ -77,19 +80,26 @@ func sampledSections(s *Summary) []section {
 		}
 		out = append(out, sec)
 	}
-	fns := section{title: fmt.Sprintf("Top %d functions in init outside imports", len(ss.Functions)), level: 2, grid: &grid{
-		header: []string{"FUNCTION", "SELF", "TOTAL", "TOTAL %"},
-		right:  []bool{false, true, true, true},
-	}}
 	var whole int64
 	if ss.InitParts != nil {
 		whole = ss.InitParts.TotalUs
 	}
-	for _, f := range ss.Functions {
-		fns.grid.rows = append(fns.grid.rows, []string{f.Where(), formatMs(f.SelfUs), formatMs(f.TotalUs), percent(f.TotalUs, whole)})
+	for _, by := range []struct {
+		name string
+		fns  []Function
+	}{{"self", ss.FunctionsBySelf}, {"total", ss.Functions}} {
+		fns := section{title: fmt.Sprintf("Top %d functions in init outside imports, by %s time", len(by.fns), by.name), level: 2, grid: &grid{
+			header: []string{"FUNCTION", "SELF", "SELF %", "TOTAL", "TOTAL %"},
+			right:  []bool{false, true, true, true, true},
+		}}
+		for _, f := range by.fns {
+			fns.grid.rows = append(fns.grid.rows, []string{f.Where(), formatMs(f.SelfUs), percent(f.SelfUs, whole), formatMs(f.TotalUs), percent(f.TotalUs, whole)})
+		}
+		if by.name == "self" {
+			fns.notes = []string{"Sampled wall time: self while the function was innermost, total while it was on the stack; % of the init total. Time inside imports is in the import tables instead."}
+		}
+		out = append(out, fns)
 	}
-	fns.notes = []string{"Sampled wall time: self while the function was innermost, total while it was on the stack. Time inside imports is in the import tables instead."}
-	out = append(out, fns)
 	if len(ss.InImports) > 0 {
 		in := section{title: fmt.Sprintf("Top %d functions inside init's imports, by self time", len(ss.InImports)), level: 2, grid: &grid{
 			header: []string{"FUNCTION", "SELF", "SELF %"},
