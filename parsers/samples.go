@@ -15,19 +15,19 @@ import (
 // most sampleline.MaxLine bytes (about 1 MB); hostile or concatenated input
 // beyond these is dropped with one warning, so memory stays bounded.
 const (
-	maxSamplerBytes = 4 << 20  // sampler line bytes read per cold start
-	maxFrames       = 1 << 16  // frames per sampled process
-	maxStacks       = 1 << 16  // stacks per sampled process
-	maxStackDepth   = 256      // frames per stack; deeper stacks keep their root end
-	maxStackInts    = 1 << 21  // frame indices over all materialised stacks
-	maxSamples      = 1 << 18  // samples per sampled process
-	maxInvokeMarks  = 64       // invoke markers kept to phase samples
+	maxSamplerBytes = 4 << 20 // sampler line bytes read per cold start
+	maxFrames       = 1 << 16 // frames per sampled process
+	maxStacks       = 1 << 16 // stacks per sampled process
+	maxStackDepth   = 256     // frames per stack; deeper stacks keep their root end
+	maxStackInts    = 1 << 21 // frame indices over all materialised stacks
+	maxSamples      = 1 << 18 // samples per sampled process
+	maxInvokeMarks  = 64      // invoke markers kept to phase samples
 	// maxSampleDtUs bounds one sample's weight (15 minutes, Lambda's longest
 	// run) and maxTimeUs a line's time, so sums of weights and times plus
 	// weights cannot overflow.
 	maxSampleDtUs = 900_000_000
 	maxTimeUs     = 1 << 60
-	lostFrameName   = "(lost)" // stands for frames whose lines were lost
+	lostFrameName = "(lost)" // stands for frames whose lines were lost
 )
 
 // sampling holds a cold start's sampler lines until it is complete.
@@ -37,8 +37,8 @@ type sampling struct {
 	// markBuf holds the first marks, so a cold start without samples
 	// allocates nothing for them.
 	markBuf [4]invokeMark
-	bytes int
-	full  bool // maxSamplerBytes was hit
+	bytes   int
+	full    bool // maxSamplerBytes was hit
 }
 
 // An invokeMark is an invoke_start (with its request ID) or invoke_end marker.

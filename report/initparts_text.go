@@ -18,8 +18,8 @@ type SampledSummary struct {
 	Functions       []Function
 	FunctionsBySelf []Function
 	InImports       []Function
-	Sampler   profile.SamplerInfo
-	Samples   int
+	Sampler         profile.SamplerInfo
+	Samples         int
 }
 
 // newSampledSummary is nil for a cold start without samples: its report
@@ -29,12 +29,12 @@ func newSampledSummary(cs *profile.ColdStart, opts Options) *SampledSummary {
 		return nil
 	}
 	return &SampledSummary{
-		InitParts: NewInitParts(cs),
+		InitParts:       NewInitParts(cs),
 		Functions:       topFunctions(NewFunctions(cs), profile.PhaseInit, opts.top()),
 		FunctionsBySelf: topBySelf(NewFunctions(cs), profile.PhaseInit, opts.top()),
-		InImports: topBySelf(newFunctions(cs, true), profile.PhaseInit, opts.top()),
-		Sampler:   *cs.Sampler,
-		Samples:   len(cs.Samples),
+		InImports:       topBySelf(newFunctions(cs, true), profile.PhaseInit, opts.top()),
+		Sampler:         *cs.Sampler,
+		Samples:         len(cs.Samples),
 	}
 }
 

@@ -69,5 +69,3 @@ func FuzzSampledReport(f *testing.F) {
 		}
 	})
 }
-
-

@@ -14,12 +14,12 @@ const speedscopeSchema = "https://www.speedscope.app/file-format-schema.json"
 // The speedscope file format (speedscope's src/lib/file-format-spec.ts),
 // only the parts coldprof writes.
 type speedscopeFile struct {
-	Schema             string             `json:"$schema"`
-	Name               string             `json:"name"`
-	Exporter           string             `json:"exporter"`
-	ActiveProfileIndex int                `json:"activeProfileIndex"`
-	Shared             speedscopeShared   `json:"shared"`
-	Profiles           []any              `json:"profiles"` // speedscopeEvents, speedscopeSampled
+	Schema             string           `json:"$schema"`
+	Name               string           `json:"name"`
+	Exporter           string           `json:"exporter"`
+	ActiveProfileIndex int              `json:"activeProfileIndex"`
+	Shared             speedscopeShared `json:"shared"`
+	Profiles           []any            `json:"profiles"` // speedscopeEvents, speedscopeSampled
 }
 
 type speedscopeShared struct {
