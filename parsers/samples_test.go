@@ -265,3 +265,36 @@ func TestSamplerRulesNode(t *testing.T) {
 		}
 	}
 }
+
+// More sampler lines than any sampler writes: past maxSamplerBytes the rest
+// are dropped with one warning naming the line where it happened.
+func TestSamplesByteBound(t *testing.T) {
+	fullTier(t) // over a second: it parses 4 MB of sampler lines
+	var b strings.Builder
+	b.WriteString("coldprof: {\"v\":1,\"ev\":\"start\",\"t\":100}\nimport time: self [us] | cumulative | imported package\nimport time:       10 |         10 | site\n")
+	b.WriteString(`coldprof-sampler: {"v":1,"ev":"begin","pid":1,"t":150,"lang":"python","intervalUs":5}` + "\n")
+	b.WriteString(`coldprof-sampler: {"v":1,"ev":"frames","pid":1,"first":0,"frames":[["f","a.py",1]]}` + "\n")
+	b.WriteString(`coldprof-sampler: {"v":1,"ev":"stacks","pid":1,"first":0,"stacks":[[-1,0]]}` + "\n")
+	line := `coldprof-sampler: {"v":1,"ev":"samples","pid":1,"t":200,"s":[` + strings.Repeat("[0,1],", 650) + "[0,1]]}\n"
+	lines := maxSamplerBytes/len(line) + 50
+	for i := 0; i < lines; i++ {
+		b.WriteString(line)
+	}
+	p, err := ReadAll(strings.NewReader(b.String()), "big.log", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := p.ColdStarts[0]
+	if n := len(cs.Samples); n > maxSamplerBytes/6 || n < 1000 {
+		t.Errorf("%d samples kept from %d lines", n, lines)
+	}
+	found := 0
+	for _, w := range p.Warnings {
+		if strings.Contains(w.Message, "sampler lines in one cold start") {
+			found++
+		}
+	}
+	if found != 1 {
+		t.Errorf("%d bound warnings, want 1: %v", found, p.Warnings)
+	}
+}
