@@ -363,6 +363,7 @@ func (r *Reader) attachSamples(b *builder, cs *profile.ColdStart) {
 		index[id] = int32(len(cs.Stacks))
 		return index[id] - 1
 	}
+	info.Samples = len(p.raw)
 	bounds := b.samp.phaseBounds(initEnd)
 	cs.Samples = make([]profile.Sample, 0, len(p.raw))
 	warnedDepth := false

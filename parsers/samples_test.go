@@ -44,7 +44,7 @@ func TestSamplesConstructed(t *testing.T) {
 	if cs.StartUs != 1000000000 || cs.InitDoneUs != 1000100000 {
 		t.Errorf("StartUs, InitDoneUs = %d, %d", cs.StartUs, cs.InitDoneUs)
 	}
-	wantInfo := profile.SamplerInfo{Lang: "python", IntervalUs: 5000, StartUs: 1000010000, StopUs: 1000112000, StoppedBy: profile.StoppedByInvokeEnd}
+	wantInfo := profile.SamplerInfo{Lang: "python", IntervalUs: 5000, StartUs: 1000010000, StopUs: 1000112000, StoppedBy: profile.StoppedByInvokeEnd, Samples: 6}
 	if diff := cmp.Diff(&wantInfo, cs.Sampler); diff != "" {
 		t.Errorf("Sampler (-want +got):\n%s", diff)
 	}

@@ -338,6 +338,9 @@ type SamplerInfo struct {
 	// hit, or lines were lost); Truncated is set when that happened.
 	Dropped   int
 	Truncated bool
+	// Samples counts the samples read. ColdStart.Samples can hold more:
+	// a sample spanning a phase boundary is cut in two there.
+	Samples int
 }
 
 // The reasons a sampler stops (SamplerInfo.StoppedBy).

@@ -34,7 +34,7 @@ func newSampledSummary(cs *profile.ColdStart, opts Options) *SampledSummary {
 		FunctionsBySelf: topBySelf(NewFunctions(cs), profile.PhaseInit, opts.top()),
 		InImports:       topBySelf(newFunctions(cs, true), profile.PhaseInit, opts.top()),
 		Sampler:         *cs.Sampler,
-		Samples:         len(cs.Samples),
+		Samples:         samplesTaken(cs),
 	}
 }
 

@@ -51,7 +51,7 @@ func addJSONSampled(j *JSONColdStart, cs *profile.ColdStart, phase profile.Phase
 		j.Functions = append(j.Functions, JSONFunction{Name: f.Name, File: f.File, Line: f.Line, Phase: string(f.Phase), SelfUs: f.SelfUs, TotalUs: f.TotalUs, Samples: f.Samples})
 	}
 	if cs.Sampler != nil && len(cs.Samples) > 0 {
-		j.Sampler = &JSONSampler{IntervalUs: cs.Sampler.IntervalUs, Samples: len(cs.Samples), StoppedBy: nullable(cs.Sampler.StoppedBy)}
+		j.Sampler = &JSONSampler{IntervalUs: cs.Sampler.IntervalUs, Samples: samplesTaken(cs), StoppedBy: nullable(cs.Sampler.StoppedBy)}
 	}
 }
 
@@ -68,4 +68,14 @@ func writeJSONSampled(w *bufio.Writer, field string, j JSONColdStart) error {
 		}
 	}
 	return nil
+}
+
+// samplesTaken is how many samples the sampler took as read, not counting
+// the pieces a sample is cut into at phase boundaries (a model built
+// without SamplerInfo.Samples falls back to the model's count).
+func samplesTaken(cs *profile.ColdStart) int {
+	if cs.Sampler.Samples > 0 {
+		return cs.Sampler.Samples
+	}
+	return len(cs.Samples)
 }

@@ -139,7 +139,7 @@ func htmlSampledOf(cs *profile.ColdStart, str func(string) int64) *htmlSampled {
 			out.Parts = append(out.Parts, [2]any{initPartNames[i], v})
 		}
 		out.TotalUs = p.TotalUs
-		out.Note = samplerNote(&SampledSummary{Sampler: *cs.Sampler, Samples: len(cs.Samples)}, p)
+		out.Note = samplerNote(&SampledSummary{Sampler: *cs.Sampler, Samples: samplesTaken(cs)}, p)
 	}
 	type fnode struct {
 		name     string
