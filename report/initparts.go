@@ -38,6 +38,15 @@ type InitParts struct {
 // NewInitParts computes cs's init parts, or nil when the log gives no total
 // (no Init Duration and no start and init_done markers).
 func NewInitParts(cs *profile.ColdStart) *InitParts {
+	if !cs.HasInitDuration && (cs.StartUs <= 0 || cs.InitDoneUs <= cs.StartUs) {
+		return nil
+	}
+	return newInitParts(cs, cs.PhaseTotals())
+}
+
+// newInitParts is NewInitParts with the phase totals already computed (a
+// walk over every import: reports of huge trees do it once).
+func newInitParts(cs *profile.ColdStart, totals map[profile.Phase]profile.PhaseTotal) *InitParts {
 	p := &InitParts{}
 	switch {
 	case cs.HasInitDuration:
@@ -49,7 +58,6 @@ func NewInitParts(cs *profile.ColdStart) *InitParts {
 	default:
 		return nil
 	}
-	totals := cs.PhaseTotals()
 	p.RuntimeUs = totals[profile.PhaseRuntime].Us
 	p.ImportsUs = totals[profile.PhaseInit].Us
 	sampler := cs.Sampler

@@ -362,7 +362,7 @@ func jsonColdStartWithoutImports(cs *profile.ColdStart, phase profile.Phase) JSO
 		d := cs.InitDurationMs
 		j.InitDurationMs = &d
 	}
-	addJSONSampled(&j, cs, phase)
+	addJSONSampled(&j, cs, phase, totals)
 	if imports := importsOf(cs, phase); hasOrigins(imports) {
 		// Every origin, not the top N: scripts sum them.
 		for _, r := range topRows(rollupBy(imports, originOf), math.MaxInt, byCumulative) {

@@ -39,8 +39,8 @@ type JSONSampler struct {
 
 // addJSONSampled fills j's init parts, functions (of phase, "" for all)
 // and sampler.
-func addJSONSampled(j *JSONColdStart, cs *profile.ColdStart, phase profile.Phase) {
-	if p := NewInitParts(cs); p != nil {
+func addJSONSampled(j *JSONColdStart, cs *profile.ColdStart, phase profile.Phase, totals map[profile.Phase]profile.PhaseTotal) {
+	if p := newInitParts(cs, totals); p != nil {
 		j.InitParts = &JSONInitParts{InterpreterUs: p.InterpreterUs, RuntimeUs: p.RuntimeUs, ImportsUs: p.ImportsUs, CodeUs: p.CodeUs, UnexplainedUs: p.UnexplainedUs}
 	}
 	j.Functions = []JSONFunction{}
