@@ -96,7 +96,11 @@ func TestJSONSchema(t *testing.T) {
 	}
 	for i, c := range css {
 		wantKeys("coldStart", c, "id", "runtime", "handler", "format", "initDurationMs", "boundary", "phases", "imports",
+			"initializationType", "restored", "restoreDurationMs", "billedRestoreDurationMs", "initReports", "invocations",
 			"initParts", "functions", "sampler")
+		for _, inv := range c.(map[string]any)["invocations"].([]any) {
+			wantKeys("invocation", inv, "requestId", "durationMs", "billedDurationMs", "maxMemoryUsedMb", "importsUs")
+		}
 		cs := c.(map[string]any)
 		wantKeys("phases", cs["phases"], "interpreter", "runtime", "init", "invoke")
 		for _, p := range cs["phases"].(map[string]any) {
