@@ -148,7 +148,7 @@ func hookDir(t *testing.T) string {
 	return dir
 }
 
-func testdata(t *testing.T, parts ...string) string {
+func testdata(t testing.TB, parts ...string) string {
 	t.Helper()
 	p, err := filepath.Abs(filepath.Join(append([]string{"..", "..", "testdata"}, parts...)...))
 	if err != nil {
