@@ -9,6 +9,7 @@ import (
 	"github.com/coldprof/coldprof/parsers/platform"
 	"github.com/coldprof/coldprof/profile"
 	"github.com/coldprof/coldprof/wrapper/marker"
+	"github.com/coldprof/coldprof/wrapper/sampleline"
 )
 
 // A stream is one log stream of the input and its open cold start.
@@ -95,6 +96,8 @@ type builder struct {
 	rules      *Rules
 	interpDone bool
 	walk       phaseWalk
+	// samp holds the sampler's lines and invoke markers (samples.go).
+	samp sampling
 }
 
 // builderRules returns the phase rules of b's format, looked up once per
@@ -194,9 +197,12 @@ func (r *Reader) builderFor(st *stream, line int) *builder {
 	return r.begin(st, line)
 }
 
-// executionEnvKey begins the runtime in AWS_EXECUTION_ENV's value
-// ("AWS_Lambda_python3.12"), found anywhere in a line.
-var executionEnvKey = []byte("AWS_Lambda_")
+// Hints found anywhere in a line: executionEnvKey begins the runtime in
+// AWS_EXECUTION_ENV's value ("AWS_Lambda_python3.12").
+var (
+	executionEnvKey = []byte("AWS_Lambda_")
+	coldprofKey     = []byte("coldprof") // starts marker.Prefix and sampleline.Prefix
+)
 
 // line sorts one line into its kind and hands it on.
 func (r *Reader) line(st *stream, text []byte, num int) {
@@ -214,9 +220,15 @@ func (r *Reader) line(st *stream, text []byte, num int) {
 			return
 		}
 	}
-	if _, ok := marker.Find(text); ok {
-		r.markerLine(st, text, num)
-		return
+	if i := bytes.Index(text, coldprofKey); i >= 0 { // one scan for both prefixes
+		if _, ok := marker.Find(text[i:]); ok {
+			r.markerLine(st, text, num)
+			return
+		}
+		if _, ok := sampleline.Find(text[i:]); ok {
+			r.samplerLine(st, text, num)
+			return
+		}
 	}
 	if r.platformLine(st, text, num) {
 		return
@@ -446,6 +458,7 @@ func (r *Reader) markerLine(st *stream, text []byte, num int) {
 	case marker.Warning:
 		r.warn.warn("wrapper", num, func() string { return "coldprof-wrapper: " + ev.Message })
 	}
+	r.samplerMarker(st, ev)
 }
 
 // platformLine reads Lambda's START, END, REPORT, INIT_START,
@@ -763,6 +776,7 @@ func (r *Reader) complete(st *stream, b *builder) *profile.ColdStart {
 	default:
 		cs.Boundary = profile.BoundaryUnknown
 	}
+	r.attachSamples(b, cs)
 	return cs
 }
 
