@@ -171,6 +171,7 @@ var (
 	initReportKey   = []byte("INIT_REPORT ")
 	runtimeVerKey   = []byte("Runtime Version: ")
 	initDurationKey = []byte("Init Duration: ")
+	memorySizeKey   = []byte("Memory Size: ")
 	durationKey     = []byte("Duration: ")
 	executionEnvKey = []byte("AWS_Lambda_")
 )
@@ -354,6 +355,7 @@ func (r *Reader) markerLine(st *stream, text []byte, num int) {
 			b.cs.Runtime = ev.Runtime
 		}
 		b.cs.Handler = ev.Handler
+		b.cs.Arch = ev.Arch
 	case marker.InitDone:
 		b := r.builderFor(st, num)
 		b.exact, b.initDone = true, true
@@ -472,6 +474,13 @@ func (r *Reader) reportLine(st *stream, id string, text []byte, num int) {
 	b.invokeDone = true
 	if ms, ok := durationAfter(text, initDurationKey); ok && !b.cs.HasInitDuration {
 		b.cs.InitDurationMs, b.cs.HasInitDuration = ms, true
+	}
+	if b.cs.MemorySizeMB == 0 {
+		if j := bytes.Index(text, memorySizeKey); j >= 0 {
+			if mb, err := strconv.Atoi(string(field(text[j+len(memorySizeKey):]))); err == nil && mb > 0 {
+				b.cs.MemorySizeMB = mb
+			}
+		}
 	}
 	inv := b.invocation(id)
 	// "Duration: " also ends "Billed Duration: ", "Init Duration: " and

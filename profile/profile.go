@@ -115,6 +115,12 @@ type ColdStart struct {
 	// times, Unix microseconds; 0 when the log has no such marker.
 	StartUs, InitDoneUs int64
 
+	// MemorySizeMB is the function's memory setting from Lambda's REPORT
+	// line (0 when unknown); Arch is the start marker's architecture
+	// ("x86_64", "arm64"; "" when unknown). Findings price init with them.
+	MemorySizeMB int
+	Arch         string
+
 	// Sampled stacks, when the wrapper's sampler ran in the runtime process
 	// (nil Sampler otherwise). Frames are shared by Stacks; each stack lists
 	// frame indices root first. Samples are in time order.

@@ -55,6 +55,8 @@ type Summary struct {
 	SharedArchive *ArchiveShare
 	// Tree is the pruned import tree; nil unless Options.Tree.
 	Tree []TreeRow
+	// Findings are the ranked findings of the cold start (findings.go).
+	Findings []Finding
 }
 
 // A PhaseRow is one phase's total: Us is the cumulative time of its
@@ -141,6 +143,7 @@ func Analyze(cs *profile.ColdStart, opts Options) *Summary {
 	if opts.Tree {
 		s.Tree = pruneTree(imports, opts.MinUs, opts.Depth)
 	}
+	s.Findings = Findings(cs, opts.Findings)
 	return s
 }
 

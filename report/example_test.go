@@ -85,7 +85,8 @@ func ExampleWrite() {
 	//           "requestId": null,
 	//           "children": []
 	//         }
-	//       ]
+	//       ],
+//       "findings": []
 	//     }
 	//   ],
 	//   "warnings": []

@@ -61,6 +61,8 @@ type htmlColdStart struct {
 	// HotSpots are [name, phase, self, cumulative, count], merged by name
 	// and phase (report.Analyze), largest self time first.
 	HotSpots [][5]any `json:"hotSpots"`
+	// Findings are the cold start's ranked findings, as in the JSON report.
+	Findings []Finding `json:"findings"`
 }
 
 // htmlAggregate is the medians across cold starts, shown when there are several.
@@ -186,9 +188,11 @@ func htmlColdStartOf(cs *profile.ColdStart) htmlColdStart {
 		}
 		out.Nodes = append(out.Nodes, n)
 	}
-	for _, r := range Analyze(cs, Options{Top: htmlHotSpots}).TopSelf {
+	summary := Analyze(cs, Options{Top: htmlHotSpots})
+	for _, r := range summary.TopSelf {
 		out.HotSpots = append(out.HotSpots, [5]any{r.Name, r.Phase, r.SelfUs, r.CumulativeUs, r.Count})
 	}
+	out.Findings = summary.Findings
 	return out
 }
 

@@ -69,10 +69,43 @@
     const depth = nodes.reduce((m, n) => Math.max(m, n.depth), 0);
     chart.style.height = ((depth + 1) * ROW) + 'px';
     showFacts();
+    showFindings();
     fillTable();
     applySearch();
     layout();
     saveView();
+  }
+
+  // showFindings lists the cold start's findings; clicking one highlights
+  // the modules (and sampled functions) it names, as a search does.
+  function showFindings() {
+    const list = $('findings');
+    list.replaceChildren();
+    const fs = cs.findings || [];
+    list.hidden = fs.length === 0;
+    fs.forEach((f) => {
+      const saves = f.savingsUs == null ? 'saving unknown' : '≈ ' + ms(f.savingsUs) + ' (' + f.basis + ')';
+      const li = el('li', '');
+      li.appendChild(el('span', '[' + f.id + '] ', 'fid'));
+      li.appendChild(document.createTextNode(f.title + ' — ' + saves + '. ' + f.action));
+      li.title = (f.evidence || []).join('\n');
+      li.addEventListener('click', () => {
+        const on = !li.classList.contains('on');
+        for (const o of list.children) o.classList.remove('on');
+        li.classList.toggle('on', on);
+        const names = new Set(on ? (f.modules || []).concat(f.functions || []) : []);
+        search.value = '';
+        chart.classList.toggle('searching', names.size > 0);
+        let count = 0;
+        for (let i = 0; i < nodes.length; i++) {
+          const hit = names.has(nodes[i].name);
+          els[i].classList.toggle('match', hit);
+          if (hit) count++;
+        }
+        $('search-status').textContent = on ? count + ' highlighted by the finding' : '';
+      });
+      list.appendChild(li);
+    });
   }
 
   function showFacts() {
