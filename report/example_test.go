@@ -86,7 +86,7 @@ func ExampleWrite() {
 	//           "children": []
 	//         }
 	//       ],
-//       "findings": []
+	//       "findings": []
 	//     }
 	//   ],
 	//   "warnings": []

@@ -61,6 +61,10 @@ type Finding struct {
 	Functions []string `json:"functions,omitempty"`
 	// RequestID is the invocation an invoke-imports finding is about.
 	RequestID *string `json:"requestId,omitempty"`
+
+	// medianBy picks the representative of a finding without a saving
+	// across cold starts (init-cost: its init time).
+	medianBy int64
 }
 
 // FindingOptions carry what the log may not hold: the architecture and a
@@ -450,7 +454,7 @@ func initCostFindings(cs *profile.ColdStart, opts FindingOptions) []Finding {
 	if init <= 0 {
 		return nil
 	}
-	f := Finding{ID: FindingInitCost, Basis: BasisMeasured}
+	f := Finding{ID: FindingInitCost, Basis: BasisMeasured, medianBy: init}
 	f.Evidence = append(f.Evidence, fmt.Sprintf("init: %s (%s)", formatMs(init), what))
 	arch := opts.Arch
 	archFrom := "--arch"

@@ -134,10 +134,16 @@ func (a *FindingsAggregate) Findings() []Finding {
 				len(g.savings), a.coldStarts, formatMs(med), formatMs(sorted[0]), formatMs(sorted[len(sorted)-1]))
 			rep.Evidence = append([]string{fired}, rep.Evidence...)
 		} else {
-			rep.Evidence = append([]string{fmt.Sprintf("fired in %d of %d cold starts", len(g.all), a.coldStarts)}, rep.Evidence...)
+			byValue := append([]Finding(nil), g.all...)
+			sort.SliceStable(byValue, func(i, j int) bool { return byValue[i].medianBy < byValue[j].medianBy })
+			rep = byValue[(len(byValue)-1)/2]
+			rep.Evidence = append([]string{fmt.Sprintf("fired in %d of %d cold starts; shown for the median one", len(g.all), a.coldStarts)}, rep.Evidence...)
 		}
 		if rep.ID == FindingInvokeImports && len(g.all) > 1 {
-			rep.RequestID = nil // one request ID per cold start: the aggregate has many
+			// One request ID per cold start: the aggregate has many.
+			rep.RequestID = nil
+			rep.Title = fmt.Sprintf("a request spent %s importing %s in the handler (median of %d cold starts)",
+				formatMs(*rep.SavingsUs), strings.Join(firstN(rep.Modules, 3), ", "), len(g.all))
 		}
 		out = append(out, rep)
 	}
