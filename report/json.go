@@ -265,8 +265,7 @@ func writeJSONField(w *bufio.Writer, indent, key string, value any, after string
 
 // writeJSONImports writes imps as an array of JSONImport whose opening
 // bracket sits on a line indented by indent spaces, one node at a time.
-// Only the names and request ids go through encoding/json (for its string
-// escaping). Indents are slices of one string of spaces: at 512 levels deep
+// Strings are escaped by appendJSONString, as encoding/json would. Indents are slices of one string of spaces: at 512 levels deep
 // they are a kilobyte each, too much to build per node.
 func writeJSONImports(w *bufio.Writer, in *jsonIndenter, imps []*profile.Import, indent int) error {
 	if len(imps) == 0 {
@@ -293,11 +292,8 @@ func writeJSONImports(w *bufio.Writer, in *jsonIndenter, imps []*profile.Import,
 		newline(obj)
 		w.WriteByte('{')
 		field("name")
-		name, err := json.Marshal(imp.Name)
-		if err != nil {
-			return err
-		}
-		w.Write(name)
+		in.scratch = appendJSONString(in.scratch[:0], imp.Name)
+		w.Write(in.scratch)
 		w.WriteByte(',')
 		field("selfUs")
 		w.Write(strconv.AppendInt(num[:0], imp.SelfUs, 10))
@@ -306,18 +302,16 @@ func writeJSONImports(w *bufio.Writer, in *jsonIndenter, imps []*profile.Import,
 		w.Write(strconv.AppendInt(num[:0], imp.CumulativeUs, 10))
 		w.WriteByte(',')
 		field("phase")
-		phase, err := json.Marshal(string(imp.Phase))
-		if err != nil {
-			return err
-		}
-		w.Write(phase)
+		in.scratch = appendJSONString(in.scratch[:0], string(imp.Phase))
+		w.Write(in.scratch)
 		w.WriteByte(',')
 		field("requestId")
-		requestID, err := json.Marshal(nullable(imp.RequestID))
-		if err != nil {
-			return err
+		if imp.RequestID == "" {
+			w.WriteString("null")
+		} else {
+			in.scratch = appendJSONString(in.scratch[:0], imp.RequestID)
+			w.Write(in.scratch)
 		}
-		w.Write(requestID)
 		w.WriteByte(',')
 		field("children")
 		if err := writeJSONImports(w, in, imp.Children, obj+2); err != nil {
@@ -332,9 +326,13 @@ func writeJSONImports(w *bufio.Writer, in *jsonIndenter, imps []*profile.Import,
 }
 
 // jsonIndenter hands out indentation as slices of one string of spaces,
-// grown to the deepest indent asked for; one per report, as Write may run
+// grown to the deepest indent asked for, and a scratch buffer for strings;
+// one per report, as Write may run
 // on several goroutines.
-type jsonIndenter struct{ spaces string }
+type jsonIndenter struct {
+	spaces  string
+	scratch []byte // one escaped string at a time
+}
 
 func (in *jsonIndenter) spacesOf(n int) string {
 	if len(in.spaces) < n {
