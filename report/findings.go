@@ -61,10 +61,11 @@ type Finding struct {
 	Functions []string `json:"functions,omitempty"`
 	// RequestID is the invocation an invoke-imports finding is about.
 	RequestID *string `json:"requestId,omitempty"`
-
-	// medianBy picks the representative of a finding without a saving
-	// across cold starts (init-cost: its init time).
-	medianBy int64
+	// InitUs and USDPerMillion are init-cost's figures: the init time it
+	// priced, and what that init costs per million cold starts (nil when
+	// the memory size, architecture or price is unknown).
+	InitUs        *int64   `json:"initUs,omitempty"`
+	USDPerMillion *float64 `json:"usdPerMillion,omitempty"`
 }
 
 // FindingOptions carry what the log may not hold: the architecture and a
@@ -454,7 +455,7 @@ func initCostFindings(cs *profile.ColdStart, opts FindingOptions) []Finding {
 	if init <= 0 {
 		return nil
 	}
-	f := Finding{ID: FindingInitCost, Basis: BasisMeasured, medianBy: init}
+	f := Finding{ID: FindingInitCost, Basis: BasisMeasured, InitUs: us(init)}
 	f.Evidence = append(f.Evidence, fmt.Sprintf("init: %s (%s)", formatMs(init), what))
 	arch := opts.Arch
 	archFrom := "--arch"
@@ -477,6 +478,7 @@ func initCostFindings(cs *profile.ColdStart, opts FindingOptions) []Finding {
 	default:
 		gbs := float64(init) / 1e6 * float64(cs.MemorySizeMB) / 1024
 		perMillion := gbs * price * 1e6
+		f.USDPerMillion = &perMillion
 		f.Title = fmt.Sprintf("init costs $%.2f per million cold starts", perMillion)
 		f.Evidence = append(f.Evidence, fmt.Sprintf("memory: %d MB (REPORT)", cs.MemorySizeMB))
 		if opts.PricePerGBSecond <= 0 {

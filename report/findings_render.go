@@ -135,7 +135,13 @@ func (a *FindingsAggregate) Findings() []Finding {
 			rep.Evidence = append([]string{fired}, rep.Evidence...)
 		} else {
 			byValue := append([]Finding(nil), g.all...)
-			sort.SliceStable(byValue, func(i, j int) bool { return byValue[i].medianBy < byValue[j].medianBy })
+			initOf := func(f Finding) int64 {
+				if f.InitUs == nil {
+					return 0
+				}
+				return *f.InitUs
+			}
+			sort.SliceStable(byValue, func(i, j int) bool { return initOf(byValue[i]) < initOf(byValue[j]) })
 			rep = byValue[(len(byValue)-1)/2]
 			rep.Evidence = append([]string{fmt.Sprintf("fired in %d of %d cold starts; shown for the median one", len(g.all), a.coldStarts)}, rep.Evidence...)
 		}
