@@ -480,3 +480,21 @@ func TestFindingsAggregateMedian(t *testing.T) {
 		t.Fatalf("got %+v, want boto3's median 20 ms, fired in 3 of 4", got)
 	}
 }
+
+// TestHTMLFindingsPanel: the page carries each cold start's findings, with
+// the modules a click highlights, and the panel the script fills.
+func TestHTMLFindingsPanel(t *testing.T) {
+	cs := &profile.ColdStart{ID: "h", Format: profile.FormatPythonImporttime, Boundary: profile.BoundaryExact, Imports: []*profile.Import{
+		fimp("boto3", 200_000, profile.PhaseInit, fimp("botocore", 150_000, profile.PhaseInit)),
+	}}
+	var buf strings.Builder
+	if err := WriteHTML(&buf, &profile.Profile{ColdStarts: []*profile.ColdStart{cs}}); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	for _, want := range []string{`<ol id="findings"`, `"findings":[{"id":"heavy-global-import"`, `"modules":["boto3"]`, "function showFindings()"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+}
