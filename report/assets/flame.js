@@ -504,6 +504,17 @@
     if (found < 1 || !els[deep.i].classList.contains('match')) fail('search for ' + deep.name + ' found nothing');
     search.value = '';
     applySearch();
+    // Clicking a finding that names modules highlights exactly those.
+    const fi = (cs.findings || []).findIndex((f) => (f.modules || []).length > 0);
+    if (fi >= 0) {
+      $('findings').children[fi].click();
+      const want = new Set(cs.findings[fi].modules);
+      const lit = els.filter((e) => e.classList.contains('match')).length;
+      const expect = nodes.filter((n) => want.has(n.name)).length;
+      if (lit < 1 || lit !== expect) fail('finding highlighted ' + lit + ' nodes, want ' + expect);
+      $('findings').children[fi].click();
+      if (els.some((e) => e.classList.contains('match'))) fail('second click on a finding did not clear it');
+    }
     // Sort the table by name, then check the order.
     const th = document.querySelector('#hot th[data-key=name]');
     th.click();
