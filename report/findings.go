@@ -305,9 +305,8 @@ func hasCached(cs *profile.ColdStart) bool {
 }
 
 // exclusiveUs is the time of a global package's subtrees minus the
-// subtrees of modules something outside them imports too (seen as 3.14's
-// cached lines, or as entries elsewhere in init): those stay loaded when
-// the package goes. Only the outermost shared module of a path is
+// subtrees of modules another global import needs too (seen as 3.14's
+// cached lines under it): those stay loaded when the package goes. Only the outermost shared module of a path is
 // subtracted, its time holding its children's.
 func exclusiveUs(r *globalRoot, importedElsewhere map[string]bool) (total, shared int64, sharedNames []string) {
 	for _, e := range r.entries {
@@ -339,12 +338,20 @@ func heavyImportFindings(cs *profile.ColdStart) []Finding {
 		return nil
 	}
 	cached := hasCached(cs)
-	// Names imported (or found cached) inside each root's subtrees.
+	// The modules each root's subtrees found already loaded (3.14's cached
+	// lines): something else in init needs them. A module printed with a
+	// time in two places was imported twice (a failed import is retried),
+	// each a cost of its own, so only cached lines count.
 	namesIn := make([]map[string]bool, len(roots))
 	for i, r := range roots {
 		namesIn[i] = map[string]bool{}
 		for _, e := range r.entries {
-			e.Walk(func(imp *profile.Import, _ int) bool { namesIn[i][imp.Name] = true; return true })
+			e.Walk(func(imp *profile.Import, _ int) bool {
+				if imp.Cached {
+					namesIn[i][imp.Name] = true
+				}
+				return true
+			})
 		}
 	}
 	before := beforeInvokeUs(cs)
@@ -388,7 +395,7 @@ func heavyImportFindings(cs *profile.ColdStart) []Finding {
 				"the handler module's own body is not in importtime, so a use there is not seen"
 		} else {
 			f.Basis = BasisUpperBound
-			f.Method = "the package's import time, less the modules other global imports were seen loading"
+			f.Method = "the package's whole import time"
 			unseen := "whether code that runs later uses the package's modules too: the log shows a module only where it was first loaded"
 			if cs.Format == profile.FormatPythonImporttime {
 				unseen += " (Python 3.14's -X importtime=2 shows the other uses, and makes this figure measured)"

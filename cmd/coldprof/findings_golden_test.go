@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/coldprof/coldprof/report"
+)
+
+// reportFindings runs coldprof report --format json on the logs and
+// returns each cold start's findings and the aggregate's.
+func reportFindings(t *testing.T, args ...string) (perColdStart [][]report.Finding, aggregate []report.Finding) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if code := run(nil, &out, &errb, append([]string{"report", "--format", "json"}, args...)); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	var rep report.JSONReport
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, cs := range rep.ColdStarts {
+		perColdStart = append(perColdStart, cs.Findings)
+	}
+	if rep.Aggregate != nil {
+		aggregate = rep.Aggregate.Findings
+	}
+	return perColdStart, aggregate
+}
+
+// TestReadmeExampleFindingsGolden pins the findings of the README's example
+// log (a real Python 3.11 cold start with boto3, numpy and requests).
+func TestReadmeExampleFindingsGolden(t *testing.T) {
+	per, _ := reportFindings(t, "--arch", "arm64", filepath.Join("..", "..", "testdata", "python", "lambda-boto3-numpy-requests.log"))
+	got, err := json.MarshalIndent(per, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	golden := filepath.Join("testdata", "report", "golden", "readme-example.findings.json")
+	if flag.Lookup("update").Value.String() == "true" {
+		os.WriteFile(golden, got, 0o644)
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(string(want), string(got)); d != "" {
+		t.Errorf("%s (-want +got; go test -update accepts):\n%s", golden, d)
+	}
+}
+
+// TestWalkthroughFindings: the README walkthrough's real logs, where
+// heavy-global-import fires for boto3 before and must not after.
+func TestWalkthroughFindings(t *testing.T) {
+	dir := filepath.Join("..", "..", "testdata", "walkthrough")
+	per, agg := reportFindings(t, filepath.Join(dir, "before.log"))
+	if len(per) != 5 {
+		t.Fatalf("%d cold starts in before.log, want 5", len(per))
+	}
+	for i, fs := range per {
+		heavy := findingIDs(fs, report.FindingHeavyImport)
+		if len(heavy) != 1 || heavy[0].Modules[0] != "boto3" || heavy[0].Basis != report.BasisUpperBound {
+			t.Errorf("cold start %d: heavy-global-import %+v, want boto3, upper-bound", i+1, heavy)
+		}
+	}
+	if heavy := findingIDs(agg, report.FindingHeavyImport); len(heavy) != 1 || *heavy[0].SavingsUs < 200_000 {
+		t.Errorf("aggregate heavy-global-import %+v, want boto3's median (about 360 ms)", heavy)
+	}
+	per, agg = reportFindings(t, filepath.Join(dir, "after.log"))
+	for i, fs := range append(per, agg) {
+		if heavy := findingIDs(fs, report.FindingHeavyImport); len(heavy) != 0 {
+			t.Errorf("after, cold start %d: heavy-global-import %+v, want none", i+1, heavy)
+		}
+	}
+}
