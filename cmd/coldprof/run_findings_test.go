@@ -351,3 +351,46 @@ func FuzzParseEnvFile(f *testing.F) {
 		}
 	})
 }
+
+// TestRunJavaCDSShare: the JDK's default CDS archive serves most of the
+// JDK's classes, so a small Java function does not fire java-cds-share; a
+// function whose init loads 900 classes of its own (which no archive
+// holds) parses most of its classes and fires it.
+func TestRunJavaCDSShare(t *testing.T) {
+	fullTier(t)
+	for _, tool := range []string{"java", "javac", "jar"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skip(tool + " not found")
+		}
+	}
+	task := t.TempDir()
+	buildJavaTask(t, task)
+	rep, _ := runJSON(t, "--handler", "example.Fn::handleRequest", "--runtime", "java", "--task-root", task)
+	if got := findingIDs(rep.ColdStarts[0].Findings, report.FindingJavaCDS); len(got) != 0 {
+		t.Errorf("small function with the default CDS archive: %+v, want none", got)
+	}
+
+	src := t.TempDir()
+	var loads strings.Builder
+	files := []string{}
+	for i := range 900 {
+		name := fmt.Sprintf("C%03d", i)
+		p := filepath.Join(src, "many", name+".java")
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte(fmt.Sprintf("package many;\npublic class %s { public static int v() { return %d; } }\n", name, i)), 0o644)
+		files = append(files, p)
+		fmt.Fprintf(&loads, "        n += %s.v();\n", name)
+	}
+	main := filepath.Join(src, "many", "Many.java")
+	os.WriteFile(main, []byte("package many;\npublic class Many {\n    static final int N;\n    static {\n        int n = 0;\n"+loads.String()+
+		"        N = n;\n    }\n    public String handleRequest(String event) { return \"\" + N; }\n}\n"), 0o644)
+	many := t.TempDir()
+	if out, err := exec.Command("javac", append([]string{"-d", many, main}, files...)...).CombinedOutput(); err != nil {
+		t.Fatalf("javac: %v\n%s", err, out)
+	}
+	rep, _ = runJSON(t, "--handler", "many.Many::handleRequest", "--runtime", "java", "--task-root", many)
+	got := findingIDs(rep.ColdStarts[0].Findings, report.FindingJavaCDS)
+	if len(got) != 1 || got[0].SavingsUs != nil {
+		t.Fatalf("900 application classes: %+v (shared archive %+v), want one java-cds-share without a saving", got, rep.ColdStarts[0].SharedArchive)
+	}
+}
