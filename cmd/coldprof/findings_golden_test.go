@@ -80,3 +80,18 @@ func TestWalkthroughFindings(t *testing.T) {
 		}
 	}
 }
+
+// TestPython314CachedMakesHeavyImportMeasured: on a real Python 3.14 log
+// (-X importtime=2, with cached lines) heavy-global-import is measured.
+func TestPython314CachedMakesHeavyImportMeasured(t *testing.T) {
+	per, _ := reportFindings(t, filepath.Join("..", "..", "testdata", "python", "cached-3.14.log"))
+	heavy := findingIDs(per[0], report.FindingHeavyImport)
+	if len(heavy) == 0 {
+		t.Fatal("no heavy-global-import on the 3.14 log")
+	}
+	for _, f := range heavy {
+		if f.Basis != report.BasisMeasured || len(f.Unseen) != 0 {
+			t.Errorf("%s: basis %s, unseen %v; want measured", f.Title, f.Basis, f.Unseen)
+		}
+	}
+}

@@ -135,6 +135,14 @@ func TestRunColdStartsAndEnv(t *testing.T) {
 	if len(pids) != 3 {
 		t.Errorf("%d runtime processes, want 3 (a fresh one per cold start)", len(pids))
 	}
+	// coldprof's own settings reach the wrapper: COLDPROF_DISABLE=1 runs
+	// the function unprofiled, so the log has no start marker.
+	offLog := filepath.Join(t.TempDir(), "off.log")
+	runArgs(t, "--handler", "app.handler", "--runtime", "python3", "--python", python, "--task-root", root,
+		"--log", offLog, "--env", "COLDPROF_DISABLE=1")
+	if data, err := os.ReadFile(offLog); err != nil || bytes.Contains(data, []byte(`"ev":"start"`)) || !bytes.Contains(data, []byte("INIT_START")) {
+		t.Errorf("with --env COLDPROF_DISABLE=1 the log still has the wrapper's start marker (or no log: %v)", err)
+	}
 	// diff reads the kept log as 3 cold starts.
 	var out, errb bytes.Buffer
 	if code := run(nil, &out, &errb, []string{"diff", "--format", "json", logPath, logPath}); code != 0 {
