@@ -376,7 +376,7 @@ func heavyImportFindings(cs *profile.ColdStart) []Finding {
 		}
 		f := Finding{
 			ID:        FindingHeavyImport,
-			Title:     fmt.Sprintf("%s, imported at global scope, costs init %s that nothing else there needs", r.pkg, formatMs(saved)),
+			Title:     fmt.Sprintf("%s, imported at global scope, costs init %s", r.pkg, formatMs(saved)),
 			SavingsUs: us(saved),
 			Action: fmt.Sprintf("If init does not need %s, remove it or import it where it is used (in the handler, or in the function that needs it): "+
 				"init gets shorter by about this much, and the first request that uses it pays instead.", r.pkg),
@@ -390,6 +390,7 @@ func heavyImportFindings(cs *profile.ColdStart) []Finding {
 			f.Evidence = append(f.Evidence, fmt.Sprintf("%s of it is modules other global imports load too (%s), which stay", formatMs(shared), strings.Join(firstN(sharedNames, 5), ", ")))
 		}
 		if cached {
+			f.Title += " that no other global import needs"
 			f.Basis = BasisMeasured
 			f.Method = "the package's import time minus the modules Python 3.14's cached lines (-X importtime=2) show other global imports use too; " +
 				"the handler module's own body is not in importtime, so a use there is not seen"
