@@ -308,12 +308,12 @@ func hasCached(cs *profile.ColdStart) bool {
 // subtrees of modules another global import needs too (seen as 3.14's
 // cached lines under it): those stay loaded when the package goes. Only the outermost shared module of a path is
 // subtracted, its time holding its children's.
-func exclusiveUs(r *globalRoot, importedElsewhere map[string]bool) (total, shared int64, sharedNames []string) {
+func exclusiveUs(r *globalRoot, importedElsewhere func(string) bool) (total, shared int64, sharedNames []string) {
 	for _, e := range r.entries {
 		total += e.CumulativeUs
 		for _, c := range e.Children {
 			c.Walk(func(imp *profile.Import, _ int) bool {
-				if !imp.Cached && importedElsewhere[imp.Name] {
+				if !imp.Cached && importedElsewhere(imp.Name) {
 					shared += imp.CumulativeUs
 					sharedNames = append(sharedNames, imp.Name)
 					return false
@@ -326,7 +326,9 @@ func exclusiveUs(r *globalRoot, importedElsewhere map[string]bool) (total, share
 }
 
 // heavyImportFindings names the global-scope packages whose removal or
-// deferral would save the most: each one's exclusive cost.
+// deferral would save the most: each one's exclusive cost. It runs on
+// every cold start of a report, so it computes the figures first and
+// builds the text only for the packages it names.
 func heavyImportFindings(cs *profile.ColdStart) []Finding {
 	if cs.Format == profile.FormatJavaClassLoad {
 		// A class's time in the class-load log is the time until the next
@@ -337,18 +339,24 @@ func heavyImportFindings(cs *profile.ColdStart) []Finding {
 	if len(roots) == 0 {
 		return nil
 	}
-	cached := hasCached(cs)
 	// The modules each root's subtrees found already loaded (3.14's cached
 	// lines): something else in init needs them. A module printed with a
 	// time in two places was imported twice (a failed import is retried),
-	// each a cost of its own, so only cached lines count.
-	namesIn := make([]map[string]bool, len(roots))
+	// each a cost of its own, so only cached lines count. cachedIn counts,
+	// per module, the roots that found it cached.
+	cachedIn := map[string]int{}
+	rootCached := make([]map[string]bool, len(roots))
 	for i, r := range roots {
-		namesIn[i] = map[string]bool{}
 		for _, e := range r.entries {
 			e.Walk(func(imp *profile.Import, _ int) bool {
 				if imp.Cached {
-					namesIn[i][imp.Name] = true
+					if rootCached[i] == nil {
+						rootCached[i] = map[string]bool{}
+					}
+					if !rootCached[i][imp.Name] {
+						rootCached[i][imp.Name] = true
+						cachedIn[imp.Name]++
+					}
 				}
 				return true
 			})
@@ -356,38 +364,56 @@ func heavyImportFindings(cs *profile.ColdStart) []Finding {
 	}
 	before := beforeInvokeUs(cs)
 	type cand struct {
-		f     Finding
-		saved int64
+		root          *globalRoot
+		total, shared int64
+		sharedNames   []string
 	}
 	var cands []cand
 	for i, r := range roots {
-		elsewhere := map[string]bool{}
-		for j := range roots {
-			if j != i {
-				for n := range namesIn[j] {
-					elsewhere[n] = true
-				}
+		c := cand{root: r}
+		if len(cachedIn) == 0 {
+			for _, e := range r.entries {
+				c.total += e.CumulativeUs
 			}
+		} else {
+			elsewhere := func(name string) bool {
+				n := cachedIn[name]
+				if rootCached[i][name] {
+					n--
+				}
+				return n > 0
+			}
+			c.total, c.shared, c.sharedNames = exclusiveUs(r, elsewhere)
 		}
-		total, shared, sharedNames := exclusiveUs(r, elsewhere)
-		saved := total - shared
+		saved := c.total - c.shared
 		if saved < heavyImportMinUs || float64(saved) < heavyImportMinShare*float64(before) {
 			continue
 		}
+		cands = append(cands, c)
+	}
+	if len(cands) == 0 {
+		return nil
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].total-cands[i].shared > cands[j].total-cands[j].shared })
+	cands = cands[:min(len(cands), heavyImportMax)]
+	cached := hasCached(cs)
+	out := make([]Finding, 0, len(cands))
+	for _, c := range cands {
+		r, saved := c.root, c.total-c.shared
 		f := Finding{
 			ID:        FindingHeavyImport,
 			Title:     fmt.Sprintf("%s, imported at global scope, costs init %s", r.pkg, formatMs(saved)),
 			SavingsUs: us(saved),
 			Action: fmt.Sprintf("If init does not need %s, remove it or import it where it is used (in the handler, or in the function that needs it): "+
 				"init gets shorter by about this much, and the first request that uses it pays instead.", r.pkg),
-			Modules: []string{},
+			Modules: make([]string, 0, len(r.entries)),
 		}
 		for _, e := range r.entries {
 			f.Modules = append(f.Modules, e.Name)
 		}
-		f.Evidence = append(f.Evidence, fmt.Sprintf("%s: %s cumulative in init (%s of the imports before the first invoke)", r.pkg, formatMs(total), percent(total, before)))
-		if shared > 0 {
-			f.Evidence = append(f.Evidence, fmt.Sprintf("%s of it is modules other global imports load too (%s), which stay", formatMs(shared), strings.Join(firstN(sharedNames, 5), ", ")))
+		f.Evidence = append(f.Evidence, fmt.Sprintf("%s: %s cumulative in init (%s of the imports before the first invoke)", r.pkg, formatMs(c.total), percent(c.total, before)))
+		if c.shared > 0 {
+			f.Evidence = append(f.Evidence, fmt.Sprintf("%s of it is modules other global imports load too (%s), which stay", formatMs(c.shared), strings.Join(firstN(c.sharedNames, 5), ", ")))
 		}
 		if cached {
 			f.Title += " that no other global import needs"
@@ -403,15 +429,7 @@ func heavyImportFindings(cs *profile.ColdStart) []Finding {
 			}
 			f.Unseen = append(f.Unseen, unseen)
 		}
-		cands = append(cands, cand{f, saved})
-	}
-	sort.SliceStable(cands, func(i, j int) bool { return cands[i].saved > cands[j].saved })
-	var out []Finding
-	for i, c := range cands {
-		if i == heavyImportMax {
-			break
-		}
-		out = append(out, c.f)
+		out = append(out, f)
 	}
 	return out
 }
