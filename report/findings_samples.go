@@ -41,6 +41,16 @@ func frameName(f profile.Frame) string {
 	return f.Function
 }
 
+// baseName is a function's name without its class: the Python sampler
+// names functions by co_qualname on 3.11+ ("SourceLoader.get_code"), by
+// co_name before.
+func baseName(f profile.Frame) string {
+	if i := strings.LastIndexByte(f.Function, '.'); i >= 0 {
+		return f.Function[i+1:]
+	}
+	return f.Function
+}
+
 func isFrozenImportlib(f profile.Frame) bool {
 	return strings.HasPrefix(f.File, "<frozen importlib")
 }
@@ -55,7 +65,14 @@ func inImport(cs *profile.ColdStart, stack []int) bool {
 	findAndLoad, moduleBody, loads := false, false, 0
 	for _, fi := range stack {
 		f := cs.Frames[fi]
-		switch f.Function {
+		if f.Function == "Module._load" {
+			loads++
+			if loads >= 2 {
+				return true
+			}
+			continue
+		}
+		switch baseName(f) {
 		case "_find_and_load":
 			if moduleBody {
 				return true
@@ -64,11 +81,6 @@ func inImport(cs *profile.ColdStart, stack []int) bool {
 		case "<module>":
 			if findAndLoad {
 				moduleBody = true
-			}
-		case "Module._load":
-			loads++
-			if loads >= 2 {
-				return true
 			}
 		}
 	}
@@ -110,7 +122,7 @@ func isCompileStack(cs *profile.ColdStart, stack []int) (importer string, ok boo
 		if !strings.Contains(f.File, "importlib._bootstrap_external") {
 			continue
 		}
-		switch f.Function {
+		switch baseName(f) {
 		case "get_code":
 			getCode = i
 		case "source_to_code":
@@ -248,7 +260,7 @@ func hotspotFindings(cs *profile.ColdStart) []Finding {
 		fr := cs.Frames[f.frame]
 		// Module bodies and the import system hold everything below them;
 		// they are where the work is called from, not the work.
-		if fr.Function == "<module>" || isFrozenImportlib(fr) || strings.HasPrefix(fr.File, "node:internal") || fr.Function == "(root)" || fr.Function == "(program)" || fr.Function == "(idle)" {
+		if baseName(fr) == "<module>" || isFrozenImportlib(fr) || strings.HasPrefix(fr.File, "node:internal") || fr.Function == "(root)" || fr.Function == "(program)" || fr.Function == "(idle)" {
 			continue
 		}
 		cands = append(cands, f)
@@ -312,7 +324,7 @@ func isNetworkFrame(f profile.Frame) bool {
 		strings.HasPrefix(f.File, "node:internal/dns"):
 		return true
 	}
-	switch f.Function {
+	switch baseName(f) {
 	case "getaddrinfo", "gethostbyname", "gethostbyname_ex", "create_connection":
 		return true
 	}

@@ -245,6 +245,12 @@ var compileStack = []string{"<module>@/var/runtime/bootstrap.py", "main@/var/run
 	"_find_and_load@" + bs, "exec_module@" + bse, "<module>@/var/task/app.py", "_find_and_load@" + bs,
 	"exec_module@" + bse, "get_code@" + bse, "source_to_code@" + bse, "_call_with_frames_removed@" + bs}
 
+// qualnameCompileStack is compileStack as the sampler names frames on
+// Python 3.11+ (co_qualname: methods carry their class).
+var qualnameCompileStack = []string{"<module>@/var/runtime/bootstrap.py", "main@/var/runtime/bootstrap.py",
+	"_find_and_load@" + bs, "_LoaderBasics.exec_module@" + bse, "<module>@/var/task/app.py", "_find_and_load@" + bs,
+	"_LoaderBasics.exec_module@" + bse, "SourceLoader.get_code@" + bse, "SourceLoader.source_to_code@" + bse, "_call_with_frames_removed@" + bs}
+
 func TestBytecodeCompileThresholds(t *testing.T) {
 	pycLoad := []string{"<module>@/var/task/app.py", "_find_and_load@" + bs, "get_code@" + bse, "_compile_bytecode@" + bse}
 	for _, tc := range []struct {
@@ -256,6 +262,7 @@ func TestBytecodeCompileThresholds(t *testing.T) {
 		{"two samples under 5 ms", []sampleSpec{{compileStack, 2_000, profile.PhaseInit, 2}}, -1},
 		{"two samples of 5 ms fire", []sampleSpec{{compileStack, 2_500, profile.PhaseInit, 2}}, 5_000},
 		{"bytecode loaded, not compiled", []sampleSpec{{pycLoad, 5_000, profile.PhaseInit, 100}}, -1},
+		{"3.11+ names methods by qualname", []sampleSpec{{qualnameCompileStack, 5_000, profile.PhaseInit, 3}}, 15_000},
 		{"init and invoke both count", []sampleSpec{{compileStack, 5_000, profile.PhaseInit, 40}, {compileStack, 5_000, profile.PhaseInvoke, 4}, {pycLoad, 5_000, profile.PhaseInit, 10}}, 220_000},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
