@@ -1,12 +1,14 @@
 // Package layer builds coldprof's AWS Lambda layer: one zip per architecture
-// holding the coldprof-wrapper binary at the zip root (so it lands at
-// /opt/coldprof-wrapper) and the runtime hooks under coldprof/ (so they land
-// at /opt/coldprof/…).
+// holding the coldprof-wrapper and coldprof-proxy binaries at the zip root
+// (so they land at /opt/coldprof-wrapper and /opt/coldprof-proxy, where the
+// wrapper looks for the proxy) and the runtime hooks under coldprof/ (so
+// they land at /opt/coldprof/…).
 //
 // Build runs in four steps:
 //
 //  1. find the module's source (FindSource) and a Go toolchain (FindGo);
-//  2. cross-compile cmd/coldprof-wrapper for each architecture, static,
+//  2. cross-compile cmd/coldprof-wrapper and cmd/coldprof-proxy for each
+//     architecture, static,
 //     trimmed and stripped, with a fixed build ID;
 //  3. check each binary's ELF header against the architecture (CheckELF),
 //     because a wrong binary only fails later, in Lambda, as exit status 126;
@@ -49,6 +51,20 @@ const (
 	WrapperName = "coldprof-wrapper"
 	WrapperPath = "/opt/" + WrapperName
 )
+
+// ProxyPackage is the Runtime API proxy's package, built into the layer's
+// /opt/coldprof-proxy under ProxyName (package wrapper's ProxyName: the
+// wrapper starts the proxy found next to itself).
+const (
+	ProxyPackage = "./cmd/coldprof-proxy"
+	ProxyName    = "coldprof-proxy"
+)
+
+// binaries are the programs each zip holds at its root.
+var binaries = []struct{ name, pkg string }{
+	{WrapperName, WrapperPackage},
+	{ProxyName, ProxyPackage},
+}
 
 // HooksDir is where the runtime hooks live in the source tree, and
 // HooksZipDir where they go in the zip, so /opt/coldprof/hooks in Lambda,
@@ -273,19 +289,23 @@ func Build(ctx context.Context, opt Options) ([]Result, error) {
 
 	var results []Result
 	for _, arch := range arches {
-		fmt.Fprintf(progress, "building %s for linux/%s\n", WrapperName, arch.GOARCH())
-		bin := filepath.Join(tmp, WrapperName+"-"+string(arch))
-		if err := BuildWrapper(ctx, opt.GoCmd, opt.SourceDir, arch, bin); err != nil {
-			return nil, err
+		var files []File
+		for _, b := range binaries {
+			fmt.Fprintf(progress, "building %s for linux/%s\n", b.name, arch.GOARCH())
+			bin := filepath.Join(tmp, b.name+"-"+string(arch))
+			if err := BuildBinary(ctx, opt.GoCmd, opt.SourceDir, b.pkg, arch, bin); err != nil {
+				return nil, err
+			}
+			data, err := os.ReadFile(bin)
+			if err != nil {
+				return nil, err
+			}
+			if err := CheckELF(data, arch); err != nil {
+				return nil, fmt.Errorf("checking %s for %s: %w", b.name, arch, err)
+			}
+			files = append(files, File{Name: b.name, Mode: 0o755, Data: data})
 		}
-		data, err := os.ReadFile(bin)
-		if err != nil {
-			return nil, err
-		}
-		if err := CheckELF(data, arch); err != nil {
-			return nil, fmt.Errorf("checking %s for %s: %w", WrapperName, arch, err)
-		}
-		files := append([]File{{Name: WrapperName, Mode: 0o755, Data: data}}, hooks...)
+		files = append(files, hooks...)
 		var zipped bytes.Buffer
 		if err := WriteZip(&zipped, files); err != nil {
 			return nil, err
@@ -305,18 +325,25 @@ func Build(ctx context.Context, opt Options) ([]Result, error) {
 	return results, nil
 }
 
-// BuildWrapper compiles WrapperPackage for linux/arch into out. The flags
-// make the build reproducible: no cgo (a static binary that runs on every
-// Lambda OS), -trimpath (no local paths), no VCS stamp (a dirty work tree
-// would change the bytes), a fixed build ID, and -s -w (no symbol tables).
+// BuildWrapper compiles WrapperPackage for linux/arch into out (see
+// BuildBinary).
 func BuildWrapper(ctx context.Context, goCmd, srcDir string, arch Arch, out string) error {
+	return BuildBinary(ctx, goCmd, srcDir, WrapperPackage, arch, out)
+}
+
+// BuildBinary compiles pkg (relative to the module root) for linux/arch
+// into out. The flags make the build reproducible: no cgo (a static binary
+// that runs on every Lambda OS), -trimpath (no local paths), no VCS stamp (a
+// dirty work tree would change the bytes), a fixed build ID, and -s -w (no
+// symbol tables).
+func BuildBinary(ctx context.Context, goCmd, srcDir, pkg string, arch Arch, out string) error {
 	if arch.GOARCH() == "" {
 		return fmt.Errorf("unknown architecture %q", arch)
 	}
 	cmd := exec.CommandContext(ctx, goCmd, "build",
 		"-trimpath", "-buildvcs=false",
 		"-ldflags=-s -w -buildid=",
-		"-o", out, WrapperPackage)
+		"-o", out, pkg)
 	cmd.Dir = srcDir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOFLAGS=", "GOWORK=off")
 	cmd.Env = append(cmd.Env, arch.goEnv()...)
@@ -327,7 +354,7 @@ func BuildWrapper(ctx context.Context, goCmd, srcDir string, arch Arch, out stri
 		if msg == "" {
 			msg = err.Error()
 		}
-		return fmt.Errorf("building %s for %s in %s: %s", WrapperPackage, arch, srcDir, msg)
+		return fmt.Errorf("building %s for %s in %s: %s", pkg, arch, srcDir, msg)
 	}
 	return nil
 }

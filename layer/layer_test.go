@@ -186,6 +186,7 @@ func fixtureModule(t *testing.T) string {
 	writeTree(t, dir, map[string]string{
 		"go.mod":                               "module " + ModulePath + "\n\ngo 1.21\n",
 		"cmd/coldprof-wrapper/main.go":         "package main\n\nimport \"os\"\n\nfunc main() { os.Stdout.WriteString(\"fixture wrapper\\n\") }\n",
+		"cmd/coldprof-proxy/main.go":           "package main\n\nfunc main() {}\n",
 		"wrapper/hooks/node/require.cjs":       "// node hook\n",
 		"wrapper/hooks/ruby/require.rb":        "# ruby hook\n",
 		"wrapper/hooks/ruby/require_test.rb":   "# a test, not shipped\n",
@@ -363,12 +364,12 @@ func TestBuildFixture(t *testing.T) {
 		for _, e := range entries {
 			names = append(names, e.Name)
 			switch {
-			case e.Name == WrapperName:
+			case e.Name == WrapperName || e.Name == ProxyName:
 				if e.Mode != 0o755 {
-					t.Errorf("%s: wrapper mode %v, want 0755", res.Arch, e.Mode)
+					t.Errorf("%s: %s mode %v, want 0755", res.Arch, e.Name, e.Mode)
 				}
 				if err := CheckELF([]byte(e.Data), res.Arch); err != nil {
-					t.Errorf("%s: wrapper in zip: %v", res.Arch, err)
+					t.Errorf("%s: %s in zip: %v", res.Arch, e.Name, err)
 				}
 			case e.Mode.IsDir():
 				if e.Mode.Perm() != 0o755 {
@@ -378,7 +379,7 @@ func TestBuildFixture(t *testing.T) {
 				t.Errorf("%s: %s mode %v, want 0644", res.Arch, e.Name, e.Mode)
 			}
 		}
-		want := []string{"coldprof-wrapper", "coldprof/", "coldprof/hooks/", "coldprof/hooks/node/", "coldprof/hooks/node/coldprof-esm.mjs",
+		want := []string{"coldprof-proxy", "coldprof-wrapper", "coldprof/", "coldprof/hooks/", "coldprof/hooks/node/", "coldprof/hooks/node/coldprof-esm.mjs",
 			"coldprof/hooks/node/nested/", "coldprof/hooks/node/nested/deep.cjs", "coldprof/hooks/node/require.cjs",
 			"coldprof/hooks/ruby/", "coldprof/hooks/ruby/require.rb"}
 		if diff := cmp.Diff(want, names); diff != "" {

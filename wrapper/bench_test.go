@@ -2,14 +2,18 @@ package wrapper
 
 import (
 	"fmt"
-	"net/http"
+	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/coldprof/coldprof/wrapper/internal/fakeapi"
 )
 
 // The AWS-documented sample wrapper (lambda-runtime.md section 2), verbatim.
@@ -50,12 +54,20 @@ func runOnce(b *testing.B, v startVariant, devnull *os.File) (wall, cpu time.Dur
 	if !ws.Exited() || ws.ExitStatus() != 0 {
 		b.Fatalf("%s: exit status %v", v.name, ws)
 	}
+	// Wait for the proxy child too (it exits with the runtime; as the
+	// subreaper the harness inherits it): its last moments would otherwise
+	// land on the next variant's measurement.
+	for {
+		if _, err := syscall.Wait4(-1, &ws, 0, nil); err == syscall.ECHILD {
+			break
+		}
+	}
 	return wall, time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // benchStarts runs the variants interleaved (one of each per iteration, in
-// rotating order) and reports each one's median start-to-exit time and
-// median CPU time.
+// a shuffled order, so that no variant always follows the same one) and
+// reports each one's median start-to-exit time and median CPU time.
 func benchStarts(b *testing.B, variants []startVariant) {
 	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
@@ -70,9 +82,14 @@ func benchStarts(b *testing.B, variants []startVariant) {
 	walls := make([][]time.Duration, len(variants))
 	cpus := make([][]time.Duration, len(variants))
 	b.ResetTimer()
+	order := rand.New(rand.NewPCG(1, 2))
+	perm := make([]int, len(variants))
 	for i := 0; i < b.N; i++ {
-		for j := range variants {
-			k := (i + j) % len(variants)
+		for j := range perm {
+			perm[j] = j
+		}
+		order.Shuffle(len(perm), func(x, y int) { perm[x], perm[y] = perm[y], perm[x] })
+		for _, k := range perm {
 			wall, cpu := runOnce(b, variants[k], devnull)
 			walls[k] = append(walls[k], wall)
 			cpus[k] = append(cpus[k], cpu)
@@ -161,66 +178,148 @@ func BenchmarkStart(b *testing.B) {
 	})
 }
 
-// BenchmarkInvoke measures one invocation (GET next, POST response) on
-// loopback against the fake Runtime API, directly and through the proxy,
-// interleaved, over keep-alive connections as runtime clients use.
-func BenchmarkInvoke(b *testing.B) {
-	direct := newFakeAPI(b)
-	proxied := newFakeAPI(b)
-	addr, _ := startProxy(b, proxied.addr(), 1)
-	type target struct {
-		name string
-		api  *fakeAPI
-		base string
-		c    *http.Client
-	}
-	targets := []target{
-		{"direct", direct, "http://" + direct.addr(), &http.Client{Transport: &http.Transport{}}},
-		{"proxy", proxied, "http://" + addr, &http.Client{Transport: &http.Transport{}}},
-	}
-	invoke := func(tg target, id string) time.Duration {
-		tg.api.events <- fakeEvent{id, `{"key":"value"}`}
-		start := time.Now()
-		resp, err := tg.c.Get(tg.base + apiPrefix + "/runtime/invocation/next")
+// BenchmarkInvokeDeployed measures one invocation (GET next, POST
+// response) against the fake Runtime API directly and through the proxy as
+// deployed: the coldprof-proxy binary in its own process with GOMAXPROCS=1,
+// started by startProxyExe. Two proxies: one with the default invoke-marker
+// budget (10: the first ten invocations are parsed and marked, then it
+// relays raw) and one with a budget of 0 (raw from the first invocation),
+// so the timed invocations of the first show the steady state and the
+// second how little the raw relay costs. It also reports each proxy's CPU
+// time per invocation, from its threads' schedstat.
+func BenchmarkInvokeDeployed(b *testing.B) {
+	bin := proxyBinary(b)
+	direct := fakeapi.New(b)
+	targets := []fakeapi.Target{{Name: "direct", API: direct, Base: "http://" + direct.Addr()}}
+	var pids []int
+	for _, budget := range []int{DefaultInvokeMarkers, 0} {
+		api := fakeapi.New(b)
+		s, err := startProxyExe(proxySpec{argv: []string{bin}, upstream: api.Addr(), invokeMarkers: budget, exitPipe: true})
 		if err != nil {
 			b.Fatal(err)
 		}
-		drain(resp)
-		resp, err = tg.c.Post(tg.base+apiPrefix+"/runtime/invocation/"+id+"/response", "application/json", strings.NewReader(`{"ok":true}`))
+		b.Cleanup(func() { syscall.Close(s.exitEnd) })
+		pids = append(pids, s.pid)
+		targets = append(targets, fakeapi.Target{Name: fmt.Sprintf("proxy-markers%d", budget), API: api, Base: "http://" + s.addr})
+	}
+	// Before/after in one interleaved run: a proxy from an earlier build,
+	// started the same way (argv: the binary and its proxy argument).
+	if old := os.Getenv(envBenchProxyBaseline); old != "" {
+		api := fakeapi.New(b)
+		s, err := startProxyExe(proxySpec{argv: strings.Fields(old), upstream: api.Addr(), invokeMarkers: DefaultInvokeMarkers, exitPipe: true})
 		if err != nil {
 			b.Fatal(err)
 		}
-		drain(resp)
-		return time.Since(start)
+		b.Cleanup(func() { syscall.Close(s.exitEnd) })
+		pids = append(pids, s.pid)
+		targets = append(targets, fakeapi.Target{Name: "baseline-markers10", API: api, Base: "http://" + s.addr})
 	}
-	for _, tg := range targets {
-		invoke(tg, "warm")
+	before := make([]int64, len(pids))
+	for k, pid := range pids {
+		before[k] = cpuNanos(b, pid)
 	}
-	samples := make([][]time.Duration, len(targets))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		for j := range targets {
-			k := (i + j) % len(targets)
-			samples[k] = append(samples[k], invoke(targets[k], fmt.Sprint("id-", i)))
-		}
+	fakeapi.BenchInvoke(b, targets)
+	for k, pid := range pids {
+		ns := cpuNanos(b, pid) - before[k]
+		b.ReportMetric(float64(ns)/1e3/float64(b.N), targets[k+1].Name+"-cpu-µs/invoke")
 	}
-	b.StopTimer()
-	med := make([]float64, len(targets))
-	for k, tg := range targets {
-		s := samples[k]
-		sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-		med[k] = float64(s[len(s)/2].Nanoseconds()) / 1e3
-		b.ReportMetric(med[k], tg.name+"-µs/invoke")
-	}
-	b.ReportMetric(med[1]-med[0], "added-µs/invoke")
 }
 
-func drain(resp *http.Response) {
-	buf := make([]byte, 4096)
-	for {
-		if _, err := resp.Body.Read(buf); err != nil {
-			break
+// pythonInvokeClient times invocations the way Lambda's Python runtime
+// client makes them (http.client, one keep-alive connection per API),
+// interleaved over the bases given, and prints each base's median µs.
+const pythonInvokeClient = `import http.client, sys, time
+n = int(sys.argv[1])
+conns = [http.client.HTTPConnection(a) for a in sys.argv[2:]]
+times = [[] for _ in conns]
+def invoke(c):
+    c.request("GET", "/2018-06-01/runtime/invocation/next")
+    r = c.getresponse(); r.read()
+    rid = r.getheader("Lambda-Runtime-Aws-Request-Id")
+    c.request("POST", "/2018-06-01/runtime/invocation/%s/response" % rid, b'{"ok":true}')
+    c.getresponse().read()
+for c in conns:
+    invoke(c)
+for i in range(n):
+    for j in range(len(conns)):
+        k = (i + j) % len(conns)
+        t = time.perf_counter()
+        invoke(conns[k])
+        times[k].append(time.perf_counter() - t)
+for t in times:
+    t.sort()
+    print("%.1f" % (t[len(t) // 2] * 1e6))
+`
+
+// BenchmarkInvokeDeployedPython is BenchmarkInvokeDeployed with a Python
+// http.client runtime client (python3 on PATH) instead of Go's: direct,
+// the proxy with the default budget, and the baseline proxy if given.
+// b.N invocations per target, all in one Python process.
+func BenchmarkInvokeDeployedPython(b *testing.B) {
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		b.Skip("no python3")
+	}
+	bin := proxyBinary(b)
+	names := []string{"direct"}
+	direct := fakeapi.New(b)
+	direct.AutoEvents = true
+	addrs := []string{direct.Addr()}
+	proxies := [][]string{{bin}}
+	if old := os.Getenv(envBenchProxyBaseline); old != "" {
+		proxies = append(proxies, strings.Fields(old))
+	}
+	for k, argv := range proxies {
+		api := fakeapi.New(b)
+		api.AutoEvents = true
+		s, err := startProxyExe(proxySpec{argv: argv, upstream: api.Addr(), invokeMarkers: DefaultInvokeMarkers, exitPipe: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { syscall.Close(s.exitEnd) })
+		addrs = append(addrs, s.addr)
+		names = append(names, []string{"proxy", "baseline"}[k])
+	}
+	b.ResetTimer()
+	out, err := exec.Command(py, append([]string{"-c", pythonInvokeClient, strconv.Itoa(b.N)}, addrs...)...).Output()
+	b.StopTimer()
+	if err != nil {
+		b.Fatalf("python client: %v", err)
+	}
+	meds := strings.Fields(string(out))
+	if len(meds) != len(names) {
+		b.Fatalf("python client printed %q", out)
+	}
+	first, _ := strconv.ParseFloat(meds[0], 64)
+	for k, name := range names {
+		v, _ := strconv.ParseFloat(meds[k], 64)
+		b.ReportMetric(v, name+"-µs/invoke")
+		if k > 0 {
+			b.ReportMetric(v-first, name+"-added-µs/invoke")
 		}
 	}
-	resp.Body.Close()
+}
+
+// envBenchProxyBaseline names, space-separated, a proxy command from an
+// earlier build (e.g. "/tmp/old/coldprof-wrapper __coldprof_proxy") that
+// BenchmarkInvokeDeployed also times.
+const envBenchProxyBaseline = "COLDPROF_BENCH_PROXY_BASELINE"
+
+// cpuNanos is a process's CPU time in ns: the sum over its threads of
+// /proc/PID/task/*/schedstat's first field (time on a CPU).
+func cpuNanos(b *testing.B, pid int) int64 {
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
+	if err != nil || len(tasks) == 0 {
+		b.Fatalf("no threads of %d: %v", pid, err)
+	}
+	var sum int64
+	for _, task := range tasks {
+		stat, err := os.ReadFile(task)
+		if err != nil {
+			continue // the thread exited
+		}
+		ns, _ := strconv.ParseInt(strings.Fields(string(stat))[0], 10, 64)
+		sum += ns
+	}
+	return sum
 }

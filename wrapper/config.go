@@ -3,6 +3,7 @@ package wrapper
 import (
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Names of the environment variables the wrapper reads. They are set on the
@@ -14,6 +15,38 @@ const (
 	EnvNextWrapper   = "COLDPROF_NEXT_WRAPPER"
 	EnvInvokeMarkers = "COLDPROF_INVOKE_MARKERS"
 	EnvPythonFlags   = "COLDPROF_PYTHON_FLAGS"
+	// EnvSampler turns the in-runtime sampler on or off (Python, Node.js).
+	EnvSampler = "COLDPROF_SAMPLER"
+	// EnvSampleInterval is the sampler's interval, a Go duration ("5ms").
+	EnvSampleInterval = "COLDPROF_SAMPLE_INTERVAL"
+	// EnvWrapped is the mark the wrapper leaves in the environment it hands
+	// on. A wrapper that finds it is running inside a command it already
+	// prepared (COLDPROF_NEXT_WRAPPER naming coldprof-wrapper itself, a copy
+	// or a symlink of it) and execs its command unchanged.
+	EnvWrapped = "COLDPROF_WRAPPED"
+)
+
+// Variables the wrapper sets in the runtime's environment for the in-runtime
+// sampler (the hand-off contract in wrapper/sampleline's documentation).
+const (
+	EnvSamplerIntervalUs = "COLDPROF_SAMPLER_INTERVAL_US"
+	EnvSamplerPID        = "COLDPROF_SAMPLER_PID"
+)
+
+// Lambda's initialization type, recorded in the start marker.
+const envInitType = "AWS_LAMBDA_INITIALIZATION_TYPE"
+
+// initTypes are the values of AWS_LAMBDA_INITIALIZATION_TYPE that Lambda
+// documents; any other value is not copied into the start marker.
+var initTypes = [...]string{"on-demand", "provisioned-concurrency", "snap-start", "lambda-managed-instances"}
+
+// Sampler interval: the default and the bounds COLDPROF_SAMPLE_INTERVAL must
+// stay within. Below 1 ms the sampler itself would become the cold start's
+// cost; above 100 ms it would say little about a cold start.
+const (
+	DefaultSampleInterval = 5 * time.Millisecond
+	MinSampleInterval     = time.Millisecond
+	MaxSampleInterval     = 100 * time.Millisecond
 )
 
 // DefaultInvokeMarkers is how many invocations per execution environment get
@@ -40,11 +73,23 @@ type Config struct {
 	NextWrapper string
 	// InvokeMarkers bounds how many invocations get invoke markers.
 	InvokeMarkers int
+	// Sampler turns the in-runtime sampler on for the runtimes that have
+	// one (Python, Node.js).
+	Sampler bool
+	// SampleInterval is the sampler's interval, within the bounds above.
+	SampleInterval time.Duration
+	// InitType is AWS_LAMBDA_INITIALIZATION_TYPE when it is one of
+	// Lambda's documented values, "" otherwise.
+	InitType string
+	// Wrapped: the environment carries EnvWrapped, so this wrapper runs
+	// inside a command a wrapper already prepared.
+	Wrapped bool
 }
 
 // DefaultConfig is the configuration with nothing set.
 func DefaultConfig() Config {
-	return Config{Phases: PhasesProxy, Sample: 1, InvokeMarkers: DefaultInvokeMarkers}
+	return Config{Phases: PhasesProxy, Sample: 1, InvokeMarkers: DefaultInvokeMarkers,
+		Sampler: true, SampleInterval: DefaultSampleInterval}
 }
 
 // LoadConfig reads the configuration from environ ("KEY=value" entries).
@@ -90,6 +135,30 @@ func LoadConfig(environ []string) (Config, []string) {
 			c.InvokeMarkers = n
 		}
 	}
+	if v, ok := lookupEnv(environ, EnvSampler); ok && v != "" {
+		b, valid := parseBool(v)
+		if valid {
+			c.Sampler = b
+		} else {
+			warnings = append(warnings, EnvSampler+" is not on or off; the sampler stays on")
+		}
+	}
+	if v, ok := lookupEnv(environ, EnvSampleInterval); ok && v != "" {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil || d < MinSampleInterval || d > MaxSampleInterval {
+			warnings = append(warnings, EnvSampleInterval+" is not a duration from 1ms to 100ms; using "+DefaultSampleInterval.String())
+		} else {
+			c.SampleInterval = d
+		}
+	}
+	if v, ok := lookupEnv(environ, envInitType); ok {
+		for _, known := range initTypes {
+			if v == known {
+				c.InitType = v
+			}
+		}
+	}
+	_, c.Wrapped = lookupEnv(environ, EnvWrapped)
 	return c, warnings
 }
 

@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coldprof/coldprof/wrapper/internal/fakeapi"
 	"github.com/coldprof/coldprof/wrapper/marker"
 	"github.com/google/go-cmp/cmp"
 )
@@ -48,19 +48,16 @@ func TestMain(m *testing.M) {
 func wrapperBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
-		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-		if _, err := os.Stat(goTool); err != nil {
-			goTool = "go"
-		}
 		buildDir, buildErr = os.MkdirTemp("", "coldprof-wrapper-test")
 		if buildErr != nil {
 			return
 		}
 		builtPath = filepath.Join(buildDir, "coldprof-wrapper")
-		// Static, as the layer ships it: a cgo build links libc and the
-		// dynamic loader, which costs every cold start.
-		build := exec.Command(goTool, "build", "-o", builtPath, "../cmd/coldprof-wrapper")
-		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		// Both binaries side by side, as the layer and `go install ./cmd/...`
+		// put them: the wrapper starts the proxy found next to it. A plain
+		// build, as `go install` makes it: both must be static without
+		// CGO_ENABLED=0 (TestStaticBuilds).
+		build := exec.Command(goTool(), "build", "-o", buildDir+"/", "../cmd/coldprof-wrapper", "../cmd/coldprof-proxy")
 		out, err := build.CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
@@ -70,6 +67,11 @@ func wrapperBinary(t testing.TB) string {
 		t.Fatal(buildErr)
 	}
 	return builtPath
+}
+
+// proxyBinary is the coldprof-proxy built beside wrapperBinary.
+func proxyBinary(t testing.TB) string {
+	return filepath.Join(filepath.Dir(wrapperBinary(t)), ProxyName)
 }
 
 // pythons returns the real CPython 3.7+ interpreters on this machine, by
@@ -286,8 +288,9 @@ func lineKinds(t *testing.T, stderr string) []string {
 }
 
 // findProxies lists the PIDs of live (not zombie) proxy processes started
-// from bin.
+// by the wrapper bin (from the coldprof-proxy beside it).
 func findProxies(bin string) []int {
+	bin = filepath.Join(filepath.Dir(bin), ProxyName)
 	var pids []int
 	dirs, _ := os.ReadDir("/proc")
 	for _, d := range dirs {
@@ -296,7 +299,7 @@ func findProxies(bin string) []int {
 			continue
 		}
 		cmdline, _ := os.ReadFile(filepath.Join("/proc", d.Name(), "cmdline"))
-		if string(cmdline) != bin+"\x00"+ProxyArg+"\x00" {
+		if string(cmdline) != bin+"\x00" {
 			continue
 		}
 		stat, _ := os.ReadFile(filepath.Join("/proc", d.Name(), "stat"))
@@ -343,10 +346,10 @@ func TestExecProxyOrder(t *testing.T) {
 	for _, label := range labels {
 		for _, tt := range tests {
 			t.Run(label+"/"+tt.name, func(t *testing.T) {
-				f := newFakeAPI(t)
+				f := fakeapi.New(t)
 				cmd := exec.Command(bin, append([]string{py[label], "../testdata/wrapper/runtime.py"}, tt.args...)...)
-				cmd.Env = baseEnv("AWS_LAMBDA_RUNTIME_API="+f.addr(), "AWS_EXECUTION_ENV=AWS_Lambda_"+filepath.Base(py[label]), "_HANDLER=app.handler")
-				var stderr lockedBuffer
+				cmd.Env = baseEnv("AWS_LAMBDA_RUNTIME_API="+f.Addr(), "AWS_EXECUTION_ENV=AWS_Lambda_"+filepath.Base(py[label]), "_HANDLER=app.handler")
+				var stderr fakeapi.LockedBuffer
 				cmd.Stderr = &stderr
 				cmd.WaitDelay = 10 * time.Second // the proxy child holds stderr until it exits
 				if err := cmd.Start(); err != nil {
@@ -362,7 +365,7 @@ func TestExecProxyOrder(t *testing.T) {
 					t.Errorf("want one live proxy process while the runtime runs, found %v", proxies)
 				}
 				for _, id := range tt.events {
-					f.events <- fakeEvent{id, `{"n":1}`}
+					f.Events <- fakeapi.Event{ID: id, Body: `{"n":1}`}
 				}
 				err := cmd.Wait()
 				if err == exec.ErrWaitDelay {

@@ -2,8 +2,12 @@ package wrapper
 
 import (
 	"errors"
+	"io/fs"
+	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/coldprof/coldprof/wrapper/hooks"
 )
 
 // Variables for the Node.js, Java and Ruby injections. The hook directory
@@ -38,37 +42,93 @@ func isNodeInterpreter(base string) bool { return base == "node" || base == "nod
 // hookDir finds the hook directory: COLDPROF_HOOK_DIR, else coldprof/hooks
 // next to the wrapper as Lambda ran it (AWS_LAMBDA_EXEC_WRAPPER), else the
 // layer's /opt/coldprof/hooks.
-func hookDir(p *Plan) string {
+func hookDir(p *Plan) string { return hookDirs(p)[0] }
+
+// hookDirs lists the folders that may hold the hook files, in order:
+// COLDPROF_HOOK_DIR alone when it is set; else coldprof/hooks next to the
+// wrapper as Lambda ran it (AWS_LAMBDA_EXEC_WRAPPER) and next to the
+// wrapper's own executable (Options.Executable), then the layer's
+// /opt/coldprof/hooks.
+func hookDirs(p *Plan) []string {
 	if dir, _ := p.Getenv(EnvHookDir); dir != "" {
-		return strings.TrimRight(dir, "/")
+		return []string{strings.TrimRight(dir, "/")}
 	}
-	if exe, _ := p.Getenv(envExecWrapper); strings.HasPrefix(exe, "/") {
-		if i := strings.LastIndexByte(exe, '/'); i >= 0 {
-			return exe[:i] + "/" + layerHookDir
+	var dirs []string
+	for _, exe := range []string{p.getenvOr(envExecWrapper), p.opts.Executable} {
+		if i := strings.LastIndexByte(exe, '/'); i >= 0 && strings.HasPrefix(exe, "/") {
+			dirs = append(dirs, exe[:i]+"/"+layerHookDir)
 		}
 	}
-	return defaultHookDir
+	return append(dirs, defaultHookDir)
 }
 
-// hookFile returns the absolute path of a hook file, or an error naming the
-// path when it is missing: loading a missing preload would stop the runtime.
-// This stat is the launch plan's one look at the file system.
+func (p *Plan) getenvOr(key string) string {
+	v, _ := p.Getenv(key)
+	return v
+}
+
+// A hookLocator remembers the one extraction of the embedded hooks a plan
+// may do.
+type hookLocator struct {
+	tried bool
+	dir   string
+	err   error
+}
+
+// hookFile returns the absolute path of a hook file: in the hook directory
+// when it is there, else in the embedded hooks written out by
+// Options.ExtractHooks (a wrapper without the layer's folder is still
+// complete). An error names the path and says the hook is not used: loading
+// a missing file would stop the runtime. The stats are the launch plan's
+// look at the file system.
 func hookFile(p *Plan, rel string) (string, error) {
-	path := hookDir(p) + "/" + rel
-	var st syscall.Stat_t
-	if err := syscall.Stat(path, &st); err != nil || st.Mode&syscall.S_IFMT != syscall.S_IFREG {
-		return "", errors.New("hook file " + path + " not found (set " + EnvHookDir + "); running without the require hook")
+	dirs := hookDirs(p)
+	for _, d := range dirs {
+		if isRegularFile(d + "/" + rel) {
+			p.hookDirUsed = d
+			return d + "/" + rel, nil
+		}
 	}
-	return path, nil
+	dir := dirs[0]
+	if p.opts.ExtractHooks != nil {
+		h := p.hooks
+		if !h.tried {
+			h.tried = true
+			h.dir, h.err = p.opts.ExtractHooks()
+		}
+		if h.err == nil && isRegularFile(h.dir+"/"+rel) {
+			if set, _ := p.Getenv(EnvHookDir); set != "" {
+				p.Warnings = append(p.Warnings, "hook file "+boundValue(dir+"/"+rel, maxPath)+" not found ("+EnvHookDir+"); using the wrapper's own copy")
+			}
+			p.hookDirUsed = h.dir
+			return h.dir + "/" + rel, nil
+		}
+		if h.err != nil {
+			return "", errors.New("hook file " + boundValue(dir+"/"+rel, maxPath) + " not found and the wrapper's own copy could not be written (" + boundValue(h.err.Error(), maxPath) + "); running without the hook")
+		}
+	}
+	return "", errors.New("hook file " + boundValue(dir+"/"+rel, maxPath) + " not found (set " + EnvHookDir + "); running without the hook")
+}
+
+// isRegularFile reports whether path names a regular file (symlinks followed).
+func isRegularFile(path string) bool {
+	var st syscall.Stat_t
+	return syscall.Stat(path, &st) == nil && st.Mode&syscall.S_IFMT == syscall.S_IFREG
 }
 
 // injectNode appends a preload of the require hook to NODE_OPTIONS, after
 // what the user set (later options win, and --require adds, so both hold).
-// Node's argv is left alone. override (COLDPROF_NODE_OPTIONS) is appended
-// instead of the hook when set.
-func injectNode(p *Plan, override string) (string, error) {
-	add := strings.TrimSpace(override)
-	if add == "" {
+// Node's argv is left alone. A validated override (COLDPROF_NODE_OPTIONS)
+// is appended instead of the hook.
+func injectNode(p *Plan, override []string) (string, error) {
+	var add string
+	if override != nil {
+		quoted := make([]string, len(override))
+		for i, o := range override {
+			quoted[i] = quoteNodeOption(o)
+		}
+		add = strings.Join(quoted, " ")
+	} else {
 		path, err := hookFile(p, nodeHookFile)
 		if err != nil {
 			return "", err
@@ -77,6 +137,40 @@ func injectNode(p *Plan, override string) (string, error) {
 	}
 	appendEnv(p, "NODE_OPTIONS", " ", add)
 	return "NODE_OPTIONS+=" + add, nil
+}
+
+// nodeSamplerFile is the sampler the require hook loads when the wrapper set
+// COLDPROF_SAMPLER_INTERVAL_US; it must sit next to the hook.
+const nodeSamplerFile = "node/sampler.cjs"
+
+// samplerNode turns the sampler on when the require hook was injected and
+// its sampler file is beside it.
+func samplerNode(p *Plan) []string {
+	if p.hookDirUsed == "" {
+		return nil // an override replaced the hook: nothing loads the sampler
+	}
+	if !isRegularFile(p.hookDirUsed + "/" + nodeSamplerFile) {
+		if !embeddedHook(nodeSamplerFile) {
+			return nil // neither the hook directory nor this build has a Node.js sampler
+		}
+		return []string{"sampler file " + boundValue(p.hookDirUsed+"/"+nodeSamplerFile, maxPath) + " not found; no sampler"}
+	}
+	setSamplerEnv(p)
+	return nil
+}
+
+// embeddedHook reports whether this build carries the hook file rel.
+func embeddedHook(rel string) bool {
+	_, err := fs.Stat(hooks.Files(), rel)
+	return err == nil
+}
+
+// setSamplerEnv hands the sampler its interval and the PID to sample in.
+func setSamplerEnv(p *Plan) {
+	us := p.opts.Config.SampleInterval.Microseconds()
+	p.Setenv(EnvSamplerIntervalUs, strconv.FormatInt(us, 10))
+	p.Setenv(EnvSamplerPID, strconv.Itoa(p.opts.PID))
+	p.SamplerUs = us
 }
 
 // quoteNodeOption quotes a value for NODE_OPTIONS, which splits on spaces

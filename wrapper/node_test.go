@@ -62,6 +62,20 @@ func TestNewPlanNodeJavaRuby(t *testing.T) {
 		t.Fatal(err)
 	}
 	layerHook := "--require " + filepath.Join(layer, "coldprof", "hooks", "node", "coldprof-require.cjs")
+	jdk17 := fakeJDK(t, "jdk17", "bin/java", `JAVA_VERSION="17.0.15"`)
+	jdk11 := fakeJDK(t, "jdk11", "bin/java", `JAVA_VERSION="11.0.2"`)
+	jdk8 := fakeJDK(t, "jdk8", "jre/bin/java", `JAVA_VERSION="1.8.0_392"`)
+	noRelease := fakeJDK(t, "somejvm", "bin/java", "")
+	modular := fakeJDK(t, "runtime", "bin/java", "")
+	os.MkdirAll(filepath.Join(filepath.Dir(filepath.Dir(modular)), "lib"), 0o755)
+	os.WriteFile(filepath.Join(filepath.Dir(filepath.Dir(modular)), "lib", "modules"), []byte("jimage"), 0o644)
+	rtJar := fakeJDK(t, "oldjre", "bin/java", "")
+	os.MkdirAll(filepath.Join(filepath.Dir(filepath.Dir(rtJar)), "lib"), 0o755)
+	os.WriteFile(filepath.Join(filepath.Dir(filepath.Dir(rtJar)), "lib", "rt.jar"), []byte("zip"), 0o644)
+	corretto21 := fakeJDK(t, "java-21-amazon-corretto", "bin/java", "")
+	java17 := append([]string{jdk17}, java17Argv[1:]...)
+	java11 := append([]string{jdk11}, java11Argv[1:]...)
+	java8 := append([]string{jdk8}, java11Argv[1:]...)
 	type want struct {
 		runtime  string
 		injected string
@@ -78,32 +92,50 @@ func TestNewPlanNodeJavaRuby(t *testing.T) {
 			want{runtime: "nodejs20.x", injected: "NODE_OPTIONS+=" + quoted, env: map[string]string{"NODE_OPTIONS": quoted}}},
 		{"node keeps user NODE_OPTIONS", nodeArgv, []string{"NODE_OPTIONS=--enable-source-maps", "COLDPROF_HOOK_DIR=" + dir + "/"},
 			want{runtime: "node", injected: "NODE_OPTIONS+=" + quoted, env: map[string]string{"NODE_OPTIONS": "--enable-source-maps " + quoted}}},
-		{"COLDPROF_NODE_OPTIONS", nodeArgv, []string{"NODE_OPTIONS=--x", "COLDPROF_NODE_OPTIONS= --cpu-prof ", "COLDPROF_HOOK_DIR=/nonexistent"},
-			want{runtime: "node", injected: "NODE_OPTIONS+=--cpu-prof", env: map[string]string{"NODE_OPTIONS": "--x --cpu-prof"}}},
+		{"COLDPROF_NODE_OPTIONS", nodeArgv, []string{"NODE_OPTIONS=--x", "COLDPROF_NODE_OPTIONS= --enable-source-maps  --max-old-space-size 100 ", "COLDPROF_HOOK_DIR=/nonexistent"},
+			want{runtime: "node", injected: "NODE_OPTIONS+=--enable-source-maps --max-old-space-size=100", env: map[string]string{"NODE_OPTIONS": "--x --enable-source-maps --max-old-space-size=100"}}},
+		{"COLDPROF_NODE_OPTIONS refused: the default", nodeArgv, []string{"NODE_OPTIONS=--x", "COLDPROF_NODE_OPTIONS=--cpu-prof", "COLDPROF_HOOK_DIR=" + dir},
+			want{runtime: "node", injected: "NODE_OPTIONS+=" + quoted, env: map[string]string{"NODE_OPTIONS": "--x " + quoted}, warnings: 1}},
 		{"node hook missing: unchanged", nodeArgv, []string{"NODE_OPTIONS=--x", "COLDPROF_HOOK_DIR=/nonexistent"},
 			want{runtime: "node", env: map[string]string{"NODE_OPTIONS": "--x"}, warnings: 1}},
 		{"node hook next to the exec wrapper", nodeArgv, []string{"AWS_LAMBDA_EXEC_WRAPPER=" + filepath.Dir(dir) + "/coldprof-wrapper"},
 			want{runtime: "node", warnings: 1, env: map[string]string{"NODE_OPTIONS": ""}}}, // dir is "coldprof hooks", not coldprof/hooks
 		{"node hook in the layer layout", nodeArgv, []string{"AWS_LAMBDA_EXEC_WRAPPER=" + layer + "/coldprof-wrapper"},
 			want{runtime: "node", injected: "NODE_OPTIONS+=" + layerHook, env: map[string]string{"NODE_OPTIONS": layerHook}}},
-		{"java17", java17Argv, []string{"AWS_EXECUTION_ENV=AWS_Lambda_java17", "JAVA_TOOL_OPTIONS=-XX:+UseSerialGC"},
+		{"java17", java17, []string{"AWS_EXECUTION_ENV=AWS_Lambda_java17", "JAVA_TOOL_OPTIONS=-XX:+UseSerialGC"},
 			want{runtime: "java17", injected: "JAVA_TOOL_OPTIONS+=" + javaClassLoadLog, env: map[string]string{"JAVA_TOOL_OPTIONS": "-XX:+UseSerialGC " + javaClassLoadLog}}},
-		{"java11", java11Argv, []string{"AWS_EXECUTION_ENV=AWS_Lambda_java11"},
+		{"java11", java11, []string{"AWS_EXECUTION_ENV=AWS_Lambda_java11"},
 			want{runtime: "java11", injected: "JAVA_TOOL_OPTIONS+=" + javaClassLoadLog, env: map[string]string{"JAVA_TOOL_OPTIONS": javaClassLoadLog}}},
-		{"java8.al2: no -Xlog", java11Argv, []string{"AWS_EXECUTION_ENV=AWS_Lambda_java8.al2"},
+		{"JDK 8 layout: no -Xlog", java8, []string{"AWS_EXECUTION_ENV=AWS_Lambda_java8.al2"},
 			want{runtime: "java8.al2", injected: "JAVA_TOOL_OPTIONS+=-verbose:class", env: map[string]string{"JAVA_TOOL_OPTIONS": "-verbose:class"}}},
-		{"java, version unknown", []string{"/usr/bin/java", "-jar", "app.jar"}, nil,
+		{"JDK 8 that AWS_EXECUTION_ENV calls java17: the JVM decides", java8, []string{"AWS_EXECUTION_ENV=AWS_Lambda_java17"},
+			want{runtime: "java17", injected: "JAVA_TOOL_OPTIONS+=-verbose:class", env: map[string]string{"JAVA_TOOL_OPTIONS": "-verbose:class"}}},
+		{"version in the path", []string{corretto21, "-jar", "app.jar"}, nil,
+			want{runtime: "java", injected: "JAVA_TOOL_OPTIONS+=" + javaClassLoadLog, env: map[string]string{"JAVA_TOOL_OPTIONS": javaClassLoadLog}}},
+		{"no release file, lib/modules: JDK 9+", []string{modular, "-jar", "app.jar"}, nil,
+			want{runtime: "java", injected: "JAVA_TOOL_OPTIONS+=" + javaClassLoadLog, env: map[string]string{"JAVA_TOOL_OPTIONS": javaClassLoadLog}}},
+		{"no release file, rt.jar: JDK 8", []string{rtJar, "-jar", "app.jar"}, nil,
 			want{runtime: "java", injected: "JAVA_TOOL_OPTIONS+=-verbose:class", env: map[string]string{"JAVA_TOOL_OPTIONS": "-verbose:class"}}},
-		{"COLDPROF_JAVA_OPTIONS", java17Argv, []string{"AWS_EXECUTION_ENV=AWS_Lambda_java21", "COLDPROF_JAVA_OPTIONS=-Xlog:class+load:stderr"},
-			want{runtime: "java21", injected: "JAVA_TOOL_OPTIONS+=-Xlog:class+load:stderr", env: map[string]string{"JAVA_TOOL_OPTIONS": "-Xlog:class+load:stderr"}}},
+		{"java, version unknown: left alone", []string{noRelease, "-jar", "app.jar"}, []string{"AWS_EXECUTION_ENV=AWS_Lambda_java17"},
+			want{runtime: "java17", env: map[string]string{"JAVA_TOOL_OPTIONS": ""}, warnings: 1}},
+		{"java, not found: left alone", []string{"/nonexistent/bin/java", "-jar", "app.jar"}, nil,
+			want{runtime: "java", env: map[string]string{"JAVA_TOOL_OPTIONS": ""}, warnings: 1}},
+		{"user's -Xlog on stderr is not reconfigured", java17, []string{"JAVA_TOOL_OPTIONS=-Xlog:class+load=info:stderr"},
+			want{runtime: "java", env: map[string]string{"JAVA_TOOL_OPTIONS": "-Xlog:class+load=info:stderr"}, warnings: 1}},
+		{"COLDPROF_JAVA_OPTIONS", java17, []string{"AWS_EXECUTION_ENV=AWS_Lambda_java21", "COLDPROF_JAVA_OPTIONS=-verbose:class -XX:TieredStopAtLevel=1"},
+			want{runtime: "java21", injected: "JAVA_TOOL_OPTIONS+=-verbose:class -XX:TieredStopAtLevel=1", env: map[string]string{"JAVA_TOOL_OPTIONS": "-verbose:class -XX:TieredStopAtLevel=1"}}},
+		{"COLDPROF_JAVA_OPTIONS refused", java17, []string{"COLDPROF_JAVA_OPTIONS=-Xbogus"},
+			want{runtime: "java", injected: "JAVA_TOOL_OPTIONS+=" + javaClassLoadLog, env: map[string]string{"JAVA_TOOL_OPTIONS": javaClassLoadLog}, warnings: 1}},
 		{"ruby3.3", []string{"/var/lang/bin/ruby", "/var/runtime/index.rb"}, []string{"AWS_EXECUTION_ENV=AWS_Lambda_ruby3.3", "RUBYLIB=/var/runtime/lib", "COLDPROF_HOOK_DIR=" + dir},
 			want{runtime: "ruby3.3", injected: "RUBYOPT+=-rcoldprof_require", env: map[string]string{"RUBYOPT": "-rcoldprof_require", "RUBYLIB": "/var/runtime/lib:" + rubyLib}}},
 		{"ruby keeps RUBYOPT", []string{"ruby3.2", "x.rb"}, []string{"RUBYOPT=-W0", "COLDPROF_HOOK_DIR=" + dir},
 			want{runtime: "ruby3.2", injected: "RUBYOPT+=-rcoldprof_require", env: map[string]string{"RUBYOPT": "-W0 -rcoldprof_require", "RUBYLIB": rubyLib}}},
 		{"ruby hook missing", []string{"ruby", "x.rb"}, []string{"RUBYOPT=-W0", "COLDPROF_HOOK_DIR=/nonexistent"},
 			want{runtime: "ruby", env: map[string]string{"RUBYOPT": "-W0", "RUBYLIB": ""}, warnings: 1}},
-		{"COLDPROF_RUBYOPT", []string{"ruby", "x.rb"}, []string{"COLDPROF_RUBYOPT=-rprofile", "COLDPROF_HOOK_DIR=/nonexistent"},
-			want{runtime: "ruby", injected: "RUBYOPT+=-rprofile", env: map[string]string{"RUBYOPT": "-rprofile", "RUBYLIB": ""}}},
+		{"COLDPROF_RUBYOPT", []string{"ruby", "x.rb"}, []string{"COLDPROF_RUBYOPT=-W0  -r" + layer + "/coldprof/hooks/ruby/coldprof_require", "COLDPROF_HOOK_DIR=/nonexistent"},
+			want{runtime: "ruby", injected: "RUBYOPT+=-W0 -r" + layer + "/coldprof/hooks/ruby/coldprof_require", env: map[string]string{"RUBYOPT": "-W0 -r" + layer + "/coldprof/hooks/ruby/coldprof_require", "RUBYLIB": ""}}},
+		{"COLDPROF_RUBYOPT refused", []string{"ruby", "x.rb"}, []string{"COLDPROF_RUBYOPT=-rprofile", "COLDPROF_HOOK_DIR=" + dir},
+			want{runtime: "ruby", injected: "RUBYOPT+=-rcoldprof_require", env: map[string]string{"RUBYOPT": "-rcoldprof_require", "RUBYLIB": rubyLib}, warnings: 1}},
 		{"rubyist, not ruby", []string{"/usr/bin/rubyist", "x"}, nil, want{warnings: 1}},
 	}
 	for _, tt := range tests {
@@ -132,6 +164,26 @@ func TestNewPlanNodeJavaRuby(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fakeJDK makes a JVM layout: <root>/<name>/<bin> (an empty executable) and,
+// unless release is "", <root>/<name>/release. It returns the java path.
+func fakeJDK(t *testing.T, name, bin, release string) string {
+	t.Helper()
+	home := filepath.Join(t.TempDir(), name)
+	java := filepath.Join(home, bin)
+	if err := os.MkdirAll(filepath.Dir(java), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(java, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if release != "" {
+		if err := os.WriteFile(filepath.Join(home, "release"), []byte("IMPLEMENTOR=\"x\"\n"+release+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return java
 }
 
 func TestHookDir(t *testing.T) {
@@ -212,10 +264,14 @@ func TestExecNode(t *testing.T) {
 		t.Errorf("no require lines:\n%s", stderr)
 	}
 
-	// A missing hook: one warning, and the function runs exactly as before.
-	out, stderr, code = runWrapped(t, app, append(env, "COLDPROF_HOOK_DIR=/nonexistent"), node, runner)
+	// A missing hook directory: one warning, and the wrapper's own copy of
+	// the hooks (written under TMPDIR) profiles the function, which runs
+	// exactly as before.
+	tmp := t.TempDir()
+	out, stderr, code = runWrapped(t, app, append(env, "COLDPROF_HOOK_DIR=/nonexistent", "TMPDIR="+tmp), node, runner)
 	evs, _ := events(t, stderr)
-	if code != 0 || out != plainOut || len(evs) != 2 || evs[0].Kind != marker.Warning || strings.Contains(stderr, "node require:") {
+	if code != 0 || out != plainOut || len(evs) != 2 || evs[0].Kind != marker.Warning || !strings.Contains(stderr, "node require:") ||
+		!strings.Contains(evs[1].Injected, tmp+"/coldprof-hooks-") {
 		t.Errorf("missing hook: exit %d stdout %q markers %+v", code, out, evs)
 	}
 }
@@ -247,21 +303,7 @@ func TestExecRuby(t *testing.T) {
 // main class and a handler-like last argument stay where they are, the
 // user's JAVA_TOOL_OPTIONS stays, class-load lines come out on stderr.
 func TestExecJava(t *testing.T) {
-	java, err := exec.LookPath("java")
-	if err != nil {
-		t.Skip("java is not installed")
-	}
-	if _, err := exec.LookPath("javac"); err != nil {
-		t.Skip("javac is not installed")
-	}
-	dir := t.TempDir()
-	src := filepath.Join(dir, "Main.java")
-	if err := os.WriteFile(src, []byte(`public class Main { public static void main(String[] a) { System.out.println("last=" + a[a.length-1] + " prop=" + System.getProperty("user.prop")); } }`), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("javac", "-d", dir, src).CombinedOutput(); err != nil {
-		t.Fatalf("javac: %v\n%s", err, out)
-	}
+	java, dir := compileJava(t, `public class Main { public static void main(String[] a) { System.out.println("last=" + a[a.length-1] + " prop=" + System.getProperty("user.prop")); } }`)
 	env := []string{"AWS_EXECUTION_ENV=AWS_Lambda_java17", "JAVA_TOOL_OPTIONS=-Duser.prop=kept"}
 	out, stderr, code := runWrapped(t, dir, env, java, "-Xshare:auto", "-cp", dir, "Main", "com.example.App::handleRequest")
 	if code != 0 || out != "last=com.example.App::handleRequest prop=kept\n" {

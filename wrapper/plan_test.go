@@ -25,8 +25,20 @@ func TestNewPlan(t *testing.T) {
 	}{
 		{"empty argv", nil, nil, want{warnings: 1}},
 		{
-			"container awslambdaric", []string{"python", "-m", "awslambdaric", "app.handler"}, []string{"PATH=/usr/bin"},
-			want{argv: []string{"python", "-X", "importtime", "-m", "awslambdaric", "app.handler"}, runtime: "python", handler: "app.handler", injected: "-X importtime"},
+			"container awslambdaric, python3", []string{"python3", "-m", "awslambdaric", "app.handler"}, []string{"PATH=/usr/bin"},
+			want{argv: []string{"python3", "-X", "importtime", "-m", "awslambdaric", "app.handler"}, runtime: "python3", handler: "app.handler", injected: "-X importtime"},
+		},
+		{
+			"bare python of unknown version: left alone", []string{"python", "-m", "awslambdaric", "app.handler"}, []string{"PATH=/nonexistent"},
+			want{argv: []string{"python", "-m", "awslambdaric", "app.handler"}, runtime: "python", warnings: 1},
+		},
+		{
+			"python2.7: never -X importtime", []string{"/usr/bin/python2.7", "app.py"}, nil,
+			want{argv: []string{"/usr/bin/python2.7", "app.py"}, runtime: "python2.7", warnings: 1},
+		},
+		{
+			"python2 with a Python 3 AWS_EXECUTION_ENV: the name decides", []string{"/usr/bin/python2", "app.py"}, []string{"AWS_EXECUTION_ENV=AWS_Lambda_python3.12"},
+			want{argv: []string{"/usr/bin/python2", "app.py"}, runtime: "python3.12", warnings: 1},
 		},
 		{
 			"container awslambdaric, _HANDLER wins", []string{"/usr/local/bin/python3.12", "-u", "-m", "awslambdaric", "argv.handler"}, []string{"_HANDLER=env.handler"},
@@ -101,7 +113,9 @@ func TestNewPlan(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			argvBefore, envBefore := slices.Clone(tt.argv), slices.Clone(tt.env)
-			p := NewPlan(tt.argv, tt.env)
+			cfg := DefaultConfig()
+			cfg.Sampler = false // the sampler's own tests are TestPlanSampler
+			p := PlanWith(tt.argv, tt.env, Options{Config: cfg})
 			got := want{p.Argv, p.Runtime, p.Handler, p.Injected, len(p.Warnings)}
 			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(want{})); diff != "" {
 				t.Errorf("plan (-want +got):\n%s\nwarnings: %q", diff, p.Warnings)

@@ -22,12 +22,13 @@ func isRubyInterpreter(base string) bool {
 // injectRuby loads the require hook through RUBYOPT, after what the user
 // set. RUBYOPT splits on white space and cannot quote a path, so the hook's
 // folder is appended to RUBYLIB (colon-separated, spaces allowed) and RUBYOPT
-// names the file only: -rcoldprof_require. override (COLDPROF_RUBYOPT) is
-// appended to RUBYOPT instead when set; RUBYLIB still gets the folder.
-func injectRuby(p *Plan, override string) (string, error) {
+// names the file only: -rcoldprof_require. A validated override
+// (COLDPROF_RUBYOPT) is appended to RUBYOPT instead; RUBYLIB still gets the
+// folder.
+func injectRuby(p *Plan, override []string) (string, error) {
 	path, err := hookFile(p, rubyHookDir+"/"+rubyHookName+".rb")
-	add := strings.TrimSpace(override)
-	if add == "" {
+	add := strings.Join(override, " ")
+	if override == nil {
 		if err != nil {
 			return "", err
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -44,12 +45,12 @@ func newFake(t *testing.T, execErrs []error, proxyErr error) *fakeWrapper {
 			execErrs = execErrs[1:]
 			return err
 		},
-		StartProxy: func(upstream string, n int) (string, error) {
+		StartProxy: func(upstream string, n int, env []string) ([]string, error) {
 			f.proxies = append(f.proxies, upstream)
 			if proxyErr != nil {
-				return "", proxyErr
+				return nil, proxyErr
 			}
-			return "127.0.0.1:4242", nil
+			return setEnv(env, envRuntimeAPI, "127.0.0.1:4242"), nil
 		},
 		Now:    func() time.Time { return time.UnixMicro(1732250000123456) },
 		Random: func() float64 { return 0.5 },
@@ -102,6 +103,8 @@ func TestRun(t *testing.T) {
 	base := []string{"AWS_EXECUTION_ENV=AWS_Lambda_python3.12", "_HANDLER=app.handler", "AWS_LAMBDA_RUNTIME_API=169.254.100.1:9001", "SECRET=" + secret}
 	proxied := setEnv(base, "AWS_LAMBDA_RUNTIME_API", "127.0.0.1:4242")
 	with := func(kv ...string) []string { return append(append([]string{}, base...), kv...) }
+	// m is env with the wrapper's mark, as handed to a command it prepared.
+	m := func(env []string) []string { return append(append([]string{}, env...), EnvWrapped+"=0") }
 
 	tests := []struct {
 		name      string
@@ -117,7 +120,7 @@ func TestRun(t *testing.T) {
 	}{
 		{
 			name: "profiled with proxy", args: args, env: base,
-			wantCalls: []execCall{{interp, injected, proxied}},
+			wantCalls: []execCall{{interp, injected, m(proxied)}},
 			wantKinds: []marker.Kind{marker.Start}, wantProxy: true,
 		},
 		{
@@ -130,68 +133,68 @@ func TestRun(t *testing.T) {
 		},
 		{
 			name: "sampled", args: args, env: with("COLDPROF_SAMPLE=0.75"),
-			wantCalls: []execCall{{interp, injected, setEnv(with("COLDPROF_SAMPLE=0.75"), "AWS_LAMBDA_RUNTIME_API", "127.0.0.1:4242")}},
+			wantCalls: []execCall{{interp, injected, m(setEnv(with("COLDPROF_SAMPLE=0.75"), "AWS_LAMBDA_RUNTIME_API", "127.0.0.1:4242"))}},
 			wantKinds: []marker.Kind{marker.Start}, wantProxy: true,
 		},
 		{
 			name: "phases off", args: args, env: with("COLDPROF_PHASES=off"),
-			wantCalls: []execCall{{interp, injected, with("COLDPROF_PHASES=off")}},
+			wantCalls: []execCall{{interp, injected, m(with("COLDPROF_PHASES=off"))}},
 			wantKinds: []marker.Kind{marker.Start},
 		},
 		{
 			name: "bad config values warn and use defaults", args: args,
 			env:       with("COLDPROF_DISABLE="+secret, "COLDPROF_PHASES="+secret, "COLDPROF_SAMPLE="+secret, "COLDPROF_INVOKE_MARKERS="+secret),
-			wantCalls: []execCall{{interp, injected, setEnv(with("COLDPROF_DISABLE="+secret, "COLDPROF_PHASES="+secret, "COLDPROF_SAMPLE="+secret, "COLDPROF_INVOKE_MARKERS="+secret), "AWS_LAMBDA_RUNTIME_API", "127.0.0.1:4242")}},
+			wantCalls: []execCall{{interp, injected, m(setEnv(with("COLDPROF_DISABLE="+secret, "COLDPROF_PHASES="+secret, "COLDPROF_SAMPLE="+secret, "COLDPROF_INVOKE_MARKERS="+secret), "AWS_LAMBDA_RUNTIME_API", "127.0.0.1:4242"))}},
 			wantKinds: []marker.Kind{marker.Warning, marker.Warning, marker.Warning, marker.Warning, marker.Start}, wantProxy: true,
 		},
 		{
 			name: "proxy fails to start", args: args, env: base, proxyErr: errors.New("socket: too many open files"),
-			wantCalls: []execCall{{interp, injected, base}},
+			wantCalls: []execCall{{interp, injected, m(base)}},
 			wantKinds: []marker.Kind{marker.Warning, marker.Start},
 		},
 		{
 			name: "no runtime API", args: args, env: base[:2],
-			wantCalls: []execCall{{interp, injected, base[:2]}},
+			wantCalls: []execCall{{interp, injected, m(base[:2])}},
 			wantKinds: []marker.Kind{marker.Warning, marker.Start},
 		},
 		{
 			name: "next wrapper", args: args, env: with("COLDPROF_NEXT_WRAPPER=" + next),
-			wantCalls: []execCall{{next, append([]string{next}, injected...), setEnv(with("COLDPROF_NEXT_WRAPPER="+next), "AWS_LAMBDA_RUNTIME_API", "127.0.0.1:4242")}},
+			wantCalls: []execCall{{next, append([]string{next}, injected...), m(setEnv(with("COLDPROF_NEXT_WRAPPER="+next), "AWS_LAMBDA_RUNTIME_API", "127.0.0.1:4242"))}},
 			wantKinds: []marker.Kind{marker.Start}, wantProxy: true,
 		},
 		{
 			name: "next wrapper missing", args: args, env: with("COLDPROF_NEXT_WRAPPER=/opt/" + secret),
-			wantCalls: []execCall{{interp, injected, setEnv(with("COLDPROF_NEXT_WRAPPER=/opt/"+secret), "AWS_LAMBDA_RUNTIME_API", "127.0.0.1:4242")}},
+			wantCalls: []execCall{{interp, injected, m(setEnv(with("COLDPROF_NEXT_WRAPPER=/opt/"+secret), "AWS_LAMBDA_RUNTIME_API", "127.0.0.1:4242"))}},
 			wantKinds: []marker.Kind{marker.Warning, marker.Start}, wantProxy: true,
 		},
 		{
 			name: "next wrapper not executable", args: args, env: with("COLDPROF_NEXT_WRAPPER="+notExec, "COLDPROF_PHASES=off"),
-			wantCalls: []execCall{{interp, injected, with("COLDPROF_NEXT_WRAPPER="+notExec, "COLDPROF_PHASES=off")}},
+			wantCalls: []execCall{{interp, injected, m(with("COLDPROF_NEXT_WRAPPER="+notExec, "COLDPROF_PHASES=off"))}},
 			wantKinds: []marker.Kind{marker.Warning, marker.Start},
 		},
 		{
 			name: "next wrapper exec fails: run without it", args: args, env: with("COLDPROF_NEXT_WRAPPER="+next, "COLDPROF_PHASES=off"),
 			execErrs:  []error{syscall.ENOEXEC},
-			wantCalls: []execCall{{next, append([]string{next}, injected...), with("COLDPROF_NEXT_WRAPPER="+next, "COLDPROF_PHASES=off")}, {interp, injected, with("COLDPROF_NEXT_WRAPPER="+next, "COLDPROF_PHASES=off")}},
+			wantCalls: []execCall{{next, append([]string{next}, injected...), m(with("COLDPROF_NEXT_WRAPPER="+next, "COLDPROF_PHASES=off"))}, {interp, injected, m(with("COLDPROF_NEXT_WRAPPER="+next, "COLDPROF_PHASES=off"))}},
 			wantKinds: []marker.Kind{marker.Start, marker.Warning},
 		},
 		{
 			name: "profiled exec fails: run the original", args: args, env: base,
 			execErrs:  []error{syscall.E2BIG},
-			wantCalls: []execCall{{interp, injected, proxied}, {interp, args[1:], base}},
+			wantCalls: []execCall{{interp, injected, m(proxied)}, {interp, args[1:], base}},
 			wantKinds: []marker.Kind{marker.Start, marker.Warning}, wantProxy: true,
 		},
 		{
 			name: "interpreter missing", args: args, env: with("COLDPROF_PHASES=off"),
 			execErrs:  []error{syscall.ENOENT, syscall.ENOENT},
-			wantCalls: []execCall{{interp, injected, with("COLDPROF_PHASES=off")}, {interp, args[1:], with("COLDPROF_PHASES=off")}},
+			wantCalls: []execCall{{interp, injected, m(with("COLDPROF_PHASES=off"))}, {interp, args[1:], with("COLDPROF_PHASES=off")}},
 			wantKinds: []marker.Kind{marker.Start, marker.Warning},
 			wantCode:  ExitNotFound, wantText: "coldprof-wrapper: /var/lang/bin/python3.12: does not exist (no such file or directory)\n",
 		},
 		{
 			name: "interpreter not executable", args: args, env: with("COLDPROF_PHASES=off"),
 			execErrs:  []error{syscall.EACCES, syscall.EACCES},
-			wantCalls: []execCall{{interp, injected, with("COLDPROF_PHASES=off")}, {interp, args[1:], with("COLDPROF_PHASES=off")}},
+			wantCalls: []execCall{{interp, injected, m(with("COLDPROF_PHASES=off"))}, {interp, args[1:], with("COLDPROF_PHASES=off")}},
 			wantKinds: []marker.Kind{marker.Start, marker.Warning},
 			wantCode:  ExitNotExecutable, wantText: "coldprof-wrapper: /var/lang/bin/python3.12: is not an executable (permission denied)\n",
 		},
@@ -202,12 +205,12 @@ func TestRun(t *testing.T) {
 		},
 		{
 			name: "unknown runtime runs unchanged, proxy on", args: []string{"w", "/bin/true", "x y"}, env: base[2:],
-			wantCalls: []execCall{{"/bin/true", []string{"/bin/true", "x y"}, setEnv(base[2:], "AWS_LAMBDA_RUNTIME_API", "127.0.0.1:4242")}},
+			wantCalls: []execCall{{"/bin/true", []string{"/bin/true", "x y"}, m(setEnv(base[2:], "AWS_LAMBDA_RUNTIME_API", "127.0.0.1:4242"))}},
 			wantKinds: []marker.Kind{marker.Warning, marker.Start}, wantProxy: true,
 		},
 		{
 			name: "bare interpreter name resolved through PATH", args: []string{"w", "sh", "-c", "exit 0"}, env: []string{"PATH=/nonexistent::/bin", "COLDPROF_PHASES=off"},
-			wantCalls: []execCall{{"/bin/sh", []string{"sh", "-c", "exit 0"}, []string{"PATH=/nonexistent::/bin", "COLDPROF_PHASES=off"}}},
+			wantCalls: []execCall{{"/bin/sh", []string{"sh", "-c", "exit 0"}, m([]string{"PATH=/nonexistent::/bin", "COLDPROF_PHASES=off"})}},
 			wantKinds: []marker.Kind{marker.Warning, marker.Start},
 		},
 	}
@@ -247,7 +250,7 @@ func TestRunStartMarker(t *testing.T) {
 		[]string{"AWS_EXECUTION_ENV=AWS_Lambda_python3.13", "_HANDLER=app.handler", "AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001"})
 	evs, _ := events(t, f.stderr.String())
 	want := []marker.Event{{V: 1, Kind: marker.Start, TimeUs: 1732250000123456, Runtime: "python3.13", Handler: "app.handler",
-		Wrapper: Version, Injected: "-X importtime", Proxy: true}}
+		Wrapper: Version, Injected: "-X importtime", Proxy: true, Arch: markerArch(runtime.GOARCH)}}
 	if diff := cmp.Diff(want, evs); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
@@ -277,16 +280,16 @@ func TestLoadConfig(t *testing.T) {
 		warnings int
 	}{
 		{nil, DefaultConfig(), 0},
-		{[]string{"COLDPROF_DISABLE=1"}, Config{Disable: true, Phases: "proxy", Sample: 1, InvokeMarkers: 10}, 0},
-		{[]string{"COLDPROF_DISABLE=FALSE", "COLDPROF_PHASES=OFF", "COLDPROF_SAMPLE=0", "COLDPROF_INVOKE_MARKERS=0"}, Config{Phases: "off", Sample: 0, InvokeMarkers: 0}, 0},
+		{[]string{"COLDPROF_DISABLE=1"}, Config{Disable: true, Phases: "proxy", Sample: 1, InvokeMarkers: 10, Sampler: true, SampleInterval: DefaultSampleInterval}, 0},
+		{[]string{"COLDPROF_DISABLE=FALSE", "COLDPROF_PHASES=OFF", "COLDPROF_SAMPLE=0", "COLDPROF_INVOKE_MARKERS=0"}, Config{Phases: "off", Sample: 0, InvokeMarkers: 0, Sampler: true, SampleInterval: DefaultSampleInterval}, 0},
 		{[]string{"COLDPROF_SAMPLE=1.5"}, DefaultConfig(), 1},
 		{[]string{"COLDPROF_SAMPLE=NaN"}, DefaultConfig(), 1},
 		{[]string{"COLDPROF_SAMPLE=-0.1"}, DefaultConfig(), 1},
 		{[]string{"COLDPROF_INVOKE_MARKERS=-1"}, DefaultConfig(), 1},
-		{[]string{"COLDPROF_INVOKE_MARKERS=1000000"}, Config{Phases: "proxy", Sample: 1, InvokeMarkers: 1000000}, 0},
-		{[]string{"COLDPROF_NEXT_WRAPPER=/opt/otel-handler"}, Config{Phases: "proxy", Sample: 1, InvokeMarkers: 10, NextWrapper: "/opt/otel-handler"}, 0},
+		{[]string{"COLDPROF_INVOKE_MARKERS=1000000"}, Config{Phases: "proxy", Sample: 1, InvokeMarkers: 1000000, Sampler: true, SampleInterval: DefaultSampleInterval}, 0},
+		{[]string{"COLDPROF_NEXT_WRAPPER=/opt/otel-handler"}, Config{Phases: "proxy", Sample: 1, InvokeMarkers: 10, NextWrapper: "/opt/otel-handler", Sampler: true, SampleInterval: DefaultSampleInterval}, 0},
 		{[]string{"COLDPROF_PHASES=", "COLDPROF_SAMPLE=", "COLDPROF_DISABLE="}, DefaultConfig(), 0},
-		{[]string{"COLDPROF_SAMPLE=0.5", "COLDPROF_SAMPLE=bad"}, Config{Phases: "proxy", Sample: 0.5, InvokeMarkers: 10}, 0},
+		{[]string{"COLDPROF_SAMPLE=0.5", "COLDPROF_SAMPLE=bad"}, Config{Phases: "proxy", Sample: 0.5, InvokeMarkers: 10, Sampler: true, SampleInterval: DefaultSampleInterval}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.env, ","), func(t *testing.T) {

@@ -2,106 +2,202 @@ package wrapper
 
 import (
 	"errors"
-	"io"
-	"net"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
-	"time"
+
+	"github.com/coldprof/coldprof/wrapper/proxy"
 )
 
-// ProxyArg, as a process's first argument (args[1]), selects the proxy
-// mode: Main runs the runtime-API proxy instead of the wrapper. StartProxy
-// re-executes os.Executable() with it, so any binary that routes such args
-// to Main (or to RunProxyChild) can host the proxy.
+// ProxyName is the proxy binary's file name. The wrapper starts the one in
+// its own executable's directory (/opt/coldprof-proxy in the layer; `go
+// install ./cmd/...` puts both in the same bin directory).
+const ProxyName = "coldprof-proxy"
+
+// ProxyArg, as a process's first argument (args[1]), asks a binary that
+// hosts the proxy itself (the coldprof command, see SelfProxy) for its proxy
+// mode.
 const ProxyArg = "__coldprof_proxy"
 
-// The proxy child's inherited file descriptors and environment.
+// SelfProxy is set by a program that embeds the wrapper and runs
+// proxy.Main when started with ProxyArg (the coldprof command does, for
+// `coldprof run` without a coldprof-proxy beside it). The wrapper then
+// starts its own executable with ProxyArg when ProxyName is not found.
+var SelfProxy bool
+
+// The sampler hand-off (see the in-runtime samplers): when the runtime's
+// environment turns the sampler on, the runtime gets the read end of a pipe
+// whose write end the proxy holds.
 const (
-	// proxyListenerFD is the loopback listening socket the wrapper created.
-	proxyListenerFD = 3
-	// proxyRuntimeFD is the read end of a pipe whose write end the runtime
-	// holds; EOF on it means the runtime has exited.
-	proxyRuntimeFD = 4
-	// EnvProxyUpstream is the real Runtime API address, set for the child.
-	EnvProxyUpstream = "COLDPROF_PROXY_UPSTREAM"
+	samplerIntervalVar = "COLDPROF_SAMPLER_INTERVAL_US"
+	samplerFDVar       = "COLDPROF_SAMPLER_FD"
 )
 
-// IsProxy reports whether args (a full argv) selects the proxy mode.
-func IsProxy(args []string) bool { return len(args) > 1 && args[1] == ProxyArg }
-
-// StartProxy starts the proxy process and returns the loopback address the
-// runtime must use as AWS_LAMBDA_RUNTIME_API. It does not wait for the proxy
-// to come up: the listening socket is created here and handed over, so the
-// runtime's connections queue in its backlog until the proxy accepts them.
-// It does wait (a fraction of a millisecond) until the proxy binary has been
-// exec'd, so that an exec failure is known here and the runtime is pointed
-// at the real API instead (fail open). The write end of a pipe is left open
-// across exec; the proxy exits when the runtime (and whatever inherited that
-// descriptor) has gone.
-func StartProxy(upstream string, invokeMarkers int) (string, error) {
+// StartProxy starts the proxy process for a runtime that will run with env
+// and returns env as the runtime must get it: AWS_LAMBDA_RUNTIME_API
+// pointing at the proxy, and COLDPROF_SAMPLER_FD when the sampler is on.
+//
+// It does not wait for the proxy to come up: the listening socket is
+// created here and handed over, so the runtime's connections queue in its
+// backlog until the proxy accepts them. It does wait (a fraction of a
+// millisecond) until the proxy binary has been exec'd, so that a missing or
+// broken proxy is known here and the runtime is pointed at the real API
+// instead (fail open).
+func StartProxy(upstream string, invokeMarkers int, env []string) ([]string, error) {
+	if _, err := proxy.ParseAddr(upstream); err != nil {
+		return nil, err
+	}
 	exe, err := os.Executable()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	addr, _, err := startProxyExe(exe, upstream, invokeMarkers)
-	return addr, err
+	_, sampler := lookupEnv(env, samplerIntervalVar)
+	spec := proxySpec{argv: []string{exe[:strings.LastIndexByte(exe, '/')+1] + ProxyName},
+		upstream: upstream, invokeMarkers: invokeMarkers, sampler: sampler}
+	s, err := startProxyExe(spec)
+	if err != nil && SelfProxy && errors.Is(err, syscall.ENOENT) {
+		spec.argv = []string{exe, ProxyArg}
+		s, err = startProxyExe(spec)
+	}
+	if err != nil {
+		return nil, err
+	}
+	env = setEnv(env, envRuntimeAPI, s.addr)
+	if s.samplerEnd >= 0 {
+		env = setEnv(env, samplerFDVar, strconv.Itoa(s.samplerEnd))
+	}
+	return env, nil
 }
 
-// startProxyExe is StartProxy with the proxy binary given, so tests can point
-// it at one that cannot be exec'd. It also returns the runtime's end of the
-// pipe (left open across exec), which tests close to stand for the
-// runtime's exit.
+// A proxySpec says which proxy to start and how.
+type proxySpec struct {
+	argv          []string // the proxy command
+	upstream      string
+	invokeMarkers int
+	sampler       bool // make the sampler's pipe
+	exitPipe      bool // tell the proxy of the runtime's exit by a pipe even where a pidfd would do (tests)
+}
+
+// A startedProxy is what the runtime keeps of a started proxy.
+type startedProxy struct {
+	addr string
+	pid  int
+	// exitEnd is the pipe end whose closing tells the proxy the runtime
+	// has gone, -1 when the proxy watches a pidfd instead. Tests close it
+	// to stand for the runtime's exit.
+	exitEnd int
+	// samplerEnd is the read end of the sampler's pipe, -1 without one.
+	samplerEnd int
+}
+
+// startProxyExe starts the proxy. The descriptors the runtime must keep
+// (exitEnd, samplerEnd) are left open across exec; all others are closed.
+//
+// How the proxy learns that the runtime exited: a pidfd of this process
+// (the runtime keeps its PID), which only the proxy holds, so a background
+// child the runtime leaves behind cannot keep the proxy (and the function's
+// stderr) alive. Only where pidfd_open fails (Linux before 5.3) does the
+// runtime hold a pipe's write end instead, which its children inherit.
+//
+// The proxy gets /dev/null as stdin and stdout (closed here; Go's runtime
+// opens /dev/null on them before the proxy's main): it must not hold the
+// function's stdout open, and it needs only stderr, for markers.
 //
 // Raw descriptors and syscall.ForkExec instead of *os.File and
 // os.StartProcess: os.StartProcess probes pidfd support on first use (an
 // extra vfork, exit and wait), opens a pidfd and checks each descriptor's
 // flags, none of which the wrapper needs before its own exec. An *os.File
 // could also close a descriptor from its finalizer.
-func startProxyExe(exe, upstream string, invokeMarkers int) (addr string, runtimeEnd int, err error) {
+func startProxyExe(spec proxySpec) (s startedProxy, err error) {
+	s = startedProxy{exitEnd: -1, samplerEnd: -1}
 	ln, port, err := listenLoopback()
 	if err != nil {
-		return "", -1, err
+		return s, err
 	}
 	defer syscall.Close(ln) // the child has its own copy
-	var fds [2]int
-	if err := syscall.Pipe2(fds[:], syscall.O_CLOEXEC); err != nil {
-		return "", -1, os.NewSyscallError("pipe2", err)
+	env := []string{
+		proxy.EnvUpstream + "=" + spec.upstream,
+		proxy.EnvInvokeMarkers + "=" + strconv.Itoa(spec.invokeMarkers),
+		// One P is plenty for relaying a few requests, and fewer threads
+		// compete less with the runtime's start-up.
+		"GOMAXPROCS=1",
 	}
-	r, w := fds[0], fds[1]
-	defer syscall.Close(r)
-	pid, err := syscall.ForkExec(exe, []string{exe, ProxyArg}, &syscall.ProcAttr{
-		Env: []string{
-			EnvProxyUpstream + "=" + upstream,
-			EnvInvokeMarkers + "=" + strconv.Itoa(invokeMarkers),
-			// One P is plenty for relaying a few requests, and fewer
-			// threads compete less with the runtime's start-up.
-			"GOMAXPROCS=1",
-		},
-		// The child gets these as descriptors 0-4 (see proxyListenerFD).
-		Files: []uintptr{0, 1, 2, uintptr(ln), uintptr(r)},
-	})
+	var keep []int // runtime's ends: CLOEXEC cleared after the fork
+	pidfd := -1
+	if !spec.exitPipe {
+		pidfd = pidfdOpenSelf()
+	}
+	var exitFD int
+	if pidfd >= 0 {
+		defer syscall.Close(pidfd)
+		exitFD = pidfd
+		env = append(env, proxy.EnvExit+"="+proxy.ExitPidfd)
+	} else {
+		var p [2]int
+		if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err != nil {
+			return s, os.NewSyscallError("pipe2", err)
+		}
+		defer syscall.Close(p[0])
+		exitFD, s.exitEnd = p[0], p[1]
+		keep = append(keep, p[1])
+		env = append(env, proxy.EnvExit+"="+proxy.ExitPipe)
+	}
+	none := ^uintptr(0) // closed in the child
+	files := []uintptr{none, none, 2, uintptr(ln), uintptr(exitFD)}
+	if spec.sampler {
+		var p [2]int
+		if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err == nil {
+			defer syscall.Close(p[1])
+			s.samplerEnd = p[0]
+			keep = append(keep, p[0])
+			files = append(files, uintptr(p[1]))
+			env = append(env, proxy.EnvSampler+"=1")
+		} // else: no pipe; the sampler stops on its own bound
+	}
+	closeKept := func() {
+		for _, fd := range keep {
+			syscall.Close(fd)
+		}
+	}
+	pid, err := syscall.ForkExec(spec.argv[0], spec.argv, &syscall.ProcAttr{Env: env, Files: files})
 	if err != nil {
-		syscall.Close(w)
-		return "", -1, &os.PathError{Op: "exec", Path: exe, Err: err}
+		closeKept()
+		return startedProxy{exitEnd: -1, samplerEnd: -1}, &os.PathError{Op: "exec", Path: spec.argv[0], Err: err}
 	}
-	// Keep the write end open across exec: from now on it belongs to the
-	// runtime. Were it closed, the proxy would take that for the runtime's
-	// exit and stop serving, so on failure run without the proxy.
-	if _, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(w), syscall.F_SETFD, 0); errno != 0 {
-		syscall.Kill(pid, syscall.SIGKILL)
-		var ws syscall.WaitStatus
-		syscall.Wait4(pid, &ws, 0, nil)
-		syscall.Close(w)
-		return "", -1, os.NewSyscallError("fcntl", errno)
+	// Keep the runtime's ends open across exec. Were the exit pipe's closed,
+	// the proxy would take that for the runtime's exit and stop serving, so
+	// on failure run without the proxy.
+	for _, fd := range keep {
+		if _, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_SETFD, 0); errno != 0 {
+			syscall.Kill(pid, syscall.SIGKILL)
+			var ws syscall.WaitStatus
+			syscall.Wait4(pid, &ws, 0, nil)
+			closeKept()
+			return startedProxy{exitEnd: -1, samplerEnd: -1}, os.NewSyscallError("fcntl", errno)
+		}
 	}
-	return "127.0.0.1:" + strconv.Itoa(port), w, nil
+	s.addr, s.pid = "127.0.0.1:"+strconv.Itoa(port), pid
+	return s, nil
+}
+
+// sysPidfdOpen is pidfd_open(2)'s number, the same on every Linux
+// architecture (it is newer than the unified syscall table).
+const sysPidfdOpen = 434
+
+// pidfdOpenSelf returns a pidfd (close-on-exec) of this process, -1 when
+// the kernel has none.
+func pidfdOpenSelf() int {
+	fd, _, errno := syscall.RawSyscall(sysPidfdOpen, uintptr(syscall.Getpid()), 0, 0)
+	if errno != 0 {
+		return -1
+	}
+	return int(fd)
 }
 
 // listenLoopback creates a TCP socket listening on 127.0.0.1 on a free port
 // with raw system calls (close-on-exec; the proxy gets its copy through
-// ForkExec): the net package would set up its poller in the wrapper, which
-// only needs the descriptor.
+// ForkExec): the wrapper links no networking package.
 func listenLoopback() (fd, port int, err error) {
 	fd, err = syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -126,29 +222,4 @@ func listenLoopback() (fd, port int, err error) {
 		return -1, 0, errors.New("getsockname: not an IPv4 address")
 	}
 	return fd, inet.Port, nil
-}
-
-// RunProxyChild is the proxy mode's entry point: it serves on the inherited
-// listener until the runtime exits. environ must carry
-// COLDPROF_PROXY_UPSTREAM; stderr receives the markers. It returns the exit
-// status.
-func RunProxyChild(environ []string, stderr io.Writer) int {
-	stderr = rawWriter(stderr) // a broken stderr must not kill the proxy (SIGPIPE)
-	upstream, _ := lookupEnv(environ, EnvProxyUpstream)
-	cfg, _ := LoadConfig(environ) // the wrapper already warned about bad values
-	ln, err := net.FileListener(os.NewFile(proxyListenerFD, "listener"))
-	if err != nil || upstream == "" {
-		io.WriteString(stderr, "coldprof-wrapper: proxy mode: no inherited listener or upstream\n")
-		return 2
-	}
-	done := make(chan struct{})
-	go func() {
-		// Blocks until every holder of the pipe's write end has exited.
-		io.Copy(io.Discard, os.NewFile(proxyRuntimeFD, "runtime"))
-		close(done)
-	}()
-	p := &Proxy{Upstream: upstream, InvokeMarkers: cfg.InvokeMarkers, Markers: stderr, Now: time.Now}
-	go p.Serve(ln)
-	<-done
-	return 0
 }

@@ -1,17 +1,21 @@
 package wrapper
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/coldprof/coldprof/wrapper/internal/fakeapi"
 	"github.com/coldprof/coldprof/wrapper/marker"
 )
 
@@ -30,7 +34,7 @@ func openFDs(t *testing.T) []string {
 	return fds
 }
 
-// The proxy binary cannot be exec'd: StartProxy must say so (naming the
+// The proxy binary cannot be exec'd: startProxyExe must say so (naming the
 // path) and leave no descriptor behind, and Run must then exec the runtime
 // against the real Runtime API with a warning marker.
 func TestStartProxyExecFails(t *testing.T) {
@@ -42,83 +46,286 @@ func TestStartProxyExecFails(t *testing.T) {
 		name, exe string
 		errno     syscall.Errno
 	}{
-		{"missing", filepath.Join(t.TempDir(), "gone", "coldprof-wrapper"), syscall.ENOENT},
+		{"missing", filepath.Join(t.TempDir(), "gone", ProxyName), syscall.ENOENT},
 		{"not executable", notExec, syscall.EACCES},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			before := openFDs(t)
-			addr, end, err := startProxyExe(tt.exe, "169.254.100.1:9001", 1)
-			if err == nil {
-				syscall.Close(end)
-				t.Fatalf("startProxyExe(%q) = %q, want an error", tt.exe, addr)
-			}
-			if !errors.Is(err, tt.errno) || !strings.Contains(err.Error(), tt.exe) {
-				t.Errorf("error %q: want %v naming %s", err, tt.errno, tt.exe)
-			}
-			if after := openFDs(t); strings.Join(after, " ") != strings.Join(before, " ") {
-				t.Errorf("descriptors leaked: before %v, after %v", before, after)
-			}
+		for _, sampler := range []bool{false, true} {
+			t.Run(tt.name+"/sampler="+strconv.FormatBool(sampler), func(t *testing.T) {
+				before := openFDs(t)
+				spec := proxySpec{argv: []string{tt.exe}, upstream: "169.254.100.1:9001", invokeMarkers: 1, sampler: sampler}
+				s, err := startProxyExe(spec)
+				if err == nil {
+					t.Fatalf("startProxyExe(%q) = %+v, want an error", tt.exe, s)
+				}
+				if !errors.Is(err, tt.errno) || !strings.Contains(err.Error(), tt.exe) {
+					t.Errorf("error %q: want %v naming %s", err, tt.errno, tt.exe)
+				}
+				if after := openFDs(t); strings.Join(after, " ") != strings.Join(before, " ") {
+					t.Errorf("descriptors leaked: before %v, after %v", before, after)
+				}
 
-			var stderr strings.Builder
-			var execEnv []string
-			w := Wrapper{
-				Stderr: &stderr,
-				Exec:   func(path string, argv, env []string) error { execEnv = env; return nil },
-				StartProxy: func(upstream string, n int) (string, error) {
-					addr, _, err := startProxyExe(tt.exe, upstream, n)
-					return addr, err
-				},
-				Now:    time.Now,
-				Random: func() float64 { return 0 },
-			}
-			env := []string{"AWS_EXECUTION_ENV=AWS_Lambda_python3.12", "AWS_LAMBDA_RUNTIME_API=169.254.100.1:9001"}
-			if code := w.Run([]string{"coldprof-wrapper", "/var/lang/bin/python3.12", "/var/runtime/bootstrap.py"}, env); code != 0 {
-				t.Fatalf("Run = %d, want 0; stderr:\n%s", code, stderr.String())
-			}
-			if api, _ := lookupEnv(execEnv, envRuntimeAPI); api != "169.254.100.1:9001" {
-				t.Errorf("runtime got %s=%q, want the real API", envRuntimeAPI, api)
-			}
-			evs, _ := events(t, stderr.String())
-			if len(evs) != 2 || evs[0].Kind != marker.Warning || !strings.Contains(evs[0].Message, "proxy not started") || evs[1].Kind != marker.Start || evs[1].Proxy {
-				t.Errorf("markers %+v: want a proxy warning, then a start marker without proxy", evs)
-			}
-		})
+				var stderr strings.Builder
+				var execEnv []string
+				w := Wrapper{
+					Stderr: &stderr,
+					Exec:   func(path string, argv, env []string) error { execEnv = env; return nil },
+					StartProxy: func(upstream string, n int, env []string) ([]string, error) {
+						spec := spec
+						spec.upstream, spec.invokeMarkers = upstream, n
+						_, err := startProxyExe(spec)
+						return nil, err
+					},
+					Now:    time.Now,
+					Random: func() float64 { return 0 },
+				}
+				env := []string{"AWS_EXECUTION_ENV=AWS_Lambda_python3.12", "AWS_LAMBDA_RUNTIME_API=169.254.100.1:9001"}
+				if code := w.Run([]string{"coldprof-wrapper", "/var/lang/bin/python3.12", "/var/runtime/bootstrap.py"}, env); code != 0 {
+					t.Fatalf("Run = %d, want 0; stderr:\n%s", code, stderr.String())
+				}
+				if api, _ := lookupEnv(execEnv, envRuntimeAPI); api != "169.254.100.1:9001" {
+					t.Errorf("runtime got %s=%q, want the real API", envRuntimeAPI, api)
+				}
+				if _, ok := lookupEnv(execEnv, samplerFDVar); ok {
+					t.Errorf("runtime got %s without a proxy", samplerFDVar)
+				}
+				evs, _ := events(t, stderr.String())
+				if len(evs) != 2 || evs[0].Kind != marker.Warning || !strings.Contains(evs[0].Message, "proxy not started") || evs[1].Kind != marker.Start || evs[1].Proxy {
+					t.Errorf("markers %+v: want a proxy warning, then a start marker without proxy", evs)
+				}
+			})
+		}
+	}
+}
+
+// An upstream the proxy could not dial (a host name) is refused before any
+// process is started, so the runtime talks to the real API.
+func TestStartProxyBadUpstream(t *testing.T) {
+	before := openFDs(t)
+	env, err := StartProxy("runtime.example:9001", 1, []string{"A=1"})
+	if err == nil || env != nil {
+		t.Fatalf("StartProxy with a host name = %v, %v; want an error", env, err)
+	}
+	if after := openFDs(t); strings.Join(after, " ") != strings.Join(before, " ") {
+		t.Errorf("descriptors leaked: before %v, after %v", before, after)
 	}
 }
 
 // The real proxy binary started by startProxyExe serves the runtime's
-// requests on the handed-over listener, and exits once the runtime's end of
-// the pipe is closed (the runtime has gone).
+// requests on the handed-over listener, holds neither stdin nor stdout
+// (only stderr, for markers), and exits once the runtime's end of the exit
+// pipe is closed (the runtime has gone).
 func TestStartProxyServesAndExits(t *testing.T) {
-	bin := wrapperBinary(t)
-	api := newFakeAPI(t)
-	addr, end, err := startProxyExe(bin, api.addr(), 1)
+	fullTier(t)
+	bin := proxyBinary(t)
+	api := fakeapi.New(t)
+	s, err := startProxyExe(proxySpec{argv: []string{bin}, upstream: api.Addr(), invokeMarkers: 1, exitPipe: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxies := findProxies(bin)
-	api.events <- fakeEvent{"id-1", `{"n":1}`}
-	resp, err := http.Get("http://" + addr + apiPrefix + "/runtime/invocation/next")
+	api.Events <- fakeapi.Event{ID: "id-1", Body: `{"n":1}`}
+	resp, err := http.Get("http://" + s.addr + fakeapi.Prefix + "/runtime/invocation/next")
 	if err != nil {
-		syscall.Close(end)
+		syscall.Close(s.exitEnd)
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if got := resp.Header.Get(headerRequestID); got != "id-1" || string(body) != `{"n":1}` {
+	if got := resp.Header.Get("Lambda-Runtime-Aws-Request-Id"); got != "id-1" || string(body) != `{"n":1}` {
 		t.Errorf("through the proxy: request ID %q, body %q; want id-1, {\"n\":1}", got, body)
 	}
-	syscall.Close(end)
-	if len(proxies) != 1 {
-		t.Fatalf("want one proxy process, found %v", proxies)
+	for fd, want := range []string{"/dev/null", "/dev/null"} {
+		if got, err := os.Readlink("/proc/" + strconv.Itoa(s.pid) + "/fd/" + strconv.Itoa(fd)); got != want {
+			t.Errorf("proxy's descriptor %d is %q (%v), want %s", fd, got, err, want)
+		}
 	}
-	for end := time.Now().Add(5 * time.Second); time.Now().Before(end) && slicesContains(findProxies(bin), proxies[0]); {
-		time.Sleep(10 * time.Millisecond)
+	syscall.Close(s.exitEnd)
+	waitGone(t, s.pid)
+}
+
+// waitGone waits (5 s at most: a hang guard) until the child pid has
+// exited, and reaps it.
+func waitGone(t *testing.T, pid int) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		var ws syscall.WaitStatus
+		syscall.Wait4(pid, &ws, 0, nil)
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		syscall.Kill(pid, syscall.SIGKILL)
+		t.Errorf("proxy %d still running 5 s after the runtime's end of the pipe closed", pid)
+		<-done
 	}
-	if slicesContains(findProxies(bin), proxies[0]) {
-		t.Errorf("proxy %d still running after the runtime's end of the pipe closed", proxies[0])
+}
+
+// The wrapper alone (no coldprof-proxy beside it, as after copying only
+// coldprof-wrapper into an image) still starts the function, against the
+// real Runtime API, with one warning marker.
+func TestExecProxyMissing(t *testing.T) {
+	fullTier(t)
+	dir := t.TempDir()
+	data, err := os.ReadFile(wrapperBinary(t))
+	if err != nil {
+		t.Fatal(err)
 	}
+	alone := filepath.Join(dir, "coldprof-wrapper")
+	if err := os.WriteFile(alone, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(alone, "/bin/sh", "-c", `echo "api=$AWS_LAMBDA_RUNTIME_API"; exit 3`)
+	cmd.Env = baseEnv("AWS_LAMBDA_RUNTIME_API=127.0.0.1:9")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, _ := cmd.Output()
+	if code := cmd.ProcessState.ExitCode(); code != 3 || string(out) != "api=127.0.0.1:9\n" {
+		t.Errorf("exit %d, stdout %q; want 3 and the real API", code, out)
+	}
+	evs, _ := events(t, stderr.String())
+	proxyWarnings := 0
+	for _, e := range evs {
+		if e.Kind == marker.Warning && strings.Contains(e.Message, ProxyName) {
+			proxyWarnings++
+		}
+	}
+	if len(evs) == 0 || proxyWarnings != 1 || evs[len(evs)-1].Kind != marker.Start || evs[len(evs)-1].Proxy {
+		t.Errorf("markers %+v: want one warning naming %s, then a start marker without proxy", evs, ProxyName)
+	}
+}
+
+// A runtime that leaves a background child behind (its stdio sent
+// elsewhere) must not keep the function's stdout or stderr open through
+// the proxy: both reach EOF when the runtime exits, while the child still
+// runs. (Before, the proxy held stdout, and the exit pipe's end, inherited
+// by the child, kept the proxy alive.)
+func TestExecBackgroundChild(t *testing.T) {
+	fullTier(t)
+	bin := wrapperBinary(t)
+	cmd := exec.Command(bin, "/bin/sh", "-c", `sleep 60 </dev/null >/dev/null 2>&1 & echo $!`)
+	cmd.Env = baseEnv("AWS_LAMBDA_RUNTIME_API=127.0.0.1:9")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	errText := make(chan []byte, 1)
+	go func() { b, _ := io.ReadAll(stderr); errText <- b }()
+	out, _ := io.ReadAll(stdout) // EOF: every holder of stdout has closed it
+	child, err := strconv.Atoi(strings.TrimSpace(string(out)))
+	if err != nil {
+		t.Fatalf("stdout %q: want the background child's PID", out)
+	}
+	defer syscall.Kill(child, syscall.SIGKILL)
+	var se []byte
+	select {
+	case se = <-errText:
+	case <-time.After(30 * time.Second): // hang guard only
+		t.Fatal("stderr still open 30 s after stdout's EOF: the proxy outlived the runtime")
+	}
+	cmd.Wait()
+	if syscall.Kill(child, 0) != nil {
+		t.Fatalf("background child %d already gone: the test proves nothing", child)
+	}
+	if evs, _ := events(t, string(se)); len(evs) == 0 || !evs[len(evs)-1].Proxy {
+		t.Errorf("want a start marker with the proxy on, got %+v", evs)
+	}
+}
+
+// The sampler's pipe end to end, through the real wrapper and proxy: the
+// runtime finds COLDPROF_SAMPLER_FD, reads "init_done <t>" once it asked
+// for its first event and "invoke_end <t>" once it posted the first
+// response, then EOF (the proxy closed its end); each time equals the
+// marker's. /bin/sh starts the Python client so the wrapper treats it as
+// an unknown runtime and changes nothing but the proxy's variables.
+func TestExecSamplerPipe(t *testing.T) {
+	fullTier(t)
+	bin := wrapperBinary(t)
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3")
+	}
+	const client = `import http.client, os, sys
+fd = int(os.environ["COLDPROF_SAMPLER_FD"])
+pipe = os.fdopen(fd, "rb", buffering=0)
+c = http.client.HTTPConnection(os.environ["AWS_LAMBDA_RUNTIME_API"])
+c.request("GET", "/2018-06-01/runtime/invocation/next")
+r = c.getresponse(); r.read()
+rid = r.getheader("Lambda-Runtime-Aws-Request-Id")
+first = pipe.readline()
+c.request("POST", "/2018-06-01/runtime/invocation/%s/response" % rid, b"{}")
+c.getresponse().read()
+second = pipe.readline()
+rest = pipe.read()
+print(first.decode().strip() + "|" + second.decode().strip() + "|" + repr(rest))
+`
+	api := fakeapi.New(t)
+	api.Events <- fakeapi.Event{ID: "id-1", Body: "{}"}
+	cmd := exec.Command(bin, "/bin/sh", "-c", `exec "$0" -c "$1"`, py, client)
+	cmd.Env = baseEnv("AWS_LAMBDA_RUNTIME_API="+api.Addr(), samplerIntervalVar+"=5000")
+	var stderr fakeapi.LockedBuffer
+	cmd.Stderr = &stderr
+	cmd.WaitDelay = 10 * time.Second
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%v; stderr:\n%s", err, stderr.String())
+	}
+	parts := strings.Split(strings.TrimSpace(string(out)), "|")
+	if len(parts) != 3 || parts[2] != "b''" {
+		t.Fatalf("runtime read %q: want two lines, then EOF", out)
+	}
+	evs, _ := events(t, stderr.String())
+	var initDone, invokeEnd int64
+	for _, e := range evs {
+		switch e.Kind {
+		case marker.InitDone:
+			initDone = e.TimeUs
+		case marker.InvokeEnd:
+			invokeEnd = e.TimeUs
+		}
+	}
+	want := []string{"init_done " + strconv.FormatInt(initDone, 10), "invoke_end " + strconv.FormatInt(invokeEnd, 10)}
+	if parts[0] != want[0] || parts[1] != want[1] || initDone == 0 || invokeEnd == 0 {
+		t.Errorf("pipe lines %q, want %q (the markers' times); stderr:\n%s", parts[:2], want, stderr.String())
+	}
+}
+
+// What the README says about closed standard descriptors: Go's runtime
+// opens /dev/null on any of 0, 1 and 2 that is closed before main runs, so
+// a runtime started through the wrapper with a closed stdin finds
+// /dev/null there. It cannot be avoided in a Go program; this test keeps
+// the README true.
+func TestExecClosedStdinBecomesDevNull(t *testing.T) {
+	fullTier(t)
+	bin := wrapperBinary(t)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	none := ^uintptr(0)
+	argv := []string{bin, "/bin/sh", "-c", "readlink /proc/self/fd/0"}
+	pid, err := syscall.ForkExec(bin, argv, &syscall.ProcAttr{
+		Env:   baseEnv("COLDPROF_PHASES=off"),
+		Files: []uintptr{none, w.Fd(), w.Fd()},
+	})
+	w.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := io.ReadAll(r)
 	var ws syscall.WaitStatus
-	syscall.Wait4(proxies[0], &ws, 0, nil) // reap it: it is this test's child
+	syscall.Wait4(pid, &ws, 0, nil)
+	_, other := events(t, string(out))
+	if got := strings.Join(other, ""); got != "/dev/null\n" {
+		t.Errorf("the runtime's stdin with the wrapper's closed: %q, want /dev/null", got)
+	}
 }

@@ -8,6 +8,9 @@
 // runtime-API proxy that marks where init ends and each invocation starts.
 // It never stops the function from starting. Configuration comes from the
 // function's environment; see package github.com/coldprof/coldprof/wrapper.
+// "coldprof-wrapper --help" and "coldprof-wrapper --version" print and exit
+// when the flag is the only argument (a runtime's command line always starts
+// with its interpreter).
 package main
 
 import (

@@ -22,6 +22,7 @@ func layerFixture(t *testing.T) string {
 	files := map[string]string{
 		"go.mod":                         "module " + layer.ModulePath + "\n\ngo 1.21\n",
 		"cmd/coldprof-wrapper/main.go":   "package main\n\nfunc main() {}\n",
+		"cmd/coldprof-proxy/main.go":     "package main\n\nfunc main() {}\n",
 		"wrapper/hooks/node/require.cjs": "// hook\n",
 	}
 	for name, data := range files {

@@ -27,6 +27,7 @@ import (
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/runtimes"
 	"github.com/coldprof/coldprof/wrapper"
 	"github.com/coldprof/coldprof/wrapper/marker"
+	"github.com/coldprof/coldprof/wrapper/proxy"
 )
 
 const runUsage = `Usage: coldprof run [flags] [report flags] -- CMD…
@@ -439,17 +440,17 @@ func findWrapper(flag string) (string, []string, error) {
 // runtime's command line. It returns only if exec failed.
 func runWrapperMode(_ io.Reader, _, stderr io.Writer, args []string) error {
 	self, _ := os.Executable()
+	wrapper.SelfProxy = true // runProxyMode below, when no coldprof-proxy is beside coldprof
 	if code := wrapper.Main(append([]string{self}, args...), os.Environ(), stderr); code != 0 {
 		return exitError{code: code}
 	}
 	return nil
 }
 
-// runProxyMode is the runtime-API proxy the wrapper starts by re-executing
-// os.Executable() with wrapper.ProxyArg.
+// runProxyMode is the runtime-API proxy the wrapper mode starts by
+// re-executing os.Executable() with wrapper.ProxyArg (wrapper.SelfProxy).
 func runProxyMode(_ io.Reader, _, stderr io.Writer, _ []string) error {
-	self, _ := os.Executable()
-	if code := wrapper.Main([]string{self, wrapper.ProxyArg}, os.Environ(), stderr); code != 0 {
+	if code := proxy.Main(os.Environ(), stderr); code != 0 {
 		return exitError{code: code}
 	}
 	return nil

@@ -486,7 +486,8 @@ func TestRunWithWrapperBinary(t *testing.T) {
 	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "coldprof-wrapper")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/coldprof/coldprof/cmd/coldprof-wrapper").CombinedOutput(); err != nil {
+	// The wrapper starts the coldprof-proxy beside it, as `go install ./cmd/...` puts them.
+	if out, err := exec.Command("go", "build", "-o", dir+"/", "github.com/coldprof/coldprof/cmd/coldprof-wrapper", "github.com/coldprof/coldprof/cmd/coldprof-proxy").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	t.Setenv("PATH", dir+string(filepath.ListSeparator)+os.Getenv("PATH"))

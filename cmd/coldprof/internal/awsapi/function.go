@@ -165,7 +165,7 @@ func checkProfilable(fn Function) error {
 	}
 	switch {
 	case fn.PackageType == string(types.PackageTypeImage):
-		return refuse("a container image function: images cannot use layers, and only images built on an AWS base image honour AWS_LAMBDA_EXEC_WRAPPER; copy coldprof-wrapper into the image at %s and set %s=%s there", WrapperPath, WrapperVar, WrapperPath)
+		return refuse("a container image function: images cannot use layers, and only images built on an AWS base image honour AWS_LAMBDA_EXEC_WRAPPER; copy coldprof-wrapper into the image at %s, coldprof-proxy beside it, and set %s=%s there", WrapperPath, WrapperVar, WrapperPath)
 	case strings.HasPrefix(fn.Runtime, "provided") || fn.Runtime == "go1.x":
 		return refuse("runtime %s ignores %s (only managed language runtimes honour it)", fn.Runtime, WrapperVar)
 	case strings.EqualFold(fn.LogFormat, "JSON") && isDroppingLevel(fn.AppLogLevel):

@@ -1,4 +1,4 @@
-package wrapper
+package proxy
 
 import (
 	"bufio"
@@ -8,155 +8,49 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
+	"strconv"
 	"strings"
-	"sync"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/coldprof/coldprof/wrapper/internal/fakeapi"
 	"github.com/coldprof/coldprof/wrapper/marker"
 	"github.com/google/go-cmp/cmp"
 )
 
-// lockedBuffer is a bytes.Buffer safe for the proxy's goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// A fakeAPI is a Lambda Runtime API over real HTTP (httptest). GET next
-// long-polls until the test queues an event.
-type fakeAPI struct {
-	*httptest.Server
-	events chan fakeEvent
-	// firstChunk is closed when a streamed request body's first chunk has
-	// arrived (proves the proxy does not buffer whole bodies).
-	firstChunk chan struct{}
-	mu         sync.Mutex
-	got        []received
-	// markers, when set, is the proxy's marker output; markersAt holds
-	// what it was when each request in got arrived.
-	markers   *lockedBuffer
-	markersAt []string
-}
-
-type fakeEvent struct{ id, body string }
-
-// A received is what the fake saw of one request.
-type received struct {
-	Method, Path string
-	Header       http.Header
-	BodyLen      int
-	BodySHA      [32]byte
-	Trailer      http.Header
-}
-
-const apiPrefix = "/2018-06-01"
-
-func newFakeAPI(t testing.TB) *fakeAPI {
-	f := &fakeAPI{events: make(chan fakeEvent, 100), firstChunk: make(chan struct{})}
-	var once sync.Once
-	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.mu.Lock()
-		var markersNow string
-		if f.markers != nil {
-			markersNow = f.markers.String() // as the head arrives, before the body
-		}
-		f.mu.Unlock()
-		h := sha256.New()
-		n := 0
-		buf := make([]byte, 32<<10)
-		for {
-			k, err := r.Body.Read(buf)
-			if k > 0 {
-				once.Do(func() { close(f.firstChunk) })
-			}
-			n += k
-			h.Write(buf[:k])
-			if err != nil {
-				break
-			}
-		}
-		rec := received{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), BodyLen: n, Trailer: r.Trailer}
-		copy(rec.BodySHA[:], h.Sum(nil))
-		f.mu.Lock()
-		f.got = append(f.got, rec)
-		f.markersAt = append(f.markersAt, markersNow)
-		f.mu.Unlock()
-		switch {
-		case r.Method == "GET" && r.URL.Path == apiPrefix+"/runtime/invocation/next":
-			var ev fakeEvent
-			select {
-			case ev = <-f.events:
-			case <-r.Context().Done():
-				return
-			}
-			w.Header().Set("Lambda-Runtime-Aws-Request-Id", ev.id)
-			w.Header().Set("Lambda-Runtime-Deadline-Ms", "1732250003000")
-			w.Header().Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:012345678912:function:f")
-			w.Header().Set("Lambda-Runtime-Trace-Id", "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1")
-			w.Header().Add("X-Multi", "a")
-			w.Header().Add("X-Multi", "b")
-			io.WriteString(w, ev.body)
-		case strings.HasPrefix(r.URL.Path, apiPrefix+"/stream/"):
-			// A chunked response with a trailer, written in pieces.
-			var size int
-			fmt.Sscanf(strings.TrimPrefix(r.URL.Path, apiPrefix+"/stream/"), "%d", &size)
-			w.Header().Set("Trailer", "X-Body-Sha256")
-			w.WriteHeader(200)
-			h := sha256.New()
-			piece := bytes.Repeat([]byte("0123456789abcdef"), 4096)
-			for left := size; left > 0; {
-				k := min(left, len(piece))
-				w.Write(piece[:k])
-				h.Write(piece[:k])
-				w.(http.Flusher).Flush()
-				left -= k
-			}
-			w.Header().Set("X-Body-Sha256", fmt.Sprintf("%x", h.Sum(nil)))
-		case r.Method == "POST":
-			w.WriteHeader(http.StatusAccepted)
-			io.WriteString(w, `{"status":"OK"}`)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	t.Cleanup(f.Close)
-	return f
-}
-
-func (f *fakeAPI) requests() []received {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]received(nil), f.got...)
-}
-
-func (f *fakeAPI) addr() string { return strings.TrimPrefix(f.URL, "http://") }
-
 // startProxy serves a Proxy in-process on a loopback listener.
-func startProxy(t testing.TB, upstream string, invokeMarkers int) (string, *lockedBuffer) {
+func startProxy(t testing.TB, upstream string, invokeMarkers int) (string, *fakeapi.LockedBuffer) {
+	t.Helper()
+	p := &Proxy{InvokeMarkers: invokeMarkers, Markers: &fakeapi.LockedBuffer{}, Now: time.Now}
+	addr := serve(t, p, upstream)
+	return addr, p.Markers.(*fakeapi.LockedBuffer)
+}
+
+// serve serves p in-process on a new loopback listener, forwarding to
+// upstream, and returns the listener's address.
+func serve(t testing.TB, p *Proxy, upstream string) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	markers := &lockedBuffer{}
-	p := &Proxy{Upstream: upstream, InvokeMarkers: invokeMarkers, Markers: markers, Now: time.Now}
-	go p.Serve(ln)
-	t.Cleanup(func() { ln.Close() })
-	return ln.Addr().String(), markers
+	f, err := ln.(*net.TCPListener).File() // a blocking duplicate, as the wrapper hands over
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.Close()
+	sa, err := ParseAddr(upstream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Upstream = sa
+	go p.Serve(int(f.Fd()))
+	t.Cleanup(func() {
+		syscall.Shutdown(int(f.Fd()), syscall.SHUT_RDWR) // wakes the accept
+		f.Close()
+	})
+	return ln.Addr().String()
 }
 
 // A response is what a client saw, for comparing direct and proxied runs.
@@ -193,12 +87,12 @@ func do(t *testing.T, c *http.Client, method, url string, body io.Reader, header
 // session plays one cold start against addr: two invocations (one
 // response, one error) and an init error post, and returns what the client
 // saw.
-func session(t *testing.T, f *fakeAPI, addr string) []response {
+func session(t *testing.T, f *fakeapi.API, addr string) []response {
 	c := &http.Client{Transport: &http.Transport{}}
 	defer c.CloseIdleConnections()
-	base := "http://" + addr + apiPrefix + "/runtime"
-	f.events <- fakeEvent{"id-1", `{"key":"value one"}`}
-	f.events <- fakeEvent{"id-2", strings.Repeat("é", 1000)}
+	base := "http://" + addr + fakeapi.Prefix + "/runtime"
+	f.Events <- fakeapi.Event{ID: "id-1", Body: `{"key":"value one"}`}
+	f.Events <- fakeapi.Event{ID: "id-2", Body: strings.Repeat("é", 1000)}
 	hdr := http.Header{"Lambda-Runtime-Function-Error-Type": {"Runtime.UserError"}, "X-Mixed": {"One", "Two"}}
 	return []response{
 		do(t, c, "GET", base+"/invocation/next", nil, nil),
@@ -206,28 +100,26 @@ func session(t *testing.T, f *fakeAPI, addr string) []response {
 		do(t, c, "GET", base+"/invocation/next", nil, nil),
 		do(t, c, "POST", base+"/invocation/id-2/error", strings.NewReader(`{"errorMessage":"x","errorType":"E","stackTrace":[]}`), hdr),
 		do(t, c, "POST", base+"/init/error", strings.NewReader(`{}`), hdr),
-		do(t, c, "GET", "http://"+addr+apiPrefix+"/not-there", nil, nil),
+		do(t, c, "GET", "http://"+addr+fakeapi.Prefix+"/not-there", nil, nil),
 	}
 }
 
 func TestProxySameAsDirect(t *testing.T) {
-	direct := newFakeAPI(t)
-	wantResp := session(t, direct, direct.addr())
+	direct := fakeapi.New(t)
+	wantResp := session(t, direct, direct.Addr())
 
-	proxied := newFakeAPI(t)
-	addr, markers := startProxy(t, proxied.addr(), DefaultInvokeMarkers)
-	proxied.mu.Lock()
-	proxied.markers = markers
-	proxied.mu.Unlock()
+	proxied := fakeapi.New(t)
+	addr, markers := startProxy(t, proxied.Addr(), defaultInvokeMarkers)
+	proxied.WatchMarkers(markers)
 	gotResp := session(t, proxied, addr)
 
 	if diff := cmp.Diff(wantResp, gotResp); diff != "" {
 		t.Errorf("responses differ through the proxy (-direct +proxied):\n%s", diff)
 	}
-	if diff := cmp.Diff(direct.requests(), proxied.requests()); diff != "" {
+	if diff := cmp.Diff(direct.Requests(), proxied.Requests()); diff != "" {
 		t.Errorf("requests differ through the proxy (-direct +proxied):\n%s", diff)
 	}
-	evs, _ := events(t, markers.String())
+	evs := events(t, markers.String())
 	type ev struct{ Kind, ID, Status, Msg string }
 	var got []ev
 	for _, e := range evs {
@@ -245,9 +137,8 @@ func TestProxySameAsDirect(t *testing.T) {
 		t.Errorf("markers (-want +got):\n%s", diff)
 	}
 	// The markers a request causes are written before it is forwarded.
-	proxied.mu.Lock()
-	defer proxied.mu.Unlock()
-	for i, rec := range proxied.got {
+	markersAt := proxied.MarkersAt()
+	for i, rec := range proxied.Requests() {
 		var mustHave string
 		switch {
 		case i == 0:
@@ -259,8 +150,8 @@ func TestProxySameAsDirect(t *testing.T) {
 		default:
 			continue
 		}
-		if !strings.Contains(proxied.markersAt[i], mustHave) {
-			t.Errorf("%s %s reached the API before its marker %s; markers then:\n%s", rec.Method, rec.Path, mustHave, proxied.markersAt[i])
+		if !strings.Contains(markersAt[i], mustHave) {
+			t.Errorf("%s %s reached the API before its marker %s; markers then:\n%s", rec.Method, rec.Path, mustHave, markersAt[i])
 		}
 	}
 }
@@ -268,11 +159,11 @@ func TestProxySameAsDirect(t *testing.T) {
 // The runtime asks for the next event before there is one; the proxy must
 // hold the long poll open without a timeout and mark init_done at once.
 func TestProxyLongPoll(t *testing.T) {
-	f := newFakeAPI(t)
-	addr, markers := startProxy(t, f.addr(), DefaultInvokeMarkers)
+	f := fakeapi.New(t)
+	addr, markers := startProxy(t, f.Addr(), defaultInvokeMarkers)
 	got := make(chan response, 1)
 	go func() {
-		resp, err := http.Get("http://" + addr + apiPrefix + "/runtime/invocation/next")
+		resp, err := http.Get("http://" + addr + fakeapi.Prefix + "/runtime/invocation/next")
 		if err != nil {
 			got <- response{Body: err.Error()}
 			return
@@ -296,7 +187,7 @@ func TestProxyLongPoll(t *testing.T) {
 	if strings.Contains(markers.String(), "invoke_start") {
 		t.Fatal("invoke_start before an event was handed over")
 	}
-	f.events <- fakeEvent{"late", "{}"}
+	f.Events <- fakeapi.Event{ID: "late", Body: "{}"}
 	r := <-got
 	if r.Status != 200 || r.Header.Get("Lambda-Runtime-Aws-Request-Id") != "late" {
 		t.Errorf("long poll got %+v", r)
@@ -309,12 +200,12 @@ func TestProxyLongPoll(t *testing.T) {
 // A 10 MB streamed (chunked) response body with trailers goes through
 // unchanged and is forwarded while it is still being written.
 func TestProxyStreamedResponse(t *testing.T) {
-	f := newFakeAPI(t)
-	addr, markers := startProxy(t, f.addr(), DefaultInvokeMarkers)
+	f := fakeapi.New(t)
+	addr, markers := startProxy(t, f.Addr(), defaultInvokeMarkers)
 	const size = 10 << 20
 	pr, pw := io.Pipe()
 	body := bytes.Repeat([]byte("streamed bytes! "), size/16)
-	req, err := http.NewRequest("POST", "http://"+addr+apiPrefix+"/runtime/invocation/s-1/response", pr)
+	req, err := http.NewRequest("POST", "http://"+addr+fakeapi.Prefix+"/runtime/invocation/s-1/response", pr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,7 +214,7 @@ func TestProxyStreamedResponse(t *testing.T) {
 	go func() {
 		pw.Write(body[:1<<20])
 		select { // the first part must reach the API before the rest is written
-		case <-f.firstChunk:
+		case <-f.FirstChunk:
 		case <-time.After(5 * time.Second):
 			pw.CloseWithError(fmt.Errorf("first chunk never reached the Runtime API: body buffered"))
 			return
@@ -341,7 +232,7 @@ func TestProxyStreamedResponse(t *testing.T) {
 	if resp.StatusCode != 202 {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
-	reqs := f.requests()
+	reqs := f.Requests()
 	last := reqs[len(reqs)-1]
 	if last.BodyLen != len(body) || last.BodySHA != sha256.Sum256(body) {
 		t.Errorf("upstream got %d bytes (sha differs: %v), want %d", last.BodyLen, last.BodySHA != sha256.Sum256(body), len(body))
@@ -354,7 +245,7 @@ func TestProxyStreamedResponse(t *testing.T) {
 	}
 
 	// And the other direction: a 10 MB chunked response with a trailer.
-	resp, err = http.Get("http://" + addr + apiPrefix + "/stream/" + fmt.Sprint(size))
+	resp, err = http.Get("http://" + addr + fakeapi.Prefix + "/stream/" + fmt.Sprint(size))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -402,7 +293,7 @@ func TestProxyBytesUnchanged(t *testing.T) {
 			io.WriteString(c, respBytes)
 		}
 	}()
-	addr, markers := startProxy(t, up.Addr().String(), DefaultInvokeMarkers)
+	addr, markers := startProxy(t, up.Addr().String(), defaultInvokeMarkers)
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
@@ -425,7 +316,7 @@ func TestProxyBytesUnchanged(t *testing.T) {
 	if diff := cmp.Diff(respBytes, string(got)); diff != "" {
 		t.Errorf("runtime bytes (-sent +got):\n%s", diff)
 	}
-	evs, _ := events(t, markers.String())
+	evs := events(t, markers.String())
 	// Pipelined: every request passes before the first response comes back.
 	if diff := cmp.Diff([]marker.Kind{"init_done", "invoke_end", "invoke_end", "invoke_start"}, kinds(evs)); diff != "" {
 		t.Errorf("markers (-want +got):\n%s", diff)
@@ -464,16 +355,16 @@ func TestProxyNotHTTP(t *testing.T) {
 }
 
 func TestProxyInvokeMarkerBound(t *testing.T) {
-	f := newFakeAPI(t)
-	addr, markers := startProxy(t, f.addr(), 2)
-	base := "http://" + addr + apiPrefix + "/runtime/invocation/"
+	f := fakeapi.New(t)
+	addr, markers := startProxy(t, f.Addr(), 2)
+	base := "http://" + addr + fakeapi.Prefix + "/runtime/invocation/"
 	for i := 1; i <= 4; i++ {
 		id := fmt.Sprint("id-", i)
-		f.events <- fakeEvent{id, "{}"}
+		f.Events <- fakeapi.Event{ID: id, Body: "{}"}
 		do(t, http.DefaultClient, "GET", base+"next", nil, nil)
 		do(t, http.DefaultClient, "POST", base+id+"/response", strings.NewReader("{}"), nil)
 	}
-	evs, _ := events(t, markers.String())
+	evs := events(t, markers.String())
 	want := []marker.Kind{"init_done", "invoke_start", "invoke_end", "invoke_start", "invoke_end", "warning"}
 	if diff := cmp.Diff(want, kinds(evs)); diff != "" {
 		t.Errorf("markers (-want +got):\n%s", diff)
@@ -490,11 +381,11 @@ func TestProxyUpstreamDown(t *testing.T) {
 	dead := ln.Addr().String()
 	ln.Close()
 	addr, markers := startProxy(t, dead, 1)
-	_, err = http.Get("http://" + addr + apiPrefix + "/runtime/invocation/next")
+	_, err = http.Get("http://" + addr + fakeapi.Prefix + "/runtime/invocation/next")
 	if err == nil {
 		t.Fatal("request succeeded with the Runtime API down")
 	}
-	evs, _ := events(t, markers.String())
+	evs := events(t, markers.String())
 	if len(evs) != 1 || evs[0].Kind != marker.Warning || strings.Contains(evs[0].Message, dead) {
 		t.Errorf("want one warning not naming the address, got %+v", evs)
 	}
@@ -519,5 +410,94 @@ func FuzzProxyParsers(f *testing.F) {
 			copyBody(io.Discard, br, fr, nil)
 		}
 		invocationPost(string(h.firstLine()))
+	})
+}
+
+// defaultInvokeMarkers is the wrapper's default COLDPROF_INVOKE_MARKERS.
+const defaultInvokeMarkers = 10
+
+// events parses every marker line of out.
+func events(t *testing.T, out string) []marker.Event {
+	t.Helper()
+	var evs []marker.Event
+	for _, line := range strings.SplitAfter(out, "\n") {
+		if line == "" {
+			continue
+		}
+		e, err := marker.Parse([]byte(line))
+		if err != nil {
+			t.Fatalf("bad marker %q: %v", line, err)
+		}
+		evs = append(evs, e)
+	}
+	return evs
+}
+
+func kinds(evs []marker.Event) []marker.Kind {
+	var k []marker.Kind
+	for _, e := range evs {
+		k = append(k, e.Kind)
+	}
+	return k
+}
+
+func TestParseAddr(t *testing.T) {
+	good := map[string]string{
+		"127.0.0.1:9001":     "127.0.0.1:9001",
+		"169.254.100.1:9001": "169.254.100.1:9001",
+		"localhost:80":       "127.0.0.1:80",
+		"[::1]:9001":         "[::1]:9001",
+	}
+	for in, want := range good {
+		sa, err := ParseAddr(in)
+		if err != nil {
+			t.Errorf("ParseAddr(%q): %v", in, err)
+			continue
+		}
+		if got := sockaddrString(sa); got != want {
+			t.Errorf("ParseAddr(%q) = %s, want %s", in, got, want)
+		}
+	}
+	for _, in := range []string{"", "127.0.0.1", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:+80",
+		"256.0.0.1:80", "1.2.3:80", "1.2.3.4.5:80", "1..3.4:80", "01234.0.0.1:80", "+1.2.3.4:80", "example.com:80", "[::2]:80", ":80"} {
+		if sa, err := ParseAddr(in); err == nil {
+			t.Errorf("ParseAddr(%q) = %s, want an error", in, sockaddrString(sa))
+		}
+	}
+}
+
+func sockaddrString(sa syscall.Sockaddr) string {
+	switch a := sa.(type) {
+	case *syscall.SockaddrInet4:
+		return fmt.Sprintf("%d.%d.%d.%d:%d", a.Addr[0], a.Addr[1], a.Addr[2], a.Addr[3], a.Port)
+	case *syscall.SockaddrInet6:
+		return fmt.Sprintf("[%s]:%d", net.IP(a.Addr[:]), a.Port)
+	}
+	return "?"
+}
+
+// FuzzParseAddr: no panic, and whatever parses agrees with the net
+// package's reading of the same text.
+func FuzzParseAddr(f *testing.F) {
+	for _, s := range []string{"127.0.0.1:9001", "localhost:1", "[::1]:9001", "1.2.3.4:+5", "999.1.1.1:1", ":", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		sa, err := ParseAddr(s)
+		if err != nil {
+			return
+		}
+		host, port, err := net.SplitHostPort(s)
+		if err != nil {
+			t.Fatalf("ParseAddr(%q) succeeded; net.SplitHostPort: %v", s, err)
+		}
+		if host == "localhost" {
+			host = "127.0.0.1"
+		}
+		n, _ := strconv.Atoi(port) // leading zeros name the same port
+		want := net.JoinHostPort(net.ParseIP(host).String(), strconv.Itoa(n))
+		if got := sockaddrString(sa); got != want {
+			t.Fatalf("ParseAddr(%q) = %s, net reads %s", s, got, want)
+		}
 	})
 }

@@ -1,0 +1,19 @@
+// Coldprof-proxy is coldprof's Lambda Runtime API proxy. coldprof-wrapper
+// starts it (it looks for it next to its own executable) with a listening
+// socket and the real Runtime API's address; it relays the runtime's
+// requests unchanged and writes "coldprof: " phase markers to stderr. It is
+// not meant to be run by hand; see package
+// github.com/coldprof/coldprof/wrapper/proxy.
+package main
+
+import (
+	"syscall"
+
+	"github.com/coldprof/coldprof/wrapper/proxy"
+)
+
+func main() {
+	// syscall, not os: the proxy starts beside the runtime's own start-up,
+	// and os's package initialisation is work it does not need.
+	syscall.Exit(proxy.Main(syscall.Environ(), nil))
+}

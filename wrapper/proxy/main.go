@@ -1,0 +1,110 @@
+package proxy
+
+import (
+	"io"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// The hand-off between coldprof-wrapper (which starts the proxy) and the
+// proxy process: inherited descriptors and environment.
+const (
+	// ListenerFD is the loopback listening socket the wrapper created and
+	// pointed the runtime's AWS_LAMBDA_RUNTIME_API at.
+	ListenerFD = 3
+	// ExitFD tells the proxy when the runtime has exited: a pidfd of the
+	// runtime's process (readable when it exits), or, where pidfd_open is
+	// not available, the read end of a pipe whose write end the runtime
+	// holds (EOF when every holder has exited, see EnvExit).
+	ExitFD = 4
+	// SamplerFD, when EnvSampler is set, is the write end of the pipe to the
+	// in-runtime sampler (the runtime holds the read end, named in its
+	// COLDPROF_SAMPLER_FD).
+	SamplerFD = 5
+
+	// EnvUpstream is the real Runtime API address.
+	EnvUpstream = "COLDPROF_PROXY_UPSTREAM"
+	// EnvInvokeMarkers bounds how many invocations get invoke markers (the
+	// function's own COLDPROF_INVOKE_MARKERS, validated by the wrapper).
+	EnvInvokeMarkers = "COLDPROF_INVOKE_MARKERS"
+	// EnvExit says what ExitFD is: ExitPidfd or ExitPipe.
+	EnvExit = "COLDPROF_PROXY_EXIT"
+	// EnvSampler is "1" when SamplerFD is open.
+	EnvSampler = "COLDPROF_PROXY_SAMPLER"
+
+	ExitPidfd = "pidfd"
+	ExitPipe  = "pipe"
+)
+
+// Main is the proxy process's entry point (cmd/coldprof-proxy, and the
+// coldprof command's hidden proxy mode). It serves the runtime on the
+// inherited listener until the runtime exits, writing markers to stderr,
+// and returns the exit status. A nil stderr means descriptor 2, written
+// with write(2).
+func Main(environ []string, stderr io.Writer) int {
+	if stderr == nil {
+		stderr = fdWriter(2)
+	}
+	upstream, _ := lookupEnv(environ, EnvUpstream)
+	addr, err := ParseAddr(upstream)
+	if err != nil {
+		io.WriteString(stderr, "coldprof-proxy: "+EnvUpstream+": "+err.Error()+"\n")
+		return 2
+	}
+	invokeMarkers := 10
+	if v, ok := lookupEnv(environ, EnvInvokeMarkers); ok {
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+			invokeMarkers = n
+		}
+	}
+	p := &Proxy{Upstream: addr, InvokeMarkers: invokeMarkers, Markers: stderr, Now: time.Now}
+	if v, _ := lookupEnv(environ, EnvSampler); v == "1" {
+		if s, err := NewSamplerPipe(SamplerFD); err == nil {
+			p.Sampler = s
+		}
+	}
+	exit, _ := lookupEnv(environ, EnvExit)
+	go func() {
+		err := p.Serve(ListenerFD)
+		io.WriteString(stderr, "coldprof-proxy: no inherited listener: "+err.Error()+"\n")
+		syscall.Exit(2)
+	}()
+	waitForExit(ExitFD, exit == ExitPidfd)
+	return 0
+}
+
+// waitForExit blocks until the runtime has exited: fd is a pidfd (readable
+// then) or a pipe's read end (EOF then). Either way its thread sleeps in
+// the kernel.
+func waitForExit(fd int, pidfd bool) {
+	if pidfd {
+		fds := []pollFd{{fd: int32(fd), events: pollIn}}
+		for ppoll(fds) == syscall.EINTR {
+		}
+		return
+	}
+	var buf [64]byte
+	for {
+		_, err := fdConn(fd).Read(buf[:])
+		if err != nil {
+			return
+		}
+	}
+}
+
+// An fdWriter writes to a descriptor with write(2): os.File would turn
+// EPIPE on descriptor 2 into a fatal SIGPIPE.
+type fdWriter int
+
+func (w fdWriter) Write(p []byte) (int, error) { return fdConn(w).Write(p) }
+
+// lookupEnv finds key in environ; like getenv(3) the first entry wins.
+func lookupEnv(environ []string, key string) (string, bool) {
+	for _, kv := range environ {
+		if len(kv) > len(key) && kv[len(key)] == '=' && kv[:len(key)] == key {
+			return kv[len(key)+1:], true
+		}
+	}
+	return "", false
+}

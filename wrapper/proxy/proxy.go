@@ -1,0 +1,463 @@
+// Package proxy is coldprof's Lambda Runtime API proxy: it sits between the
+// runtime and the real Runtime API, relays every byte unchanged, and writes
+// phase markers (wrapper/marker) at the moments init ends and each of the
+// first invocations starts and ends. It also tells the in-runtime sampler
+// when init and the first invocation end, through a pipe it never waits on.
+//
+// It runs as its own small binary (cmd/coldprof-proxy), started by
+// coldprof-wrapper, so that the wrapper, which sits on every cold start's
+// critical path, links no networking code. The proxy itself does not link
+// the net package either: it works on raw socket descriptors with blocking
+// system calls (one thread per direction while it parses; one thread per
+// connection, woken by ppoll, once nothing is left to mark), which keeps
+// each relayed message to a read and a write without Go's network poller,
+// and keeps the binary static however it is built.
+package proxy
+
+import (
+	"bufio"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/coldprof/coldprof/wrapper/marker"
+)
+
+// Runtime API paths and headers the proxy watches (everything else passes
+// through unlooked-at).
+const (
+	pathNext          = "/runtime/invocation/next"
+	pathRestoreNext   = "/runtime/restore/next"
+	pathInvocation    = "/runtime/invocation/"
+	pathInitError     = "/runtime/init/error"
+	headerRequestID   = "Lambda-Runtime-Aws-Request-Id"
+	headerErrorType   = "Lambda-Runtime-Function-Error-Type"
+	headerContentLen  = "Content-Length"
+	headerTransferEnc = "Transfer-Encoding"
+)
+
+// maxHeadBytes bounds a request or response head. A longer one is not
+// parsed: the rest of that connection is relayed as raw bytes.
+const maxHeadBytes = 1 << 20
+
+// A Proxy forwards the Lambda Runtime API between the runtime and the real
+// API and writes phase markers at the moments they happen. It relays bytes
+// unchanged: it parses HTTP/1.1 framing (heads, Content-Length and chunked
+// bodies, trailers) only to know where each message starts and ends, and
+// writes exactly the bytes it read, as it reads them, so header case and
+// order, status lines, long polls and streamed bodies arrive as they were
+// sent. Each client connection gets its own upstream connection. Once
+// every marker it will ever write is written (the invoke-marker budget is
+// spent and the sampler has been told), it stops parsing and relays raw.
+type Proxy struct {
+	// Upstream is the real Runtime API's address.
+	Upstream syscall.Sockaddr
+	// InvokeMarkers bounds how many invocations get invoke markers.
+	InvokeMarkers int
+	// Markers receives the marker lines, one Write per line.
+	Markers io.Writer
+	// Sampler, when not nil, receives the sampler's stop lines ("init_done
+	// <unixUs>\n", "invoke_end <unixUs>\n"); it is closed after the second.
+	// Writes must never block (see NewSamplerPipe).
+	Sampler io.WriteCloser
+	// Now gives marker timestamps.
+	Now func() time.Time
+
+	mu             sync.Mutex
+	initDone       bool
+	restorePending bool // init ended with restore/next; no invocation/next yet
+	invokes        int  // events handed to the runtime so far
+	samplerDone    bool // the sampler was told the first invocation ended (or has no pipe)
+	quiet          atomic.Bool
+	// heads counts the message heads parsed, so tests can see the raw relay.
+	heads atomic.Int64
+}
+
+// Serve accepts connections on the listening socket lfd until accept fails
+// and relays each. Each connection is served on its own threads.
+func (p *Proxy) Serve(lfd int) error {
+	for {
+		fd, _, err := syscall.Accept4(lfd, syscall.SOCK_CLOEXEC)
+		switch err {
+		case nil:
+			go p.relay(fd)
+		case syscall.EINTR, syscall.ECONNABORTED:
+		default:
+			return err
+		}
+	}
+}
+
+// A requestKind tells the response side what its request was.
+type requestKind struct {
+	next bool // GET …/runtime/invocation/next: the response is an event
+	head bool // HEAD: the response has no body
+	raw  bool // the request stream could not be parsed, or needs no more parsing: relay the rest raw
+}
+
+func (p *Proxy) relay(cfd int) {
+	client := fdConn(cfd)
+	defer client.Close()
+	defer p.survive()
+	ufd, err := dial(p.Upstream)
+	if err != nil {
+		p.warn("runtime-API proxy cannot reach the Runtime API: " + err.Error())
+		return
+	}
+	up := fdConn(ufd)
+	defer up.Close()
+	setNoDelay(cfd)
+	if p.quiet.Load() {
+		// Nothing left to mark: both directions on this one thread.
+		pollRelay(client, up)
+		return
+	}
+	c := &connState{}
+	kinds := make(chan requestKind, 16)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer client.shutdown(syscall.SHUT_RDWR) // unblocks the request side
+		defer p.survive()
+		p.responses(client, up, kinds, c)
+	}()
+	if !p.requests(up, client, kinds, c) {
+		up.shutdown(syscall.SHUT_WR) // let the upstream finish its responses
+	}
+	<-done
+}
+
+// A connState is what the two sides of one connection share.
+type connState struct {
+	mu sync.Mutex
+	// pending counts requests forwarded whose final response has not been
+	// relayed yet.
+	pending int
+	// handover, once set by the request side (with its buffered bytes),
+	// asks the response side to relay both directions, raw, on its own
+	// thread after the last pending response: one thread woken per message
+	// instead of two handing the single P back and forth.
+	handover *bufio.Reader
+}
+
+// survive turns a panic on one connection into a warning: the proxy must
+// stay up for the runtime's next connection. The connection itself is
+// closed by the caller's deferred Close.
+func (p *Proxy) survive() {
+	if r := recover(); r != nil {
+		p.warn("runtime-API proxy: internal error on one connection; it was closed")
+	}
+}
+
+// requests relays requests from the runtime to the Runtime API, writing
+// init_done, invoke_end and init_error markers before each is forwarded.
+//
+// It returns true when it handed the connection over to the response side
+// (see connState.handover).
+func (p *Proxy) requests(dst io.Writer, src io.Reader, kinds chan<- requestKind, c *connState) bool {
+	defer close(kinds)
+	br := bufio.NewReaderSize(src, 32<<10)
+	for {
+		if p.quiet.Load() {
+			// Every marker is written: forward the rest unparsed, both ways
+			// on the response side's thread once it has relayed the pending
+			// responses (if none is pending it is blocked reading the
+			// upstream, so this side copies its own direction).
+			c.mu.Lock()
+			if c.pending > 0 {
+				c.handover = br
+				c.mu.Unlock()
+				return true
+			}
+			c.mu.Unlock()
+			kinds <- requestKind{raw: true}
+			rawCopyBuffered(dst, br, src)
+			return false
+		}
+		h, err := readHead(br)
+		p.heads.Add(1)
+		if err != nil {
+			if len(h.raw) > 0 { // unparseable: forward what was read and the rest
+				kinds <- requestKind{raw: true}
+				dst.Write(h.raw)
+				rawCopyBuffered(dst, br, src)
+			}
+			return false
+		}
+		method, target, ok := parseRequestLine(h.firstLine())
+		if !ok {
+			kinds <- requestKind{raw: true}
+			dst.Write(h.raw)
+			rawCopyBuffered(dst, br, src)
+			return false
+		}
+		path, _, _ := strings.Cut(target, "?")
+		kind := requestKind{head: method == "HEAD"}
+		var endID string // request ID of a posted response/error, marked below
+		status := ""
+		switch {
+		case method == "GET" && strings.HasSuffix(path, pathNext):
+			kind.next = true
+			p.nextRequested(false)
+		case method == "GET" && strings.HasSuffix(path, pathRestoreNext):
+			p.nextRequested(true)
+		case method != "POST":
+		case strings.HasSuffix(path, pathInitError):
+			p.mark(marker.Event{Kind: marker.InitError, Message: h.header(headerErrorType)})
+		default:
+			if id, st, ok := invocationPost(path); ok {
+				endID, status = id, st
+			}
+		}
+		body, bodyErr := requestBody(h)
+		// A streamed response ends with its last chunk, and its trailers may
+		// say it failed: mark it then, before that chunk is forwarded.
+		streamed := endID != "" && status == marker.StatusResponse && body.chunked
+		if endID != "" && !streamed {
+			p.invokeEnd(endID, status)
+		}
+		c.mu.Lock()
+		c.pending++
+		c.mu.Unlock()
+		kinds <- kind
+		if bodyErr != nil {
+			dst.Write(h.raw)
+			rawCopyBuffered(dst, br, src)
+			return false
+		}
+		if _, err := dst.Write(h.raw); err != nil {
+			return false
+		}
+		var beforeLast func(trailers []byte)
+		if streamed {
+			beforeLast = func(trailers []byte) {
+				st := marker.StatusResponse
+				if headerValue(trailers, headerErrorType) != "" {
+					st = marker.StatusError
+				}
+				p.invokeEnd(endID, st)
+			}
+		}
+		if err := copyBody(dst, br, body, beforeLast); err != nil {
+			return false
+		}
+	}
+}
+
+// responses relays responses from the Runtime API to the runtime, writing
+// invoke_start before an event is handed over.
+func (p *Proxy) responses(dst io.Writer, src io.Reader, kinds <-chan requestKind, c *connState) {
+	br := bufio.NewReaderSize(src, 32<<10)
+	for {
+		h, err := readHead(br)
+		p.heads.Add(1)
+		if err != nil {
+			if len(h.raw) > 0 {
+				dst.Write(h.raw)
+				rawCopyBuffered(dst, br, src)
+			}
+			return
+		}
+		var kind requestKind
+		select {
+		case k, ok := <-kinds:
+			if ok {
+				kind = k
+			}
+		default: // a response nobody asked for (e.g. 408 before closing)
+		}
+		if kind.raw {
+			dst.Write(h.raw)
+			rawCopyBuffered(dst, br, src)
+			return
+		}
+		status, ok := parseStatusLine(h.firstLine())
+		for ok && status >= 100 && status < 200 && status != 101 {
+			// Interim (100 Continue): forward it; the final response follows.
+			if _, err := dst.Write(h.raw); err != nil {
+				return
+			}
+			if h, err = readHead(br); err != nil {
+				dst.Write(h.raw)
+				rawCopyBuffered(dst, br, src)
+				return
+			}
+			status, ok = parseStatusLine(h.firstLine())
+		}
+		body, bodyErr := responseBody(h, status, kind.head)
+		if !ok || status == 101 || bodyErr != nil {
+			dst.Write(h.raw)
+			rawCopyBuffered(dst, br, src)
+			return
+		}
+		if kind.next && status == 200 {
+			p.invokeStart(h.header(headerRequestID))
+		}
+		if _, err := dst.Write(h.raw); err != nil {
+			return
+		}
+		if err := copyBody(dst, br, body, nil); err != nil {
+			return
+		}
+		if body.untilClose {
+			return
+		}
+		c.mu.Lock()
+		if c.pending > 0 {
+			c.pending--
+		}
+		handover := c.handover
+		if c.pending > 0 {
+			handover = nil
+		}
+		c.mu.Unlock()
+		if handover != nil {
+			p.takeOver(dst, src, br, handover)
+			return
+		}
+	}
+}
+
+// takeOver relays both directions raw on this thread: first the bytes each
+// side's reader had buffered, then whatever arrives.
+func (p *Proxy) takeOver(client io.Writer, up io.Reader, upBuffered, clientBuffered *bufio.Reader) {
+	cl, ok1 := client.(fdConn)
+	u, ok2 := up.(fdConn)
+	if !ok1 || !ok2 {
+		return // only fdConns are ever handed over
+	}
+	for _, x := range []struct {
+		dst fdConn
+		br  *bufio.Reader
+	}{{cl, upBuffered}, {u, clientBuffered}} {
+		if n := x.br.Buffered(); n > 0 {
+			b, _ := x.br.Peek(n)
+			if _, err := x.dst.Write(b); err != nil {
+				return
+			}
+		}
+	}
+	pollRelay(cl, u)
+}
+
+// invocationPost recognises …/runtime/invocation/{id}/response and /error.
+func invocationPost(path string) (id, status string, ok bool) {
+	i := strings.LastIndex(path, pathInvocation)
+	if i < 0 {
+		return "", "", false
+	}
+	rest := path[i+len(pathInvocation):]
+	id, what, found := strings.Cut(rest, "/")
+	if !found || id == "" {
+		return "", "", false
+	}
+	switch what {
+	case "response":
+		return id, marker.StatusResponse, true
+	case "error":
+		return id, marker.StatusError, true
+	}
+	return "", "", false
+}
+
+// nextRequested marks the runtime asking for its next event: the first
+// such request ends init (init_done; via restore for restore/next, which a
+// SnapStart runtime sends instead of invocation/next), and the first
+// invocation/next after a restore/next is the restored runtime being ready
+// (restored).
+func (p *Proxy) nextRequested(restore bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case !p.initDone:
+		p.initDone = true
+		p.restorePending = restore
+		e := marker.Event{Kind: marker.InitDone}
+		if restore {
+			e.Via = marker.ViaRestore
+		}
+		t := p.writeLocked(e)
+		p.tellSampler("init_done", t)
+	case p.restorePending && !restore:
+		p.restorePending = false
+		p.writeLocked(marker.Event{Kind: marker.Restored})
+	}
+}
+
+func (p *Proxy) invokeStart(requestID string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.invokes++
+	switch {
+	case p.invokes <= p.InvokeMarkers:
+		p.writeLocked(marker.Event{Kind: marker.InvokeStart, RequestID: requestID})
+	case p.invokes == p.InvokeMarkers+1:
+		p.writeLocked(marker.Event{Kind: marker.Warning,
+			Message: "invoke markers stop after " + strconv.Itoa(p.InvokeMarkers) + " invocations (" + EnvInvokeMarkers + ")"})
+	}
+	p.checkQuietLocked()
+}
+
+func (p *Proxy) invokeEnd(requestID, status string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var t int64
+	if p.invokes <= p.InvokeMarkers {
+		t = p.writeLocked(marker.Event{Kind: marker.InvokeEnd, RequestID: requestID, Status: status})
+	}
+	if !p.samplerDone && p.invokes >= 1 {
+		if t == 0 {
+			t = p.Now().UnixMicro()
+		}
+		p.tellSampler("invoke_end", t)
+		if p.Sampler != nil {
+			p.Sampler.Close()
+		}
+		p.samplerDone = true
+	}
+	p.checkQuietLocked()
+}
+
+// checkQuietLocked turns on the raw relay once nothing is left to mark:
+// the invoke-marker budget is spent (its warning written) and the sampler
+// has had its last line.
+func (p *Proxy) checkQuietLocked() {
+	if p.invokes > p.InvokeMarkers && (p.samplerDone || p.Sampler == nil) {
+		p.quiet.Store(true)
+	}
+}
+
+// tellSampler writes one stop line to the sampler's pipe. The write never
+// blocks and is never retried: a full or closed pipe loses the line.
+func (p *Proxy) tellSampler(event string, unixUs int64) {
+	if p.Sampler == nil || p.samplerDone {
+		return
+	}
+	var buf [40]byte
+	line := append(buf[:0], event...)
+	line = append(line, ' ')
+	line = strconv.AppendInt(line, unixUs, 10)
+	line = append(line, '\n')
+	p.Sampler.Write(line)
+}
+
+func (p *Proxy) mark(e marker.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.writeLocked(e)
+}
+
+func (p *Proxy) warn(msg string) { p.mark(marker.Event{Kind: marker.Warning, Message: msg}) }
+
+// writeLocked writes one marker line with one Write call and returns its
+// time.
+func (p *Proxy) writeLocked(e marker.Event) int64 {
+	e.TimeUs = p.Now().UnixMicro()
+	var buf [256]byte
+	p.Markers.Write(marker.Append(buf[:0], e))
+	return e.TimeUs
+}
