@@ -84,6 +84,11 @@ type htmlAggregate struct {
 // block whose '<', '>', '&', U+2028 and U+2029 are escaped, and the script
 // only ever sets them as text.
 func WriteHTML(w io.Writer, p *profile.Profile) error {
+	return writeHTML(w, p, FindingOptions{})
+}
+
+// writeHTML is WriteHTML with the findings' options (--arch, --price).
+func writeHTML(w io.Writer, p *profile.Profile, fopts FindingOptions) error {
 	data := htmlData{
 		Generator:   "coldprof",
 		Note:        timelineNote,
@@ -107,7 +112,7 @@ func WriteHTML(w io.Writer, p *profile.Profile) error {
 	charted := slowestColdStarts(p.ColdStarts, htmlMaxColdStarts)
 	data.Omitted = len(p.ColdStarts) - len(charted)
 	for _, cs := range charted {
-		data.ColdStarts = append(data.ColdStarts, htmlColdStartOf(cs))
+		data.ColdStarts = append(data.ColdStarts, htmlColdStartOf(cs, fopts))
 	}
 	if agg != nil {
 		data.Aggregate = htmlAggregateOf(agg)
@@ -152,7 +157,7 @@ func slowestColdStarts(all []*profile.ColdStart, n int) []*profile.ColdStart {
 	return out
 }
 
-func htmlColdStartOf(cs *profile.ColdStart) htmlColdStart {
+func htmlColdStartOf(cs *profile.ColdStart, fopts FindingOptions) htmlColdStart {
 	out := htmlColdStart{
 		ID: cs.ID, Runtime: cs.Runtime, Handler: cs.Handler, Format: string(cs.Format),
 		Boundary: string(cs.Boundary), Truncated: cs.Truncated, TotalUs: cs.TotalUs(),
@@ -188,7 +193,7 @@ func htmlColdStartOf(cs *profile.ColdStart) htmlColdStart {
 		}
 		out.Nodes = append(out.Nodes, n)
 	}
-	summary := Analyze(cs, Options{Top: htmlHotSpots})
+	summary := Analyze(cs, Options{Top: htmlHotSpots, Findings: fopts})
 	for _, r := range summary.TopSelf {
 		out.HotSpots = append(out.HotSpots, [5]any{r.Name, r.Phase, r.SelfUs, r.CumulativeUs, r.Count})
 	}
