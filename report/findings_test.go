@@ -505,3 +505,45 @@ func TestHTMLFindingsPanel(t *testing.T) {
 		}
 	}
 }
+
+// FuzzFindings feeds the rules cold starts built from arbitrary bytes
+// (frame tables, stacks with any indices, samples, imports): no panic,
+// and every finding has an id, a title, a basis and an action.
+func FuzzFindings(f *testing.F) {
+	f.Add([]byte("\x03\x01\x02\x00\x05\x09\xff"), "get_code", 500.0)
+	f.Add([]byte{}, "", 0.0)
+	f.Add([]byte("\x00\x00\x00\x00"), "SourceLoader.source_to_code", -1.0)
+	f.Fuzz(func(t *testing.T, data []byte, name string, initMs float64) {
+		names := []string{name, "<module>", "_find_and_load", "get_code", "source_to_code", "getaddrinfo", "Module._load"}
+		files := []string{"<frozen importlib._bootstrap_external>", "/usr/lib/python3.12/socket.py", "node:net", "/var/task/app.py"}
+		cs := &profile.ColdStart{ID: "f", Format: profile.FormatPythonImporttime, InitDurationMs: initMs, HasInitDuration: initMs != 0,
+			MemorySizeMB: len(data), Arch: "arm64"}
+		phases := profile.Phases
+		for i, b := range data {
+			switch b % 4 {
+			case 0:
+				cs.Frames = append(cs.Frames, profile.Frame{Function: names[int(b)%len(names)], File: files[int(b)%len(files)], Line: i})
+			case 1:
+				var st []int
+				for _, c := range data[i:min(len(data), i+int(b%8))] {
+					st = append(st, int(c)-3)
+				}
+				cs.Stacks = append(cs.Stacks, st)
+			case 2:
+				cs.Samples = append(cs.Samples, profile.Sample{WeightUs: int64(b) * 1000, Stack: int(b%16) - 2, Phase: phases[int(b)%len(phases)]})
+			default:
+				imp := fimp(names[int(b)%len(names)], int64(b)*100, phases[int(b)%len(phases)])
+				imp.Cached = b%8 == 3
+				cs.Imports = append(cs.Imports, imp)
+			}
+		}
+		a := NewFindingsAggregate(FindingOptions{})
+		for _, fs := range [][]Finding{a.Add(cs), a.Findings()} {
+			for _, fd := range fs {
+				if fd.ID == "" || fd.Title == "" || fd.Basis == "" || fd.Action == "" {
+					t.Fatalf("incomplete finding %+v", fd)
+				}
+			}
+		}
+	})
+}
