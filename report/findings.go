@@ -474,12 +474,36 @@ func priceOf(arch string) (float64, bool) {
 	return 0, false
 }
 
+// memorySizeMB is the Memory Size of the cold start's first REPORT line
+// that has one, 0 when none does.
+func memorySizeMB(cs *profile.ColdStart) int64 {
+	for _, inv := range cs.Invocations {
+		if inv.MemorySizeMB > 0 {
+			return inv.MemorySizeMB
+		}
+	}
+	return 0
+}
+
 // initCostFindings prices init per million cold starts and says how close
-// it is to the 10 s on-demand limit.
+// it is to the 10 s on-demand limit. Both are on-demand's: provisioned
+// concurrency and SnapStart bill and limit init otherwise
+// (reference/lambda-runtime.md §6, §8), so for them it only says that.
 func initCostFindings(cs *profile.ColdStart, opts FindingOptions) []Finding {
 	init, what := initUs(cs)
 	if init <= 0 {
 		return nil
+	}
+	if cs.InitType != "" && cs.InitType != profile.InitTypeOnDemand {
+		return []Finding{{
+			ID:       FindingInitCost,
+			Title:    fmt.Sprintf("init took %s; a %s cold start is billed and limited otherwise than on-demand init, so it is not priced here", formatMs(init), cs.InitType),
+			Basis:    BasisMeasured,
+			Evidence: []string{fmt.Sprintf("init: %s (%s)", formatMs(init), what), "initialization type: " + cs.InitType},
+			Action:   "See Lambda's pricing for " + cs.InitType + ".",
+			Unseen:   []string{"what this initialization type's init costs: the price table covers on-demand duration only"},
+			InitUs:   us(init),
+		}}
 	}
 	f := Finding{ID: FindingInitCost, Basis: BasisMeasured, InitUs: us(init)}
 	f.Evidence = append(f.Evidence, fmt.Sprintf("init: %s (%s)", formatMs(init), what))
@@ -495,23 +519,24 @@ func initCostFindings(cs *profile.ColdStart, opts FindingOptions) []Finding {
 		}
 	}
 	switch {
-	case cs.MemorySizeMB <= 0:
+	case memorySizeMB(cs) <= 0:
 		f.Unseen = append(f.Unseen, "the memory size (Lambda's REPORT line carries it): init is not priced")
 	case price <= 0 && arch == "":
 		f.Unseen = append(f.Unseen, "the architecture (start marker's arch, or --arch x86_64|arm64): init is not priced")
 	case price <= 0:
 		f.Unseen = append(f.Unseen, fmt.Sprintf("a price for architecture %q: give --price", arch))
 	default:
-		gbs := float64(init) / 1e6 * float64(cs.MemorySizeMB) / 1024
+		mem := memorySizeMB(cs)
+		gbs := float64(init) / 1e6 * float64(mem) / 1024
 		perMillion := gbs * price * 1e6
 		f.USDPerMillion = &perMillion
 		f.Title = fmt.Sprintf("init costs $%.2f per million cold starts", perMillion)
-		f.Evidence = append(f.Evidence, fmt.Sprintf("memory: %d MB (REPORT)", cs.MemorySizeMB))
+		f.Evidence = append(f.Evidence, fmt.Sprintf("memory: %d MB (REPORT)", mem))
 		if opts.PricePerGBSecond <= 0 {
 			f.Evidence = append(f.Evidence, fmt.Sprintf("arch: %s (from %s)", arch, archFrom))
 		}
 		f.Evidence = append(f.Evidence, fmt.Sprintf("price: $%.10f per GB-second (%s)", price, priceFrom))
-		f.Method = fmt.Sprintf("%s × %d MB / 1024 × price × 1,000,000; on-demand init is billed as duration", formatMs(init), cs.MemorySizeMB)
+		f.Method = fmt.Sprintf("%s × %d MB / 1024 × price × 1,000,000; on-demand init is billed as duration", formatMs(init), mem)
 	}
 	share := float64(init) / InitLimitUs
 	limit := fmt.Sprintf("init uses %s of Lambda's 10 s on-demand init limit", percent(init, InitLimitUs))

@@ -437,7 +437,8 @@ func TestInitCost(t *testing.T) {
 		{"near the 10 s limit", 6000, 128, "x86_64", FindingOptions{}, 6 * 0.125 * 0.0000166667 * 1e6, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cs := &profile.ColdStart{ID: "c", InitDurationMs: tc.initMs, HasInitDuration: true, MemorySizeMB: tc.memoryMB, Arch: tc.arch}
+			cs := &profile.ColdStart{ID: "c", InitDurationMs: tc.initMs, HasInitDuration: true, Arch: tc.arch,
+				Invocations: []profile.Invocation{{RequestID: "r1"}, {RequestID: "r2", MemorySizeMB: int64(tc.memoryMB)}}}
 			got := findingsWithID(Findings(cs, tc.opts), FindingInitCost)
 			if len(got) != 1 {
 				t.Fatalf("got %+v, want one init-cost", got)
@@ -457,6 +458,13 @@ func TestInitCost(t *testing.T) {
 	}
 	if got := findingsWithID(Findings(&profile.ColdStart{}, FindingOptions{}), FindingInitCost); len(got) != 0 {
 		t.Errorf("no init time: %+v, want none", got)
+	}
+	// Provisioned concurrency bills and limits init otherwise: not priced, no 10 s talk.
+	pc := &profile.ColdStart{InitDurationMs: 9000, HasInitDuration: true, Arch: "x86_64", InitType: profile.InitTypeProvisioned,
+		Invocations: []profile.Invocation{{MemorySizeMB: 1024}}}
+	got := findingsWithID(Findings(pc, FindingOptions{}), FindingInitCost)
+	if len(got) != 1 || got[0].USDPerMillion != nil || strings.Contains(got[0].Title, "10 s") {
+		t.Errorf("provisioned: %+v, want unpriced and no on-demand limit", got)
 	}
 }
 
@@ -517,7 +525,7 @@ func FuzzFindings(f *testing.F) {
 		names := []string{name, "<module>", "_find_and_load", "get_code", "source_to_code", "getaddrinfo", "Module._load"}
 		files := []string{"<frozen importlib._bootstrap_external>", "/usr/lib/python3.12/socket.py", "node:net", "/var/task/app.py"}
 		cs := &profile.ColdStart{ID: "f", Format: profile.FormatPythonImporttime, InitDurationMs: initMs, HasInitDuration: initMs != 0,
-			MemorySizeMB: len(data), Arch: "arm64"}
+			Invocations: []profile.Invocation{{MemorySizeMB: int64(len(data))}}, Arch: "arm64"}
 		phases := profile.Phases
 		for i, b := range data {
 			switch b % 4 {
