@@ -339,7 +339,7 @@ func TestNodeESMErrorsUnchanged(t *testing.T) {
 func TestNodeRealisticTree(t *testing.T) {
 	dir := testdata(t, "node", "realistic")
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "lodash-es")); err != nil {
-		t.Skip("testdata/node/realistic has no node_modules: run npm ci there (.ci/setup.d/20-npm-realistic.sh)")
+		t.Fatal("testdata/node/realistic has no node_modules: run npm ci there (.ci/setup.d/20-npm-realistic.sh)")
 	}
 	loadESM := testdata(t, "node", "load-esm.mjs")
 	hooksDir := hookDir(t)
