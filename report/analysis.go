@@ -60,6 +60,8 @@ type Summary struct {
 	Tree []TreeRow
 	// Findings are the ranked findings of the cold start (findings.go).
 	Findings []Finding
+	// Sampled is what the sampler's samples add; nil without samples.
+	Sampled *SampledSummary
 }
 
 // A PhaseRow is one phase's total: Us is the cumulative time of its
@@ -148,6 +150,7 @@ func Analyze(cs *profile.ColdStart, opts Options) *Summary {
 		s.Tree = pruneTree(imports, opts.MinUs, opts.Depth)
 	}
 	s.Findings = Findings(cs, opts.Findings)
+	s.Sampled = newSampledSummary(cs, opts)
 	return s
 }
 

@@ -92,7 +92,10 @@ func ExampleWrite() {
 	//           "children": []
 	//         }
 	//       ],
-	//       "findings": []
+	//       "findings": [],
+	//       "initParts": null,
+	//       "functions": [],
+	//       "sampler": null
 	//     }
 	//   ],
 	//   "warnings": []

@@ -87,6 +87,30 @@ func inImport(cs *profile.ColdStart, stack []int) bool {
 	return false
 }
 
+// functionBody returns the index in a Python stack of the handler
+// module's body: the first "<module>" frame below an importlib
+// _find_and_load (the runtime loading the handler). Frames above it are
+// the runtime's (its loop, its load_handler); a stack without it is the
+// runtime's own work, such as waiting for the first event. -1 then. For
+// other runtimes every frame may be the function's: 0.
+func functionBody(cs *profile.ColdStart, stack []int) int {
+	if cs.Format != profile.FormatPythonImporttime {
+		return 0
+	}
+	findAndLoad := false
+	for i, fi := range stack {
+		switch baseName(cs.Frames[fi]) {
+		case "_find_and_load":
+			findAndLoad = true
+		case "<module>":
+			if findAndLoad {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
 // samplesLimit is what every sample-based rule says it could not see when
 // the sampler did not run or was cut short.
 func samplerUnseen(cs *profile.ColdStart) []string {
@@ -231,9 +255,13 @@ func hotspotFindings(cs *profile.ColdStart) []Finding {
 		if len(st) == 0 || inImport(cs, st) {
 			continue
 		}
+		body := functionBody(cs, st)
+		if body < 0 {
+			continue // the runtime's own work
+		}
 		considered += s.WeightUs
 		seen := map[int]bool{}
-		for _, fi := range st {
+		for _, fi := range st[body:] {
 			if seen[fi] {
 				continue // recursion counts once
 			}
@@ -316,6 +344,9 @@ func hotspotFindings(cs *profile.ColdStart) []Finding {
 // Python's socket and ssl modules and the resolver functions, Node.js's
 // net, tls and dns modules.
 func isNetworkFrame(f profile.Frame) bool {
+	if baseName(f) == "<module>" {
+		return false // importing socket or ssl is not waiting on the network
+	}
 	base := path.Base(f.File)
 	switch {
 	case base == "socket.py" || base == "ssl.py":
@@ -349,8 +380,13 @@ func networkFindings(cs *profile.ColdStart) []Finding {
 			continue
 		}
 		st := stackOf(cs, s)
+		body := functionBody(cs, st)
+		if body < 0 {
+			continue // the runtime's own calls (its wait for the first event)
+		}
 		first := -1
-		for i, fi := range st {
+		for i := body; i < len(st); i++ {
+			fi := st[i]
 			if isNetworkFrame(cs.Frames[fi]) {
 				first = i
 				break

@@ -319,7 +319,11 @@ func TestInitCodeHotspotThresholds(t *testing.T) {
 }
 
 func TestNetworkInInitThresholds(t *testing.T) {
-	wait := []string{"<module>@/var/task/app.py", "get_secret@/var/task/app.py", "urlopen@/usr/lib/python3.12/urllib/request.py",
+	runtimeWait := []string{"<module>@/var/runtime/bootstrap.py", "next@/var/runtime/bootstrap.py",
+		"HTTPConnectionPool._make_request@/usr/lib/python3/dist-packages/urllib3/connectionpool.py", "SocketIO.readinto@/usr/lib/python3.11/socket.py"}
+	importSocket := []string{"<module>@/var/runtime/bootstrap.py", "_find_and_load@" + bs, "<module>@/var/task/app.py",
+		"_find_and_load@" + bs, "<module>@/usr/lib/python3.11/socket.py"}
+	wait := []string{"<module>@/var/runtime/bootstrap.py", "_find_and_load@" + bs, "<module>@/var/task/app.py", "get_secret@/var/task/app.py", "urlopen@/usr/lib/python3.12/urllib/request.py",
 		"create_connection@/usr/lib/python3.12/socket.py", "getaddrinfo@/usr/lib/python3.12/socket.py"}
 	for _, tc := range []struct {
 		name  string
@@ -329,6 +333,8 @@ func TestNetworkInInitThresholds(t *testing.T) {
 		{"under 5 ms", []sampleSpec{{wait, 1_000, profile.PhaseInit, 4}}, -1},
 		{"5 ms fires", []sampleSpec{{wait, 1_000, profile.PhaseInit, 5}}, 5_000},
 		{"waiting in a request is not init", []sampleSpec{{wait, 5_000, profile.PhaseInvoke, 20}}, -1},
+		{"the runtime's own wait for its first event is not the function's", []sampleSpec{{runtimeWait, 5_000, profile.PhaseInit, 20}}, -1},
+		{"importing socket is not waiting", []sampleSpec{{importSocket, 5_000, profile.PhaseInit, 20}}, -1},
 		{"runtime phase counts (before the first invoke)", []sampleSpec{{wait, 5_000, profile.PhaseRuntime, 2}, {wait, 5_000, profile.PhaseInit, 2}}, 20_000},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -68,6 +68,8 @@ type htmlColdStart struct {
 	HotSpots [][5]any `json:"hotSpots"`
 	// Findings are the cold start's ranked findings, as in the JSON report.
 	Findings []Finding `json:"findings"`
+	// Sampled is where init went and the sampled flame graph; null without samples.
+	Sampled *htmlSampled `json:"sampled"`
 }
 
 // htmlAggregate is the medians across cold starts, shown when there are several.
@@ -208,6 +210,7 @@ func htmlColdStartOf(cs *profile.ColdStart, fopts FindingOptions) htmlColdStart 
 		}
 		out.Nodes = append(out.Nodes, n)
 	}
+	out.Sampled = htmlSampledOf(cs, str)
 	summary := Analyze(cs, Options{Top: htmlHotSpots, Findings: fopts})
 	for _, r := range summary.TopSelf {
 		out.HotSpots = append(out.HotSpots, [5]any{r.Name, r.Phase, r.SelfUs, r.CumulativeUs, r.Count})

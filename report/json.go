@@ -53,6 +53,11 @@ type JSONColdStart struct {
 	// SharedArchive only for Java then: both added to schema version 1.
 	Origins       []JSONOriginRow    `json:"origins,omitempty"`
 	SharedArchive *JSONSharedArchive `json:"sharedArchive,omitempty"`
+	// Where init went and the sampled functions (json_sampled.go), added
+	// to schema version 1: InitParts and Sampler are null when unknown.
+	InitParts *JSONInitParts `json:"initParts"`
+	Functions []JSONFunction `json:"functions"`
+	Sampler   *JSONSampler   `json:"sampler"`
 }
 
 // JSONOriginRow is one origin (a jar, a class directory, a JDK module, the
@@ -279,6 +284,9 @@ func writeJSONColdStartFindings(w *bufio.Writer, cs *profile.ColdStart, phase pr
 			return err
 		}
 	}
+	if err := writeJSONSampled(w, field, j); err != nil {
+		return err
+	}
 	_, err := w.WriteString("\n    }")
 	return err
 }
@@ -407,6 +415,7 @@ func jsonColdStartWithoutImports(cs *profile.ColdStart, phase profile.Phase) JSO
 		d := cs.InitDurationMs
 		j.InitDurationMs = &d
 	}
+	addJSONSampled(&j, cs, phase, totals)
 	jsonLifecycle(&j, cs)
 	if imports := importsOf(cs, phase); hasOrigins(imports) {
 		// Every origin, not the top N: scripts sum them.

@@ -142,7 +142,8 @@ func coldStartSections(s *Summary, opts Options) []section {
 	if s.Phase != "" {
 		scope = ", " + string(s.Phase) + " phase"
 	}
-	out := []section{head, findingsSection(s.Findings, 2, 1), phases}
+	out := append([]section{head, findingsSection(s.Findings, 2, 1)}, sampledSections(s)...)
+	out = append(out, phases)
 	if len(s.Lifecycle.Invocations) > 0 {
 		out = append(out, invocationSection(s))
 	}

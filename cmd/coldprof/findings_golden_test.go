@@ -95,3 +95,29 @@ func TestPython314CachedMakesHeavyImportMeasured(t *testing.T) {
 		}
 	}
 }
+
+// TestRealCaptureHotspots: the sampler's real capture (testdata/sampler:
+// a 300 ms busy loop and a 150 ms sleep at top level, then a boto3 client)
+// gives init-code-hotspot findings for those functions, within ±25 % of
+// the known work, and none for the runtime's own frames.
+func TestRealCaptureHotspots(t *testing.T) {
+	per, _ := reportFindings(t, filepath.Join("..", "..", "testdata", "sampler", "coldprof-run-python3.11.log"))
+	want := map[string]int64{"busy_loop": 300_000, "load_config": 150_000}
+	for _, f := range findingIDs(per[0], report.FindingCodeHotspot) {
+		fn := f.Functions[0][bytes.LastIndexByte([]byte(f.Functions[0]), ' ')+1:]
+		truth, ok := want[fn]
+		if !ok {
+			if fn != "client" { // boto3.client: real work, no known truth
+				t.Errorf("unexpected hotspot %s", f.Functions[0])
+			}
+			continue
+		}
+		delete(want, fn)
+		if got := *f.SavingsUs; float64(got) < 0.75*float64(truth) || float64(got) > 1.25*float64(truth) {
+			t.Errorf("%s: %d µs, want %d ±25 %%", fn, got, truth)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("no hotspot for %v", want)
+	}
+}
