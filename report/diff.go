@@ -203,8 +203,8 @@ type DiffRow struct {
 	// P is the two-sided Mann-Whitney U p-value; nil when not computed.
 	P *float64 `json:"p"`
 	// Q is P adjusted for the other rows tested with it (Benjamini–Hochberg
-	// over the module rows, the package rows, and the total and phase rows,
-	// each a family); nil when P is. Verdict compares Q, not P, with 0.05.
+	// over the module rows, the package rows, the function rows, and the
+	// total and phase rows, each a family); nil when P is. Verdict compares Q, not P, with 0.05.
 	Q *float64 `json:"q"`
 }
 
@@ -256,6 +256,7 @@ func Compare(before, after *DiffSide) *Diff {
 	adjustFamily(overall)
 	adjustFamily(rowPointers(d.Packages))
 	adjustFamily(rowPointers(d.Modules))
+	adjustFamily(rowPointers(d.Functions))
 	return d
 }
 
