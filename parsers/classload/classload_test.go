@@ -217,7 +217,7 @@ func TestRealJVM(t *testing.T) {
 	}
 	names := map[string]Entry{}
 	for _, e := range entries {
-		names[PackageOf(e.Class)+"|"+e.Class] = e
+		names[profile.JavaPackage(e.Class)+"|"+e.Class] = e
 	}
 	if e, ok := names["example|example.Handler"]; !ok || e.Kind != KindDir || e.Origin != filepath.Join(dir, "classes")+"/" {
 		t.Errorf("example.Handler: %+v", e)
