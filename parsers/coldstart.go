@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/coldprof/coldprof/parsers/classload"
 	"github.com/coldprof/coldprof/parsers/envelope"
 	"github.com/coldprof/coldprof/parsers/platform"
 	"github.com/coldprof/coldprof/profile"
@@ -14,12 +15,14 @@ import (
 
 // A stream is one log stream of the input and its open cold start.
 type stream struct {
-	name     string
-	cs       *builder
-	n        int    // cold starts completed from this stream
-	lastUse  uint64 // record count when last seen
-	grammars []Grammar
-	sink     grammarSink
+	name    string
+	cs      *builder
+	n       int    // cold starts completed from this stream
+	lastUse uint64 // record count when last seen
+	// java reads the JVM's class-load lines (package parsers/classload);
+	// javaLine is the last line offered to it.
+	java     classload.Grammar
+	javaLine int
 	open     bool // in Reader.open
 	// jsonLog is set once the stream showed Lambda's JSON log format.
 	jsonLog bool
@@ -119,18 +122,15 @@ func (r *Reader) builderRules(b *builder) *Rules {
 
 func (b *builder) ctx() int32 { return int32(len(b.ctxs) - 1) }
 
-// setStage moves st's cold start b to a new stage, first letting plug-in
-// grammars hand over what they held back (see Boundarier).
+// setStage moves st's cold start b to a new stage, first letting the
+// class-load grammar hand over the classes it held back (see
+// classload.Grammar.Boundary).
 func (r *Reader) setStage(st *stream, b *builder, s stage, requestID string) {
 	cur := b.ctxs[len(b.ctxs)-1]
 	if cur.stage == s && cur.requestID == requestID {
 		return
 	}
-	for _, g := range st.grammars {
-		if bg, ok := g.(Boundarier); ok {
-			bg.Boundary(sinkFor(r, st, g, st.sink.lineNum))
-		}
-	}
+	r.addClasses(st, st.java.Boundary(), st.javaLine)
 	b.ctxs = append(b.ctxs, phaseCtx{stage: s, requestID: requestID})
 }
 
@@ -233,10 +233,8 @@ func (r *Reader) line(st *stream, text []byte, num int) {
 	if r.platformLine(st, text, num) {
 		return
 	}
-	for _, g := range st.grammars {
-		if g.Line(text, sinkFor(r, st, g, num)) {
-			return
-		}
+	if r.javaLine(st, text, num) {
+		return
 	}
 	if i := bytes.Index(text, executionEnvKey); i >= 0 && st.cs != nil && st.cs.cs.Runtime == "" {
 		st.cs.cs.Runtime = string(runtimeWord(text[i+len(executionEnvKey):]))

@@ -3,7 +3,7 @@ package parsers
 import "github.com/coldprof/coldprof/profile"
 
 // levelUnknown marks an entry whose nesting level was lost (collapsed
-// spaces, or a plug-in grammar that has none).
+// spaces, or a grammar that has none, as the JVM's class-load log).
 const levelUnknown = -1
 
 // An item is a completed entry that no parent has adopted yet.

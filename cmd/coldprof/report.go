@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/coldprof/coldprof/parsers"
-	"github.com/coldprof/coldprof/parsers/classload"
 	"github.com/coldprof/coldprof/parsers/envelope"
 	"github.com/coldprof/coldprof/profile"
 	"github.com/coldprof/coldprof/report"
@@ -370,9 +369,9 @@ func (s *fileSource) open(name string) {
 }
 
 // newLogReader is the parser every command reads logs with: the built-in
-// load-time lines and the plug-in grammars (the JVM's class-load log).
+// load-time lines and the JVM's class-load log.
 func newLogReader(dec envelope.Decoder, name string, warn func(profile.Warning)) *parsers.Reader {
-	return parsers.NewReader(dec, name, parsers.Options{Warn: warn, Grammars: []func() parsers.Grammar{classload.NewGrammar}})
+	return parsers.NewReader(dec, name, parsers.Options{Warn: warn})
 }
 
 // closeCurrent stops reading the current input; Close is closeCurrent

@@ -56,7 +56,7 @@ func TestJavaClient(t *testing.T) {
 			t.Fatalf("invocation %s: %s %s\nlog:\n%s", r.RequestID, r.Status, r.Payload, log)
 		}
 	}
-	cs := parseOne(t, log, parsers.Options{Grammars: []func() parsers.Grammar{classload.NewGrammar}})
+	cs := parseOne(t, log, parsers.Options{})
 	if cs.Format != profile.FormatJavaClassLoad {
 		t.Errorf("format %q", cs.Format)
 	}
