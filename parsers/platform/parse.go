@@ -129,6 +129,14 @@ func indexWord(text, word []byte) int {
 	}
 }
 
+// Begins reports whether text begins with one of Lambda's platform lines,
+// as a record of a log export or a line of coldprof run's log does (Parse
+// finds one anywhere in a line, behind a timestamp, say).
+func Begins(text []byte) bool {
+	l, ok := Parse(text)
+	return ok && bytes.HasPrefix(text, []byte(l.Kind.String()))
+}
+
 // parseReport reads REPORT's fields from rest, the line from "RequestId: " on.
 func (l *Line) parseReport(rest []byte) {
 	l.InitDuration = durationAfter(rest, initDurationKey)

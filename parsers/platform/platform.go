@@ -33,6 +33,27 @@ const (
 	RestoreReport
 )
 
+// String is the line's first word, "INIT_START" for InitStart.
+func (k Kind) String() string {
+	switch k {
+	case InitStart:
+		return "INIT_START"
+	case Start:
+		return "START"
+	case End:
+		return "END"
+	case Report:
+		return "REPORT"
+	case InitReport:
+		return "INIT_REPORT"
+	case RestoreStart:
+		return "RESTORE_START"
+	case RestoreReport:
+		return "RESTORE_REPORT"
+	}
+	return "not a platform line"
+}
+
 // JSON log format event types, one per Kind.
 const (
 	TypeInitStart     = "platform.initStart"

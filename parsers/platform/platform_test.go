@@ -236,3 +236,24 @@ func FuzzFromJSON(f *testing.F) {
 		}
 	})
 }
+
+func TestBegins(t *testing.T) {
+	for in, want := range map[string]bool{
+		"START RequestId: 1 Version: $LATEST":             true,
+		"END RequestId: 1":                                true,
+		"REPORT RequestId: 1\tDuration: 1.00 ms":          true,
+		"INIT_START Runtime Version: python:3.12.v7":      true,
+		"INIT_REPORT Init Duration: 1.00 ms\tPhase: init": true,
+		"RESTORE_START Runtime Version: java:21.v1":       true,
+		"RESTORE_REPORT Restore Duration: 1.00 ms":        true,
+		"2026-11-22T10:56:34.686Z START RequestId: 1":     false, // a platform line, but not at the start
+		"Traceback (most recent call last):":              false,
+		"RESTART RequestId: 1":                            false,
+		"STARTED":                                         false,
+		"[ERROR] handler failed; END RequestId: as said":  false,
+	} {
+		if got := Begins([]byte(in)); got != want {
+			t.Errorf("Begins(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
