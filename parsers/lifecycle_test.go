@@ -188,3 +188,23 @@ func TestInitTypeFromJSONLog(t *testing.T) {
 		t.Errorf("init type %q, init %v from %q", cs.InitType, cs.InitDurationMs, cs.InitDurationFrom)
 	}
 }
+
+// TestInitReportWithoutDuration: a platform.initReport of the JSON log
+// format without metrics (rewritten "INIT_REPORT\tPhase: …") is still read.
+func TestInitReportWithoutDuration(t *testing.T) {
+	in := `{"time":"2026-12-01T09:00:00.000Z","type":"platform.initStart","record":{"initializationType":"on-demand","phase":"init","runtimeVersion":"python:3.12.v7","runtimeVersionArn":"arn"}}` + "\n" +
+		itLines(header, "1 1 0 a") +
+		`{"time":"2026-12-01T09:00:10.000Z","type":"platform.initReport","record":{"initializationType":"on-demand","phase":"init","status":"timeout"}}` + "\n"
+	dec, err := envelope.Open(strings.NewReader(in), "in.log", envelope.FormatAuto)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ReadDecoder(dec, "in.log", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := p.ColdStarts[0]
+	if len(cs.InitReports) != 1 || cs.InitReports[0].Status != "timeout" || cs.InitReports[0].Phase != "init" || cs.InitReports[0].HasDuration || cs.HasInitDuration {
+		t.Errorf("init reports %+v, init duration %v %v", cs.InitReports, cs.InitDurationMs, cs.HasInitDuration)
+	}
+}
