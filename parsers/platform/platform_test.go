@@ -231,7 +231,7 @@ func FuzzFromJSON(f *testing.F) {
 		}
 		// An INIT_REPORT or RESTORE_REPORT with no field at all is just
 		// its word, which no log has and Parse does not take.
-		if _, parsed := Parse(out); !parsed && bytes.IndexAny(out, " \t") >= 0 {
+		if _, parsed := Parse(out); !parsed && bytes.ContainsAny(out, " \t") {
 			t.Fatalf("FromJSON wrote %q, which Parse does not read", out)
 		}
 	})
