@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/coldprof/coldprof/parsers/envelope"
+	"github.com/coldprof/coldprof/parsers/platform"
 )
 
 // An inputProbe watches one input as it is read: how many bytes (for the
@@ -77,22 +78,11 @@ func (d probedDecoder) Next() (envelope.Record, error) {
 	rec, err := d.Decoder.Next()
 	if err == nil {
 		d.p.records++
-		if rec.Platform || isPlatformLine(rec.Text) {
+		if rec.Platform || platform.Begins(rec.Text) {
 			d.p.platform++
 		}
 	}
 	return rec, err
-}
-
-// isPlatformLine reports whether text is one of Lambda's own lines, which
-// every function's log has whether or not coldprof-wrapper runs.
-func isPlatformLine(text []byte) bool {
-	for _, prefix := range [...]string{"START RequestId:", "END RequestId:", "REPORT RequestId:", "INIT_START ", "INIT_REPORT "} {
-		if bytes.HasPrefix(text, []byte(prefix)) {
-			return true
-		}
-	}
-	return false
 }
 
 // why says why an input held no cold start, and what to do about it.

@@ -25,6 +25,7 @@ import (
 
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/emulator"
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/runtimes"
+	"github.com/coldprof/coldprof/parsers/platform"
 	"github.com/coldprof/coldprof/wrapper"
 	"github.com/coldprof/coldprof/wrapper/marker"
 	"github.com/coldprof/coldprof/wrapper/proxy"
@@ -502,7 +503,7 @@ func execute(ctx context.Context, f *runFlags, l *launch, events [][]byte, logFi
 		FunctionName:    f.function,
 		MemoryMB:        f.memoryMB,
 		Region:          f.region,
-		RuntimeVersion:  runtimeVersion(l.runtime),
+		RuntimeVersion:  platform.RuntimeVersion(l.runtime, "local"),
 		InitTimeout:     f.initTimeout,
 		Timeout:         f.timeout,
 		Log:             logFile,
@@ -595,17 +596,6 @@ func execute(ctx context.Context, f *runFlags, l *launch, events [][]byte, logFi
 	return nil
 }
 
-// runtimeVersion is what INIT_START shows for a runtime ("python:3.12.local").
-func runtimeVersion(runtime string) string {
-	if v, ok := strings.CutPrefix(runtime, "python"); ok {
-		return "python:" + v + ".local"
-	}
-	if v := langRuntimeVersion(runtime); v != "" {
-		return v
-	}
-	return "local"
-}
-
 func describeError(r emulator.Result) string {
 	var body struct {
 		ErrorType    string `json:"errorType"`
@@ -645,7 +635,7 @@ func lastLines(path string) string {
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		if _, ok := marker.Find([]byte(line)); ok || strings.HasPrefix(line, "import time:") || strings.Contains(line, sampleline.Prefix+"{") || isPlatformLine([]byte(line)) || line == "" {
+		if _, ok := marker.Find([]byte(line)); ok || strings.HasPrefix(line, "import time:") || strings.Contains(line, sampleline.Prefix+"{") || platform.Begins([]byte(line)) || line == "" {
 			continue
 		}
 		keep = append(keep, line)

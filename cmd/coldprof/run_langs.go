@@ -136,13 +136,3 @@ func hookEnv(tmp string) ([]string, error) {
 	}
 	return []string{hooks.EnvHookDir + "=" + dir}, nil
 }
-
-// langRuntimeVersion is what INIT_START shows ("nodejs:20.local").
-func langRuntimeVersion(runtime string) string {
-	for _, fam := range []string{"nodejs", "java", "ruby"} {
-		if v, ok := strings.CutPrefix(runtime, fam); ok && v != "" {
-			return fam + ":" + strings.TrimSuffix(v, ".x") + ".local"
-		}
-	}
-	return ""
-}

@@ -19,11 +19,6 @@ func TestLangFamily(t *testing.T) {
 			t.Errorf("langFamily(%q) = %q, %v; want %q", in, got, ok, want)
 		}
 	}
-	for in, want := range map[string]string{"nodejs20.x": "nodejs:20.local", "java17": "java:17.local", "ruby3.1": "ruby:3.1.local", "nodejs": ""} {
-		if got := langRuntimeVersion(in); got != want {
-			t.Errorf("langRuntimeVersion(%q) = %q, want %q", in, got, want)
-		}
-	}
 }
 
 func TestProbeLang(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coldprof/coldprof/parsers/platform"
 	"github.com/coldprof/coldprof/wrapper"
 	"github.com/google/go-cmp/cmp"
 )
@@ -187,13 +188,13 @@ func TestRunPhases(t *testing.T) {
 			}
 			// The log holds the platform lines in Lambda's order.
 			data, _ := os.ReadFile(log)
-			var platform []string
+			var lines []string
 			for _, line := range strings.Split(string(data), "\n") {
-				if f := strings.Fields(line); len(f) > 0 && isPlatformLine([]byte(line)) {
-					platform = append(platform, f[0])
+				if f := strings.Fields(line); len(f) > 0 && platform.Begins([]byte(line)) {
+					lines = append(lines, f[0])
 				}
 			}
-			if d := cmp.Diff(strings.Fields("INIT_START START END REPORT START END REPORT START END REPORT"), platform); d != "" {
+			if d := cmp.Diff(strings.Fields("INIT_START START END REPORT START END REPORT START END REPORT"), lines); d != "" {
 				t.Errorf("platform lines (-want +got):\n%s", d)
 			}
 		})
