@@ -255,7 +255,8 @@ func TestRealisticEndToEnd(t *testing.T) {
 	}
 	logPath := filepath.Join(t.TempDir(), "orders.log")
 	args := append([]string{"run", "--handler", "orders.handler", "--runtime", "python3", "--python", python,
-		"--task-root", root, "-n", "2", "--log", logPath, "--format", "json"}, realisticCredentials...)
+		"--task-root", root, "-n", "2", "--log", logPath, "--format", "json",
+		"--timeout", "60s"}, realisticCredentials...) // a hang guard: pandas takes seconds to import on a loaded machine
 	var out, errb bytes.Buffer
 	if code := run(strings.NewReader(""), &out, &errb, args); code != 0 {
 		t.Fatalf("coldprof run exit %d: %s", code, errb.String())
