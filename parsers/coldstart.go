@@ -24,6 +24,62 @@ type stream struct {
 	jsonLog bool
 }
 
+// An opening is what began a cold start, before anything of its own.
+type opening uint8
+
+const (
+	// openedByLines: its own first line (a load-time line, a platform line
+	// of an invocation): nothing announced it.
+	openedByLines opening = iota
+	// openedByRestore: RESTORE_START. Its modules came with the snapshot,
+	// so an empty one is no reason to warn, and a header still begins a new
+	// cold start, as for openedByLines.
+	openedByRestore
+	// openedByInitStart: INIT_START, Lambda's own word that an environment
+	// starts.
+	openedByInitStart
+	// openedByWrapper: the wrapper's start marker, alone or with INIT_START
+	// in either order.
+	openedByWrapper
+	// openedByWrapperRestore: a start marker, then RESTORE_START.
+	openedByWrapperRestore
+)
+
+// introduced reports whether a start marker or INIT_START began the cold
+// start (with no RESTORE_START after it): an empty one is worth a warning.
+func (o opening) introduced() bool { return o == openedByInitStart || o == openedByWrapper }
+
+// wrapped reports whether a start marker was read: the wrapper ran.
+func (o opening) wrapped() bool { return o == openedByWrapper || o == openedByWrapperRestore }
+
+// announced reports whether a start marker or INIT_START began the cold
+// start: then only another of those begins a new one, and a new process's
+// output (a header, a JVM's first line) is a process the function started.
+func (o opening) announced() bool { return o.introduced() || o.wrapped() }
+
+// A boundaryEvidence is what a cold start's init/invoke boundary rests on,
+// as far as read; complete turns it into profile.Boundary.
+type boundaryEvidence uint8
+
+const (
+	// noEvidence: nothing says where init ended (yet): unknown.
+	noEvidence boundaryEvidence = iota
+	// startEvidence: a START line after the load-time lines set the stage:
+	// platform.
+	startEvidence
+	// unknownBoundary: the first invocation's START came before any
+	// load-time line (the runtime interface emulator's order), or END or
+	// REPORT proved it wrong: the end of init is unknown, whatever later
+	// START lines say. A start marker announcing the proxy's markers clears
+	// it (it comes before any content).
+	unknownBoundary
+	// initDoneEvidence: the init_done marker: exact. Only it makes the
+	// boundary exact: invoke markers alone (a log that begins after init, a
+	// stream continued after it was finished) leave unknown what came
+	// before them. Final.
+	initDoneEvidence
+)
+
 // A builder collects one cold start.
 type builder struct {
 	cs    profile.ColdStart
@@ -32,35 +88,25 @@ type builder struct {
 	// ctxs lists the contexts in order; the last is in force.
 	ctxs []phaseCtx
 
-	format     profile.Format
-	hasHeader  bool // a load-time header was read
-	hasLines   bool // a load-time entry was read
-	introduced bool // begun by a start marker or INIT_START
-	wrapped    bool // a start marker was read; injected is what it said it injected
-	injected   string
+	format    profile.Format
+	hasHeader bool // a load-time header was read
+	hasLines  bool // a load-time entry was read
+	opened    opening
+	injected  string // what the start marker said the wrapper injected
 	// exact is set once phase markers were seen, or announced by a start
 	// marker with "proxy": true: they, not START/END lines, set the stage.
 	exact bool
+	// evidence is what the init/invoke boundary rests on so far.
+	evidence boundaryEvidence
 	// confirmed parallels cs.Invocations: whether an END, REPORT or invoke
 	// marker carried the request ID. A START alone does not make an
 	// invocation (the emulator prints a START with an ID the runtime never
 	// gets); unconfirmed ones are dropped when the cold start completes.
-	confirmed []bool
-	// initDone is set by the init_done marker. Only it makes the boundary
-	// exact: invoke markers alone (a log that begins after init, a stream
-	// continued after it was finished) leave unknown what came before them.
-	initDone   bool
+	confirmed  []bool
 	invokeDone bool // an invocation ended (END, REPORT, invoke_end)
-	platform   bool // a trusted START line set the stage
-	// untrustedStart is set when a START line came before any load-time
-	// line, as the runtime interface emulator prints it; its request ID is
-	// not the runtime's, the following END line's is.
-	untrustedStart bool
-	// firstUntrusted is set when the first invocation's START was such a
-	// line: the end of init is then unknown, whatever later STARTs say.
-	firstUntrusted bool
-	// untrustedLine is the line of such a START, until the first import
-	// line makes its warning worth giving.
+	// untrustedLine is the line of a START that came before any load-time
+	// line (see unknownBoundary), until the first import line makes its
+	// warning worth giving.
 	untrustedLine int
 	warnedNesting bool
 	// pendingCached wait for the next timed line (see cachedLineLevel).
@@ -196,7 +242,7 @@ func (r *Reader) loadLine(st *stream, format profile.Format, rest []byte, num in
 // belong to this cold start, in the phase they were loaded in.
 func (r *Reader) newProcess(st *stream, format profile.Format, num int) {
 	b := st.cs
-	if b != nil && b.content() && (b.introduced || b.wrapped) {
+	if b != nil && b.content() && b.opened.announced() {
 		return
 	}
 	if b != nil && b.content() {
@@ -282,13 +328,13 @@ func (r *Reader) complete(st *stream, b *builder) *profile.ColdStart {
 	// what there is to say.
 	if len(items) == 0 && !(b.cs.Restored && (b.cs.HasRestoreDuration || len(b.cs.Invocations) > 0)) {
 		switch {
-		case b.introduced && st.jsonLog:
+		case b.opened.introduced() && st.jsonLog:
 			r.warn.warn("empty", b.cs.Line, func() string { return envelope.DroppedTextWarning })
-		case b.wrapped && b.injected == "":
+		case b.opened.wrapped() && b.injected == "":
 			r.warn.warn("empty", b.cs.Line, func() string {
 				return "a cold start with no load-time lines: coldprof-wrapper ran but injected nothing (see its warning marker)"
 			})
-		case b.introduced:
+		case b.opened.introduced():
 			r.warn.warn("empty", b.cs.Line, func() string {
 				return "a cold start with no load-time lines (is the coldprof wrapper set as AWS_LAMBDA_EXEC_WRAPPER, or -X importtime on?)"
 			})
@@ -296,7 +342,7 @@ func (r *Reader) complete(st *stream, b *builder) *profile.ColdStart {
 		return nil
 	}
 	cs := &b.cs
-	if st.n > 0 && !b.introduced && !b.hasHeader {
+	if st.n > 0 && !b.opened.introduced() && !b.hasHeader {
 		r.warn.warn("continued", b.cs.Line, func() string {
 			return fmt.Sprintf("imports in stream %q after its cold start was complete (quiet for a long time, or too many streams open at once): reported as a cold start of their own", st.name)
 		})
@@ -343,9 +389,9 @@ func (r *Reader) complete(st *stream, b *builder) *profile.ColdStart {
 		}
 	}
 	switch {
-	case b.initDone:
+	case b.evidence == initDoneEvidence:
 		cs.Boundary = profile.BoundaryExact
-	case b.platform && !b.firstUntrusted:
+	case b.evidence == startEvidence:
 		cs.Boundary = profile.BoundaryPlatform
 	default:
 		cs.Boundary = profile.BoundaryUnknown

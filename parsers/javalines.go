@@ -11,7 +11,7 @@ import (
 // flat; another JVM's first line is like an importtime header.
 func (r *Reader) javaLine(st *stream, text []byte, num int) bool {
 	st.javaLine = num
-	introduced := st.cs != nil && (st.cs.introduced || st.cs.wrapped)
+	introduced := st.cs != nil && st.cs.opened.announced()
 	done, newProcess, ok := st.java.Line(text, introduced)
 	if !ok {
 		return false

@@ -23,10 +23,10 @@ func (r *Reader) markerLine(st *stream, text []byte, num int) {
 		// A second start marker is a second process (the wrapper runs once
 		// per process); an INIT_START just before introduces this one.
 		b := st.cs
-		if b == nil || b.content() || b.wrapped {
+		if b == nil || b.content() || b.opened.wrapped() {
 			b = r.begin(st, num)
 		}
-		b.introduced, b.wrapped, b.injected = true, true, ev.Injected
+		b.opened, b.injected = openedByWrapper, ev.Injected
 		if b.cs.Runtime == "" { // INIT_START, Lambda's own word, wins
 			b.cs.Runtime = ev.Runtime
 		}
@@ -39,12 +39,15 @@ func (r *Reader) markerLine(st *stream, text []byte, num int) {
 			// Exact markers are coming: a START already read (the emulator
 			// prints one before init) says nothing about the boundary.
 			b.exact = true
-			b.untrustedStart, b.untrustedLine, b.firstUntrusted = false, 0, false
+			b.untrustedLine = 0
+			if b.evidence == unknownBoundary {
+				b.evidence = noEvidence
+			}
 		}
 	case marker.InitDone, marker.Restored:
 		b := r.builderFor(st, num)
 		r.demoteOpenStart(b, num, "before the init_done marker")
-		b.exact, b.initDone = true, true
+		b.exact, b.evidence = true, initDoneEvidence
 		if ev.Kind == marker.Restored {
 			b.cs.Restored = true
 		}

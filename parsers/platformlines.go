@@ -36,7 +36,16 @@ func (r *Reader) platformLine(st *stream, text []byte, num int) bool {
 		if b == nil || b.content() || b.invoked() || b.cs.Restored {
 			b = r.begin(st, num)
 		}
-		b.introduced = !restore
+		switch {
+		case restore && b.opened.wrapped():
+			b.opened = openedByWrapperRestore
+		case restore:
+			b.opened = openedByRestore
+		case b.opened.wrapped():
+			b.opened = openedByWrapper
+		default:
+			b.opened = openedByInitStart
+		}
 		if restore {
 			b.cs.Restored = true
 			if b.cs.InitType == "" {
@@ -99,12 +108,15 @@ func (r *Reader) startLine(st *stream, id string, num int) {
 	if !b.hasLines {
 		// START before the interpreter's output: the emulator's order, not
 		// the runtime's. It says nothing about where init ends.
-		b.untrustedStart = true
 		b.untrustedLine = num
-		b.firstUntrusted = b.firstUntrusted || !b.invoked()
+		if !b.invoked() {
+			b.evidence = unknownBoundary // exact is not set: no init_done yet
+		}
 		return
 	}
-	b.platform = true
+	if b.evidence == noEvidence {
+		b.evidence = startEvidence
+	}
 	r.setStage(st, b, stageInvoke, id)
 	b.ctxs[len(b.ctxs)-1].byStart = true
 }
@@ -112,7 +124,6 @@ func (r *Reader) startLine(st *stream, id string, num int) {
 func (r *Reader) endLine(st *stream, id string, num int) {
 	b := r.builderFor(st, num)
 	b.invokeDone = true
-	b.untrustedStart = false
 	if !b.exact {
 		r.demoteWrongStart(b, id, num)
 		r.setStage(st, b, stageAfter, "")
@@ -182,7 +193,7 @@ func (r *Reader) demoteWrongStart(b *builder, id string, num int) {
 		return
 	}
 	r.demoteStart(b, cur.requestID)
-	b.firstUntrusted = true
+	b.evidence = unknownBoundary // exact is not set: no init_done yet
 	r.warn.warn("untrusted-start", num, func() string {
 		return fmt.Sprintf("the START line's request ID %s is not the one END/REPORT carry (%s), as the runtime interface emulator prints it: the init/invoke boundary of this invocation is unknown; its imports are counted as init", cur.requestID, id)
 	})
