@@ -178,6 +178,7 @@ func (r *Reader) begin(st *stream, line int) *builder {
 	b := &builder{ctxs: []phaseCtx{{stage: stageInit}}}
 	b.cs.Source = r.source
 	b.cs.Line = line
+	b.opened = openedByLines // until a start marker, INIT_START or RESTORE_START says
 	st.cs = b
 	return b
 }
