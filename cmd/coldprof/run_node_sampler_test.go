@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -78,31 +79,56 @@ func TestRunNodeSampler(t *testing.T) {
 				t.Log("testdata/node/realistic has no node_modules (npm ci there): the @aws-sdk client is not tested")
 			}
 			for fn, sec := range truth {
-				got := float64(sampledUs(cs, fn, profile.PhaseInit))
-				want := sec * 1e6
-				if math.Abs(got-want) > 0.25*want {
-					t.Errorf("%s: sampled %.1f ms in init, measured %.1f ms: more than 25 %% apart", fn, got/1e3, want/1e3)
+				us, straddle := sampledUs(cs, fn, profile.PhaseInit)
+				got, want := float64(us), sec*1e6
+				bound, note := 0.25*want, ""
+				if float64(straddle) > bound {
+					// A time-weighted sample stands for the time since the one
+					// before: when a loaded machine starved V8's sampling
+					// thread, the two samples around fn's start and end bound
+					// the error instead (as in wrapper/hooks' sampler tests).
+					bound, note = float64(straddle), fmt.Sprintf(" (the samples around it weigh %.1f ms: a starved sampler)", float64(straddle)/1e3)
+				}
+				if math.Abs(got-want) > bound {
+					t.Errorf("%s: sampled %.1f ms in init, measured %.1f ms: more than %.1f ms apart%s", fn, got/1e3, want/1e3, bound/1e3, note)
 				} else {
-					t.Logf("%s: sampled %.1f ms in init, measured %.1f ms", fn, got/1e3, want/1e3)
+					t.Logf("%s: sampled %.1f ms in init, measured %.1f ms%s", fn, got/1e3, want/1e3, note)
 				}
 			}
 		})
 	}
 }
 
-// sampledUs is the wall time of samples in phase whose stack has fn.
-func sampledUs(cs *profile.ColdStart, fn string, phase profile.Phase) int64 {
-	var sum int64
-	for _, s := range cs.Samples {
-		if s.Phase != phase {
-			continue
-		}
+// sampledUs is the wall time of samples in phase whose stack has fn, and
+// the weights of the samples that straddle fn's start and end: fn's first
+// sample and the one after its last (fn's last when it ends the phase).
+func sampledUs(cs *profile.ColdStart, fn string, phase profile.Phase) (sum, straddle int64) {
+	has := func(s profile.Sample) bool {
 		for _, f := range cs.Stacks[s.Stack] {
 			if cs.Frames[f].Function == fn {
-				sum += s.WeightUs
-				break
+				return true
 			}
 		}
+		return false
 	}
-	return sum
+	first, last := -1, -1
+	for i, s := range cs.Samples {
+		if s.Phase == phase && has(s) {
+			sum += s.WeightUs
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	if first < 0 {
+		return 0, 0
+	}
+	straddle = cs.Samples[first].WeightUs
+	if last+1 < len(cs.Samples) && cs.Samples[last+1].Phase == phase {
+		straddle += cs.Samples[last+1].WeightUs
+	} else {
+		straddle += cs.Samples[last].WeightUs
+	}
+	return sum, straddle
 }
