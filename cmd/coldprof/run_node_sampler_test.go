@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -131,4 +133,47 @@ func sampledUs(cs *profile.ColdStart, fn string, phase profile.Phase) (sum, stra
 		straddle += cs.Samples[last].WeightUs
 	}
 	return sum, straddle
+}
+
+// TestRIENodeSampler runs the same function with Lambda's real Node.js
+// runtime client (aws-lambda-ric, whose native client posts the response
+// synchronously and asks for the next event from another thread) under the
+// real RIE, one event, then the RIE is stopped: the sampler's lines are in
+// the log, stopped at init_done, with the known work within ±25 % in init.
+func TestRIENodeSampler(t *testing.T) {
+	fullTier(t)
+	rie, ric, node22 := rieCache(t)
+	tmp := t.TempDir()
+	if out, err := exec.Command("go", "build", "-o", tmp, "../coldprof-wrapper", "../coldprof-proxy").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	hookDir, _ := filepath.Abs(filepath.Join("..", "..", "wrapper", "hooks"))
+	taskRoot, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "sampler", "node-function"))
+	env := []string{"LAMBDA_TASK_ROOT=" + taskRoot, "COLDPROF_HOOK_DIR=" + hookDir}
+	log := runUnderRIE(t, rie, taskRoot, env, 1, filepath.Join(tmp, "coldprof-wrapper"), node22, filepath.Join(ric, "index.mjs"), "index.handler")
+	m := truthLine.FindSubmatch(log)
+	if m == nil {
+		t.Fatalf("no truth line in the log:\n%s", log)
+	}
+	var truth map[string]float64
+	if err := json.Unmarshal(m[1], &truth); err != nil {
+		t.Fatal(err)
+	}
+	p, err := parsers.ReadAll(bytes.NewReader(log), "rie.log", parsers.Options{})
+	if err != nil || len(p.ColdStarts) != 1 {
+		t.Fatalf("%v, %d cold starts\n%s", err, len(p.ColdStarts), log)
+	}
+	cs := p.ColdStarts[0]
+	if cs.Sampler == nil || cs.Sampler.StoppedBy != profile.StoppedByInitDone {
+		t.Fatalf("sampler %+v; want samples stopped at init_done\n%s", cs.Sampler, log)
+	}
+	for fn, sec := range truth {
+		us, straddle := sampledUs(cs, fn, profile.PhaseInit)
+		bound := math.Max(0.25*sec*1e6, float64(straddle))
+		if math.Abs(float64(us)-sec*1e6) > bound {
+			t.Errorf("%s: sampled %.1f ms in init, measured %.1f ms: more than %.1f ms apart", fn, float64(us)/1e3, sec*1e3, bound/1e3)
+		} else {
+			t.Logf("%s: sampled %.1f ms in init, measured %.1f ms", fn, float64(us)/1e3, sec*1e3)
+		}
+	}
 }
