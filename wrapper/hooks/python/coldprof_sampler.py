@@ -30,6 +30,7 @@ MAX_LINES = 256  # sampleline.MaxLinesPerColdStart
 PREFIX = "coldprof-sampler: "
 TIMEOUT_US = 10000000
 MAX_STR = 1200  # a frame's function or file, encoded: three fit in a line
+YIELD_EVERY = 2000  # frames encoded between two short sleeps at the flush (about 0.5 ms of work)
 MAX_STACKS = 100000  # distinct stacks kept before encoding (far beyond what the lines can hold)
 
 _state = {"child": False}
@@ -332,9 +333,19 @@ class _Sampler:
         items, within the line bound."""
         raw, self.raw = self.raw, []
         enc = self.enc
+        pause = _thread.get_ident() != self.main  # never on the main thread (at exit)
+        work = 0
         for t, key in raw:
             if self.full:
                 break
+            if pause:
+                work += 1 if key in enc else len(key)
+                if work >= YIELD_EVERY:
+                    # At the cut the main thread is starting the first
+                    # invocation: give it the GIL now and then rather than
+                    # hold it for the whole encoding.
+                    work = 0
+                    time.sleep(0.0001)
             sid = enc.get(key)
             if sid is None:
                 sid = self.stack_id(key)
