@@ -105,14 +105,25 @@
   }
 
   // writeAsync writes the lines one write each, in order, off the main thread.
+  // stderr may be non-blocking (Node 22+ can leave fd 2 so): when the reader
+  // is slow and the pipe is full, a write fails with EAGAIN and is tried again
+  // a millisecond later (for at most about 10 s), never dropped at once.
   function writeAsync(lines) {
     let i = 0;
-    const next = (err) => {
-      if (err || i >= lines.length) return;
-      const buf = Buffer.from(lines[i++]);
+    let buf = null;
+    let waits = 0;
+    const next = (err, written) => {
+      if (err) {
+        if (err.code !== 'EAGAIN' || ++waits > 10000) return; // stderr gone: lines lost
+        setTimeout(() => fs.write(2, buf, 0, buf.length, null, next), 1);
+        return;
+      }
+      if (buf !== null && written < buf.length) buf = buf.subarray(written);
+      else if (i < lines.length) buf = Buffer.from(lines[i++]);
+      else return;
       fs.write(2, buf, 0, buf.length, null, next);
     };
-    next(null);
+    next(null, 0);
   }
 
   function onExit() {
