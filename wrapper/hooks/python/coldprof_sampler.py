@@ -178,8 +178,10 @@ class _Sampler:
         self.enc = {}  # key -> stack ID
         self.fids = {}  # id(code) -> frame ID
         self.frame_ids = {}  # (function, file, line) -> frame ID
-        self.trie = {}  # frame ID -> (stack ID, {frame ID -> ...}), root first
+        self.stack_ids = {}  # (parent stack ID + 1) << 32 | frame ID -> stack ID
         self.nstacks = 0
+        self.path_key = ()  # the last stack encoded, and its stack IDs root first
+        self.path = []
         self.files = {}  # file name -> encoded JSON string
         self.frames = _Lines("frames")
         self.stacks = _Lines("stacks")
@@ -361,12 +363,24 @@ class _Sampler:
 
     def stack_id(self, key):
         """The stack ID of key, writing its new frames and stacks; None
-        when the line bound is reached."""
+        when the line bound is reached. Consecutive stacks mostly share
+        their root side: the path of the previous one is reused as far as
+        the two agree."""
+        if not key:
+            key = (0,)  # the main thread has no Python frame
+        prev, path = self.path_key, self.path
+        n, m = len(key), len(prev)
+        common = 0
+        while common < n and common < m and key[n - 1 - common] == prev[m - 1 - common]:
+            common += 1
+        del path[common:]
+        sid = path[-1] if path else -1
+        self.path_key, self.path = (), []  # until this key's path is complete
         fids = self.fids
         codes = self.codes
-        children = self.trie
-        sid = -1
-        for cid in reversed(key) if key else (0,):
+        stack_ids = self.stack_ids
+        stacks = self.stacks
+        for cid in reversed(key[: n - common]):
             fid = fids.get(cid)
             if fid is None:
                 if cid == 0:
@@ -377,13 +391,20 @@ class _Sampler:
                 if fid < 0:
                     return None  # no room for it
                 fids[cid] = fid
-            node = children.get(fid)
-            if node is None:
-                if not self.room(self.stacks, "[%d,%d]" % (sid, fid), '"first":%d,"stacks":[' % self.nstacks):
+            link = (sid + 1) << 32 | fid  # an int, not a tuple: no work for the garbage collector
+            child = stack_ids.get(link)
+            if child is None:
+                item = "[%d,%d]" % (sid, fid)
+                if stacks.items and stacks.size + len(item) + 4 <= MAX_LINE:
+                    stacks.items.append(item)  # room()'s common case, inline
+                    stacks.size += len(item) + 1
+                elif not self.room(stacks, item, '"first":%d,"stacks":[' % self.nstacks):
                     return None
-                node = children[fid] = (self.nstacks, {})
+                child = stack_ids[link] = self.nstacks
                 self.nstacks += 1
-            sid, children = node
+            path.append(child)
+            sid = child
+        self.path_key, self.path = key, path
         return sid
 
     def frame_id(self, function, file, line):
@@ -448,7 +469,7 @@ class _Sampler:
         if msg:
             rest += ',"msg":' + _json_str(msg, 600)
         self.write(self.line("end", rest))
-        self.codes = self.keys = self.enc = self.fids = self.frame_ids = self.trie = self.files = self.raw = None
+        self.codes = self.keys = self.enc = self.fids = self.frame_ids = self.stack_ids = self.files = self.raw = None
 
     def at_exit(self):
         if _state["child"] or self.done:
