@@ -25,6 +25,10 @@ type DiffSide struct {
 	// packages are the same by top-level package (botocore for
 	// botocore.session), as report.Analyze rolls them up.
 	packages map[string]*moduleSamples
+	// functions are the sampled functions (diff_functions.go); sampled
+	// counts the cold starts with samples.
+	functions map[string]*moduleSamples
+	sampled   int
 }
 
 // moduleSamples are one module's times in the cold starts that loaded it.
@@ -53,6 +57,7 @@ func (s *DiffSide) Add(cs *profile.ColdStart) {
 	}
 	s.addRollup(s.modules, cs, func(name string) string { return name })
 	s.addRollup(s.packages, cs, packageFunc(cs.Format))
+	s.addFunctions(cs)
 }
 
 // addRollup adds one value per key to into: the cumulative time of the
@@ -96,8 +101,11 @@ func (s *DiffSide) addRollup(into map[string]*moduleSamples, cs *profile.ColdSta
 
 // rollup returns the samples a module or package metric reads.
 func (s *DiffSide) rollup(m Metric) map[string]*moduleSamples {
-	if m.Kind == MetricPackage {
+	switch m.Kind {
+	case MetricPackage:
 		return s.packages
+	case MetricFunction:
+		return s.functions
 	}
 	return s.modules
 }
@@ -105,7 +113,7 @@ func (s *DiffSide) rollup(m Metric) map[string]*moduleSamples {
 // has reports whether the side holds m: always for total and phases; for
 // a module or package, whether some cold start loaded it.
 func (s *DiffSide) has(m Metric) bool {
-	if m.Kind != MetricModule && m.Kind != MetricPackage {
+	if !m.Kind.rolledUp() {
 		return true
 	}
 	return s.rollup(m)[m.Module] != nil
@@ -194,6 +202,10 @@ type DiffRow struct {
 	Verdict  Verdict  `json:"verdict"`
 	// P is the two-sided Mann-Whitney U p-value; nil when not computed.
 	P *float64 `json:"p"`
+	// Q is P adjusted for the other rows tested with it (Benjamini–Hochberg
+	// over the module rows, the package rows, the function rows, and the
+	// total and phase rows, each a family); nil when P is. Verdict compares Q, not P, with 0.05.
+	Q *float64 `json:"q"`
 }
 
 // A Diff compares two sets of cold starts.
@@ -208,6 +220,9 @@ type Diff struct {
 	Packages []DiffRow `json:"packages"`
 	// Modules holds every module seen on either side, largest change first.
 	Modules []DiffRow `json:"modules"`
+	// Functions holds every sampled function (file:line name) seen on
+	// either side, largest change first; empty unless both sides have samples.
+	Functions []DiffRow `json:"functions"`
 	// Gates are the results of Check, in the order the gates were given.
 	Gates []GateResult `json:"gates"`
 }
@@ -233,7 +248,80 @@ func Compare(before, after *DiffSide) *Diff {
 	}
 	d.Packages = compareRollups(before, after, MetricPackage)
 	d.Modules = compareRollups(before, after, MetricModule)
+	d.Functions = compareFunctions(before, after)
+	overall := []*DiffRow{&d.Total}
+	for i := range d.Phases {
+		overall = append(overall, &d.Phases[i])
+	}
+	adjustFamily(overall)
+	adjustFamily(rowPointers(d.Packages))
+	adjustFamily(rowPointers(d.Modules))
+	adjustFamily(rowPointers(d.Functions))
 	return d
+}
+
+func rowPointers(rows []DiffRow) []*DiffRow {
+	out := make([]*DiffRow, len(rows))
+	for i := range rows {
+		out[i] = &rows[i]
+	}
+	return out
+}
+
+// adjustFamily sets each row's Q, its p-value adjusted for the rest of
+// the family, and judges the row by it.
+//
+// A diff tests hundreds of modules at once: at p < 0.05 about one
+// untouched module in twenty reads as changed on noise alone. The
+// correction is Benjamini–Hochberg's, which bounds the expected share of
+// false changes among those flagged (the false discovery rate) at 0.05.
+// It was chosen over Holm's, which bounds the chance of any false change:
+// when nothing changed the two give the same protection (with every null
+// hypothesis true, FDR and family-wise error are the same thing), but when
+// a change did land (the reason to diff) Holm's step-down over hundreds of
+// modules keeps only the largest effects, while BH still finds the modules
+// that moved with them. Gates are not corrected: each tests one metric
+// named in advance.
+func adjustFamily(rows []*DiffRow) {
+	var tested []*DiffRow
+	for _, r := range rows {
+		if r.P != nil {
+			tested = append(tested, r)
+		}
+	}
+	ps := make([]float64, len(tested))
+	for i, r := range tested {
+		ps[i] = *r.P
+	}
+	for i, q := range benjaminiHochberg(ps) {
+		q := q
+		r := tested[i]
+		r.Q = &q
+		r.Verdict = VerdictNoise
+		if q < significanceLevel {
+			r.Verdict = VerdictSignificant
+		}
+	}
+}
+
+// benjaminiHochberg returns the BH-adjusted p-values (q-values) of ps, in
+// ps's order: q(i) = min over j ≥ i of p(j)·m/j in ascending order, capped at 1.
+func benjaminiHochberg(ps []float64) []float64 {
+	m := len(ps)
+	idx := make([]int, m)
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return ps[idx[a]] < ps[idx[b]] })
+	q := make([]float64, m)
+	running := 1.0
+	for rank := m; rank >= 1; rank-- {
+		i := idx[rank-1]
+		v := ps[i] * float64(m) / float64(rank)
+		running = math.Min(running, v)
+		q[i] = math.Min(1, running)
+	}
+	return q
 }
 
 // compareRollups compares every module (or package) seen on either side,
@@ -271,7 +359,7 @@ func abs(v int64) int64 {
 func compareMetric(before, after *DiffSide, m Metric) DiffRow {
 	b, a := before.values(m), after.values(m)
 	row := DiffRow{Name: m.String(), Before: statsOf(b), After: statsOf(a)}
-	if m.Kind == MetricModule || m.Kind == MetricPackage {
+	if m.Kind.rolledUp() {
 		if mod := before.rollup(m)[m.Module]; mod != nil {
 			row.PhaseBefore = mod.phase
 		}
@@ -299,7 +387,7 @@ func compareMetric(before, after *DiffSide, m Metric) DiffRow {
 	}
 	// A module missing from a side counts as 0 µs in each of that side's
 	// cold starts for the test, so "appeared in 1 of 5" is not significant.
-	if m.Kind == MetricModule || m.Kind == MetricPackage {
+	if m.Kind.rolledUp() {
 		b, a = padZeros(b, before.n), padZeros(a, after.n)
 	}
 	row.Verdict = VerdictUnknown
@@ -455,7 +543,8 @@ func diffSections(d *Diff, opts DiffOptions) []section {
 	case d.Before.ColdStarts < 2 || d.After.ColdStarts < 2:
 		head.notes = append(head.notes, "One cold start on a side: times are compared as they are, with no run-to-run spread to judge them by. Compare several cold starts per side to tell changes from noise.")
 	default:
-		head.notes = append(head.notes, "Medians across cold starts; ± is how far the cold starts reach from the median. \"~\" marks a change within run-to-run spread (Mann-Whitney U test, p ≥ 0.05, as benchstat does).")
+		head.notes = append(head.notes, "Medians across cold starts; ± is how far the cold starts reach from the median. \"~\" marks a change within run-to-run spread: "+
+			"Mann-Whitney U test as benchstat does, its p-value adjusted for the number of rows tested (Benjamini–Hochberg q, within modules, within packages, within total and phases); a change is real at q < 0.05.")
 		if d.Before.ColdStarts < 4 || d.After.ColdStarts < 4 {
 			head.notes = append(head.notes, "With fewer than 4 cold starts per side no change can reach p < 0.05.")
 		}
@@ -470,6 +559,9 @@ func diffSections(d *Diff, opts DiffOptions) []section {
 	sections = append(sections,
 		rollupSection("Packages", "package", d.Packages, d, opts, top),
 		rollupSection("Modules", "module", d.Modules, d, opts, top))
+	if len(d.Functions) > 0 {
+		sections = append(sections, rollupSection("Functions (sampled, outside imports)", "function", d.Functions, d, opts, top))
+	}
 	if len(d.Gates) > 0 {
 		g := &grid{header: []string{"gate", "result", "measured"}, right: []bool{false, false, false}}
 		for _, r := range d.Gates {
@@ -555,9 +647,25 @@ func diffCells(r DiffRow, d *Diff) []string {
 		verdict = "moved"
 	}
 	if r.Verdict == VerdictNoise && r.Change != ChangeUnchanged {
-		verdict = "~ " + verdict + " (p=" + strconv.FormatFloat(*r.P, 'f', 2, 64) + ")"
+		verdict = "~ " + verdict + " (" + qText(r) + ")"
+	} else if r.Verdict == VerdictSignificant && r.Change != ChangeUnchanged {
+		verdict += " (" + qText(r) + ")"
 	}
 	return []string{r.Name, side(r.Before, d.Before.ColdStarts), side(r.After, d.After.ColdStarts), signedMs(r.DeltaUs), pct, verdict}
+}
+
+// qText shows a row's q-value (JSON has the p-value as well).
+func qText(r DiffRow) string {
+	format := func(v float64) string {
+		if v < 0.001 {
+			return "<0.001"
+		}
+		return strconv.FormatFloat(v, 'f', 3, 64)
+	}
+	if r.Q == nil {
+		return "p=" + format(*r.P)
+	}
+	return "q=" + format(*r.Q)
 }
 
 // signedMs shows a change with its sign; changes under a millisecond in

@@ -91,7 +91,11 @@ func ExampleWrite() {
 	//           "requestId": null,
 	//           "children": []
 	//         }
-	//       ]
+	//       ],
+	//       "findings": [],
+	//       "initParts": null,
+	//       "functions": [],
+	//       "sampler": null
 	//     }
 	//   ],
 	//   "warnings": []

@@ -66,6 +66,10 @@ type htmlColdStart struct {
 	// HotSpots are [name, phase, self, cumulative, count], merged by name
 	// and phase (report.Analyze), largest self time first.
 	HotSpots [][5]any `json:"hotSpots"`
+	// Findings are the cold start's ranked findings, as in the JSON report.
+	Findings []Finding `json:"findings"`
+	// Sampled is where init went and the sampled flame graph; null without samples.
+	Sampled *htmlSampled `json:"sampled"`
 }
 
 // htmlAggregate is the medians across cold starts, shown when there are several.
@@ -87,6 +91,11 @@ type htmlAggregate struct {
 // block whose '<', '>', '&', U+2028 and U+2029 are escaped, and the script
 // only ever sets them as text.
 func WriteHTML(w io.Writer, p *profile.Profile) error {
+	return writeHTML(w, p, FindingOptions{})
+}
+
+// writeHTML is WriteHTML with the findings' options (--arch, --price).
+func writeHTML(w io.Writer, p *profile.Profile, fopts FindingOptions) error {
 	data := htmlData{
 		Generator:   "coldprof",
 		Note:        timelineNote,
@@ -110,7 +119,7 @@ func WriteHTML(w io.Writer, p *profile.Profile) error {
 	charted := slowestColdStarts(p.ColdStarts, htmlMaxColdStarts)
 	data.Omitted = len(p.ColdStarts) - len(charted)
 	for _, cs := range charted {
-		data.ColdStarts = append(data.ColdStarts, htmlColdStartOf(cs))
+		data.ColdStarts = append(data.ColdStarts, htmlColdStartOf(cs, fopts))
 	}
 	if agg != nil {
 		data.Aggregate = htmlAggregateOf(agg)
@@ -155,7 +164,7 @@ func slowestColdStarts(all []*profile.ColdStart, n int) []*profile.ColdStart {
 	return out
 }
 
-func htmlColdStartOf(cs *profile.ColdStart) htmlColdStart {
+func htmlColdStartOf(cs *profile.ColdStart, fopts FindingOptions) htmlColdStart {
 	out := htmlColdStart{
 		ID: cs.ID, Runtime: cs.Runtime, Handler: cs.Handler, Format: string(cs.Format),
 		Boundary: string(cs.Boundary), Truncated: cs.Truncated, TotalUs: cs.TotalUs(),
@@ -201,9 +210,12 @@ func htmlColdStartOf(cs *profile.ColdStart) htmlColdStart {
 		}
 		out.Nodes = append(out.Nodes, n)
 	}
-	for _, r := range Analyze(cs, Options{Top: htmlHotSpots}).TopSelf {
+	out.Sampled = htmlSampledOf(cs, str)
+	summary := Analyze(cs, Options{Top: htmlHotSpots, Findings: fopts})
+	for _, r := range summary.TopSelf {
 		out.HotSpots = append(out.HotSpots, [5]any{r.Name, r.Phase, r.SelfUs, r.CumulativeUs, r.Count})
 	}
+	out.Findings = summary.Findings
 	return out
 }
 
