@@ -170,10 +170,11 @@ func isCompileStack(cs *profile.ColdStart, stack []int) (importer string, ok boo
 // when the sample is not inside an import; machinery is set when the
 // sample is in the import system's own work for that import (finding,
 // reading, compiling the module), not in the module's body, in an
-// extension module's initialisation, or in loading bytecode.
+// extension module's initialisation, or in loading bytecode; native is set
+// for those two, C work that holds the GIL as a compile does.
 type importSite struct {
-	importer  int
-	machinery bool
+	importer          int
+	machinery, native bool
 }
 
 func importSiteOf(cs *profile.ColdStart, stack []int) importSite {
@@ -202,13 +203,13 @@ func importSiteOf(cs *profile.ColdStart, stack []int) importSite {
 		switch baseName(f) {
 		case "create_module", "_compile_bytecode", "_classify_pyc", "_validate_timestamp_pyc", "_validate_hash_pyc":
 			// An extension module's C initialisation, or bytecode being loaded.
-			return importSite{importer: site.importer}
+			return importSite{importer: site.importer, native: true}
 		case "exec_module":
 			// A source module's exec_module runs its body (a <module> frame
 			// below); with _call_with_frames_removed as the leaf it is an
 			// extension module's exec_dynamic, or the body about to start.
 			if k+2 == len(stack) && baseName(cs.Frames[stack[k+1]]) == "_call_with_frames_removed" {
-				return importSite{importer: site.importer}
+				return importSite{importer: site.importer, native: true}
 			}
 		}
 	}
@@ -218,9 +219,11 @@ func importSiteOf(cs *profile.ColdStart, stack []int) importSite {
 // sameImportSequence reports whether prev (the sample before one in the
 // import machinery of stack's importer at index importer) was inside an
 // import that the same importer issued: then the wall time between the two
-// samples passed inside that importer's run of imports.
-func sameImportSequence(cs *profile.ColdStart, prev, stack []int, importer int) bool {
-	if len(prev) <= importer+1 || prev[importer] != stack[importer] {
+// samples passed inside that importer's run of imports. Not when prev was
+// in an extension module's initialisation or a bytecode load: the time
+// after it may be that C work's, not a compile's.
+func sameImportSequence(cs *profile.ColdStart, prev []int, prevSite importSite, stack []int, importer int) bool {
+	if prevSite.native || len(prev) <= importer+1 || prev[importer] != stack[importer] {
 		return false
 	}
 	for _, fi := range prev[importer+1:] {
@@ -264,10 +267,13 @@ func bytecodeFindings(cs *profile.ColdStart) []Finding {
 	for i, s := range cs.Samples {
 		sites[i] = importSite{importer: -1}
 		st := stackOf(cs, s)
-		if st == nil || s.Phase == profile.PhaseRuntime {
+		if st == nil {
 			continue
 		}
 		sites[i] = importSiteOf(cs, st)
+		if s.Phase == profile.PhaseRuntime {
+			continue
+		}
 		importer, ok := isCompileStack(cs, st)
 		if !ok {
 			continue
@@ -283,18 +289,19 @@ func bytecodeFindings(cs *profile.ColdStart) []Finding {
 		return nil
 	}
 	var prev []int
+	prevSite := importSite{importer: -1}
 	for i, s := range cs.Samples {
 		st := stackOf(cs, s)
 		site := sites[i]
-		before := prev
-		prev = st
+		before, beforeSite := prev, prevSite
+		prev, prevSite = st, site
 		var name string
 		switch {
 		case compiles[i]:
 			name, _ = isCompileStack(cs, st)
-		case site.machinery:
+		case site.machinery && s.Phase != profile.PhaseRuntime:
 			var ok bool
-			if name, ok = compilers[st[site.importer]]; !ok || !sameImportSequence(cs, before, st, site.importer) {
+			if name, ok = compilers[st[site.importer]]; !ok || !sameImportSequence(cs, before, beforeSite, st, site.importer) {
 				continue
 			}
 		default:
@@ -312,7 +319,8 @@ func bytecodeFindings(cs *profile.ColdStart) []Finding {
 		SavingsUs: us(total),
 		Basis:     BasisEstimate,
 		Evidence: []string{
-			fmt.Sprintf("%s in importlib's get_code → source_to_code (compiling source); the import machinery of the modules that import them: %s before the first invoke, %s in invocations", plural(n, "sample"), formatMs(initTotal), formatMs(total-initTotal)),
+			fmt.Sprintf("%s in importlib's get_code → source_to_code (compiling source), %s in those stacks alone", plural(n, "sample"), formatMs(compiling)),
+			fmt.Sprintf("the import system's work in the imports of the modules seen compiling: %s before the first invoke, %s in invocations", formatMs(initTotal), formatMs(total-initTotal)),
 		},
 		Action: "Compile in the build and ship the __pycache__ directories: python -m compileall -q . (with the Python version the function runs on) " +
 			"before zipping, and do not set PYTHONDONTWRITEBYTECODE for the build. Lambda's code directory is read-only, so without them every cold start compiles again.",
