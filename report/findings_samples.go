@@ -287,7 +287,7 @@ func bytecodeFindings(cs *profile.ColdStart) []Finding {
 			compilers[st[imp]] = importer
 		}
 	}
-	if n < bytecodeMinSamples || compiling < bytecodeMinUs {
+	if n < bytecodeMinSamples {
 		return nil
 	}
 	var prev []int
@@ -314,6 +314,9 @@ func bytecodeFindings(cs *profile.ColdStart) []Finding {
 			initTotal += s.WeightUs
 		}
 		byImporter[name] += s.WeightUs
+	}
+	if total < bytecodeMinUs {
+		return nil
 	}
 	f := Finding{
 		ID:        FindingBytecodeCompile,

@@ -266,8 +266,11 @@ func TestBytecodeCompileThresholds(t *testing.T) {
 		specs []sampleSpec
 		want  int64 // -1: silent
 	}{
-		{"one long sample is not enough", []sampleSpec{{compileStack, 10_000, profile.PhaseInit, 1}}, -1},
+		{"one sample of 5 ms fires: a compile stack is proof", []sampleSpec{{compileStack, 5_000, profile.PhaseInit, 1}}, 5_000},
+		{"one sample under 5 ms does not", []sampleSpec{{compileStack, 4_000, profile.PhaseInit, 1}}, -1},
 		{"two samples under 5 ms", []sampleSpec{{compileStack, 2_000, profile.PhaseInit, 2}}, -1},
+		{"one compile and its import's stats reach 5 ms", []sampleSpec{{compileStack, 2_000, profile.PhaseInit, 1}, {nextStat, 2_000, profile.PhaseInit, 2}}, 6_000},
+		{"stats alone are no evidence", []sampleSpec{{nextStat, 10_000, profile.PhaseInit, 20}}, -1},
 		{"two samples of 5 ms fire", []sampleSpec{{compileStack, 2_500, profile.PhaseInit, 2}}, 5_000},
 		{"bytecode loaded, not compiled", []sampleSpec{{pycLoad, 5_000, profile.PhaseInit, 100}}, -1},
 		{"3.11+ names methods by qualname", []sampleSpec{{qualnameCompileStack, 5_000, profile.PhaseInit, 3}}, 15_000},
