@@ -3,15 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"sort"
-	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/coldprof/coldprof/parsers/envelope"
+	"github.com/coldprof/coldprof/parsers/input"
 	"github.com/coldprof/coldprof/report"
 )
 
@@ -123,9 +120,14 @@ func runDiff(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 // set when an input could not be read (it was named on stderr); a side
 // with no cold start at all is an error.
 func readDiffSide(arg string, format envelope.Format, stdin io.Reader, stderr io.Writer) (side *report.DiffSide, failed bool, err error) {
-	names, err := diffInputs(arg)
+	if arg != "-" {
+		if _, err := os.Stat(arg); err != nil {
+			return nil, false, fmt.Errorf("diff: %w", err)
+		}
+	}
+	names, err := input.Expand([]string{arg})
 	if err != nil {
-		return nil, false, err
+		return nil, false, fmt.Errorf("diff: %w", err)
 	}
 	label := arg
 	if arg == "-" {
@@ -145,49 +147,10 @@ func readDiffSide(arg string, format envelope.Format, stdin io.Reader, stderr io
 		side.Add(cs)
 	}
 	if side.ColdStarts() == 0 {
-		if src.failed > 0 {
+		if src.Failed() > 0 {
 			return nil, true, exitError{code: 1, msg: fmt.Sprintf("diff: %s: nothing could be read", arg)}
 		}
 		return nil, false, fmt.Errorf("diff: %s: no cold start found (is -X importtime on, or is coldprof-wrapper set as AWS_LAMBDA_EXEC_WRAPPER?)", arg)
 	}
-	return side, src.failed > 0, nil
-}
-
-// diffInputs expands a directory into its files (sorted, hidden ones
-// skipped); a file or "-" stands for itself.
-func diffInputs(arg string) ([]string, error) {
-	if arg == "-" {
-		return []string{arg}, nil
-	}
-	info, err := os.Stat(arg)
-	if err != nil {
-		return nil, fmt.Errorf("diff: %w", err)
-	}
-	if !info.IsDir() {
-		return []string{arg}, nil
-	}
-	var names []string
-	err = filepath.WalkDir(arg, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if strings.HasPrefix(d.Name(), ".") && path != arg {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if d.Type().IsRegular() {
-			names = append(names, path)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("diff: %w", err)
-	}
-	if len(names) == 0 {
-		return nil, fmt.Errorf("diff: %s: no files in the directory", arg)
-	}
-	sort.Strings(names)
-	return names, nil
+	return side, src.Failed() > 0, nil
 }

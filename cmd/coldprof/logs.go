@@ -14,8 +14,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/awsapi"
-	"github.com/coldprof/coldprof/parsers"
 	"github.com/coldprof/coldprof/parsers/envelope"
+	"github.com/coldprof/coldprof/parsers/input"
 	"github.com/coldprof/coldprof/profile"
 	"github.com/coldprof/coldprof/report"
 )
@@ -185,38 +185,14 @@ func saveEvents(path string, r io.Reader) error {
 }
 
 // reportEvents reads filter-log-events JSON from r and writes the report.
+// An error reading r ends it.
 func reportEvents(stdout, stderr io.Writer, r io.Reader, group string, format report.Format) error {
-	src := &logSource{stderr: stderr}
-	// WithPrefetch decodes the JSON (the slow part) on a second core.
-	dec, err := envelope.Open(r, group, envelope.FormatFilterLogEvents, envelope.WithPrefetch(), envelope.WithWarn(func(where, msg string) {
-		src.warn(profile.Warning{Where: where, Message: msg})
-	}))
-	if err != nil {
-		return err
+	src := &input.Files{
+		Paths: []string{"-"}, Stdin: r, StdinName: group, Format: envelope.FormatFilterLogEvents,
+		Warn: func(w profile.Warning) { fmt.Fprintln(stderr, w.String()) },
 	}
-	if c, ok := dec.(io.Closer); ok {
-		defer c.Close()
-	}
-	src.reader = newLogReader(dec, group, src.warn)
+	defer src.Close()
 	return report.Write(stdout, src, report.Options{Format: format})
-}
-
-// A logSource is the report.Source over one log group's events.
-type logSource struct {
-	reader   *parsers.Reader
-	stderr   io.Writer
-	warnings []profile.Warning
-}
-
-func (s *logSource) Next() (*profile.ColdStart, error) { return s.reader.Next() }
-
-func (s *logSource) Warnings() []profile.Warning { return s.warnings }
-
-func (s *logSource) warn(w profile.Warning) {
-	fmt.Fprintln(s.stderr, w.String())
-	if len(s.warnings) < maxKeptWarnings {
-		s.warnings = append(s.warnings, w)
-	}
 }
 
 // maxDaysAgo bounds "Nd" so the date arithmetic cannot overflow; CloudWatch

@@ -6,13 +6,11 @@ import (
 	"io"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/coldprof/coldprof/parsers"
-	"github.com/coldprof/coldprof/parsers/classload"
 	"github.com/coldprof/coldprof/parsers/envelope"
 	"github.com/coldprof/coldprof/profile"
 	"github.com/coldprof/coldprof/report"
@@ -123,10 +121,10 @@ func runReport(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 	case err != nil:
 		return fmt.Errorf("report: %w", err)
 	}
-	for _, name := range src.empty {
+	for _, name := range src.Empty() {
 		fmt.Fprintf(stderr, "%s: %v\n", name, parsers.ErrNoProfile)
 	}
-	if src.failed > 0 {
+	if src.Failed() > 0 {
 		return exitError{code: 1} // each failure was printed as it happened
 	}
 	if results, failed := budgetSrc.Results(); len(results) > 0 {
@@ -190,248 +188,4 @@ func isTerminal(r any) bool {
 	}
 	info, err := f.Stat()
 	return err == nil && info.Mode()&os.ModeCharDevice != 0
-}
-
-// A fileSource reads the inputs one after another as one report.Source.
-// A file that cannot be opened or read is reported on stderr and skipped,
-// so the other files are still reported; warnings are printed as they are
-// found and kept for the formats that embed them.
-type fileSource struct {
-	names  []string
-	format envelope.Format
-	stdin  io.Reader
-	stderr io.Writer
-
-	next     int         // index of the next input to open
-	parsing  *parseAhead // the current input's parser; nil between inputs
-	decoder  io.Closer   // ends the prefetching goroutine of the current input
-	closer   io.Closer   // the current input's file
-	name     string      // the input being read, for messages
-	found    int         // cold starts found in the current input
-	empty    []string
-	failed   int
-	warnings []profile.Warning
-
-	// progress receives a one-line count of the cold starts read, redrawn
-	// at most every progressEvery; nil unless stderr is a terminal.
-	progress      io.Writer
-	progressEvery time.Duration
-	progressShown bool
-	lastProgress  time.Time
-	total         int
-}
-
-// maxKeptWarnings bounds the warnings kept for JSON; all are printed.
-const maxKeptWarnings = 1000
-
-func newFileSource(names []string, format envelope.Format, stdin io.Reader, stderr io.Writer) *fileSource {
-	s := &fileSource{names: names, format: format, stdin: stdin, stderr: stderr, progressEvery: 250 * time.Millisecond}
-	if isTerminal(stderr) {
-		s.progress = stderr
-	}
-	return s
-}
-
-// showProgress redraws the progress line when it is due.
-func (s *fileSource) showProgress() {
-	if s.progress == nil || time.Since(s.lastProgress) < s.progressEvery {
-		return
-	}
-	s.lastProgress = time.Now()
-	s.progressShown = true
-	fmt.Fprintf(s.progress, "\r\x1b[Kcoldprof: %d cold starts read, now in %s", s.total, s.name)
-}
-
-// clearProgress erases the progress line before anything else is written
-// to stderr, and at the end.
-func (s *fileSource) clearProgress() {
-	if s.progressShown {
-		fmt.Fprint(s.progress, "\r\x1b[K")
-		s.progressShown = false
-	}
-}
-
-func (s *fileSource) Next() (*profile.ColdStart, error) {
-	for {
-		if s.parsing == nil {
-			if s.next >= len(s.names) {
-				s.clearProgress()
-				return nil, io.EOF
-			}
-			s.open(s.names[s.next])
-			s.next++
-			continue
-		}
-		item, ok := <-s.parsing.items
-		if !ok { // the parser stopped after its last item
-			s.closeCurrent()
-			continue
-		}
-		for _, w := range item.warnings {
-			s.warn(w)
-		}
-		cs, err := item.cs, item.err
-		if err == nil {
-			s.found++
-			s.total++
-			s.showProgress()
-			return cs, nil
-		}
-		if err != io.EOF {
-			s.clearProgress()
-			s.failed++
-			fmt.Fprintf(s.stderr, "coldprof: %v\n", err)
-		} else if s.found == 0 {
-			s.empty = append(s.empty, s.name)
-		}
-		s.closeCurrent()
-	}
-}
-
-// open starts reading one input; on failure it prints why and leaves
-// s.parsing nil so Next moves on.
-func (s *fileSource) open(name string) {
-	s.name, s.found = name, 0
-	var r io.Reader
-	if name == "-" {
-		s.name = "stdin"
-		r = s.stdin
-	} else {
-		f, err := os.Open(name)
-		if err != nil {
-			s.clearProgress()
-			s.failed++
-			fmt.Fprintf(s.stderr, "coldprof: %v\n", err)
-			return
-		}
-		r, s.closer = f, f
-	}
-	// WithPrefetch decodes on a second goroutine (a second core) while
-	// this one parses and aggregates; report/BENCHMARKS.md has the figures.
-	p := newParseAhead()
-	dec, err := envelope.Open(r, s.name, s.format, envelope.WithPrefetch(), envelope.WithWarn(func(where, msg string) {
-		p.warn(profile.Warning{Where: where, Message: msg})
-	}))
-	for _, w := range p.take() {
-		s.warn(w)
-	}
-	if err != nil {
-		s.clearProgress()
-		s.failed++
-		fmt.Fprintf(s.stderr, "coldprof: %v\n", err)
-		s.closeCurrent()
-		return
-	}
-	if c, ok := dec.(io.Closer); ok {
-		s.decoder = c
-	}
-	s.parsing = p
-	go p.run(newLogReader(dec, s.name, p.warn))
-}
-
-// newLogReader is the parser every command reads logs with: the built-in
-// load-time lines and the plug-in grammars (the JVM's class-load log).
-func newLogReader(dec envelope.Decoder, name string, warn func(profile.Warning)) *parsers.Reader {
-	return parsers.NewReader(dec, name, parsers.Options{Warn: warn, Grammars: []func() parsers.Grammar{classload.NewGrammar}})
-}
-
-// closeCurrent stops reading the current input; Close is closeCurrent
-// for a caller that stops before io.EOF.
-func (s *fileSource) closeCurrent() {
-	if s.parsing != nil {
-		s.parsing.close()
-	}
-	if s.decoder != nil {
-		s.decoder.Close()
-	}
-	if s.closer != nil {
-		s.closer.Close()
-	}
-	s.parsing, s.decoder, s.closer = nil, nil, nil
-}
-
-func (s *fileSource) Close() { s.closeCurrent() }
-
-// A parseAhead runs a parsers.Reader on a goroutine of its own, a few cold
-// starts ahead of the caller, so parsing (with decoding on a third
-// goroutine, envelope.WithPrefetch) overlaps with the aggregation and
-// rendering on the caller's: on 2 cores, see report/BENCHMARKS.md. The
-// warnings raised while parsing travel with the next cold start, so the
-// caller prints them in the order they were raised, on its own goroutine.
-type parseAhead struct {
-	items chan parsed
-	stop  chan struct{}
-	once  sync.Once
-
-	mu       sync.Mutex
-	warnings []profile.Warning // raised since the last item was sent
-}
-
-// parsed is one result of parsers.Reader.Next and the warnings before it.
-type parsed struct {
-	cs       *profile.ColdStart
-	warnings []profile.Warning
-	err      error
-}
-
-// parseAheadDepth is how many cold starts may wait, parsed, for the caller.
-const parseAheadDepth = 2
-
-func newParseAhead() *parseAhead {
-	return &parseAhead{items: make(chan parsed, parseAheadDepth), stop: make(chan struct{})}
-}
-
-func (p *parseAhead) warn(w profile.Warning) {
-	p.mu.Lock()
-	p.warnings = append(p.warnings, w)
-	p.mu.Unlock()
-}
-
-// take returns the warnings raised since the last call.
-func (p *parseAhead) take() []profile.Warning {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	w := p.warnings
-	p.warnings = nil
-	return w
-}
-
-// run sends r's cold starts until its end (io.EOF or an error, which is
-// sent too) or close.
-func (p *parseAhead) run(r *parsers.Reader) {
-	defer close(p.items)
-	for {
-		cs, err := r.Next()
-		select {
-		case p.items <- parsed{cs: cs, warnings: p.take(), err: err}:
-		case <-p.stop:
-			return
-		}
-		if err != nil {
-			return
-		}
-	}
-}
-
-// close makes run return at its next cold start (the decoder's Close ends
-// a Next that waits for input from the prefetching goroutine).
-func (p *parseAhead) close() { p.once.Do(func() { close(p.stop) }) }
-
-func (s *fileSource) warn(w profile.Warning) {
-	s.clearProgress()
-	fmt.Fprintln(s.stderr, w.String())
-	if len(s.warnings) < maxKeptWarnings {
-		s.warnings = append(s.warnings, w)
-	}
-}
-
-func (s *fileSource) Warnings() []profile.Warning { return s.warnings }
-
-// noProfileError says which inputs held no cold start.
-func (s *fileSource) noProfileError() error {
-	if len(s.empty) == 0 {
-		// Every input failed to open or read; each was already reported.
-		return exitError{code: 1}
-	}
-	return fmt.Errorf("%s: %w", strings.Join(s.empty, ", "), parsers.ErrNoProfile)
 }
