@@ -27,6 +27,9 @@ type Summary struct {
 	Source          string
 	Line            int
 	Invocations     int
+	// Lifecycle is the init type, Lambda's init and restore reports and
+	// every invocation (report/lifecycle.go).
+	Lifecycle Lifecycle
 
 	// TotalUs is the cumulative time of every top-level entry, all phases:
 	// the 100 % of every percentage in the report.
@@ -117,6 +120,7 @@ func Analyze(cs *profile.ColdStart, opts Options) *Summary {
 		Invocations:     len(cs.Invocations),
 		TotalUs:         cs.TotalUs(),
 		Phase:           opts.Phase,
+		Lifecycle:       lifecycleOf(cs),
 	}
 	totals := cs.PhaseTotals()
 	for _, p := range profile.Phases {

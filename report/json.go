@@ -31,14 +31,22 @@ type JSONReport struct {
 
 // JSONColdStart is one cold start; unknown values are null.
 type JSONColdStart struct {
-	ID             string       `json:"id"`
-	Runtime        *string      `json:"runtime"`
-	Handler        *string      `json:"handler"`
-	Format         string       `json:"format"`
-	InitDurationMs *float64     `json:"initDurationMs"`
-	Boundary       string       `json:"boundary"`
-	Phases         JSONPhases   `json:"phases"`
-	Imports        []JSONImport `json:"imports"`
+	ID             string   `json:"id"`
+	Runtime        *string  `json:"runtime"`
+	Handler        *string  `json:"handler"`
+	Format         string   `json:"format"`
+	InitDurationMs *float64 `json:"initDurationMs"`
+	Boundary       string   `json:"boundary"`
+	// The lifecycle fields (added to schema version 1): how Lambda started
+	// the environment, its init and restore reports, each invocation.
+	InitializationType      *string          `json:"initializationType"`
+	Restored                bool             `json:"restored"`
+	RestoreDurationMs       *float64         `json:"restoreDurationMs"`
+	BilledRestoreDurationMs *float64         `json:"billedRestoreDurationMs"`
+	InitReports             []JSONInitReport `json:"initReports"`
+	Invocations             []JSONInvocation `json:"invocations"`
+	Phases                  JSONPhases       `json:"phases"`
+	Imports                 []JSONImport     `json:"imports"`
 	// Origins is present only when entries say where they were loaded from,
 	// SharedArchive only for Java then: both added to schema version 1.
 	Origins       []JSONOriginRow    `json:"origins,omitempty"`
@@ -62,6 +70,25 @@ type JSONSharedArchive struct {
 	TotalCount  int   `json:"totalCount"`
 	SelfUs      int64 `json:"selfUs"`
 	TotalSelfUs int64 `json:"totalSelfUs"`
+}
+
+// JSONInitReport is one of Lambda's INIT_REPORT lines; absent fields are null.
+type JSONInitReport struct {
+	DurationMs *float64 `json:"durationMs"`
+	Phase      *string  `json:"phase"`
+	Status     *string  `json:"status"`
+	ErrorType  *string  `json:"errorType"`
+}
+
+// JSONInvocation is one invocation: Lambda's REPORT figures (null without
+// a REPORT line) and the handler-time imports it ran (null when the
+// init/invoke boundary is unknown).
+type JSONInvocation struct {
+	RequestID        string   `json:"requestId"`
+	DurationMs       *float64 `json:"durationMs"`
+	BilledDurationMs *float64 `json:"billedDurationMs"`
+	MaxMemoryUsedMB  *int64   `json:"maxMemoryUsedMb"`
+	ImportsUs        *int64   `json:"importsUs"`
 }
 
 // JSONPhases holds every phase's total, in the order phases happen.
@@ -205,7 +232,11 @@ func writeJSONColdStart(w *bufio.Writer, cs *profile.ColdStart, phase profile.Ph
 		value any
 	}{
 		{"id", j.ID}, {"runtime", j.Runtime}, {"handler", j.Handler}, {"format", j.Format},
-		{"initDurationMs", j.InitDurationMs}, {"boundary", j.Boundary}, {"phases", j.Phases},
+		{"initDurationMs", j.InitDurationMs}, {"boundary", j.Boundary},
+		{"initializationType", j.InitializationType}, {"restored", j.Restored},
+		{"restoreDurationMs", j.RestoreDurationMs}, {"billedRestoreDurationMs", j.BilledRestoreDurationMs},
+		{"initReports", j.InitReports}, {"invocations", j.Invocations},
+		{"phases", j.Phases},
 	}
 	for _, f := range fields {
 		if err := writeJSONField(w, field, f.key, f.value, ","); err != nil {
@@ -354,6 +385,7 @@ func jsonColdStartWithoutImports(cs *profile.ColdStart, phase profile.Phase) JSO
 		d := cs.InitDurationMs
 		j.InitDurationMs = &d
 	}
+	jsonLifecycle(&j, cs)
 	if imports := importsOf(cs, phase); hasOrigins(imports) {
 		// Every origin, not the top N: scripts sum them.
 		for _, r := range topRows(rollupBy(imports, originOf), math.MaxInt, byCumulative) {
@@ -365,6 +397,49 @@ func jsonColdStartWithoutImports(cs *profile.ColdStart, phase profile.Phase) JSO
 		}
 	}
 	return j
+}
+
+// jsonLifecycle fills j's lifecycle fields.
+func jsonLifecycle(j *JSONColdStart, cs *profile.ColdStart) {
+	l := lifecycleOf(cs)
+	j.InitializationType = nullable(cs.InitType)
+	j.Restored = cs.Restored
+	if cs.HasRestoreDuration {
+		d := cs.RestoreDurationMs
+		j.RestoreDurationMs = &d
+		if cs.BilledRestoreDurationMs > 0 {
+			b := cs.BilledRestoreDurationMs
+			j.BilledRestoreDurationMs = &b
+		}
+	}
+	j.InitReports = make([]JSONInitReport, len(cs.InitReports))
+	for i, r := range cs.InitReports {
+		jr := JSONInitReport{Phase: nullable(r.Phase), Status: nullable(r.Status), ErrorType: nullable(r.ErrorType)}
+		if r.HasDuration {
+			d := r.DurationMs
+			jr.DurationMs = &d
+		}
+		j.InitReports[i] = jr
+	}
+	j.Invocations = make([]JSONInvocation, len(l.Invocations))
+	for i, inv := range l.Invocations {
+		ji := JSONInvocation{RequestID: inv.RequestID}
+		if inv.Reported {
+			d, b, m := inv.DurationMs, inv.BilledDurationMs, inv.MaxMemoryUsedMB
+			ji.DurationMs = &d
+			if b > 0 { // Lambda bills at least 1 ms: 0 is a field the line lacked
+				ji.BilledDurationMs = &b
+			}
+			if m > 0 {
+				ji.MaxMemoryUsedMB = &m
+			}
+		}
+		if inv.HasImports {
+			us := inv.ImportsUs
+			ji.ImportsUs = &us
+		}
+		j.Invocations[i] = ji
+	}
 }
 
 func jsonPhase(t profile.PhaseTotal) JSONPhase { return JSONPhase{Us: t.Us, Count: t.Count} }
