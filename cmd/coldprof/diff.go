@@ -5,8 +5,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/spf13/pflag"
-
 	"github.com/coldprof/coldprof/parsers/envelope"
 	"github.com/coldprof/coldprof/parsers/input"
 	"github.com/coldprof/coldprof/report"
@@ -38,32 +36,24 @@ Flags:
 %s
 Examples:
   coldprof diff main.log branch.log
-  coldprof diff --format markdown --fail-on 'init>+50ms' before/ after/ > comment.md
+  coldprof diff --format markdown --fail-on 'init>+50ms' before/ after/ -o comment.md
 
 Exit status: 0, 1 when a gate failed or an input could not be read, 2 for a
 mistake in flags or arguments.
 `
 
 func runDiff(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
-	flags := pflag.NewFlagSet("diff", pflag.ContinueOnError)
-	flags.SetOutput(io.Discard)
-	format := flags.String("format", string(report.FormatTable), "output format: table, json or markdown")
+	flags := newFlagSet("diff")
+	rf := installReportFlags(flags, "diff", report.DiffFormats, fileFlags)
 	failOn := flags.StringArray("fail-on", nil, "a gate, e.g. 'init>+50ms', 'total>+10%', 'module:boto3>+20ms', 'package:botocore>+20ms' (repeatable)")
 	top := flags.Int("top", 15, "package and module rows in the table and Markdown")
 	minChange := flags.Duration("min", 0, "hide module changes smaller than this (e.g. 500us, 1ms)")
-	input := flags.String("input-format", string(envelope.FormatAuto), "the shape of the inputs: "+inputFormatList()+"; auto recognises each file's")
-	help := flags.BoolP("help", "h", false, "show this help")
-	if err := flags.Parse(args); err != nil {
-		return usagef("diff: %v (see coldprof diff --help)", err)
+	if err := parseFlags(flags, diffUsage, args, stderr); err != nil {
+		return err
 	}
-	if *help {
-		fmt.Fprintf(stderr, diffUsage, flags.FlagUsages())
-		return errHelp
-	}
-	switch f := report.Format(*format); f {
-	case report.FormatTable, report.FormatJSON, report.FormatMarkdown:
-	default:
-		return usagef("diff: unknown --format %q; use table, json or markdown", f)
+	cfg, err := rf.config()
+	if err != nil {
+		return err
 	}
 	if *top <= 0 || *minChange < 0 {
 		return usagef("diff: --top must be at least 1 and --min not negative")
@@ -76,10 +66,6 @@ func runDiff(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 		}
 		gates = append(gates, g)
 	}
-	inputFormat, err := envelope.ParseFormat(*input)
-	if err != nil {
-		return usagef("diff: --input-format: %v", err)
-	}
 	if flags.NArg() != 2 {
 		return usagef("diff: want two arguments, BEFORE and AFTER, got %d (see coldprof diff --help)", flags.NArg())
 	}
@@ -87,17 +73,19 @@ func runDiff(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 		return usagef("diff: only one of BEFORE and AFTER can be stdin")
 	}
 
-	before, failedBefore, err := readDiffSide(flags.Arg(0), inputFormat, stdin, stderr)
+	before, failedBefore, err := readDiffSide(flags.Arg(0), cfg.input, stdin, stderr)
 	if err != nil {
 		return err
 	}
-	after, failedAfter, err := readDiffSide(flags.Arg(1), inputFormat, stdin, stderr)
+	after, failedAfter, err := readDiffSide(flags.Arg(1), cfg.input, stdin, stderr)
 	if err != nil {
 		return err
 	}
 	d := report.Compare(before, after)
 	gateFailed := d.Check(gates, before, after)
-	if err := report.WriteDiff(stdout, d, report.Format(*format), report.DiffOptions{Top: *top, MinUs: minChange.Microseconds()}); err != nil {
+	if err := writeOutput(stdout, cfg.output, func(w io.Writer) error {
+		return report.WriteDiff(w, d, cfg.opts.Format, report.DiffOptions{Top: *top, MinUs: minChange.Microseconds()})
+	}); err != nil {
 		return fmt.Errorf("diff: %w", err)
 	}
 	if gateFailed {

@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/spf13/pflag"
-
 	"github.com/coldprof/coldprof/report"
 )
 
@@ -65,19 +63,14 @@ const insightsPattern = `^import time:\s+(?<self_us>\d+)\s+\|\s+(?<cumulative_us
 var insightsColumns = []string{"cold_starts", "self_p50_us", "self_p90_us", "self_max_us", "cumulative_p50_us", "cumulative_p90_us", "cumulative_max_us"}
 
 func runInsightsQuery(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
-	fs := pflag.NewFlagSet("insights-query", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("insights-query")
 	limit := fs.Int("limit", 1000, "most modules in the result (Insights returns at most 10000 rows)")
 	read := fs.String("read", "", "show the results of the query (aws logs get-query-results output, - for stdin) as an aggregate report")
 	format := fs.String("format", string(report.FormatTable), "with --read: table, markdown or json")
 	top := fs.Int("top", report.DefaultTop, "with --read: modules shown in the table and Markdown reports (JSON has all)")
-	help := fs.BoolP("help", "h", false, "show this help")
-	if err := fs.Parse(args); err != nil {
-		return usagef("insights-query: %v (see coldprof insights-query --help)", err)
-	}
-	if *help {
-		fmt.Fprintf(stderr, insightsUsage, fs.FlagUsages())
-		return errHelp
+	output := fs.StringP("output", "o", "", "write the query (or with --read, the report) to this file instead of stdout")
+	if err := parseFlags(fs, insightsUsage, args, stderr); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("insights-query: unexpected argument %q (did you mean --read %s?)", fs.Arg(0), fs.Arg(0))
@@ -89,13 +82,13 @@ func runInsightsQuery(stdin io.Reader, stdout, stderr io.Writer, args []string) 
 		if fs.Changed("format") || fs.Changed("top") {
 			return usagef("insights-query: --format and --top shape the report of --read RESULTS.json")
 		}
-		_, err := fmt.Fprintf(stdout, insightsQuery+"\n", *limit)
-		return err
+		return writeOutput(stdout, *output, func(w io.Writer) error {
+			_, err := fmt.Fprintf(w, insightsQuery+"\n", *limit)
+			return err
+		})
 	}
 	opts := report.Options{Format: report.Format(*format), Top: *top}
-	switch opts.Format {
-	case report.FormatTable, report.FormatMarkdown, report.FormatJSON:
-	default:
+	if !formatIn(opts.Format, report.AggregateFormats) {
 		return usagef("insights-query: --format %q: the results are an aggregate; use table, markdown or json", *format)
 	}
 	if *top < 1 {
@@ -115,7 +108,7 @@ func runInsightsQuery(stdin io.Reader, stdout, stderr io.Writer, args []string) 
 		return fmt.Errorf("insights-query: %s: %w", *read, err)
 	}
 	agg := report.NewComputedAggregate("CloudWatch Logs Insights (coldprof insights-query)", rows, insightsLimits)
-	return report.WriteAggregate(stdout, agg, opts)
+	return writeOutput(stdout, *output, func(w io.Writer) error { return report.WriteAggregate(w, agg, opts) })
 }
 
 // insightsLimits say what the query cannot know, next to its results.

@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/awsapi"
 	"github.com/coldprof/coldprof/parsers/envelope"
 	"github.com/coldprof/coldprof/parsers/input"
@@ -21,7 +19,7 @@ import (
 )
 
 const logsUsage = `Usage: coldprof logs (--function NAME | --log-group GROUP) [--since 1h] [--until TIME]
-                     [--filter PATTERN] [--format F | --save FILE] [--region R] [--profile P]
+                     [--filter PATTERN] [report flags | --save FILE] [--region R] [--profile P]
 
 Reads a function's logs from CloudWatch Logs (FilterLogEvents, every page,
 throttled calls retried) and reports its cold starts as coldprof report does,
@@ -29,48 +27,41 @@ starting while later pages still arrive. With --save it writes the events as
 aws logs filter-log-events JSON instead, for coldprof report FILE later.
 
 Flags:
-  --function NAME    the function; its log group is read from its logging
-                     configuration (default /aws/lambda/NAME)
-  --log-group GROUP  the log group, when you know it
-  --since WHEN       start: a duration ago (90s, 15m, 1h, 2d) or a time
-                     (2026-11-22T08:00:00Z, 2026-11-22) (default 1h)
-  --until WHEN       end, in the same forms (default now)
-  --filter PATTERN   a CloudWatch Logs filter pattern; the report needs the
-                     import lines, the coldprof markers and Lambda's START and
-                     REPORT lines, so filter by stream or time, not by text
-  --format F         report format: table, json, markdown, … (default table)
-  --save FILE        write the events to FILE instead of reporting
-  --region R         AWS region (default: AWS_REGION, the profile's region)
-  --profile P        AWS profile (default: AWS_PROFILE, "default")
-
+%s
 Needs logs:FilterLogEvents (and lambda:GetFunctionConfiguration for
 --function). Progress goes to stderr, the report to stdout.
 
 Examples:
   coldprof logs --function my-fn --since 30m
+  coldprof logs --function my-fn --since 2h --format markdown -o cold.md
   coldprof logs --log-group /aws/lambda/my-fn --since 2026-11-22T08:00:00Z --save cold.json
 `
 
 func runLogs(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 	var f awsFlags
-	fs := pflag.NewFlagSet("logs", pflag.ContinueOnError)
+	fs := newFlagSet("logs")
 	f.register(fs, false)
-	group := fs.String("log-group", "", "")
-	since := fs.String("since", "1h", "")
-	until := fs.String("until", "", "")
-	filter := fs.String("filter", "", "")
-	format := fs.String("format", string(report.FormatTable), "")
-	save := fs.String("save", "", "")
-	if err := parseAWSFlags("logs", logsUsage, fs, args, stderr); err != nil {
+	group := fs.String("log-group", "", "the log group, when you know it")
+	since := fs.String("since", "1h", "start: a duration ago (90s, 15m, 1h, 2d) or a time (2026-11-22T08:00:00Z, 2026-11-22)")
+	until := fs.String("until", "", "end, in the same forms (default now)")
+	filter := fs.String("filter", "", "a CloudWatch Logs filter pattern; the report needs the load-time lines, the coldprof markers and Lambda's START and REPORT lines, so filter by stream or time, not by text")
+	save := fs.String("save", "", "write the events to this file instead of reporting")
+	rf := installReportFlags(fs, "logs", report.Formats, coldStartFlags)
+	if err := parseFlags(fs, logsUsage, args, stderr); err != nil {
 		return err
 	}
-	switch {
+	if fs.NArg() > 0 {
+		return usagef("logs takes no arguments, got %q", fs.Args())
+	}
+	reportCfg, err := rf.config()
+	if err != nil {
+		return err
+	}
+	switch changed := rf.changed(); {
 	case (f.function == "") == (*group == ""):
 		return usagef("logs: give --function NAME or --log-group GROUP (one of them)")
-	case *save != "" && fs.Changed("format"):
-		return usagef("logs: --save writes the events, --format shapes a report; choose one")
-	case !report.Format(*format).Known():
-		return usagef("logs: unknown --format %q; use one of %s", *format, formatList())
+	case *save != "" && len(changed) > 0:
+		return usagef("logs: --save writes the events, %s shapes a report; choose one", changed[0])
 	}
 	now := time.Now()
 	start, err := parseWhen(*since, now)
@@ -141,7 +132,7 @@ func runLogs(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 	if *save != "" {
 		consumeErr = saveEvents(*save, pr)
 	} else {
-		consumeErr = reportEvents(stdout, stderr, pr, q.Group, report.Format(*format))
+		consumeErr = reportEvents(stdout, stderr, pr, q.Group, reportCfg)
 	}
 	pr.CloseWithError(errStoppedReading) // unblock the fetch if the reader quit early
 	cancel()
@@ -186,13 +177,17 @@ func saveEvents(path string, r io.Reader) error {
 
 // reportEvents reads filter-log-events JSON from r and writes the report.
 // An error reading r ends it.
-func reportEvents(stdout, stderr io.Writer, r io.Reader, group string, format report.Format) error {
+func reportEvents(stdout, stderr io.Writer, r io.Reader, group string, cfg reportConfig) error {
 	src := &input.Files{
 		Paths: []string{"-"}, Stdin: r, StdinName: group, Format: envelope.FormatFilterLogEvents,
 		Warn: func(w profile.Warning) { fmt.Fprintln(stderr, w.String()) },
 	}
 	defer src.Close()
-	return report.Write(stdout, src, report.Options{Format: format})
+	checkBudgets, err := writeReport(stdout, src, cfg)
+	if err != nil {
+		return err
+	}
+	return checkBudgets(stderr)
 }
 
 // maxDaysAgo bounds "Nd" so the date arithmetic cannot overflow; CloudWatch

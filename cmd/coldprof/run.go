@@ -24,14 +24,15 @@ import (
 
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/emulator"
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/runtimes"
+	"github.com/coldprof/coldprof/report"
 	"github.com/coldprof/coldprof/wrapper"
 	"github.com/coldprof/coldprof/wrapper/marker"
 	"github.com/coldprof/coldprof/wrapper/proxy"
 )
 
-const runUsage = `Usage: coldprof run [flags] [report flags] -- CMD…
-       coldprof run --handler MODULE.FUNCTION --runtime python3 [flags] [report flags]
-       coldprof run --handler HANDLER --runtime nodejs|java|ruby [flags] [report flags]
+const runUsage = `Usage: coldprof run [flags] -- CMD…
+       coldprof run --handler MODULE.FUNCTION --runtime python3 [flags]
+       coldprof run --handler HANDLER --runtime nodejs|java|ruby [flags]
 
 Runs a cold start on this machine, no AWS account and no Docker: a local
 Lambda Runtime API, the real coldprof-wrapper in front of CMD (as Lambda's
@@ -46,11 +47,8 @@ The short form runs Python's handler with coldprof's own runtime client
 compiled with javac first) or ruby from PATH; --handler is Lambda's setting
 for that runtime (index.handler, com.example.Fn::handleRequest, app.handler).
 
-Flags:
+Flags (from --format on, the report's, as coldprof report takes them):
 %s
-Every flag of "coldprof report" works here too (--format, --tree, --phase,
---top, …); see coldprof report --help.
-
 Examples:
   coldprof run --handler app.lambda_handler --runtime python3 --task-root testdata/functions/python -n 3
   coldprof run --handler app.handler --runtime python3 --event event.json --responses --format json
@@ -80,11 +78,9 @@ type runFlags struct {
 	wrapper     string
 }
 
-// runFlagSet registers run's own flags on fs.
-func runFlagSet(f *runFlags) *pflag.FlagSet {
-	fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.SortFlags = false
+// runFlagSet registers run's own flags on fs, then the report's.
+func runFlagSet(f *runFlags) (*pflag.FlagSet, *reportFlags) {
+	fs := newFlagSet("run")
 	fs.IntVarP(&f.invocations, "invocations", "n", 1, "events to send (repeating the --event files in turn)")
 	fs.StringArrayVar(&f.events, "event", nil, `event JSON file ("-" reads stdin); repeat for several; default {}`)
 	fs.StringVar(&f.handler, "handler", "", "the function's handler (_HANDLER), e.g. app.lambda_handler")
@@ -98,59 +94,26 @@ func runFlagSet(f *runFlags) *pflag.FlagSet {
 	fs.DurationVar(&f.initTimeout, "init-timeout", 10*time.Second, "init limit (Lambda's on-demand limit: 10s)")
 	fs.StringVar(&f.log, "log", "", "save the combined log (markers, importtime, platform lines) to this file")
 	fs.BoolVar(&f.responses, "responses", false, "print each invocation's response to stderr")
-	fs.StringVar(&f.wrapper, "wrapper", "", "coldprof-wrapper to run (default: next to coldprof, then PATH, then coldprof itself)")
-	fs.BoolP("help", "h", false, "show this help")
-	return fs
-}
-
-// splitRunArgs separates run's own flags from report's (everything else
-// before "--") and the command after "--". A token that is not one of run's
-// flags goes to report in order, so "--format json" reaches it whole.
-func splitRunArgs(fs *pflag.FlagSet, args []string) (own, report, command []string) {
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			return own, report, args[i+1:]
-		}
-		name, hasValue := "", strings.Contains(a, "=")
-		switch {
-		case strings.HasPrefix(a, "--"):
-			name, _, _ = strings.Cut(a[2:], "=")
-		case strings.HasPrefix(a, "-") && len(a) >= 2:
-			if f := fs.ShorthandLookup(a[1:2]); f != nil {
-				name, hasValue = f.Name, len(a) > 2
-			}
-		}
-		f := fs.Lookup(name)
-		if name == "" || f == nil {
-			report = append(report, a)
-			continue
-		}
-		own = append(own, a)
-		if !hasValue && f.NoOptDefVal == "" && i+1 < len(args) {
-			i++
-			own = append(own, args[i])
-		}
-	}
-	return own, report, nil
+	fs.StringVar(&f.wrapper, "wrapper", "", "coldprof-wrapper to run (default: the one built with this coldprof, see --help)")
+	return fs, installReportFlags(fs, "run", report.Formats, coldStartFlags)
 }
 
 func runRun(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 	var f runFlags
-	fs := runFlagSet(&f)
-	own, reportArgs, command := splitRunArgs(fs, args)
-	if err := fs.Parse(own); err != nil {
-		return usagef("run: %v (see coldprof run --help)", err)
+	fs, rf := runFlagSet(&f)
+	if err := parseFlags(fs, runUsage, args, stderr); err != nil {
+		return err
 	}
-	if help, _ := fs.GetBool("help"); help {
-		fmt.Fprintf(stderr, runUsage, fs.FlagUsages())
-		return errHelp
+	command := fs.Args()
+	if dash := fs.ArgsLenAtDash(); dash != 0 && len(command) > 0 {
+		if dash < 0 {
+			dash = len(command)
+		}
+		return usagef("run: unexpected argument %q: the command to run goes after --", command[:dash][0])
 	}
-	// Let report check its flags now, not after the function ran: on an
-	// empty input it fails with a usage error only for bad flags.
-	var usage usageError
-	if err := runReport(nil, io.Discard, io.Discard, append(append([]string(nil), reportArgs...), os.DevNull)); errors.As(err, &usage) {
-		return usagef("run: %s", strings.TrimPrefix(usage.msg, "report: "))
+	cfg, err := rf.config()
+	if err != nil {
+		return err
 	}
 	if err := checkRunFlags(&f, command); err != nil {
 		return err
@@ -191,7 +154,7 @@ func runRun(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 		fmt.Fprintf(stderr, "coldprof: log saved to %s\n", f.log)
 	}
 
-	reportErr := runReport(nil, stdout, stderr, append(reportArgs, logPath))
+	reportErr := reportFiles(nil, stdout, stderr, []string{logPath}, cfg)
 	if runErr != nil {
 		if reportErr != nil {
 			fmt.Fprintf(stderr, "coldprof: %v\n", reportErr)

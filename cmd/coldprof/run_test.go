@@ -367,19 +367,28 @@ func TestRunBadEvent(t *testing.T) {
 	}
 }
 
-func TestSplitRunArgs(t *testing.T) {
+// run's own flags and the report's are one flag set; the command is what
+// follows "--", flags in it included.
+func TestRunFlagSet(t *testing.T) {
 	var f runFlags
-	fs := runFlagSet(&f)
-	own, report, command := splitRunArgs(fs, []string{
-		"-n", "3", "--format", "json", "--tree", "--handler=app.h", "--responses", "-n5", "--min", "2ms", "--", "python3", "-X", "--format",
+	fs, rf := runFlagSet(&f)
+	err := fs.Parse([]string{
+		"-n", "3", "--format", "json", "--tree", "--handler=app.h", "--responses", "-n5", "--min", "2ms", "-o", "r.json", "--", "python3", "-X", "--format",
 	})
-	if d := cmp.Diff([]string{"-n", "3", "--handler=app.h", "--responses", "-n5"}, own); d != "" {
-		t.Errorf("own (-want +got):\n%s", d)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if d := cmp.Diff([]string{"--format", "json", "--tree", "--min", "2ms"}, report); d != "" {
-		t.Errorf("report (-want +got):\n%s", d)
+	if f.invocations != 5 || f.handler != "app.h" || !f.responses {
+		t.Errorf("run's flags: %+v", f)
 	}
-	if d := cmp.Diff([]string{"python3", "-X", "--format"}, command); d != "" {
+	cfg, err := rf.config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.opts.Format != "json" || !cfg.opts.Tree || cfg.opts.MinUs != 2000 || cfg.output != "r.json" {
+		t.Errorf("report's flags: %+v", cfg)
+	}
+	if d := cmp.Diff([]string{"python3", "-X", "--format"}, fs.Args()); d != "" {
 		t.Errorf("command (-want +got):\n%s", d)
 	}
 }
