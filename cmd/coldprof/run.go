@@ -22,8 +22,8 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/coldprof/coldprof/cmd/coldprof/internal/emulator"
-	"github.com/coldprof/coldprof/cmd/coldprof/internal/runtimes"
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/sandbox/emulator"
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/sandbox/runtimes"
 	"github.com/coldprof/coldprof/report"
 	"github.com/coldprof/coldprof/wrapper"
 	"github.com/coldprof/coldprof/wrapper/marker"

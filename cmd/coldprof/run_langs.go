@@ -10,7 +10,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/coldprof/coldprof/cmd/coldprof/internal/runtimes"
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/sandbox/runtimes"
 	"github.com/coldprof/coldprof/wrapper/hooks"
 )
 

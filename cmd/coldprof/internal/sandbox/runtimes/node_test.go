@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coldprof/coldprof/cmd/coldprof/internal/emulator"
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/sandbox/emulator"
 	"github.com/coldprof/coldprof/parsers"
 	"github.com/coldprof/coldprof/profile"
 	"github.com/coldprof/coldprof/wrapper/hooks"
