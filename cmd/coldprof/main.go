@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/sandbox"
 	"github.com/coldprof/coldprof/wrapper"
 )
 
@@ -46,8 +47,8 @@ var commands = map[string]command{
 	"insights-query": {"print a Logs Insights query for per-module import times of a whole fleet; --read its results", runInsightsQuery},
 
 	// Hidden: coldprof acting as coldprof-wrapper and as its proxy (run.go).
-	wrapperCommand:   {"", runWrapperMode},
-	wrapper.ProxyArg: {"", runProxyMode},
+	sandbox.WrapperArg: {"", runWrapperMode},
+	wrapper.ProxyArg:   {"", runProxyMode},
 }
 
 func main() {

@@ -7,10 +7,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/sandbox"
 	"github.com/coldprof/coldprof/wrapper"
 	"github.com/google/go-cmp/cmp"
 )
@@ -20,7 +22,7 @@ import (
 // coldprof-wrapper binary is found, and the wrapper re-executes it as the
 // runtime-API proxy.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && (os.Args[1] == wrapperCommand || os.Args[1] == wrapper.ProxyArg) {
+	if len(os.Args) > 1 && (os.Args[1] == sandbox.WrapperArg || os.Args[1] == wrapper.ProxyArg) {
 		os.Exit(run(os.Stdin, os.Stdout, os.Stderr, os.Args[1:]))
 	}
 	// Use the wrapper package built into this binary, not an installed one.
@@ -188,7 +190,7 @@ func TestRunPhases(t *testing.T) {
 			data, _ := os.ReadFile(log)
 			var platform []string
 			for _, line := range strings.Split(string(data), "\n") {
-				if f := strings.Fields(line); len(f) > 0 && isPlatformLine(line) {
+				if f := strings.Fields(line); len(f) > 0 && slices.Contains([]string{"INIT_START", "INIT_REPORT", "START", "END", "REPORT"}, f[0]) {
 					platform = append(platform, f[0])
 				}
 			}
@@ -393,35 +395,6 @@ func TestRunFlagSet(t *testing.T) {
 	}
 }
 
-func TestLambdaEnv(t *testing.T) {
-	f := runFlags{handler: "app.h", function: "fn", memoryMB: 256, region: "eu-west-1"}
-	env := lambdaEnv([]string{"PATH=/bin", "AWS_LAMBDA_RUNTIME_API=stale", "_HANDLER=old", "HOME=/h"}, &f, "/task", "/rt", "python3.12")
-	got := map[string]string{}
-	for _, kv := range env {
-		k, v, _ := strings.Cut(kv, "=")
-		if _, dup := got[k]; dup {
-			t.Errorf("%s set twice", k)
-		}
-		got[k] = v
-	}
-	stream := got["AWS_LAMBDA_LOG_STREAM_NAME"]
-	if !regexp.MustCompile(`^\d{4}/\d\d/\d\d/\[\$LATEST\][0-9a-f]{32}$`).MatchString(stream) {
-		t.Errorf("log stream name %q", stream)
-	}
-	delete(got, "AWS_LAMBDA_LOG_STREAM_NAME")
-	want := map[string]string{
-		"PATH": "/bin", "HOME": "/h",
-		"_HANDLER": "app.h", "LAMBDA_TASK_ROOT": "/task", "LAMBDA_RUNTIME_DIR": "/rt",
-		"AWS_LAMBDA_FUNCTION_NAME": "fn", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-		"AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/fn", "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-		"AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-west-1", "TZ": ":UTC",
-		"AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
-	}
-	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("environment (-want +got):\n%s", d)
-	}
-}
-
 func TestRunEvents(t *testing.T) {
 	python := realPython3()
 	if python == "" {
@@ -500,8 +473,8 @@ func TestRunWithWrapperBinary(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	t.Setenv("PATH", dir+string(filepath.ListSeparator)+os.Getenv("PATH"))
-	if path, argv, err := findWrapper(""); err != nil || path != bin || len(argv) != 1 {
-		t.Errorf("findWrapper = %q %q %v, want %s from PATH", path, argv, err, bin)
+	if path, argv, err := sandbox.FindWrapper(""); err != nil || path != bin || len(argv) != 1 {
+		t.Errorf("FindWrapper = %q %q %v, want %s from PATH", path, argv, err, bin)
 	}
 	taskRoot := filepath.Join("..", "..", "testdata", "functions", "python-echo")
 	for _, args := range [][]string{{"--wrapper", bin}, nil} {

@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -38,8 +37,9 @@ func buildWrapper(t *testing.T) string {
 			return
 		}
 		wrapperBin = filepath.Join(dir, "coldprof-wrapper")
-		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-		out, err := exec.Command(goTool, "build", "-o", wrapperBin, "../../../coldprof-wrapper").CombinedOutput()
+		// go test puts its own GOROOT/bin first on PATH. The wrapper starts
+		// the coldprof-proxy found next to it, as the layer ships them.
+		out, err := exec.Command("go", "build", "-o", dir+"/", "github.com/coldprof/coldprof/cmd/coldprof-wrapper", "github.com/coldprof/coldprof/cmd/coldprof-proxy").CombinedOutput()
 		if err != nil {
 			wrapperErr = err
 			t.Logf("go build: %s", out)
@@ -62,7 +62,7 @@ func needTool(t *testing.T, tools ...string) {
 
 func testdataDir(t *testing.T, parts ...string) string {
 	t.Helper()
-	p, err := filepath.Abs(filepath.Join(append([]string{"..", "..", "..", "..", "testdata"}, parts...)...))
+	p, err := filepath.Abs(filepath.Join(append([]string{"..", "..", "..", "..", "..", "testdata"}, parts...)...))
 	if err != nil {
 		t.Fatal(err)
 	}
