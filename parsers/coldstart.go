@@ -81,9 +81,7 @@ type builder struct {
 	// line makes its warning worth giving.
 	untrustedLine int
 	warnedNesting bool
-	// cachedShape is how this cold start's cached lines are laid out, once
-	// known; pendingCached wait for the next fresh line (see cachedLineLevel).
-	cachedShape   uint8
+	// pendingCached wait for the next timed line (see cachedLineLevel).
 	pendingCached []pendingCached
 	// cutAtEnd is set while the last load-time line was malformed: when the
 	// cold start ends so, the log was cut in the middle of that line.

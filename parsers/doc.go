@@ -46,13 +46,13 @@
 // their columns. After the second '|' the separator's one space is followed
 // by two spaces per nesting level and the module's full dotted name. A header
 // line (its first field starts with "self") opens a new process's output.
-// Python 3.14's -X importtime=2 adds "cached" lines (no time: the module
-// was loaded already). Read from CPython's printf call, their name is
-// right-aligned in a field 2*level wide, so the level is (spaces+len(name))/2
-// and, without spaces, only bounded by len(name)/2; whether released
-// versions print that or indent the name like a timed line is unconfirmed,
-// so each cold start's shape is found from the numbers (see
-// cachedLineLevel) and both are read.
+// Python 3.14's -X importtime=2 adds "cached" lines (a look-up of a module
+// loaded already: no time, counted nowhere, kept as profile.Import.Cached).
+// CPython's printf right-aligns their name in a field 2*level wide, so the
+// level is (spaces+len(name))/2 and, without spaces, only bounded by
+// len(name)/2, by the timed lines around the line and by the look-ups
+// before it (see cachedLineLevel); where that leaves a choice, the entry
+// is a guess.
 // When the indentation was lost (a console or web page collapsed the
 // spaces), nesting is rebuilt from the numbers: a node's cumulative time is
 // its self time plus its children's cumulative times, within rounding.

@@ -57,24 +57,6 @@ func TestParseLoadFields(t *testing.T) {
 	}
 }
 
-func TestCachedLevel(t *testing.T) {
-	tests := []struct {
-		spaces, nameLen, previous, want int
-	}{
-		{0, 2, 0, 0},  // level 0 "os"
-		{0, 2, 3, 1},  // level 1 "os" looks like level 0; bounded by len/2
-		{2, 2, 0, 2},  // level 2 "os": '|   os'
-		{4, 2, 0, 3},  // level 3 "os"
-		{0, 15, 2, 2}, // "collections.abc": only bounded, the previous line decides
-		{0, 15, 9, 7},
-	}
-	for _, tt := range tests {
-		if got := cachedLevel(tt.spaces, tt.nameLen, tt.previous); got != tt.want {
-			t.Errorf("cachedLevel(%d, %d, %d) = %d, want %d", tt.spaces, tt.nameLen, tt.previous, got, tt.want)
-		}
-	}
-}
-
 // parse reads text with ReadAll, collecting warnings as strings.
 func parse(t *testing.T, text string, opts Options) (*profile.Profile, []string, error) {
 	t.Helper()

@@ -246,7 +246,8 @@ type PhaseTotal struct {
 }
 
 // PhaseTotals sums each phase: Us is the cumulative time of the phase's
-// top-level entries, Count the number of its entries at any depth (design.md).
+// top-level entries, Count the number of its entries at any depth (design.md),
+// Cached look-ups left out: they load nothing.
 func (cs *ColdStart) PhaseTotals() map[Phase]PhaseTotal {
 	totals := make(map[Phase]PhaseTotal, len(Phases))
 	for _, p := range Phases {
@@ -255,7 +256,12 @@ func (cs *ColdStart) PhaseTotals() map[Phase]PhaseTotal {
 	for _, top := range cs.Imports {
 		t := totals[top.Phase]
 		t.Us += top.CumulativeUs
-		top.Walk(func(*Import, int) bool { t.Count++; return true })
+		top.Walk(func(imp *Import, _ int) bool {
+			if !imp.Cached {
+				t.Count++
+			}
+			return true
+		})
 		totals[top.Phase] = t
 	}
 	return totals

@@ -248,6 +248,9 @@ func (sc *rollupScratch) rollupEntries(imports []*profile.Import, key func(*prof
 	rows, index, path := sc.rows[:0], sc.index, sc.path[:0]
 	var walk func(imp *profile.Import)
 	walk = func(imp *profile.Import) {
+		if imp.Cached {
+			return // a look-up (Python 3.14 "cached"): no load, no row
+		}
 		k := key(imp)
 		rk := rowKey{imp.Phase, k}
 		i, ok := index[rk]
@@ -453,6 +456,9 @@ func pruneTree(imports []*profile.Import, minUs int64, depth int) []TreeRow {
 			hidden = TreeRow{Name: "…", Depth: d}
 		}
 		for _, imp := range imps {
+			if imp.Cached {
+				continue // a look-up, not a load
+			}
 			if hidden.Hidden > 0 && hidden.Phase != imp.Phase {
 				flush()
 			}

@@ -283,6 +283,7 @@ func writeJSONField(w *bufio.Writer, indent, key string, value any, after string
 // Strings are escaped by appendJSONString, as encoding/json would. Indents are slices of one string of spaces: at 512 levels deep
 // they are a kilobyte each, too much to build per node.
 func writeJSONImports(w *bufio.Writer, in *jsonIndenter, imps []*profile.Import, indent int) error {
+	imps = loadedOnly(imps)
 	if len(imps) == 0 {
 		_, err := w.WriteString("[]")
 		return err
@@ -444,7 +445,26 @@ func jsonLifecycle(j *JSONColdStart, cs *profile.ColdStart) {
 
 func jsonPhase(t profile.PhaseTotal) JSONPhase { return JSONPhase{Us: t.Us, Count: t.Count} }
 
+// loadedOnly leaves out Python 3.14's cached look-ups, which load nothing:
+// the JSON imports are what the phases count (README, JSON report). It
+// copies only when there is one.
+func loadedOnly(imps []*profile.Import) []*profile.Import {
+	for i, imp := range imps {
+		if imp.Cached {
+			out := append([]*profile.Import(nil), imps[:i]...)
+			for _, rest := range imps[i+1:] {
+				if !rest.Cached {
+					out = append(out, rest)
+				}
+			}
+			return out
+		}
+	}
+	return imps
+}
+
 func jsonImports(imps []*profile.Import) []JSONImport {
+	imps = loadedOnly(imps)
 	out := make([]JSONImport, 0, len(imps))
 	for _, imp := range imps {
 		out = append(out, JSONImport{
