@@ -456,8 +456,9 @@ func TestRunUsesAwslambdaric(t *testing.T) {
 	}
 }
 
-// The coldprof-wrapper binary, when there is one, is what runs: named by
-// --wrapper, or found on PATH.
+// A coldprof-wrapper binary runs when --wrapper names it. One on PATH that
+// was not built from the same source as coldprof (here: the test binary,
+// which has no VCS stamp) is passed over, and stderr says so and why.
 func TestRunWithWrapperBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds coldprof-wrapper")
@@ -473,19 +474,27 @@ func TestRunWithWrapperBinary(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	t.Setenv("PATH", dir+string(filepath.ListSeparator)+os.Getenv("PATH"))
-	if path, argv, err := sandbox.FindWrapper(""); err != nil || path != bin || len(argv) != 1 {
-		t.Errorf("FindWrapper = %q %q %v, want %s from PATH", path, argv, err, bin)
+	self, _ := os.Executable()
+	path, argv, why, err := sandbox.FindWrapper("")
+	if err != nil || path != self || len(argv) != 2 || !strings.Contains(why, "passed over "+bin) {
+		t.Errorf("FindWrapper = %q %q %q %v, want coldprof itself, passing over %s", path, argv, why, err, bin)
 	}
 	taskRoot := filepath.Join("..", "..", "testdata", "functions", "python-echo")
-	for _, args := range [][]string{{"--wrapper", bin}, nil} {
-		code, stdout, stderr := runArgs(t, append(args, "--handler", "echo.handler", "--runtime", "python3",
+	for _, tt := range []struct {
+		args    []string
+		running string
+	}{
+		{[]string{"--wrapper", bin}, "running " + bin + " " + python},
+		{nil, "running " + self + " " + sandbox.WrapperArg + " " + python},
+	} {
+		code, stdout, stderr := runArgs(t, append(tt.args, "--handler", "echo.handler", "--runtime", "python3",
 			"--python", python, "--task-root", taskRoot, "--format", "json")...)
-		if code != 0 || !strings.Contains(stderr, "running "+bin+" "+python) {
-			t.Errorf("%v: exit %d\n%s", args, code, stderr)
+		if code != 0 || !strings.Contains(stderr, tt.running) || !strings.Contains(stderr, "coldprof: wrapper: ") {
+			t.Errorf("%v: exit %d, want %q\n%s", tt.args, code, tt.running, stderr)
 		}
 		var rep jsonReport
 		if err := json.Unmarshal([]byte(stdout), &rep); err != nil || len(rep.ColdStarts) != 1 || rep.ColdStarts[0].Boundary != "exact" {
-			t.Errorf("%v: report %v %s", args, err, stdout)
+			t.Errorf("%v: report %v %s", tt.args, err, stdout)
 		}
 	}
 }

@@ -134,10 +134,11 @@ func Plan(ctx context.Context, c *Config, tmp string, stderr io.Writer) (*Launch
 			}
 		}
 	}
-	wrapperPath, wrapperArgs, err := FindWrapper(c.Wrapper)
+	wrapperPath, wrapperArgs, why, err := FindWrapper(c.Wrapper)
 	if err != nil {
 		return nil, err
 	}
+	fmt.Fprintf(stderr, "coldprof: wrapper: %s\n", why)
 	l.Path = wrapperPath
 	l.Argv = append(wrapperArgs, command...)
 	l.Env = lambdaEnv(os.Environ(), c, taskRoot, runtimeDir, l.Runtime)
@@ -161,35 +162,6 @@ func findPython(runtime string) string {
 		return p
 	}
 	return "python3"
-}
-
-// WrapperArg is the hidden command that makes coldprof act as
-// coldprof-wrapper when no coldprof-wrapper binary is around.
-const WrapperArg = "__coldprof_wrapper"
-
-// FindWrapper returns the wrapper to start and the argv before CMD:
-// --wrapper, else coldprof-wrapper next to this executable, else on PATH,
-// else this executable in its hidden wrapper mode.
-func FindWrapper(flag string) (string, []string, error) {
-	if flag != "" {
-		p, err := exec.LookPath(flag)
-		if err != nil {
-			return "", nil, fmt.Errorf("--wrapper: %w", err)
-		}
-		return p, []string{p}, nil
-	}
-	self, err := os.Executable()
-	if err != nil {
-		return "", nil, fmt.Errorf("finding coldprof's own executable: %w", err)
-	}
-	next := filepath.Join(filepath.Dir(self), "coldprof-wrapper")
-	if info, err := os.Stat(next); err == nil && info.Mode().IsRegular() && info.Mode()&0o111 != 0 {
-		return next, []string{next}, nil
-	}
-	if p, err := exec.LookPath("coldprof-wrapper"); err == nil {
-		return p, []string{p}, nil
-	}
-	return self, []string{self, WrapperArg}, nil
 }
 
 // lambdaEnv is the caller's environment plus what Lambda sets for a
