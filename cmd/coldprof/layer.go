@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/spf13/pflag"
 
 	"github.com/coldprof/coldprof/layer"
 )
@@ -25,11 +22,7 @@ Prints each zip's path, size and SHA-256, and the AWS CLI commands that
 publish the layer and attach it to a function.
 
 Flags:
-  --arch LIST   architectures to build: x86_64, arm64 or both (default both)
-  -o DIR        directory for the zips (default dist)
-  --src DIR     coldprof's source (default: the module around the current
-                directory, else the module cache copy of this version)
-
+%s
 Example:
   coldprof layer build -o dist
 `
@@ -39,27 +32,21 @@ Example:
 const attachScript = "layer/examples/cli/attach.sh"
 
 func runLayer(_ io.Reader, stdout, stderr io.Writer, args []string) error {
+	fs := newFlagSet("layer build")
+	archList := fs.String("arch", "x86_64,arm64", "architectures to build: x86_64, arm64 or both")
+	outDir := fs.StringP("output", "o", "dist", "directory for the zips")
+	srcDir := fs.String("src", "", "coldprof's source (default: the module around the current directory, else the module cache copy of this version)")
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+		return parseFlags(fs, layerUsage, args, stderr)
+	}
 	if len(args) == 0 {
 		return usagef("layer needs a subcommand: coldprof layer build [flags]")
-	}
-	if args[0] == "-h" || args[0] == "--help" {
-		io.WriteString(stderr, layerUsage)
-		return errHelp
 	}
 	if args[0] != "build" {
 		return usagef("unknown layer subcommand %q: the only one is build", args[0])
 	}
-	fs := pflag.NewFlagSet("layer build", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	archList := fs.String("arch", "x86_64,arm64", "")
-	outDir := fs.StringP("output", "o", "dist", "")
-	srcDir := fs.String("src", "", "")
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			io.WriteString(stderr, layerUsage)
-			return errHelp
-		}
-		return usagef("layer build: %v", err)
+	if err := parseFlags(fs, layerUsage, args[1:], stderr); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("layer build takes no arguments, got %q", fs.Args())
@@ -104,7 +91,7 @@ func layerInstructions(results []layer.Result, src string) string {
 	b.WriteString("\nPublish a zip as a layer version in your function's region (prints its ARN):\n\n")
 	for _, r := range results {
 		fmt.Fprintf(&b, "  aws lambda publish-layer-version --layer-name %s --description %s --compatible-architectures %s --zip-file %s --query LayerVersionArn --output text\n",
-			r.Arch.LayerName(), shellQuote("coldprof wrapper "+version), r.Arch, shellQuote("fileb://"+r.Path))
+			r.Arch.LayerName(), shellQuote("coldprof wrapper "+coldprofVersion()), r.Arch, shellQuote("fileb://"+r.Path))
 	}
 	b.WriteString("\nAttach it to a function of the same architecture. update-function-configuration\n" +
 		"replaces the whole layer list and the whole environment, so read, merge and\n" +

@@ -61,7 +61,7 @@ func TestLayerBuild(t *testing.T) {
 		"x86_64  " + zipPath + "\n",
 		fmt.Sprintf("sha256 %x\n", sha256.Sum256(data)),
 		layer.FormatSize(int64(len(data))),
-		"aws lambda publish-layer-version --layer-name coldprof-x86_64 --description 'coldprof wrapper " + version + "' --compatible-architectures x86_64 --zip-file fileb://" + zipPath + " --query LayerVersionArn --output text\n",
+		"aws lambda publish-layer-version --layer-name coldprof-x86_64 --description 'coldprof wrapper " + coldprofVersion() + "' --compatible-architectures x86_64 --zip-file fileb://" + zipPath + " --query LayerVersionArn --output text\n",
 		"  sh " + filepath.Join(src, "layer/examples/cli/attach.sh") + " FUNCTION_NAME LAYER_VERSION_ARN\n",
 		"replaces the whole layer list and the whole environment",
 		"  coldprof enable --function FUNCTION_NAME --layer LAYER_VERSION_ARN\n",
