@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/awsapi"
@@ -64,13 +61,13 @@ func runLogs(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 		return usagef("logs: --save writes the events, %s shapes a report; choose one", changed[0])
 	}
 	now := time.Now()
-	start, err := parseWhen(*since, now)
+	start, err := awsapi.ParseWhen(*since, now)
 	if err != nil {
 		return usagef("logs: --since: %v", err)
 	}
 	var end time.Time
 	if *until != "" {
-		if end, err = parseWhen(*until, now); err != nil {
+		if end, err = awsapi.ParseWhen(*until, now); err != nil {
 			return usagef("logs: --until: %v", err)
 		}
 		if !end.After(start) {
@@ -91,16 +88,12 @@ func runLogs(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 		return err
 	}
 	if *group == "" {
-		fn, err := awsapi.GetFunction(ctx, cfg, f.function)
-		var denied *awsapi.Error
-		switch {
-		case errors.As(err, &denied) && denied.Code == "AccessDeniedException":
-			*group = "/aws/lambda/" + awsapi.ShortName(f.function)
-			fmt.Fprintf(stderr, "coldprof: cannot read %s's logging configuration (no lambda:GetFunctionConfiguration); reading %s\n", f.function, *group)
-		case err != nil:
+		var guessed bool
+		if *group, guessed, err = awsapi.LogGroupOf(ctx, cfg, f.function); err != nil {
 			return err
-		default:
-			*group = fn.DefaultLogGroup()
+		}
+		if guessed {
+			fmt.Fprintf(stderr, "coldprof: cannot read %s's logging configuration (no lambda:GetFunctionConfiguration); reading %s\n", f.function, *group)
 		}
 	}
 	q := awsapi.LogQuery{Group: *group, Start: start, End: end, Filter: *filter}
@@ -109,38 +102,23 @@ func runLogs(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 		window += " until " + end.Format(time.RFC3339)
 	}
 
-	// The pages stream through a pipe: the report (or the file) reads
-	// while FilterLogEvents still pages.
-	pr, pw := io.Pipe()
-	type fetched struct {
-		stats awsapi.LogStats
-		err   error
+	lastPrint := time.Now()
+	progress := func(s awsapi.LogStats) {
+		if time.Since(lastPrint) >= time.Second {
+			lastPrint = time.Now()
+			fmt.Fprintf(stderr, "coldprof: %s: %d events so far (%d pages)\n", q.Group, s.Events, s.Pages)
+		}
 	}
-	done := make(chan fetched, 1)
-	go func() {
-		lastPrint := time.Now()
-		stats, err := awsapi.FetchLogs(ctx, cfg, q, pw, func(s awsapi.LogStats) {
-			if time.Since(lastPrint) >= time.Second {
-				lastPrint = time.Now()
-				fmt.Fprintf(stderr, "coldprof: %s: %d events so far (%d pages)\n", q.Group, s.Events, s.Pages)
-			}
-		})
-		pw.CloseWithError(err)
-		done <- fetched{stats, err}
-	}()
-	var consumeErr error
-	if *save != "" {
-		consumeErr = saveEvents(*save, pr)
-	} else {
-		consumeErr = reportEvents(stdout, stderr, pr, q.Group, reportCfg)
+	stats, fetchErr, consumeErr := awsapi.ReadLogs(ctx, cfg, q, progress, func(events io.Reader) error {
+		if *save != "" {
+			return writeOutput(nil, *save, func(w io.Writer) error { _, err := io.Copy(w, events); return err })
+		}
+		return reportEvents(stdout, stderr, events, q.Group, reportCfg)
+	})
+	if fetchErr != nil {
+		return fetchErr // the reader's error, if any, only echoes this one
 	}
-	pr.CloseWithError(errStoppedReading) // unblock the fetch if the reader quit early
-	cancel()
-	got := <-done
-	if got.err != nil && !errors.Is(got.err, errStoppedReading) && !errors.Is(got.err, context.Canceled) {
-		return got.err // the reader's error, if any, only echoes this one
-	}
-	fmt.Fprintf(stderr, "coldprof: read %d events in %d pages from %s (%s)\n", got.stats.Events, got.stats.Pages, q.Group, window)
+	fmt.Fprintf(stderr, "coldprof: read %d events in %d pages from %s (%s)\n", stats.Events, stats.Pages, q.Group, window)
 	if errors.Is(consumeErr, report.ErrNoColdStart) {
 		return fmt.Errorf("no cold start in %s %s: was coldprof enabled (coldprof enable) and did the function cold-start in that window?", q.Group, window)
 	}
@@ -151,28 +129,6 @@ func runLogs(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 		fmt.Fprintf(stderr, "coldprof: saved to %s; report it with: coldprof report %s\n", *save, shellQuote(*save))
 	}
 	return nil
-}
-
-// errStoppedReading ends the fetch when the report or the file stopped
-// reading early; their own error is the one to show.
-var errStoppedReading = errors.New("stopped reading the events")
-
-// saveEvents writes the events to path, via a temporary file in the same
-// folder, so a failed run leaves no partial file behind.
-func saveEvents(path string, r io.Reader) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".coldprof-logs-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := io.Copy(tmp, r); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // reportEvents reads filter-log-events JSON from r and writes the report.
@@ -188,33 +144,4 @@ func reportEvents(stdout, stderr io.Writer, r io.Reader, group string, cfg repor
 		return err
 	}
 	return checkBudgets(stderr)
-}
-
-// maxDaysAgo bounds "Nd" so the date arithmetic cannot overflow; CloudWatch
-// Logs keeps events for at most 10 years anyway.
-const maxDaysAgo = 36500
-
-// parseWhen reads --since/--until: a duration before now ("15m", "1h30m",
-// "2d") or an absolute time (RFC 3339, or a date, in UTC).
-func parseWhen(s string, now time.Time) (time.Time, error) {
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		if n, err := strconv.Atoi(days); err == nil && n >= 0 {
-			if n > maxDaysAgo {
-				return time.Time{}, fmt.Errorf("%q: more than %d days ago", s, maxDaysAgo)
-			}
-			return now.AddDate(0, 0, -n), nil
-		}
-	}
-	if d, err := time.ParseDuration(s); err == nil {
-		if d < 0 {
-			return time.Time{}, fmt.Errorf("%q: give a positive duration (how long ago)", s)
-		}
-		return now.Add(-d), nil
-	}
-	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("%q is neither a duration (15m, 1h, 2d) nor a time (2026-11-22T08:00:00Z)", s)
 }
