@@ -102,6 +102,15 @@ func (s *DiffSide) rollup(m Metric) map[string]*moduleSamples {
 	return s.modules
 }
 
+// has reports whether the side holds m: always for total and phases; for
+// a module or package, whether some cold start loaded it.
+func (s *DiffSide) has(m Metric) bool {
+	if m.Kind != MetricModule && m.Kind != MetricPackage {
+		return true
+	}
+	return s.rollup(m)[m.Module] != nil
+}
+
 // values returns the per-cold-start values of a metric on this side: for a
 // module, only the cold starts that loaded it.
 func (s *DiffSide) values(m Metric) []int64 {

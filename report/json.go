@@ -135,6 +135,10 @@ type JSONAggregate struct {
 	// (report.NewComputedAggregate): by what, and what it cannot know.
 	Source string   `json:"source,omitempty"`
 	Limits []string `json:"limits,omitempty"`
+	// QuantileErrorPct is set when medians and p90s over more than 256
+	// cold starts come from a histogram: how far, in percent of the true
+	// value, they may be from the exact nearest-rank value.
+	QuantileErrorPct float64 `json:"quantileErrorPct,omitempty"`
 }
 
 // JSONStats is a distribution over cold starts, in microseconds.
@@ -488,6 +492,9 @@ func newJSONAggregate(a *Aggregate) *JSONAggregate {
 		Packages:         jsonAggRows(a.Packages(0)),
 		Slowest:          []JSONSlowColdStart{},
 	}
+	if !a.ExactQuantiles() {
+		j.QuantileErrorPct = QuantileErrorPct
+	}
 	for _, p := range a.Phases() {
 		j.Phases = append(j.Phases, JSONAggPhase{Phase: string(p.Phase), ColdStarts: p.ColdStarts, Us: jsonStats(p.Us)})
 	}
@@ -511,7 +518,7 @@ func jsonAggRows(rows []AggregateRow) []JSONAggRow {
 	return out
 }
 
-func jsonStats(s Stats) JSONStats { return JSONStats{Median: s.Median, P90: s.P90, Max: s.Max} }
+func jsonStats(s Stats) JSONStats { return JSONStats(s) }
 
 // nullable is nil for "" (unknown), so it encodes as null.
 func nullable(s string) *string {

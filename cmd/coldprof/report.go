@@ -6,7 +6,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/coldprof/coldprof/parsers"
+	"github.com/coldprof/coldprof/parsers/input"
 	"github.com/coldprof/coldprof/report"
 )
 
@@ -58,6 +58,9 @@ func runReport(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 		}
 		inputs = []string{"-"}
 	}
+	if inputs, err = input.Expand(inputs); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
 	return reportFiles(stdin, stdout, stderr, inputs, cfg)
 }
 
@@ -73,8 +76,8 @@ func reportFiles(stdin io.Reader, stdout, stderr io.Writer, inputs []string, cfg
 	case err != nil:
 		return fmt.Errorf("%s: %w", cfg.cmd, err)
 	}
-	for _, name := range src.Empty() {
-		fmt.Fprintf(stderr, "%s: %v\n", name, parsers.ErrNoProfile)
+	for _, e := range src.Empty() {
+		fmt.Fprintln(stderr, e)
 	}
 	if src.Failed() > 0 {
 		return exitError{code: 1} // each failure was printed as it happened

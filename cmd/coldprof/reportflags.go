@@ -63,7 +63,7 @@ func installReportFlags(fs *pflag.FlagSet, cmd string, formats []report.Format, 
 		fs.IntVar(&f.depth, "depth", 0, "with --tree: fold entries deeper than this (1 = top level only; 0 = no limit)")
 		fs.BoolVar(&f.tree, "tree", false, "add each cold start's import tree, in log order")
 		fs.StringVar(&f.coldStart, "cold-start", "", "report only the cold start with this ID (the log stream name, or FILE#N)")
-		fs.StringArrayVar(&f.budgets, "budget", nil, "exit 1 when a median is over budget: init=800ms, total=1.5s, module:boto3=200ms (repeatable)")
+		fs.StringArrayVar(&f.budgets, "budget", nil, "exit 1 when a median is over budget: init=800ms (the init phase's imports, not Lambda's Init Duration), total=1.5s, module:boto3=200ms (repeatable)")
 	}
 	return f
 }

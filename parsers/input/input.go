@@ -28,6 +28,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/coldprof/coldprof/parsers"
 	"github.com/coldprof/coldprof/parsers/classload"
@@ -56,17 +57,21 @@ type Files struct {
 	// reading goes on with the next. When Error is nil, Next returns that
 	// error instead and reading stops there.
 	Error func(error)
-	// Progress, when set, is called after each cold start read.
-	Progress func(Status)
+	// Progress, when set, is called after each cold start read and, while
+	// one is awaited, every ProgressTick (when not 0), on the caller's
+	// goroutine: a long input without a cold start still shows progress.
+	Progress     func(Status)
+	ProgressTick time.Duration
 
 	next     int         // index of the next path to open
 	parsing  *parseAhead // the current input's parser; nil between inputs
 	decoder  io.Closer   // ends the prefetching goroutine of the current input
 	closer   io.Closer   // the current input's file
 	name     string      // the input being read, for messages
+	probe    *inputProbe // watches the current input, to say why it held nothing
 	found    int         // cold starts found in the current input
 	total    int         // cold starts found in every input
-	empty    []string
+	empty    []EmptyInput
 	failed   int
 	warnings []profile.Warning
 }
@@ -75,6 +80,15 @@ type Files struct {
 type Status struct {
 	ColdStarts int    // read so far, in every input
 	Input      string // the input being read
+	Read, Size int64  // bytes of Input read so far, and its size (0: unknown, e.g. a pipe)
+}
+
+// An EmptyInput is an input read to its end without a cold start, and
+// what it held instead (see inputProbe.why).
+type EmptyInput struct{ Name, Why string }
+
+func (e EmptyInput) Error() string {
+	return e.Name + ": " + parsers.ErrNoProfile.Error() + ": " + e.Why
 }
 
 // maxKeptWarnings bounds the warnings kept for Warnings; Warn gets all.
@@ -93,7 +107,7 @@ func (s *Files) Next() (*profile.ColdStart, error) {
 			}
 			continue
 		}
-		item, ok := <-s.parsing.items
+		item, ok := s.nextItem()
 		if !ok { // the parser stopped after its last item
 			s.closeCurrent()
 			continue
@@ -105,9 +119,7 @@ func (s *Files) Next() (*profile.ColdStart, error) {
 		if err == nil {
 			s.found++
 			s.total++
-			if s.Progress != nil {
-				s.Progress(Status{ColdStarts: s.total, Input: s.name})
-			}
+			s.showProgress()
 			return cs, nil
 		}
 		if err != io.EOF {
@@ -115,10 +127,40 @@ func (s *Files) Next() (*profile.ColdStart, error) {
 				return nil, err
 			}
 		} else if s.found == 0 {
-			s.empty = append(s.empty, s.name)
+			s.empty = append(s.empty, EmptyInput{Name: s.name, Why: s.probe.why(s.name)})
 		}
 		s.closeCurrent()
 	}
+}
+
+// nextItem waits for the parser's next item, calling Progress every
+// ProgressTick meanwhile.
+func (s *Files) nextItem() (parsed, bool) {
+	if s.Progress == nil || s.ProgressTick <= 0 {
+		item, ok := <-s.parsing.items
+		return item, ok
+	}
+	tick := time.NewTicker(s.ProgressTick)
+	defer tick.Stop()
+	for {
+		select {
+		case item, ok := <-s.parsing.items:
+			return item, ok
+		case <-tick.C:
+			s.showProgress()
+		}
+	}
+}
+
+func (s *Files) showProgress() {
+	if s.Progress == nil {
+		return
+	}
+	st := Status{ColdStarts: s.total, Input: s.name}
+	if s.probe != nil {
+		st.Read, st.Size = s.probe.read.Load(), s.probe.size
+	}
+	s.Progress(st)
 }
 
 // Warnings returns the warnings kept so far (at most maxKeptWarnings).
@@ -128,22 +170,12 @@ func (s *Files) Warnings() []profile.Warning { return s.warnings }
 func (s *Files) Failed() int { return s.failed }
 
 // Empty returns the inputs that were read to their end and held no cold
-// start, in order.
-func (s *Files) Empty() []string { return s.empty }
+// start, in order, each with what it held instead.
+func (s *Files) Empty() []EmptyInput { return s.empty }
 
 // Close stops reading the current input, for a caller that stops before
 // io.EOF.
 func (s *Files) Close() { s.closeCurrent() }
-
-// ErrNoColdStart returns the error for inputs that held no cold start at
-// all: the empty ones named, or nil when every input failed (each was
-// already passed to Error).
-func (s *Files) ErrNoColdStart() error {
-	if len(s.empty) == 0 {
-		return nil
-	}
-	return fmt.Errorf("%s: %w", strings.Join(s.empty, ", "), parsers.ErrNoProfile)
-}
 
 // fail counts an input that could not be read and passes err to Error; it
 // returns err, to stop, when there is no Error.
@@ -201,9 +233,10 @@ func (s *Files) open(name string) error {
 	if format == "" {
 		format = envelope.FormatAuto
 	}
-	dec, err := envelope.Open(r, s.name, format, envelope.WithPrefetch(), envelope.WithWarn(func(where, msg string) {
+	s.probe = newProbe(r, format)
+	dec, err := envelope.Open(s.probe, s.name, format, envelope.WithPrefetch(), envelope.WithWarn(func(where, msg string) {
 		p.warn(profile.Warning{Where: where, Message: msg})
-	}))
+	}), envelope.WithDetected(func(f envelope.Format) { s.probe.format = f }))
 	for _, w := range p.take() {
 		s.warn(w)
 	}
@@ -215,7 +248,7 @@ func (s *Files) open(name string) error {
 		s.decoder = c
 	}
 	s.parsing = p
-	go p.run(NewReader(dec, s.name, p.warn))
+	go p.run(NewReader(probedDecoder{dec, s.probe}, s.name, p.warn))
 	return nil
 }
 

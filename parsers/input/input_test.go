@@ -69,11 +69,9 @@ func TestFilesReadsEveryInput(t *testing.T) {
 	if len(errs) != 1 || !strings.Contains(errs[0], "missing.log") || f.Failed() != 1 {
 		t.Errorf("errors %q, Failed %d: want missing.log only", errs, f.Failed())
 	}
-	if d := cmp.Diff([]string{testdata + "noprofile.log"}, f.Empty()); d != "" {
-		t.Errorf("Empty (-want +got):\n%s", d)
-	}
-	if err := f.ErrNoColdStart(); !errors.Is(err, parsers.ErrNoProfile) || !strings.Contains(err.Error(), "noprofile.log") {
-		t.Errorf("ErrNoColdStart = %v", err)
+	if empty := f.Empty(); len(empty) != 1 || empty[0].Name != testdata+"noprofile.log" || empty[0].Why == "" ||
+		!strings.HasPrefix(empty[0].Error(), testdata+"noprofile.log: "+parsers.ErrNoProfile.Error()+": ") {
+		t.Errorf("Empty = %+v", empty)
 	}
 	if len(warned) == 0 || !strings.HasPrefix(warned[0].Where, "stdin:") {
 		t.Errorf("warnings %v: want the garbled stdin's, named stdin:LINE", warned)
@@ -86,6 +84,9 @@ func TestFilesReadsEveryInput(t *testing.T) {
 	for i, s := range progress {
 		if s.ColdStarts != i+1 {
 			t.Errorf("progress %d counts %d cold starts", i, s.ColdStarts)
+		}
+		if s.Read <= 0 || s.Input != "stdin" && s.Read > s.Size {
+			t.Errorf("progress %d: %d of %d bytes read", i, s.Read, s.Size)
 		}
 		gotInputs = append(gotInputs, s.Input)
 	}

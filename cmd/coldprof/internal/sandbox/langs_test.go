@@ -24,6 +24,7 @@ func TestLangFamily(t *testing.T) {
 }
 
 func TestProbeLang(t *testing.T) {
+	fullTier(t)
 	for family, tool := range map[string]string{"nodejs": "node", "java": "java", "ruby": "ruby"} {
 		path, err := exec.LookPath(tool)
 		if err != nil {

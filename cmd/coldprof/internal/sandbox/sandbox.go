@@ -32,6 +32,7 @@ import (
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/sandbox/emulator"
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/sandbox/runtimes"
 	"github.com/coldprof/coldprof/wrapper/marker"
+	"github.com/coldprof/coldprof/wrapper/sampleline"
 )
 
 // Config is what a cold start runs with: coldprof run's flags.
@@ -353,7 +354,7 @@ func lastLines(path string) string {
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		if _, ok := marker.Find([]byte(line)); ok || strings.HasPrefix(line, "import time:") || isPlatformLine(line) || line == "" {
+		if _, ok := marker.Find([]byte(line)); ok || strings.HasPrefix(line, "import time:") || strings.Contains(line, sampleline.Prefix+"{") || isPlatformLine(line) || line == "" {
 			continue
 		}
 		keep = append(keep, line)
