@@ -55,8 +55,10 @@ func ParseMetric(s string) (Metric, error) {
 		return Metric{Kind: MetricModule, Module: strings.TrimPrefix(s, "module:")}, nil
 	case strings.HasPrefix(s, "package:") && len(s) > len("package:"):
 		return Metric{Kind: MetricPackage, Module: strings.TrimPrefix(s, "package:")}, nil
+	case strings.HasPrefix(s, "function:") && len(s) > len("function:"):
+		return Metric{Kind: MetricFunction, Module: strings.TrimPrefix(s, "function:")}, nil
 	}
-	return Metric{}, fmt.Errorf("unknown metric %q (want total, interpreter, runtime, init, invoke, module:NAME or package:NAME)", s)
+	return Metric{}, fmt.Errorf("unknown metric %q (want total, interpreter, runtime, init, invoke, module:NAME, package:NAME or function:FILE:LINE NAME)", s)
 }
 
 // A Gate is a limit CI enforces. Written METRIC>+DURATION or METRIC>+N% it
@@ -90,7 +92,10 @@ func ParseGate(expr string) (Gate, error) {
 // parseGate is ParseGate with the reason alone as the error, so ParseBudget
 // can give the same explanation for its own syntax.
 func parseGate(expr string) (Gate, error) {
-	name, limit, ok := strings.Cut(strings.TrimSpace(expr), ">")
+	// The last '>': a function's name may hold one ("<module>"), a limit never does.
+	trimmed := strings.TrimSpace(expr)
+	cut := strings.LastIndexByte(trimmed, '>')
+	name, limit, ok := trimmed[:max(cut, 0)], trimmed[cut+1:], cut >= 0
 	if !ok {
 		return Gate{}, errors.New("want METRIC>+DURATION, METRIC>+N% or METRIC>DURATION, e.g. init>+50ms")
 	}
@@ -224,6 +229,8 @@ func (m Metric) words() string {
 		return string(m.Phase) + " (imports in the " + string(m.Phase) + " phase)"
 	case MetricPackage:
 		return "package " + m.Module
+	case MetricFunction:
+		return "function " + m.Module + " (sampled, outside imports)"
 	default:
 		return "module " + m.Module
 	}
@@ -231,8 +238,11 @@ func (m Metric) words() string {
 
 // namingHint says how the log names modules or packages.
 func namingHint(m Metric) string {
-	if m.Kind == MetricPackage {
+	switch m.Kind {
+	case MetricPackage:
 		return "a package is a top-level name as the log shows it, e.g. botocore"
+	case MetricFunction:
+		return "a function is named \"file:line name\" as the report's function tables show it, and needs samples (the sampler on)"
 	}
 	return "a module is named as the log shows it, e.g. boto3.session, a Node.js path or a Java class"
 }

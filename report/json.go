@@ -51,6 +51,11 @@ type JSONColdStart struct {
 	// SharedArchive only for Java then: both added to schema version 1.
 	Origins       []JSONOriginRow    `json:"origins,omitempty"`
 	SharedArchive *JSONSharedArchive `json:"sharedArchive,omitempty"`
+	// Where init went and the sampled functions (json_sampled.go), added
+	// to schema version 1: InitParts and Sampler are null when unknown.
+	InitParts *JSONInitParts `json:"initParts"`
+	Functions []JSONFunction `json:"functions"`
+	Sampler   *JSONSampler   `json:"sampler"`
 }
 
 // JSONOriginRow is one origin (a jar, a class directory, a JDK module, the
@@ -263,6 +268,9 @@ func writeJSONColdStart(w *bufio.Writer, cs *profile.ColdStart, phase profile.Ph
 			return err
 		}
 	}
+	if err := writeJSONSampled(w, field, j); err != nil {
+		return err
+	}
 	_, err := w.WriteString("\n    }")
 	return err
 }
@@ -390,6 +398,7 @@ func jsonColdStartWithoutImports(cs *profile.ColdStart, phase profile.Phase) JSO
 		d := cs.InitDurationMs
 		j.InitDurationMs = &d
 	}
+	addJSONSampled(&j, cs, phase, totals)
 	jsonLifecycle(&j, cs)
 	if imports := importsOf(cs, phase); hasOrigins(imports) {
 		// Every origin, not the top N: scripts sum them.

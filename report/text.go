@@ -128,7 +128,8 @@ func coldStartSections(s *Summary, opts Options) []section {
 	if s.Phase != "" {
 		scope = ", " + string(s.Phase) + " phase"
 	}
-	out := []section{head, phases}
+	out := append([]section{head}, sampledSections(s)...)
+	out = append(out, phases)
 	if len(s.Lifecycle.Invocations) > 0 {
 		out = append(out, invocationSection(s))
 	}
