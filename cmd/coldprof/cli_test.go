@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -125,29 +124,7 @@ func fileExists(path string) bool {
 	return err == nil
 }
 
-func TestBuildVersion(t *testing.T) {
-	stamp := func(version string, settings ...string) *debug.BuildInfo {
-		info := &debug.BuildInfo{Main: debug.Module{Version: version}}
-		for i := 0; i+1 < len(settings); i += 2 {
-			info.Settings = append(info.Settings, debug.BuildSetting{Key: settings[i], Value: settings[i+1]})
-		}
-		return info
-	}
-	for _, tt := range []struct {
-		info *debug.BuildInfo
-		want string
-	}{
-		{stamp("v1.2.3"), "v1.2.3"},
-		{stamp("v0.0.0-20261204232000-0123456789ab+dirty", "vcs.revision", "0123456789abcdef"), "v0.0.0-20261204232000-0123456789ab+dirty"},
-		{stamp("(devel)", "vcs.revision", "0123456789abcdef", "vcs.modified", "false"), "devel 0123456789ab"},
-		{stamp("(devel)", "vcs.revision", "0123456789abcdef", "vcs.modified", "true"), "devel 0123456789ab-dirty"},
-		{stamp("(devel)"), "devel"},
-		{stamp(""), "devel"},
-	} {
-		if got := buildVersion(tt.info); got != tt.want {
-			t.Errorf("buildVersion(%+v) = %q, want %q", tt.info.Main, got, tt.want)
-		}
-	}
+func TestVersionFlag(t *testing.T) {
 	defer func(v string) { version = v }(version)
 	version = "v9.9.9"
 	if code, stdout, _ := runCLI(t, "--version"); code != 0 || !strings.HasPrefix(stdout, "coldprof v9.9.9 ") {

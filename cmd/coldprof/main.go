@@ -21,6 +21,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/buildinfo"
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/sandbox"
 	"github.com/coldprof/coldprof/wrapper"
 )
@@ -29,43 +30,14 @@ import (
 // when it is empty, coldprofVersion reads the build information.
 var version string
 
-// coldprofVersion is version, or the module version "go install
-// …@vX.Y.Z" recorded, or the VCS revision a build in a clone recorded.
+// coldprofVersion is version, else what the build information says
+// (package buildinfo).
 func coldprofVersion() string {
 	if version != "" {
 		return version
 	}
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "(unknown)"
-	}
-	return buildVersion(info)
-}
-
-// buildVersion says which source a build came from: its module version,
-// else "devel" and its VCS revision (with "-dirty" for local changes).
-func buildVersion(info *debug.BuildInfo) string {
-	v := info.Main.Version
-	if v != "" && v != "(devel)" {
-		return v
-	}
-	var rev, modified string
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			modified = s.Value
-		}
-	}
-	if rev == "" {
-		return "devel"
-	}
-	v = "devel " + rev[:min(12, len(rev))]
-	if modified == "true" {
-		v += "-dirty"
-	}
-	return v
+	info, _ := debug.ReadBuildInfo()
+	return buildinfo.Version(info)
 }
 
 // A command runs one subcommand. It returns a usageError for bad flags or

@@ -1,13 +1,15 @@
 package sandbox
 
 import (
-	"debug/buildinfo"
+	debugbuildinfo "debug/buildinfo"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/buildinfo"
 )
 
 // WrapperArg is the hidden command that makes coldprof act as
@@ -41,19 +43,19 @@ func FindWrapper(flag string) (path string, argv []string, why string, err error
 	own, _ := debug.ReadBuildInfo()
 	var passed []string
 	for _, c := range wrapperCandidates(self) {
-		theirs, err := buildinfo.ReadFile(c)
+		theirs, err := debugbuildinfo.ReadFile(c)
 		if err != nil {
 			passed = append(passed, fmt.Sprintf("%s (no Go build information: %v)", c, err))
 			continue
 		}
-		if same, what := sameSource(own, theirs); same {
+		if same, what := buildinfo.SameSource(own, theirs); same {
 			return c, []string{c}, c + " (built from the same source as coldprof: " + what + ")", nil
 		}
-		passed = append(passed, c+" (built from "+describeBuild(theirs)+")")
+		passed = append(passed, c+" (built from "+buildinfo.Describe(theirs)+")")
 	}
 	why = "coldprof's own built-in wrapper (" + self + " " + WrapperArg + ")"
 	if len(passed) > 0 {
-		why += "; passed over " + strings.Join(passed, ", ") + ": not the same source as coldprof, built from " + describeBuild(own) + "; use --wrapper to choose one"
+		why += "; passed over " + strings.Join(passed, ", ") + ": not the same source as coldprof, built from " + buildinfo.Describe(own) + "; use --wrapper to choose one"
 	}
 	return self, []string{self, WrapperArg}, why, nil
 }
@@ -78,64 +80,4 @@ func sameFile(a, b string) bool {
 	ia, errA := os.Stat(a)
 	ib, errB := os.Stat(b)
 	return errA == nil && errB == nil && os.SameFile(ia, ib)
-}
-
-// sameSource reports whether two builds come from the same source, and
-// says how that is known. Without proof (a "go run" or "go test" build
-// has no VCS stamp; a stamped build with local changes may differ) the
-// answer is no.
-func sameSource(a, b *debug.BuildInfo) (bool, string) {
-	if a == nil || b == nil || a.Main.Path != b.Main.Path {
-		return false, ""
-	}
-	revA, cleanA := vcsStamp(a)
-	revB, cleanB := vcsStamp(b)
-	if revA != "" && revA == revB && cleanA && cleanB {
-		return true, "revision " + revA
-	}
-	if released(a.Main.Version) && a.Main.Version == b.Main.Version && revA == "" && revB == "" {
-		return true, "version " + a.Main.Version
-	}
-	return false, ""
-}
-
-// vcsStamp returns a build's VCS revision and whether its tree was clean.
-func vcsStamp(info *debug.BuildInfo) (revision string, clean bool) {
-	modified := ""
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			revision = s.Value
-		case "vcs.modified":
-			modified = s.Value
-		}
-	}
-	return revision, modified == "false"
-}
-
-// released reports whether v is a module version that names one source:
-// not "(devel)", and no "+dirty" build of a working tree.
-func released(v string) bool {
-	return v != "" && v != "(devel)" && !strings.Contains(v, "+dirty")
-}
-
-// describeBuild says where a build came from, for messages.
-func describeBuild(info *debug.BuildInfo) string {
-	if info == nil {
-		return "an unknown build"
-	}
-	parts := []string{"version " + info.Main.Version}
-	if info.Main.Version == "" {
-		parts[0] = "no module version"
-	}
-	if rev, clean := vcsStamp(info); rev != "" {
-		p := "revision " + rev[:min(12, len(rev))]
-		if !clean {
-			p += " with local changes"
-		}
-		parts = append(parts, p)
-	} else {
-		parts = append(parts, "no VCS revision")
-	}
-	return strings.Join(parts, ", ")
 }

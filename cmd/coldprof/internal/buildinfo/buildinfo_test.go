@@ -1,4 +1,4 @@
-package sandbox
+package buildinfo
 
 import (
 	"runtime/debug"
@@ -30,8 +30,34 @@ func TestSameSource(t *testing.T) {
 		{"another module", build("v1.0.0", "", ""), other, false},
 		{"no build info", nil, build("v1.0.0", "", ""), false},
 	} {
-		if got, _ := sameSource(tt.a, tt.b); got != tt.want {
-			t.Errorf("%s: sameSource = %v, want %v", tt.name, got, tt.want)
+		if got, _ := SameSource(tt.a, tt.b); got != tt.want {
+			t.Errorf("%s: SameSource = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	stamp := func(version string, settings ...string) *debug.BuildInfo {
+		info := &debug.BuildInfo{Main: debug.Module{Version: version}}
+		for i := 0; i+1 < len(settings); i += 2 {
+			info.Settings = append(info.Settings, debug.BuildSetting{Key: settings[i], Value: settings[i+1]})
+		}
+		return info
+	}
+	for _, tt := range []struct {
+		info *debug.BuildInfo
+		want string
+	}{
+		{stamp("v1.2.3"), "v1.2.3"},
+		{stamp("v0.0.0-20261204232000-0123456789ab+dirty", "vcs.revision", "0123456789abcdef"), "v0.0.0-20261204232000-0123456789ab+dirty"},
+		{stamp("(devel)", "vcs.revision", "0123456789abcdef", "vcs.modified", "false"), "devel 0123456789ab"},
+		{stamp("(devel)", "vcs.revision", "0123456789abcdef", "vcs.modified", "true"), "devel 0123456789ab-dirty"},
+		{stamp("(devel)"), "devel"},
+		{stamp(""), "devel"},
+		{nil, "(unknown)"},
+	} {
+		if got := Version(tt.info); got != tt.want {
+			t.Errorf("Version(%+v) = %q, want %q", tt.info, got, tt.want)
 		}
 	}
 }
