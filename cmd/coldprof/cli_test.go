@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -129,5 +131,33 @@ func TestVersionFlag(t *testing.T) {
 	version = "v9.9.9"
 	if code, stdout, _ := runCLI(t, "--version"); code != 0 || !strings.HasPrefix(stdout, "coldprof v9.9.9 ") {
 		t.Errorf("--version with a link-time version: exit %d, %q", code, stdout)
+	}
+}
+
+// insights-query --read opens its input as report does: stdin, and gzip.
+func TestInsightsReadOpensLikeReport(t *testing.T) {
+	const results = "../../testdata/exports/insights-query-results.json"
+	code, want, stderr := runCLI(t, "insights-query", "--read", results)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	data, err := os.ReadFile(results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(data)
+	zw.Close()
+	path := filepath.Join(t.TempDir(), "results.json.gz")
+	if err := os.WriteFile(path, gz.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, got, stderr := runCLI(t, "insights-query", "--read", path); code != 0 || got != want {
+		t.Errorf("gzip: exit %d, stderr %q, output differs: %v", code, stderr, got != want)
+	}
+	var stdout, errb bytes.Buffer
+	if code := run(bytes.NewReader(gz.Bytes()), &stdout, &errb, []string{"insights-query", "--read", "-"}); code != 0 || stdout.String() != want {
+		t.Errorf("gzip on stdin: exit %d, stderr %q", code, errb.String())
 	}
 }

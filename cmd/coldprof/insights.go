@@ -3,9 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/insights"
+	"github.com/coldprof/coldprof/parsers/input"
 	"github.com/coldprof/coldprof/report"
 )
 
@@ -69,15 +69,11 @@ func runInsightsQuery(stdin io.Reader, stdout, stderr io.Writer, args []string) 
 	if *top < 1 {
 		return usagef("insights-query: --top must be at least 1, not %d", *top)
 	}
-	in := stdin
-	if *read != "-" {
-		f, err := os.Open(*read)
-		if err != nil {
-			return fmt.Errorf("insights-query: %w", err)
-		}
-		defer f.Close()
-		in = f
+	in, closeIn, err := input.Open(*read, stdin)
+	if err != nil {
+		return fmt.Errorf("insights-query: %w", err)
 	}
+	defer closeIn()
 	rows, err := insights.ReadResults(in)
 	if err != nil {
 		return fmt.Errorf("insights-query: %s: %w", *read, err)

@@ -252,6 +252,30 @@ func (s *Files) open(name string) error {
 	return nil
 }
 
+// Open opens one input that is not a log (insights-query's results) the
+// way Files opens logs: "-" is stdin (named "stdin"), and gzip is
+// decompressed within envelope's bounds. close releases the file.
+func Open(path string, stdin io.Reader) (r io.Reader, close func() error, err error) {
+	name, close := path, func() error { return nil }
+	if path == "-" {
+		if stdin == nil {
+			return nil, nil, errors.New("stdin: no standard input to read")
+		}
+		name, r = "stdin", stdin
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		r, close = f, f.Close
+	}
+	if r, err = envelope.Decompress(r, name); err != nil {
+		close()
+		return nil, nil, err
+	}
+	return r, close, nil
+}
+
 // NewReader is the parser every command reads logs with: the built-in
 // load-time lines and the plug-in grammars (the JVM's class-load log).
 func NewReader(dec envelope.Decoder, name string, warn func(profile.Warning)) *parsers.Reader {

@@ -138,3 +138,33 @@ func TestExpand(t *testing.T) {
 		t.Errorf("Expand (-want +got):\n%s", d)
 	}
 }
+
+// Open reads a file, its gzip and stdin alike.
+func TestOpen(t *testing.T) {
+	want, err := os.ReadFile(testdata + "lambda.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdin, err := os.Open(testdata + "lambda.log.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	for _, path := range []string{testdata + "lambda.log", testdata + "lambda.log.gz", "-"} {
+		r, close, err := Open(path, stdin)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		got, err := io.ReadAll(r)
+		close()
+		if err != nil || string(got) != string(want) {
+			t.Errorf("%s: %d bytes, %v; want lambda.log's %d", path, len(got), err, len(want))
+		}
+	}
+	if _, _, err := Open(testdata+"missing.log", nil); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+	if _, _, err := Open("-", nil); err == nil {
+		t.Error("stdin without Stdin: no error")
+	}
+}
