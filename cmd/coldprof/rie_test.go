@@ -125,8 +125,8 @@ func TestRIELifecycle(t *testing.T) {
 	rie, ric, node22 := rieCache(t)
 	tmp := t.TempDir()
 	wrapper := filepath.Join(tmp, "coldprof-wrapper")
-	// The wrapper starts the coldprof-proxy beside it, as the layer ships them.
-	if out, err := exec.Command("go", "build", "-o", tmp+"/", "../coldprof-wrapper", "../coldprof-proxy").CombinedOutput(); err != nil {
+	// The wrapper starts the proxy from beside its own executable.
+	if out, err := exec.Command("go", "build", "-o", tmp, "../coldprof-wrapper", "../coldprof-proxy").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	hookDir, err := filepath.Abs(filepath.Join("..", "..", "wrapper", "hooks"))
