@@ -130,17 +130,7 @@ func runRun(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 	if logPath == "" {
 		logPath = filepath.Join(tmp, "cold-start.log")
 	}
-	// O_APPEND: the runtime's output and the emulator's lines land in the
-	// order they were written, across processes.
-	// Readable too: the emulator checks the last byte before a platform line.
-	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_RDWR|os.O_TRUNC|os.O_APPEND, 0o644)
-	if err != nil {
-		return fmt.Errorf("run: %w", err)
-	}
-	runErr := runError(l.Run(ctx, events, logFile, stderr))
-	if err := logFile.Close(); err != nil && runErr == nil {
-		runErr = fmt.Errorf("run: writing %s: %w", logPath, err)
-	}
+	runErr := runError(l.Execute(ctx, events, logPath, stderr))
 	if f.log != "" {
 		fmt.Fprintf(stderr, "coldprof: log saved to %s\n", f.log)
 	}

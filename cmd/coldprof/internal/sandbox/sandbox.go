@@ -6,9 +6,9 @@
 //
 // It works in three steps: Plan decides what runs (the interpreter, the
 // embedded runtime client of package runtimes, the wrapper, the
-// environment); Launch.Run executes it, sends the events and stops every
-// process it started; what happened is in the log it was given, which
-// coldprof reports like any other log.
+// environment); Launch.Execute runs it, sends the events and stops every
+// process it started; what happened is in the log it wrote, which coldprof
+// reports like any other log.
 package sandbox
 
 import (
@@ -62,7 +62,7 @@ func KnownRuntime(runtime string) bool {
 	return lang || isPythonRuntime(runtime)
 }
 
-// FailedInvocations is Run's error when the runtime ran every event but
+// FailedInvocations is Execute's error when the runtime ran every event but
 // some invocations returned an error.
 type FailedInvocations struct{ Failed, Total int }
 
@@ -201,10 +201,27 @@ func lambdaEnv(base []string, c *Config, taskRoot, runtimeDir, runtime string) [
 	return env
 }
 
-// Run starts the wrapper under the emulator, sends the events and stops
+// Execute runs the launch with its output and the emulator's lines in a
+// new log at logPath, and returns nil when every invocation succeeded.
+func (l *Launch) Execute(ctx context.Context, events [][]byte, logPath string, stderr io.Writer) error {
+	// O_APPEND: the runtime's output and the emulator's lines land in the
+	// order they were written, across processes.
+	// Readable too: the emulator checks the last byte before a platform line.
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_RDWR|os.O_TRUNC|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	runErr := l.run(ctx, events, logFile, stderr)
+	if err := logFile.Close(); err != nil && runErr == nil {
+		runErr = fmt.Errorf("writing %s: %w", logPath, err)
+	}
+	return runErr
+}
+
+// run starts the wrapper under the emulator, sends the events and stops
 // the whole process group. Progress and failures go to stderr. It returns
 // nil when every invocation succeeded.
-func (l *Launch) Run(ctx context.Context, events [][]byte, logFile *os.File, stderr io.Writer) error {
+func (l *Launch) run(ctx context.Context, events [][]byte, logFile *os.File, stderr io.Writer) error {
 	c := l.cfg
 	var pid atomic.Int64
 	emu, err := emulator.New(emulator.Config{
