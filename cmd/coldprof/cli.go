@@ -23,10 +23,32 @@ func newFlagSet(name string) *pflag.FlagSet {
 func parseFlags(fs *pflag.FlagSet, usage string, args []string, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprintf(stderr, usage, fs.FlagUsages())
+			fmt.Fprintf(stderr, usage, flagUsages(fs))
 			return errHelp
 		}
 		return usagef("%s: %v (see coldprof %s --help)", fs.Name(), err, fs.Name())
 	}
 	return nil
+}
+
+// reportGroup annotates the flags installReportFlags registers, so that a
+// command's help lists them apart from the command's own.
+const reportGroup = "coldprof-report-flag"
+
+// flagUsages is fs's flag list: the command's own flags, then the report
+// flags under a heading of their own when the command has both.
+func flagUsages(fs *pflag.FlagSet) string {
+	own, rep := pflag.NewFlagSet("", pflag.ContinueOnError), pflag.NewFlagSet("", pflag.ContinueOnError)
+	own.SortFlags, rep.SortFlags = false, false
+	fs.VisitAll(func(f *pflag.Flag) {
+		if _, ok := f.Annotations[reportGroup]; ok {
+			rep.AddFlag(f)
+		} else {
+			own.AddFlag(f)
+		}
+	})
+	if !own.HasFlags() || !rep.HasFlags() {
+		return fs.FlagUsages()
+	}
+	return own.FlagUsages() + "\nReport flags (as coldprof report takes them):\n" + rep.FlagUsages()
 }

@@ -65,6 +65,11 @@ func installReportFlags(fs *pflag.FlagSet, cmd string, formats []report.Format, 
 		fs.StringVar(&f.coldStart, "cold-start", "", "report only the cold start with this ID (the log stream name, or FILE#N)")
 		fs.StringArrayVar(&f.budgets, "budget", nil, "exit 1 when a median is over budget: init=800ms (the init phase's imports, not Lambda's Init Duration), total=1.5s, module:boto3=200ms (repeatable)")
 	}
+	for _, name := range reportFlagNames {
+		if fs.Lookup(name) != nil {
+			fs.SetAnnotation(name, reportGroup, nil)
+		}
+	}
 	return f
 }
 
@@ -131,10 +136,13 @@ func (f *reportFlags) checkShape(opts report.Options) error {
 	return nil
 }
 
+// reportFlagNames are the flags installReportFlags may register.
+var reportFlagNames = []string{"format", "output", "input-format", "phase", "top", "min", "depth", "tree", "cold-start", "budget"}
+
 // changed returns the report flags set on the command line, as --name.
 func (f *reportFlags) changed() []string {
 	var names []string
-	for _, name := range []string{"format", "output", "input-format", "phase", "top", "min", "depth", "tree", "cold-start", "budget"} {
+	for _, name := range reportFlagNames {
 		if fl := f.fs.Lookup(name); fl != nil && fl.Changed {
 			names = append(names, "--"+name)
 		}

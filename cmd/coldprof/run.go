@@ -38,7 +38,7 @@ The short form runs Python's handler with coldprof's own runtime client
 compiled with javac first) or ruby from PATH; --handler is Lambda's setting
 for that runtime (index.handler, com.example.Fn::handleRequest, app.handler).
 
-Flags (from --format on, the report's, as coldprof report takes them):
+Flags:
 %s
 Examples:
   coldprof run --handler app.lambda_handler --runtime python3 --task-root testdata/functions/python -n 3
@@ -85,7 +85,7 @@ func runFlagSet(f *runFlags) (*pflag.FlagSet, *reportFlags) {
 	fs.DurationVar(&f.initTimeout, "init-timeout", 10*time.Second, "init limit (Lambda's on-demand limit: 10s)")
 	fs.StringVar(&f.log, "log", "", "save the combined log (markers, importtime, platform lines) to this file")
 	fs.BoolVar(&f.responses, "responses", false, "print each invocation's response to stderr")
-	fs.StringVar(&f.wrapper, "wrapper", "", "coldprof-wrapper to run (default: the one built with this coldprof, see --help)")
+	fs.StringVar(&f.wrapper, "wrapper", "", "coldprof-wrapper to run (default: one built from the same source as coldprof, else coldprof itself)")
 	return fs, installReportFlags(fs, "run", report.Formats, coldStartFlags)
 }
 
