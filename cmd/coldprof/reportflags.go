@@ -33,6 +33,8 @@ type reportFlags struct {
 	tree      bool
 	coldStart string
 	budgets   []string
+	arch      string
+	price     float64
 }
 
 // Which groups of report flags a command installs.
@@ -63,6 +65,8 @@ func installReportFlags(fs *pflag.FlagSet, cmd string, formats []report.Format, 
 		fs.IntVar(&f.depth, "depth", 0, "with --tree: fold entries deeper than this (1 = top level only; 0 = no limit)")
 		fs.BoolVar(&f.tree, "tree", false, "add each cold start's import tree, in log order")
 		fs.StringVar(&f.coldStart, "cold-start", "", "report only the cold start with this ID (the log stream name, or FILE#N)")
+		fs.StringVar(&f.arch, "arch", "", "the function's architecture for init-cost, x86_64 or arm64 (default: the start marker's)")
+		fs.Float64Var(&f.price, "price", 0, "USD per GB-second for init-cost, overriding Lambda's public us-east-1 price")
 		fs.StringArrayVar(&f.budgets, "budget", nil, "exit 1 when a median is over budget: init=800ms (the init phase's imports, not Lambda's Init Duration), total=1.5s, module:boto3=200ms (repeatable)")
 	}
 	for _, name := range reportFlagNames {
@@ -93,6 +97,7 @@ func (f *reportFlags) config() (reportConfig, error) {
 		Depth:     f.depth,
 		Tree:      f.tree,
 		ColdStart: f.coldStart,
+		Findings:  report.FindingOptions{Arch: f.arch, PricePerGBSecond: f.price},
 	}
 	if !formatIn(cfg.opts.Format, f.formats) {
 		return cfg, usagef("%s: unknown --format %q; use one of %s", f.cmd, f.format, formatList(f.formats))
@@ -132,12 +137,16 @@ func (f *reportFlags) checkShape(opts report.Options) error {
 		return usagef("%s: --depth must be 0 (no limit) or more, not %d", f.cmd, opts.Depth)
 	case !opts.Tree && (f.fs.Changed("min") || f.fs.Changed("depth")):
 		return usagef("%s: --min and --depth shape the import tree; add --tree", f.cmd)
+	case opts.Findings.Arch != "" && opts.Findings.Arch != "x86_64" && opts.Findings.Arch != "arm64":
+		return usagef("%s: --arch must be x86_64 or arm64, not %q", f.cmd, opts.Findings.Arch)
+	case opts.Findings.PricePerGBSecond < 0:
+		return usagef("%s: --price must not be negative", f.cmd)
 	}
 	return nil
 }
 
 // reportFlagNames are the flags installReportFlags may register.
-var reportFlagNames = []string{"format", "output", "input-format", "phase", "top", "min", "depth", "tree", "cold-start", "budget"}
+var reportFlagNames = []string{"format", "output", "input-format", "phase", "top", "min", "depth", "tree", "cold-start", "arch", "price", "budget"}
 
 // changed returns the report flags set on the command line, as --name.
 func (f *reportFlags) changed() []string {

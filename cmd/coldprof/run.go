@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -44,6 +45,7 @@ Examples:
   coldprof run --handler app.lambda_handler --runtime python3 --task-root testdata/functions/python -n 3
   coldprof run --handler app.handler --runtime python3 --event event.json --responses --format json
   coldprof run --handler app.handler -- /usr/bin/python3.11 my_bootstrap.py
+  coldprof run --handler app.handler --runtime python3 --cold-starts 10 --env-file env.json --log before.log
 
 The report goes to stdout; progress, responses (--responses) and warnings go
 to stderr. Exit status: 0 when every invocation succeeded, 1 when init or an
@@ -67,12 +69,18 @@ type runFlags struct {
 	log         string
 	responses   bool
 	wrapper     string
+	coldStarts  int
+	env         []string
+	envFiles    []string
 }
 
 // runFlagSet registers run's own flags on fs, then the report's.
 func runFlagSet(f *runFlags) (*pflag.FlagSet, *reportFlags) {
 	fs := newFlagSet("run")
 	fs.IntVarP(&f.invocations, "invocations", "n", 1, "events to send (repeating the --event files in turn)")
+	fs.IntVar(&f.coldStarts, "cold-starts", 1, "cold starts to run, each a fresh runtime process given the same events; the report aggregates them")
+	fs.StringArrayVar(&f.env, "env", nil, "KEY=VALUE for the function's environment, COLDPROF_* settings included (repeatable; wins over --env-file)")
+	fs.StringArrayVar(&f.envFiles, "env-file", nil, `variables for the function: sam's --env-vars JSON ({"Parameters": {…}} or {"FunctionName": {…}}) or KEY=VALUE lines (repeatable)`)
 	fs.StringArrayVar(&f.events, "event", nil, `event JSON file ("-" reads stdin); repeat for several; default {}`)
 	fs.StringVar(&f.handler, "handler", "", "the function's handler (_HANDLER), e.g. app.lambda_handler")
 	fs.StringVar(&f.runtime, "runtime", "", "python3, python3.X, nodejs, java or ruby: run the handler with the embedded runtime client")
@@ -102,6 +110,11 @@ func runRun(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 		}
 		return usagef("run: unexpected argument %q: the command to run goes after --", command[:dash][0])
 	}
+	if !fs.Changed("arch") {
+		// Price init (the init-cost finding) at this machine's
+		// architecture, where the function ran.
+		rf.arch = map[string]string{"amd64": "x86_64", "arm64": "arm64"}[runtime.GOARCH]
+	}
 	cfg, err := rf.config()
 	if err != nil {
 		return err
@@ -122,7 +135,11 @@ func runRun(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 	}
 	defer os.RemoveAll(tmp)
 
-	l, err := sandbox.Plan(ctx, f.sandbox(command), tmp, stderr)
+	sb := f.sandbox(command)
+	if sb.Env, err = functionEnv(f.envFiles, f.env, f.function); err != nil {
+		return err
+	}
+	l, err := sandbox.Plan(ctx, sb, tmp, stderr)
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
@@ -151,6 +168,7 @@ func (f *runFlags) sandbox(command []string) *sandbox.Config {
 		Handler: f.handler, Runtime: f.runtime, Python: f.python, TaskRoot: f.taskRoot, Command: command,
 		FunctionName: f.function, MemoryMB: f.memoryMB, Region: f.region,
 		Timeout: f.timeout, InitTimeout: f.initTimeout, Wrapper: f.wrapper, Responses: f.responses,
+		ColdStarts: f.coldStarts,
 	}
 }
 
@@ -170,6 +188,9 @@ func runError(err error) error {
 func checkRunFlags(f *runFlags, command []string) error {
 	if f.invocations < 0 {
 		return usagef("run: -n must be 0 or more, not %d", f.invocations)
+	}
+	if f.coldStarts < 1 || f.coldStarts > 1000 {
+		return usagef("run: --cold-starts must be between 1 and 1000, not %d", f.coldStarts)
 	}
 	if f.timeout <= 0 || f.initTimeout <= 0 {
 		return usagef("run: --timeout and --init-timeout must be positive")

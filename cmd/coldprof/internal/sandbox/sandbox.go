@@ -54,6 +54,12 @@ type Config struct {
 	Wrapper string
 	// Responses prints each invocation's response on stderr.
 	Responses bool
+	// ColdStarts is how many cold starts Execute runs, each a fresh
+	// runtime process given the same events (0 means 1).
+	ColdStarts int
+	// Env is the function's own variables (KEY=VALUE), set after
+	// Lambda's, so they win.
+	Env []string
 }
 
 // KnownRuntime reports whether Plan has a runtime client for runtime.
@@ -148,6 +154,7 @@ func Plan(ctx context.Context, c *Config, tmp string, stderr io.Writer) (*Launch
 		return nil, err
 	}
 	l.Env = append(l.Env, hookVars...)
+	l.Env = append(l.Env, c.Env...) // last wins (os/exec keeps the last of duplicate keys)
 	return l, nil
 }
 
@@ -201,8 +208,9 @@ func lambdaEnv(base []string, c *Config, taskRoot, runtimeDir, runtime string) [
 	return env
 }
 
-// Execute runs the launch with its output and the emulator's lines in a
-// new log at logPath, and returns nil when every invocation succeeded.
+// Execute runs the launch's cold starts (Config.ColdStarts, one after
+// another) with their output and the emulator's lines in a new log at
+// logPath, and returns nil when every invocation succeeded.
 func (l *Launch) Execute(ctx context.Context, events [][]byte, logPath string, stderr io.Writer) error {
 	// O_APPEND: the runtime's output and the emulator's lines land in the
 	// order they were written, across processes.
@@ -211,7 +219,17 @@ func (l *Launch) Execute(ctx context.Context, events [][]byte, logPath string, s
 	if err != nil {
 		return err
 	}
-	runErr := l.run(ctx, events, logFile, stderr)
+	n := max(l.cfg.ColdStarts, 1)
+	var runErr error
+	for i := 1; i <= n && runErr == nil; i++ {
+		if n > 1 {
+			fmt.Fprintf(stderr, "coldprof: cold start %d of %d\n", i, n)
+		}
+		runErr = l.run(ctx, events, logFile, stderr)
+		if runErr != nil && n > 1 {
+			runErr = fmt.Errorf("cold start %d of %d: %w", i, n, runErr)
+		}
+	}
 	if err := logFile.Close(); err != nil && runErr == nil {
 		runErr = fmt.Errorf("writing %s: %w", logPath, err)
 	}
