@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/awsapi"
+	"github.com/coldprof/coldprof/layer"
 )
 
 const enableUsage = `Usage: coldprof enable --function NAME [--layer ARN] [--dry-run] [--region R] [--profile P]
@@ -115,7 +116,7 @@ func changeFunction(stdout io.Writer, f awsFlags, verb string, plan func(awsapi.
 	if err != nil {
 		return err
 	}
-	next := "the next cold start is profiled; read it with: coldprof logs --function " + shellQuote(fn.Name) + " --since 15m"
+	next := "the next cold start is profiled; read it with: coldprof logs --function " + layer.ShellQuote(fn.Name) + " --since 15m"
 	if verb == "disable" {
 		next = "the next cold start runs without coldprof"
 	}

@@ -128,17 +128,3 @@ func TestLayerNoSource(t *testing.T) {
 		t.Errorf("exit %d stderr %q; want a clear no-source error saying what to do", code, stderr.String())
 	}
 }
-
-func TestShellQuote(t *testing.T) {
-	tests := map[string]string{
-		"fileb://dist/a.zip": "fileb://dist/a.zip",
-		"has space":          "'has space'",
-		"it's":               `'it'\''s'`,
-		"":                   "''",
-	}
-	for in, want := range tests {
-		if got := shellQuote(in); got != want {
-			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
-		}
-	}
-}

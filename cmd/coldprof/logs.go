@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/awsapi"
+	"github.com/coldprof/coldprof/layer"
 	"github.com/coldprof/coldprof/parsers/envelope"
 	"github.com/coldprof/coldprof/parsers/input"
 	"github.com/coldprof/coldprof/profile"
@@ -127,7 +128,7 @@ func runLogs(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 		return consumeErr
 	}
 	if *save != "" {
-		fmt.Fprintf(stderr, "coldprof: saved to %s; report it with: coldprof report %s\n", *save, shellQuote(*save))
+		fmt.Fprintf(stderr, "coldprof: saved to %s; report it with: coldprof report %s\n", *save, layer.ShellQuote(*save))
 	}
 	return nil
 }
