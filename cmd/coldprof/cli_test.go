@@ -42,7 +42,7 @@ func TestHelpEveryCommand(t *testing.T) {
 		if name == "diff" {
 			continue // a diff compares two sides; it has no tree, phase or budget
 		}
-		for _, flag := range []string{"--phase", "--top", "--min", "--depth", "--tree", "--cold-start", "--budget"} {
+		for _, flag := range []string{"--phase", "--top", "--min", "--depth", "--tree", "--cold-start", "--arch", "--price", "--budget"} {
 			if !strings.Contains(help, flag+" ") {
 				t.Errorf("%s --help lacks %s", name, flag)
 			}
@@ -62,6 +62,8 @@ func TestReportFlagsCheckedAlike(t *testing.T) {
 		{[]string{"--min", "2ms"}, "--min and --depth shape the import tree; add --tree"},
 		{[]string{"--phase", "warmup"}, `unknown --phase "warmup"`},
 		{[]string{"--budget", "init"}, "--budget: "},
+		{[]string{"--arch", "sparc"}, `--arch must be x86_64 or arm64, not "sparc"`},
+		{[]string{"--price", "-1"}, "--price must not be negative"},
 	} {
 		for _, cmd := range []string{"report", "run", "logs"} {
 			args := append([]string{cmd}, tt.args...)
