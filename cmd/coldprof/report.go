@@ -33,6 +33,7 @@ Examples:
   coldprof report testdata/python/lambda-boto3-numpy-requests.log
   coldprof report --tree --min 2ms --depth 3 app.log
   coldprof report --phase init --top 20 app.log
+  coldprof report --format html -o cold-start.html logs/
   coldprof report --budget init=800ms --budget module:boto3=300ms app.log
   aws logs tail /aws/lambda/my-fn --since 1h | coldprof report --format markdown -
 
