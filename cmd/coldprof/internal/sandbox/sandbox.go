@@ -333,6 +333,11 @@ func (l *Launch) run(ctx context.Context, events [][]byte, logFile *os.File, std
 			return fmt.Errorf("the runtime exited (%s) during %s%s", exitStatus, n, lastLines(logFile.Name()))
 		}
 	}
+	// Stop the runtime where Lambda would freeze it: once it asked for its
+	// next event (the Node.js sampler writes the first invocation's lines
+	// between the response and that request), not the moment the response
+	// arrived.
+	emu.WaitIdle(ctx, 2*time.Second)
 	if failed > 0 {
 		return &FailedInvocations{Failed: failed, Total: len(events)}
 	}
