@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"syscall"
 	"time"
 
@@ -122,9 +121,12 @@ func runRun(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 	if err := checkRunFlags(&f, command); err != nil {
 		return err
 	}
-	events, err := readEvents(f.events, f.invocations, stdin)
+	if stdin == nil && slices.Contains(f.events, "-") {
+		return usagef("run: --event -: no stdin")
+	}
+	events, err := sandbox.ReadEvents(f.events, f.invocations, stdin)
 	if err != nil {
-		return err
+		return fmt.Errorf("run: %w", err)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -220,43 +222,6 @@ func checkRunFlags(f *runFlags, command []string) error {
 		return fmt.Errorf("run: --task-root %s is not a directory", f.taskRoot)
 	}
 	return nil
-}
-
-// readEvents loads the events: each file in turn, repeated to make n.
-func readEvents(files []string, n int, stdin io.Reader) ([][]byte, error) {
-	if len(files) == 0 {
-		files = []string{""}
-	}
-	var loaded [][]byte
-	for _, name := range files {
-		var data []byte
-		var err error
-		switch name {
-		case "":
-			data = []byte("{}")
-		case "-":
-			if stdin == nil {
-				return nil, usagef("run: --event -: no stdin")
-			}
-			data, err = io.ReadAll(stdin)
-			name = "stdin"
-		default:
-			data, err = os.ReadFile(name)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("run: --event: %w", err)
-		}
-		data = bytes.TrimSpace(data)
-		if !json.Valid(data) {
-			return nil, fmt.Errorf("run: --event %s: not valid JSON", name)
-		}
-		loaded = append(loaded, data)
-	}
-	events := make([][]byte, n)
-	for i := range events {
-		events[i] = loaded[i%len(loaded)]
-	}
-	return events, nil
 }
 
 // runWrapperMode is coldprof acting as coldprof-wrapper: args are the
