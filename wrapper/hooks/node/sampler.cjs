@@ -102,19 +102,57 @@
 
   // writeSync writes the lines one write(2) each, before it returns: a line
   // still queued when the environment is frozen (Lambda freezes it once the
-  // runtime asks for its next event) or killed would be lost.
+  // runtime asks for its next event) or killed would be lost. A line is at
+  // most 4,000 bytes, so a write to a pipe is all or nothing. When stderr is
+  // a full non-blocking pipe (EAGAIN: its reader is behind), the rest goes to
+  // writeAsync instead of waiting: the first event must never wait on a log
+  // reader, and dropping the lines would leave the report without them.
   function writeSync(lines) {
-    for (const text of lines) {
+    for (let i = 0; i < lines.length; i++) {
+      const text = lines[i];
       if (text.startsWith(PREFIX + head('begin'))) begun = true;
-      for (let tries = 0; tries < 50; tries++) {
-        try {
-          fs.writeSync(2, text);
-          break;
-        } catch (err) {
-          if (!err || err.code !== 'EAGAIN') return; // stderr gone: lines lost
-        }
+      if (queued !== null) {
+        queued.push(text); // keep the order behind lines still waiting
+        continue;
+      }
+      try {
+        fs.writeSync(2, text);
+      } catch (err) {
+        if (!err || err.code !== 'EAGAIN') return; // stderr gone: lines lost
+        writeAsync(lines.slice(i));
+        return;
       }
     }
+  }
+
+  // queued holds the lines writeAsync still has to write, null when idle.
+  let queued = null;
+
+  // writeAsync writes lines in order off the main thread, one write each; a
+  // write that fails with EAGAIN is tried again 1 ms later, for at most
+  // about 10 s, then the rest is lost.
+  function writeAsync(lines) {
+    queued = lines.slice();
+    let buf = null;
+    let waits = 0;
+    const next = (err, written) => {
+      if (err) {
+        if (err.code !== 'EAGAIN' || ++waits > 10000) {
+          queued = null; // stderr gone: lines lost
+          return;
+        }
+        setTimeout(() => fs.write(2, buf, 0, buf.length, null, next), 1);
+        return;
+      }
+      if (buf !== null && written < buf.length) buf = buf.subarray(written);
+      else if (queued.length > 0) buf = Buffer.from(queued.shift());
+      else {
+        queued = null;
+        return;
+      }
+      fs.write(2, buf, 0, buf.length, null, next);
+    };
+    next(null, 0);
   }
 
   function onExit() {
