@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"slices"
 	"sort"
+	"unsafe"
 
 	"github.com/coldprof/coldprof/profile"
 )
@@ -35,6 +36,7 @@ type Aggregate struct {
 	epoch   uint32      // numbers the cold start being added
 	touched []*aggEntry // entries the current cold start loaded
 	path    []pathStep  // the entries from the root to the current import
+	recent  *entryCache // module entries by the address of their name; nil until Add
 }
 
 // phaseSlots are the phases an aggregate counts, by index; an import with
@@ -73,6 +75,41 @@ func (t *aggTable) entry(slot int, phase profile.Phase, name string) *aggEntry {
 		e = &aggEntry{name: name, phase: phase}
 		m[key] = e
 	}
+	return e
+}
+
+// entryCacheBits sizes the entry cache: 4,096 slots of 32 bytes, more
+// than the distinct modules of most functions.
+const entryCacheBits = 12
+
+// An entryCache finds a module's entry by the address of its name's bytes.
+// The parsers intern module names, so a module has the same string in every
+// cold start, and one pointer comparison replaces hashing and comparing the
+// name in a map (the map lookups were a third of Add). A name seen under
+// another address (not interned, or evicted from the cache) falls back to
+// the map, which stays the only owner of the entries.
+type entryCache [1 << entryCacheBits]struct {
+	name  string // kept so that its bytes, and so its address, stay in use
+	slot  int
+	entry *aggEntry
+}
+
+// moduleEntry is a.modules.entry(slot, phase, name), through the cache for
+// the fixed phase slots.
+func (a *Aggregate) moduleEntry(slot int, phase profile.Phase, name string) *aggEntry {
+	if slot == len(phaseSlots) || len(name) == 0 {
+		return a.modules.entry(slot, phase, name)
+	}
+	if a.recent == nil {
+		a.recent = new(entryCache)
+	}
+	addr := uintptr(unsafe.Pointer(unsafe.StringData(name)))
+	c := &a.recent[((uint64(addr)+uint64(slot))*0x9E3779B97F4A7C15)>>(64-entryCacheBits)]
+	if c.entry != nil && c.slot == slot && len(c.name) == len(name) && unsafe.StringData(c.name) == unsafe.StringData(name) {
+		return c.entry
+	}
+	e := a.modules.entry(slot, phase, name)
+	c.name, c.slot, c.entry = name, slot, e
 	return e
 }
 
@@ -207,7 +244,7 @@ func (a *Aggregate) walk(imp *profile.Import, slot int, phase profile.Phase, for
 		}
 		return n
 	}
-	module := a.modules.entry(slot, phase, imp.Name)
+	module := a.moduleEntry(slot, phase, imp.Name)
 	if module.pkg == nil || module.pkgFormat != format {
 		module.pkg = a.packages.entry(slot, phase, packageFunc(format)(imp.Name))
 		module.pkgFormat = format
