@@ -150,6 +150,7 @@ func (r *Reader) begin(st *stream, line int) *builder {
 		r.finish(st) // not otherwise: a grammar's Add may be what begins it
 	}
 	b := &builder{ctxs: []phaseCtx{{stage: stageInit}}}
+	b.alloc.pool = r.pool
 	b.cs.Source = r.source
 	b.cs.Line = line
 	st.cs = b
@@ -633,6 +634,9 @@ func (r *Reader) complete(st *stream, b *builder) *profile.ColdStart {
 		cs.Boundary = profile.BoundaryPlatform
 	default:
 		cs.Boundary = profile.BoundaryUnknown
+	}
+	if r.pool != nil {
+		r.pool.lend(cs, &b.alloc)
 	}
 	return cs
 }

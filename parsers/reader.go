@@ -29,6 +29,9 @@ type Options struct {
 	// MaxOpenStreams bounds how many log streams are built at once; past it
 	// the stream not seen for longest is finished early. 0 means 256.
 	MaxOpenStreams int
+	// Recycle says the caller hands the cold starts it is done with back
+	// with Reader.Recycle, so that their memory is reused.
+	Recycle bool
 }
 
 // A Reader reads cold starts from one input.
@@ -50,6 +53,7 @@ type Reader struct {
 
 	names         nameTable
 	rulesByFormat map[profile.Format]*Rules
+	pool          *blockPool // set when Options.Recycle is
 }
 
 // NewReader returns a Reader that reads dec. source names the input in
@@ -66,6 +70,9 @@ func NewReader(dec envelope.Decoder, source string, opts Options) *Reader {
 	}
 	r.warn.fn, r.warn.source = opts.Warn, source
 	r.names = make(nameTable)
+	if opts.Recycle {
+		r.pool = &blockPool{}
+	}
 	return r
 }
 

@@ -169,12 +169,27 @@ type allocator struct {
 	imports []profile.Import
 	ptrs    []*profile.Import
 	block   int // size of the next Import block; doubles up to 1024
+	// pool, when the Reader's caller recycles cold starts, provides blocks
+	// that came back; every block used is then listed in importBlocks and
+	// ptrBlocks, to be lent with the cold start.
+	pool         *blockPool
+	importBlocks [][]profile.Import
+	ptrBlocks    [][]*profile.Import
 }
 
 func (a *allocator) node() *profile.Import {
 	if len(a.imports) == 0 {
-		a.block = min(max(2*a.block, 32), 1024)
-		a.imports = make([]profile.Import, a.block)
+		a.imports = nil
+		if a.pool != nil {
+			a.imports = a.pool.importBlock()
+		}
+		if a.imports == nil {
+			a.block = min(max(2*a.block, 32), 1024)
+			a.imports = make([]profile.Import, a.block)
+		}
+		if a.pool != nil {
+			a.importBlocks = append(a.importBlocks, a.imports)
+		}
 	}
 	n := &a.imports[0]
 	a.imports = a.imports[1:]
@@ -184,7 +199,16 @@ func (a *allocator) node() *profile.Import {
 func (a *allocator) children(items []item) []*profile.Import {
 	n := len(items)
 	if len(a.ptrs) < n {
-		a.ptrs = make([]*profile.Import, max(4*a.block, n))
+		a.ptrs = nil
+		if a.pool != nil {
+			a.ptrs = a.pool.ptrBlock(n)
+		}
+		if a.ptrs == nil {
+			a.ptrs = make([]*profile.Import, max(4*a.block, n))
+		}
+		if a.pool != nil {
+			a.ptrBlocks = append(a.ptrBlocks, a.ptrs)
+		}
 	}
 	s := a.ptrs[:n:n]
 	a.ptrs = a.ptrs[n:]

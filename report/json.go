@@ -164,6 +164,7 @@ func writeJSON(w *bufio.Writer, src Source, opts Options) error {
 		if err := writeJSONColdStart(w, cs, opts.Phase); err != nil {
 			return err
 		}
+		recycle(src, cs) // written; the aggregate keeps only numbers
 	}
 	w.WriteString("\n  ],\n  \"warnings\": ")
 	warnings := []JSONWarning{}

@@ -64,6 +64,7 @@ func writeText(w *bufio.Writer, src Source, opts Options, r textRenderer) error 
 			details = append(details, Analyze(cs, opts))
 		} else {
 			details = nil
+			recycle(src, cs) // neither the aggregate nor a summary keeps it
 		}
 	}
 	var sections []section
