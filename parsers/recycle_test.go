@@ -109,4 +109,3 @@ func mustJSON(t *testing.T, cs *profile.ColdStart) string {
 	}
 	return string(b)
 }
-
