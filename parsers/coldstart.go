@@ -37,6 +37,9 @@ const (
 type phaseCtx struct {
 	stage     stage
 	requestID string
+	// byStart is set when a START line opened the context: a later line may
+	// prove it wrong (see demoteStart).
+	byStart bool
 }
 
 // A builder collects one cold start.
@@ -53,7 +56,14 @@ type builder struct {
 	introduced bool // begun by a start marker or INIT_START
 	wrapped    bool // a start marker was read; injected is what it said it injected
 	injected   string
-	exact      bool // phase markers seen: they, not START/END lines, set the stage
+	// exact is set once phase markers were seen, or announced by a start
+	// marker with "proxy": true: they, not START/END lines, set the stage.
+	exact bool
+	// confirmed parallels cs.Invocations: whether an END, REPORT or invoke
+	// marker carried the request ID. A START alone does not make an
+	// invocation (the emulator prints a START with an ID the runtime never
+	// gets); unconfirmed ones are dropped when the cold start completes.
+	confirmed []bool
 	// initDone is set by the init_done marker. Only it makes the boundary
 	// exact: invoke markers alone (a log that begins after init, a stream
 	// continued after it was finished) leave unknown what came before them.
@@ -71,9 +81,7 @@ type builder struct {
 	// line makes its warning worth giving.
 	untrustedLine int
 	warnedNesting bool
-	// cachedShape is how this cold start's cached lines are laid out, once
-	// known; pendingCached wait for the next fresh line (see cachedLineLevel).
-	cachedShape   uint8
+	// pendingCached wait for the next timed line (see cachedLineLevel).
 	pendingCached []pendingCached
 	// cutAtEnd is set while the last load-time line was malformed: when the
 	// cold start ends so, the log was cut in the middle of that line.
@@ -126,22 +134,44 @@ func (r *Reader) setStage(st *stream, b *builder, s stage, requestID string) {
 // a splitting line starts a new one instead of introducing this one.
 func (b *builder) content() bool { return b.hasHeader || b.hasLines }
 
-// invoked reports whether the cold start has seen invocations: an
-// INIT_START after them belongs to a new execution environment. (A start
-// marker does not split on it: the emulator prints START before init.)
-func (b *builder) invoked() bool { return len(b.cs.Invocations) > 0 }
-
-// invocation returns the invocation with id, adding it when new. It looks
-// from the end: START, END and REPORT of one invocation come together, and
-// a warm environment may log thousands.
-func (b *builder) invocation(id string) *profile.Invocation {
+// invocation returns the invocation with id, adding it when new; confirm
+// says the line is one that proves the ID real (END, REPORT, a marker). It
+// looks from the end: START, END and REPORT of one invocation come
+// together, and a warm environment may log thousands.
+func (b *builder) invocation(id string, confirm bool) *profile.Invocation {
 	for i := len(b.cs.Invocations) - 1; i >= 0; i-- {
 		if b.cs.Invocations[i].RequestID == id {
+			b.confirmed[i] = b.confirmed[i] || confirm
 			return &b.cs.Invocations[i]
 		}
 	}
 	b.cs.Invocations = append(b.cs.Invocations, profile.Invocation{RequestID: id})
+	b.confirmed = append(b.confirmed, confirm)
 	return &b.cs.Invocations[len(b.cs.Invocations)-1]
+}
+
+// confirmedInvocations drops the invocations only a START line named.
+func (b *builder) confirmedInvocations() []profile.Invocation {
+	keep := b.cs.Invocations[:0]
+	for i, inv := range b.cs.Invocations {
+		if b.confirmed[i] {
+			keep = append(keep, inv)
+		}
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	return keep
+}
+
+// invoked reports whether the cold start has seen a confirmed invocation.
+func (b *builder) invoked() bool {
+	for _, c := range b.confirmed {
+		if c {
+			return true
+		}
+	}
+	return false
 }
 
 // begin opens a new cold start on st, finishing the open one.
@@ -166,14 +196,16 @@ func (r *Reader) builderFor(st *stream, line int) *builder {
 
 // Lambda's platform lines and hints, found anywhere in a line.
 var (
-	requestIDKey    = []byte("RequestId: ")
-	initStartKey    = []byte("INIT_START ")
-	restoreStartKey = []byte("RESTORE_START ")
-	initReportKey   = []byte("INIT_REPORT ")
-	runtimeVerKey   = []byte("Runtime Version: ")
-	initDurationKey = []byte("Init Duration: ")
-	durationKey     = []byte("Duration: ")
-	executionEnvKey = []byte("AWS_Lambda_")
+	requestIDKey       = []byte("RequestId: ")
+	initStartKey       = []byte("INIT_START ")
+	restoreStartKey    = []byte("RESTORE_START ")
+	initReportKey      = []byte("INIT_REPORT ")
+	restoreRepKey      = []byte("RESTORE_REPORT ")
+	initTypeKey        = []byte("Initialization Type: ")
+	runtimeVerKey      = []byte("Runtime Version: ")
+	initDurationKey    = []byte("Init Duration: ")
+	restoreDurationKey = []byte("Restore Duration: ")
+	executionEnvKey    = []byte("AWS_Lambda_")
 )
 
 // line sorts one line into its kind and hands it on.
@@ -297,6 +329,9 @@ func (r *Reader) addEntry(st *stream, b *builder, format profile.Format, imp *pr
 		})
 		b.untrustedLine = 0
 	}
+	if level == 0 && r.builderRules(b).isRuntimeEntry(imp.Name) {
+		b.adoptRuntimeLoads(imp)
+	}
 	problem := b.tr.add(&b.alloc, imp, level, b.ctx())
 	if level == 0 {
 		b.assignEager(r.builderRules(b))
@@ -321,6 +356,31 @@ func (r *Reader) addEntry(st *stream, b *builder, format profile.Format, imp *pr
 			return fmt.Sprintf("%q is indented more than %d levels deep, which no real import tree is: it is taken as at that level", imp.Name, maxLevel)
 		})
 	}
+}
+
+// adoptRuntimeLoads makes the runtime client's entry script imp (see
+// Rules.RuntimeEntry) the parent of the runtime's library entries just
+// before it, as many as its time holds: they were loaded while it ran.
+func (b *builder) adoptRuntimeLoads(imp *profile.Import) {
+	items := b.tr.items
+	j := len(items)
+	var sum int64
+	for j > 0 {
+		it := &items[j-1]
+		if it.level != 0 || !it.assigned || it.imp.Phase != profile.PhaseRuntime || !b.rules.isLibrary(it.imp.Name) ||
+			sum+it.imp.CumulativeUs > imp.CumulativeUs {
+			break
+		}
+		sum += it.imp.CumulativeUs
+		j--
+	}
+	if j == len(items) {
+		return
+	}
+	for i := j; i < len(items); i++ {
+		items[i].level = 1
+	}
+	imp.SelfUs = max(imp.CumulativeUs-sum, 0)
 }
 
 // nestingWarning reports nesting the numbers contradict, once per cold
@@ -355,22 +415,42 @@ func (r *Reader) markerLine(st *stream, text []byte, num int) {
 			b.cs.Runtime = ev.Runtime
 		}
 		b.cs.Handler = ev.Handler
-	case marker.InitDone:
+		if b.cs.InitType == "" && profile.ValidInitType(ev.InitType) {
+			b.cs.InitType = ev.InitType
+		}
+		if ev.Proxy {
+			// Exact markers are coming: a START already read (the emulator
+			// prints one before init) says nothing about the boundary.
+			b.exact = true
+			b.untrustedStart, b.untrustedLine, b.firstUntrusted = false, 0, false
+		}
+	case marker.InitDone, marker.Restored:
 		b := r.builderFor(st, num)
+		r.demoteOpenStart(b, num, "before the init_done marker")
 		b.exact, b.initDone = true, true
+		if ev.Kind == marker.Restored {
+			b.cs.Restored = true
+		}
+		if (ev.Kind == marker.Restored || ev.Via == marker.ViaRestore) && b.cs.InitType == "" {
+			b.cs.InitType = profile.InitTypeSnapStart // restore/next is SnapStart's
+		}
 		r.setStage(st, b, stageAfter, "")
 	case marker.InvokeStart:
 		b := r.builderFor(st, num)
+		r.demoteOpenStart(b, num, "before the invoke_start marker")
 		b.exact = true
 		r.setStage(st, b, stageInvoke, ev.RequestID)
 		if ev.RequestID != "" {
-			b.invocation(ev.RequestID)
+			b.invocation(ev.RequestID, true)
 		}
 	case marker.InvokeEnd:
 		b := r.builderFor(st, num)
 		b.exact = true
 		b.invokeDone = true
 		r.setStage(st, b, stageAfter, "")
+		if ev.RequestID != "" {
+			b.invocation(ev.RequestID, true)
+		}
 	case marker.InitError:
 		r.warn.warn("init-error", num, func() string { return "the runtime reported an init error: " + ev.Message })
 	case marker.Warning:
@@ -378,8 +458,9 @@ func (r *Reader) markerLine(st *stream, text []byte, num int) {
 	}
 }
 
-// platformLine reads Lambda's START, END, REPORT, INIT_START and
-// INIT_REPORT lines, and reports whether text was one.
+// platformLine reads Lambda's START, END, REPORT, INIT_START,
+// INIT_REPORT, RESTORE_START and RESTORE_REPORT lines, and reports whether
+// text was one.
 func (r *Reader) platformLine(st *stream, text []byte, num int) bool {
 	if i := bytes.Index(text, requestIDKey); i > 0 && text[i-1] == ' ' {
 		word := text[:i-1]
@@ -393,7 +474,7 @@ func (r *Reader) platformLine(st *stream, text []byte, num int) bool {
 		case "END":
 			r.endLine(st, string(id), num)
 		case "REPORT":
-			r.reportLine(st, string(id), text, num)
+			r.reportLine(st, string(id), text[i:], num)
 		default:
 			return false
 		}
@@ -410,89 +491,252 @@ func (r *Reader) platformLine(st *stream, text []byte, num int) bool {
 		// modules came with the snapshot, so it may have no import lines,
 		// and that is no reason to warn.
 		b := st.cs
-		if b == nil || b.content() || b.invoked() {
+		if b == nil || b.content() || b.invoked() || b.cs.Restored {
 			b = r.begin(st, num)
 		}
 		b.introduced = !restore
+		if restore {
+			b.cs.Restored = true
+			if b.cs.InitType == "" {
+				b.cs.InitType = profile.InitTypeSnapStart
+			}
+		}
 		if j := bytes.Index(text[i:], runtimeVerKey); j >= 0 {
 			if rt := runtimeFromVersion(field(text[i+j+len(runtimeVerKey):])); rt != "" {
 				b.cs.Runtime = rt
 			}
 		}
+		b.initTypeFrom(text[i:])
 		return true
 	}
 	if i := bytes.Index(text, initReportKey); i >= 0 {
 		b := r.builderFor(st, num)
-		if ms, ok := durationAfter(text[i:], initDurationKey); ok && !b.cs.HasInitDuration {
-			b.cs.InitDurationMs, b.cs.HasInitDuration = ms, true
+		rest := text[i:]
+		rep := profile.InitReport{
+			Phase:     string(reportField(rest, "Phase: ")),
+			Status:    string(reportField(rest, "Status: ")),
+			ErrorType: string(reportField(rest, "Error Type: ")),
+		}
+		rep.DurationMs, rep.HasDuration = durationAfter(rest, initDurationKey)
+		if rep.HasDuration && !b.cs.HasInitDuration {
+			b.cs.InitDurationMs, b.cs.HasInitDuration = rep.DurationMs, true
+			b.cs.InitDurationFrom = profile.InitFromInitReport
+		}
+		if len(b.cs.InitReports) < maxInitReports {
+			b.cs.InitReports = append(b.cs.InitReports, rep)
+		}
+		b.initTypeFrom(rest)
+		return true
+	}
+	if i := bytes.Index(text, restoreRepKey); i >= 0 {
+		b := r.builderFor(st, num)
+		b.cs.Restored = true
+		if b.cs.InitType == "" {
+			b.cs.InitType = profile.InitTypeSnapStart
+		}
+		if ms, ok := durationAfter(text[i:], restoreDurationKey); ok {
+			b.cs.RestoreDurationMs, b.cs.HasRestoreDuration = ms, true
 		}
 		return true
 	}
 	return false
 }
 
+// maxInitReports bounds the INIT_REPORT lines kept per cold start: a real
+// one has one or two (an init retried at the first invocation).
+const maxInitReports = 8
+
+// initTypeFrom takes the initialization type from a platform line of
+// Lambda's JSON log format (rewritten with an "Initialization Type" field,
+// see package envelope); Lambda's word wins over the start marker's.
+func (b *builder) initTypeFrom(text []byte) {
+	if t := reportField(text, string(initTypeKey)); profile.ValidInitType(string(t)) {
+		b.cs.InitType = string(t)
+	}
+}
+
 func (r *Reader) startLine(st *stream, id string, num int) {
 	b := r.builderFor(st, num)
+	b.invocation(id, false)
 	if b.exact {
-		b.invocation(id)
-		return
+		return // markers set the stage
 	}
 	if !b.hasLines {
 		// START before the interpreter's output: the emulator's order, not
 		// the runtime's. It says nothing about where init ends.
 		b.untrustedStart = true
 		b.untrustedLine = num
-		b.firstUntrusted = b.firstUntrusted || len(b.cs.Invocations) == 0
-		b.invocation(id)
+		b.firstUntrusted = b.firstUntrusted || !b.invoked()
 		return
 	}
 	b.platform = true
 	r.setStage(st, b, stageInvoke, id)
-	b.invocation(id)
+	b.ctxs[len(b.ctxs)-1].byStart = true
 }
 
 func (r *Reader) endLine(st *stream, id string, num int) {
 	b := r.builderFor(st, num)
 	b.invokeDone = true
-	if b.untrustedStart && !b.exact {
-		// The emulator's START carries another request ID than the one the
-		// runtime got; END carries the real one.
-		b.untrustedStart = false
-		if n := len(b.cs.Invocations); n > 0 && b.cs.Invocations[n-1].RequestID != id {
-			b.cs.Invocations[n-1].RequestID = id
-		}
-	}
+	b.untrustedStart = false
 	if !b.exact {
+		r.demoteWrongStart(b, id, num)
 		r.setStage(st, b, stageAfter, "")
 	}
-	b.invocation(id)
+	b.invocation(id, true)
 }
 
 func (r *Reader) reportLine(st *stream, id string, text []byte, num int) {
 	b := r.builderFor(st, num)
 	b.invokeDone = true
+	if !b.exact {
+		r.demoteWrongStart(b, id, num)
+	}
 	if ms, ok := durationAfter(text, initDurationKey); ok && !b.cs.HasInitDuration {
 		b.cs.InitDurationMs, b.cs.HasInitDuration = ms, true
+		b.cs.InitDurationFrom = profile.InitFromReport
 	}
-	inv := b.invocation(id)
-	// "Duration: " also ends "Billed Duration: ", "Init Duration: " and
-	// "Restore Duration: ": take the one that starts a field.
-	for off := 0; ; {
-		j := bytes.Index(text[off:], durationKey)
+	if ms, ok := parseMs(reportField(text, "Restore Duration: ")); ok {
+		b.cs.Restored = true
+		if b.cs.InitType == "" {
+			b.cs.InitType = profile.InitTypeSnapStart
+		}
+		if !b.cs.HasRestoreDuration {
+			b.cs.RestoreDurationMs, b.cs.HasRestoreDuration = ms, true
+		}
+		if billed, ok := parseMs(reportField(text, "Billed Restore Duration: ")); ok {
+			b.cs.BilledRestoreDurationMs = billed
+		}
+	}
+	inv := b.invocation(id, true)
+	inv.Reported = true
+	if ms, ok := parseMs(reportField(text, "Duration: ")); ok {
+		inv.DurationMs = ms
+	}
+	if ms, ok := parseMs(reportField(text, "Billed Duration: ")); ok {
+		inv.BilledDurationMs = ms
+	}
+	if mb, ok := parseMB(reportField(text, "Memory Size: ")); ok {
+		inv.MemorySizeMB = mb
+	}
+	if mb, ok := parseMB(reportField(text, "Max Memory Used: ")); ok {
+		inv.MaxMemoryUsedMB = mb
+	}
+	if s := reportField(text, "Status: "); len(s) > 0 && string(s) != "success" {
+		inv.Status = string(s)
+	}
+}
+
+// demoteWrongStart handles a START line that END or REPORT proved wrong:
+// the invocation in progress was opened by a START whose request ID is not
+// theirs, as the runtime interface emulator prints it (its START carries an
+// ID the runtime never receives). After an earlier invocation the entries
+// it put into invoke are this invocation's: they are tied to the confirmed
+// ID. For the first, they are init's or the invocation's, no one can tell
+// which: they are counted as init, and the boundary is unknown.
+func (r *Reader) demoteWrongStart(b *builder, id string, num int) {
+	cur := b.ctxs[len(b.ctxs)-1]
+	if !cur.byStart || cur.requestID == id {
+		return
+	}
+	if b.invoked() {
+		r.retagStart(b, cur.requestID, id)
+		r.warn.warn("wrong-start-id", num, func() string {
+			return fmt.Sprintf("the START line's request ID %s is not the one END/REPORT carry (%s), as the runtime interface emulator prints it: its imports are tied to %s", cur.requestID, id, id)
+		})
+		return
+	}
+	r.demoteStart(b, cur.requestID)
+	b.firstUntrusted = true
+	r.warn.warn("untrusted-start", num, func() string {
+		return fmt.Sprintf("the START line's request ID %s is not the one END/REPORT carry (%s), as the runtime interface emulator prints it: the init/invoke boundary of this invocation is unknown; its imports are counted as init", cur.requestID, id)
+	})
+}
+
+// retagStart ties what a START line with request ID from opened to the
+// request ID to that END or REPORT confirmed.
+func (r *Reader) retagStart(b *builder, from, to string) {
+	for i := range b.ctxs {
+		if c := &b.ctxs[i]; c.byStart && c.requestID == from {
+			c.requestID = to
+		}
+	}
+	for i := range b.tr.items {
+		it := &b.tr.items[i]
+		if it.assigned && it.imp.Phase == profile.PhaseInvoke && it.imp.RequestID == from {
+			it.assign(profile.PhaseInvoke, to)
+		}
+	}
+}
+
+// demoteOpenStart undoes a START line that came before a marker proving
+// init (or the invocation) had not begun yet: platform lines are not
+// ordered exactly with the function's own output.
+func (r *Reader) demoteOpenStart(b *builder, num int, why string) {
+	cur := b.ctxs[len(b.ctxs)-1]
+	if !cur.byStart {
+		return
+	}
+	r.demoteStart(b, cur.requestID)
+	r.warn.warn("early-start", num, func() string {
+		return "a START line came " + why + " (platform lines are not ordered exactly with the function's output): the imports after it are counted as init"
+	})
+}
+
+// demoteStart turns the contexts a START line with id opened back into
+// init, and the entries already given their phase with them.
+func (r *Reader) demoteStart(b *builder, id string) {
+	demoted := false
+	for i := range b.ctxs {
+		if c := &b.ctxs[i]; c.byStart && c.requestID == id {
+			*c = phaseCtx{stage: stageInit}
+			demoted = true
+		}
+	}
+	if !demoted {
+		return
+	}
+	for i := range b.tr.items {
+		it := &b.tr.items[i]
+		if it.assigned && b.ctxs[it.ctx].stage == stageInit && it.imp.Phase == profile.PhaseInvoke && it.imp.RequestID == id {
+			it.assign(profile.PhaseInit, "")
+		}
+	}
+}
+
+// reportField returns the value after label in a platform line whose
+// fields are separated by tabs (or, where a view squeezed them, spaces),
+// up to the next space or tab. A label must start a field: "Duration: "
+// is not the end of "Billed Duration: ".
+func reportField(text []byte, label string) []byte {
+	for off := 0; off < len(text); {
+		j := bytes.Index(text[off:], []byte(label))
 		if j < 0 {
-			break
+			return nil
 		}
 		j += off
 		before := text[:j]
-		if j == 0 || text[j-1] == '\t' || (text[j-1] == ' ' && !bytes.HasSuffix(before, []byte("Billed ")) &&
-			!bytes.HasSuffix(before, []byte("Init ")) && !bytes.HasSuffix(before, []byte("Restore "))) {
-			if ms, ok := parseMs(text[j+len(durationKey):]); ok {
-				inv.DurationMs = ms
-			}
-			break
+		if j == 0 || before[j-1] == '\t' || before[j-1] == ' ' && !endsInLabelWord(before[:j-1]) {
+			return field(text[j+len(label):])
 		}
-		off = j + len(durationKey)
+		off = j + len(label)
 	}
+	return nil
+}
+
+// endsInLabelWord reports whether b ends in a word that begins a longer
+// platform-line label ("Billed Duration", "Max Memory Used").
+func endsInLabelWord(b []byte) bool {
+	for _, w := range []string{"Billed", "Init", "Restore", "Max", "Runtime", "Error"} {
+		if bytes.HasSuffix(b, []byte(w)) && (len(b) == len(w) || b[len(b)-len(w)-1] == ' ' || b[len(b)-len(w)-1] == '\t') {
+			return true
+		}
+	}
+	return false
+}
+
+func parseMB(b []byte) (int64, bool) {
+	v, err := strconv.ParseInt(string(b), 10, 64)
+	return v, err == nil && v >= 0
 }
 
 // field returns the text up to the next space or tab.
@@ -565,7 +809,11 @@ func runtimeWord(b []byte) []byte {
 // no entries.
 func (r *Reader) complete(st *stream, b *builder) *profile.ColdStart {
 	items := b.tr.items
-	if len(items) == 0 {
+	b.cs.Invocations = b.confirmedInvocations()
+	// A restored environment is reported without imports too: its modules
+	// came with the snapshot, and its Restore Duration and invocations are
+	// what there is to say.
+	if len(items) == 0 && !(b.cs.Restored && (b.cs.HasRestoreDuration || len(b.cs.Invocations) > 0)) {
 		switch {
 		case b.introduced && st.jsonLog:
 			r.warn.warn("empty", b.cs.Line, func() string { return envelope.DroppedTextWarning })
@@ -682,6 +930,8 @@ type phaseWalk struct {
 	// runtimeLibrary is set from a Rules.RuntimeStart entry until the
 	// function's first unit: library entries are the runtime's meanwhile.
 	runtimeLibrary bool
+	// functionSeen is set from the function's first unit on.
+	functionSeen bool
 }
 
 // phaseOf is the phase of the next top-level entry after the interpreter's
@@ -695,11 +945,12 @@ func (w *phaseWalk) phaseOf(it *item, ctxs []phaseCtx, rules *Rules) (profile.Ph
 		return profile.PhaseRuntime, ""
 	case rules.isRuntime(it.imp.Name):
 		return profile.PhaseRuntime, ""
-	case w.runtimeLibrary && ctx.stage == stageInit && rules.isLibrary(it.imp.Name):
+	case (w.runtimeLibrary || rules.LibraryFirst && !w.functionSeen) && ctx.stage == stageInit && rules.isLibrary(it.imp.Name):
 		return profile.PhaseRuntime, ""
 	}
 	if top {
 		w.runtimeLibrary = false // the function's first unit
+		w.functionSeen = true
 	}
 	if ctx.stage == stageInvoke || ctx.stage == stageAfter {
 		return profile.PhaseInvoke, ctx.requestID

@@ -12,8 +12,9 @@
 //     matter: a load-time line ("import time:", "node require:",
 //     "ruby require:"), a wrapper marker ("coldprof: {…}", package
 //     wrapper/marker), a Lambda platform line (INIT_START, RESTORE_START,
-//     START, END, REPORT, INIT_REPORT), a line a plug-in Grammar claims, or
-//     anything else, which is ignored.
+//     START, END, REPORT, INIT_REPORT, RESTORE_REPORT; package envelope
+//     rewrites the JSON log format's platform events as these), a line a
+//     plug-in Grammar claims, or anything else, which is ignored.
 //  3. Load-time lines build a tree in post-order (a line is printed when its
 //     import finishes, so children come before their parent). A new cold
 //     start begins at a start marker, an INIT_START or RESTORE_START, or a
@@ -45,13 +46,13 @@
 // their columns. After the second '|' the separator's one space is followed
 // by two spaces per nesting level and the module's full dotted name. A header
 // line (its first field starts with "self") opens a new process's output.
-// Python 3.14's -X importtime=2 adds "cached" lines (no time: the module
-// was loaded already). Read from CPython's printf call, their name is
-// right-aligned in a field 2*level wide, so the level is (spaces+len(name))/2
-// and, without spaces, only bounded by len(name)/2; whether released
-// versions print that or indent the name like a timed line is unconfirmed,
-// so each cold start's shape is found from the numbers (see
-// cachedLineLevel) and both are read.
+// Python 3.14's -X importtime=2 adds "cached" lines (a look-up of a module
+// loaded already: no time, counted nowhere, kept as profile.Import.Cached).
+// CPython's printf right-aligns their name in a field 2*level wide, so the
+// level is (spaces+len(name))/2 and, without spaces, only bounded by
+// len(name)/2, by the timed lines around the line and by the look-ups
+// before it (see cachedLineLevel); where that leaves a choice, the entry
+// is a guess.
 // When the indentation was lost (a console or web page collapsed the
 // spaces), nesting is rebuilt from the numbers: a node's cumulative time is
 // its self time plus its children's cumulative times, within rounding.
@@ -83,15 +84,37 @@
 //     "site" entry (see Rules.InterpreterEnd); the JVM's boot classes, before
 //     the runtime's main class (Rules.RuntimeStart).
 //   - runtime: the runtime client's own units, by name (awslambdaric…,
-//     bootstrap, coldprof_runtime…), also when they load lazily after init;
-//     for Java also the JDK classes loaded between the runtime's main class
-//     and the function's first class (Rules.Library).
+//     bootstrap, coldprof_runtime…, runpy for python -m awslambdaric;
+//     /var/runtime/… and aws-lambda-ric/… for Node.js; aws_lambda_ric for
+//     Ruby), also when they load lazily after init; for Java also the JDK
+//     classes loaded between the runtime's main class and the function's
+//     first class, and for Node.js the built-ins (node:…) loaded before the
+//     function's first unit (Rules.Library). The Node.js client's ES entry
+//     script adopts the built-ins it loaded (Rules.RuntimeEntry), so their
+//     time is counted once.
 //   - init: everything else until the init_done marker (or, without markers,
 //     until Lambda's START line when its order is trustworthy). Lambda loads
 //     the handler with importlib, so the handler module has no line and its
 //     imports are top-level entries: they are init.
 //   - invoke: after invoke_start (or START), with that request ID; after
 //     invoke_end (or END) and before the next invocation, with none.
+//
+// # Request IDs and the lifecycle
+//
+// An invocation counts once END, REPORT or an invoke marker names its
+// request ID: a START alone does not (the runtime interface emulator prints
+// a START with an ID the runtime may never get). A start marker with
+// "proxy": true says exact markers are coming: from then on START lines set
+// no stage. Without it, a START that END or REPORT contradicts has its
+// imports tied to their ID, or, on the first invocation (where init may
+// not have ended), counted as init with the boundary unknown; a START that
+// an init_done marker follows is undone: its imports are init. REPORT gives
+// each invocation its Duration, Billed Duration, memory and status;
+// INIT_REPORT its phase and status; RESTORE_START, RESTORE_REPORT, REPORT's
+// Restore Duration and the restored marker make a SnapStart-restored cold
+// start (reported even without imports). The init type comes from the
+// start marker's initType, or from initializationType in the JSON log
+// format, which Lambda's word overrides.
 //
 // ColdStart.Boundary says how the init/invoke split was found: exact
 // (the init_done marker; invoke markers without it, in a log that begins

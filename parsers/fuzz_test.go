@@ -27,6 +27,14 @@ func FuzzReader(f *testing.F) {
 	f.Add([]byte(itLines(header, "10 10 2 deep", "5 15 0 top", "=import time: 213 | 213 | a", "=import time: 5 | 218 | b")))
 	f.Add([]byte("import time: cached    | cached     |                os\nJVM START\nLOAD a 1\n"))
 	f.Add([]byte("START RequestId: a Version: 1\nREPORT RequestId: a\tInit Duration: 1 ms\tDuration: x ms\nINIT_START Runtime Version: :\n"))
+	for _, name := range []string{"snapstart-restore.log", "rie-start-id-plain.log", "early-start.log"} {
+		b, err := os.ReadFile(filepath.Join("..", "testdata", "lifecycle", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(firstLines(b, 30))
+	}
+	f.Add([]byte("INIT_REPORT Init Duration: 1 ms\tPhase: init\tStatus: success\tInitialization Type: snap-start\nRESTORE_REPORT Restore Duration: x ms\nREPORT RequestId: \tRestore Duration: 1 ms Billed Restore Duration: -1 ms\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		opts := Options{
 			Grammars:       []func() Grammar{func() Grammar { return &flatGrammar{} }},

@@ -57,24 +57,6 @@ func TestParseLoadFields(t *testing.T) {
 	}
 }
 
-func TestCachedLevel(t *testing.T) {
-	tests := []struct {
-		spaces, nameLen, previous, want int
-	}{
-		{0, 2, 0, 0},  // level 0 "os"
-		{0, 2, 3, 1},  // level 1 "os" looks like level 0; bounded by len/2
-		{2, 2, 0, 2},  // level 2 "os": '|   os'
-		{4, 2, 0, 3},  // level 3 "os"
-		{0, 15, 2, 2}, // "collections.abc": only bounded, the previous line decides
-		{0, 15, 9, 7},
-	}
-	for _, tt := range tests {
-		if got := cachedLevel(tt.spaces, tt.nameLen, tt.previous); got != tt.want {
-			t.Errorf("cachedLevel(%d, %d, %d) = %d, want %d", tt.spaces, tt.nameLen, tt.previous, got, tt.want)
-		}
-	}
-}
-
 // parse reads text with ReadAll, collecting warnings as strings.
 func parse(t *testing.T, text string, opts Options) (*profile.Profile, []string, error) {
 	t.Helper()
@@ -277,7 +259,7 @@ func TestSplitting(t *testing.T) {
 		{"start marker introduces the header", itLines(start, header, "1 1 0 a", start, header, "2 2 0 b"), []string{"in.log#1 python3.12 1 a", "in.log#2 python3.12 4 b"}},
 		{"INIT_START then start marker", itLines(initStart, start, header, "1 1 0 a", initStart, start, header, "2 2 0 b"), []string{"in.log#1 python3.13 1 a", "in.log#2 python3.13 5 b"}}, // INIT_START's runtime wins
 		{"INIT_START alone", itLines(initStart, header, "1 1 0 a", initStart, "2 2 0 b"), []string{"in.log#1 python3.13 1 a", "in.log#2 python3.13 4 b"}},
-		{"SnapStart restores", itLines("=RESTORE_START Runtime Version: python:3.12.v7\tRuntime Version ARN: arn", "=RESTORE_START Runtime Version: python:3.12.v7", "=START RequestId: r Version: 1", "=END RequestId: r", "=RESTORE_START Runtime Version: python:3.12.v7", "1 1 0 lazy"), []string{"in.log#1 python3.12 5 lazy"}},
+		{"SnapStart restores", itLines("=RESTORE_START Runtime Version: python:3.12.v7\tRuntime Version ARN: arn", "=RESTORE_START Runtime Version: python:3.12.v7", "=START RequestId: r Version: 1", "=END RequestId: r", "=RESTORE_START Runtime Version: python:3.12.v7", "1 1 0 lazy"), []string{"in.log#1 python3.12 2", "in.log#2 python3.12 5 lazy"}},
 		{"execution env hint", itLines(header, "=AWS_EXECUTION_ENV=AWS_Lambda_python3.11", "1 1 0 a"), []string{"in.log#1 python3.11 1 a"}},
 	}
 	for _, tt := range tests {
@@ -395,10 +377,13 @@ func TestPlatformLines(t *testing.T) {
 				"=2026-11-22T05:00:02 END RequestId: a-2",
 				"=2026-11-22T05:00:02 REPORT RequestId: a-2\tDuration: 1.50 ms\tBilled Duration: 2 ms \tMemory Size: 1024 MB\tMax Memory Used: 96 MB\tStatus: timeout",
 			),
-			boundary:    profile.BoundaryPlatform,
-			initMs:      345.75,
-			invocations: []profile.Invocation{{RequestID: "a-1", DurationMs: 26.33}, {RequestID: "a-2", DurationMs: 1.5}},
-			tree:        "  boto3 10/10 init\n  pandas 4/4 invoke a-1\n",
+			boundary: profile.BoundaryPlatform,
+			initMs:   345.75,
+			invocations: []profile.Invocation{
+				{RequestID: "a-1", DurationMs: 26.33, BilledDurationMs: 27, MemorySizeMB: 1024, MaxMemoryUsedMB: 96, Reported: true},
+				{RequestID: "a-2", DurationMs: 1.5, BilledDurationMs: 2, MemorySizeMB: 1024, MaxMemoryUsedMB: 96, Status: "timeout", Reported: true},
+			},
+			tree: "  boto3 10/10 init\n  pandas 4/4 invoke a-1\n",
 		},
 		{
 			name: "runtime interface emulator order",
@@ -414,7 +399,7 @@ func TestPlatformLines(t *testing.T) {
 			),
 			boundary:    profile.BoundaryUnknown, // the second START is trustworthy, but init's end is not known
 			initMs:      0.41,
-			invocations: []profile.Invocation{{RequestID: "real-id", DurationMs: 5.06}, {RequestID: "second"}},
+			invocations: []profile.Invocation{{RequestID: "real-id", DurationMs: 5.06, BilledDurationMs: 6, MemorySizeMB: 3008, MaxMemoryUsedMB: 3008, Reported: true}, {RequestID: "second"}},
 			tree:        "  boto3 1/1 init\n  pandas 2/2 init\n  difflib 3/3 invoke second\n",
 		},
 		{
@@ -427,7 +412,7 @@ func TestPlatformLines(t *testing.T) {
 			),
 			boundary:    profile.BoundaryUnknown,
 			initMs:      10020.95,
-			invocations: []profile.Invocation{{RequestID: "x", DurationMs: 3000}},
+			invocations: []profile.Invocation{{RequestID: "x", DurationMs: 3000, BilledDurationMs: 3000, Reported: true}},
 			tree:        "  boto3 1/1 init\n",
 		},
 	}

@@ -200,83 +200,76 @@ func trimSpace(b []byte) []byte {
 	return b
 }
 
-// cachedLevel recovers the true nesting level of a Python 3.14 "cached"
-// line, whose name is right-aligned in a field 2*level wide instead of
-// being indented (import-profilers.md A.2). With spaces in front the level
-// is exact. Without, it is only bounded by len(name)/2, and it is at least
-// the level of the previous fresh line (between the two, imports were only
-// opened); the lowest level consistent with both is taken.
-func cachedLevel(spaces, nameLen, previousLevel int) int {
-	if spaces > 0 {
-		return (spaces + nameLen) / 2
-	}
-	return min(max(previousLevel, 0), nameLen/2)
-}
+// Python 3.14's -X importtime=2 cached lines. CPython prints one when an
+// import finds its module in sys.modules (Python/import.c,
+// import_ensure_initialized) with printf("import time: cached    | cached
+// | %*s\n", import_level*2, name): the name right-aligned in a field twice
+// the number of imports open, where a timed line has that many spaces
+// before its name, printed after its own import closed. So a cached line's
+// level is the level of the timed lines its parent's imports get, and:
+//
+//   - with s > 0 leading spaces it is exactly (s+len(name))/2;
+//   - without, it is at most len(name)/2;
+//   - between two timed lines at levels p and n, imports were only opened
+//     and then one closed: a run of cached lines never goes shallower, and
+//     each lies in [p, n+1];
+//   - before the first timed line it is at least 0; after the last nothing
+//     bounds it from above but its name.
+//
+// Where those bounds leave more than one level (an unindented name between
+// lines that allow two), the parser's guess is a sibling of the next timed
+// line (level n), kept within the bounds: the README says so.
 
-// The two shapes a cached line can have. A.2 derives the right-aligned one
-// from CPython's printf call; whether released 3.14 versions print that, or
-// indent the name like a timed line, is unconfirmed, so both are read.
-const (
-	cachedShapeUnknown uint8 = iota
-	cachedRightAligned
-	cachedIndented
-)
-
-// A pendingCached is a cached entry read since the last fresh line. Its
-// level can be settled only at the next fresh line: whether the shape is
-// right-aligned or indented, and, for a right-aligned name without leading
-// spaces, where in its bounds it lies.
+// A pendingCached is a cached entry read since the last timed line, whose
+// level is settled at the next one.
 type pendingCached struct {
-	index           int // in tree.items; cached entries adopt nothing, so it stays valid
-	spaces, nameLen int
-	lower           int // the previous fresh line's level: nothing closed since
+	index int // in tree.items; cached entries adopt nothing, so it stays valid
+	exact bool
+	// lo and hi bound its level: its own line's bounds, lo raised to the
+	// levels the run reached before it.
+	lo, hi int
 }
 
-// cachedLineLevel returns a first reading of a cached line's level: in the
-// shape found so far in this cold start, right-aligned (A.2) until one is.
-// An indented reading under the previous fresh line's level is impossible
-// (between the two, imports were only opened), which proves the
-// right-aligned shape. The entry waits in b.pendingCached for
-// settleCached.
+// cachedLineLevel reads a cached line's bounds and returns its level as far
+// as known now, the lowest its line and the run before it allow; the entry
+// waits in b.pendingCached for settleCached.
 func (b *builder) cachedLineLevel(spaces, nameLen int) int {
-	lower := max(b.tr.lastLevel, 0)
-	b.pendingCached = append(b.pendingCached, pendingCached{index: len(b.tr.items), spaces: spaces, nameLen: nameLen, lower: lower})
-	if b.cachedShape == cachedIndented {
-		return spaces / 2
+	c := pendingCached{index: len(b.tr.items), lo: max(b.tr.lastLevel, 0), hi: nameLen / 2}
+	if n := len(b.pendingCached); n > 0 {
+		c.lo = max(c.lo, b.pendingCached[n-1].lo)
 	}
-	if b.cachedShape == cachedShapeUnknown && spaces/2 < lower && cachedLevel(spaces, nameLen, lower) != spaces/2 {
-		b.cachedShape = cachedRightAligned
+	switch {
+	case spaces > 0:
+		// Exact, even where it contradicts the run (threads interleave).
+		c.exact = true
+		c.lo = (spaces + nameLen) / 2
+		c.hi = c.lo
+	case c.lo > c.hi:
+		c.lo = c.hi // the run contradicts the name: the name wins
 	}
-	return cachedLevel(spaces, nameLen, lower)
+	c.lo, c.hi = min(c.lo, maxLevel), min(c.hi, maxLevel)
+	b.pendingCached = append(b.pendingCached, c)
+	return c.lo
 }
 
-// settleCached is called before a fresh line at level is added. The cached
-// lines since the previous fresh line were printed while at most level+1
-// imports were open, so a right-aligned reading deeper than that proves the
-// indented shape. A right-aligned name without leading spaces lies between
-// its lower bound and len(name)/2: it is put at the next line's level (a
-// sibling of it), kept within those bounds.
+// settleCached is called before a timed line at level is added: it bounds
+// the pending run from above (level+1, and every later exact line in the
+// run) and places each entry at level, the next line's sibling, within its
+// bounds.
 func (b *builder) settleCached(level int) {
-	if len(b.pendingCached) == 0 {
-		return
-	}
-	if b.cachedShape == cachedShapeUnknown {
-		for _, c := range b.pendingCached {
-			if c.spaces > 0 && cachedLevel(c.spaces, c.nameLen, c.lower) > level+1 {
-				b.cachedShape = cachedIndented
-			}
-		}
-	}
-	for _, c := range b.pendingCached {
+	hi := level + 1
+	for i := len(b.pendingCached) - 1; i >= 0; i-- {
+		c := b.pendingCached[i]
 		if c.index >= len(b.tr.items) || !b.tr.items[c.index].imp.Cached {
 			continue
 		}
-		l := cachedLevel(c.spaces, c.nameLen, c.lower)
-		switch {
-		case b.cachedShape == cachedIndented:
-			l = c.spaces / 2
-		case c.spaces == 0:
-			l = min(max(level, c.lower), c.nameLen/2)
+		l := c.lo
+		if !c.exact {
+			h := max(min(c.hi, hi), c.lo)
+			l = min(max(level, c.lo), h)
+			hi = h
+		} else {
+			hi = min(hi, c.lo)
 		}
 		b.tr.items[c.index].level = int32(min(l, maxLevel))
 	}

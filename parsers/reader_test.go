@@ -377,54 +377,6 @@ func TestNoProfile(t *testing.T) {
 	}
 }
 
-// TestCachedLines reads Python 3.14 "cached" lines in both shapes they may
-// have (generate.py inserts one before every entry at levels 0-4): the name
-// right-aligned in a field 2*level wide (A.2) and indented like a timed
-// line. Every cached entry must sit at the depth its line gives: exactly
-// when the line says it (indented; right-aligned with leading spaces), and
-// within len(name)/2 when a right-aligned name has no leading spaces.
-func TestCachedLines(t *testing.T) {
-	for _, tt := range []struct {
-		name     string
-		indented bool
-	}{{"cached-3.14.log", false}, {"cached-3.14-indented.log", true}} {
-		t.Run(tt.name, func(t *testing.T) {
-			p, warnings := readLog(t, tt.name)
-			if len(warnings) != 0 {
-				t.Errorf("warnings: %v", warnings)
-			}
-			lines := strings.Split(readFile(t, tt.name), "\n")
-			found, exact := 0, 0
-			p.ColdStarts[0].Walk(func(imp *profile.Import, depth int) bool {
-				if !imp.Cached {
-					return true
-				}
-				found++
-				field := lines[imp.Line-1][strings.LastIndex(lines[imp.Line-1], "|")+2:]
-				spaces := len(field) - len(strings.TrimLeft(field, " "))
-				switch {
-				case tt.indented:
-					exact++
-					if depth != spaces/2 {
-						t.Errorf("line %d %q: depth %d, want %d", imp.Line, field, depth, spaces/2)
-					}
-				case spaces > 0:
-					exact++
-					if want := (spaces + len(imp.Name)) / 2; depth != want {
-						t.Errorf("line %d %q: depth %d, want %d", imp.Line, field, depth, want)
-					}
-				case depth > len(imp.Name)/2:
-					t.Errorf("line %d %q: depth %d beyond len(name)/2", imp.Line, field, depth)
-				}
-				return true
-			})
-			if want := strings.Count(readFile(t, tt.name), "cached    |"); found != want || exact == 0 {
-				t.Errorf("found %d cached entries (%d at an exact depth), want %d", found, exact, want)
-			}
-		})
-	}
-}
-
 func readFile(t *testing.T, name string) string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(pyData, name))

@@ -99,7 +99,28 @@ type ColdStart struct {
 	// HasInitDuration is false when the log carried none.
 	InitDurationMs  float64
 	HasInitDuration bool
-	Boundary        Boundary
+	// InitDurationFrom says which line InitDurationMs came from:
+	// InitFromReport or InitFromInitReport.
+	InitDurationFrom string
+	Boundary         Boundary
+	// InitType is how Lambda started the execution environment
+	// (AWS_LAMBDA_INITIALIZATION_TYPE, from the wrapper's start marker or the
+	// JSON log format's initializationType): one of the InitType* constants,
+	// "" when the log does not say.
+	InitType string
+	// InitReports are Lambda's INIT_REPORT lines, in log order (an init
+	// that timed out and was retried at the first invocation has two).
+	InitReports []InitReport
+	// Restored is set for a SnapStart-restored execution environment
+	// (RESTORE_START, or an init_done marker via restore/next): it resumed
+	// from a snapshot, so its imports are those that ran after the restore.
+	Restored bool
+	// RestoreDurationMs and BilledRestoreDurationMs are Lambda's Restore
+	// Duration and Billed Restore Duration; HasRestoreDuration is false when
+	// the log carried none.
+	RestoreDurationMs       float64
+	BilledRestoreDurationMs float64
+	HasRestoreDuration      bool
 	// Imports are the top-level entries in log order.
 	Imports []*Import
 	// Invocations are the invocations seen after init, in log order.
@@ -124,10 +145,55 @@ type ColdStart struct {
 	Sampler *SamplerInfo
 }
 
-// An Invocation is one request handled by a cold start's runtime.
+// An Invocation is one request handled by a cold start's runtime. Its
+// figures come from Lambda's REPORT line (Reported is false without one).
 type Invocation struct {
-	RequestID  string
-	DurationMs float64 // 0 when unknown
+	RequestID        string
+	DurationMs       float64 // 0 when unknown
+	BilledDurationMs float64 // 0 when unknown
+	MemorySizeMB     int64   // 0 when unknown
+	MaxMemoryUsedMB  int64   // 0 when unknown
+	// Status is REPORT's status when it is not success ("timeout", "error").
+	Status   string
+	Reported bool
+}
+
+// The initialization types Lambda sets in AWS_LAMBDA_INITIALIZATION_TYPE
+// (reference/lambda-runtime.md §8.3).
+const (
+	InitTypeOnDemand    = "on-demand"
+	InitTypeProvisioned = "provisioned-concurrency"
+	InitTypeSnapStart   = "snap-start"
+	InitTypeManaged     = "lambda-managed-instances"
+)
+
+// ValidInitType reports whether t is one of the InitType* constants.
+func ValidInitType(t string) bool {
+	switch t {
+	case InitTypeOnDemand, InitTypeProvisioned, InitTypeSnapStart, InitTypeManaged:
+		return true
+	}
+	return false
+}
+
+// Where ColdStart.InitDurationMs came from.
+const (
+	// InitFromReport is the Init Duration of the first invocation's REPORT
+	// line (an on-demand cold start; the emulator prints one too).
+	InitFromReport = "REPORT"
+	// InitFromInitReport is an INIT_REPORT line's Init Duration (provisioned
+	// concurrency, SnapStart's snapshot, or an init that failed).
+	InitFromInitReport = "INIT_REPORT"
+)
+
+// An InitReport is one INIT_REPORT line (platform.initReport).
+type InitReport struct {
+	DurationMs  float64
+	HasDuration bool
+	// Phase is "init" or "invoke" (an init retried at the first
+	// invocation); Status "success", "timeout", "error" or "failure";
+	// ErrorType is set on failure. Each is "" when the line has none.
+	Phase, Status, ErrorType string
 }
 
 // An Import is one loaded unit and the units it loaded while it was loading.
@@ -180,7 +246,8 @@ type PhaseTotal struct {
 }
 
 // PhaseTotals sums each phase: Us is the cumulative time of the phase's
-// top-level entries, Count the number of its entries at any depth (design.md).
+// top-level entries, Count the number of its entries at any depth (design.md),
+// Cached look-ups left out: they load nothing.
 func (cs *ColdStart) PhaseTotals() map[Phase]PhaseTotal {
 	totals := make(map[Phase]PhaseTotal, len(Phases))
 	for _, p := range Phases {
@@ -189,7 +256,12 @@ func (cs *ColdStart) PhaseTotals() map[Phase]PhaseTotal {
 	for _, top := range cs.Imports {
 		t := totals[top.Phase]
 		t.Us += top.CumulativeUs
-		top.Walk(func(*Import, int) bool { t.Count++; return true })
+		top.Walk(func(imp *Import, _ int) bool {
+			if !imp.Cached {
+				t.Count++
+			}
+			return true
+		})
 		totals[top.Phase] = t
 	}
 	return totals
@@ -228,6 +300,9 @@ func (cs *ColdStart) CheckValid() error {
 	case BoundaryExact, BoundaryPlatform, BoundaryHeuristic, BoundaryUnknown:
 	default:
 		return fmt.Errorf("%w: cold start %q: unknown boundary %q", ErrInvalid, cs.ID, cs.Boundary)
+	}
+	if cs.InitType != "" && !ValidInitType(cs.InitType) {
+		return fmt.Errorf("%w: cold start %q: unknown init type %q", ErrInvalid, cs.ID, cs.InitType)
 	}
 	for i, top := range cs.Imports {
 		if top == nil {

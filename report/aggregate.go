@@ -234,6 +234,9 @@ func (a *Aggregate) Add(cs *profile.ColdStart) {
 // slot) to the current cold start's sums when keep is set, and returns the
 // number of entries in the subtree.
 func (a *Aggregate) walk(imp *profile.Import, slot int, phase profile.Phase, format profile.Format, keep bool) int {
+	if imp.Cached {
+		return 0 // a look-up (Python 3.14 "cached"), not a load
+	}
 	n := 1
 	if imp.Phase != phase { // never from the parsers: a subtree shares its root's phase
 		phase, slot = imp.Phase, slotOf(imp.Phase)

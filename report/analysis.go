@@ -27,6 +27,9 @@ type Summary struct {
 	Source          string
 	Line            int
 	Invocations     int
+	// Lifecycle is the init type, Lambda's init and restore reports and
+	// every invocation (report/lifecycle.go).
+	Lifecycle Lifecycle
 
 	// TotalUs is the cumulative time of every top-level entry, all phases:
 	// the 100 % of every percentage in the report.
@@ -117,6 +120,7 @@ func Analyze(cs *profile.ColdStart, opts Options) *Summary {
 		Invocations:     len(cs.Invocations),
 		TotalUs:         cs.TotalUs(),
 		Phase:           opts.Phase,
+		Lifecycle:       lifecycleOf(cs),
 	}
 	totals := cs.PhaseTotals()
 	for _, p := range profile.Phases {
@@ -244,6 +248,9 @@ func (sc *rollupScratch) rollupEntries(imports []*profile.Import, key func(*prof
 	rows, index, path := sc.rows[:0], sc.index, sc.path[:0]
 	var walk func(imp *profile.Import)
 	walk = func(imp *profile.Import) {
+		if imp.Cached {
+			return // a look-up (Python 3.14 "cached"): no load, no row
+		}
 		k := key(imp)
 		rk := rowKey{imp.Phase, k}
 		i, ok := index[rk]
@@ -449,6 +456,9 @@ func pruneTree(imports []*profile.Import, minUs int64, depth int) []TreeRow {
 			hidden = TreeRow{Name: "…", Depth: d}
 		}
 		for _, imp := range imps {
+			if imp.Cached {
+				continue // a look-up, not a load
+			}
 			if hidden.Hidden > 0 && hidden.Phase != imp.Phase {
 				flush()
 			}

@@ -64,6 +64,9 @@ func (s *DiffSide) addRollup(into map[string]*moduleSamples, cs *profile.ColdSta
 	open := map[string]int{} // keys on the current path
 	var walk func(imp *profile.Import)
 	walk = func(imp *profile.Import) {
+		if imp.Cached {
+			return // a look-up, not a load
+		}
 		key := keyOf(imp.Name)
 		if open[key] == 0 {
 			seen[key] += imp.CumulativeUs

@@ -58,6 +58,12 @@ func ExampleWrite() {
 	//       "format": "",
 	//       "initDurationMs": null,
 	//       "boundary": "unknown",
+	//       "initializationType": null,
+	//       "restored": false,
+	//       "restoreDurationMs": null,
+	//       "billedRestoreDurationMs": null,
+	//       "initReports": [],
+	//       "invocations": [],
 	//       "phases": {
 	//         "interpreter": {
 	//           "us": 0,

@@ -47,9 +47,14 @@ type htmlColdStart struct {
 	Format         string   `json:"format"`
 	Boundary       string   `json:"boundary"`
 	InitDurationMs *float64 `json:"initDurationMs"`
-	Truncated      bool     `json:"truncated"`
-	TotalUs        int64    `json:"totalUs"`
-	Imports        int      `json:"imports"`
+	// Kind is report.KindOf's; InitLimitUs and InitLimit are the limit
+	// tooltips take percentages of and its name (see lifecycle.go).
+	Kind        string `json:"kind"`
+	InitLimitUs int64  `json:"initLimitUs"`
+	InitLimit   string `json:"initLimit"`
+	Truncated   bool   `json:"truncated"`
+	TotalUs     int64  `json:"totalUs"`
+	Imports     int    `json:"imports"`
 	// Phases are [phase index, µs, count] in phase order.
 	Phases [][3]int64 `json:"phases"`
 	// Strings holds every name, request ID and origin once; nodes point into it.
@@ -159,6 +164,16 @@ func htmlColdStartOf(cs *profile.ColdStart) htmlColdStart {
 	if cs.HasInitDuration {
 		d := cs.InitDurationMs
 		out.InitDurationMs = &d
+	}
+	kind := KindOf(cs)
+	out.Kind, out.InitLimitUs = string(kind), InitLimitUsOf(cs)
+	switch kind {
+	case KindOnDemand:
+		out.InitLimit = "Lambda’s 10 s on-demand init limit"
+	case KindRestore:
+		out.InitLimit = "SnapStart’s 10 s restore limit"
+	default:
+		out.InitLimit = "the 130 s an init ahead of requests has at least"
 	}
 	totals := cs.PhaseTotals()
 	for _, ph := range profile.Phases {

@@ -31,14 +31,22 @@ type JSONReport struct {
 
 // JSONColdStart is one cold start; unknown values are null.
 type JSONColdStart struct {
-	ID             string       `json:"id"`
-	Runtime        *string      `json:"runtime"`
-	Handler        *string      `json:"handler"`
-	Format         string       `json:"format"`
-	InitDurationMs *float64     `json:"initDurationMs"`
-	Boundary       string       `json:"boundary"`
-	Phases         JSONPhases   `json:"phases"`
-	Imports        []JSONImport `json:"imports"`
+	ID             string   `json:"id"`
+	Runtime        *string  `json:"runtime"`
+	Handler        *string  `json:"handler"`
+	Format         string   `json:"format"`
+	InitDurationMs *float64 `json:"initDurationMs"`
+	Boundary       string   `json:"boundary"`
+	// The lifecycle fields (added to schema version 1): how Lambda started
+	// the environment, its init and restore reports, each invocation.
+	InitializationType      *string          `json:"initializationType"`
+	Restored                bool             `json:"restored"`
+	RestoreDurationMs       *float64         `json:"restoreDurationMs"`
+	BilledRestoreDurationMs *float64         `json:"billedRestoreDurationMs"`
+	InitReports             []JSONInitReport `json:"initReports"`
+	Invocations             []JSONInvocation `json:"invocations"`
+	Phases                  JSONPhases       `json:"phases"`
+	Imports                 []JSONImport     `json:"imports"`
 	// Origins is present only when entries say where they were loaded from,
 	// SharedArchive only for Java then: both added to schema version 1.
 	Origins       []JSONOriginRow    `json:"origins,omitempty"`
@@ -62,6 +70,25 @@ type JSONSharedArchive struct {
 	TotalCount  int   `json:"totalCount"`
 	SelfUs      int64 `json:"selfUs"`
 	TotalSelfUs int64 `json:"totalSelfUs"`
+}
+
+// JSONInitReport is one of Lambda's INIT_REPORT lines; absent fields are null.
+type JSONInitReport struct {
+	DurationMs *float64 `json:"durationMs"`
+	Phase      *string  `json:"phase"`
+	Status     *string  `json:"status"`
+	ErrorType  *string  `json:"errorType"`
+}
+
+// JSONInvocation is one invocation: Lambda's REPORT figures (null without
+// a REPORT line) and the handler-time imports it ran (null when the
+// init/invoke boundary is unknown).
+type JSONInvocation struct {
+	RequestID        string   `json:"requestId"`
+	DurationMs       *float64 `json:"durationMs"`
+	BilledDurationMs *float64 `json:"billedDurationMs"`
+	MaxMemoryUsedMB  *int64   `json:"maxMemoryUsedMb"`
+	ImportsUs        *int64   `json:"importsUs"`
 }
 
 // JSONPhases holds every phase's total, in the order phases happen.
@@ -206,7 +233,11 @@ func writeJSONColdStart(w *bufio.Writer, cs *profile.ColdStart, phase profile.Ph
 		value any
 	}{
 		{"id", j.ID}, {"runtime", j.Runtime}, {"handler", j.Handler}, {"format", j.Format},
-		{"initDurationMs", j.InitDurationMs}, {"boundary", j.Boundary}, {"phases", j.Phases},
+		{"initDurationMs", j.InitDurationMs}, {"boundary", j.Boundary},
+		{"initializationType", j.InitializationType}, {"restored", j.Restored},
+		{"restoreDurationMs", j.RestoreDurationMs}, {"billedRestoreDurationMs", j.BilledRestoreDurationMs},
+		{"initReports", j.InitReports}, {"invocations", j.Invocations},
+		{"phases", j.Phases},
 	}
 	for _, f := range fields {
 		if err := writeJSONField(w, field, f.key, f.value, ","); err != nil {
@@ -253,6 +284,7 @@ func writeJSONField(w *bufio.Writer, indent, key string, value any, after string
 // Strings are escaped by appendJSONString, as encoding/json would. Indents are slices of one string of spaces: at 512 levels deep
 // they are a kilobyte each, too much to build per node.
 func writeJSONImports(w *bufio.Writer, in *jsonIndenter, imps []*profile.Import, indent int) error {
+	imps = loadedOnly(imps)
 	if len(imps) == 0 {
 		_, err := w.WriteString("[]")
 		return err
@@ -355,6 +387,7 @@ func jsonColdStartWithoutImports(cs *profile.ColdStart, phase profile.Phase) JSO
 		d := cs.InitDurationMs
 		j.InitDurationMs = &d
 	}
+	jsonLifecycle(&j, cs)
 	if imports := importsOf(cs, phase); hasOrigins(imports) {
 		// Every origin, not the top N: scripts sum them.
 		for _, r := range topRows(rollupBy(imports, originOf), math.MaxInt, byCumulative) {
@@ -368,9 +401,71 @@ func jsonColdStartWithoutImports(cs *profile.ColdStart, phase profile.Phase) JSO
 	return j
 }
 
+// jsonLifecycle fills j's lifecycle fields.
+func jsonLifecycle(j *JSONColdStart, cs *profile.ColdStart) {
+	l := lifecycleOf(cs)
+	j.InitializationType = nullable(cs.InitType)
+	j.Restored = cs.Restored
+	if cs.HasRestoreDuration {
+		d := cs.RestoreDurationMs
+		j.RestoreDurationMs = &d
+		if cs.BilledRestoreDurationMs > 0 {
+			b := cs.BilledRestoreDurationMs
+			j.BilledRestoreDurationMs = &b
+		}
+	}
+	j.InitReports = make([]JSONInitReport, len(cs.InitReports))
+	for i, r := range cs.InitReports {
+		jr := JSONInitReport{Phase: nullable(r.Phase), Status: nullable(r.Status), ErrorType: nullable(r.ErrorType)}
+		if r.HasDuration {
+			d := r.DurationMs
+			jr.DurationMs = &d
+		}
+		j.InitReports[i] = jr
+	}
+	j.Invocations = make([]JSONInvocation, len(l.Invocations))
+	for i, inv := range l.Invocations {
+		ji := JSONInvocation{RequestID: inv.RequestID}
+		if inv.Reported {
+			d, b, m := inv.DurationMs, inv.BilledDurationMs, inv.MaxMemoryUsedMB
+			ji.DurationMs = &d
+			if b > 0 { // Lambda bills at least 1 ms: 0 is a field the line lacked
+				ji.BilledDurationMs = &b
+			}
+			if m > 0 {
+				ji.MaxMemoryUsedMB = &m
+			}
+		}
+		if inv.HasImports {
+			us := inv.ImportsUs
+			ji.ImportsUs = &us
+		}
+		j.Invocations[i] = ji
+	}
+}
+
 func jsonPhase(t profile.PhaseTotal) JSONPhase { return JSONPhase{Us: t.Us, Count: t.Count} }
 
+// loadedOnly leaves out Python 3.14's cached look-ups, which load nothing:
+// the JSON imports are what the phases count (README, JSON report). It
+// copies only when there is one.
+func loadedOnly(imps []*profile.Import) []*profile.Import {
+	for i, imp := range imps {
+		if imp.Cached {
+			out := append([]*profile.Import(nil), imps[:i]...)
+			for _, rest := range imps[i+1:] {
+				if !rest.Cached {
+					out = append(out, rest)
+				}
+			}
+			return out
+		}
+	}
+	return imps
+}
+
 func jsonImports(imps []*profile.Import) []JSONImport {
+	imps = loadedOnly(imps)
 	out := make([]JSONImport, 0, len(imps))
 	for _, imp := range imps {
 		out = append(out, JSONImport{

@@ -95,7 +95,11 @@ func TestJSONSchema(t *testing.T) {
 		t.Fatalf("%d cold starts, want 2", len(css))
 	}
 	for i, c := range css {
-		wantKeys("coldStart", c, "id", "runtime", "handler", "format", "initDurationMs", "boundary", "phases", "imports")
+		wantKeys("coldStart", c, "id", "runtime", "handler", "format", "initDurationMs", "boundary", "phases", "imports",
+			"initializationType", "restored", "restoreDurationMs", "billedRestoreDurationMs", "initReports", "invocations")
+		for _, inv := range c.(map[string]any)["invocations"].([]any) {
+			wantKeys("invocation", inv, "requestId", "durationMs", "billedDurationMs", "maxMemoryUsedMb", "importsUs")
+		}
 		cs := c.(map[string]any)
 		wantKeys("phases", cs["phases"], "interpreter", "runtime", "init", "invoke")
 		for _, p := range cs["phases"].(map[string]any) {

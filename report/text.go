@@ -104,10 +104,8 @@ func coldStartSections(s *Summary, opts Options) []section {
 		fact{"runtime", orUnknown(s.Runtime)},
 		fact{"handler", orUnknown(s.Handler)},
 		fact{"boundary", boundaryNote(s.Boundary)},
-		fact{"Init Duration", initDurationText(s)},
-		fact{"10 s init limit", fmt.Sprintf("imports before the first invoke (%s) use %s of Lambda's on-demand init limit",
-			formatMs(s.BeforeInvokeUs), percent(s.BeforeInvokeUs, InitLimitUs)) + guessed(s.Boundary)},
 	)
+	head.facts = append(head.facts, lifecycleFacts(s)...)
 	if s.Invocations > 0 {
 		head.facts = append(head.facts, fact{"invocations", strconv.Itoa(s.Invocations)})
 	}
@@ -127,11 +125,15 @@ func coldStartSections(s *Summary, opts Options) []section {
 	if s.Phase != "" {
 		scope = ", " + string(s.Phase) + " phase"
 	}
-	out := []section{head, phases,
+	out := []section{head, phases}
+	if len(s.Lifecycle.Invocations) > 0 {
+		out = append(out, invocationSection(s))
+	}
+	out = append(out,
 		hotSpotSection(fmt.Sprintf("Top %d by self time%s", len(s.TopSelf), scope), s.TopSelf, s.TotalUs),
 		hotSpotSection(fmt.Sprintf("Top %d by cumulative time%s", len(s.TopCumulative), scope), s.TopCumulative, s.TotalUs),
 		packageSection(s, scope),
-	}
+	)
 	if s.Origins != nil {
 		out = append(out, originSection(s, scope))
 	}
@@ -139,22 +141,6 @@ func coldStartSections(s *Summary, opts Options) []section {
 		out = append(out, treeSection(s, opts, scope))
 	}
 	return out
-}
-
-func initDurationText(s *Summary) string {
-	if !s.HasInitDuration {
-		return "not in the log (Lambda prints it on the REPORT line of an on-demand cold start's first invocation)"
-	}
-	initUs := int64(s.InitDurationMs * 1000)
-	text := fmt.Sprintf("%s from Lambda's REPORT line; ", formatMs(initUs))
-	if s.BeforeInvokeUs <= initUs {
-		return text + fmt.Sprintf("imports before the first invoke take %s (%s); the other %s are not imports: "+
-			"interpreter start-up before the first import, the function's own top-level code, runtime and extension work",
-			formatMs(s.BeforeInvokeUs), percent(s.BeforeInvokeUs, initUs), formatMs(initUs-s.BeforeInvokeUs)) + guessed(s.Boundary)
-	}
-	return text + fmt.Sprintf("imports before the first invoke take %s, more than that: "+
-		"an emulator's Init Duration (the RIE reports a fraction of a millisecond) or misplaced phases",
-		formatMs(s.BeforeInvokeUs)) + guessed(s.Boundary)
 }
 
 // guessed warns that a figure built on the phases is as uncertain as the

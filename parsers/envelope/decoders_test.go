@@ -225,13 +225,13 @@ func TestDecoders(t *testing.T) {
 				`{"time":"2026-11-22T10:56:44.751Z","type":"platform.initReport","record":{"initializationType":"on-demand","phase":"init","status":"error","errorType":"Runtime.ExitError","metrics":{"durationMs":1236.04}}}` + "\n" +
 				`{"time":"2026-11-22T10:56:44.752Z","type":"platform.telemetrySubscription","record":{"name":"x"}}` + "\n",
 			want: []rec{
-				{Line: 1, TimeUs: t0, Platform: true, Text: "INIT_START Runtime Version: python:3.12.mainlinev2.v7\tRuntime Version ARN: arn:aws:lambda:eu-central-1::runtime:ab"},
+				{Line: 1, TimeUs: t0, Platform: true, Text: "INIT_START Runtime Version: python:3.12.mainlinev2.v7\tRuntime Version ARN: arn:aws:lambda:eu-central-1::runtime:ab\tInitialization Type: on-demand"},
 				{Line: 2, Text: "import time:       180 |        180 |   _io"},
 				{Line: 3, TimeUs: t0 + 14000, Platform: true, Text: "START RequestId: 8f5a Version: $LATEST"},
 				{Line: 4, Text: `{"timestamp":"2026-11-22T10:56:34Z","level":"INFO","message":"app log","requestId":"8f5a"}`},
 				{Line: 5, TimeUs: t0 + 64000, Platform: true, Text: "END RequestId: 8f5a"},
 				{Line: 6, TimeUs: t0 + 65000, Platform: true, Text: "REPORT RequestId: 8f5a\tDuration: 18.59 ms\tBilled Duration: 19 ms\tMemory Size: 2048 MB\tMax Memory Used: 246 MB\tInit Duration: 124.62 ms\tStatus: timeout"},
-				{Line: 7, TimeUs: t0 + 10065000, Platform: true, Text: "INIT_REPORT Init Duration: 1236.04 ms\tPhase: init\tStatus: error\tError Type: Runtime.ExitError"},
+				{Line: 7, TimeUs: t0 + 10065000, Platform: true, Text: "INIT_REPORT Init Duration: 1236.04 ms\tPhase: init\tStatus: error\tError Type: Runtime.ExitError\tInitialization Type: on-demand"},
 				{Line: 8, Text: `{"time":"2026-11-22T10:56:44.752Z","type":"platform.telemetrySubscription","record":{"name":"x"}}`},
 			},
 		},

@@ -121,7 +121,7 @@ func TestExportFixtures(t *testing.T) {
 	}
 	// The JSON-log-format cold start, as the TEXT lines it stands for.
 	platformLines := map[string]string{
-		"platform.initStart":   "INIT_START Runtime Version: python:3.12.mainlinev2.v7\tRuntime Version ARN: arn:aws:lambda:eu-central-1::runtime:" + strings.Repeat("cd", 32),
+		"platform.initStart":   "INIT_START Runtime Version: python:3.12.mainlinev2.v7\tRuntime Version ARN: arn:aws:lambda:eu-central-1::runtime:" + strings.Repeat("cd", 32) + "\tInitialization Type: on-demand",
 		"platform.start":       "START RequestId: 6c7d8e9f-0a1b-4c2d-8e3f-4a5b6c7d8e9f Version: $LATEST",
 		"platform.runtimeDone": "END RequestId: 6c7d8e9f-0a1b-4c2d-8e3f-4a5b6c7d8e9f",
 		"platform.report":      "REPORT RequestId: 6c7d8e9f-0a1b-4c2d-8e3f-4a5b6c7d8e9f\tDuration: 18.59 ms\tBilled Duration: 19 ms\tMemory Size: 2048 MB\tMax Memory Used: 246 MB\tInit Duration: 390.22 ms",

@@ -20,6 +20,7 @@ type platformRecord struct {
 	RuntimeVersion    string          `json:"runtimeVersion"`
 	RuntimeVersionARN string          `json:"runtimeVersionArn"`
 	Phase             string          `json:"phase"`
+	InitType          string          `json:"initializationType"`
 	Status            string          `json:"status"`
 	ErrorType         string          `json:"errorType"`
 	Metrics           platformMetrics `json:"metrics"`
@@ -47,6 +48,10 @@ type platformMetrics struct {
 //	platform.restoreStart RESTORE_START Runtime Version: …
 //	platform.restoreReport RESTORE_REPORT Restore Duration: … ms
 //
+// platform.initStart and platform.initReport carry initializationType,
+// which no TEXT line does: it is appended as coldprof's own field
+// "\tInitialization Type: …" so that the parsers can read it too.
+//
 // It returns ok=false for anything else (other platform events, application
 // JSON logs, plain text), which callers keep unchanged. timeUs is the
 // event's own time, 0 when unreadable.
@@ -66,6 +71,7 @@ func platformText(dst, msg []byte) (out []byte, timeUs int64, ok bool) {
 		dst = append(dst, r.RuntimeVersion...)
 		dst = append(dst, "\tRuntime Version ARN: "...)
 		dst = append(dst, r.RuntimeVersionARN...)
+		dst = appendInitType(dst, r)
 	case "platform.restoreStart":
 		dst = append(dst, "RESTORE_START Runtime Version: "...)
 		dst = append(dst, r.RuntimeVersion...)
@@ -100,6 +106,7 @@ func platformText(dst, msg []byte) (out []byte, timeUs int64, ok bool) {
 			dst = append(dst, r.Phase...)
 		}
 		dst = appendStatus(dst, r, true)
+		dst = appendInitType(dst, r)
 	case "platform.restoreReport":
 		dst = append(dst, "RESTORE_REPORT"...)
 		dst = appendMs(dst, " Restore Duration: ", m.DurationMs, 2)
@@ -111,6 +118,14 @@ func platformText(dst, msg []byte) (out []byte, timeUs int64, ok bool) {
 		timeUs = us
 	}
 	return dst, timeUs, true
+}
+
+func appendInitType(dst []byte, r *platformRecord) []byte {
+	if r.InitType == "" {
+		return dst
+	}
+	dst = append(dst, "\tInitialization Type: "...)
+	return append(dst, r.InitType...)
 }
 
 func appendMs(dst []byte, label string, v *float64, prec int) []byte {

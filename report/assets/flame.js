@@ -79,6 +79,7 @@
     const facts = [];
     if (cs.runtime) facts.push('runtime ' + cs.runtime);
     if (cs.handler) facts.push('handler ' + cs.handler);
+    if (cs.kind && cs.kind !== 'on-demand') facts.push(cs.kind);
     facts.push('format ' + cs.format, 'boundary ' + cs.boundary, cs.imports + ' imports', 'total ' + ms(cs.totalUs));
     if (cs.initDurationMs !== null) facts.push('Lambda Init Duration ' + cs.initDurationMs.toFixed(2) + ' ms');
     if (cs.truncated) facts.push('log truncated');
@@ -272,7 +273,7 @@
       tipRow(t, 'self', ms(n.self) + ' · ' + pct(n.self, cs.totalUs) + ' of cold start');
     }
     tipRow(t, 'cumulative', ms(n.cum) + ' · ' + pct(n.cum, cs.totalUs) + ' of cold start');
-    tipRow(t, 'init limit', pct(n.cum, data.initLimitUs) + ' of Lambda’s 10 s init limit');
+    tipRow(t, 'init limit', pct(n.cum, cs.initLimitUs || data.initLimitUs) + ' of ' + (cs.initLimit || 'Lambda’s 10 s init limit'));
     if (n.requestId) tipRow(t, 'request', n.requestId);
     if (n.origin) tipRow(t, 'origin', n.origin);
     tip.appendChild(t);

@@ -15,7 +15,7 @@ where the wrapper's proxy, Lambda or the runtime interface emulator would.
 Derived files (marked "derived" in README.md) are real logs transformed the
 way exports and consoles transform them: aws logs tail prefixes, CRLF,
 collapsed spaces, a cut, and Python 3.14 "cached" lines (3.14 is not
-installed here, so they are inserted per reference A.2's printf analysis).
+installed here, so add_lookups simulates them with CPython's format strings).
 """
 import os
 import re
@@ -135,42 +135,87 @@ def truncate(log):
 LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \| ( *)(\S.*)$")
 
 
-def add_cached(log, shape="right"):
-    """Inserts Python 3.14 -X importtime=2 "cached" lines. A cached line is
-    printed when an import finds the module already loaded, while its
-    parent is loading, at the level of the imports open then. One is
-    inserted as the sibling just before every fresh entry at levels 0-4,
-    ahead of that entry's subtree (the parent imported a loaded module, then
-    the entry), naming a module certainly loaded by then: "os" or
-    "collections.abc" (too long to get leading spaces when right-aligned,
-    so its level is only bounded). shape "right" right-aligns the name in a
-    field 2*level wide, as A.2 reads CPython's printf call; "indented"
-    indents it like a timed line, the other possibility."""
+# Modules in sys.modules before any import is timed: always there to look up.
+PRELOADED = ["sys", "builtins", "_imp", "_thread", "_warnings", "_weakref"]
+# Names looked up often, when loaded: short ones get leading spaces in a
+# cached line's field (exact level), long ones do not (level only bounded).
+COMMON = ["os", "sys", "re", "io", "abc", "types", "typing", "warnings", "functools",
+          "collections", "collections.abc", "itertools", "threading", "importlib.util"]
+
+
+def add_lookups(log, seed):
+    """Simulates Python 3.14 -X importtime=2 on a real log: returns the log
+    with "cached" lines inserted and their truth. CPython prints one when an
+    import statement finds its module in sys.modules (import.c,
+    import_ensure_initialized), with printf "import time: cached    |
+    cached     | %*s\n" and width import_level*2: the name right-aligned in
+    a field twice the number of imports open. Timed lines use "%*s%s" with
+    2*level spaces, level = the imports open around them, so the lookups a
+    module at level L makes while it runs get width 2*(L+1), and those of
+    the code that is not being imported (level 0) width 0.
+
+    The simulation walks the real tree in execution order: every module
+    (and the top level) makes 0-3 lookups before each of its fresh imports
+    and after the last, each naming a module already loaded then. The truth
+    is the module that made each lookup: "<cached line> <its line>" (1-based
+    line numbers of the result; 0 at the top level)."""
+    import random
+    rng = random.Random(seed)
     lines = log.splitlines()
     levels = []
     for line in lines:
         m = LINE.match(line)
         levels.append(len(m.group(3)) // 2 if m else None)
-    inserts = {}
+    # Each entry's subtree starts at start[i]; children[i] are its children's
+    # line indexes, in order (post-order: children come before the parent).
+    start, children, pending = {}, {}, []
     for i, level in enumerate(levels):
-        if level is None or level > 4:
+        if level is None:
             continue
-        start = i  # the first line of the entry's subtree
-        while start > 0 and levels[start - 1] is not None and levels[start - 1] > level:
-            start -= 1
-        name = "collections.abc" if level % 2 else "os"
-        if shape == "right":
-            field = "%*s" % (2 * level, name)
-        else:
-            field = "%*s%s" % (2 * level, "", name)
-        # Entries whose subtrees start at the same line: the outer one's
-        # cached line was printed first.
-        inserts.setdefault(start, []).append((level, "import time: cached    | cached     | " + field))
-    out = []
+        kids = []
+        while pending and levels[pending[-1]] > level:
+            kids.append(pending.pop())
+        kids.reverse()
+        children[i] = kids
+        start[i] = start[kids[0]] if kids else i
+        pending.append(i)
+    tops = pending
+    inserts = {}  # line index -> [(level, order, name, owner line index or None)]
+    order = [0]
+
+    def loaded_before(index):
+        names = [LINE.match(lines[j]).group(4) for j in range(index) if levels[j] is not None]
+        pool = PRELOADED + names
+        common = [n for n in COMMON if n in pool]
+        return pool, common
+
+    def lookups(index, level, owner):
+        pool, common = loaded_before(index)
+        for _ in range(rng.choice([0, 0, 1, 1, 2, 3])):
+            name = rng.choice(common) if common and rng.random() < 0.6 else rng.choice(pool)
+            order[0] += 1
+            inserts.setdefault(index, []).append((level, order[0], name, owner))
+
+    def run(kids, level, owner, end):
+        # The code of owner (None: the top level) runs at import level
+        # `level`, importing kids in turn, then finishing before line end.
+        for k in kids:
+            lookups(start[k], level, owner)
+            run(children[k], level + 1, k, k)
+        if end is not None:
+            lookups(end, level, owner)
+
+    run(tops, 0, None, None)
+    out, where, owners = [], {}, []
     for i, line in enumerate(lines):
-        out.extend(text for _, text in sorted(inserts.get(i, [])))
+        for level, _, name, owner in sorted(inserts.get(i, [])):
+            out.append("import time: cached    | cached     | " + "%*s" % (2 * level, name))
+            owners.append((len(out), owner))
+        where[i] = len(out) + 1
         out.append(line)
-    return "\n".join(out) + "\n"
+    truth = ["# cached line -> the line of the module whose code looked it up (0: top level)"]
+    truth += ["%d %d" % (n, 0 if owner is None else where[owner]) for n, owner in owners]
+    return "\n".join(out) + "\n", "\n".join(truth) + "\n"
 
 
 def generate():
@@ -191,8 +236,10 @@ def generate():
         "crlf.log": lambda f: f("lambda-3.11.log").replace("\n", "\r\n"),
         "collapsed.log": lambda f: collapse(f("lambda-3.9.log")),
         "truncated.log": lambda f: truncate(f("lambda-3.10.log")),
-        "cached-3.14.log": lambda f: add_cached(f("plain-3.12.log")),
-        "cached-3.14-indented.log": lambda f: add_cached(f("plain-3.12.log"), "indented"),
+        "cached-3.14.log": lambda f: add_lookups(f("plain-3.12.log"), 314)[0],
+        "cached-3.14.truth": lambda f: add_lookups(f("plain-3.12.log"), 314)[1],
+        "cached-3.14-lambda.log": lambda f: add_lookups(f("lambda-boto3-numpy-requests.log"), 3140)[0],
+        "cached-3.14-lambda.truth": lambda f: add_lookups(f("lambda-boto3-numpy-requests.log"), 3140)[1],
     }
     return files, derived
 

@@ -32,7 +32,9 @@ import (
 // Run: go test -run XXX -bench Hook -benchtime 20x ./wrapper/hooks/
 // See BENCHMARKS.md for figures.
 
-type sample struct{ load, cpu, run time.Duration }
+// A sample is one run: the load's wall and CPU time as the program measured
+// them, and the whole process's wall and CPU (user+system) time.
+type sample struct{ load, cpu, run, runCPU time.Duration }
 
 func measure(b *testing.B, dir string, env []string, name string, args ...string) sample {
 	b.Helper()
@@ -46,6 +48,7 @@ func measure(b *testing.B, dir string, env []string, name string, args ...string
 		b.Fatalf("%s %v: %v", name, args, err)
 	}
 	run := time.Since(start)
+	runCPU := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	fields := strings.Fields(stdout.String())
 	if len(fields) != 2 {
 		b.Fatalf("load times %q: want \"<wall µs> <cpu µs>\"", stdout.String())
@@ -58,7 +61,7 @@ func measure(b *testing.B, dir string, env []string, name string, args ...string
 		}
 		us[i] = n
 	}
-	return sample{time.Duration(us[0]) * time.Microsecond, time.Duration(us[1]) * time.Microsecond, run}
+	return sample{time.Duration(us[0]) * time.Microsecond, time.Duration(us[1]) * time.Microsecond, run, runCPU}
 }
 
 func median(ds []time.Duration) time.Duration {
@@ -103,24 +106,6 @@ func benchPair(b *testing.B, dir string, hookEnv []string, name string, args ...
 	b.ReportMetric(0, "ns/op") // the wall time of the pair says nothing; the metrics above do
 }
 
-// BenchmarkNodeHook loads @aws-sdk/client-s3 (testdata/node/realistic, run
-// npm ci there first) with and without the require hook.
-func BenchmarkNodeHook(b *testing.B) {
-	if _, err := exec.LookPath("node"); err != nil {
-		b.Skip("node is not installed")
-	}
-	dir, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "node", "realistic"))
-	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@aws-sdk", "client-s3")); err != nil {
-		b.Skip("testdata/node/realistic has no node_modules: run npm ci there")
-	}
-	hookDir := b.TempDir()
-	if err := hooks.WriteDir(hookDir); err != nil {
-		b.Fatal(err)
-	}
-	env := []string{"NODE_OPTIONS=--require " + filepath.Join(hookDir, filepath.FromSlash(hooks.NodeRequire))}
-	benchPair(b, dir, env, "node", "load.js")
-}
-
 // BenchmarkRubyHook loads a tree of Ruby's standard library (json, net/http,
 // openssl, yaml, erb, csv, …: testdata/ruby/load.rb) with and without the
 // require hook.
@@ -137,21 +122,80 @@ func BenchmarkRubyHook(b *testing.B) {
 	benchPair(b, dir, env, "ruby", "load.rb")
 }
 
-// BenchmarkNodeESMHook imports the small ES module handler of
-// testdata/node/app with and without the hook: the ES module hooks thread's
-// cost (its start shows in the run times, each module's trip to it in the
-// load times).
-func BenchmarkNodeESMHook(b *testing.B) {
-	if _, err := exec.LookPath("node"); err != nil {
-		b.Skip("node is not installed")
+// BenchmarkNodeHooks measures the Node.js hook on every Node.js of
+// nodeBinaries, side by side: each iteration runs, for each version in turn,
+// the program without and with the hook (alternating which goes first), so the
+// machine's drifting load falls on all of them alike. Scenarios:
+//
+//	cjs         testdata/node/realistic/load.js: require('@aws-sdk/client-s3')
+//	esm-s3      an ES module handler importing @aws-sdk/client-s3 (CommonJS)
+//	esm-lodash  an ES module handler importing lodash-es (about 640 ES modules)
+//
+// Per version (prefix n20-, n22-, …) it reports the median CPU time of the
+// load without and with the hook (base-ms, hook-ms), the median of the
+// per-pair CPU ratios (pair-%), and the same ratio for the whole process's
+// CPU time (run-pair-%: start-up, the Node 20 hooks thread included).
+// Needs npm ci in testdata/node/realistic. Run:
+//
+//	go test -run XXX -bench NodeHooks -benchtime 20x ./wrapper/hooks/
+func BenchmarkNodeHooks(b *testing.B) {
+	nodes := nodeBinaries(b)
+	node, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "node"))
+	realistic := filepath.Join(node, "realistic")
+	if _, err := os.Stat(filepath.Join(realistic, "node_modules", "lodash-es")); err != nil {
+		b.Skip("testdata/node/realistic has no node_modules: run npm ci there")
 	}
-	dir, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "node"))
 	hookDir := b.TempDir()
 	if err := hooks.WriteDir(hookDir); err != nil {
 		b.Fatal(err)
 	}
-	b.Setenv("LAMBDA_TASK_ROOT", filepath.Join(dir, "app"))
-	b.Setenv("_HANDLER", "handler.handler")
-	env := []string{"NODE_OPTIONS=--require " + filepath.Join(hookDir, filepath.FromSlash(hooks.NodeRequire))}
-	benchPair(b, dir, env, "node", "load-esm.mjs")
+	hookEnv := []string{"NODE_OPTIONS=--require " + filepath.Join(hookDir, filepath.FromSlash(hooks.NodeRequire))}
+	for _, sc := range []struct {
+		name, handler string
+		args          []string
+	}{
+		{"cjs", "load.handler", []string{filepath.Join(realistic, "load.js")}},
+		{"esm-s3", "s3.handler", []string{filepath.Join(node, "load-esm.mjs"), "s3.mjs"}},
+		{"esm-lodash", "lodash.handler", []string{filepath.Join(node, "load-esm.mjs"), "lodash.mjs"}},
+	} {
+		b.Run(sc.name, func(b *testing.B) {
+			b.Setenv("LAMBDA_TASK_ROOT", realistic)
+			b.Setenv("_HANDLER", sc.handler)
+			type series struct{ base, hook, pair, runPair []time.Duration }
+			all := make([]series, len(nodes))
+			for i := 0; i < b.N; i++ {
+				for v, n := range nodes {
+					first, second := []string(nil), hookEnv
+					if (i+v)%2 == 1 {
+						first, second = second, first
+					}
+					x := measure(b, realistic, first, n.Path, sc.args...)
+					y := measure(b, realistic, second, n.Path, sc.args...)
+					if (i+v)%2 == 1 {
+						x, y = y, x
+					}
+					s := &all[v]
+					s.base, s.hook = append(s.base, x.cpu), append(s.hook, y.cpu)
+					s.pair = append(s.pair, ratio(x.cpu, y.cpu))
+					s.runPair = append(s.runPair, ratio(x.runCPU, y.runCPU))
+				}
+			}
+			ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+			for v, n := range nodes {
+				p := "n" + strings.TrimPrefix(n.Name, "node") + "-"
+				s := all[v]
+				b.ReportMetric(ms(median(s.base)), p+"base-ms")
+				b.ReportMetric(ms(median(s.hook)), p+"hook-ms")
+				b.ReportMetric(float64(median(s.pair))/1e4, p+"pair-%")
+				b.ReportMetric(float64(median(s.runPair))/1e4, p+"run-pair-%")
+			}
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
+
+// ratio is (hook-base)/base as a Duration of 1e6 per unit (1e4 per per cent),
+// so medians can be taken with median.
+func ratio(base, hook time.Duration) time.Duration {
+	return time.Duration(1e6 * float64(hook-base) / float64(base))
 }

@@ -33,7 +33,8 @@ import (
 const (
 	// NodeRequire is preloaded with NODE_OPTIONS="--require <dir>/node/coldprof-require.cjs".
 	NodeRequire = "node/coldprof-require.cjs"
-	// NodeESMHooks is registered by NodeRequire with module.register; it must
+	// NodeESMHooks is registered by NodeRequire with module.register where
+	// module.registerHooks is missing (Node 18 and 20); it must
 	// sit next to it.
 	NodeESMHooks = "node/esm-hooks.mjs"
 	// RubyRequire is loaded with RUBYOPT="-r<dir>/ruby/coldprof_require.rb".

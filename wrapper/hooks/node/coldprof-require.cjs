@@ -16,7 +16,7 @@
 // it), including one that throws (its line is printed, then the error goes on
 // unchanged), and the first require() of each builtin (node:fs). What is not:
 // requires answered from require.cache (cycles, repeats), failed resolutions
-// (MODULE_NOT_FOUND before anything loads), and ES modules, see esm-hooks.mjs.
+// (MODULE_NOT_FOUND before anything loads), and ES modules, see below.
 //
 // The hook never breaks the function: every internal step is in try/catch and the
 // original loader is always called exactly once with the original arguments.
@@ -150,7 +150,7 @@ try {
     let frame = null;
     try {
       const parentFrame = stack[stack.length - 1];
-      frame = { start: now(), childNs: 0n, fresh: false, name: '', held: false };
+      frame = { start: now(), childNs: 0n, fresh: false, name: '', held: false, paused: false };
       if (parentFrame) {
         frame.held = parentFrame.held;
       } else if (esm !== null) {
@@ -158,6 +158,7 @@ try {
         // Loaded while an ES module graph evaluates: the line waits until we
         // know which ES module it belongs to (see esmEnd).
         frame.held = esm.open !== null;
+        if (!isMain) frame.paused = pauseESM();
       }
       if (typeof request === 'string' && isBuiltin(request)) {
         const id = request.startsWith('node:') ? request : 'node:' + request;
@@ -174,7 +175,10 @@ try {
     try {
       return originalLoad.apply(this, arguments);
     } finally {
-      if (frame !== null) finish(frame);
+      if (frame !== null) {
+        finish(frame);
+        if (frame.paused) resumeESM();
+      }
     }
   };
 
@@ -204,56 +208,104 @@ try {
       const cumUs = Number(cumNs / 1000n);
       if (frame.held && esm !== null && esm.open !== null) {
         esm.open.held.push({ selfUs, cumUs, depth, name: frame.name });
-        if (depth === 0) esm.open.heldNs += cumNs;
+        if (depth === 0) esm.open.heldNs += Number(cumNs);
         return;
       }
       write(line(selfUs, cumUs, depth, frame.name));
     } catch (_) { /* a lost line, never a lost module */ }
   }
 
-  // ES modules. Node 20 gives a preload no hook around an ES module's
-  // evaluation. When the handler is an ES module (or COLDPROF_NODE_ESM=1) we
-  // register esm-hooks.mjs (module.register; the hooks run on their own
-  // thread). They time each module's resolution and loading, and append one
-  // statement to the source of each ES module of the function (task root and
-  // node_modules) that calls esmEnd when that module's body has run. ES
-  // modules of a static graph are evaluated one after the other, children
-  // first, so the time between two consecutive ends is the later module's own
-  // evaluation. For the handler's graph we print, when it has evaluated:
+  // ES modules. No Node version gives a preload a hook around an ES module's
+  // evaluation, so the resolve and load hooks time each module's resolution
+  // and loading, and append one statement to the source of each ES module of
+  // the function (task root and node_modules) that calls esmEnd when that
+  // module's body has run. ES modules of a static graph are evaluated one
+  // after the other, children first, so the time between two consecutive ends
+  // is the later module's own evaluation. For the handler's graph we print,
+  // when it has evaluated:
   //   - one line per ES module at depth 1, in evaluation order: its
   //     resolution, loading and evaluation (self = that minus the CommonJS
   //     loads it made, which are printed just before it at depth 2 and below);
   //   - builtins it imported at depth 1 (resolution only);
   //   - the handler module at depth 0: cumulative = from its resolution to the
   //     end of its evaluation, everything else in its self time (its own body,
-  //     linking, waiting for the hooks thread).
-  // An ES module evaluated later on its own (a handler-time dynamic import())
-  // gets a depth-0 line of its own from its resolution to its evaluation's end.
-  // Registering the hooks starts a thread (about 33 ms on Node 20 here, BENCHMARKS.md), so it is
-  // not done for CommonJS handlers. COLDPROF_NODE_ESM=0 turns it off.
+  //     linking, and on Node 20 waiting for the hooks thread).
+  // A graph begins with the first ES module of the function's loaded while no
+  // graph is open: the handler, imported by the runtime, or later a module a
+  // handler imports with import(), whose graph is printed the same way. An ES
+  // module evaluated outside any graph (its graph ended first, top-level
+  // await) gets a depth-0 line from its resolution to its evaluation's end.
+  //
+  // Where module.registerHooks exists (Node 22.15+, 23.5+) the hooks are the
+  // synchronous ones below, run in this thread. Elsewhere (Node 20)
+  // esm-hooks.mjs is registered with module.register, which runs it on a
+  // thread of its own that takes about 33 ms to start (BENCHMARKS.md);
+  // module.register is never called where registerHooks exists (Node 26
+  // deprecates it at run time, DEP0205). Either is registered only when the
+  // handler is an ES module (or COLDPROF_NODE_ESM=1): registered hooks make
+  // every require() slower, see pauseESM.
+  // CommonJS stays timed by Module._load above on every version: the load
+  // hook returns a module's source before it runs, so it cannot bracket a
+  // require()'s evaluation and nested requires the way Module._load does.
+  // COLDPROF_NODE_ESM=0 turns ES module timing off, =1 on for any handler.
+  // Every time below is a Number of nanoseconds from esm.now(): on Node 22+
+  // performance.now() (no allocation, for the thousands of resolutions of a
+  // big graph); on Node 20 hrtime, as in the hooks thread (see install).
+  // esm.mods holds one record per module URL:
+  //   { url, resolveNs, resolveStart, loadStart, loadNs, format, ours, ended }
+  // (ours: an ES module of the function's, which gets an end statement).
+  function mod(u) {
+    let m = esm.mods.get(u);
+    if (m === undefined) {
+      m = { url: u, resolveNs: 0, resolveStart: -1, loadStart: -1, loadNs: 0, format: '', ours: false, ended: false };
+      esm.mods.set(u, m);
+    }
+    return m;
+  }
+
+  function recordResolve(u, startNs, ns) {
+    const m = mod(u);
+    m.resolveNs += ns;
+    if (m.resolveStart < 0) m.resolveStart = startNs;
+  }
+
+  // recordLoad notes one module's load. The first ES module of the function's
+  // loaded while no graph is open begins one.
+  function recordLoad(u, startNs, ns, format, ours) {
+    const m = mod(u);
+    m.loadStart = startNs;
+    m.loadNs = ns;
+    m.format = typeof format === 'string' ? format : '';
+    m.ours = ours === true;
+    if (esm.open === null && m.ours && m.format === 'module') {
+      esm.open = {
+        mod: m, startNs: m.resolveStart >= 0 && m.resolveStart < startNs ? m.resolveStart : startNs,
+        lastEndNs: -1, held: [], heldNs: 0, text: '', childNs: 0, loads: [],
+      };
+    }
+    if (esm.open !== null) esm.open.loads.push(m);
+  }
+
+  // drainESM takes in what the Node 20 hooks thread measured (hrtime, made
+  // relative to esm.base); the synchronous hooks record directly.
   function drainESM() {
+    if (esm.port === null) return;
     for (;;) {
       const got = esm.receive(esm.port);
       if (!got) return;
       const m = got.message;
-      if (!m || typeof m !== 'object') continue;
-      if (m.kind === 'resolve') {
-        esm.resolveNs.set(m.url, (esm.resolveNs.get(m.url) || 0n) + m.ns);
-        if (!esm.resolveStart.has(m.url)) esm.resolveStart.set(m.url, m.startNs);
-      } else if (m.kind === 'root' && esm.open === null) {
-        // (A root while a graph is open, say a task-root module imported from
-        // a layer, is just one more module of that graph.)
-        esm.open = { url: m.url, startNs: m.startNs, lastEndNs: 0n, held: [], heldNs: 0n, lines: [], childNs: 0n, loads: new Map() };
-      } else if (m.kind === 'load') {
-        esm.loaded.set(m.url, m);
-        if (esm.open !== null) esm.open.loads.set(m.url, m);
-      }
+      if (!m || typeof m !== 'object' || typeof m.url !== 'string') continue;
+      if (m.kind === 'resolve') recordResolve(m.url, Number(m.startNs - esm.base), Number(m.ns));
+      else if (m.kind === 'load') recordLoad(m.url, Number(m.startNs - esm.base), Number(m.loadNs), m.format, m.ours);
     }
   }
 
   function esmName(u) {
     if (typeof u !== 'string') return String(u);
     if (u.startsWith('file:')) {
+      // A URL from the resolver with nothing escaped is its path (fast);
+      // anything else goes through fileURLToPath.
+      if (u.startsWith('file:///') && !u.includes('%') && sep === '/') return displayName(u.slice(7));
       try {
         return displayName(esm.fileURLToPath(u));
       } catch (_) {
@@ -263,56 +315,56 @@ try {
     return u; // node:fs, data:, ...
   }
 
-  function fetchNs(u) {
-    const m = esm.loaded.get(u);
-    return (m ? m.loadNs : 0n) + (esm.resolveNs.get(u) || 0n);
+  function us(ns) {
+    return ns > 0 ? Math.floor(ns / 1000) : 0;
   }
 
   // heldText renders the CommonJS lines held during one module's evaluation
   // under a parent at depth base-1.
   function heldText(graph, base) {
+    if (graph.held.length === 0) return '';
     let text = '';
     for (const h of graph.held) text += line(h.selfUs, h.cumUs, h.depth + base, h.name);
     graph.held = [];
-    graph.heldNs = 0n;
+    graph.heldNs = 0;
     return text;
   }
 
   function esmEnd(u) {
     try {
-      const end = now();
+      const end = esm.now();
       drainESM();
+      const m = esm.mods.get(u);
+      if (m === undefined || m.ended) return;
+      m.ended = true;
       const graph = esm.open;
       if (graph === null) {
-        // Evaluated outside the handler's graph: a dynamic import() later on.
-        const start = esm.resolveStart.get(u);
-        if (start === undefined || esm.ended.has(u)) return;
-        esm.ended.add(u);
+        // Evaluated outside any graph.
+        const start = m.resolveStart >= 0 ? m.resolveStart : m.loadStart;
         const cumNs = end - (start > esm.lastEndNs ? start : esm.lastEndNs);
         esm.lastEndNs = end;
-        const us = Number((cumNs > 0n ? cumNs : 0n) / 1000n);
-        write(line(us, us, 0, esmName(u)));
+        write(line(us(cumNs), us(cumNs), 0, esmName(u)));
         return;
       }
-      if (graph.lastEndNs === 0n) {
+      if (graph.lastEndNs < 0) {
         // The first module to finish: its evaluation began after the last
         // module of the graph was loaded.
         let loaded = graph.startNs;
-        for (const m of graph.loads.values()) {
-          const e = m.startNs + m.loadNs;
+        for (const l of graph.loads) {
+          const e = l.loadStart + l.loadNs;
           if (e > loaded) loaded = e;
         }
         graph.lastEndNs = loaded < end ? loaded : end;
       }
       const evalNs = end - graph.lastEndNs;
       graph.lastEndNs = end;
-      esm.ended.add(u);
-      if (u !== graph.url) {
-        const cumNs = evalNs + fetchNs(u);
-        let selfNs = cumNs - graph.heldNs;
-        if (selfNs < 0n) selfNs = 0n;
+      if (m !== graph.mod) {
+        // On Node 20 the hooks thread resolves and loads many modules at
+        // once: their times overlap, so a module gets its evaluation only.
+        const cumNs = evalNs + (esm.port === null ? m.loadNs + m.resolveNs : 0);
+        const selfNs = cumNs - graph.heldNs; // (heldText resets heldNs)
         graph.childNs += cumNs;
-        graph.lines.push(heldText(graph, 2) + line(Number(selfNs / 1000n), Number(cumNs / 1000n), 1, esmName(u)));
+        graph.text += heldText(graph, 2) + line(us(selfNs), us(cumNs), 1, esmName(u));
         return;
       }
       finishGraph(graph, end);
@@ -324,19 +376,16 @@ try {
   function finishGraph(graph, end) {
     esm.open = null;
     esm.lastEndNs = end;
-    const childHeldNs = graph.heldNs; // the handler module's own CommonJS loads
-    let text = graph.lines.join('') + heldText(graph, 1);
-    let childNs = graph.childNs + childHeldNs;
-    for (const m of graph.loads.values()) {
+    let childNs = graph.childNs + graph.heldNs; // the latter: the handler's own CommonJS loads
+    let text = graph.text + heldText(graph, 1);
+    for (const m of graph.loads) {
       if (m.format !== 'builtin') continue; // the others have lines, or are CommonJS (timed by require)
-      const ns = fetchNs(m.url);
+      const ns = m.loadNs + m.resolveNs;
       childNs += ns;
-      text += line(Number(ns / 1000n), Number(ns / 1000n), 1, esmName(m.url));
+      text += line(us(ns), us(ns), 1, esmName(m.url));
     }
     const cumNs = end - graph.startNs;
-    let selfNs = cumNs - childNs;
-    if (selfNs < 0n) selfNs = 0n;
-    text += line(Number(selfNs / 1000n), Number(cumNs / 1000n), 0, esmName(graph.url));
+    text += line(us(cumNs - childNs), us(cumNs), 0, esmName(graph.mod.url));
     write(text);
   }
 
@@ -347,7 +396,7 @@ try {
     try {
       if (esm === null) return;
       drainESM();
-      if (esm.open !== null) finishGraph(esm.open, now());
+      if (esm.open !== null) finishGraph(esm.open, esm.now());
     } catch (_) { /* ignore */ }
   }
 
@@ -377,25 +426,119 @@ try {
     return false;
   }
 
+  // Registered hooks slow every require() down (about 10 % of loading
+  // @aws-sdk/client-s3 on Node 22 and 24, BENCHMARKS.md), so while a
+  // CommonJS tree loads (the outermost Module._load but the main module's)
+  // the synchronous hooks are taken out and put back when it is done. (So an
+  // ES module that a CommonJS module imports while it loads, by import() or
+  // require(), is not timed.)
+  function pauseESM() {
+    try {
+      if (esm.hooks === null) return false;
+      esm.hooks.deregister();
+      esm.hooks = null;
+      return true;
+    } catch (_) {
+      return false;
+    }
+  }
+
+  function resumeESM() {
+    try {
+      esm.hooks = Module.registerHooks({ resolve: syncResolve, load: syncLoad });
+    } catch (_) { /* ES modules untimed from here on */ }
+  }
+
+  // The synchronous hooks (module.registerHooks). A require() passes through
+  // them too (one from the main module, or when deregister is missing),
+  // inside Module._load, which times it: they hand it straight on.
+  // Each calls the next hook exactly once with the original arguments and
+  // returns its result unchanged, except an ES module of the function's,
+  // whose source gets the end statement (as in esm-hooks.mjs).
+  let taskRootURL = '';
+  let runtimeDirURL = '';
+
+  function fromImport(context) {
+    const conditions = context && context.conditions;
+    return !conditions || !conditions.includes('require');
+  }
+
+  function inTaskRoot(u) {
+    return taskRootURL !== '' && typeof u === 'string' && u.startsWith(taskRootURL);
+  }
+
+  // ours says whether a module is the function's: in the task root or in a
+  // node_modules folder (a layer's /opt/nodejs/node_modules too), not the runtime's.
+  function ours(u) {
+    if (typeof u !== 'string' || !u.startsWith('file:')) return false;
+    if (runtimeDirURL !== '' && u.startsWith(runtimeDirURL) && !u.includes('/node_modules/')) return false;
+    return inTaskRoot(u) || u.includes('/node_modules/');
+  }
+
+  function syncResolve(specifier, context, nextResolve) {
+    if (!fromImport(context)) return nextResolve(specifier, context);
+    let start = -1;
+    try {
+      start = esm.now();
+    } catch (_) { /* untimed */ }
+    const result = nextResolve(specifier, context);
+    try {
+      const u = result && result.url;
+      if (start >= 0 && typeof u === 'string') recordResolve(u, start, esm.now() - start);
+    } catch (_) { /* a lost line, never a lost module */ }
+    return result;
+  }
+
+  function syncLoad(u, context, nextLoad) {
+    if (!fromImport(context)) return nextLoad(u, context);
+    let start = -1;
+    try {
+      start = esm.now();
+    } catch (_) { /* untimed */ }
+    const result = nextLoad(u, context);
+    try {
+      const format = result && result.format;
+      const mine = format === 'module' && result.source != null && ours(u);
+      if (start >= 0) recordLoad(u, start, esm.now() - start, format, mine);
+      if (mine) {
+        const source = typeof result.source === 'string' ? result.source : esm.decoder.decode(result.source);
+        return { ...result, source: source + '\n;globalThis[Symbol.for("coldprof.esmEnd")]?.(' + JSON.stringify(u) + ');\n' };
+      }
+    } catch (_) { /* the original result, untouched */ }
+    return result;
+  }
+
   try {
     const want = process.env.COLDPROF_NODE_ESM;
-    if (want !== '0' && typeof Module.register === 'function' && (want === '1' || handlerIsESM())) {
-      const { MessageChannel, receiveMessageOnPort } = threads;
+    const sync = typeof Module.registerHooks === 'function';
+    if (want !== '0' && (sync || typeof Module.register === 'function') && (want === '1' || handlerIsESM())) {
       const { pathToFileURL, fileURLToPath } = url;
-      const channel = new MessageChannel();
-      channel.port1.unref();
       const rootDir = taskRoot || cwd;
-      const taskRootURL = rootDir ? pathToFileURL(rootDir).href.replace(/\/?$/, '/') : '';
-      const runtimeDirURL = runtimeDir ? pathToFileURL(runtimeDir).href.replace(/\/?$/, '/') : '';
-      Module.register(pathToFileURL(path.join(__dirname, 'esm-hooks.mjs')).href, {
-        data: { port: channel.port2, taskRootURL, runtimeDirURL },
-        transferList: [channel.port2],
-      });
+      taskRootURL = rootDir ? pathToFileURL(rootDir).href.replace(/\/?$/, '/') : '';
+      runtimeDirURL = runtimeDir ? pathToFileURL(runtimeDir).href.replace(/\/?$/, '/') : '';
+      const base = now();
       esm = {
-        port: channel.port1, receive: receiveMessageOnPort, fileURLToPath,
-        resolveNs: new Map(), resolveStart: new Map(), loaded: new Map(), ended: new Set(),
-        open: null, lastEndNs: 0n,
+        port: null, receive: null, fileURLToPath, decoder: new TextDecoder(),
+        mods: new Map(), open: null, lastEndNs: -1, base, hooks: null,
+        now: () => Number(now() - base),
       };
+      if (sync) {
+        const perf = globalThis.performance;
+        const origin = perf.now();
+        esm.now = () => (perf.now() - origin) * 1e6;
+        const hooks = Module.registerHooks({ resolve: syncResolve, load: syncLoad });
+        if (hooks && typeof hooks.deregister === 'function') esm.hooks = hooks;
+      } else {
+        const { MessageChannel, receiveMessageOnPort } = threads;
+        const channel = new MessageChannel();
+        channel.port1.unref();
+        Module.register(pathToFileURL(path.join(__dirname, 'esm-hooks.mjs')).href, {
+          data: { port: channel.port2, taskRootURL, runtimeDirURL },
+          transferList: [channel.port2],
+        });
+        esm.port = channel.port1;
+        esm.receive = receiveMessageOnPort;
+      }
       globalThis[Symbol.for('coldprof.esmEnd')] = esmEnd;
       process.on('exit', flushOnExit);
     }

@@ -1,7 +1,9 @@
 // coldprof ES module hooks, registered by coldprof-require.cjs with module.register
-// (Node 20.6+) when the function's handler is an ES module.
+// where module.registerHooks is missing (Node 18 and 20; elsewhere the same
+// hooks run in the main thread, synchronously, from coldprof-require.cjs),
+// when the function's handler is an ES module.
 //
-// Node 20 runs these hooks on a separate thread, before the module graph is
+// Node 18 and 20 run these hooks on a separate thread, before the module graph is
 // linked and evaluated. They time resolution and source loading per module and
 // send one message per module to the main thread, which prints the lines (see
 // coldprof-require.cjs). To learn when each of the function's ES modules (in the
@@ -11,8 +13,8 @@
 //   ;globalThis[Symbol.for("coldprof.esmEnd")]?.("<url>");
 //
 // on a line of its own after the module's last line, so line and column numbers
-// of the module's code do not move. The graph's root is a module in the task
-// root imported from outside it (the handler, imported by the runtime).
+// of the module's code do not move. Which module begins a graph the main
+// thread decides (the load message says whether a module got the statement).
 //
 // Every hook calls the next one exactly once with the original arguments; any
 // error of ours is swallowed and the original result returned.
@@ -21,7 +23,6 @@ const now = process.hrtime.bigint;
 let port = null;
 let taskRootURL = '';
 let runtimeDirURL = '';
-const roots = new Map(); // url -> resolve start (ns)
 
 export function initialize(data) {
   try {
@@ -56,12 +57,7 @@ export async function resolve(specifier, context, nextResolve) {
   const start = now();
   const result = await nextResolve(specifier, context);
   try {
-    const url = result && result.url;
-    const parent = context && context.parentURL;
-    if (inTaskRoot(url) && !inTaskRoot(parent) && !roots.has(url)) {
-      roots.set(url, start);
-    }
-    post({ kind: 'resolve', url, startNs: start, ns: now() - start });
+    post({ kind: 'resolve', url: result && result.url, startNs: start, ns: now() - start });
   } catch (_) { /* ignore */ }
   return result;
 }
@@ -72,13 +68,9 @@ export async function load(url, context, nextLoad) {
   let out = result;
   try {
     const end = now();
-    const rootStart = roots.get(url);
-    if (rootStart !== undefined) {
-      roots.delete(url);
-      post({ kind: 'root', url, startNs: rootStart });
-    }
-    post({ kind: 'load', url, startNs: start, loadNs: end - start, format: result && result.format });
-    if (result && result.format === 'module' && result.source != null && ours(url)) {
+    const mine = Boolean(result && result.format === 'module' && result.source != null && ours(url));
+    post({ kind: 'load', url, startNs: start, loadNs: end - start, format: result && result.format, ours: mine });
+    if (mine) {
       const tail = '\n;globalThis[Symbol.for("coldprof.esmEnd")]?.(' + JSON.stringify(url) + ');\n';
       out = { ...result, source: sourceText(result.source) + tail };
     }
