@@ -19,7 +19,7 @@ func TestRecycle(t *testing.T) {
 	var in bytes.Buffer
 	for round := 0; round < 3; round++ {
 		for _, name := range []string{"lambda-boto3-numpy-requests.log", "lambda-3.12.log", "platform-3.12.log",
-			"cached-3.14.log", "cached-3.14-indented.log", "threads-3.13.log", "spawn-3.12.log", "collapsed.log", "truncated.log"} {
+			"cached-3.14.log", "cached-3.14-lambda.log", "threads-3.13.log", "spawn-3.12.log", "collapsed.log", "truncated.log"} {
 			b, err := os.ReadFile(filepath.Join(pyData, name))
 			if err != nil {
 				t.Fatal(err)
