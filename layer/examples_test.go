@@ -123,6 +123,7 @@ func dig(v any, keys ...string) any {
 }
 
 func TestCloudFormationExamples(t *testing.T) {
+	fullTier(t)
 	tests := []struct {
 		file          string
 		layerType     string
@@ -215,9 +216,10 @@ func TestCloudFormationExamples(t *testing.T) {
 // checks resource types, properties and values against the CloudFormation
 // specification (and expands the SAM transform) without reaching AWS.
 func TestCloudFormationLint(t *testing.T) {
+	fullTier(t)
 	lint, err := exec.LookPath("cfn-lint")
 	if err != nil {
-		t.Skip("cfn-lint not installed: the templates were checked structurally only")
+		t.Fatal("cfn-lint not installed (pip install cfn-lint)")
 	}
 	cmd := exec.Command(lint, "--", "examples/sam/template.yaml", "examples/cloudformation/template.yaml")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -257,7 +259,7 @@ func checkPythonHandler(t *testing.T, file string, src []byte, function string) 
 	}
 	python, err := exec.LookPath("python3")
 	if err != nil {
-		t.Skip("python3 not installed: cannot compile the example handler")
+		t.Fatal("python3 not installed: cannot compile the example handler")
 	}
 	cmd := exec.Command(python, "-c", "import ast, sys; print(' '.join(n.name for n in ast.parse(sys.stdin.read()).body if isinstance(n, ast.FunctionDef)))")
 	cmd.Stdin = strings.NewReader(string(src))
@@ -481,9 +483,10 @@ esac
 }
 
 func TestAttachScript(t *testing.T) {
+	fullTier(t)
 	for _, tool := range []string{"sh", "jq"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed: cannot run the attach script", tool)
+			t.Fatalf("%s not installed: cannot run the attach script", tool)
 		}
 	}
 	script, err := filepath.Abs("examples/cli/attach.sh")

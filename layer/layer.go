@@ -78,7 +78,7 @@ const (
 // under HooksDir that the layer ships. Files in directories named testdata and
 // test files (*_test.*, test_*) are never shipped. Extend this list when a
 // runtime gets a hook of a new kind.
-var hookPatterns = []string{"*.cjs", "*.mjs", "*.js", "*.rb"}
+var hookPatterns = []string{"*.cjs", "*.mjs", "*.js", "*.rb", "*.py"}
 
 // An Arch is a Lambda instruction set architecture, named as Lambda names it.
 type Arch string

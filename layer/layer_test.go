@@ -205,7 +205,7 @@ func goCmd(t *testing.T) string {
 	t.Helper()
 	g, err := FindGo()
 	if err != nil {
-		t.Skip("no Go toolchain on PATH: ", err)
+		t.Fatal("no Go toolchain on PATH: ", err)
 	}
 	return g
 }
@@ -274,6 +274,7 @@ func TestFindGoFromGOROOT(t *testing.T) {
 }
 
 func TestCheckELF(t *testing.T) {
+	fullTier(t)
 	g := goCmd(t)
 	dir := fixtureModule(t)
 	bins := map[Arch][]byte{}
@@ -327,6 +328,7 @@ func TestCheckELF(t *testing.T) {
 }
 
 func TestBuildFixture(t *testing.T) {
+	fullTier(t)
 	g := goCmd(t)
 	src := fixtureModule(t)
 	build := func() []Result {
@@ -389,6 +391,7 @@ func TestBuildFixture(t *testing.T) {
 }
 
 func TestBuildReportsCompileErrors(t *testing.T) {
+	fullTier(t)
 	g := goCmd(t)
 	src := fixtureModule(t)
 	writeTree(t, src, map[string]string{"cmd/coldprof-wrapper/main.go": "package main\n\nfunc main() { undefinedThing() }\n"})
@@ -399,6 +402,7 @@ func TestBuildReportsCompileErrors(t *testing.T) {
 }
 
 func TestUnpackedLayerRunsFixture(t *testing.T) {
+	fullTier(t)
 	g := goCmd(t)
 	src := fixtureModule(t)
 	res, err := Build(context.Background(), Options{SourceDir: src, GoCmd: g, OutDir: t.TempDir(), Arches: []Arch{X86_64}})

@@ -61,6 +61,7 @@ func realLayer(t *testing.T) []Result {
 }
 
 func TestRealLayer(t *testing.T) {
+	fullTier(t)
 	results := realLayer(t)
 	if len(results) != len(Arches) {
 		t.Fatalf("built %d zips, want %d", len(results), len(Arches))
@@ -122,9 +123,10 @@ func TestRealLayer(t *testing.T) {
 // Lambda, restores Unix modes from the entries: the wrapper must come out
 // executable and run.
 func TestRealLayerUnzip(t *testing.T) {
+	fullTier(t)
 	unzip, err := exec.LookPath("unzip")
 	if err != nil {
-		t.Skip("unzip not installed")
+		t.Fatal("unzip not installed")
 	}
 	res := realLayer(t)[0]
 	opt := t.TempDir()
@@ -161,6 +163,7 @@ func TestRealLayerUnzip(t *testing.T) {
 }
 
 func TestRealLayerReproducible(t *testing.T) {
+	fullTier(t)
 	first := realLayer(t)
 	src, err := FindSource(".", "")
 	if err != nil {
@@ -211,11 +214,11 @@ func realPython(t *testing.T) string {
 	t.Helper()
 	p, err := exec.LookPath("python3")
 	if err != nil {
-		t.Skip("python3 not installed")
+		t.Fatal("python3 not installed")
 	}
 	out, err := exec.Command(p, "-c", "import sys; print(sys.executable)").Output()
 	if err != nil {
-		t.Skipf("python3 does not run: %v", err)
+		t.Fatalf("python3 does not run: %v", err)
 	}
 	return strings.TrimSpace(string(out))
 }
@@ -274,6 +277,7 @@ type pythonSeen struct {
 }
 
 func TestUnpackedLayerProfilesPython(t *testing.T) {
+	fullTier(t)
 	python := realPython(t)
 	opt := unpack(t, realLayer(t)[0].Path)
 	bootstrap := filepath.Join(t.TempDir(), "bootstrap.py")
@@ -354,6 +358,7 @@ func chainLayer(t *testing.T) string {
 }
 
 func TestChainPython(t *testing.T) {
+	fullTier(t)
 	python := realPython(t)
 	opt := chainLayer(t)
 	bootstrap := filepath.Join(t.TempDir(), "bootstrap.py")
@@ -396,9 +401,10 @@ func TestChainPython(t *testing.T) {
 }
 
 func TestChainNode(t *testing.T) {
+	fullTier(t)
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("node not installed")
+		t.Fatal("node not installed")
 	}
 	opt := chainLayer(t)
 	dir := t.TempDir()
@@ -442,13 +448,14 @@ func TestChainNode(t *testing.T) {
 }
 
 func TestChainJava(t *testing.T) {
+	fullTier(t)
 	java, errJava := exec.LookPath("java")
 	javac, errJavac := exec.LookPath("javac")
 	if errJava != nil || errJavac != nil {
-		t.Skip("java/javac not installed")
+		t.Fatal("java/javac not installed")
 	}
 	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("bash not installed (the Datadog-like wrapper is a bash script)")
+		t.Fatal("bash not installed (the Datadog-like wrapper is a bash script)")
 	}
 	opt := chainLayer(t)
 	classes := t.TempDir()

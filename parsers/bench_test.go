@@ -139,9 +139,7 @@ func writeTail(out io.Writer, concurrent, target int) error {
 // read, and checks that the live heap stays far below the input: bounded by
 // the cold starts still starting, not by what was read.
 func TestMemoryBounded(t *testing.T) {
-	if testing.Short() {
-		t.Skip("reads 40 MB")
-	}
+	fullTier(t) // reads 40 MB
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(writeTail(pw, 4, 40e6)) }()
 	dec, err := envelope.Open(pr, "tail.log", envelope.FormatTail)

@@ -8,6 +8,7 @@ import (
 	"github.com/coldprof/coldprof/parsers/envelope"
 	"github.com/coldprof/coldprof/profile"
 	"github.com/coldprof/coldprof/wrapper/marker"
+	"github.com/coldprof/coldprof/wrapper/sampleline"
 )
 
 // A stream is one log stream of the input and its open cold start.
@@ -94,6 +95,8 @@ type builder struct {
 	rules      *Rules
 	interpDone bool
 	walk       phaseWalk
+	// samp holds the sampler's lines and invoke markers (samples.go).
+	samp sampling
 }
 
 // builderRules returns the phase rules of b's format, looked up once per
@@ -206,6 +209,7 @@ var (
 	initDurationKey    = []byte("Init Duration: ")
 	restoreDurationKey = []byte("Restore Duration: ")
 	executionEnvKey    = []byte("AWS_Lambda_")
+	coldprofKey        = []byte("coldprof") // starts marker.Prefix and sampleline.Prefix
 )
 
 // line sorts one line into its kind and hands it on.
@@ -224,9 +228,15 @@ func (r *Reader) line(st *stream, text []byte, num int) {
 			return
 		}
 	}
-	if _, ok := marker.Find(text); ok {
-		r.markerLine(st, text, num)
-		return
+	if i := bytes.Index(text, coldprofKey); i >= 0 { // one scan for both prefixes
+		if _, ok := marker.Find(text[i:]); ok {
+			r.markerLine(st, text, num)
+			return
+		}
+		if _, ok := sampleline.Find(text[i:]); ok {
+			r.samplerLine(st, text, num)
+			return
+		}
 	}
 	if r.platformLine(st, text, num) {
 		return
@@ -456,6 +466,7 @@ func (r *Reader) markerLine(st *stream, text []byte, num int) {
 	case marker.Warning:
 		r.warn.warn("wrapper", num, func() string { return "coldprof-wrapper: " + ev.Message })
 	}
+	r.samplerMarker(st, ev)
 }
 
 // platformLine reads Lambda's START, END, REPORT, INIT_START,
@@ -883,6 +894,7 @@ func (r *Reader) complete(st *stream, b *builder) *profile.ColdStart {
 	default:
 		cs.Boundary = profile.BoundaryUnknown
 	}
+	r.attachSamples(b, cs)
 	if r.pool != nil {
 		r.pool.lend(cs, &b.alloc)
 	}

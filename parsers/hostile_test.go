@@ -37,6 +37,7 @@ func liveHeap() uint64 {
 // Every stream ever seen was kept (with its grammars) after it was
 // finished: 300,000 streams of one plain line each grew the heap without end.
 func TestHostileManyStreams(t *testing.T) {
+	fullTier(t)
 	const streams = 300000
 	i := 0
 	var peak uint64

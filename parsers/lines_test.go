@@ -172,7 +172,7 @@ func TestBadInputs(t *testing.T) {
 		{
 			name:     "malformed marker",
 			in:       itLines("=coldprof: {\"v\":1,\"ev\":", "1 1 0 a"),
-			warnings: []string{"in.log:1: malformed coldprof marker: marker: malformed JSON object\nat byte 12"},
+			warnings: []string{"in.log:1: malformed coldprof marker: marker: malformed JSON object at byte 12"},
 		},
 		{
 			name: "wrapper warning and init error markers",

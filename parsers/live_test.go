@@ -14,6 +14,7 @@ import (
 // require hooks from wrapper/hooks) and reads what they print, so a change
 // of format on either side shows up here.
 func TestLiveInterpreters(t *testing.T) {
+	fullTier(t)
 	hooks := filepath.Join("..", "wrapper", "hooks")
 	tests := []struct {
 		name   string
@@ -28,7 +29,7 @@ func TestLiveInterpreters(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if _, err := exec.LookPath(tt.argv[0]); err != nil {
-				t.Skipf("%s is not installed", tt.argv[0])
+				t.Fatalf("%s is not installed", tt.argv[0])
 			}
 			var stderr bytes.Buffer
 			cmd := exec.Command(tt.argv[0], tt.argv[1:]...)

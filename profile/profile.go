@@ -315,6 +315,34 @@ func (cs *ColdStart) CheckValid() error {
 			return err
 		}
 	}
+	return cs.checkSamples()
+}
+
+// checkSamples reports the first sample or stack that points nowhere, a
+// negative weight, an unknown phase or a request ID outside invoke.
+func (cs *ColdStart) checkSamples() error {
+	for i, st := range cs.Stacks {
+		for _, f := range st {
+			if f < 0 || f >= len(cs.Frames) {
+				return fmt.Errorf("%w: cold start %q: stack %d names frame %d of %d", ErrInvalid, cs.ID, i, f, len(cs.Frames))
+			}
+		}
+	}
+	for i, s := range cs.Samples {
+		switch {
+		case s.Stack < 0 || s.Stack >= len(cs.Stacks):
+			return fmt.Errorf("%w: cold start %q: sample %d names stack %d of %d", ErrInvalid, cs.ID, i, s.Stack, len(cs.Stacks))
+		case s.WeightUs < 0:
+			return fmt.Errorf("%w: cold start %q: sample %d has a negative weight", ErrInvalid, cs.ID, i)
+		case !s.Phase.Valid():
+			return fmt.Errorf("%w: cold start %q: sample %d has unknown phase %q", ErrInvalid, cs.ID, i, s.Phase)
+		case s.Phase != PhaseInvoke && s.RequestID != "":
+			return fmt.Errorf("%w: cold start %q: sample %d has a request ID outside the invoke phase", ErrInvalid, cs.ID, i)
+		}
+	}
+	if len(cs.Samples) > 0 && cs.Sampler == nil {
+		return fmt.Errorf("%w: cold start %q: samples without sampler information", ErrInvalid, cs.ID)
+	}
 	return nil
 }
 
@@ -363,6 +391,11 @@ type Sample struct {
 	Phase Phase
 	// RequestID is set for PhaseInvoke samples when the invocation is known.
 	RequestID string
+	// InImport is set when the sample was taken inside an import the
+	// interpreter's own load-time output measures (Python: a _find_and_load
+	// called by an import statement, not by importlib.import_module), so its
+	// time is already in the import tree and must not be counted again.
+	InImport bool
 }
 
 // SamplerInfo describes the sampler run that produced a cold start's samples.
@@ -380,6 +413,9 @@ type SamplerInfo struct {
 	// hit, or lines were lost); Truncated is set when that happened.
 	Dropped   int
 	Truncated bool
+	// Samples counts the samples read. ColdStart.Samples can hold more:
+	// a sample spanning a phase boundary is cut in two there.
+	Samples int
 }
 
 // The reasons a sampler stops (SamplerInfo.StoppedBy).

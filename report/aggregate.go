@@ -24,13 +24,16 @@ type Aggregate struct {
 	// WithInitDuration is how many of them carried Lambda's Init Duration.
 	WithInitDuration int
 
-	phase    profile.Phase // the filter applied to modules and packages
-	phases   [len(phaseSlots)]dist
-	modules  aggTable
-	packages aggTable
-	slowest  []SlowColdStart // sorted slowest first, at most keep
-	keep     int
-	computed *computedRows // rows computed elsewhere; nil for cold starts added
+	phase profile.Phase // the filter applied to modules and packages
+	// interpreterMeasured counts the cold starts whose format times the
+	// interpreter's start-up (measuresInterpreter).
+	interpreterMeasured int
+	phases              [len(phaseSlots)]dist
+	modules             aggTable
+	packages            aggTable
+	slowest             []SlowColdStart // sorted slowest first, at most keep
+	keep                int
+	computed            *computedRows // rows computed elsewhere; nil for cold starts added
 
 	// Add's working memory, reused from one cold start to the next.
 	epoch   uint32      // numbers the cold start being added
@@ -136,7 +139,9 @@ type pathStep struct{ module, pkg *aggEntry }
 
 // Stats describe one distribution over cold starts. Median and P90 are
 // nearest-rank percentiles (a value that was observed), exact while a key
-// has at most exactSamples values and within 1 % beyond that.
+// has at most exactSamples values; beyond that they come from a log-scale
+// histogram and are within QuantileErrorPct of the nearest-rank value
+// (exact when the values in its bucket are all the same).
 type Stats struct {
 	Median, P90, Max int64
 }
@@ -195,6 +200,9 @@ func (a *Aggregate) Add(cs *profile.ColdStart) {
 	a.ColdStarts++
 	if cs.HasInitDuration {
 		a.WithInitDuration++
+	}
+	if measuresInterpreter(cs.Format) {
+		a.interpreterMeasured++
 	}
 	a.epoch++
 	a.touched = a.touched[:0]
@@ -382,10 +390,11 @@ func topAggRows(rows []AggregateRow, n int) []AggregateRow {
 // exactSamples is how many values a dist keeps exactly before it switches
 // to a histogram, so memory per (module, phase) stops growing with the
 // number of cold starts: 2 KiB per metric while exact, then a histogram
-// of 4 bytes per bucket (64 per power of two, see subBuckets) between the
-// smallest and largest value seen (a module whose time varies tenfold
-// across cold starts spans about 210 buckets, under 1 KiB; 1 µs to 10 s,
-// about 1,200 buckets, 4.8 KiB).
+// of 20 bytes per bucket (a count and the smallest and largest value;
+// 64 buckets per power of two, see subBuckets) between the smallest and
+// largest value seen (a module whose time varies tenfold across cold
+// starts spans about 210 buckets, 4.2 KiB; 1 µs to 10 s, about 1,200
+// buckets, 24 KiB).
 // Keeping every sample would cost 16 bytes per module per cold start:
 // 48 MB for 3,000 cold starts of 1,000 modules, and growing without
 // bound. A t-digest or P² estimator would be smaller still but inexact for
@@ -402,6 +411,17 @@ const (
 	subBuckets    = 1 << subBucketBits
 )
 
+// QuantileErrorPct bounds, in percent of the true value, how far a median
+// or p90 read from a histogram (over more than exactSamples cold starts)
+// may be from the exact nearest-rank value: half a bucket's width, at most
+// 1/128 of the bucket's lower bound (TestDistHistogramErrorBound checks it).
+const QuantileErrorPct = 100.0 / (2 * subBuckets)
+
+// ExactQuantiles reports whether every median and p90 of the aggregate is
+// the exact nearest-rank value: true up to exactSamples cold starts, since
+// no key then has more values than that.
+func (a *Aggregate) ExactQuantiles() bool { return a.computed != nil || a.ColdStarts <= exactSamples }
+
 // A dist collects one metric's per-cold-start values: exactly while there
 // are few, as a log-scale histogram beyond exactSamples. Count and max
 // are always exact.
@@ -415,11 +435,15 @@ type dist struct {
 
 // A histogram counts values by bucket: zeros apart, and the buckets from
 // lo to lo+len(counts)-1 in a dense slice (cheaper to update than a map;
-// the add path runs for every module of every cold start).
+// the add path runs for every module of every cold start). Each bucket
+// also keeps the smallest and largest value it received, so a quantile
+// read from it is a value in that observed range: exact when they are
+// equal (many identical cold starts), never outside what was seen.
 type histogram struct {
-	zeros  uint32
-	lo     int32
-	counts []uint32
+	zeros    uint32
+	lo       int32
+	counts   []uint32
+	low, top []int64 // per bucket: the smallest and largest value added
 }
 
 func (h *histogram) add(v int64) {
@@ -432,14 +456,31 @@ func (h *histogram) add(v int64) {
 	case len(h.counts) == 0:
 		h.lo = b
 		h.counts = make([]uint32, 1, 8)
+		h.low, h.top = make([]int64, 1, 8), make([]int64, 1, 8)
 	case b < h.lo:
-		grown := make([]uint32, int(h.lo-b)+len(h.counts))
-		copy(grown[h.lo-b:], h.counts)
-		h.counts, h.lo = grown, b
+		h.counts = prepend(h.counts, int(h.lo-b))
+		h.low, h.top = prepend(h.low, int(h.lo-b)), prepend(h.top, int(h.lo-b))
+		h.lo = b
 	case int(b-h.lo) >= len(h.counts):
-		h.counts = append(h.counts, make([]uint32, int(b-h.lo)+1-len(h.counts))...)
+		more := int(b-h.lo) + 1 - len(h.counts)
+		h.counts = append(h.counts, make([]uint32, more)...)
+		h.low, h.top = append(h.low, make([]int64, more)...), append(h.top, make([]int64, more)...)
 	}
-	h.counts[b-h.lo]++
+	i := b - h.lo
+	if h.counts[i] == 0 || v < h.low[i] {
+		h.low[i] = v
+	}
+	if v > h.top[i] {
+		h.top[i] = v
+	}
+	h.counts[i]++
+}
+
+// prepend returns s with n zero elements before it.
+func prepend[T any](s []T, n int) []T {
+	grown := make([]T, n+len(s))
+	copy(grown[n:], s)
+	return grown
 }
 
 func (d *dist) add(v int64) {
@@ -507,7 +548,9 @@ func (d *dist) quantile(q float64) int64 {
 	for i, c := range d.hist.counts {
 		seen += int(c)
 		if seen >= rank {
-			return min(bucketValue(d.hist.lo+int32(i)), d.max)
+			// The true value is in [low, top]: the bucket's middle,
+			// moved into that range, is at most half a bucket off.
+			return min(max(bucketValue(d.hist.lo+int32(i)), d.hist.low[i]), d.hist.top[i])
 		}
 	}
 	return d.max

@@ -75,9 +75,7 @@ func BenchmarkAggregateAddInterned(b *testing.B) {
 // with the number of cold starts once every key holds exactSamples values:
 // 1,200 cold starts must not cost much more than 400.
 func TestAggregateMemoryBounded(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds 1,600 cold starts")
-	}
+	fullTier(t) // builds 1,600 cold starts
 	heapAfter := func(n int) uint64 {
 		a := NewAggregate(Options{})
 		var before runtime.MemStats

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math/rand"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -133,6 +134,36 @@ func TestBuckets(t *testing.T) {
 		got := bucketValue(b)
 		if diff := float64(got-v) / float64(v); diff > 0.008 || diff < -0.008 {
 			t.Fatalf("bucketValue(bucket(%d)) = %d, %.2f %% off", v, got, 100*diff)
+		}
+	}
+}
+
+// TestAggregateSaysWhenQuantilesAreApproximate checks that the table,
+// Markdown and JSON reports say the medians are exact up to exactSamples
+// cold starts and give the histogram's error bound beyond that.
+func TestAggregateSaysWhenQuantilesAreApproximate(t *testing.T) {
+	for _, n := range []int{exactSamples, exactSamples + 1} {
+		agg := NewAggregate(Options{})
+		for i := range n {
+			agg.Add(&profile.ColdStart{ID: fmt.Sprint(i), Imports: []*profile.Import{
+				{Name: "boto3", SelfUs: 184200, CumulativeUs: 184200, Phase: profile.PhaseInit}}})
+		}
+		bound := fmt.Sprintf("within %.2f %%", QuantileErrorPct)
+		for _, format := range []Format{FormatTable, FormatMarkdown, FormatJSON} {
+			var b strings.Builder
+			if err := WriteAggregate(&b, agg, Options{Format: format}); err != nil {
+				t.Fatal(err)
+			}
+			out := b.String()
+			if format == FormatJSON {
+				bound = `"quantileErrorPct": 0.78125`
+			}
+			if approx := n > exactSamples; strings.Contains(out, bound) != approx {
+				t.Errorf("%d cold starts, %s: mentions %q = %v, want %v:\n%s", n, format, bound, !approx, approx, out)
+			}
+			if !strings.Contains(out, "184.20 ms") && format != FormatJSON {
+				t.Errorf("%d cold starts, %s: no median of 184.20 ms:\n%s", n, format, out)
+			}
 		}
 	}
 }

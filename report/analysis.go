@@ -58,6 +58,8 @@ type Summary struct {
 	SharedArchive *ArchiveShare
 	// Tree is the pruned import tree; nil unless Options.Tree.
 	Tree []TreeRow
+	// Sampled is what the sampler's samples add; nil without samples.
+	Sampled *SampledSummary
 }
 
 // A PhaseRow is one phase's total: Us is the cumulative time of its
@@ -145,6 +147,7 @@ func Analyze(cs *profile.ColdStart, opts Options) *Summary {
 	if opts.Tree {
 		s.Tree = pruneTree(imports, opts.MinUs, opts.Depth)
 	}
+	s.Sampled = newSampledSummary(cs, opts)
 	return s
 }
 

@@ -25,6 +25,10 @@ type DiffSide struct {
 	// packages are the same by top-level package (botocore for
 	// botocore.session), as report.Analyze rolls them up.
 	packages map[string]*moduleSamples
+	// functions are the sampled functions (diff_functions.go); sampled
+	// counts the cold starts with samples.
+	functions map[string]*moduleSamples
+	sampled   int
 }
 
 // moduleSamples are one module's times in the cold starts that loaded it.
@@ -53,6 +57,7 @@ func (s *DiffSide) Add(cs *profile.ColdStart) {
 	}
 	s.addRollup(s.modules, cs, func(name string) string { return name })
 	s.addRollup(s.packages, cs, packageFunc(cs.Format))
+	s.addFunctions(cs)
 }
 
 // addRollup adds one value per key to into: the cumulative time of the
@@ -96,10 +101,22 @@ func (s *DiffSide) addRollup(into map[string]*moduleSamples, cs *profile.ColdSta
 
 // rollup returns the samples a module or package metric reads.
 func (s *DiffSide) rollup(m Metric) map[string]*moduleSamples {
-	if m.Kind == MetricPackage {
+	switch m.Kind {
+	case MetricPackage:
 		return s.packages
+	case MetricFunction:
+		return s.functions
 	}
 	return s.modules
+}
+
+// has reports whether the side holds m: always for total and phases; for
+// a module or package, whether some cold start loaded it.
+func (s *DiffSide) has(m Metric) bool {
+	if !m.Kind.rolledUp() {
+		return true
+	}
+	return s.rollup(m)[m.Module] != nil
 }
 
 // values returns the per-cold-start values of a metric on this side: for a
@@ -199,6 +216,9 @@ type Diff struct {
 	Packages []DiffRow `json:"packages"`
 	// Modules holds every module seen on either side, largest change first.
 	Modules []DiffRow `json:"modules"`
+	// Functions holds every sampled function (file:line name) seen on
+	// either side, largest change first; empty unless both sides have samples.
+	Functions []DiffRow `json:"functions"`
 	// Gates are the results of Check, in the order the gates were given.
 	Gates []GateResult `json:"gates"`
 }
@@ -224,6 +244,7 @@ func Compare(before, after *DiffSide) *Diff {
 	}
 	d.Packages = compareRollups(before, after, MetricPackage)
 	d.Modules = compareRollups(before, after, MetricModule)
+	d.Functions = compareFunctions(before, after)
 	return d
 }
 
@@ -262,7 +283,7 @@ func abs(v int64) int64 {
 func compareMetric(before, after *DiffSide, m Metric) DiffRow {
 	b, a := before.values(m), after.values(m)
 	row := DiffRow{Name: m.String(), Before: statsOf(b), After: statsOf(a)}
-	if m.Kind == MetricModule || m.Kind == MetricPackage {
+	if m.Kind.rolledUp() {
 		if mod := before.rollup(m)[m.Module]; mod != nil {
 			row.PhaseBefore = mod.phase
 		}
@@ -290,7 +311,7 @@ func compareMetric(before, after *DiffSide, m Metric) DiffRow {
 	}
 	// A module missing from a side counts as 0 µs in each of that side's
 	// cold starts for the test, so "appeared in 1 of 5" is not significant.
-	if m.Kind == MetricModule || m.Kind == MetricPackage {
+	if m.Kind.rolledUp() {
 		b, a = padZeros(b, before.n), padZeros(a, after.n)
 	}
 	row.Verdict = VerdictUnknown
@@ -461,6 +482,9 @@ func diffSections(d *Diff, opts DiffOptions) []section {
 	sections = append(sections,
 		rollupSection("Packages", "package", d.Packages, d, opts, top),
 		rollupSection("Modules", "module", d.Modules, d, opts, top))
+	if len(d.Functions) > 0 {
+		sections = append(sections, rollupSection("Functions (sampled, outside imports)", "function", d.Functions, d, opts, top))
+	}
 	if len(d.Gates) > 0 {
 		g := &grid{header: []string{"gate", "result", "measured"}, right: []bool{false, false, false}}
 		for _, r := range d.Gates {

@@ -55,8 +55,10 @@ func ParseMetric(s string) (Metric, error) {
 		return Metric{Kind: MetricModule, Module: strings.TrimPrefix(s, "module:")}, nil
 	case strings.HasPrefix(s, "package:") && len(s) > len("package:"):
 		return Metric{Kind: MetricPackage, Module: strings.TrimPrefix(s, "package:")}, nil
+	case strings.HasPrefix(s, "function:") && len(s) > len("function:"):
+		return Metric{Kind: MetricFunction, Module: strings.TrimPrefix(s, "function:")}, nil
 	}
-	return Metric{}, fmt.Errorf("unknown metric %q (want total, interpreter, runtime, init, invoke, module:NAME or package:NAME)", s)
+	return Metric{}, fmt.Errorf("unknown metric %q (want total, interpreter, runtime, init, invoke, module:NAME, package:NAME or function:FILE:LINE NAME)", s)
 }
 
 // A Gate is a limit CI enforces. Written METRIC>+DURATION or METRIC>+N% it
@@ -80,13 +82,26 @@ var ErrBadGate = errors.New("bad gate")
 // ParseGate reads a --fail-on expression: "init>+50ms", "total>+10%",
 // "module:boto3>+20ms" or "init>800ms".
 func ParseGate(expr string) (Gate, error) {
-	name, limit, ok := strings.Cut(strings.TrimSpace(expr), ">")
+	g, err := parseGate(expr)
+	if err != nil {
+		return Gate{}, fmt.Errorf("%w %q: %v", ErrBadGate, expr, err)
+	}
+	return g, nil
+}
+
+// parseGate is ParseGate with the reason alone as the error, so ParseBudget
+// can give the same explanation for its own syntax.
+func parseGate(expr string) (Gate, error) {
+	// The last '>': a function's name may hold one ("<module>"), a limit never does.
+	trimmed := strings.TrimSpace(expr)
+	cut := strings.LastIndexByte(trimmed, '>')
+	name, limit, ok := trimmed[:max(cut, 0)], trimmed[cut+1:], cut >= 0
 	if !ok {
-		return Gate{}, fmt.Errorf("%w %q: want METRIC>+DURATION, METRIC>+N%% or METRIC>DURATION, e.g. init>+50ms", ErrBadGate, expr)
+		return Gate{}, errors.New("want METRIC>+DURATION, METRIC>+N% or METRIC>DURATION, e.g. init>+50ms")
 	}
 	m, err := ParseMetric(strings.TrimSpace(name))
 	if err != nil {
-		return Gate{}, fmt.Errorf("%w %q: %v", ErrBadGate, expr, err)
+		return Gate{}, err
 	}
 	g := Gate{Expr: expr, Metric: m}
 	limit = strings.TrimSpace(limit)
@@ -94,25 +109,27 @@ func ParseGate(expr string) (Gate, error) {
 	limit = strings.TrimPrefix(limit, "+")
 	if strings.HasSuffix(limit, "%") {
 		if !g.Growth {
-			return Gate{}, fmt.Errorf("%w %q: a percentage limits growth, write %s>+%s", ErrBadGate, expr, name, limit)
+			return Gate{}, fmt.Errorf("a percentage limits growth, write %s>+%s", name, limit)
 		}
 		v, err := strconv.ParseFloat(strings.TrimSuffix(limit, "%"), 64)
 		if err != nil || !(v >= 0) || math.IsInf(v, 0) {
-			return Gate{}, fmt.Errorf("%w %q: %q is not a percentage", ErrBadGate, expr, limit)
+			return Gate{}, fmt.Errorf("%q is not a percentage", limit)
 		}
 		g.Percent, g.Limit = true, v
 		return g, nil
 	}
 	us, err := parseLimit(limit)
 	if err != nil {
-		return Gate{}, fmt.Errorf("%w %q: %v", ErrBadGate, expr, err)
+		return Gate{}, err
 	}
 	g.Limit = us
 	return g, nil
 }
 
 // ParseBudget reads a report --budget: "init=800ms", "total=1.5s",
-// "module:boto3=200ms". It is the gate METRIC>DURATION.
+// "module:boto3=200ms". It is the gate METRIC>DURATION. A phase budget
+// limits that phase's imports (init: the global scope's), not Lambda's
+// Init Duration; its result line says so.
 func ParseBudget(expr string) (Gate, error) {
 	name, limit, ok := strings.Cut(strings.TrimSpace(expr), "=")
 	if !ok {
@@ -121,9 +138,9 @@ func ParseBudget(expr string) (Gate, error) {
 	if strings.HasPrefix(strings.TrimSpace(limit), "+") || strings.HasSuffix(limit, "%") {
 		return Gate{}, fmt.Errorf("%w %q: a budget is a duration; growth limits belong to coldprof diff --fail-on", ErrBadGate, expr)
 	}
-	g, err := ParseGate(name + ">" + limit)
+	g, err := parseGate(name + ">" + limit)
 	if err != nil {
-		return Gate{}, fmt.Errorf("%w %q: %v", ErrBadGate, expr, errors.Unwrap(err))
+		return Gate{}, fmt.Errorf("%w %q: %v", ErrBadGate, expr, err)
 	}
 	g.Expr = expr
 	return g, nil
@@ -156,6 +173,10 @@ func (d *Diff) Check(gates []Gate, before, after *DiffSide) bool {
 		r := compareMetric(before, after, g.Metric)
 		res := GateResult{Gate: g.Expr}
 		switch {
+		case !before.has(g.Metric) && !after.has(g.Metric):
+			// A misspelt name would otherwise pass as 0 µs.
+			res.Failed = true
+			res.Measured = fmt.Sprintf("%s is in no cold start on either side: check the name (%s)", g.Metric.words(), namingHint(g.Metric))
 		case !g.Growth:
 			res.Failed = float64(r.After.MedianUs) > g.Limit
 			res.Measured = fmt.Sprintf("%s %s after (limit %s)", g.Metric, formatMs(r.After.MedianUs), formatMs(int64(g.Limit)))
@@ -181,15 +202,49 @@ func (d *Diff) Check(gates []Gate, before, after *DiffSide) bool {
 }
 
 // budgetResult checks one budget against its values, one per cold start
-// (0 where a module was not loaded).
-func budgetResult(g Gate, values []int64) GateResult {
+// (0 where a module was not loaded); loaded says whether any cold start
+// had the metric's module or package at all.
+func budgetResult(g Gate, values []int64, loaded bool) GateResult {
 	s := statsOf(values)
+	what := g.Metric.words()
+	if !loaded {
+		return GateResult{Gate: g.Expr, Failed: true,
+			Measured: fmt.Sprintf("%s is in no cold start (of %d): check the name (%s)", what, s.N, namingHint(g.Metric))}
+	}
 	res := GateResult{Gate: g.Expr, Failed: float64(s.MedianUs) > g.Limit}
-	res.Measured = fmt.Sprintf("%s %s (budget %s)", g.Metric, formatMs(s.MedianUs), formatMs(int64(g.Limit)))
+	res.Measured = fmt.Sprintf("%s %s (budget %s)", what, formatMs(s.MedianUs), formatMs(int64(g.Limit)))
 	if s.N > 1 {
-		res.Measured = fmt.Sprintf("%s median %s of %d cold starts, max %s (budget %s)", g.Metric, formatMs(s.MedianUs), s.N, formatMs(s.MaxUs), formatMs(int64(g.Limit)))
+		res.Measured = fmt.Sprintf("%s median %s of %d cold starts, max %s (budget %s)", what, formatMs(s.MedianUs), s.N, formatMs(s.MaxUs), formatMs(int64(g.Limit)))
 	}
 	return res
+}
+
+// words says in plain words what a metric measures, for gate and budget
+// lines: a phase budget is that phase's imports, not Lambda's Init Duration.
+func (m Metric) words() string {
+	switch m.Kind {
+	case MetricTotal:
+		return "total (all imports)"
+	case MetricPhase:
+		return string(m.Phase) + " (imports in the " + string(m.Phase) + " phase)"
+	case MetricPackage:
+		return "package " + m.Module
+	case MetricFunction:
+		return "function " + m.Module + " (sampled, outside imports)"
+	default:
+		return "module " + m.Module
+	}
+}
+
+// namingHint says how the log names modules or packages.
+func namingHint(m Metric) string {
+	switch m.Kind {
+	case MetricPackage:
+		return "a package is a top-level name as the log shows it, e.g. botocore"
+	case MetricFunction:
+		return "a function is named \"file:line name\" as the report's function tables show it, and needs samples (the sampler on)"
+	}
+	return "a module is named as the log shows it, e.g. boto3.session, a Node.js path or a Java class"
 }
 
 // WriteGateResults writes one line per gate ("FAIL init=800ms: …"), for
@@ -214,11 +269,12 @@ type BudgetSource struct {
 	Source
 	gates  []Gate
 	values [][]int64 // per gate, one value per cold start
+	loaded []bool    // per gate: some cold start had its module or package
 }
 
 // NewBudgetSource wraps src to check gates (from ParseBudget) afterwards.
 func NewBudgetSource(src Source, gates []Gate) *BudgetSource {
-	return &BudgetSource{Source: src, gates: gates, values: make([][]int64, len(gates))}
+	return &BudgetSource{Source: src, gates: gates, values: make([][]int64, len(gates)), loaded: make([]bool, len(gates))}
 }
 
 // Next returns the next cold start of the wrapped source and records it.
@@ -229,6 +285,7 @@ func (b *BudgetSource) Next() (*profile.ColdStart, error) {
 		side.Add(cs)
 		for i, g := range b.gates {
 			v := side.values(g.Metric)
+			b.loaded[i] = b.loaded[i] || side.has(g.Metric)
 			if len(v) == 0 {
 				v = []int64{0} // a module this cold start did not load costs it nothing
 			}
@@ -245,7 +302,7 @@ func (b *BudgetSource) Recycle(cs *profile.ColdStart) { recycle(b.Source, cs) }
 // Results checks the budgets on the cold starts read so far.
 func (b *BudgetSource) Results() (results []GateResult, failed bool) {
 	for i, g := range b.gates {
-		results = append(results, budgetResult(g, b.values[i]))
+		results = append(results, budgetResult(g, b.values[i], b.loaded[i]))
 		failed = failed || results[i].Failed
 	}
 	return results, failed

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -343,8 +344,9 @@ func TestBudgetSourceRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	results, failed := src.Results()
-	// Medians over scales 1, 2, 3: init 74.2 ms, requests 24.8 ms, absent 0.
-	want := []bool{true, true, false}
+	// Medians over scales 1, 2, 3: init 74.2 ms, requests 24.8 ms; absent
+	// is in no cold start, which fails rather than pass as 0 µs.
+	want := []bool{true, true, true}
 	for i, r := range results {
 		if r.Failed != want[i] {
 			t.Errorf("%s: failed %v, want %v (%s)", r.Gate, r.Failed, want[i], r.Measured)
@@ -357,9 +359,60 @@ func TestBudgetSourceRecords(t *testing.T) {
 	if err := WriteGateResults(&lines, results); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(lines.String(), "FAIL init=70ms: init median 74.20 ms of 3 cold starts, max 111.30 ms (budget 70.00 ms)\n") ||
-		!strings.Contains(lines.String(), "pass module:absent=1ms: absent median 0.00 ms") {
+	if !strings.Contains(lines.String(), "FAIL init=70ms: init (imports in the init phase) median 74.20 ms of 3 cold starts, max 111.30 ms (budget 70.00 ms)\n") ||
+		!strings.Contains(lines.String(), "FAIL module:absent=1ms: module absent is in no cold start (of 3): check the name") {
 		t.Errorf("gate lines:\n%s", lines.String())
+	}
+}
+
+// TestGateOnAbsentModuleFails checks that a --fail-on gate naming a module
+// or package in neither side fails and says why, instead of passing as
+// 0 µs → 0 µs.
+func TestGateOnAbsentModuleFails(t *testing.T) {
+	p := fixtureProfile("a", "b")
+	before, after := NewDiffSide("before"), NewDiffSide("after")
+	for _, cs := range p.ColdStarts {
+		before.Add(cs)
+		after.Add(cs)
+	}
+	for _, expr := range []string{"module:nonexistent>+5ms", "package:nonexistent>+5%", "module:nonexistent>1ms"} {
+		g, err := ParseGate(expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := Compare(before, after)
+		if !d.Check([]Gate{g}, before, after) {
+			t.Errorf("%s passed: %+v", expr, d.Gates)
+		}
+		if !strings.Contains(d.Gates[0].Measured, "nonexistent is in no cold start on either side: check the name") {
+			t.Errorf("%s: measured %q", expr, d.Gates[0].Measured)
+		}
+	}
+	// A module on one side only is a real change, not a misspelling.
+	g, _ := ParseGate("module:requests>+500ms")
+	empty := NewDiffSide("empty")
+	empty.Add(&profile.ColdStart{ID: "x"})
+	d := Compare(empty, after)
+	if d.Check([]Gate{g}, empty, after) {
+		t.Errorf("module that appeared by less than the limit failed: %+v", d.Gates)
+	}
+}
+
+// TestParseBudgetExplains checks that a bad budget says what is wrong, as
+// a bad --fail-on gate does, rather than only "bad gate".
+func TestParseBudgetExplains(t *testing.T) {
+	for expr, want := range map[string]string{
+		"init=fast":   `bad gate "init=fast": "fast" is not a duration like 50ms, 800us or 1.5s`,
+		"nope=1ms":    `bad gate "nope=1ms": unknown metric "nope"`,
+		"init":        `want METRIC=DURATION`,
+		"init=+5ms":   `growth limits belong to coldprof diff --fail-on`,
+		"module:=1ms": `unknown metric "module:"`,
+		"total=-1ms":  `is not a duration`,
+	} {
+		_, err := ParseBudget(expr)
+		if err == nil || !errors.Is(err, ErrBadGate) || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseBudget(%q) = %v, want an ErrBadGate containing %q", expr, err, want)
+		}
 	}
 }
 

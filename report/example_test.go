@@ -91,7 +91,10 @@ func ExampleWrite() {
 	//           "requestId": null,
 	//           "children": []
 	//         }
-	//       ]
+	//       ],
+	//       "initParts": null,
+	//       "functions": [],
+	//       "sampler": null
 	//     }
 	//   ],
 	//   "warnings": []

@@ -46,6 +46,7 @@ func WriteFolded(w io.Writer, p *profile.Profile) error {
 			frames = append(frames[:base], phaseFrameName(top.Phase))
 			walk(top)
 		}
+		addFoldedSamples(weights, frames[:base], cs)
 	}
 	stacks := make([]string, 0, len(weights))
 	for s := range weights {

@@ -66,6 +66,8 @@ type htmlColdStart struct {
 	// HotSpots are [name, phase, self, cumulative, count], merged by name
 	// and phase (report.Analyze), largest self time first.
 	HotSpots [][5]any `json:"hotSpots"`
+	// Sampled is where init went and the sampled flame graph; null without samples.
+	Sampled *htmlSampled `json:"sampled"`
 }
 
 // htmlAggregate is the medians across cold starts, shown when there are several.
@@ -201,6 +203,7 @@ func htmlColdStartOf(cs *profile.ColdStart) htmlColdStart {
 		}
 		out.Nodes = append(out.Nodes, n)
 	}
+	out.Sampled = htmlSampledOf(cs, str)
 	for _, r := range Analyze(cs, Options{Top: htmlHotSpots}).TopSelf {
 		out.HotSpots = append(out.HotSpots, [5]any{r.Name, r.Phase, r.SelfUs, r.CumulativeUs, r.Count})
 	}

@@ -131,7 +131,8 @@ func countPhaseFrames(cs htmlColdStart) int {
 	return n
 }
 
-// chromium finds Debian's chromium (or another Chrome) or skips the test.
+// chromium finds Debian's chromium (or another Chrome) or fails the test
+// (a full-tier one: CI installs chromium).
 func chromium(t *testing.T) string {
 	t.Helper()
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
@@ -139,7 +140,7 @@ func chromium(t *testing.T) string {
 			return path
 		}
 	}
-	t.Skip("chromium not installed (apt-get install chromium); skipping the headless-browser test")
+	t.Fatal("chromium not installed (apt-get install chromium)")
 	return ""
 }
 
@@ -166,6 +167,7 @@ func runChromium(t *testing.T, args ...string) []byte {
 var selftestAttr = regexp.MustCompile(`data-selftest="([^"]*)"`)
 
 func TestHTMLInChromium(t *testing.T) {
+	fullTier(t)
 	tests := []struct {
 		name string
 		p    *profile.Profile
@@ -210,6 +212,7 @@ func TestHTMLInChromium(t *testing.T) {
 // TestHTMLScreenshot renders the page and checks the picture has the
 // phases' colours in it. Set COLDPROF_SCREENSHOT_DIR to keep the PNG.
 func TestHTMLScreenshot(t *testing.T) {
+	fullTier(t)
 	path, _ := writeHTMLFile(t, fixtureProfile("first", "second"))
 	dir := os.Getenv("COLDPROF_SCREENSHOT_DIR")
 	if dir == "" {

@@ -51,6 +51,11 @@ type JSONColdStart struct {
 	// SharedArchive only for Java then: both added to schema version 1.
 	Origins       []JSONOriginRow    `json:"origins,omitempty"`
 	SharedArchive *JSONSharedArchive `json:"sharedArchive,omitempty"`
+	// Where init went and the sampled functions (json_sampled.go), added
+	// to schema version 1: InitParts and Sampler are null when unknown.
+	InitParts *JSONInitParts `json:"initParts"`
+	Functions []JSONFunction `json:"functions"`
+	Sampler   *JSONSampler   `json:"sampler"`
 }
 
 // JSONOriginRow is one origin (a jar, a class directory, a JDK module, the
@@ -135,6 +140,10 @@ type JSONAggregate struct {
 	// (report.NewComputedAggregate): by what, and what it cannot know.
 	Source string   `json:"source,omitempty"`
 	Limits []string `json:"limits,omitempty"`
+	// QuantileErrorPct is set when medians and p90s over more than 256
+	// cold starts come from a histogram: how far, in percent of the true
+	// value, they may be from the exact nearest-rank value.
+	QuantileErrorPct float64 `json:"quantileErrorPct,omitempty"`
 }
 
 // JSONStats is a distribution over cold starts, in microseconds.
@@ -259,6 +268,9 @@ func writeJSONColdStart(w *bufio.Writer, cs *profile.ColdStart, phase profile.Ph
 		if err := writeJSONField(w, field, "sharedArchive", j.SharedArchive, ""); err != nil {
 			return err
 		}
+	}
+	if err := writeJSONSampled(w, field, j); err != nil {
+		return err
 	}
 	_, err := w.WriteString("\n    }")
 	return err
@@ -387,6 +399,7 @@ func jsonColdStartWithoutImports(cs *profile.ColdStart, phase profile.Phase) JSO
 		d := cs.InitDurationMs
 		j.InitDurationMs = &d
 	}
+	addJSONSampled(&j, cs, phase, totals)
 	jsonLifecycle(&j, cs)
 	if imports := importsOf(cs, phase); hasOrigins(imports) {
 		// Every origin, not the top N: scripts sum them.
@@ -489,6 +502,9 @@ func newJSONAggregate(a *Aggregate) *JSONAggregate {
 		Packages:         jsonAggRows(a.Packages(0)),
 		Slowest:          []JSONSlowColdStart{},
 	}
+	if !a.ExactQuantiles() {
+		j.QuantileErrorPct = QuantileErrorPct
+	}
 	for _, p := range a.Phases() {
 		j.Phases = append(j.Phases, JSONAggPhase{Phase: string(p.Phase), ColdStarts: p.ColdStarts, Us: jsonStats(p.Us)})
 	}
@@ -512,7 +528,7 @@ func jsonAggRows(rows []AggregateRow) []JSONAggRow {
 	return out
 }
 
-func jsonStats(s Stats) JSONStats { return JSONStats{Median: s.Median, P90: s.P90, Max: s.Max} }
+func jsonStats(s Stats) JSONStats { return JSONStats(s) }
 
 // nullable is nil for "" (unknown), so it encodes as null.
 func nullable(s string) *string {

@@ -228,9 +228,12 @@ func initDurationText(s *Summary) string {
 	}
 	text := fmt.Sprintf("%s from %s; ", formatMs(initUs), from)
 	if s.BeforeInvokeUs <= initUs {
-		return text + fmt.Sprintf("imports before the first invoke take %s (%s); the other %s are not imports: "+
-			"interpreter start-up before the first import, the function's own top-level code, runtime and extension work",
-			formatMs(s.BeforeInvokeUs), percent(s.BeforeInvokeUs, initUs), formatMs(initUs-s.BeforeInvokeUs)) + guessed(s.Boundary)
+		rest := "unexplained (no samples in the log): interpreter start-up before the first import, the function's own top-level code, runtime and extension work"
+		if s.Sampled != nil {
+			rest = "not imports: see where init went, below"
+		}
+		return text + fmt.Sprintf("imports before the first invoke take %s (%s); the other %s are %s",
+			formatMs(s.BeforeInvokeUs), percent(s.BeforeInvokeUs, initUs), formatMs(initUs-s.BeforeInvokeUs), rest) + guessed(s.Boundary)
 	}
 	return text + fmt.Sprintf("imports before the first invoke take %s, more than that: "+
 		"an emulator's Init Duration (the RIE reports a fraction of a millisecond) or misplaced phases",

@@ -19,6 +19,7 @@ func (markdownRenderer) render(w io.Writer, sections []section) error {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
+		s = humanSection(s)
 		fmt.Fprintf(&b, "%s %s\n", strings.Repeat("#", s.level+2), mdEscape(s.title))
 		if len(s.facts) > 0 {
 			b.WriteByte('\n')
@@ -103,7 +104,12 @@ func writeMarkdownTree(b *strings.Builder, g *grid) {
 	b.WriteString("```\n\n</details>\n")
 }
 
-// mdReplacer escapes what would break a table cell or start markup.
-var mdReplacer = strings.NewReplacer("|", `\|`, "*", `\*`, "_", `\_`, "`", "\\`", "<", "&lt;", ">", "&gt;", "\n", " ")
+// mdReplacer escapes what would break a table cell or start markup: a
+// backslash first (else "pipe\|x" would escape the backslash and let the
+// pipe add a column), pipes, emphasis, code, HTML, and the "](" and "!["
+// of links and images (so "![i](https://…)" is text, not a remote image in
+// a pull-request comment; a stream name's "[$LATEST]" stays as it is).
+var mdReplacer = strings.NewReplacer(`\`, `\\`, "|", `\|`, "*", `\*`, "_", `\_`, "`", "\\`",
+	"<", "&lt;", ">", "&gt;", "&", "&amp;", "](", `\](`, "![", `\![`, "\n", " ")
 
 func mdEscape(s string) string { return mdReplacer.Replace(s) }

@@ -96,7 +96,8 @@ func TestJSONSchema(t *testing.T) {
 	}
 	for i, c := range css {
 		wantKeys("coldStart", c, "id", "runtime", "handler", "format", "initDurationMs", "boundary", "phases", "imports",
-			"initializationType", "restored", "restoreDurationMs", "billedRestoreDurationMs", "initReports", "invocations")
+			"initializationType", "restored", "restoreDurationMs", "billedRestoreDurationMs", "initReports", "invocations",
+			"initParts", "functions", "sampler")
 		for _, inv := range c.(map[string]any)["invocations"].([]any) {
 			wantKeys("invocation", inv, "requestId", "durationMs", "billedDurationMs", "maxMemoryUsedMb", "importsUs")
 		}

@@ -14,12 +14,12 @@ const speedscopeSchema = "https://www.speedscope.app/file-format-schema.json"
 // The speedscope file format (speedscope's src/lib/file-format-spec.ts),
 // only the parts coldprof writes.
 type speedscopeFile struct {
-	Schema             string             `json:"$schema"`
-	Name               string             `json:"name"`
-	Exporter           string             `json:"exporter"`
-	ActiveProfileIndex int                `json:"activeProfileIndex"`
-	Shared             speedscopeShared   `json:"shared"`
-	Profiles           []speedscopeEvents `json:"profiles"`
+	Schema             string           `json:"$schema"`
+	Name               string           `json:"name"`
+	Exporter           string           `json:"exporter"`
+	ActiveProfileIndex int              `json:"activeProfileIndex"`
+	Shared             speedscopeShared `json:"shared"`
+	Profiles           []any            `json:"profiles"` // speedscopeEvents, speedscopeSampled
 }
 
 type speedscopeShared struct {
@@ -29,6 +29,7 @@ type speedscopeShared struct {
 type speedscopeFrame struct {
 	Name string `json:"name"`
 	File string `json:"file,omitempty"`
+	Line int    `json:"line,omitempty"`
 }
 
 // speedscopeEvents is an "evented" profile: open and close events that keep
@@ -58,9 +59,18 @@ func WriteSpeedscope(w io.Writer, p *profile.Profile) error {
 		Name:     "coldprof import profile",
 		Exporter: "coldprof",
 		Shared:   speedscopeShared{Frames: []speedscopeFrame{}},
-		Profiles: []speedscopeEvents{},
+		Profiles: []any{},
 	}
 	frameIndex := map[speedscopeFrame]int{}
+	frameIndexOf := func(f speedscopeFrame) int {
+		i, ok := frameIndex[f]
+		if !ok {
+			i = len(file.Shared.Frames)
+			frameIndex[f] = i
+			file.Shared.Frames = append(file.Shared.Frames, f)
+		}
+		return i
+	}
 	frameOf := func(s span) int {
 		f := speedscopeFrame{Name: s.name()}
 		if s.imp != nil {
@@ -98,6 +108,9 @@ func WriteSpeedscope(w io.Writer, p *profile.Profile) error {
 		}
 		closeUntil(0)
 		file.Profiles = append(file.Profiles, prof)
+		if len(cs.Samples) > 0 {
+			file.Profiles = append(file.Profiles, speedscopeSampledOf(cs, frameIndexOf))
+		}
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

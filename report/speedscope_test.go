@@ -14,16 +14,11 @@ import (
 // number of open events and each profile's end value.
 func validateSpeedscope(t *testing.T, data []byte) (opens int, ends []int64) {
 	t.Helper()
-	var file speedscopeFile
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&file); err != nil {
-		t.Fatalf("not a speedscope file: %v", err)
-	}
+	file, evented, _ := decodeSpeedscope(t, data)
 	if file.Schema != speedscopeSchema {
 		t.Errorf("$schema %q", file.Schema)
 	}
-	for _, prof := range file.Profiles {
+	for _, prof := range evented {
 		if prof.Type != "evented" || prof.Unit != "microseconds" {
 			t.Errorf("profile %q: type %q unit %q", prof.Name, prof.Type, prof.Unit)
 		}
@@ -89,4 +84,60 @@ func TestWriteSpeedscopeIsValid(t *testing.T) {
 			}
 		})
 	}
+}
+
+// decodeSpeedscope decodes a speedscope file strictly, its profiles into
+// evented (the import timelines) and sampled ones (validated here: known
+// frames, one weight per sample, weights adding up to the profile's span).
+func decodeSpeedscope(t *testing.T, data []byte) (speedscopeFile, []speedscopeEvents, []speedscopeSampled) {
+	t.Helper()
+	var raw struct {
+		speedscopeFile
+		Profiles []json.RawMessage `json:"profiles"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&raw); err != nil {
+		t.Fatalf("not a speedscope file: %v", err)
+	}
+	var evented []speedscopeEvents
+	var sampled []speedscopeSampled
+	for i, p := range raw.Profiles {
+		var kind struct{ Type string }
+		json.Unmarshal(p, &kind)
+		strict := json.NewDecoder(bytes.NewReader(p))
+		strict.DisallowUnknownFields()
+		switch kind.Type {
+		case "evented":
+			var e speedscopeEvents
+			if err := strict.Decode(&e); err != nil {
+				t.Fatalf("profile %d: %v", i, err)
+			}
+			evented = append(evented, e)
+		case "sampled":
+			var sp speedscopeSampled
+			if err := strict.Decode(&sp); err != nil {
+				t.Fatalf("profile %d: %v", i, err)
+			}
+			if len(sp.Samples) != len(sp.Weights) {
+				t.Errorf("profile %q: %d samples, %d weights", sp.Name, len(sp.Samples), len(sp.Weights))
+			}
+			var sum int64
+			for k, st := range sp.Samples {
+				for _, f := range st {
+					if f < 0 || f >= len(raw.Shared.Frames) {
+						t.Fatalf("profile %q sample %d: frame %d out of range", sp.Name, k, f)
+					}
+				}
+				sum += sp.Weights[k]
+			}
+			if sum != sp.EndValue-sp.StartValue {
+				t.Errorf("profile %q: weights add up to %d, span %d", sp.Name, sum, sp.EndValue-sp.StartValue)
+			}
+			sampled = append(sampled, sp)
+		default:
+			t.Fatalf("profile %d: type %q", i, kind.Type)
+		}
+	}
+	return raw.speedscopeFile, evented, sampled
 }

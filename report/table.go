@@ -19,6 +19,7 @@ func (tableRenderer) render(w io.Writer, sections []section) error {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
+		s = humanSection(s)
 		if s.level == 1 {
 			fmt.Fprintf(w, "%s\n%s\n", s.title, strings.Repeat("=", len([]rune(s.title))))
 		} else {

@@ -119,13 +119,18 @@ func coldStartSections(s *Summary, opts Options) []section {
 		right:  []bool{false, true, true, true},
 	}}
 	for _, p := range s.Phases {
+		if p.Phase == profile.PhaseInterpreter && p.Count == 0 && !measuresInterpreter(s.Format) {
+			phases.grid.rows = append(phases.grid.rows, []string{string(p.Phase), "—", notMeasured, "—"})
+			continue
+		}
 		phases.grid.rows = append(phases.grid.rows, []string{string(p.Phase), strconv.Itoa(p.Count), formatMs(p.Us), percent(p.Us, s.TotalUs)})
 	}
 	scope := ""
 	if s.Phase != "" {
 		scope = ", " + string(s.Phase) + " phase"
 	}
-	out := []section{head, phases}
+	out := append([]section{head}, sampledSections(s)...)
+	out = append(out, phases)
 	if len(s.Lifecycle.Invocations) > 0 {
 		out = append(out, invocationSection(s))
 	}
@@ -244,12 +249,31 @@ func treeSection(s *Summary, opts Options, scope string) section {
 	return sec
 }
 
+// notMeasured stands in a phase row the log cannot have: an interpreter's
+// start-up that no line of the runtime's format times is not 0 ms.
+const notMeasured = "not measured"
+
+// measuresInterpreter reports whether a log format times the interpreter's
+// own start-up: Python's -X importtime does (the modules before site), the
+// JVM's class-load log does (the bootstrap classes); the Node.js and Ruby
+// require hooks start inside an interpreter that is already up.
+func measuresInterpreter(f profile.Format) bool {
+	return f != profile.FormatNodeRequire && f != profile.FormatRubyRequire
+}
+
 // aggregateSections is the report across several cold starts.
 func aggregateSections(a *Aggregate, opts Options, detailsFollow bool) []section {
 	head := section{title: fmt.Sprintf("Across %d cold starts", a.ColdStarts), level: 1}
 	head.facts = []fact{{"with Init Duration", fmt.Sprintf("%d of %d", a.WithInitDuration, a.ColdStarts)}}
 	head.notes = []string{"Median and p90 are nearest-rank (values that were seen): for phases over every cold start, " +
 		"for modules and packages over the cold starts that loaded them. Max is the largest seen."}
+	if !a.ExactQuantiles() {
+		head.notes[0] = fmt.Sprintf("Median and p90 are nearest-rank: exact for rows of up to %d cold starts; "+
+			"beyond that read from a log-scale histogram, within %.2f %% of the value seen at that rank "+
+			"(exact when those cold starts took the same time). For phases over every cold start, "+
+			"for modules and packages over the cold starts that loaded them. Max is the largest seen, exactly.",
+			exactSamples, QuantileErrorPct)
+	}
 	if !detailsFollow {
 		head.notes = append(head.notes, "Show one cold start with --cold-start ID.")
 	}
@@ -259,6 +283,10 @@ func aggregateSections(a *Aggregate, opts Options, detailsFollow bool) []section
 		right:  []bool{false, true, true, true, true},
 	}}
 	for _, p := range a.Phases() {
+		if p.Phase == profile.PhaseInterpreter && p.ColdStarts == 0 && a.interpreterMeasured == 0 {
+			phases.grid.rows = append(phases.grid.rows, []string{string(p.Phase), "—", notMeasured, notMeasured, notMeasured})
+			continue
+		}
 		phases.grid.rows = append(phases.grid.rows, []string{string(p.Phase), strconv.Itoa(p.ColdStarts),
 			formatMs(p.Us.Median), formatMs(p.Us.P90), formatMs(p.Us.Max)})
 	}

@@ -48,6 +48,7 @@ func onlyPhase(p *profile.Profile, phase profile.Phase) *profile.Profile {
 	for _, cs := range p.ColdStarts {
 		c := *cs
 		c.Imports = nil
+		c.Samples = samplesOfPhase(cs.Samples, phase)
 		for _, top := range cs.Imports {
 			if top.Phase == phase {
 				c.Imports = append(c.Imports, top)

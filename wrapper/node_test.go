@@ -243,9 +243,10 @@ func startMarker(t *testing.T, stderr string) marker.Event {
 }
 
 func TestExecNode(t *testing.T) {
+	fullTier(t)
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("node is not installed")
+		t.Fatal("node is not installed")
 	}
 	app, _ := filepath.Abs("../testdata/node/app")
 	runner, _ := filepath.Abs("../testdata/node/run-cjs.js")
@@ -277,9 +278,10 @@ func TestExecNode(t *testing.T) {
 }
 
 func TestExecRuby(t *testing.T) {
+	fullTier(t)
 	ruby, err := exec.LookPath("ruby")
 	if err != nil {
-		t.Skip("ruby is not installed")
+		t.Fatal("ruby is not installed")
 	}
 	app, _ := filepath.Abs("../testdata/ruby/app")
 	runner, _ := filepath.Abs("../testdata/ruby/run.rb")
@@ -303,6 +305,7 @@ func TestExecRuby(t *testing.T) {
 // main class and a handler-like last argument stay where they are, the
 // user's JAVA_TOOL_OPTIONS stays, class-load lines come out on stderr.
 func TestExecJava(t *testing.T) {
+	fullTier(t)
 	java, dir := compileJava(t, `public class Main { public static void main(String[] a) { System.out.println("last=" + a[a.length-1] + " prop=" + System.getProperty("user.prop")); } }`)
 	env := []string{"AWS_EXECUTION_ENV=AWS_Lambda_java17", "JAVA_TOOL_OPTIONS=-Duser.prop=kept"}
 	out, stderr, code := runWrapped(t, dir, env, java, "-Xshare:auto", "-cp", dir, "Main", "com.example.App::handleRequest")

@@ -100,7 +100,8 @@ func TestRun(t *testing.T) {
 	interp := "/var/lang/bin/python3.12"
 	args := []string{"/opt/coldprof-wrapper", interp, "/var/runtime/bootstrap.py"}
 	injected := []string{interp, "-X", "importtime", "/var/runtime/bootstrap.py"}
-	base := []string{"AWS_EXECUTION_ENV=AWS_Lambda_python3.12", "_HANDLER=app.handler", "AWS_LAMBDA_RUNTIME_API=169.254.100.1:9001", "SECRET=" + secret}
+	// The sampler is off: this fake has no hook directory (sampler cases are tested on their own).
+	base := []string{"AWS_EXECUTION_ENV=AWS_Lambda_python3.12", "_HANDLER=app.handler", "AWS_LAMBDA_RUNTIME_API=169.254.100.1:9001", "SECRET=" + secret, "COLDPROF_SAMPLER=off"}
 	proxied := setEnv(base, "AWS_LAMBDA_RUNTIME_API", "127.0.0.1:4242")
 	with := func(kv ...string) []string { return append(append([]string{}, base...), kv...) }
 	// m is env with the wrapper's mark, as handed to a command it prepared.
@@ -153,8 +154,8 @@ func TestRun(t *testing.T) {
 			wantKinds: []marker.Kind{marker.Warning, marker.Start},
 		},
 		{
-			name: "no runtime API", args: args, env: base[:2],
-			wantCalls: []execCall{{interp, injected, m(base[:2])}},
+			name: "no runtime API", args: args, env: []string{base[0], base[1], "COLDPROF_SAMPLER=off"},
+			wantCalls: []execCall{{interp, injected, m([]string{base[0], base[1], "COLDPROF_SAMPLER=off"})}},
 			wantKinds: []marker.Kind{marker.Warning, marker.Start},
 		},
 		{
@@ -247,7 +248,7 @@ func TestRun(t *testing.T) {
 func TestRunStartMarker(t *testing.T) {
 	f := newFake(t, nil, nil)
 	f.Run([]string{"w", "/var/lang/bin/python3.13", "/var/runtime/bootstrap.py"},
-		[]string{"AWS_EXECUTION_ENV=AWS_Lambda_python3.13", "_HANDLER=app.handler", "AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001"})
+		[]string{"AWS_EXECUTION_ENV=AWS_Lambda_python3.13", "_HANDLER=app.handler", "AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001", "COLDPROF_SAMPLER=off"})
 	evs, _ := events(t, f.stderr.String())
 	want := []marker.Event{{V: 1, Kind: marker.Start, TimeUs: 1732250000123456, Runtime: "python3.13", Handler: "app.handler",
 		Wrapper: Version, Injected: "-X importtime", Proxy: true, Arch: markerArch(runtime.GOARCH)}}

@@ -79,7 +79,7 @@ func TestStartProxyExecFails(t *testing.T) {
 					Now:    time.Now,
 					Random: func() float64 { return 0 },
 				}
-				env := []string{"AWS_EXECUTION_ENV=AWS_Lambda_python3.12", "AWS_LAMBDA_RUNTIME_API=169.254.100.1:9001"}
+				env := []string{"AWS_EXECUTION_ENV=AWS_Lambda_python3.12", "AWS_LAMBDA_RUNTIME_API=169.254.100.1:9001", "COLDPROF_SAMPLER=off"} // no hook directory here
 				if code := w.Run([]string{"coldprof-wrapper", "/var/lang/bin/python3.12", "/var/runtime/bootstrap.py"}, env); code != 0 {
 					t.Fatalf("Run = %d, want 0; stderr:\n%s", code, stderr.String())
 				}

@@ -3,10 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -60,7 +64,9 @@ func puts(s *fakeaws.Server) int {
 func TestEnableDisableCommands(t *testing.T) {
 	s := fakeaws.New(t)
 	original := map[string]string{"AWS_LAMBDA_EXEC_WRAPPER": "/opt/datadog_wrapper", "DD_API_KEY": "secret-value", "Q": `"quoted" \ <b>`}
+	s.Lock() // the server reads these on its own goroutine
 	s.Functions["my-fn"] = fakeFunction("java17", original, "arn:aws:lambda:eu-west-1:464622532012:layer:Datadog-Extension:65")
+	s.Unlock()
 
 	code, stdout, stderr := runCLI(t, "enable", "--function", "my-fn", "--layer", testLayer, "--dry-run")
 	if code != 0 {
@@ -142,7 +148,9 @@ func TestAWSCommandErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := fakeaws.New(t)
 			if tt.fn != nil {
+				s.Lock() // the server reads these on its own goroutine
 				s.Functions["my-fn"] = tt.fn
+				s.Unlock()
 			}
 			code, stdout, stderr := runCLI(t, tt.args...)
 			if code != tt.code || !strings.Contains(stderr, tt.want) {
@@ -209,13 +217,17 @@ func TestLogsCommand(t *testing.T) {
 	// The function logs to a custom group, which --function must find.
 	fn := fakeFunction("python3.12", nil)
 	fn["LoggingConfig"] = map[string]any{"LogFormat": "Text", "LogGroup": "/custom/my-fn"}
+	s.Lock() // the server reads these on its own goroutine
 	s.Functions["my-fn"] = fn
+	s.Unlock()
 	pages := exportPages(t, export, 25)
 	if len(pages) < 3 {
 		t.Fatalf("only %d pages: the test needs several", len(pages))
 	}
+	s.Lock() // the server reads these on its own goroutine
 	s.LogPages["/custom/my-fn"] = pages
 	s.Throttle = 1 // the first call (GetFunctionConfiguration) is throttled and retried
+	s.Unlock()
 
 	code, got, stderr := runCLI(t, "logs", "--function", "my-fn", "--since", "2026-11-22T00:00:00Z", "--format", "json")
 	if code != 0 {
@@ -249,7 +261,9 @@ func TestLogsCommand(t *testing.T) {
 
 func TestLogsNoColdStart(t *testing.T) {
 	s := fakeaws.New(t)
+	s.Lock() // the server reads these on its own goroutine
 	s.LogPages["/aws/lambda/quiet"] = [][]map[string]any{{{"logStreamName": "s", "timestamp": 1, "message": "hello\n"}}}
+	s.Unlock()
 	code, stdout, stderr := runCLI(t, "logs", "--log-group", "/aws/lambda/quiet")
 	if code != 1 || !strings.Contains(stderr, "no cold start in /aws/lambda/quiet since ") || stdout != "" {
 		t.Errorf("exit %d stdout %q stderr %q", code, stdout, stderr)
@@ -270,7 +284,9 @@ func TestLogsCommandJava(t *testing.T) {
 		}
 	}
 	s := fakeaws.New(t)
+	s.Lock() // the server reads these on its own goroutine
 	s.LogPages["/aws/lambda/java-fn"] = [][]map[string]any{events}
+	s.Unlock()
 	code, stdout, stderr := runCLI(t, "logs", "--log-group", "/aws/lambda/java-fn", "--format", "json")
 	if code != 0 {
 		t.Fatalf("logs: exit %d: %s", code, stderr)
@@ -338,20 +354,25 @@ func FuzzParseWhen(f *testing.F) {
 // an identical function: both must leave the same layers and variables
 // (enable also leaves its COLDPROF_UNDO record).
 func TestAttachScriptMatchesEnable(t *testing.T) {
+	fullTier(t)
 	for _, tool := range []string{"aws", "jq", "sh"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed", tool)
+			t.Fatalf("%s not installed", tool)
 		}
 	}
 	if err := exec.Command("aws", "--version").Run(); err != nil {
-		t.Skipf("the aws CLI does not run: %v", err)
+		t.Fatalf("the aws CLI does not run: %v", err)
 	}
 	s := fakeaws.New(t)
+	s.Lock() // the server reads these on its own goroutine
 	s.Settled = true
+	s.Unlock()
 	env := map[string]string{"AWS_LAMBDA_EXEC_WRAPPER": "/opt/otel-instrument", "Q": `"quoted" \ <b> grüß`, "EMPTY": ""}
 	layers := []string{"arn:aws:lambda:eu-west-1:123456789012:layer:deps:3", "arn:aws:lambda:eu-west-1:123456789012:layer:coldprof-x86_64:2"}
+	s.Lock() // the server reads these on its own goroutine
 	s.Functions["by-script"] = fakeFunction("python3.12", env, layers...)
 	s.Functions["by-enable"] = fakeFunction("python3.12", env, layers...)
+	s.Unlock()
 
 	script, err := filepath.Abs("../../layer/examples/cli/attach.sh")
 	if err != nil {
@@ -393,10 +414,118 @@ func TestAttachScriptMatchesEnable(t *testing.T) {
 
 func TestLogsSaveFailure(t *testing.T) {
 	s := fakeaws.New(t)
+	s.Lock() // the server reads these on its own goroutine
 	s.LogPages["/aws/lambda/my-fn"] = exportPages(t, "../../testdata/exports/filter-log-events.json", 25)
+	s.Unlock()
 	missing := filepath.Join(t.TempDir(), "no", "such", "dir", "cold.json")
 	code, stdout, stderr := runCLI(t, "logs", "--log-group", "/aws/lambda/my-fn", "--save", missing)
 	if code != 1 || !strings.Contains(stderr, "no such file or directory") || strings.Contains(stderr, "stopped reading") || stdout != "" {
 		t.Errorf("exit %d stdout %q stderr %q; want the file error", code, stdout, stderr)
+	}
+}
+
+// TestEnableLostResponse: the update is applied but its response is lost;
+// the SDK's retry carries the old revision ID and gets 412. coldprof reads
+// the function again: its own change is in place, so enable succeeds (it
+// said "nothing was changed: run the command again"). When someone else
+// changed the function in between, it says what state the function is in.
+func TestEnableLostResponse(t *testing.T) {
+	s := fakeaws.New(t)
+	s.Lock()
+	s.Functions["my-fn"] = fakeFunction("python3.12", map[string]string{"A": "1"})
+	s.Functions["my-fn"]["LastUpdateStatus"] = "Successful"
+	s.LoseUpdates = 1
+	s.Unlock()
+	code, stdout, stderr := runCLI(t, "enable", "--function", "my-fn", "--layer", testLayer)
+	if code != 0 || !strings.Contains(stdout, "updated to revision rev-1") {
+		t.Errorf("enable with a lost response: exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
+	s.Lock()
+	puts, env := 0, s.Functions["my-fn"]["Environment"].(map[string]any)["Variables"].(map[string]string)
+	for _, r := range s.Requests {
+		if r.Method == "PUT" {
+			puts++
+		}
+	}
+	s.Functions["my-fn"]["LastUpdateStatus"] = "Successful"
+	s.Unlock()
+	if puts < 2 || env["AWS_LAMBDA_EXEC_WRAPPER"] != "/opt/coldprof-wrapper" {
+		t.Errorf("%d updates (want the lost one and the SDK's retry), wrapper %q", puts, env["AWS_LAMBDA_EXEC_WRAPPER"])
+	}
+
+	// Someone else's change lands between the lost response and the retry.
+	s.Lock()
+	s.LoseUpdates = 1
+	s.AfterLostUpdate = func(s *fakeaws.Server, name string) {
+		s.Functions[name]["Environment"] = map[string]any{"Variables": map[string]string{"A": "2"}}
+		s.Functions[name]["Layers"] = []any{}
+		s.Functions[name]["RevisionId"] = s.NextRevision()
+	}
+	s.Unlock()
+	code, _, stderr = runCLI(t, "disable", "--function", "my-fn")
+	if code != 1 || !strings.Contains(stderr, "does not have coldprof's change: it is at revision rev-3 with layers (none) and AWS_LAMBDA_EXEC_WRAPPER unset; run the command again") {
+		t.Errorf("disable after someone else's change: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestLogsUnreachableGivesUpAsEnableDoes: logs is patient with throttling
+// (10 tries) but not with an endpoint that drops every connection: it
+// makes no more tries than enable (the SDK's 3), counted at the endpoint.
+// It once retried ten times with back-off, silent for about two minutes.
+func TestLogsUnreachableGivesUpAsEnableDoes(t *testing.T) {
+	fakeaws.New(t) // the environment: static credentials, a region
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var accepted atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			c.Close() // no answer: the client sees the connection end
+		}
+	}()
+	t.Setenv("AWS_ENDPOINT_URL", "http://"+ln.Addr().String())
+	tries := func(args ...string) int32 {
+		accepted.Store(0)
+		code, _, stderr := runCLI(t, args...)
+		if code != 1 || strings.Contains(stderr, "WARN") {
+			t.Errorf("%s: exit %d, stderr %q", args[0], code, stderr)
+		}
+		return accepted.Load()
+	}
+	enable := tries("enable", "--function", "my-fn", "--layer", testLayer)
+	logs := tries("logs", "--log-group", "/aws/lambda/my-fn", "--since", "1h")
+	if enable == 0 || logs > enable {
+		t.Errorf("logs tried %d connections, enable %d: want logs no more than enable", logs, enable)
+	}
+}
+
+// TestSDKLogsStayOffStderr: with no credentials the SDK tries the EC2
+// instance metadata service; one that refuses IMDSv2 tokens made the SDK
+// print "WARN falling back to IMDSv1" on coldprof's stderr.
+func TestSDKLogsStayOffStderr(t *testing.T) {
+	imds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			http.Error(w, "forbidden", http.StatusForbidden) // no IMDSv2 token
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	defer imds.Close()
+	fakeaws.New(t)
+	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_EC2_METADATA_DISABLED": "false",
+		"AWS_EC2_METADATA_SERVICE_ENDPOINT": imds.URL, "AWS_CONTAINER_CREDENTIALS_FULL_URI": "", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "",
+		"AWS_WEB_IDENTITY_TOKEN_FILE": ""} {
+		t.Setenv(k, v)
+	}
+	code, _, stderr := runCLI(t, "logs", "--log-group", "/aws/lambda/my-fn", "--since", "1h")
+	if code != 1 || strings.Contains(stderr, "WARN") || strings.Contains(stderr, "IMDSv1") || !strings.Contains(stderr, "no AWS credentials found") {
+		t.Errorf("exit %d, stderr %q; want exit 1, the credentials explanation and no SDK log lines", code, stderr)
 	}
 }

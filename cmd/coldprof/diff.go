@@ -123,9 +123,9 @@ func runDiff(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 // set when an input could not be read (it was named on stderr); a side
 // with no cold start at all is an error.
 func readDiffSide(arg string, format envelope.Format, stdin io.Reader, stderr io.Writer) (side *report.DiffSide, failed bool, err error) {
-	names, err := diffInputs(arg)
+	names, err := inputFiles(arg)
 	if err != nil {
-		return nil, false, err
+		return nil, false, fmt.Errorf("diff: %w", err)
 	}
 	label := arg
 	if arg == "-" {
@@ -154,15 +154,33 @@ func readDiffSide(arg string, format envelope.Format, stdin io.Reader, stderr io
 	return side, src.failed > 0, nil
 }
 
-// diffInputs expands a directory into its files (sorted, hidden ones
+// expandInputs replaces each directory in args with its files (see
+// inputFiles), so report reads a directory as diff does.
+func expandInputs(args []string) ([]string, error) {
+	var names []string
+	for _, arg := range args {
+		if info, err := os.Stat(arg); err != nil || !info.IsDir() {
+			names = append(names, arg) // the reader says why it cannot be opened
+			continue
+		}
+		files, err := inputFiles(arg)
+		if err != nil {
+			return nil, err
+		}
+		names = append(names, files...)
+	}
+	return names, nil
+}
+
+// inputFiles expands a directory into its files (sorted, hidden ones
 // skipped); a file or "-" stands for itself.
-func diffInputs(arg string) ([]string, error) {
+func inputFiles(arg string) ([]string, error) {
 	if arg == "-" {
 		return []string{arg}, nil
 	}
 	info, err := os.Stat(arg)
 	if err != nil {
-		return nil, fmt.Errorf("diff: %w", err)
+		return nil, err
 	}
 	if !info.IsDir() {
 		return []string{arg}, nil
@@ -184,10 +202,10 @@ func diffInputs(arg string) ([]string, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("diff: %w", err)
+		return nil, err
 	}
 	if len(names) == 0 {
-		return nil, fmt.Errorf("diff: %s: no files in the directory", arg)
+		return nil, fmt.Errorf("%s: no files in the directory", arg)
 	}
 	sort.Strings(names)
 	return names, nil

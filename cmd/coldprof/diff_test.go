@@ -122,12 +122,16 @@ func TestReportBudget(t *testing.T) {
 		wantStderr []string
 	}{
 		{"within budget", []string{"--budget", "init=5s", "--budget", "module:boto3=5s", "testdata/diff/before/1.log"}, 0,
-			[]string{"pass init=5s: init ", "pass module:boto3=5s: boto3 "}},
+			[]string{"pass init=5s: init (imports in the init phase) ", "pass module:boto3=5s: module boto3 "}},
 		{"over budget", []string{"--budget", "init=100ms", "--budget", "total=60s", "testdata/diff/before/1.log"}, 1,
 			[]string{"FAIL init=100ms: init ", "pass total=60s", "over budget"}},
 		{"medians of many", []string{"--format", "json", "--budget", "init=1ms", "testdata/diff/before/1.log", "testdata/diff/before/2.log",
 			"testdata/diff/before/3.log", "testdata/diff/before/4.log", "testdata/diff/before/5.log"}, 1,
-			[]string{"FAIL init=1ms: init median ", "of 5 cold starts"}},
+			[]string{"FAIL init=1ms: init (imports in the init phase) median ", "of 5 cold starts"}},
+		{"absent module", []string{"--budget", "module:nonexistent=5s", "testdata/diff/before/1.log"}, 1,
+			[]string{"FAIL module:nonexistent=5s: module nonexistent is in no cold start (of 1): check the name", "over budget"}},
+		{"not a duration", []string{"--budget", "init=fast", "testdata/diff/before/1.log"}, 2,
+			[]string{`bad gate "init=fast": "fast" is not a duration like 50ms`}},
 		{"bad budget", []string{"--budget", "init>+5ms", "testdata/diff/before/1.log"}, 2, []string{"--budget"}},
 		{"growth is not a budget", []string{"--budget", "init=+5ms", "testdata/diff/before/1.log"}, 2, []string{"coldprof diff --fail-on"}},
 	}

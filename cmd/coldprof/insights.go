@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -140,7 +141,34 @@ var insightsFields = map[string]func(r *report.AggregateRow, v int64){
 // readInsightsResults reads GetQueryResults JSON: {"results": [[{"field",
 // "value"}, …], …], "status": …}. Values are strings; Insights' pct() may
 // give fractions of a microsecond, which are rounded.
+//
+// Anything else is refused, not shown as an empty report: the document
+// must be an object with a "results" array of rows of field/value pairs.
 func readInsightsResults(r io.Reader) ([]report.AggregateRow, error) {
+	const want = `not aws logs get-query-results output (want {"results": [[{"field": …, "value": …}, …], …], "status": "Complete"})`
+	var top map[string]json.RawMessage
+	if err := json.NewDecoder(r).Decode(&top); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) || errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: the file holds %s", want, jsonKind(typeErr))
+		}
+		var syntaxErr *json.SyntaxError
+		if errors.As(err, &syntaxErr) {
+			return nil, fmt.Errorf("%s: it is not JSON (%v at byte %d)", want, err, syntaxErr.Offset)
+		}
+		return nil, fmt.Errorf("%s: %w", want, err)
+	}
+	rawResults, ok := top["results"]
+	if !ok {
+		hint := ""
+		switch {
+		case top["schemaVersion"] != nil && top["coldStarts"] != nil:
+			hint = ": this is a coldprof JSON report, not the query's results"
+		case top["events"] != nil:
+			hint = ": this is a log export (filter-log-events); give it to coldprof report"
+		}
+		return nil, fmt.Errorf("%s: no \"results\" field%s", want, hint)
+	}
 	var doc struct {
 		Status  string `json:"status"`
 		Results [][]struct {
@@ -148,8 +176,13 @@ func readInsightsResults(r io.Reader) ([]report.AggregateRow, error) {
 			Value string `json:"value"`
 		} `json:"results"`
 	}
-	if err := json.NewDecoder(r).Decode(&doc); err != nil {
-		return nil, fmt.Errorf("not aws logs get-query-results output: %w", err)
+	if err := json.Unmarshal(rawResults, &doc.Results); err != nil || doc.Results == nil {
+		return nil, fmt.Errorf("%s: \"results\" is not an array of rows of field/value pairs", want)
+	}
+	if st, ok := top["status"]; ok {
+		if err := json.Unmarshal(st, &doc.Status); err != nil {
+			return nil, fmt.Errorf("%s: \"status\" is not a string", want)
+		}
 	}
 	if doc.Status != "" && doc.Status != "Complete" {
 		return nil, fmt.Errorf("query status is %s, not Complete: run get-query-results again when it has finished", doc.Status)
@@ -183,4 +216,12 @@ func readInsightsResults(r io.Reader) ([]report.AggregateRow, error) {
 		rows = append(rows, row)
 	}
 	return rows, nil
+}
+
+// jsonKind names what a JSON document was when it was not an object.
+func jsonKind(e *json.UnmarshalTypeError) string {
+	if e == nil {
+		return "no JSON value (it is empty)"
+	}
+	return "a JSON " + e.Value + ", not an object"
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 // the -X importtime output of every CPython found here, and checks the
 // captures against a plain split of each line on '|'.
 func TestInsightsPatternMatchesImporttime(t *testing.T) {
+	fullTier(t)
 	home, _ := os.UserHomeDir()
 	pythons, _ := filepath.Glob(filepath.Join(home, ".pyenv/versions/3.*/bin/python3.[0-9]*"))
 	pythons = append(pythons, "/usr/bin/python3")
@@ -70,7 +72,7 @@ func TestInsightsPatternMatchesImporttime(t *testing.T) {
 		})
 	}
 	if tried == 0 {
-		t.Skip("no CPython 3.7+ found (pyenv or /usr/bin/python3)")
+		t.Fatal("no CPython 3.7+ found (pyenv or /usr/bin/python3)")
 	}
 }
 
@@ -162,5 +164,41 @@ func TestInsightsReadJSON(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("JSON report (-want +got):\n%s", diff)
+	}
+}
+
+// TestInsightsReadRejectsOtherFiles checks that --read refuses what is not
+// Logs Insights results (a log, another export, coldprof's own report, an
+// empty file) with a message saying what it got and exit status 1, instead
+// of an empty report.
+func TestInsightsReadRejectsOtherFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	var own bytes.Buffer
+	if code := run(strings.NewReader(""), &own, io.Discard, []string{"report", "--format", "json", "testdata/diff/before/1.log"}); code != 0 {
+		t.Fatalf("report: exit %d", code)
+	}
+	tests := map[string]string{
+		write("own.json", own.String()):                      "this is a coldprof JSON report, not the query's results",
+		"../../testdata/exports/filter-log-events.json":      "this is a log export (filter-log-events); give it to coldprof report",
+		write("empty.json", ""):                              "the file holds no JSON value (it is empty)",
+		write("array.json", "[1, 2]"):                        "the file holds a JSON array, not an object",
+		write("other.json", `{"name": "x"}`):                 `no "results" field`,
+		write("rows.json", `{"results": {"a": 1}}`):          `"results" is not an array of rows`,
+		"testdata/diff/before/1.log":                         "it is not JSON",
+		write("status.json", `{"results": [], "status": 7}`): `"status" is not a string`,
+	}
+	for file, want := range tests {
+		var stdout, stderr bytes.Buffer
+		code := run(strings.NewReader(""), &stdout, &stderr, []string{"insights-query", "--read", file})
+		if code != 1 || stdout.Len() != 0 || !strings.Contains(stderr.String(), "not aws logs get-query-results output") || !strings.Contains(stderr.String(), want) {
+			t.Errorf("%s: exit %d, stdout %d bytes, stderr %q; want exit 1, no report, and %q", file, code, stdout.Len(), stderr.String(), want)
+		}
 	}
 }

@@ -92,8 +92,9 @@ func runLogs(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 	settings := f.settings()
 	if os.Getenv("AWS_MAX_ATTEMPTS") == "" {
 		// FilterLogEvents has a low request rate quota; a long range means
-		// many pages, so be patient with throttling.
-		settings.MaxAttempts = 10
+		// many pages, so be patient with throttling (only: an unreachable
+		// endpoint fails as fast as in enable).
+		settings.ThrottleAttempts = 10
 	}
 	cfg, err := awsapi.LoadConfig(ctx, settings)
 	if err != nil {

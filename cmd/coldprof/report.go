@@ -72,7 +72,7 @@ func runReport(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 	fs.BoolVar(&f.tree, "tree", false, "add each cold start's import tree, in log order")
 	fs.StringVar(&f.coldStart, "cold-start", "", "report only the cold start with this ID (the log stream name, or FILE#N)")
 	fs.StringVar(&f.input, "input-format", string(envelope.FormatAuto), "the shape of the inputs: "+inputFormatList()+"; auto recognises each file's")
-	budgetFlags := fs.StringArray("budget", nil, "exit 1 when a median is over budget: init=800ms, total=1.5s, module:boto3=200ms (repeatable)")
+	budgetFlags := fs.StringArray("budget", nil, "exit 1 when a median is over budget: init=800ms (the init phase's imports, not Lambda's Init Duration), total=1.5s, module:boto3=200ms (repeatable)")
 	help := fs.BoolP("help", "h", false, "show this help")
 	if err := fs.Parse(args); err != nil {
 		return usagef("report: %v (see coldprof report --help)", err)
@@ -113,6 +113,9 @@ func runReport(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 		}
 		inputs = []string{"-"}
 	}
+	if inputs, err = expandInputs(inputs); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
 	src := newFileSource(inputs, inputFormat, stdin, stderr)
 	defer src.Close()
 	budgetSrc := report.NewBudgetSource(src, budgets)
@@ -123,8 +126,8 @@ func runReport(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 	case err != nil:
 		return fmt.Errorf("report: %w", err)
 	}
-	for _, name := range src.empty {
-		fmt.Fprintf(stderr, "%s: %v\n", name, parsers.ErrNoProfile)
+	for _, e := range src.empty {
+		fmt.Fprintln(stderr, e)
 	}
 	if src.failed > 0 {
 		return exitError{code: 1} // each failure was printed as it happened
@@ -208,7 +211,8 @@ type fileSource struct {
 	closer   io.Closer   // the current input's file
 	name     string      // the input being read, for messages
 	found    int         // cold starts found in the current input
-	empty    []string
+	probe    *inputProbe // watches the current input, to say why it held nothing
+	empty    []string    // inputs with no cold start, each with why (see inputProbe.why)
 	failed   int
 	warnings []profile.Warning
 
@@ -216,6 +220,7 @@ type fileSource struct {
 	// at most every progressEvery; nil unless stderr is a terminal.
 	progress      io.Writer
 	progressEvery time.Duration
+	progressTick  time.Duration // redraw while waiting for a cold start; 0: only when one arrives
 	progressShown bool
 	lastProgress  time.Time
 	total         int
@@ -225,7 +230,7 @@ type fileSource struct {
 const maxKeptWarnings = 1000
 
 func newFileSource(names []string, format envelope.Format, stdin io.Reader, stderr io.Writer) *fileSource {
-	s := &fileSource{names: names, format: format, stdin: stdin, stderr: stderr, progressEvery: 250 * time.Millisecond}
+	s := &fileSource{names: names, format: format, stdin: stdin, stderr: stderr, progressEvery: 250 * time.Millisecond, progressTick: 250 * time.Millisecond}
 	if isTerminal(stderr) {
 		s.progress = stderr
 	}
@@ -239,7 +244,7 @@ func (s *fileSource) showProgress() {
 	}
 	s.lastProgress = time.Now()
 	s.progressShown = true
-	fmt.Fprintf(s.progress, "\r\x1b[Kcoldprof: %d cold starts read, now in %s", s.total, s.name)
+	fmt.Fprintf(s.progress, "\r\x1b[Kcoldprof: %d cold starts read, now in %s%s", s.total, report.TerminalSafe(report.Shorten(s.name, 80)), s.probe.progress())
 }
 
 // clearProgress erases the progress line before anything else is written
@@ -262,7 +267,7 @@ func (s *fileSource) Next() (*profile.ColdStart, error) {
 			s.next++
 			continue
 		}
-		item, ok := <-s.parsing.items
+		item, ok := s.nextItem()
 		if !ok { // the parser stopped after its last item
 			s.closeCurrent()
 			continue
@@ -282,9 +287,29 @@ func (s *fileSource) Next() (*profile.ColdStart, error) {
 			s.failed++
 			fmt.Fprintf(s.stderr, "coldprof: %v\n", err)
 		} else if s.found == 0 {
-			s.empty = append(s.empty, s.name)
+			s.empty = append(s.empty, s.name+": "+parsers.ErrNoProfile.Error()+": "+s.probe.why(s.name))
 		}
 		s.closeCurrent()
+	}
+}
+
+// nextItem waits for the parser's next item; on a terminal it redraws the
+// progress line meanwhile, so a long input with no cold start in it (or a
+// slow one) still shows how far it has got.
+func (s *fileSource) nextItem() (parsed, bool) {
+	if s.progress == nil || s.progressTick <= 0 {
+		item, ok := <-s.parsing.items
+		return item, ok
+	}
+	tick := time.NewTicker(s.progressTick)
+	defer tick.Stop()
+	for {
+		select {
+		case item, ok := <-s.parsing.items:
+			return item, ok
+		case <-tick.C:
+			s.showProgress()
+		}
 	}
 }
 
@@ -308,10 +333,16 @@ func (s *fileSource) open(name string) {
 	}
 	// WithPrefetch decodes on a second goroutine (a second core) while
 	// this one parses and aggregates; report/BENCHMARKS.md has the figures.
+	s.probe = &inputProbe{r: r, format: s.format, forced: s.format != envelope.FormatAuto}
+	if f, ok := r.(*os.File); ok {
+		if info, err := f.Stat(); err == nil && info.Mode().IsRegular() {
+			s.probe.size = info.Size()
+		}
+	}
 	p := newParseAhead()
-	dec, err := envelope.Open(r, s.name, s.format, envelope.WithPrefetch(), envelope.WithWarn(func(where, msg string) {
+	dec, err := envelope.Open(s.probe, s.name, s.format, envelope.WithPrefetch(), envelope.WithWarn(func(where, msg string) {
 		p.warn(profile.Warning{Where: where, Message: msg})
-	}))
+	}), envelope.WithDetected(func(f envelope.Format) { s.probe.format = f }))
 	for _, w := range p.take() {
 		s.warn(w)
 	}
@@ -330,7 +361,7 @@ func (s *fileSource) open(name string) {
 	// it is done with (Recycle).
 	opts := logReaderOptions(p.warn)
 	opts.Recycle = true
-	p.reader = parsers.NewReader(dec, s.name, opts)
+	p.reader = parsers.NewReader(probedDecoder{dec, s.probe}, s.name, opts)
 	go p.run(p.reader)
 }
 
@@ -438,7 +469,8 @@ func (p *parseAhead) close() { p.once.Do(func() { close(p.stop) }) }
 
 func (s *fileSource) warn(w profile.Warning) {
 	s.clearProgress()
-	fmt.Fprintln(s.stderr, w.String())
+	// One line per warning, and nothing from the log acts on the terminal.
+	fmt.Fprintln(s.stderr, report.TerminalSafe(report.Shorten(w.String(), 1024)))
 	if len(s.warnings) < maxKeptWarnings {
 		s.warnings = append(s.warnings, w)
 	}
@@ -452,5 +484,8 @@ func (s *fileSource) noProfileError() error {
 		// Every input failed to open or read; each was already reported.
 		return exitError{code: 1}
 	}
-	return fmt.Errorf("%s: %w", strings.Join(s.empty, ", "), parsers.ErrNoProfile)
+	for _, e := range s.empty[:len(s.empty)-1] {
+		fmt.Fprintf(s.stderr, "coldprof: %s\n", e)
+	}
+	return errors.New(s.empty[len(s.empty)-1])
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/coldprof/coldprof/wrapper"
 	"github.com/coldprof/coldprof/wrapper/marker"
 	"github.com/coldprof/coldprof/wrapper/proxy"
+	"github.com/coldprof/coldprof/wrapper/sampleline"
 )
 
 const runUsage = `Usage: coldprof run [flags] [report flags] -- CMD…
@@ -601,7 +602,7 @@ func lastLines(path string) string {
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		if _, ok := marker.Find([]byte(line)); ok || strings.HasPrefix(line, "import time:") || isPlatformLine(line) || line == "" {
+		if _, ok := marker.Find([]byte(line)); ok || strings.HasPrefix(line, "import time:") || strings.Contains(line, sampleline.Prefix+"{") || isPlatformLine([]byte(line)) || line == "" {
 			continue
 		}
 		keep = append(keep, line)
@@ -613,15 +614,6 @@ func lastLines(path string) string {
 		return ""
 	}
 	return "; its last output:\n  " + strings.Join(keep, "\n  ")
-}
-
-func isPlatformLine(line string) bool {
-	for _, p := range []string{"INIT_START ", "INIT_REPORT ", "START RequestId: ", "END RequestId: ", "REPORT RequestId: "} {
-		if strings.HasPrefix(line, p) {
-			return true
-		}
-	}
-	return false
 }
 
 func quoteArgs(argv []string) string {

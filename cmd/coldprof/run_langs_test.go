@@ -27,6 +27,7 @@ func TestLangFamily(t *testing.T) {
 }
 
 func TestProbeLang(t *testing.T) {
+	fullTier(t)
 	for family, tool := range map[string]string{"nodejs": "node", "java": "java", "ruby": "ruby"} {
 		path, err := exec.LookPath(tool)
 		if err != nil {
@@ -47,6 +48,7 @@ func TestProbeLang(t *testing.T) {
 // and checks, in the JSON report, that global loads are init, handler-time
 // loads are invoke with the first request's ID, and the boundary is exact.
 func TestRunLangPhases(t *testing.T) {
+	fullTier(t)
 	javaTask := t.TempDir()
 	tests := []struct {
 		name, runtime, handler, taskRoot string
@@ -65,12 +67,9 @@ func TestRunLangPhases(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if testing.Short() && tt.runtime == "java" {
-				t.Skip("-short: compiling Java takes seconds")
-			}
 			for _, tool := range tt.tools {
 				if _, err := exec.LookPath(tool); err != nil {
-					t.Skipf("%s is not installed", tool)
+					t.Fatalf("%s is not installed", tool)
 				}
 			}
 			if tt.setup != nil {

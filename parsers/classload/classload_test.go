@@ -192,9 +192,10 @@ func TestRollUp(t *testing.T) {
 // TestRealJVM compiles the test app and runs it with exactly what the
 // wrapper appends to JAVA_TOOL_OPTIONS, keeping a value the user set.
 func TestRealJVM(t *testing.T) {
+	fullTier(t)
 	for _, tool := range []string{"java", "javac", "jar"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed", tool)
+			t.Fatalf("%s is not installed", tool)
 		}
 	}
 	app, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "java", "app"))

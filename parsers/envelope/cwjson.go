@@ -53,6 +53,7 @@ type cwJSON struct {
 
 	// The fast path for "events" arrays (fastpage.go).
 	fast            *fastArray // non-nil while it reads the array
+	fastScanned     int64      // bytes the fast path's brace scans went through, for tests that count work
 	eventsFirst     bool       // the decoder is just after an events array's '['
 	fastCooldown    int        // elements the decoder reads before the fast path may resume
 	skipPlaceholder bool       // the next element is fallbackNext's {}: drop it

@@ -66,7 +66,6 @@ func TestDecoders(t *testing.T) {
 			want: []rec{
 				{Line: 1, Text: "import time: self [us] | cumulative | imported package"},
 				{Line: 2, Text: "import time:       180 |        180 |   _io"},
-				{Line: 3, Text: ""},
 				{Line: 4, Text: "  indented\ttab  "},
 			},
 		},

@@ -120,14 +120,41 @@ func NewRawText(r io.Reader) *RawText {
 	return &RawText{lines: newLineReader(r)}
 }
 
-// Next returns the next line.
+// Next returns the next line that is not blank. Blank lines carry nothing
+// and are skipped in bulk: a run of a billion newlines (4 GiB from a 4 MB
+// gzip file) once took minutes, a record each.
 func (d *RawText) Next() (Record, error) {
-	line, err := d.lines.next()
-	d.Cut = d.lines.cut
-	if err != nil {
-		return Record{}, err
+	for {
+		line, err := d.lines.next()
+		d.Cut = d.lines.cut
+		if err != nil {
+			return Record{}, err
+		}
+		if len(line) > 0 {
+			return Record{Line: d.lines.line, Text: line}, nil
+		}
+		d.lines.skipNewlines()
 	}
-	return Record{Line: d.lines.line, Text: line}, nil
+}
+
+// skipNewlines consumes the newlines that follow in the input, counting
+// them as lines, a buffer at a time.
+func (l *lineReader) skipNewlines() {
+	for {
+		b, _ := l.r.Peek(max(l.r.Buffered(), 1))
+		n := 0
+		for n < len(b) && b[n] == '\n' {
+			n++
+		}
+		if n == 0 {
+			return
+		}
+		l.r.Discard(n)
+		l.line += n
+		if n < len(b) {
+			return
+		}
+	}
 }
 
 // A lineReader yields the lines of an input without their terminators,

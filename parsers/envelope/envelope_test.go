@@ -26,11 +26,19 @@ func readAll(t *testing.T, d Decoder) []string {
 
 func TestRawText(t *testing.T) {
 	long := strings.Repeat("x", 300<<10) // longer than the bufio buffer
-	in := "\xef\xbb\xbfimport time: a\r\nsecond\n\n" + long + "\nlast without newline"
+	// Blank lines are skipped, a long run of them in bulk, and counted.
+	in := "\xef\xbb\xbfimport time: a\r\nsecond\n\n" + long + "\n" + strings.Repeat("\n", 700<<10) + "last without newline"
 	got := readAll(t, NewRawText(strings.NewReader(in)))
-	want := []string{"import time: a", "second", "", long, "last without newline"}
+	want := []string{"import time: a", "second", long, "last without newline"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+	d := NewRawText(strings.NewReader(in))
+	for range 4 {
+		d.Next()
+	}
+	if want := 4 + 700<<10 + 1; d.lines.line != want {
+		t.Errorf("the last line is line %d, want %d", d.lines.line, want)
 	}
 }
 

@@ -143,7 +143,13 @@ func (d *cwJSON) fastStep() (Record, bool, error) {
 		if !f.scan.active || f.scan.from != i-f.pos {
 			f.scan = braceScan{active: true, from: i - f.pos, next: i - f.pos}
 		}
+		scanFrom := f.pos + f.scan.next
 		end := f.scan.scan(f.buf, f.pos)
+		if end >= 0 {
+			d.fastScanned += int64(end - scanFrom)
+		} else {
+			d.fastScanned += int64(f.pos + f.scan.next - scanFrom)
+		}
 		if end == tooDeep {
 			d.reattach(d.fallbackPrefix())
 			return Record{}, false, nil
@@ -178,14 +184,6 @@ func (d *cwJSON) fallbackPrefix() string {
 	return fallbackNext
 }
 
-// objectEnd returns the index just after the '}' that closes the object
-// opening at b[i], counting braces and brackets outside strings, or -1
-// when b ends first. It does not check the syntax: fastParse does.
-func objectEnd(b []byte, i int) int {
-	s := braceScan{next: i}
-	return max(s.scan(b, 0), -1)
-}
-
 // maxFastDepth bounds how deep the fast path follows an event: CloudWatch
 // events are flat objects, and one nested deeper (garbage that may never
 // close) is left to json.Decoder at once rather than after
@@ -195,7 +193,7 @@ const maxFastDepth = 16
 // tooDeep is what braceScan.scan returns past maxFastDepth.
 const tooDeep = -2
 
-// A braceScan is objectEnd's progress through an object that the buffer
+// A braceScan is the fast path's progress through an object that the buffer
 // does not yet hold whole, so that after a fill only the new bytes are
 // scanned: scanning again from the '{' after every 64 KB read made an event
 // that never closes cost 64 scans of up to maxFastEventBytes each, before
@@ -230,6 +228,7 @@ func (s *braceScan) scan(b []byte, base int) int {
 		case '{', '[':
 			if s.depth++; s.depth > maxFastDepth {
 				s.active = false
+				s.next = i + 1 - base // what was scanned, for cwJSON.fastScanned
 				return tooDeep
 			}
 		case '}', ']':

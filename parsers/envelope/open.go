@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -96,7 +97,8 @@ func Open(r io.Reader, source string, format Format, opts ...Option) (Decoder, e
 	if _, err := ParseFormat(string(format)); err != nil {
 		return nil, err
 	}
-	br := bufio.NewReaderSize(r, 256<<10)
+	stored := &countingReader{r: r}
+	br := bufio.NewReaderSize(stored, 256<<10)
 	magic, err := br.Peek(2)
 	if err != nil && err != io.EOF {
 		return nil, fmt.Errorf("%s: %w", source, err)
@@ -107,7 +109,7 @@ func Open(r io.Reader, source string, format Format, opts ...Option) (Decoder, e
 		if err != nil {
 			return nil, fmt.Errorf("%s: gzip: %w", source, err)
 		}
-		br = bufio.NewReaderSize(gzipErrors{gz, source}, 256<<10)
+		br = bufio.NewReaderSize(&gzipErrors{r: gz, source: source, stored: stored}, 256<<10)
 	}
 	if first, _ := br.Peek(1); len(first) == 1 && first[0] == 0x1b {
 		br = bufio.NewReaderSize(&ansiStripper{r: br}, 256<<10)
@@ -157,18 +159,62 @@ func Open(r io.Reader, source string, format Format, opts ...Option) (Decoder, e
 	return checked, nil
 }
 
+// Decompression is bounded, so a small file cannot keep coldprof busy for
+// minutes (4 MB of gzip holds 4 GiB of newlines): past gzipRatioFreeBytes
+// of output, a file that decompresses to more than maxGzipRatio times its
+// size is refused, and any past maxGzipBytes. Real logs compress about
+// 10:1 to 50:1. Variables so that tests can lower them.
+var (
+	maxGzipBytes       int64 = 64 << 30
+	maxGzipRatio       int64 = 200
+	gzipRatioFreeBytes int64 = 512 << 20
+)
+
+// ErrDecompressionBomb is wrapped by the error for a gzip input past the
+// bounds above.
+var ErrDecompressionBomb = errors.New("refusing to decompress further (a decompression bomb?)")
+
 // gzipErrors names the input in decompression errors, which would
-// otherwise read like a bare "unexpected EOF".
+// otherwise read like a bare "unexpected EOF", and bounds the output.
 type gzipErrors struct {
 	r      io.Reader
 	source string
+	stored *countingReader // the compressed bytes read
+	out    int64
+	bound  error // sticky: once past a bound, every later Read fails
 }
 
-func (g gzipErrors) Read(p []byte) (int, error) {
+func (g *gzipErrors) Read(p []byte) (int, error) {
+	if g.bound != nil {
+		return 0, g.bound
+	}
 	n, err := g.r.Read(p)
 	if err != nil && err != io.EOF {
 		err = fmt.Errorf("%s: gzip: %w", g.source, err)
 	}
+	g.out += int64(n)
+	switch {
+	case g.out > maxGzipBytes:
+		g.bound = fmt.Errorf("%s: gzip: it decompresses to more than %d bytes: %w", g.source, maxGzipBytes, ErrDecompressionBomb)
+	case g.out > gzipRatioFreeBytes && g.out > maxGzipRatio*g.stored.n:
+		g.bound = fmt.Errorf("%s: gzip: %d bytes decompress to more than %d, over %d times their size: %w; gunzip it yourself if it is a real log",
+			g.source, g.stored.n, g.out, maxGzipRatio, ErrDecompressionBomb)
+	}
+	if g.bound != nil {
+		return 0, g.bound // the bytes past the bound are not passed on
+	}
+	return n, err
+}
+
+// A countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
 	return n, err
 }
 

@@ -69,6 +69,7 @@
     const depth = nodes.reduce((m, n) => Math.max(m, n.depth), 0);
     chart.style.height = ((depth + 1) * ROW) + 'px';
     showFacts();
+    showSampled();
     fillTable();
     applySearch();
     layout();
@@ -93,6 +94,52 @@
       item.append(sw, data.phases[p] + ' ' + ms(us) + ' (' + count + ')');
       legend.appendChild(item);
     }
+  }
+
+  // showSampled draws where init went (the parts as blocks on a time axis;
+  // every part that is not zero stays at least 3 px wide, so the
+  // unexplained "other init" block is always visible) and a flame graph of
+  // the sampled stacks.
+  const PART_COLOURS = ['hsl(215,35%,65%)', 'hsl(275,65%,72%)', 'hsl(28,65%,65%)', 'hsl(48,85%,62%)',
+    'repeating-linear-gradient(45deg,#bbb,#bbb 4px,#e4e4e4 4px,#e4e4e4 8px)'];
+  function showSampled() {
+    const box = $('sampled');
+    const sm = cs.sampled;
+    if (!sm) { box.hidden = true; return; }
+    box.hidden = false;
+    const parts = $('parts');
+    parts.replaceChildren();
+    const total = sm.totalUs;
+    let x = 0;
+    sm.parts.forEach(([name, us], i) => {
+      const b = el('div', name + ' ' + ms(us), 'part');
+      b.style.left = (total > 0 ? 100 * x / total : 0) + '%';
+      b.style.width = (total > 0 ? 100 * us / total : 0) + '%';
+      b.style.minWidth = us > 0 ? '3px' : '0';
+      b.style.background = PART_COLOURS[i];
+      b.title = name + ': ' + ms(us) + ' (' + pct(us, total) + ')';
+      parts.appendChild(b);
+      x += us;
+    });
+    $('parts-axis').replaceChildren(el('span', '0 ms'), el('span', total > 0 ? ms(total) : ''));
+    $('parts-note').textContent = sm.note;
+    const flame = $('flame');
+    const whole = sm.flame.reduce((m, n) => (n[1] === 0 ? m + n[3] : m), 0);
+    const frag = document.createDocumentFragment();
+    let depth = 0;
+    for (const [name, d, start, dur, self, phase] of sm.flame) {
+      const label = cs.strings[name];
+      const b = el('div', label, 'snode');
+      b.style.top = (d * ROW) + 'px';
+      b.style.left = (100 * start / Math.max(whole, 1)) + '%';
+      b.style.width = (100 * dur / Math.max(whole, 1)) + '%';
+      b.style.background = colour(phase, label);
+      b.title = label + ': ' + ms(dur) + ' total, ' + ms(self) + ' self';
+      frag.appendChild(b);
+      depth = Math.max(depth, d);
+    }
+    flame.replaceChildren(frag);
+    flame.style.height = ((depth + 1) * ROW) + 'px';
   }
 
   function isAncestor(a, n) {

@@ -1,5 +1,8 @@
 // Package hooks ships the require hooks coldprof-wrapper injects into Node.js
-// and Ruby, and writes them to disk where a runtime can load them.
+// and Ruby, and the init samplers it injects into Python and Node.js
+// (python/sitecustomize.py, node/sampler.cjs; lines as wrapper/sampleline
+// defines them, see README.md), and writes them to disk where a runtime can
+// load them.
 //
 // In a Lambda layer the files live under /opt/coldprof/hooks (the layer
 // builder copies this package's folders there); coldprof run writes the
@@ -39,6 +42,12 @@ const (
 	NodeESMHooks = "node/esm-hooks.mjs"
 	// RubyRequire is loaded with RUBYOPT="-r<dir>/ruby/coldprof_require.rb".
 	RubyRequire = "ruby/coldprof_require.rb"
+	// NodeSampler is loaded by NodeRequire when COLDPROF_SAMPLER_INTERVAL_US is set.
+	NodeSampler = "node/sampler.cjs"
+	// PythonSitecustomize starts the Python sampler: its folder goes first on PYTHONPATH.
+	PythonSitecustomize = "python/sitecustomize.py"
+	// PythonSampler is the sampler module PythonSitecustomize imports.
+	PythonSampler = "python/coldprof_sampler.py"
 )
 
 // EnvHookDir names the environment variable that tells coldprof-wrapper where

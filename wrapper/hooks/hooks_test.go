@@ -127,10 +127,13 @@ func run(t *testing.T, dir string, env []string, name string, args ...string) re
 	return result{stdout.String(), stderr.String(), code}
 }
 
+// need puts the test in the full tier and fails it when tool is missing:
+// CI installs every tool, so a skip there would hide the test.
 func need(t *testing.T, tool string) {
 	t.Helper()
+	fullTier(t)
 	if _, err := exec.LookPath(tool); err != nil {
-		t.Skipf("%s is not installed", tool)
+		t.Fatalf("%s is not installed (.ci/setup.d installs it)", tool)
 	}
 }
 
@@ -145,7 +148,7 @@ func hookDir(t *testing.T) string {
 	return dir
 }
 
-func testdata(t *testing.T, parts ...string) string {
+func testdata(t testing.TB, parts ...string) string {
 	t.Helper()
 	p, err := filepath.Abs(filepath.Join(append([]string{"..", "..", "testdata"}, parts...)...))
 	if err != nil {

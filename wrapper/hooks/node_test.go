@@ -337,9 +337,10 @@ func TestNodeESMErrorsUnchanged(t *testing.T) {
 // CommonJS program and imported by an ES module handler, and over lodash-es,
 // a tree of about 640 ES modules (testdata/node/realistic, after npm ci there).
 func TestNodeRealisticTree(t *testing.T) {
+	fullTier(t)
 	dir := testdata(t, "node", "realistic")
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "lodash-es")); err != nil {
-		t.Skip("testdata/node/realistic has no node_modules: run npm ci there (.ci/setup.d/20-npm-realistic.sh)")
+		t.Fatal("testdata/node/realistic has no node_modules: run npm ci there (.ci/setup.d/20-npm-realistic.sh)")
 	}
 	loadESM := testdata(t, "node", "load-esm.mjs")
 	hooksDir := hookDir(t)

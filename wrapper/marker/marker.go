@@ -226,9 +226,14 @@ type decoder struct {
 	pos int
 }
 
-func (d *decoder) fail() error {
-	return errors.Join(ErrSyntax, errors.New("at byte "+strconv.Itoa(d.pos)))
-}
+func (d *decoder) fail() error { return syntaxError{d.pos} }
+
+// A syntaxError is ErrSyntax at a byte offset, in one line: a warning that
+// quotes it stays one line of stderr (errors.Join put a newline in it).
+type syntaxError struct{ pos int }
+
+func (e syntaxError) Error() string { return ErrSyntax.Error() + " at byte " + strconv.Itoa(e.pos) }
+func (e syntaxError) Unwrap() error { return ErrSyntax }
 
 func (d *decoder) space() {
 	for d.pos < len(d.buf) {

@@ -2,6 +2,7 @@ package marker
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -125,4 +126,19 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("round trip of %q (-first +second):\n%s", line, diff)
 		}
 	})
+}
+
+// TestSyntaxErrorIsOneLine: a warning quotes the error, and a warning is
+// one line of stderr with its file:line in front (errors.Join put
+// "at byte N" on a line of its own).
+func TestSyntaxErrorIsOneLine(t *testing.T) {
+	for _, line := range []string{`coldprof: {"kind":`, `coldprof: {"kind":"start",}`, `coldprof: {x}`} {
+		_, err := Parse([]byte(line))
+		if err == nil {
+			t.Fatalf("Parse(%q) accepted it", line)
+		}
+		if !errors.Is(err, ErrSyntax) || strings.ContainsAny(err.Error(), "\n\r") || !strings.Contains(err.Error(), " at byte ") {
+			t.Errorf("Parse(%q) = %q, want ErrSyntax at a byte, on one line", line, err)
+		}
+	}
 }

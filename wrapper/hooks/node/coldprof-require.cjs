@@ -1,4 +1,5 @@
 'use strict';
+try { if (process.env.COLDPROF_SAMPLER_INTERVAL_US) require('./sampler.cjs'); } catch (_) { /* coldprof's init sampler, before the loader is patched; it reports its own errors */ }
 // coldprof require hook for Node.js, preloaded with NODE_OPTIONS="--require <this file>".
 //
 // It times every CommonJS load (Module._load, so require() from any module, nested)

@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -29,6 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 )
 
 // Settings choose the account, region and retry behaviour. Empty fields
@@ -42,6 +44,11 @@ type Settings struct {
 	// MaxBackoff caps the wait between tries; 0 keeps the SDK's 20 s.
 	// Tests shorten it.
 	MaxBackoff time.Duration
+	// ThrottleAttempts, when set, gives throttling errors this many tries
+	// while every other error (an unreachable endpoint) keeps MaxAttempts
+	// or the SDK's 3, so a patient command still gives up on a dead
+	// network as fast as the others.
+	ThrottleAttempts int
 }
 
 // LoadConfig resolves credentials, region and endpoints the way the AWS CLI
@@ -54,17 +61,26 @@ func LoadConfig(ctx context.Context, s Settings) (aws.Config, error) {
 	if s.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(s.Profile))
 	}
-	if s.MaxAttempts > 0 || s.MaxBackoff > 0 {
+	// The SDK's own log lines ("WARN falling back to IMDSv1") would reach
+	// the user's terminal beside coldprof's; its errors are explained here.
+	opts = append(opts, config.WithLogger(logging.Nop{}))
+	if s.MaxAttempts > 0 || s.MaxBackoff > 0 || s.ThrottleAttempts > 0 {
 		opts = append(opts, config.WithRetryer(func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				if s.MaxAttempts > 0 {
-					o.MaxAttempts = s.MaxAttempts
-				}
+			others := s.MaxAttempts
+			if others == 0 {
+				others = retry.DefaultMaxAttempts
+			}
+			std := retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = max(others, s.ThrottleAttempts)
 				if s.MaxBackoff > 0 {
 					o.MaxBackoff = s.MaxBackoff
 					o.Backoff = retry.NewExponentialJitterBackoff(s.MaxBackoff)
 				}
 			})
+			if s.ThrottleAttempts <= others {
+				return std
+			}
+			return throttlePatient{RetryerV2: std, others: others}
 		}))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
@@ -78,6 +94,23 @@ func LoadConfig(ctx context.Context, s Settings) (aws.Config, error) {
 		return aws.Config{}, ErrNoRegion
 	}
 	return cfg, nil
+}
+
+// throttlePatient retries throttling errors up to its retryer's
+// MaxAttempts and other errors only up to others.
+type throttlePatient struct {
+	aws.RetryerV2
+	others int
+}
+
+// RetryDelay stops a retry that is not for throttling once others tries
+// are made (the SDK counts attempt from 0 or 1 by version: at most one
+// try fewer, never more).
+func (r throttlePatient) RetryDelay(attempt int, err error) (time.Duration, error) {
+	if attempt >= r.others-1 && retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) != aws.TrueTernary {
+		return 0, err
+	}
+	return r.RetryerV2.RetryDelay(attempt, err)
 }
 
 // ErrNoRegion says how to choose a region.
@@ -163,7 +196,8 @@ func explainAPI(api smithy.APIError, err error, op Op) error {
 		}
 		return explained("AWS throttled %s%s: try again in a minute (or raise AWS_MAX_ATTEMPTS; for logs, narrow --since)", op.Action, attempts)
 	case "PreconditionFailedException":
-		return explained("%s changed while coldprof was updating it (its revision ID moved on), so nothing was changed: run the command again", op.Resource)
+		// Apply reads the function again to say what state it is in.
+		return explained("%s changed while coldprof was updating it (its revision ID moved on)", op.Resource)
 	case "ResourceConflictException":
 		return explained("%s is being updated by someone else: try again when that update is done", op.Resource)
 	case "InvalidParameterValueException":
@@ -229,7 +263,60 @@ func Apply(ctx context.Context, cfg aws.Config, fn Function, c Change) (string, 
 	}
 	out, err := lambda.NewFromConfig(cfg).UpdateFunctionConfiguration(ctx, in)
 	if err != nil {
-		return "", Explain(err, Op{Action: "lambda:UpdateFunctionConfiguration", Resource: "function " + fn.Name, Region: cfg.Region})
+		err = Explain(err, Op{Action: "lambda:UpdateFunctionConfiguration", Resource: "function " + fn.Name, Region: cfg.Region})
+		var refused *Error
+		if errors.As(err, &refused) && refused.Code == "PreconditionFailedException" {
+			return afterPreconditionFailed(ctx, cfg, fn, env, c)
+		}
+		return "", err
 	}
 	return aws.ToString(out.RevisionId), nil
+}
+
+// afterPreconditionFailed finds out what happened when Lambda refused the
+// update because the revision had moved on. That is either someone else's
+// change, or our own: when the update's response is lost, the SDK's retry
+// repeats it with the old revision ID and gets the refusal, though the
+// first try was applied. The function is read again and compared with the
+// change: applied, it returns the new revision; not applied, the error
+// says what state the function is in.
+func afterPreconditionFailed(ctx context.Context, cfg aws.Config, fn Function, env map[string]string, c Change) (string, error) {
+	now, err := GetFunction(ctx, cfg, fn.Name)
+	if err != nil {
+		return "", fmt.Errorf("function %s changed while coldprof was updating it (its revision ID moved on), and reading it again failed (%v): check its layers and variables before running the command again", fn.Name, err)
+	}
+	if sameEnv(now.Env, env) && (!c.LayersSet || slices.Equal(now.Layers, c.Layers)) {
+		return now.RevisionID, nil // our own update, whose response was lost
+	}
+	return "", &Error{Code: "PreconditionFailedException", msg: fmt.Sprintf(
+		"function %s changed while coldprof was updating it (its revision ID moved on) and does not have coldprof's change: "+
+			"it is at revision %s with layers %s and AWS_LAMBDA_EXEC_WRAPPER %s; run the command again to apply it to that revision",
+		fn.Name, now.RevisionID, layerList(now.Layers), wrapperState(now.Env))}
+}
+
+// sameEnv compares variables, no variables and an empty set being equal.
+func sameEnv(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+func layerList(layers []string) string {
+	if len(layers) == 0 {
+		return "(none)"
+	}
+	return strings.Join(layers, ", ")
+}
+
+func wrapperState(env map[string]string) string {
+	if w, ok := env["AWS_LAMBDA_EXEC_WRAPPER"]; ok {
+		return fmt.Sprintf("%q", w)
+	}
+	return "unset"
 }

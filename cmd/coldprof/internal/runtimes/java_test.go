@@ -15,6 +15,7 @@ import (
 )
 
 func TestJavaClient(t *testing.T) {
+	fullTier(t)
 	needTool(t, "java", "javac", "jar")
 	ctx := context.Background()
 	rtDir := t.TempDir()

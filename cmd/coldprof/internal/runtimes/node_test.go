@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -38,8 +37,9 @@ func buildWrapper(t *testing.T) string {
 			return
 		}
 		wrapperBin = filepath.Join(dir, "coldprof-wrapper")
-		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-		out, err := exec.Command(goTool, "build", "-o", wrapperBin, "../../../coldprof-wrapper").CombinedOutput()
+		// go test puts its own GOROOT/bin first on PATH. The wrapper starts
+		// the coldprof-proxy found next to it, as the layer ships them.
+		out, err := exec.Command("go", "build", "-o", dir+"/", "../../../coldprof-wrapper", "../../../coldprof-proxy").CombinedOutput()
 		if err != nil {
 			wrapperErr = err
 			t.Logf("go build: %s", out)
@@ -55,7 +55,7 @@ func needTool(t *testing.T, tools ...string) {
 	t.Helper()
 	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is not installed", tool)
+			t.Fatalf("%s is not installed (.ci/setup.d installs it)", tool)
 		}
 	}
 }
@@ -186,6 +186,7 @@ func checkPhases(t *testing.T, cs *profile.ColdStart, results []emulator.Result,
 }
 
 func TestNodeClient(t *testing.T) {
+	fullTier(t)
 	needTool(t, "node")
 	rtDir := t.TempDir()
 	entry, err := WriteNode(rtDir)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestRubyClient(t *testing.T) {
+	fullTier(t)
 	needTool(t, "ruby")
 	rtDir := t.TempDir()
 	entry, err := WriteRuby(rtDir)

@@ -30,7 +30,7 @@ func pythons(t *testing.T) map[string]string {
 		}
 	}
 	if len(found) == 0 {
-		t.Skip("no python3 and no pyenv interpreters on this machine")
+		t.Fatal("no python3 and no pyenv interpreters on this machine")
 	}
 	return found
 }
@@ -80,8 +80,12 @@ func runClient(t *testing.T, python, handler string) (*emulator.Emulator, *exec.
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	// One Wait only, on the goroutine: the cleanup kills the runtime and
+	// waits for that goroutine (two concurrent Waits race).
+	exited := make(chan struct{})
+	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
 	go func() {
+		defer close(exited)
 		err := cmd.Wait()
 		status := "exit status 0"
 		if err != nil {
@@ -93,6 +97,7 @@ func runClient(t *testing.T, python, handler string) (*emulator.Emulator, *exec.
 }
 
 func TestPythonClient(t *testing.T) {
+	fullTier(t)
 	for name, python := range pythons(t) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -162,9 +167,10 @@ func TestPythonClient(t *testing.T) {
 }
 
 func TestPythonClientInitErrors(t *testing.T) {
+	fullTier(t)
 	python := pythons(t)["python3"]
 	if python == "" {
-		t.Skip("python3 not found")
+		t.Fatal("python3 not found")
 	}
 	cases := []struct{ handler, errorType, message string }{
 		{"broken.handler", "Runtime.ImportModuleError", "Unable to import module 'broken': No module named 'module_that_does_not_exist_anywhere'"},
@@ -210,6 +216,7 @@ func TestProbePythonErrors(t *testing.T) {
 // ctxfn imports nothing new, so no module may be imported after the client's
 // own top-level import line, through init and a first invocation.
 func TestPythonClientLoadsNothingDuringInit(t *testing.T) {
+	fullTier(t)
 	t.Setenv("PYTHONPROFILEIMPORTTIME", "1") // -X importtime, for the client's process
 	for name, python := range pythons(t) {
 		t.Run(name, func(t *testing.T) {

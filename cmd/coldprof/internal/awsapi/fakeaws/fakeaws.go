@@ -49,6 +49,12 @@ type Server struct {
 	// Settled makes updates finish at once (LastUpdateStatus Successful),
 	// for clients that wait for them, such as `aws lambda wait`.
 	Settled bool
+	// LoseUpdates applies this many updates and then drops the connection
+	// without an answer, as a lost response: the SDK retries the update,
+	// whose revision ID is stale by then. AfterLostUpdate, if set, runs
+	// after each, e.g. to change the function as someone else would.
+	LoseUpdates     int
+	AfterLostUpdate func(s *Server, name string)
 	// Requests records every call.
 	Requests []Request
 
@@ -174,6 +180,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	fn["LastUpdateStatus"] = "InProgress"
 	if s.Settled {
 		fn["LastUpdateStatus"] = "Successful"
+	}
+	if s.LoseUpdates > 0 {
+		s.LoseUpdates--
+		if s.AfterLostUpdate != nil {
+			s.AfterLostUpdate(s, name)
+		}
+		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			conn.Close() // the client sees the connection end with no response
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, fn)
 }

@@ -1,0 +1,1 @@
+VALUE = "from the user's PYTHONPATH"
