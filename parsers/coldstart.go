@@ -95,6 +95,8 @@ type builder struct {
 	rules      *Rules
 	interpDone bool
 	walk       phaseWalk
+	// names counts the load-time lines named so far (see Reader.nameAt).
+	names int
 	// samp holds the sampler's lines and invoke markers (samples.go).
 	samp sampling
 }
@@ -267,7 +269,8 @@ func (r *Reader) loadLine(st *stream, format profile.Format, rest []byte, num in
 	}
 	b := r.builderFor(st, num)
 	imp := b.alloc.node()
-	imp.Name = r.names.name(f.name)
+	imp.Name = r.nameAt(b.names, f.name)
+	b.names++
 	imp.SelfUs, imp.CumulativeUs = f.self, f.cumulative
 	imp.Cached = f.cached
 	negative := f.self < 0

@@ -53,6 +53,7 @@ type Reader struct {
 	unnamedN int    // cold starts numbered source#N so far
 
 	names         nameTable
+	nameSeq       []string // names by their place in the last cold starts (nameAt)
 	rulesByFormat map[profile.Format]*Rules
 	pool          *blockPool // set when Options.Recycle is
 }

@@ -218,6 +218,32 @@ func (a *allocator) children(items []item) []*profile.Import {
 	return s
 }
 
+// maxNameSeq bounds Reader.nameSeq (16 bytes per line of a cold start).
+const maxNameSeq = 1 << 16
+
+// maxSeqName bounds the length of a name kept in Reader.nameSeq.
+const maxSeqName = 1024
+
+// nameAt interns the name of a cold start's k-th load-time line. The cold
+// starts of one function load their modules in nearly the same order, so
+// the name at the same place in the last cold start read is usually the
+// one: comparing with it spares hashing the name into the table.
+func (r *Reader) nameAt(k int, b []byte) string {
+	if k < len(r.nameSeq) && r.nameSeq[k] == string(b) {
+		return r.nameSeq[k]
+	}
+	s := r.names.name(b)
+	switch {
+	case k < len(r.nameSeq):
+		r.nameSeq[k] = s
+	case len(s) > maxSeqName:
+		// Not kept: a hostile log's huge names must not outlive their cold start.
+	case k == len(r.nameSeq) && k < maxNameSeq:
+		r.nameSeq = append(r.nameSeq, s)
+	}
+	return s
+}
+
 // A nameTable shares module names between cold starts: they repeat in
 // every one, and strings hold no pointers to chain cold starts together.
 type nameTable map[string]string
