@@ -7,9 +7,12 @@
 //	decodebench gen tail|filter-log-events SIZE_MB OUT   write an export
 //	decodebench decode FILE [prefetch]                decode it, print records and MB/s
 //	decodebench parse FILE [prefetch]                 decode and build cold starts (package parsers)
+//	decodebench lines FILE                            a bare Go line loop: count lines holding "import time:"
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -54,6 +57,8 @@ func run(args []string) error {
 			return benchgen.Tail(f, imports, int64(mb)<<20)
 		}
 		return benchgen.FilterLogEvents(f, imports, int64(mb)<<20)
+	case len(args) == 2 && args[0] == "lines":
+		return countLines(args[1])
 	case (len(args) == 2 || len(args) == 3) && (args[0] == "decode" || args[0] == "parse"):
 		var opts []envelope.Option
 		if len(args) == 3 {
@@ -107,5 +112,39 @@ func run(args []string) error {
 		fmt.Printf("%d records or cold starts, %.0f MB in %.2f s: %.0f MB/s\n", n, float64(info.Size())/1e6, secs, float64(info.Size())/1e6/secs)
 		return nil
 	}
-	return errors.New("usage: decodebench gen tail|filter-log-events SIZE_MB OUT | decodebench decode FILE")
+	return errors.New("usage: decodebench gen tail|filter-log-events SIZE_MB OUT | decodebench decode|parse FILE [prefetch] | decodebench lines FILE")
+}
+
+// countLines is the least a Go program does to read an export line by line:
+// the baseline beside grep -c that report/BENCHMARKS.md compares with.
+func countLines(name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 256<<10)
+	key := []byte("import time:")
+	lines, matches := 0, 0
+	for {
+		line, err := br.ReadSlice('\n')
+		if len(line) > 0 {
+			lines++
+			if bytes.Contains(line, key) {
+				matches++
+			}
+		}
+		if err == bufio.ErrBufferFull {
+			lines-- // the rest of a long line follows
+			continue
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	fmt.Printf("%d lines, %d with %q\n", lines, matches, key)
+	return nil
 }
