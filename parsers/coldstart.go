@@ -428,6 +428,7 @@ func (r *Reader) markerLine(st *stream, text []byte, num int) {
 			b.cs.Runtime = ev.Runtime
 		}
 		b.cs.Handler = ev.Handler
+		b.cs.Arch = ev.Arch
 		if b.cs.InitType == "" && profile.ValidInitType(ev.InitType) {
 			b.cs.InitType = ev.InitType
 		}

@@ -136,6 +136,10 @@ type ColdStart struct {
 	// times, Unix microseconds; 0 when the log has no such marker.
 	StartUs, InitDoneUs int64
 
+	// Arch is the start marker's architecture ("x86_64", "arm64"; "" when
+	// unknown). Findings price init with it and REPORT's Memory Size.
+	Arch string
+
 	// Sampled stacks, when the wrapper's sampler ran in the runtime process
 	// (nil Sampler otherwise). Frames are shared by Stacks; each stack lists
 	// frame indices root first. Samples are in time order.

@@ -58,6 +58,8 @@ type Summary struct {
 	SharedArchive *ArchiveShare
 	// Tree is the pruned import tree; nil unless Options.Tree.
 	Tree []TreeRow
+	// Findings are the ranked findings of the cold start (findings.go).
+	Findings []Finding
 	// Sampled is what the sampler's samples add; nil without samples.
 	Sampled *SampledSummary
 }
@@ -147,6 +149,7 @@ func Analyze(cs *profile.ColdStart, opts Options) *Summary {
 	if opts.Tree {
 		s.Tree = pruneTree(imports, opts.MinUs, opts.Depth)
 	}
+	s.Findings = Findings(cs, opts.Findings)
 	s.Sampled = newSampledSummary(cs, opts)
 	return s
 }

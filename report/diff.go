@@ -202,6 +202,10 @@ type DiffRow struct {
 	Verdict  Verdict  `json:"verdict"`
 	// P is the two-sided Mann-Whitney U p-value; nil when not computed.
 	P *float64 `json:"p"`
+	// Q is P adjusted for the other rows tested with it (Benjamini–Hochberg
+	// over the module rows, the package rows, the function rows, and the
+	// total and phase rows, each a family); nil when P is. Verdict compares Q, not P, with 0.05.
+	Q *float64 `json:"q"`
 }
 
 // A Diff compares two sets of cold starts.
@@ -245,7 +249,79 @@ func Compare(before, after *DiffSide) *Diff {
 	d.Packages = compareRollups(before, after, MetricPackage)
 	d.Modules = compareRollups(before, after, MetricModule)
 	d.Functions = compareFunctions(before, after)
+	overall := []*DiffRow{&d.Total}
+	for i := range d.Phases {
+		overall = append(overall, &d.Phases[i])
+	}
+	adjustFamily(overall)
+	adjustFamily(rowPointers(d.Packages))
+	adjustFamily(rowPointers(d.Modules))
+	adjustFamily(rowPointers(d.Functions))
 	return d
+}
+
+func rowPointers(rows []DiffRow) []*DiffRow {
+	out := make([]*DiffRow, len(rows))
+	for i := range rows {
+		out[i] = &rows[i]
+	}
+	return out
+}
+
+// adjustFamily sets each row's Q, its p-value adjusted for the rest of
+// the family, and judges the row by it.
+//
+// A diff tests hundreds of modules at once: at p < 0.05 about one
+// untouched module in twenty reads as changed on noise alone. The
+// correction is Benjamini–Hochberg's, which bounds the expected share of
+// false changes among those flagged (the false discovery rate) at 0.05.
+// It was chosen over Holm's, which bounds the chance of any false change:
+// when nothing changed the two give the same protection (with every null
+// hypothesis true, FDR and family-wise error are the same thing), but when
+// a change did land (the reason to diff) Holm's step-down over hundreds of
+// modules keeps only the largest effects, while BH still finds the modules
+// that moved with them. Gates are not corrected: each tests one metric
+// named in advance.
+func adjustFamily(rows []*DiffRow) {
+	var tested []*DiffRow
+	for _, r := range rows {
+		if r.P != nil {
+			tested = append(tested, r)
+		}
+	}
+	ps := make([]float64, len(tested))
+	for i, r := range tested {
+		ps[i] = *r.P
+	}
+	for i, q := range benjaminiHochberg(ps) {
+		q := q
+		r := tested[i]
+		r.Q = &q
+		r.Verdict = VerdictNoise
+		if q < significanceLevel {
+			r.Verdict = VerdictSignificant
+		}
+	}
+}
+
+// benjaminiHochberg returns the BH-adjusted p-values (q-values) of ps, in
+// ps's order: q(i) = min over j ≥ i of p(j)·m/j in ascending order, capped at 1.
+func benjaminiHochberg(ps []float64) []float64 {
+	m := len(ps)
+	idx := make([]int, m)
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return ps[idx[a]] < ps[idx[b]] })
+	q := make([]float64, m)
+	running := 1.0
+	for rank := m; rank >= 1; rank-- {
+		i := idx[rank-1]
+		v := ps[i] * float64(m) / float64(rank)
+		running = math.Min(running, v)
+		q[i] = math.Min(1, running)
+	}
+	return q
 }
 
 // compareRollups compares every module (or package) seen on either side,
@@ -467,7 +543,8 @@ func diffSections(d *Diff, opts DiffOptions) []section {
 	case d.Before.ColdStarts < 2 || d.After.ColdStarts < 2:
 		head.notes = append(head.notes, "One cold start on a side: times are compared as they are, with no run-to-run spread to judge them by. Compare several cold starts per side to tell changes from noise.")
 	default:
-		head.notes = append(head.notes, "Medians across cold starts; ± is how far the cold starts reach from the median. \"~\" marks a change within run-to-run spread (Mann-Whitney U test, p ≥ 0.05, as benchstat does).")
+		head.notes = append(head.notes, "Medians across cold starts; ± is how far the cold starts reach from the median. \"~\" marks a change within run-to-run spread: "+
+			"Mann-Whitney U test as benchstat does, its p-value adjusted for the number of rows tested (Benjamini–Hochberg q, within modules, within packages, within total and phases); a change is real at q < 0.05.")
 		if d.Before.ColdStarts < 4 || d.After.ColdStarts < 4 {
 			head.notes = append(head.notes, "With fewer than 4 cold starts per side no change can reach p < 0.05.")
 		}
@@ -570,9 +647,25 @@ func diffCells(r DiffRow, d *Diff) []string {
 		verdict = "moved"
 	}
 	if r.Verdict == VerdictNoise && r.Change != ChangeUnchanged {
-		verdict = "~ " + verdict + " (p=" + strconv.FormatFloat(*r.P, 'f', 2, 64) + ")"
+		verdict = "~ " + verdict + " (" + qText(r) + ")"
+	} else if r.Verdict == VerdictSignificant && r.Change != ChangeUnchanged {
+		verdict += " (" + qText(r) + ")"
 	}
 	return []string{r.Name, side(r.Before, d.Before.ColdStarts), side(r.After, d.After.ColdStarts), signedMs(r.DeltaUs), pct, verdict}
+}
+
+// qText shows a row's q-value (JSON has the p-value as well).
+func qText(r DiffRow) string {
+	format := func(v float64) string {
+		if v < 0.001 {
+			return "<0.001"
+		}
+		return strconv.FormatFloat(v, 'f', 3, 64)
+	}
+	if r.Q == nil {
+		return "p=" + format(*r.P)
+	}
+	return "q=" + format(*r.Q)
 }
 
 // signedMs shows a change with its sign; changes under a millisecond in

@@ -116,6 +116,16 @@ func humanSection(s section) section {
 		notes[i] = terminalSafeText(Shorten(n, 16*maxNameRunes))
 	}
 	s.notes = notes
+	if len(s.items) > 0 { // the findings: their text names modules and functions from the log
+		items := make([]item, len(s.items))
+		for i, it := range s.items {
+			items[i] = item{head: TerminalSafe(Shorten(it.head, 4*maxNameRunes)), details: make([]fact, len(it.details))}
+			for j, d := range it.details {
+				items[i].details[j] = fact{human(d.label), TerminalSafe(Shorten(d.value, 8*maxNameRunes))}
+			}
+		}
+		s.items = items
+	}
 	if s.grid != nil {
 		g := *s.grid
 		g.header = make([]string, len(s.grid.header))

@@ -92,6 +92,7 @@ func ExampleWrite() {
 	//           "children": []
 	//         }
 	//       ],
+	//       "findings": [],
 	//       "initParts": null,
 	//       "functions": [],
 	//       "sampler": null

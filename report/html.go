@@ -66,6 +66,8 @@ type htmlColdStart struct {
 	// HotSpots are [name, phase, self, cumulative, count], merged by name
 	// and phase (report.Analyze), largest self time first.
 	HotSpots [][5]any `json:"hotSpots"`
+	// Findings are the cold start's ranked findings, as in the JSON report.
+	Findings []Finding `json:"findings"`
 	// Sampled is where init went and the sampled flame graph; null without samples.
 	Sampled *htmlSampled `json:"sampled"`
 }
@@ -89,6 +91,11 @@ type htmlAggregate struct {
 // block whose '<', '>', '&', U+2028 and U+2029 are escaped, and the script
 // only ever sets them as text.
 func WriteHTML(w io.Writer, p *profile.Profile) error {
+	return writeHTML(w, p, FindingOptions{})
+}
+
+// writeHTML is WriteHTML with the findings' options (--arch, --price).
+func writeHTML(w io.Writer, p *profile.Profile, fopts FindingOptions) error {
 	data := htmlData{
 		Generator:   "coldprof",
 		Note:        timelineNote,
@@ -112,7 +119,7 @@ func WriteHTML(w io.Writer, p *profile.Profile) error {
 	charted := slowestColdStarts(p.ColdStarts, htmlMaxColdStarts)
 	data.Omitted = len(p.ColdStarts) - len(charted)
 	for _, cs := range charted {
-		data.ColdStarts = append(data.ColdStarts, htmlColdStartOf(cs))
+		data.ColdStarts = append(data.ColdStarts, htmlColdStartOf(cs, fopts))
 	}
 	if agg != nil {
 		data.Aggregate = htmlAggregateOf(agg)
@@ -157,7 +164,7 @@ func slowestColdStarts(all []*profile.ColdStart, n int) []*profile.ColdStart {
 	return out
 }
 
-func htmlColdStartOf(cs *profile.ColdStart) htmlColdStart {
+func htmlColdStartOf(cs *profile.ColdStart, fopts FindingOptions) htmlColdStart {
 	out := htmlColdStart{
 		ID: cs.ID, Runtime: cs.Runtime, Handler: cs.Handler, Format: string(cs.Format),
 		Boundary: string(cs.Boundary), Truncated: cs.Truncated, TotalUs: cs.TotalUs(),
@@ -204,9 +211,11 @@ func htmlColdStartOf(cs *profile.ColdStart) htmlColdStart {
 		out.Nodes = append(out.Nodes, n)
 	}
 	out.Sampled = htmlSampledOf(cs, str)
-	for _, r := range Analyze(cs, Options{Top: htmlHotSpots}).TopSelf {
+	summary := Analyze(cs, Options{Top: htmlHotSpots, Findings: fopts})
+	for _, r := range summary.TopSelf {
 		out.HotSpots = append(out.HotSpots, [5]any{r.Name, r.Phase, r.SelfUs, r.CumulativeUs, r.Count})
 	}
+	out.Findings = summary.Findings
 	return out
 }
 

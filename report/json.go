@@ -48,6 +48,8 @@ type JSONColdStart struct {
 	Invocations             []JSONInvocation `json:"invocations"`
 	Phases                  JSONPhases       `json:"phases"`
 	Imports                 []JSONImport     `json:"imports"`
+	// Findings are the cold start's ranked findings (README.md, "Findings"); added to schema version 1.
+	Findings []Finding `json:"findings"`
 	// Origins is present only when entries say where they were loaded from,
 	// SharedArchive only for Java then: both added to schema version 1.
 	Origins       []JSONOriginRow    `json:"origins,omitempty"`
@@ -137,6 +139,8 @@ type JSONAggregate struct {
 	Modules          []JSONAggRow        `json:"modules"`
 	Packages         []JSONAggRow        `json:"packages"`
 	Slowest          []JSONSlowColdStart `json:"slowest"`
+	// Findings are the findings across the cold starts (FindingsAggregate); added to schema version 1.
+	Findings []Finding `json:"findings,omitempty"`
 	// Source and Limits are set for an aggregate computed elsewhere
 	// (report.NewComputedAggregate): by what, and what it cannot know.
 	Source string   `json:"source,omitempty"`
@@ -184,6 +188,7 @@ type JSONSlowColdStart struct {
 // and then released; the warnings and the aggregate follow at the end.
 func writeJSON(w *bufio.Writer, src Source, opts Options) error {
 	agg := NewAggregate(opts)
+	found := NewFindingsAggregate(opts.Findings)
 	w.WriteString("{\n  \"schemaVersion\": 1,\n  \"coldStarts\": [")
 	for {
 		cs, err := src.Next()
@@ -198,7 +203,7 @@ func writeJSON(w *bufio.Writer, src Source, opts Options) error {
 			w.WriteByte(',')
 		}
 		w.WriteString("\n    ")
-		if err := writeJSONColdStart(w, cs, opts.Phase); err != nil {
+		if err := writeJSONColdStartFindings(w, cs, opts.Phase, found.Add(cs)); err != nil {
 			return err
 		}
 		recycle(src, cs) // written; the aggregate keeps only numbers
@@ -213,7 +218,9 @@ func writeJSON(w *bufio.Writer, src Source, opts Options) error {
 	}
 	if agg.ColdStarts > 1 {
 		w.WriteString(",\n  \"aggregate\": ")
-		if err := writeIndented(w, newJSONAggregate(agg)); err != nil {
+		ja := newJSONAggregate(agg)
+		ja.Findings = found.Findings()
+		if err := writeIndented(w, ja); err != nil {
 			return err
 		}
 	}
@@ -235,6 +242,11 @@ func writeIndented(w io.Writer, v any) error {
 // node: a cold start of 200,000 imports would otherwise be built whole in
 // memory twice (as JSONImport values and as one byte slice).
 func writeJSONColdStart(w *bufio.Writer, cs *profile.ColdStart, phase profile.Phase) error {
+	return writeJSONColdStartFindings(w, cs, phase, Findings(cs, FindingOptions{}))
+}
+
+// writeJSONColdStartFindings is writeJSONColdStart with findings computed by the caller.
+func writeJSONColdStartFindings(w *bufio.Writer, cs *profile.ColdStart, phase profile.Phase, findings []Finding) error {
 	j := jsonColdStartWithoutImports(cs, phase)
 	const field = "\n      "
 	w.WriteString("{")
@@ -260,6 +272,10 @@ func writeJSONColdStart(w *bufio.Writer, cs *profile.ColdStart, phase profile.Ph
 		return err
 	}
 	jsonIndenters.Put(in)
+	w.WriteByte(',')
+	if err := writeJSONField(w, field, "findings", findings, ""); err != nil {
+		return err
+	}
 	if len(j.Origins) > 0 {
 		w.WriteByte(',')
 		if err := writeJSONField(w, field, "origins", j.Origins, ""); err != nil {
@@ -392,6 +408,7 @@ func (in *jsonIndenter) spacesOf(n int) string {
 func NewJSONColdStart(cs *profile.ColdStart, phase profile.Phase) JSONColdStart {
 	j := jsonColdStartWithoutImports(cs, phase)
 	j.Imports = jsonImports(importsOf(cs, phase))
+	j.Findings = Findings(cs, FindingOptions{})
 	return j
 }
 

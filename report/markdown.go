@@ -32,6 +32,15 @@ func (markdownRenderer) render(w io.Writer, sections []section) error {
 			b.WriteString(mdEscape(strings.Join(s.notes, " ")))
 			b.WriteByte('\n')
 		}
+		if len(s.items) > 0 {
+			b.WriteByte('\n')
+		}
+		for i, it := range s.items {
+			fmt.Fprintf(&b, "%d. %s\n", i+1, mdEscape(it.head))
+			for _, d := range it.details {
+				fmt.Fprintf(&b, "   - **%s:** %s\n", mdEscape(d.label), mdEscape(d.value))
+			}
+		}
 		if s.grid == nil {
 			continue
 		}

@@ -73,6 +73,8 @@ type Options struct {
 	Tree bool
 	// ColdStart reports only the cold start with this ID; "" reports all.
 	ColdStart string
+	// Findings configures the findings rules (architecture, price).
+	Findings FindingOptions
 }
 
 func (o Options) top() int {

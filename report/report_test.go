@@ -97,7 +97,7 @@ func TestJSONSchema(t *testing.T) {
 	for i, c := range css {
 		wantKeys("coldStart", c, "id", "runtime", "handler", "format", "initDurationMs", "boundary", "phases", "imports",
 			"initializationType", "restored", "restoreDurationMs", "billedRestoreDurationMs", "initReports", "invocations",
-			"initParts", "functions", "sampler")
+			"findings", "initParts", "functions", "sampler")
 		for _, inv := range c.(map[string]any)["invocations"].([]any) {
 			wantKeys("invocation", inv, "requestId", "durationMs", "billedDurationMs", "maxMemoryUsedMb", "importsUs")
 		}

@@ -36,6 +36,15 @@ func (tableRenderer) render(w io.Writer, sections []section) error {
 		for _, n := range s.notes {
 			fmt.Fprintf(w, "%s\n", n)
 		}
+		for i, it := range s.items {
+			num := fmt.Sprintf("%2d. ", i+1)
+			fmt.Fprintf(w, "%s%s\n", num, wrap(it.head, lineWidth-len(num), strings.Repeat(" ", len(num))))
+			in := strings.Repeat(" ", len(num))
+			for _, d := range it.details {
+				label := in + d.label + ": "
+				fmt.Fprintf(w, "%s%s\n", label, wrap(d.value, lineWidth-len(label), strings.Repeat(" ", len(label))))
+			}
+		}
 		if s.grid != nil {
 			if err := renderGrid(w, s.grid); err != nil {
 				return err

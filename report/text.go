@@ -26,7 +26,14 @@ type section struct {
 	level int      // 1 for a cold start or the aggregate, 2 within it
 	facts []fact   // label: value lines
 	notes []string // sentences under the facts
+	items []item   // a numbered list (the findings)
 	grid  *grid
+}
+
+// An item is one entry of a numbered list: a headline and its details.
+type item struct {
+	head    string
+	details []fact
 }
 
 type fact struct{ label, value string }
@@ -50,6 +57,7 @@ type textRenderer interface {
 // when there are several cold starts, then each cold start.
 func writeText(w *bufio.Writer, src Source, opts Options, r textRenderer) error {
 	agg := NewAggregate(opts)
+	found := NewFindingsAggregate(opts.Findings)
 	var details []*Summary
 	for {
 		cs, err := src.Next()
@@ -61,15 +69,21 @@ func writeText(w *bufio.Writer, src Source, opts Options, r textRenderer) error 
 		}
 		agg.Add(cs)
 		if agg.ColdStarts <= maxDetails {
-			details = append(details, Analyze(cs, opts))
+			s := Analyze(cs, opts)
+			found.AddFindings(s.Findings)
+			details = append(details, s)
 		} else {
+			found.Add(cs)
 			details = nil
 			recycle(src, cs) // neither the aggregate nor a summary keeps it
 		}
 	}
 	var sections []section
 	if agg.ColdStarts > 1 {
-		sections = append(sections, aggregateSections(agg, opts, len(details) > 0)...)
+		aggSections := aggregateSections(agg, opts, len(details) > 0)
+		// The findings come first, right under the aggregate's heading.
+		sections = append(sections, aggSections[0], findingsSection(found.Findings(), 2, agg.ColdStarts))
+		sections = append(sections, aggSections[1:]...)
 	}
 	for _, s := range details {
 		sections = append(sections, coldStartSections(s, opts)...)
@@ -129,7 +143,7 @@ func coldStartSections(s *Summary, opts Options) []section {
 	if s.Phase != "" {
 		scope = ", " + string(s.Phase) + " phase"
 	}
-	out := append([]section{head}, sampledSections(s)...)
+	out := append([]section{head, findingsSection(s.Findings, 2, 1)}, sampledSections(s)...)
 	out = append(out, phases)
 	if len(s.Lifecycle.Invocations) > 0 {
 		out = append(out, invocationSection(s))

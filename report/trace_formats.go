@@ -31,7 +31,7 @@ func writePicture(w io.Writer, src Source, opts Options) error {
 	}
 	switch opts.Format {
 	case FormatHTML:
-		return WriteHTML(w, p)
+		return writeHTML(w, p, opts.Findings)
 	case FormatSpeedscope:
 		return WriteSpeedscope(w, p)
 	case FormatTrace:

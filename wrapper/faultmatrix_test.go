@@ -182,7 +182,7 @@ func TestOverrideAllowListsReal(t *testing.T) {
 	os.WriteFile(rubyLib, []byte("# empty\n"), 0o644)
 	samples := map[string]string{
 		"python": "-b -B -d -E -I -O -q -R -s -S -u -v -OO -W ignore::DeprecationWarning -Wdefault -X importtime -X importtime=2 -X frozen_modules=off -X dev -X utf8 -X utf8=1 -X tracemalloc=2 -X showrefcount -X no_debug_ranges -X warn_default_encoding -X faulthandler -X int_max_str_digits=0 -X pycache_prefix=" + t.TempDir(),
-		"node": "--enable-source-maps --no-deprecation --no-warnings --throw-deprecation --trace-deprecation --trace-warnings --pending-deprecation --preserve-symlinks --trace-uncaught --trace-exit --zero-fill-buffers --expose-gc " +
+		"node": "--enable-source-maps --no-deprecation --no-warnings --throw-deprecation --trace-deprecation --trace-warnings --pending-deprecation --preserve-symlinks --trace-uncaught --trace-exit --zero-fill-buffers " +
 			"--max-old-space-size=200 --max-semi-space-size 8 --stack-trace-limit=20 --unhandled-rejections=strict --dns-result-order=ipv4first --disable-proto=delete --conditions=dev -C prod --title=fn --require " + preload + " -r " + preload + " --import=" + preload,
 		"java": "-verbose:gc -Dx.y=z -Xss1m -Xshare:auto -XX:+TieredCompilation -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData",
 		"ruby": "-w -W0 -W:no-deprecated -W:experimental --verbose -U --disable=did_you_mean --enable-frozen-string-literal -I/tmp -r" + rubyLib + " -Eutf-8",

@@ -169,7 +169,6 @@ var nodeOptions = map[string]nodeOption{
 	"--trace-uncaught":       {},
 	"--trace-exit":           {},
 	"--zero-fill-buffers":    {},
-	"--expose-gc":            {},
 	"--max-old-space-size":   {value: positiveInt},
 	"--max-semi-space-size":  {value: positiveInt},
 	"--stack-trace-limit":    {value: positiveInt},

@@ -72,6 +72,8 @@ func runReport(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 	fs.BoolVar(&f.tree, "tree", false, "add each cold start's import tree, in log order")
 	fs.StringVar(&f.coldStart, "cold-start", "", "report only the cold start with this ID (the log stream name, or FILE#N)")
 	fs.StringVar(&f.input, "input-format", string(envelope.FormatAuto), "the shape of the inputs: "+inputFormatList()+"; auto recognises each file's")
+	arch := fs.String("arch", "", "the function's architecture for init-cost, x86_64 or arm64 (default: the start marker's)")
+	price := fs.Float64("price", 0, "USD per GB-second for init-cost, overriding Lambda's public us-east-1 price")
 	budgetFlags := fs.StringArray("budget", nil, "exit 1 when a median is over budget: init=800ms (the init phase's imports, not Lambda's Init Duration), total=1.5s, module:boto3=200ms (repeatable)")
 	help := fs.BoolP("help", "h", false, "show this help")
 	if err := fs.Parse(args); err != nil {
@@ -89,6 +91,13 @@ func runReport(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 		Depth:     f.depth,
 		Tree:      f.tree,
 		ColdStart: f.coldStart,
+		Findings:  report.FindingOptions{Arch: *arch, PricePerGBSecond: *price},
+	}
+	if *arch != "" && *arch != "x86_64" && *arch != "arm64" {
+		return usagef("report: --arch must be x86_64 or arm64, not %q", *arch)
+	}
+	if *price < 0 {
+		return usagef("report: --price must not be negative")
 	}
 	if err := checkReportOptions(opts, fs); err != nil {
 		return err

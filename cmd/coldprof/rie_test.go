@@ -125,7 +125,8 @@ func TestRIELifecycle(t *testing.T) {
 	rie, ric, node22 := rieCache(t)
 	tmp := t.TempDir()
 	wrapper := filepath.Join(tmp, "coldprof-wrapper")
-	if out, err := exec.Command("go", "build", "-o", wrapper, "../coldprof-wrapper").CombinedOutput(); err != nil {
+	// The wrapper starts the proxy from beside its own executable.
+	if out, err := exec.Command("go", "build", "-o", tmp, "../coldprof-wrapper", "../coldprof-proxy").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	hookDir, err := filepath.Abs(filepath.Join("..", "..", "wrapper", "hooks"))

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -56,6 +57,7 @@ Examples:
   coldprof run --handler app.lambda_handler --runtime python3 --task-root testdata/functions/python -n 3
   coldprof run --handler app.handler --runtime python3 --event event.json --responses --format json
   coldprof run --handler app.handler -- /usr/bin/python3.11 my_bootstrap.py
+  coldprof run --handler app.handler --runtime python3 --cold-starts 10 --env-file env.json --log before.log
 
 The report goes to stdout; progress, responses (--responses) and warnings go
 to stderr. Exit status: 0 when every invocation succeeded, 1 when init or an
@@ -79,6 +81,9 @@ type runFlags struct {
 	log         string
 	responses   bool
 	wrapper     string
+	coldStarts  int
+	env         []string
+	envFiles    []string
 }
 
 // runFlagSet registers run's own flags on fs.
@@ -87,6 +92,9 @@ func runFlagSet(f *runFlags) *pflag.FlagSet {
 	fs.SetOutput(io.Discard)
 	fs.SortFlags = false
 	fs.IntVarP(&f.invocations, "invocations", "n", 1, "events to send (repeating the --event files in turn)")
+	fs.IntVar(&f.coldStarts, "cold-starts", 1, "cold starts to run, each a fresh runtime process given the same events; the report aggregates them")
+	fs.StringArrayVar(&f.env, "env", nil, "KEY=VALUE for the function's environment, COLDPROF_* settings included (repeatable; wins over --env-file)")
+	fs.StringArrayVar(&f.envFiles, "env-file", nil, `variables for the function: sam's --env-vars JSON ({"Parameters": {…}} or {"FunctionName": {…}}) or KEY=VALUE lines (repeatable)`)
 	fs.StringArrayVar(&f.events, "event", nil, `event JSON file ("-" reads stdin); repeat for several; default {}`)
 	fs.StringVar(&f.handler, "handler", "", "the function's handler (_HANDLER), e.g. app.lambda_handler")
 	fs.StringVar(&f.runtime, "runtime", "", "python3, python3.X, nodejs, java or ruby: run the handler with the embedded runtime client")
@@ -156,6 +164,7 @@ func runRun(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 	if err := checkRunFlags(&f, command); err != nil {
 		return err
 	}
+	reportArgs = withLocalArch(reportArgs)
 	events, err := readEvents(f.events, f.invocations, stdin)
 	if err != nil {
 		return err
@@ -173,6 +182,11 @@ func runRun(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return err
 	}
+	userEnv, err := functionEnv(f.envFiles, f.env, f.function)
+	if err != nil {
+		return err
+	}
+	l.env = append(l.env, userEnv...) // last wins (os/exec keeps the last of duplicate keys)
 	logPath := f.log
 	if logPath == "" {
 		logPath = filepath.Join(tmp, "cold-start.log")
@@ -184,7 +198,16 @@ func runRun(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 	if err != nil {
 		return fmt.Errorf("run: %w", err)
 	}
-	runErr := execute(ctx, &f, l, events, logFile, stderr)
+	var runErr error
+	for i := 1; i <= f.coldStarts && runErr == nil; i++ {
+		if f.coldStarts > 1 {
+			fmt.Fprintf(stderr, "coldprof: cold start %d of %d\n", i, f.coldStarts)
+		}
+		runErr = execute(ctx, &f, l, events, logFile, stderr)
+		if runErr != nil && f.coldStarts > 1 {
+			runErr = fmt.Errorf("cold start %d of %d: %w", i, f.coldStarts, runErr)
+		}
+	}
 	if err := logFile.Close(); err != nil && runErr == nil {
 		runErr = fmt.Errorf("run: writing %s: %w", logPath, err)
 	}
@@ -202,10 +225,30 @@ func runRun(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 	return reportErr
 }
 
+// withLocalArch prices init (the init-cost finding) at this machine's
+// architecture, where the function ran, unless --arch says otherwise.
+func withLocalArch(reportArgs []string) []string {
+	for _, a := range reportArgs {
+		if a == "--arch" || strings.HasPrefix(a, "--arch=") {
+			return reportArgs
+		}
+	}
+	switch runtime.GOARCH {
+	case "amd64":
+		return append(reportArgs, "--arch=x86_64")
+	case "arm64":
+		return append(reportArgs, "--arch=arm64")
+	}
+	return reportArgs
+}
+
 // checkRunFlags rejects bad combinations early and says how to fix them.
 func checkRunFlags(f *runFlags, command []string) error {
 	if f.invocations < 0 {
 		return usagef("run: -n must be 0 or more, not %d", f.invocations)
+	}
+	if f.coldStarts < 1 || f.coldStarts > 1000 {
+		return usagef("run: --cold-starts must be between 1 and 1000, not %d", f.coldStarts)
 	}
 	if f.timeout <= 0 || f.initTimeout <= 0 {
 		return usagef("run: --timeout and --init-timeout must be positive")

@@ -69,11 +69,44 @@
     const depth = nodes.reduce((m, n) => Math.max(m, n.depth), 0);
     chart.style.height = ((depth + 1) * ROW) + 'px';
     showFacts();
+    showFindings();
     showSampled();
     fillTable();
     applySearch();
     layout();
     saveView();
+  }
+
+  // showFindings lists the cold start's findings; clicking one highlights
+  // the modules (and sampled functions) it names, as a search does.
+  function showFindings() {
+    const list = $('findings');
+    list.replaceChildren();
+    const fs = cs.findings || [];
+    list.hidden = fs.length === 0;
+    fs.forEach((f) => {
+      const saves = f.savingsUs == null ? 'saving unknown' : '≈ ' + ms(f.savingsUs) + ' (' + f.basis + ')';
+      const li = el('li', '');
+      li.appendChild(el('span', '[' + f.id + '] ', 'fid'));
+      li.appendChild(document.createTextNode(f.title + ' — ' + saves + '. ' + f.action));
+      li.title = (f.evidence || []).join('\n');
+      li.addEventListener('click', () => {
+        const on = !li.classList.contains('on');
+        for (const o of list.children) o.classList.remove('on');
+        li.classList.toggle('on', on);
+        const names = new Set(on ? (f.modules || []).concat(f.functions || []) : []);
+        search.value = '';
+        chart.classList.toggle('searching', names.size > 0);
+        let count = 0;
+        for (let i = 0; i < nodes.length; i++) {
+          const hit = names.has(nodes[i].name);
+          els[i].classList.toggle('match', hit);
+          if (hit) count++;
+        }
+        $('search-status').textContent = on ? count + ' highlighted by the finding' : '';
+      });
+      list.appendChild(li);
+    });
   }
 
   function showFacts() {
@@ -519,6 +552,17 @@
     if (found < 1 || !els[deep.i].classList.contains('match')) fail('search for ' + deep.name + ' found nothing');
     search.value = '';
     applySearch();
+    // Clicking a finding that names modules highlights exactly those.
+    const fi = (cs.findings || []).findIndex((f) => (f.modules || []).length > 0);
+    if (fi >= 0) {
+      $('findings').children[fi].click();
+      const want = new Set(cs.findings[fi].modules);
+      const lit = els.filter((e) => e.classList.contains('match')).length;
+      const expect = nodes.filter((n) => want.has(n.name)).length;
+      if (lit < 1 || lit !== expect) fail('finding highlighted ' + lit + ' nodes, want ' + expect);
+      $('findings').children[fi].click();
+      if (els.some((e) => e.classList.contains('match'))) fail('second click on a finding did not clear it');
+    }
     // Sort the table by name, then check the order.
     const th = document.querySelector('#hot th[data-key=name]');
     th.click();

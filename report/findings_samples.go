@@ -1,0 +1,439 @@
+package report
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/coldprof/coldprof/profile"
+)
+
+// The sample-based rules read ColdStart.Samples: wall-clock samples of the
+// runtime's main thread (wrapper/hooks README, reference/sampler-notes.md).
+// A sample's WeightUs is the wall time it stands for, so the time of a set
+// of samples is the sum of their weights; with a 5 ms interval a figure is
+// good to about one interval per distinct stretch of work.
+
+// stackOf returns the frames of a sample, root first; nil when the sample
+// points outside the tables (a damaged log must not panic the report).
+func stackOf(cs *profile.ColdStart, s profile.Sample) []int {
+	if s.Stack < 0 || s.Stack >= len(cs.Stacks) {
+		return nil
+	}
+	st := cs.Stacks[s.Stack]
+	for _, f := range st {
+		if f < 0 || f >= len(cs.Frames) {
+			return nil
+		}
+	}
+	return st
+}
+
+// frameName is how findings name a function: "file:line function".
+func frameName(f profile.Frame) string {
+	if f.Line > 0 {
+		return fmt.Sprintf("%s:%d %s", f.File, f.Line, f.Function)
+	}
+	if f.File != "" {
+		return f.File + " " + f.Function
+	}
+	return f.Function
+}
+
+// baseName is a function's name without its class: the Python sampler
+// names functions by co_qualname on 3.11+ ("SourceLoader.get_code"), by
+// co_name before.
+func baseName(f profile.Frame) string {
+	if i := strings.LastIndexByte(f.Function, '.'); i >= 0 {
+		return f.Function[i+1:]
+	}
+	return f.Function
+}
+
+func isFrozenImportlib(f profile.Frame) bool {
+	return strings.HasPrefix(f.File, "<frozen importlib")
+}
+
+// inImport reports whether a sample was taken inside an import that the
+// interpreter's own import log times. Python's runtime loads the handler
+// module with importlib, so the handler's body runs under one
+// _find_and_load; an import the module's body makes is a second one
+// below a module body ("<module>"). Node.js: a require inside a module
+// body is a second Module._load on the stack.
+func inImport(cs *profile.ColdStart, stack []int) bool {
+	findAndLoad, moduleBody, loads := false, false, 0
+	for _, fi := range stack {
+		f := cs.Frames[fi]
+		if f.Function == "Module._load" {
+			loads++
+			if loads >= 2 {
+				return true
+			}
+			continue
+		}
+		switch baseName(f) {
+		case "_find_and_load":
+			if moduleBody {
+				return true
+			}
+			findAndLoad = true
+		case "<module>":
+			if findAndLoad {
+				moduleBody = true
+			}
+		}
+	}
+	return false
+}
+
+// functionBody returns the index in a Python stack of the handler
+// module's body: the first "<module>" frame below an importlib
+// _find_and_load (the runtime loading the handler). Frames above it are
+// the runtime's (its loop, its load_handler); a stack without it is the
+// runtime's own work, such as waiting for the first event. -1 then. For
+// other runtimes every frame may be the function's: 0.
+func functionBody(cs *profile.ColdStart, stack []int) int {
+	if cs.Format != profile.FormatPythonImporttime {
+		return 0
+	}
+	findAndLoad := false
+	for i, fi := range stack {
+		switch baseName(cs.Frames[fi]) {
+		case "_find_and_load":
+			findAndLoad = true
+		case "<module>":
+			if findAndLoad {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// samplesLimit is what every sample-based rule says it could not see when
+// the sampler did not run or was cut short.
+func samplerUnseen(cs *profile.ColdStart) []string {
+	var out []string
+	if cs.Sampler != nil && cs.Sampler.Truncated {
+		out = append(out, fmt.Sprintf("%d samples the sampler did not write (its line bound was hit)", cs.Sampler.Dropped))
+	}
+	if cs.Sampler != nil && (cs.Sampler.StoppedBy == profile.StoppedByTimeout || cs.Sampler.StoppedBy == profile.StoppedByExit) {
+		out = append(out, "the exact end of init: the sampler stopped by "+cs.Sampler.StoppedBy+", not at init_done")
+	}
+	return out
+}
+
+func samplingMethod(cs *profile.ColdStart, n int) string {
+	interval := ""
+	if cs.Sampler != nil && cs.Sampler.IntervalUs > 0 {
+		interval = fmt.Sprintf(" taken every %s", formatMs(cs.Sampler.IntervalUs))
+	}
+	return fmt.Sprintf("the wall time of %s%s whose stacks pass through it (each sample weighs the time since the one before); good to about one interval per stretch of work", plural(n, "sample"), interval)
+}
+
+// ---- python-bytecode-compile ----
+
+// isCompileStack reports whether a Python stack is the import system
+// compiling source: get_code → source_to_code in importlib's
+// _bootstrap_external (compile() is C, so the leaf is
+// _call_with_frames_removed). With bytecode present source_to_code never
+// runs (reference/sampler-notes.md).
+func isCompileStack(cs *profile.ColdStart, stack []int) (importer string, ok bool) {
+	getCode := -1
+	for i, fi := range stack {
+		f := cs.Frames[fi]
+		if !strings.Contains(f.File, "importlib._bootstrap_external") {
+			continue
+		}
+		switch baseName(f) {
+		case "get_code":
+			getCode = i
+		case "source_to_code":
+			if getCode >= 0 {
+				// The importer: the deepest frame outside importlib above get_code.
+				for j := getCode - 1; j >= 0; j-- {
+					if g := cs.Frames[stack[j]]; !isFrozenImportlib(g) {
+						return frameName(g), true
+					}
+				}
+				return "", true
+			}
+		}
+	}
+	return "", false
+}
+
+// bytecodeFindings fires when Python compiled source at import: the
+// package ships no bytecode, and Lambda's code directory is read-only, so
+// every cold start compiles it again.
+func bytecodeFindings(cs *profile.ColdStart) []Finding {
+	var total, initTotal int64
+	n := 0
+	byImporter := map[string]int64{}
+	for _, s := range cs.Samples {
+		st := stackOf(cs, s)
+		if st == nil {
+			continue
+		}
+		importer, ok := isCompileStack(cs, st)
+		if !ok {
+			continue
+		}
+		n++
+		total += s.WeightUs
+		if s.Phase != profile.PhaseInvoke {
+			initTotal += s.WeightUs
+		}
+		byImporter[importer] += s.WeightUs
+	}
+	if n < bytecodeMinSamples || total < bytecodeMinUs {
+		return nil
+	}
+	f := Finding{
+		ID:        FindingBytecodeCompile,
+		Title:     fmt.Sprintf("Python compiles source at import for about %s: the package ships no bytecode", formatMs(total)),
+		SavingsUs: us(total),
+		Basis:     BasisEstimate,
+		Evidence: []string{
+			fmt.Sprintf("%s in importlib's get_code → source_to_code (compiling source): %s before the first invoke, %s in invocations", plural(n, "sample"), formatMs(initTotal), formatMs(total-initTotal)),
+		},
+		Action: "Compile in the build and ship the __pycache__ directories: python -m compileall -q . (with the Python version the function runs on) " +
+			"before zipping, and do not set PYTHONDONTWRITEBYTECODE for the build. Lambda's code directory is read-only, so without them every cold start compiles again.",
+		Method: samplingMethod(cs, n) + "; compile() holds the GIL, so the sampler's thread waits through it and part of a compile's time lands on " +
+			"the sample after it: this undercounts (a real 120-module package on Python 3.11: 30–45 % of the difference measured after compileall)",
+		Unseen: samplerUnseen(cs),
+	}
+	type imp struct {
+		name string
+		us   int64
+	}
+	var list []imp
+	for k, v := range byImporter {
+		list = append(list, imp{k, v})
+	}
+	sort.Slice(list, func(i, j int) bool {
+		if list[i].us != list[j].us {
+			return list[i].us > list[j].us
+		}
+		return list[i].name < list[j].name
+	})
+	for i, l := range list {
+		if i == 5 {
+			f.Evidence = append(f.Evidence, fmt.Sprintf("%d more importers", len(list)-5))
+			break
+		}
+		name := l.name
+		if name == "" {
+			name = "(importlib only)"
+		} else {
+			f.Functions = append(f.Functions, l.name)
+		}
+		f.Evidence = append(f.Evidence, fmt.Sprintf("imported from %s: %s compiling", name, formatMs(l.us)))
+	}
+	return []Finding{f}
+}
+
+// ---- init-code-hotspot ----
+
+// hotspotFindings names the functions outside imports that took most of
+// init, by sampled wall time, each with its share of init.
+func hotspotFindings(cs *profile.ColdStart) []Finding {
+	init, what := initUs(cs)
+	type fn struct {
+		frame   int
+		total   int64
+		self    int64
+		samples []int // indexes into cs.Samples
+	}
+	byFrame := map[int]*fn{}
+	var considered int64
+	for si, s := range cs.Samples {
+		if s.Phase != profile.PhaseInit {
+			continue
+		}
+		st := stackOf(cs, s)
+		if len(st) == 0 || inImport(cs, st) {
+			continue
+		}
+		body := functionBody(cs, st)
+		if body < 0 {
+			continue // the runtime's own work
+		}
+		considered += s.WeightUs
+		seen := map[int]bool{}
+		for _, fi := range st[body:] {
+			if seen[fi] {
+				continue // recursion counts once
+			}
+			seen[fi] = true
+			f := byFrame[fi]
+			if f == nil {
+				f = &fn{frame: fi}
+				byFrame[fi] = f
+			}
+			f.total += s.WeightUs
+			f.samples = append(f.samples, si)
+		}
+		byFrame[st[len(st)-1]].self += s.WeightUs
+	}
+	if len(byFrame) == 0 {
+		return nil
+	}
+	base := init
+	if base <= 0 {
+		base, what = considered, "the sampled init time outside imports"
+	}
+	var cands []*fn
+	for _, f := range byFrame {
+		fr := cs.Frames[f.frame]
+		// Module bodies and the import system hold everything below them;
+		// they are where the work is called from, not the work.
+		if baseName(fr) == "<module>" || isFrozenImportlib(fr) || strings.HasPrefix(fr.File, "node:internal") || fr.Function == "(root)" || fr.Function == "(program)" || fr.Function == "(idle)" {
+			continue
+		}
+		cands = append(cands, f)
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		if cands[i].total != cands[j].total {
+			return cands[i].total > cands[j].total
+		}
+		return frameName(cs.Frames[cands[i].frame]) < frameName(cs.Frames[cands[j].frame])
+	})
+	covered := map[int]bool{} // samples under a function already named
+	var out []Finding
+	for _, c := range cands {
+		if len(out) == hotspotMax || c.total < hotspotMinUs || float64(c.total) < hotspotMinShare*float64(base) {
+			break
+		}
+		var inCovered int64
+		for _, si := range c.samples {
+			if covered[si] {
+				inCovered += cs.Samples[si].WeightUs
+			}
+		}
+		if float64(inCovered) >= 0.5*float64(c.total) {
+			continue // the same work as a function already named, seen from another depth
+		}
+		for _, si := range c.samples {
+			covered[si] = true
+		}
+		name := frameName(cs.Frames[c.frame])
+		f := Finding{
+			ID:        FindingCodeHotspot,
+			Title:     fmt.Sprintf("%s runs for about %s of init (%s of %s), outside imports", cs.Frames[c.frame].Function, formatMs(c.total), percent(c.total, base), what),
+			SavingsUs: us(c.total),
+			Basis:     BasisEstimate,
+			Evidence: []string{
+				fmt.Sprintf("%s: %s total, %s self, in %s", name, formatMs(c.total), formatMs(c.self), plural(len(c.samples), "init sample")),
+			},
+			Action: "Look at what this call does at init. If the function does not need its result to start, defer it to first use; " +
+				"if every request needs it (an SDK client, a connection), keeping it at init lets later requests reuse it, " +
+				"and provisioned concurrency or SnapStart pay it before any request. The saving is at most this time.",
+			Method:    samplingMethod(cs, len(c.samples)),
+			Unseen:    samplerUnseen(cs),
+			Functions: []string{name},
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// ---- network-in-init ----
+
+// isNetworkFrame reports whether a frame is a socket, TLS or DNS call:
+// Python's socket and ssl modules and the resolver functions, Node.js's
+// net, tls and dns modules.
+func isNetworkFrame(f profile.Frame) bool {
+	if baseName(f) == "<module>" {
+		return false // importing socket or ssl is not waiting on the network
+	}
+	base := path.Base(f.File)
+	switch {
+	case base == "socket.py" || base == "ssl.py":
+		return true
+	case strings.HasPrefix(f.File, "node:net") || strings.HasPrefix(f.File, "node:tls") || strings.HasPrefix(f.File, "node:dns") ||
+		strings.HasPrefix(f.File, "node:internal/dns"):
+		return true
+	}
+	switch baseName(f) {
+	case "getaddrinfo", "gethostbyname", "gethostbyname_ex", "create_connection":
+		return true
+	}
+	return false
+}
+
+// isStdlib reports whether a Python frame is the standard library's, so a
+// finding can name the function's own call that led to the network.
+func isStdlib(f profile.Frame) bool {
+	return (strings.Contains(f.File, "/lib/python3") && !strings.Contains(f.File, "-packages/")) ||
+		strings.HasPrefix(f.File, "<frozen") || strings.HasPrefix(f.File, "node:")
+}
+
+// networkFindings fires when init waits on sockets, TLS or DNS.
+func networkFindings(cs *profile.ColdStart) []Finding {
+	var total int64
+	n := 0
+	calls := map[string]int64{}
+	var callOrder []string
+	for _, s := range cs.Samples {
+		if s.Phase == profile.PhaseInvoke {
+			continue
+		}
+		st := stackOf(cs, s)
+		body := functionBody(cs, st)
+		if body < 0 {
+			continue // the runtime's own calls (its wait for the first event)
+		}
+		first := -1
+		for i := body; i < len(st); i++ {
+			fi := st[i]
+			if isNetworkFrame(cs.Frames[fi]) {
+				first = i
+				break
+			}
+		}
+		if first < 0 {
+			continue
+		}
+		n++
+		total += s.WeightUs
+		call := frameName(cs.Frames[st[first]])
+		for j := first - 1; j >= 0; j-- {
+			if g := cs.Frames[st[j]]; !isStdlib(g) {
+				call = frameName(g) + " → " + cs.Frames[st[first]].Function
+				break
+			}
+		}
+		if _, ok := calls[call]; !ok {
+			callOrder = append(callOrder, call)
+		}
+		calls[call] += s.WeightUs
+	}
+	if total < networkMinUs {
+		return nil
+	}
+	sort.SliceStable(callOrder, func(i, j int) bool { return calls[callOrder[i]] > calls[callOrder[j]] })
+	f := Finding{
+		ID:        FindingNetworkInInit,
+		Title:     fmt.Sprintf("init waits about %s on the network (sockets, TLS, DNS)", formatMs(total)),
+		SavingsUs: us(total),
+		Basis:     BasisEstimate,
+		Action: "Check whether these calls must happen during init. Configuration or secrets fetched at start-up can be fetched at first use " +
+			"(the first request waits instead) or cached; for provisioned concurrency and SnapStart, init runs before requests arrive. " +
+			"Waiting on the network does not get faster with more memory.",
+		Method: samplingMethod(cs, n),
+		Unseen: append(samplerUnseen(cs), "waits the sampler cannot see on the main thread (Node.js's asynchronous I/O leaves no stack while it waits)"),
+	}
+	f.Evidence = append(f.Evidence, fmt.Sprintf("%s before the first invoke in socket, ssl or DNS frames", plural(n, "sample")))
+	for i, c := range callOrder {
+		if i == 5 {
+			f.Evidence = append(f.Evidence, fmt.Sprintf("%d more calls", len(callOrder)-5))
+			break
+		}
+		f.Evidence = append(f.Evidence, fmt.Sprintf("%s: %s", c, formatMs(calls[c])))
+		fn, _, _ := strings.Cut(c, " → ")
+		f.Functions = append(f.Functions, fn)
+	}
+	return []Finding{f}
+}
