@@ -346,7 +346,11 @@ func heavyImportFindings(cs *profile.ColdStart) []Finding {
 	// per module, the roots that found it cached.
 	cachedIn := map[string]int{}
 	rootCached := make([]map[string]bool, len(roots))
+	cached := hasCached(cs) // without cached lines anywhere, the walk below finds none
 	for i, r := range roots {
+		if !cached {
+			break
+		}
 		for _, e := range r.entries {
 			e.Walk(func(imp *profile.Import, _ int) bool {
 				if imp.Cached {
@@ -396,7 +400,6 @@ func heavyImportFindings(cs *profile.ColdStart) []Finding {
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].total-cands[i].shared > cands[j].total-cands[j].shared })
 	cands = cands[:min(len(cands), heavyImportMax)]
-	cached := hasCached(cs)
 	out := make([]Finding, 0, len(cands))
 	for _, c := range cands {
 		r, saved := c.root, c.total-c.shared
