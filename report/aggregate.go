@@ -530,6 +530,9 @@ func (d *dist) add(v int64) {
 	}
 	d.n++
 	if d.hist == nil && len(d.exact) < exactSamples {
+		if d.exact == nil {
+			d.exact = make([]int64, 0, 16) // 5 allocations to exactSamples, not 9
+		}
 		d.exact = append(d.exact, v)
 		return
 	}
