@@ -341,9 +341,20 @@ func hotspotFindings(cs *profile.ColdStart) []Finding {
 
 // ---- network-in-init ----
 
+// pythonWaitingCalls are the functions of Python's socket and ssl modules
+// that wait on the network: connecting, resolving, the TLS handshake,
+// reading and writing. Building an SSLContext or loading certificates is
+// CPU work in the same modules and must not read as waiting.
+var pythonWaitingCalls = map[string]bool{
+	"create_connection": true, "getaddrinfo": true, "gethostbyname": true, "gethostbyname_ex": true,
+	"connect": true, "connect_ex": true, "_real_connect": true, "accept": true, "do_handshake": true,
+	"recv": true, "recv_into": true, "recvfrom": true, "readinto": true, "read": true,
+	"send": true, "sendall": true, "write": true,
+}
+
 // isNetworkFrame reports whether a frame is a socket, TLS or DNS call:
-// Python's socket and ssl modules and the resolver functions, Node.js's
-// net, tls and dns modules.
+// the waiting calls of Python's socket and ssl modules and the resolver
+// functions, Node.js's net, tls and dns modules.
 func isNetworkFrame(f profile.Frame) bool {
 	if baseName(f) == "<module>" {
 		return false // importing socket or ssl is not waiting on the network
@@ -351,7 +362,7 @@ func isNetworkFrame(f profile.Frame) bool {
 	base := path.Base(f.File)
 	switch {
 	case base == "socket.py" || base == "ssl.py":
-		return true
+		return pythonWaitingCalls[baseName(f)]
 	case strings.HasPrefix(f.File, "node:net") || strings.HasPrefix(f.File, "node:tls") || strings.HasPrefix(f.File, "node:dns") ||
 		strings.HasPrefix(f.File, "node:internal/dns"):
 		return true

@@ -325,12 +325,15 @@ func TestNetworkInInitThresholds(t *testing.T) {
 		"_find_and_load@" + bs, "<module>@/usr/lib/python3.11/socket.py"}
 	wait := []string{"<module>@/var/runtime/bootstrap.py", "_find_and_load@" + bs, "<module>@/var/task/app.py", "get_secret@/var/task/app.py", "urlopen@/usr/lib/python3.12/urllib/request.py",
 		"create_connection@/usr/lib/python3.12/socket.py", "getaddrinfo@/usr/lib/python3.12/socket.py"}
+	tlsSetup := []string{"<module>@/var/runtime/bootstrap.py", "_find_and_load@" + bs, "<module>@/var/task/app.py", "get_secret@/var/task/app.py",
+		"create_default_context@/usr/lib/python3.12/ssl.py", "SSLContext.__new__@/usr/lib/python3.12/ssl.py"}
 	for _, tc := range []struct {
 		name  string
 		specs []sampleSpec
 		want  int64
 	}{
 		{"under 5 ms", []sampleSpec{{wait, 1_000, profile.PhaseInit, 4}}, -1},
+		{"building a TLS context is CPU, not waiting", []sampleSpec{{tlsSetup, 5_000, profile.PhaseInit, 20}}, -1},
 		{"5 ms fires", []sampleSpec{{wait, 1_000, profile.PhaseInit, 5}}, 5_000},
 		{"waiting in a request is not init", []sampleSpec{{wait, 5_000, profile.PhaseInvoke, 20}}, -1},
 		{"the runtime's own wait for its first event is not the function's", []sampleSpec{{runtimeWait, 5_000, profile.PhaseInit, 20}}, -1},
