@@ -428,11 +428,11 @@ func topAggRows(rows []AggregateRow, n int) []AggregateRow {
 // exactSamples is how many values a dist keeps exactly before it switches
 // to a histogram, so memory per (module, phase) stops growing with the
 // number of cold starts: 2 KiB per metric while exact, then a histogram
-// of 20 bytes per bucket (a count and the smallest and largest value;
+// of 24 bytes per bucket (a count and the smallest and largest value;
 // 64 buckets per power of two, see subBuckets) between the smallest and
 // largest value seen (a module whose time varies tenfold across cold
-// starts spans about 210 buckets, 4.2 KiB; 1 µs to 10 s, about 1,200
-// buckets, 24 KiB).
+// starts spans about 210 buckets, 5 KiB; 1 µs to 10 s, about 1,200
+// buckets, 29 KiB).
 // Keeping every sample would cost 16 bytes per module per cold start:
 // 48 MB for 3,000 cold starts of 1,000 modules, and growing without
 // bound. A t-digest or P² estimator would be smaller still but inexact for
@@ -472,16 +472,22 @@ type dist struct {
 }
 
 // A histogram counts values by bucket: zeros apart, and the buckets from
-// lo to lo+len(counts)-1 in a dense slice (cheaper to update than a map;
+// lo to lo+len(buckets)-1 in a dense slice (cheaper to update than a map;
 // the add path runs for every module of every cold start). Each bucket
 // also keeps the smallest and largest value it received, so a quantile
 // read from it is a value in that observed range: exact when they are
 // equal (many identical cold starts), never outside what was seen.
 type histogram struct {
-	zeros    uint32
-	lo       int32
-	counts   []uint32
-	low, top []int64 // per bucket: the smallest and largest value added
+	zeros   uint32
+	lo      int32
+	buckets []histBucket
+}
+
+// A histBucket is one bucket's count and the smallest and largest value it
+// received, side by side: an add touches one cache line, not three.
+type histBucket struct {
+	low, top int64
+	n        uint32
 }
 
 func (h *histogram) add(v int64) {
@@ -491,30 +497,25 @@ func (h *histogram) add(v int64) {
 	}
 	b := bucket(v)
 	switch {
-	case len(h.counts) == 0:
+	case len(h.buckets) == 0:
 		h.lo = b
-		h.counts = make([]uint32, 1, 8)
-		h.low, h.top = make([]int64, 1, 8), make([]int64, 1, 8)
+		h.buckets = make([]histBucket, 1, 8)
 	case b < h.lo:
-		h.counts = prepend(h.counts, int(h.lo-b))
-		h.low, h.top = prepend(h.low, int(h.lo-b)), prepend(h.top, int(h.lo-b))
+		h.buckets = prepend(h.buckets, int(h.lo-b))
 		h.lo = b
-	case int(b-h.lo) >= len(h.counts):
-		more := int(b-h.lo) + 1 - len(h.counts)
-		h.counts = append(h.counts, make([]uint32, more)...)
-		h.low, h.top = append(h.low, make([]int64, more)...), append(h.top, make([]int64, more)...)
+	case int(b-h.lo) >= len(h.buckets):
+		h.buckets = append(h.buckets, make([]histBucket, int(b-h.lo)+1-len(h.buckets))...)
 	}
-	i := b - h.lo
-	if h.counts[i] == 0 || v < h.low[i] {
-		h.low[i] = v
+	k := &h.buckets[b-h.lo]
+	if k.n == 0 || v < k.low {
+		k.low = v
 	}
-	if v > h.top[i] {
-		h.top[i] = v
+	if v > k.top {
+		k.top = v
 	}
-	h.counts[i]++
+	k.n++
 }
 
-// prepend returns s with n zero elements before it.
 func prepend[T any](s []T, n int) []T {
 	grown := make([]T, n+len(s))
 	copy(grown[n:], s)
@@ -586,12 +587,12 @@ func (d *dist) quantile(q float64) int64 {
 	if seen >= rank {
 		return 0
 	}
-	for i, c := range d.hist.counts {
-		seen += int(c)
+	for i, k := range d.hist.buckets {
+		seen += int(k.n)
 		if seen >= rank {
 			// The true value is in [low, top]: the bucket's middle,
 			// moved into that range, is at most half a bucket off.
-			return min(max(bucketValue(d.hist.lo+int32(i)), d.hist.low[i]), d.hist.top[i])
+			return min(max(bucketValue(d.hist.lo+int32(i)), k.low), k.top)
 		}
 	}
 	return d.max
