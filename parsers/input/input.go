@@ -248,7 +248,12 @@ func (s *Files) open(name string) error {
 		s.decoder = c
 	}
 	s.parsing = p
-	go p.run(NewReader(probedDecoder{dec, s.probe}, s.name, p.warn))
+	// Every user of Files (report, diff, logs) hands back the cold starts
+	// it is done with (Recycle).
+	opts := readerOptions(p.warn)
+	opts.Recycle = true
+	p.reader = parsers.NewReader(probedDecoder{dec, s.probe}, s.name, opts)
+	go p.run(p.reader)
 	return nil
 }
 
@@ -279,7 +284,20 @@ func Open(path string, stdin io.Reader) (r io.Reader, close func() error, err er
 // NewReader is the parser every command reads logs with: the built-in
 // load-time lines and the plug-in grammars (the JVM's class-load log).
 func NewReader(dec envelope.Decoder, name string, warn func(profile.Warning)) *parsers.Reader {
-	return parsers.NewReader(dec, name, parsers.Options{Warn: warn, Grammars: []func() parsers.Grammar{classload.NewGrammar}})
+	return parsers.NewReader(dec, name, readerOptions(warn))
+}
+
+func readerOptions(warn func(profile.Warning)) parsers.Options {
+	return parsers.Options{Warn: warn, Grammars: []func() parsers.Grammar{classload.NewGrammar}}
+}
+
+// Recycle hands a cold start the caller is done with back to the parser
+// that made it, which reuses its memory (report.Recycler). One from an
+// earlier input is left to the garbage collector.
+func (s *Files) Recycle(cs *profile.ColdStart) {
+	if s.parsing != nil {
+		s.parsing.reader.Recycle(cs)
+	}
 }
 
 // closeCurrent stops reading the current input.
@@ -354,9 +372,10 @@ func DirFiles(dir string) ([]string, error) {
 // the next cold start, so the caller gets them in the order they were
 // raised, on its own goroutine.
 type parseAhead struct {
-	items chan parsed
-	stop  chan struct{}
-	once  sync.Once
+	reader *parsers.Reader // for Recycle, which may be called from another goroutine
+	items  chan parsed
+	stop   chan struct{}
+	once   sync.Once
 
 	mu       sync.Mutex
 	warnings []profile.Warning // raised since the last item was sent
