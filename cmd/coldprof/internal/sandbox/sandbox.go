@@ -242,6 +242,11 @@ func (l *Launch) Execute(ctx context.Context, events [][]byte, logPath string, s
 func (l *Launch) run(ctx context.Context, events [][]byte, logFile *os.File, stderr io.Writer) error {
 	c := l.cfg
 	var pid atomic.Int64
+	// Where this cold start's lines begin in the log (O_APPEND: the end).
+	logStart, err := logFile.Seek(0, io.SeekEnd)
+	if err != nil {
+		return err
+	}
 	emu, err := emulator.New(emulator.Config{
 		FunctionName:    c.FunctionName,
 		MemoryMB:        c.MemoryMB,
@@ -338,6 +343,9 @@ func (l *Launch) run(ctx context.Context, events [][]byte, logFile *os.File, std
 	// between the response and that request), not the moment the response
 	// arrived.
 	emu.WaitIdle(ctx, 2*time.Second)
+	if !waitSampler(ctx, logFile.Name(), logStart, 2*time.Second) {
+		fmt.Fprintf(stderr, "coldprof: the sampler wrote no end line within 2 s of the last event; the runtime is stopped anyway\n")
+	}
 	if failed > 0 {
 		return &FailedInvocations{Failed: failed, Total: len(events)}
 	}
