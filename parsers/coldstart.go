@@ -122,6 +122,8 @@ type builder struct {
 	rules      *Rules
 	interpDone bool
 	walk       phaseWalk
+	// names counts the load-time lines named so far (see Reader.nameAt).
+	names int
 	// samp holds the sampler's lines and invoke markers (samples.go).
 	samp sampling
 }
@@ -176,6 +178,7 @@ func (r *Reader) begin(st *stream, line int) *builder {
 		r.finish(st) // not otherwise: a grammar's Add may be what begins it
 	}
 	b := &builder{ctxs: []phaseCtx{{stage: stageInit}}}
+	b.alloc.pool = r.pool
 	b.cs.Source = r.source
 	b.cs.Line = line
 	b.opened = openedByLines // until a start marker, INIT_START or RESTORE_START says
@@ -206,7 +209,8 @@ func (r *Reader) loadLine(st *stream, format profile.Format, rest []byte, num in
 	}
 	b := r.builderFor(st, num)
 	imp := b.alloc.node()
-	imp.Name = r.names.name(f.name)
+	imp.Name = r.nameAt(b.names, f.name)
+	b.names++
 	imp.SelfUs, imp.CumulativeUs = f.self, f.cumulative
 	imp.Cached = f.cached
 	negative := f.self < 0
@@ -398,5 +402,8 @@ func (r *Reader) complete(st *stream, b *builder) *profile.ColdStart {
 		cs.Boundary = profile.BoundaryUnknown
 	}
 	r.attachSamples(b, cs)
+	if r.pool != nil {
+		r.pool.lend(cs, &b.alloc)
+	}
 	return cs
 }

@@ -131,10 +131,30 @@ func indexWord(text, word []byte) int {
 
 // Begins reports whether text begins with one of Lambda's platform lines,
 // as a record of a log export or a line of coldprof run's log does (Parse
-// finds one anywhere in a line, behind a timestamp, say).
+// finds one anywhere in a line, behind a timestamp, say). It is cheap on
+// the lines that are none: callers run it on every record.
 func Begins(text []byte) bool {
-	l, ok := Parse(text)
-	return ok && bytes.HasPrefix(text, []byte(l.Kind.String()))
+	if len(text) == 0 || text[0] != 'S' && text[0] != 'E' && text[0] != 'R' && text[0] != 'I' {
+		return false
+	}
+	for _, p := range beginnings {
+		if bytes.HasPrefix(text, p) {
+			return true
+		}
+	}
+	return beginsWord(text, initReportKey) || beginsWord(text, restoreReportKey)
+}
+
+// beginsWord reports whether text begins with word and a space or a tab.
+func beginsWord(text, word []byte) bool {
+	return len(text) > len(word) && bytes.HasPrefix(text, word) && (text[len(word)] == ' ' || text[len(word)] == '\t')
+}
+
+// beginnings are how the platform lines other than INIT_REPORT and
+// RESTORE_REPORT begin.
+var beginnings = [][]byte{
+	[]byte("START RequestId: "), []byte("END RequestId: "), []byte("REPORT RequestId: "),
+	initStartKey, restoreStartKey,
 }
 
 // parseReport reads REPORT's fields from rest, the line from "RequestId: " on.

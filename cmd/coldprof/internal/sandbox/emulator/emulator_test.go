@@ -487,7 +487,7 @@ func TestWaitIdle(t *testing.T) {
 	e.BeginInit()
 	res := invokeAsync(e, Event{Payload: []byte(`{}`)})
 	next := do(t, "GET", url(e, "invocation/next"), nil, "")
-	do(t, "POST", url(e, "invocation/"+next.header.Get(HeaderRequestID)+"/response"), nil, `1`)
+	do(t, "POST", url(e, "invocation/"+next.header.Get(runtimeapi.HeaderRequestID)+"/response"), nil, `1`)
 	<-res
 	if e.WaitIdle(context.Background(), 10*time.Millisecond) {
 		t.Fatal("WaitIdle: true before the runtime asked for its next event")

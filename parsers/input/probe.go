@@ -1,9 +1,10 @@
-package main
+package input
 
 import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
 	"sync/atomic"
 	"unicode/utf8"
 
@@ -28,6 +29,18 @@ type inputProbe struct {
 	platform int // of them, Lambda's START/END/REPORT/INIT_START lines
 }
 
+// newProbe returns a probe reading r, which holds size bytes when it is a
+// regular file.
+func newProbe(r io.Reader, format envelope.Format) *inputProbe {
+	p := &inputProbe{r: r, format: format, forced: format != envelope.FormatAuto}
+	if f, ok := r.(*os.File); ok {
+		if info, err := f.Stat(); err == nil && info.Mode().IsRegular() {
+			p.size = info.Size()
+		}
+	}
+	return p
+}
+
 // headBytes is how much of an input the probe keeps to tell what it is.
 const headBytes = 4096
 
@@ -38,34 +51,6 @@ func (p *inputProbe) Read(b []byte) (int, error) {
 	}
 	p.read.Add(int64(n))
 	return n, err
-}
-
-// progress is the probe's part of the progress line: bytes read, and the
-// share of the file when its size is known.
-func (p *inputProbe) progress() string {
-	if p == nil {
-		return ""
-	}
-	done := p.read.Load()
-	if p.size > 0 {
-		return fmt.Sprintf(" (%s of %s, %.0f %%)", humanBytes(done), humanBytes(p.size), 100*float64(done)/float64(p.size))
-	}
-	return fmt.Sprintf(" (%s)", humanBytes(done))
-}
-
-// humanBytes is n bytes, short: "900 B", "12.5 KiB", "3.2 GiB".
-func humanBytes(n int64) string {
-	if n < 1024 {
-		return fmt.Sprintf("%d B", n)
-	}
-	v, unit := float64(n)/1024, "KiB"
-	for _, u := range []string{"MiB", "GiB", "TiB"} {
-		if v < 1024 {
-			break
-		}
-		v, unit = v/1024, u
-	}
-	return fmt.Sprintf("%.1f %s", v, unit)
 }
 
 // A probedDecoder counts an input's records for its inputProbe.
