@@ -193,52 +193,6 @@ func (r *Reader) builderFor(st *stream, line int) *builder {
 	return r.begin(st, line)
 }
 
-// loadLine reads one importtime-shaped line (rest follows the prefix).
-func (r *Reader) loadLine(st *stream, format profile.Format, rest []byte, num int) {
-	f, kind, problem := parseLoadFields(rest)
-	switch kind {
-	case fieldsMalformed:
-		r.warn.warn("malformed", num, func() string { return fmt.Sprintf("malformed %s line: %s", format, problem) })
-		if st.cs != nil {
-			st.cs.cutAtEnd = true // until a good line follows
-		}
-		return
-	case fieldsHeader:
-		r.newProcess(st, format, num)
-		return
-	}
-	b := r.builderFor(st, num)
-	imp := b.alloc.node()
-	imp.Name = r.nameAt(b.names, f.name)
-	b.names++
-	imp.SelfUs, imp.CumulativeUs = f.self, f.cumulative
-	imp.Cached = f.cached
-	negative := f.self < 0
-	if negative {
-		imp.SelfUs = 0 // the model has no negative times; the warning keeps the fact
-	}
-	imp.Line = num
-	level := f.spaces / 2
-	switch {
-	case f.cached:
-		level = b.cachedLineLevel(f.spaces, len(f.name))
-	case f.collapsed || b.collapsed:
-		b.collapsed = true
-		level = levelUnknown
-	case f.spaces%2 != 0:
-		r.warn.warn("odd-indent", num, func() string {
-			return fmt.Sprintf("indentation of %q is an odd number of spaces (%d); nesting may be off", imp.Name, f.spaces)
-		})
-	}
-	if negative {
-		r.nestingWarning(b, imp, func() string { return fmt.Sprintf("its self time is negative, %d µs", f.self) })
-	}
-	if !f.cached && level != levelUnknown {
-		b.settleCached(level)
-	}
-	r.addEntry(st, b, format, imp, level)
-}
-
 // newProcess handles a header: a new process's output begins. It starts a
 // new cold start unless this one has nothing yet, or was begun by a start
 // marker or INIT_START: then only another of those begins a new one, and a
@@ -265,62 +219,6 @@ func (r *Reader) newProcess(st *stream, format profile.Format, num int) {
 	if b.format == "" {
 		b.format = format
 	}
-}
-
-// addEntry adds a completed entry to the open cold start's tree.
-func (r *Reader) addEntry(st *stream, b *builder, format profile.Format, imp *profile.Import, level int) {
-	if b.format == "" {
-		b.format = format
-	} else if b.format != format {
-		r.warn.warn("mixed-format", imp.Line, func() string { return fmt.Sprintf("%s line in a %s cold start", format, b.format) })
-	}
-	b.hasLines = true
-	b.cutAtEnd = false
-	if b.untrustedLine > 0 {
-		r.warn.warn("untrusted-start", b.untrustedLine, func() string {
-			return "START line before any import line (the order of the runtime interface emulator and of some log views): the init/invoke boundary of this invocation is unknown; its imports are counted as init"
-		})
-		b.untrustedLine = 0
-	}
-	if level == 0 && r.builderRules(b).isRuntimeEntry(imp.Name) {
-		b.adoptRuntimeLoads(imp)
-	}
-	problem := b.tr.add(&b.alloc, imp, level, b.ctx())
-	if level == 0 {
-		b.assignEager(r.builderRules(b))
-	}
-	switch problem {
-	case nestingLevels:
-		r.nestingWarning(b, imp, func() string { return "it adopts entries more than one level deeper" })
-	case nestingTimes:
-		r.nestingWarning(b, imp, func() string {
-			return fmt.Sprintf("its cumulative time %d µs is not its self time %d µs plus its children's", imp.CumulativeUs, imp.SelfUs)
-		})
-	case nestingRebuild:
-		r.warn.warn("rebuild", imp.Line, func() string {
-			return fmt.Sprintf("indentation is lost and no preceding entries add up to the children's time of %q; it is kept without children", imp.Name)
-		})
-	case nestingTooDeep:
-		r.warn.warn("too-deep", imp.Line, func() string {
-			return fmt.Sprintf("%q would nest more than %d levels deep, which no real import tree does: it is kept without children, and the entries below it at the top level", imp.Name, maxDepth)
-		})
-	case nestingTooIndented:
-		r.warn.warn("too-indented", imp.Line, func() string {
-			return fmt.Sprintf("%q is indented more than %d levels deep, which no real import tree is: it is taken as at that level", imp.Name, maxLevel)
-		})
-	}
-}
-
-// nestingWarning reports nesting the numbers contradict, once per cold
-// start: one interleaving garbles many lines.
-func (r *Reader) nestingWarning(b *builder, imp *profile.Import, why func() string) {
-	if b.warnedNesting {
-		return
-	}
-	b.warnedNesting = true
-	r.warn.warn("nesting", imp.Line, func() string {
-		return fmt.Sprintf("nesting of %q contradicts the times (%s): output of several threads or processes is interleaved; the tree below is as printed", imp.Name, why())
-	})
 }
 
 // complete turns a finished builder into a cold start, or nil when it has
