@@ -138,14 +138,14 @@ func appendField(dst []byte, key, value string) []byte {
 	dst = append(dst, ',', '"')
 	dst = append(dst, key...)
 	dst = append(dst, '"', ':')
-	return appendString(dst, value)
+	return AppendString(dst, value)
 }
 
 const hexDigits = "0123456789abcdef"
 
-// appendString writes s as a JSON string. Invalid UTF-8 becomes U+FFFD and
+// AppendString writes s as a JSON string. Invalid UTF-8 becomes U+FFFD and
 // line terminators are escaped, so a marker is always exactly one line.
-func appendString(dst []byte, s string) []byte {
+func AppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	for i := 0; i < len(s); {
 		c := s[i]
