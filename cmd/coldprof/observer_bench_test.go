@@ -120,12 +120,33 @@ func BenchmarkObserverEffect(b *testing.B) {
 					if err != nil {
 						b.Fatalf("%s, %s: %v", fn.name, v.name, err)
 					}
+					writeObserverCSV(b, fn.name, v.name, len(results[v.name]), got)
 					results[v.name] = append(results[v.name], got...)
 				}
 			}
 			b.Logf("load average after: %s", loadAverage())
 			reportObserver(b, results)
 		})
+	}
+}
+
+// writeObserverCSV appends each cold start to the file
+// COLDPROF_OBSERVER_CSV names, if any (function, variant, pair index, Init
+// Duration ms, first Duration ms, CPU ms, 1-minute load average), for
+// looking at the distributions afterwards.
+func writeObserverCSV(b *testing.B, function, variant string, first int, got []observerColdStart) {
+	path := os.Getenv("COLDPROF_OBSERVER_CSV")
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	load, _, _ := strings.Cut(loadAverage(), " ")
+	for i, c := range got {
+		fmt.Fprintf(f, "%s,%s,%d,%.2f,%.2f,%.1f,%s\n", function, variant, first+i, c.initMs, c.durationMs, c.cpuMs, load)
 	}
 }
 
