@@ -41,6 +41,7 @@ var observerVariants = []observerVariant{
 type observerFunction struct {
 	name string
 	args []string
+	env  []string     // coldprof run's environment besides the benchmark's
 	need func() error // nil when the function can run here
 }
 
@@ -60,18 +61,44 @@ func observerFunctions() []observerFunction {
 				return nil
 			},
 		},
-		{
-			// An ES module handler importing @aws-sdk/client-s3.
-			name: "node",
-			args: []string{"--handler", "s3.handler", "--runtime", "nodejs", "--task-root", "../../testdata/node/realistic"},
-			need: func() error {
-				if _, err := os.Stat("../../testdata/node/realistic/node_modules/@aws-sdk/client-s3"); err != nil {
-					return fmt.Errorf("run bash .ci/setup.d/20-npm-realistic.sh first: %v", err)
-				}
-				return nil
-			},
-		},
+		nodeFunction("node", ""), // the machine's node (Node 20 here)
+		// Lambda's nodejs22.x and 24.x runtimes, where the ES module hooks
+		// are module.registerHooks (in-thread) rather than Node 20's
+		// module.register (a loader thread): .ci/setup.d/40-node-versions.sh.
+		nodeFunction("node22", "22"),
+		nodeFunction("node24", "24"),
 	}
+}
+
+// nodeFunction is an ES module handler importing @aws-sdk/client-s3, run
+// by the machine's node (major "") or by the cached Node.js major.
+func nodeFunction(name, major string) observerFunction {
+	fn := observerFunction{
+		name: name,
+		args: []string{"--handler", "s3.handler", "--runtime", "nodejs", "--task-root", "../../testdata/node/realistic"},
+	}
+	var nodeDir string
+	if major != "" {
+		cache := os.Getenv("XDG_CACHE_HOME")
+		if cache == "" {
+			home, _ := os.UserHomeDir()
+			cache = filepath.Join(home, ".cache")
+		}
+		nodeDir = filepath.Join(cache, "coldprof", "node", major, "bin")
+		fn.env = []string{"PATH=" + nodeDir + string(os.PathListSeparator) + os.Getenv("PATH")}
+	}
+	fn.need = func() error {
+		if _, err := os.Stat("../../testdata/node/realistic/node_modules/@aws-sdk/client-s3"); err != nil {
+			return fmt.Errorf("run bash .ci/setup.d/20-npm-realistic.sh first: %v", err)
+		}
+		if nodeDir != "" {
+			if _, err := os.Stat(filepath.Join(nodeDir, "node")); err != nil {
+				return fmt.Errorf("run bash .ci/setup.d/40-node-versions.sh first: %v", err)
+			}
+		}
+		return nil
+	}
+	return fn
 }
 
 // observerColdStart is what one cold start measured.
@@ -165,7 +192,7 @@ func runObserved(bin string, fn observerFunction, v observerVariant, coldStarts 
 	if v.wrapper {
 		wrapper = filepath.Join(bin, "coldprof-wrapper")
 	}
-	cmd.Env = append(os.Environ(), "OBSERVER_SHIM_WRAPPER="+wrapper, "OBSERVER_SHIM_OUT="+cpuPath)
+	cmd.Env = append(append(os.Environ(), fn.env...), "OBSERVER_SHIM_WRAPPER="+wrapper, "OBSERVER_SHIM_OUT="+cpuPath)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	// With no wrapper (none, disabled) the log has no load-time lines and
