@@ -124,6 +124,19 @@ func BenchmarkObserverEffect(b *testing.B) {
 		}
 		coldStarts = n
 	}
+	variants := slices.Clone(observerVariants)
+	// COLDPROF_OBSERVER_EXTRA adds variants through the wrapper, for a
+	// breakdown: "name:K=V,K=V;name2:K=V" (e.g. noesm:COLDPROF_NODE_ESM=0).
+	for _, spec := range strings.Split(os.Getenv("COLDPROF_OBSERVER_EXTRA"), ";") {
+		if spec == "" {
+			continue
+		}
+		name, envs, ok := strings.Cut(spec, ":")
+		if !ok || name == "" {
+			b.Fatalf("COLDPROF_OBSERVER_EXTRA: %q is not name:K=V,…", spec)
+		}
+		variants = append(variants, observerVariant{name, true, strings.Split(envs, ",")})
+	}
 	bin := b.TempDir()
 	build := exec.Command("go", "build", "-o", bin+"/", "../coldprof", "../coldprof-wrapper", "../coldprof-proxy", "./testdata/observer-shim")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0") // as the layer ships them
@@ -140,7 +153,7 @@ func BenchmarkObserverEffect(b *testing.B) {
 			}
 			b.Logf("load average before: %s", loadAverage())
 			for round := 0; round < b.N; round++ {
-				order := slices.Clone(observerVariants)
+				order := slices.Clone(variants)
 				rand.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 				for _, v := range order {
 					got, err := runObserved(bin, fn, v, coldStarts, b.TempDir())
@@ -152,7 +165,7 @@ func BenchmarkObserverEffect(b *testing.B) {
 				}
 			}
 			b.Logf("load average after: %s", loadAverage())
-			reportObserver(b, results)
+			reportObserver(b, variants, results)
 		})
 	}
 }
@@ -261,12 +274,12 @@ func reportLines(path string) ([]observerColdStart, error) {
 
 // reportObserver logs a table of medians and per-pair ratios and reports
 // the overheads against "none" as metrics.
-func reportObserver(b *testing.B, results map[string][]observerColdStart) {
+func reportObserver(b *testing.B, variants []observerVariant, results map[string][]observerColdStart) {
 	base := results["none"]
 	var table strings.Builder
 	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "variant\tn\tinit ms\tinit vs none (95%% CI)\tfirst invoke ms\tinvoke vs none\tCPU ms\tCPU vs none\tCPU − none ms\t\n")
-	for _, v := range observerVariants {
+	for _, v := range variants {
 		rs := results[v.name]
 		initRatio, initLo, initHi := pairRatios(base, rs, func(c observerColdStart) float64 { return c.initMs })
 		durRatio, _, _ := pairRatios(base, rs, func(c observerColdStart) float64 { return c.durationMs })
