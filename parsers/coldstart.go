@@ -95,6 +95,8 @@ type builder struct {
 	rules      *Rules
 	interpDone bool
 	walk       phaseWalk
+	// names counts the load-time lines named so far (see Reader.nameAt).
+	names int
 	// samp holds the sampler's lines and invoke markers (samples.go).
 	samp sampling
 }
@@ -183,6 +185,7 @@ func (r *Reader) begin(st *stream, line int) *builder {
 		r.finish(st) // not otherwise: a grammar's Add may be what begins it
 	}
 	b := &builder{ctxs: []phaseCtx{{stage: stageInit}}}
+	b.alloc.pool = r.pool
 	b.cs.Source = r.source
 	b.cs.Line = line
 	st.cs = b
@@ -266,7 +269,8 @@ func (r *Reader) loadLine(st *stream, format profile.Format, rest []byte, num in
 	}
 	b := r.builderFor(st, num)
 	imp := b.alloc.node()
-	imp.Name = r.names.name(f.name)
+	imp.Name = r.nameAt(b.names, f.name)
+	b.names++
 	imp.SelfUs, imp.CumulativeUs = f.self, f.cumulative
 	imp.Cached = f.cached
 	negative := f.self < 0
@@ -895,6 +899,9 @@ func (r *Reader) complete(st *stream, b *builder) *profile.ColdStart {
 		cs.Boundary = profile.BoundaryUnknown
 	}
 	r.attachSamples(b, cs)
+	if r.pool != nil {
+		r.pool.lend(cs, &b.alloc)
+	}
 	return cs
 }
 

@@ -31,7 +31,9 @@
 //     streams were open at once. Memory is bounded by the cold starts still
 //     starting, not by the input (a finished stream that gave no cold
 //     start is forgotten); each cold start's nodes are allocated in blocks
-//     of its own, so a dropped cold start is freed whole. Trees nest at most
+//     of its own, so a dropped cold start is freed whole; a caller that
+//     sets Options.Recycle hands each cold start back with Reader.Recycle
+//     when done with it, and its blocks are reused. Trees nest at most
 //     512 levels deep (real ones stay under 100), so that no log can make
 //     the recursive walks of every consumer run away.
 //

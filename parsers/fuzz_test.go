@@ -10,6 +10,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/coldprof/coldprof/parsers/envelope"
+	"github.com/coldprof/coldprof/profile"
 )
 
 // FuzzReader feeds arbitrary input through the whole Reader: it must never
@@ -65,6 +68,23 @@ func FuzzReader(f *testing.F) {
 			if !strings.HasPrefix(w.Where, "fuzz") {
 				t.Errorf("warning without position: %v", w)
 			}
+		}
+		// Recycling each cold start once it is read changes none of them.
+		opts.Recycle = true
+		opts.Warn = func(profile.Warning) {}
+		r := NewReader(envelope.NewRawText(bytes.NewReader(data)), "fuzz", opts)
+		for i := 0; ; i++ {
+			cs, err := r.Next()
+			if err != nil {
+				break
+			}
+			if i >= len(p.ColdStarts) {
+				t.Fatalf("more cold starts with recycling than %d", len(p.ColdStarts))
+			}
+			if got, want := mustJSON(t, cs), mustJSON(t, p.ColdStarts[i]); got != want {
+				t.Fatalf("cold start %d differs with recycling:\n got %s\nwant %s", i, got, want)
+			}
+			r.Recycle(cs)
 		}
 	})
 }

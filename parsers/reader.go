@@ -29,6 +29,9 @@ type Options struct {
 	// MaxOpenStreams bounds how many log streams are built at once; past it
 	// the stream not seen for longest is finished early. 0 means 256.
 	MaxOpenStreams int
+	// Recycle says the caller hands the cold starts it is done with back
+	// with Reader.Recycle, so that their memory is reused.
+	Recycle bool
 }
 
 // A Reader reads cold starts from one input.
@@ -39,8 +42,9 @@ type Reader struct {
 	warn   warner
 
 	streams  map[string]*stream
-	last     *stream   // the stream of the last record
-	open     []*stream // streams being built, in order of first appearance
+	recent   [4]*stream // the streams of the last records, tried before the map
+	next     int        // the slot of recent to replace next
+	open     []*stream  // streams being built, in order of first appearance
 	ready    []*profile.ColdStart
 	readyPos int
 	done     bool
@@ -49,7 +53,9 @@ type Reader struct {
 	unnamedN int    // cold starts numbered source#N so far
 
 	names         nameTable
+	nameSeq       []string // names by their place in the last cold starts (nameAt)
 	rulesByFormat map[profile.Format]*Rules
+	pool          *blockPool // set when Options.Recycle is
 }
 
 // NewReader returns a Reader that reads dec. source names the input in
@@ -66,6 +72,9 @@ func NewReader(dec envelope.Decoder, source string, opts Options) *Reader {
 	}
 	r.warn.fn, r.warn.source = opts.Warn, source
 	r.names = make(nameTable)
+	if opts.Recycle {
+		r.pool = &blockPool{}
+	}
 	return r
 }
 
@@ -120,11 +129,22 @@ func (r *Reader) finishAll() {
 
 // record feeds the lines of one record to its stream's builder.
 func (r *Reader) record(rec envelope.Record) {
-	// Exports give a stream's events in runs, and decoders intern stream
-	// names, so the last stream is usually the one (and compares in O(1)).
-	st := r.last
-	if st == nil || st.name != rec.Stream {
+	// Exports give a stream's events in runs, or interleave a few streams
+	// (aws logs tail, environments that start together), and decoders
+	// intern stream names: one of the last few streams is usually the one,
+	// and compares in O(1).
+	var st *stream
+	for _, s := range r.recent {
+		if s != nil && s.name == rec.Stream {
+			st = s
+			break
+		}
+	}
+	if st == nil {
 		st = r.streams[rec.Stream]
+		if st != nil {
+			r.remember(st)
+		}
 	}
 	if st == nil {
 		st = &stream{name: rec.Stream}
@@ -132,6 +152,7 @@ func (r *Reader) record(rec envelope.Record) {
 			st.grammars = append(st.grammars, g())
 		}
 		r.streams[rec.Stream] = st
+		r.remember(st)
 	}
 	if !st.open {
 		if len(r.open) >= r.opts.MaxOpenStreams {
@@ -140,7 +161,6 @@ func (r *Reader) record(rec envelope.Record) {
 		st.open = true
 		r.open = append(r.open, st)
 	}
-	r.last = st
 	st.lastUse = r.records
 	if rec.Platform {
 		st.jsonLog = true
@@ -157,6 +177,12 @@ func (r *Reader) record(rec envelope.Record) {
 		text = text[i+1:]
 		line++
 	}
+}
+
+// remember puts st among the recent streams.
+func (r *Reader) remember(st *stream) {
+	r.recent[r.next] = st
+	r.next = (r.next + 1) % len(r.recent)
 }
 
 // trimCR drops a line's trailing '\r' (CRLF inside multi-line events).
@@ -220,8 +246,10 @@ func (r *Reader) close(st *stream) {
 	st.open = false
 	if st.n == 0 && st.cs == nil {
 		delete(r.streams, st.name)
-		if r.last == st {
-			r.last = nil
+		for i, s := range r.recent {
+			if s == st {
+				r.recent[i] = nil
+			}
 		}
 	}
 }

@@ -169,12 +169,27 @@ type allocator struct {
 	imports []profile.Import
 	ptrs    []*profile.Import
 	block   int // size of the next Import block; doubles up to 1024
+	// pool, when the Reader's caller recycles cold starts, provides blocks
+	// that came back; every block used is then listed in importBlocks and
+	// ptrBlocks, to be lent with the cold start.
+	pool         *blockPool
+	importBlocks [][]profile.Import
+	ptrBlocks    [][]*profile.Import
 }
 
 func (a *allocator) node() *profile.Import {
 	if len(a.imports) == 0 {
-		a.block = min(max(2*a.block, 32), 1024)
-		a.imports = make([]profile.Import, a.block)
+		a.imports = nil
+		if a.pool != nil {
+			a.imports = a.pool.importBlock()
+		}
+		if a.imports == nil {
+			a.block = min(max(2*a.block, 32), 1024)
+			a.imports = make([]profile.Import, a.block)
+		}
+		if a.pool != nil {
+			a.importBlocks = append(a.importBlocks, a.imports)
+		}
 	}
 	n := &a.imports[0]
 	a.imports = a.imports[1:]
@@ -184,12 +199,47 @@ func (a *allocator) node() *profile.Import {
 func (a *allocator) children(items []item) []*profile.Import {
 	n := len(items)
 	if len(a.ptrs) < n {
-		a.ptrs = make([]*profile.Import, max(4*a.block, n))
+		a.ptrs = nil
+		if a.pool != nil {
+			a.ptrs = a.pool.ptrBlock(n)
+		}
+		if a.ptrs == nil {
+			a.ptrs = make([]*profile.Import, max(4*a.block, n))
+		}
+		if a.pool != nil {
+			a.ptrBlocks = append(a.ptrBlocks, a.ptrs)
+		}
 	}
 	s := a.ptrs[:n:n]
 	a.ptrs = a.ptrs[n:]
 	for i, it := range items {
 		s[i] = it.imp
+	}
+	return s
+}
+
+// maxNameSeq bounds Reader.nameSeq (16 bytes per line of a cold start).
+const maxNameSeq = 1 << 16
+
+// maxSeqName bounds the length of a name kept in Reader.nameSeq.
+const maxSeqName = 1024
+
+// nameAt interns the name of a cold start's k-th load-time line. The cold
+// starts of one function load their modules in nearly the same order, so
+// the name at the same place in the last cold start read is usually the
+// one: comparing with it spares hashing the name into the table.
+func (r *Reader) nameAt(k int, b []byte) string {
+	if k < len(r.nameSeq) && r.nameSeq[k] == string(b) {
+		return r.nameSeq[k]
+	}
+	s := r.names.name(b)
+	switch {
+	case k < len(r.nameSeq):
+		r.nameSeq[k] = s
+	case len(s) > maxSeqName:
+		// Not kept: a hostile log's huge names must not outlive their cold start.
+	case k == len(r.nameSeq) && k < maxNameSeq:
+		r.nameSeq = append(r.nameSeq, s)
 	}
 	return s
 }

@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"slices"
 	"sort"
+	"unsafe"
 
 	"github.com/coldprof/coldprof/profile"
 )
@@ -38,7 +39,24 @@ type Aggregate struct {
 	epoch   uint32      // numbers the cold start being added
 	touched []*aggEntry // entries the current cold start loaded
 	path    []pathStep  // the entries from the root to the current import
+	recent  *entryCache // module entries by the address of their name; nil until Add
+	// seq is the module entries of the last cold starts in walk order, and
+	// seqPos the current import's place in it: the cold starts of one
+	// function load their modules in nearly the same order, so the entry at
+	// the same place is usually the one, found without hashing.
+	seq    []seqEntry
+	seqPos int
 }
+
+// A seqEntry is the module entry an import at one place in the walk had.
+type seqEntry struct {
+	name  string
+	slot  int
+	entry *aggEntry
+}
+
+// maxSeq bounds Aggregate.seq (24 bytes per import of a cold start).
+const maxSeq = 1 << 16
 
 // phaseSlots are the phases an aggregate counts, by index; an import with
 // any other phase value (invalid, never produced by the parsers) is kept
@@ -76,6 +94,62 @@ func (t *aggTable) entry(slot int, phase profile.Phase, name string) *aggEntry {
 		e = &aggEntry{name: name, phase: phase}
 		m[key] = e
 	}
+	return e
+}
+
+// entryCacheBits sizes the entry cache: 4,096 slots of 32 bytes, more
+// than the distinct modules of most functions.
+const entryCacheBits = 12
+
+// An entryCache finds a module's entry by the address of its name's bytes.
+// The parsers intern module names, so a module has the same string in every
+// cold start, and one pointer comparison replaces hashing and comparing the
+// name in a map (the map lookups were a third of Add). A name seen under
+// another address (not interned, or evicted from the cache) falls back to
+// the map, which stays the only owner of the entries.
+type entryCache [1 << entryCacheBits]struct {
+	name  string // kept so that its bytes, and so its address, stay in use
+	slot  int
+	entry *aggEntry
+}
+
+// moduleEntry is a.modules.entry(slot, phase, name). For the fixed phase
+// slots it looks first at the same place of the walk in the last cold
+// starts (seq), then in the entry cache, then in the map.
+func (a *Aggregate) moduleEntry(slot int, phase profile.Phase, name string) *aggEntry {
+	if slot == len(phaseSlots) || len(name) == 0 {
+		return a.modules.entry(slot, phase, name)
+	}
+	k := a.seqPos
+	a.seqPos++
+	if k < len(a.seq) {
+		if c := &a.seq[k]; c.slot == slot && len(c.name) == len(name) && unsafe.StringData(c.name) == unsafe.StringData(name) {
+			return c.entry
+		}
+	}
+	e := a.cachedModuleEntry(slot, phase, name)
+	switch {
+	case k < len(a.seq):
+		a.seq[k] = seqEntry{name, slot, e}
+	case k == len(a.seq) && k < maxSeq:
+		a.seq = append(a.seq, seqEntry{name, slot, e})
+	}
+	return e
+}
+
+// cachedModuleEntry is a.modules.entry(slot, phase, name) through the entry
+// cache.
+func (a *Aggregate) cachedModuleEntry(slot int, phase profile.Phase, name string) *aggEntry {
+	if a.recent == nil {
+		a.recent = new(entryCache)
+	}
+	addr := uintptr(unsafe.Pointer(unsafe.StringData(name)))
+	c := &a.recent[((uint64(addr)+uint64(slot))*0x9E3779B97F4A7C15)>>(64-entryCacheBits)]
+	if c.entry != nil && c.slot == slot && len(c.name) == len(name) && unsafe.StringData(c.name) == unsafe.StringData(name) {
+		return c.entry
+	}
+	e := a.modules.entry(slot, phase, name)
+	c.name, c.slot, c.entry = name, slot, e
 	return e
 }
 
@@ -169,6 +243,7 @@ func (a *Aggregate) Add(cs *profile.ColdStart) {
 	}
 	a.epoch++
 	a.touched = a.touched[:0]
+	a.seqPos = 0
 	var us [len(phaseSlots) + 1]int64
 	var count [len(phaseSlots) + 1]int
 	var total int64
@@ -218,7 +293,7 @@ func (a *Aggregate) walk(imp *profile.Import, slot int, phase profile.Phase, for
 		}
 		return n
 	}
-	module := a.modules.entry(slot, phase, imp.Name)
+	module := a.moduleEntry(slot, phase, imp.Name)
 	if module.pkg == nil || module.pkgFormat != format {
 		module.pkg = a.packages.entry(slot, phase, packageFunc(format)(imp.Name))
 		module.pkgFormat = format
@@ -353,11 +428,11 @@ func topAggRows(rows []AggregateRow, n int) []AggregateRow {
 // exactSamples is how many values a dist keeps exactly before it switches
 // to a histogram, so memory per (module, phase) stops growing with the
 // number of cold starts: 2 KiB per metric while exact, then a histogram
-// of 20 bytes per bucket (a count and the smallest and largest value;
+// of 24 bytes per bucket (a count and the smallest and largest value;
 // 64 buckets per power of two, see subBuckets) between the smallest and
 // largest value seen (a module whose time varies tenfold across cold
-// starts spans about 210 buckets, 4.2 KiB; 1 µs to 10 s, about 1,200
-// buckets, 24 KiB).
+// starts spans about 210 buckets, 5 KiB; 1 µs to 10 s, about 1,200
+// buckets, 29 KiB).
 // Keeping every sample would cost 16 bytes per module per cold start:
 // 48 MB for 3,000 cold starts of 1,000 modules, and growing without
 // bound. A t-digest or P² estimator would be smaller still but inexact for
@@ -397,16 +472,22 @@ type dist struct {
 }
 
 // A histogram counts values by bucket: zeros apart, and the buckets from
-// lo to lo+len(counts)-1 in a dense slice (cheaper to update than a map;
+// lo to lo+len(buckets)-1 in a dense slice (cheaper to update than a map;
 // the add path runs for every module of every cold start). Each bucket
 // also keeps the smallest and largest value it received, so a quantile
 // read from it is a value in that observed range: exact when they are
 // equal (many identical cold starts), never outside what was seen.
 type histogram struct {
-	zeros    uint32
-	lo       int32
-	counts   []uint32
-	low, top []int64 // per bucket: the smallest and largest value added
+	zeros   uint32
+	lo      int32
+	buckets []histBucket
+}
+
+// A histBucket is one bucket's count and the smallest and largest value it
+// received, side by side: an add touches one cache line, not three.
+type histBucket struct {
+	low, top int64
+	n        uint32
 }
 
 func (h *histogram) add(v int64) {
@@ -416,30 +497,25 @@ func (h *histogram) add(v int64) {
 	}
 	b := bucket(v)
 	switch {
-	case len(h.counts) == 0:
+	case len(h.buckets) == 0:
 		h.lo = b
-		h.counts = make([]uint32, 1, 8)
-		h.low, h.top = make([]int64, 1, 8), make([]int64, 1, 8)
+		h.buckets = make([]histBucket, 1, 8)
 	case b < h.lo:
-		h.counts = prepend(h.counts, int(h.lo-b))
-		h.low, h.top = prepend(h.low, int(h.lo-b)), prepend(h.top, int(h.lo-b))
+		h.buckets = prepend(h.buckets, int(h.lo-b))
 		h.lo = b
-	case int(b-h.lo) >= len(h.counts):
-		more := int(b-h.lo) + 1 - len(h.counts)
-		h.counts = append(h.counts, make([]uint32, more)...)
-		h.low, h.top = append(h.low, make([]int64, more)...), append(h.top, make([]int64, more)...)
+	case int(b-h.lo) >= len(h.buckets):
+		h.buckets = append(h.buckets, make([]histBucket, int(b-h.lo)+1-len(h.buckets))...)
 	}
-	i := b - h.lo
-	if h.counts[i] == 0 || v < h.low[i] {
-		h.low[i] = v
+	k := &h.buckets[b-h.lo]
+	if k.n == 0 || v < k.low {
+		k.low = v
 	}
-	if v > h.top[i] {
-		h.top[i] = v
+	if v > k.top {
+		k.top = v
 	}
-	h.counts[i]++
+	k.n++
 }
 
-// prepend returns s with n zero elements before it.
 func prepend[T any](s []T, n int) []T {
 	grown := make([]T, n+len(s))
 	copy(grown[n:], s)
@@ -455,6 +531,9 @@ func (d *dist) add(v int64) {
 	}
 	d.n++
 	if d.hist == nil && len(d.exact) < exactSamples {
+		if d.exact == nil {
+			d.exact = make([]int64, 0, 16) // 5 allocations to exactSamples, not 9
+		}
 		d.exact = append(d.exact, v)
 		return
 	}
@@ -508,12 +587,12 @@ func (d *dist) quantile(q float64) int64 {
 	if seen >= rank {
 		return 0
 	}
-	for i, c := range d.hist.counts {
-		seen += int(c)
+	for i, k := range d.hist.buckets {
+		seen += int(k.n)
 		if seen >= rank {
 			// The true value is in [low, top]: the bucket's middle,
 			// moved into that range, is at most half a bucket off.
-			return min(max(bucketValue(d.hist.lo+int32(i)), d.hist.low[i]), d.hist.top[i])
+			return min(max(bucketValue(d.hist.lo+int32(i)), k.low), k.top)
 		}
 	}
 	return d.max

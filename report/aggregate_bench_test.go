@@ -47,6 +47,30 @@ func BenchmarkAggregateAdd(b *testing.B) {
 	}
 }
 
+// BenchmarkAggregateAddInterned is BenchmarkAggregateAdd with the module
+// names shared between cold starts, as the parsers intern them.
+func BenchmarkAggregateAddInterned(b *testing.B) {
+	fleet := make([]*profile.ColdStart, 64)
+	names := map[string]string{}
+	for i := range fleet {
+		fleet[i] = rptFleetColdStart(int64(i))
+		fleet[i].Walk(func(imp *profile.Import, _ int) bool {
+			if s, ok := names[imp.Name]; ok {
+				imp.Name = s
+			} else {
+				names[imp.Name] = imp.Name
+			}
+			return true
+		})
+	}
+	a := NewAggregate(Options{})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		a.Add(fleet[i%len(fleet)])
+	}
+}
+
 // TestAggregateMemoryBounded checks that the aggregate's heap stops growing
 // with the number of cold starts once every key holds exactSamples values:
 // 1,200 cold starts must not cost much more than 400.

@@ -295,6 +295,10 @@ func (b *BudgetSource) Next() (*profile.ColdStart, error) {
 	return cs, err
 }
 
+// Recycle passes cs back to the wrapped source (see Recycler): the budgets
+// keep only numbers.
+func (b *BudgetSource) Recycle(cs *profile.ColdStart) { recycle(b.Source, cs) }
+
 // Results checks the budgets on the cold starts read so far.
 func (b *BudgetSource) Results() (results []GateResult, failed bool) {
 	for i, g := range b.gates {

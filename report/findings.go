@@ -90,9 +90,13 @@ const (
 	heavyImportMinShare = 0.05
 	// heavyImportMax is how many packages heavy-global-import names.
 	heavyImportMax = 3
-	// bytecodeMinUs and bytecodeMinSamples: compiling must take this much sampled time.
+	// bytecodeMinSamples compile stacks prove that importlib compiled source
+	// (source_to_code runs only without valid bytecode); one is enough,
+	// because compiles shorter than the sampler's switch-interval wait are
+	// seldom caught in one: a package of 100 modules of 160 lines showed 1 in
+	// two cold starts of three. bytecodeMinUs: the estimate must reach this.
 	bytecodeMinUs      = 5_000
-	bytecodeMinSamples = 2
+	bytecodeMinSamples = 1
 	// hotspotMinUs and hotspotMinShare: a function outside imports must take
 	// this much sampled init time and this share of init.
 	hotspotMinUs    = 10_000
@@ -265,7 +269,7 @@ func globalPackages(cs *profile.ColdStart) []*globalRoot {
 		handlerModule = cs.Handler[:i]
 	}
 	var order []*globalRoot
-	byPkg := map[string]*globalRoot{}
+	byPkg := make(map[string]*globalRoot, len(cs.Imports))
 	var visit func(imp *profile.Import)
 	visit = func(imp *profile.Import) {
 		pkg := pkgOf(imp.Name)
@@ -293,15 +297,17 @@ func globalPackages(cs *profile.ColdStart) []*globalRoot {
 
 // hasCached reports whether the log has Python 3.14's "cached" lines
 // (-X importtime=2), which say who else imports a module.
-func hasCached(cs *profile.ColdStart) bool {
-	found := false
-	cs.Walk(func(imp *profile.Import, _ int) bool {
-		if imp.Cached {
-			found = true
+func hasCached(cs *profile.ColdStart) bool { return anyCached(cs.Imports) }
+
+// anyCached reports whether any of imps or their descendants is cached.
+// (A plain recursion: it runs over every import of every cold start.)
+func anyCached(imps []*profile.Import) bool {
+	for _, imp := range imps {
+		if imp.Cached || anyCached(imp.Children) {
+			return true
 		}
-		return !found
-	})
-	return found
+	}
+	return false
 }
 
 // exclusiveUs is the time of a global package's subtrees minus the
@@ -346,7 +352,11 @@ func heavyImportFindings(cs *profile.ColdStart) []Finding {
 	// per module, the roots that found it cached.
 	cachedIn := map[string]int{}
 	rootCached := make([]map[string]bool, len(roots))
+	cached := hasCached(cs) // without cached lines anywhere, the walk below finds none
 	for i, r := range roots {
+		if !cached {
+			break
+		}
 		for _, e := range r.entries {
 			e.Walk(func(imp *profile.Import, _ int) bool {
 				if imp.Cached {
@@ -396,7 +406,6 @@ func heavyImportFindings(cs *profile.ColdStart) []Finding {
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].total-cands[i].shared > cands[j].total-cands[j].shared })
 	cands = cands[:min(len(cands), heavyImportMax)]
-	cached := hasCached(cs)
 	out := make([]Finding, 0, len(cands))
 	for _, c := range cands {
 		r, saved := c.root, c.total-c.shared

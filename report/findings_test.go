@@ -253,16 +253,35 @@ var qualnameCompileStack = []string{"<module>@/var/runtime/bootstrap.py", "main@
 
 func TestBytecodeCompileThresholds(t *testing.T) {
 	pycLoad := []string{"<module>@/var/task/app.py", "_find_and_load@" + bs, "get_code@" + bse, "_compile_bytecode@" + bse}
+	// app.py's next import looking for its file: where a compile's time
+	// lands when compile() ends before the sampler's GIL request is forced.
+	appImports := compileStack[:7:7]
+	nextStat := append(appImports, "_find_and_load_unlocked@"+bs, "_find_spec@"+bs, "find_spec@"+bse, "_path_stat@"+bse)
+	childBody := append(appImports, "exec_module@"+bse, "_call_with_frames_removed@"+bs, "<module>@/var/task/lib/m1.py")
+	appWork := append(compileStack[:6:6], "load_config@/var/task/app.py")
+	otherStat := append(childBody, "_find_and_load@"+bs, "find_spec@"+bse, "_path_stat@"+bse)
+	extension := append(appImports, "_load_unlocked@"+bs, "module_from_spec@"+bs, "create_module@"+bse, "_call_with_frames_removed@"+bs)
 	for _, tc := range []struct {
 		name  string
 		specs []sampleSpec
 		want  int64 // -1: silent
 	}{
-		{"one long sample is not enough", []sampleSpec{{compileStack, 10_000, profile.PhaseInit, 1}}, -1},
+		{"one sample of 5 ms fires: a compile stack is proof", []sampleSpec{{compileStack, 5_000, profile.PhaseInit, 1}}, 5_000},
+		{"one sample under 5 ms does not", []sampleSpec{{compileStack, 4_000, profile.PhaseInit, 1}}, -1},
 		{"two samples under 5 ms", []sampleSpec{{compileStack, 2_000, profile.PhaseInit, 2}}, -1},
+		{"one compile and its import's stats reach 5 ms", []sampleSpec{{compileStack, 2_000, profile.PhaseInit, 1}, {nextStat, 2_000, profile.PhaseInit, 2}}, 6_000},
+		{"stats alone are no evidence", []sampleSpec{{nextStat, 10_000, profile.PhaseInit, 20}}, -1},
 		{"two samples of 5 ms fire", []sampleSpec{{compileStack, 2_500, profile.PhaseInit, 2}}, 5_000},
 		{"bytecode loaded, not compiled", []sampleSpec{{pycLoad, 5_000, profile.PhaseInit, 100}}, -1},
 		{"3.11+ names methods by qualname", []sampleSpec{{qualnameCompileStack, 5_000, profile.PhaseInit, 3}}, 15_000},
+		{"the runtime's own compiles are not the function's", []sampleSpec{{compileStack, 5_000, profile.PhaseRuntime, 10}}, -1},
+		{"a compile's time on the next import's stat counts", []sampleSpec{{compileStack, 5_000, profile.PhaseInit, 1}, {nextStat, 10_000, profile.PhaseInit, 1},
+			{compileStack, 5_000, profile.PhaseInit, 1}, {nextStat, 10_000, profile.PhaseInit, 2}}, 40_000},
+		{"a stat right after the importer's own work does not", []sampleSpec{{compileStack, 5_000, profile.PhaseInit, 2}, {appWork, 50_000, profile.PhaseInit, 1},
+			{nextStat, 10_000, profile.PhaseInit, 1}}, 10_000},
+		{"module bodies and extension modules do not", []sampleSpec{{compileStack, 5_000, profile.PhaseInit, 2}, {childBody, 20_000, profile.PhaseInit, 3},
+			{extension, 20_000, profile.PhaseInit, 2}, {nextStat, 10_000, profile.PhaseInit, 1}}, 10_000},
+		{"an importer never seen compiling does not", []sampleSpec{{compileStack, 5_000, profile.PhaseInit, 2}, {otherStat, 10_000, profile.PhaseInit, 3}}, 10_000},
 		{"init and invoke both count", []sampleSpec{{compileStack, 5_000, profile.PhaseInit, 40}, {compileStack, 5_000, profile.PhaseInvoke, 4}, {pycLoad, 5_000, profile.PhaseInit, 10}}, 220_000},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -325,12 +344,15 @@ func TestNetworkInInitThresholds(t *testing.T) {
 		"_find_and_load@" + bs, "<module>@/usr/lib/python3.11/socket.py"}
 	wait := []string{"<module>@/var/runtime/bootstrap.py", "_find_and_load@" + bs, "<module>@/var/task/app.py", "get_secret@/var/task/app.py", "urlopen@/usr/lib/python3.12/urllib/request.py",
 		"create_connection@/usr/lib/python3.12/socket.py", "getaddrinfo@/usr/lib/python3.12/socket.py"}
+	tlsSetup := []string{"<module>@/var/runtime/bootstrap.py", "_find_and_load@" + bs, "<module>@/var/task/app.py", "get_secret@/var/task/app.py",
+		"create_default_context@/usr/lib/python3.12/ssl.py", "SSLContext.__new__@/usr/lib/python3.12/ssl.py"}
 	for _, tc := range []struct {
 		name  string
 		specs []sampleSpec
 		want  int64
 	}{
 		{"under 5 ms", []sampleSpec{{wait, 1_000, profile.PhaseInit, 4}}, -1},
+		{"building a TLS context is CPU, not waiting", []sampleSpec{{tlsSetup, 5_000, profile.PhaseInit, 20}}, -1},
 		{"5 ms fires", []sampleSpec{{wait, 1_000, profile.PhaseInit, 5}}, 5_000},
 		{"waiting in a request is not init", []sampleSpec{{wait, 5_000, profile.PhaseInvoke, 20}}, -1},
 		{"the runtime's own wait for its first event is not the function's", []sampleSpec{{runtimeWait, 5_000, profile.PhaseInit, 20}}, -1},

@@ -84,10 +84,17 @@ func sampledSections(s *Summary) []section {
 	if ss.InitParts != nil {
 		whole = ss.InitParts.TotalUs
 	}
+	if len(ss.Functions) == 0 && len(ss.FunctionsBySelf) == 0 && len(out) > 0 {
+		// Two empty "Top 0" tables would read as a fault; one sentence says it.
+		out[len(out)-1].notes = append(out[len(out)-1].notes, "No sample of init fell outside imports: the global scope only imports.")
+	}
 	for _, by := range []struct {
 		name string
 		fns  []Function
 	}{{"self", ss.FunctionsBySelf}, {"total", ss.Functions}} {
+		if len(by.fns) == 0 {
+			continue
+		}
 		fns := section{title: fmt.Sprintf("Top %d functions in init outside imports, by %s time", len(by.fns), by.name), level: 2, grid: &grid{
 			header: []string{"FUNCTION", "SELF", "SELF %", "TOTAL", "TOTAL %"},
 			right:  []bool{false, true, true, true, true},

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/coldprof/coldprof/profile"
 )
@@ -205,6 +206,7 @@ func writeJSON(w *bufio.Writer, src Source, opts Options) error {
 		if err := writeJSONColdStartFindings(w, cs, opts.Phase, found.Add(cs)); err != nil {
 			return err
 		}
+		recycle(src, cs) // written; the aggregate keeps only numbers
 	}
 	w.WriteString("\n  ],\n  \"warnings\": ")
 	warnings := []JSONWarning{}
@@ -265,9 +267,11 @@ func writeJSONColdStartFindings(w *bufio.Writer, cs *profile.ColdStart, phase pr
 		}
 	}
 	w.WriteString(field + `"imports": `)
-	if err := writeJSONImports(w, &jsonIndenter{}, importsOf(cs, phase), len(field)-1); err != nil {
+	in := jsonIndenters.Get().(*jsonIndenter)
+	if err := writeJSONImports(w, in, importsOf(cs, phase), len(field)-1); err != nil {
 		return err
 	}
+	jsonIndenters.Put(in)
 	w.WriteByte(',')
 	if err := writeJSONField(w, field, "findings", findings, ""); err != nil {
 		return err
@@ -310,72 +314,86 @@ func writeJSONField(w *bufio.Writer, indent, key string, value any, after string
 // bracket sits on a line indented by indent spaces, one node at a time.
 // Strings are escaped by appendJSONString, as encoding/json would. Indents are slices of one string of spaces: at 512 levels deep
 // they are a kilobyte each, too much to build per node.
+//
+// The nodes are appended to one buffer, handed to w every jsonFlushBytes:
+// a call to w per punctuation mark and field (some 30 per import) was the
+// largest cost of --format json.
 func writeJSONImports(w *bufio.Writer, in *jsonIndenter, imps []*profile.Import, indent int) error {
-	imps = loadedOnly(imps)
-	if len(imps) == 0 {
-		_, err := w.WriteString("[]")
-		return err
-	}
-	obj := indent + 2
-	newline := func(spaces int) {
-		w.WriteByte('\n')
-		w.WriteString(in.spacesOf(spaces))
-	}
-	field := func(key string) {
-		newline(obj + 2)
-		w.WriteByte('"')
-		w.WriteString(key)
-		w.WriteString(`": `)
-	}
-	var num [20]byte // an int64 in decimal
-	w.WriteByte('[')
-	for i, imp := range imps {
-		if i > 0 {
-			w.WriteByte(',')
-		}
-		newline(obj)
-		w.WriteByte('{')
-		field("name")
-		in.scratch = appendJSONString(in.scratch[:0], imp.Name)
-		w.Write(in.scratch)
-		w.WriteByte(',')
-		field("selfUs")
-		w.Write(strconv.AppendInt(num[:0], imp.SelfUs, 10))
-		w.WriteByte(',')
-		field("cumulativeUs")
-		w.Write(strconv.AppendInt(num[:0], imp.CumulativeUs, 10))
-		w.WriteByte(',')
-		field("phase")
-		in.scratch = appendJSONString(in.scratch[:0], string(imp.Phase))
-		w.Write(in.scratch)
-		w.WriteByte(',')
-		field("requestId")
-		if imp.RequestID == "" {
-			w.WriteString("null")
-		} else {
-			in.scratch = appendJSONString(in.scratch[:0], imp.RequestID)
-			w.Write(in.scratch)
-		}
-		w.WriteByte(',')
-		field("children")
-		if err := writeJSONImports(w, in, imp.Children, obj+2); err != nil {
-			return err
-		}
-		newline(obj)
-		w.WriteByte('}')
-	}
-	newline(indent)
-	_, err := w.WriteString("]")
+	in.buf = in.appendImports(w, in.buf[:0], imps, indent)
+	_, err := w.Write(in.buf)
+	in.buf = in.buf[:0]
 	return err
 }
 
-// jsonIndenter hands out indentation as slices of one string of spaces,
-// grown to the deepest indent asked for, and a scratch buffer for strings;
-// one per report, as Write may run
-// on several goroutines.
+// jsonFlushBytes is how much of the import tree is held before it is
+// written out.
+const jsonFlushBytes = 32 << 10
+
+func (in *jsonIndenter) appendImports(w *bufio.Writer, b []byte, imps []*profile.Import, indent int) []byte {
+	imps = loadedOnly(imps)
+	if len(imps) == 0 {
+		return append(b, "[]"...)
+	}
+	obj := indent + 2
+	b = append(b, '[')
+	for i, imp := range imps {
+		if len(b) >= jsonFlushBytes {
+			w.Write(b) // an error sticks in w and is returned at the end
+			b = b[:0]
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = in.appendNewline(b, obj)
+		b = append(b, '{')
+		b = in.appendKey(b, obj+2, "name")
+		b = appendJSONString(b, imp.Name)
+		b = append(b, ',')
+		b = in.appendKey(b, obj+2, "selfUs")
+		b = strconv.AppendInt(b, imp.SelfUs, 10)
+		b = append(b, ',')
+		b = in.appendKey(b, obj+2, "cumulativeUs")
+		b = strconv.AppendInt(b, imp.CumulativeUs, 10)
+		b = append(b, ',')
+		b = in.appendKey(b, obj+2, "phase")
+		b = appendJSONString(b, string(imp.Phase))
+		b = append(b, ',')
+		b = in.appendKey(b, obj+2, "requestId")
+		if imp.RequestID == "" {
+			b = append(b, "null"...)
+		} else {
+			b = appendJSONString(b, imp.RequestID)
+		}
+		b = append(b, ',')
+		b = in.appendKey(b, obj+2, "children")
+		b = in.appendImports(w, b, imp.Children, obj+2)
+		b = in.appendNewline(b, obj)
+		b = append(b, '}')
+	}
+	b = in.appendNewline(b, indent)
+	return append(b, ']')
+}
+
+// appendNewline appends a newline and spaces spaces.
+func (in *jsonIndenter) appendNewline(b []byte, spaces int) []byte {
+	return append(append(b, '\n'), in.spacesOf(spaces)...)
+}
+
+// appendKey appends a newline, spaces spaces and "key": (key needs no escaping).
+func (in *jsonIndenter) appendKey(b []byte, spaces int, key string) []byte {
+	b = in.appendNewline(b, spaces)
+	b = append(b, '"')
+	b = append(b, key...)
+	return append(b, `": `...)
+}
+
+// jsonIndenters keeps the indenter (and its buffer) of one cold start for
+// the next.
+var jsonIndenters = sync.Pool{New: func() any { return new(jsonIndenter) }}
+
 type jsonIndenter struct {
-	spaces  string
-	scratch []byte // one escaped string at a time
+	spaces string
+	buf    []byte // the import tree not yet written
 }
 
 func (in *jsonIndenter) spacesOf(n int) string {

@@ -94,6 +94,21 @@ type Source interface {
 	Warnings() []profile.Warning
 }
 
+// A Recycler is a Source that can reuse the memory of the cold starts it
+// returned. Write hands a cold start back with Recycle once neither it nor
+// anything it keeps refers to the cold start or its imports; the source
+// may then overwrite them. Sources that wrap another pass it on.
+type Recycler interface {
+	Recycle(cs *profile.ColdStart)
+}
+
+// recycle hands cs back to src when src can reuse it.
+func recycle(src Source, cs *profile.ColdStart) {
+	if r, ok := src.(Recycler); ok {
+		r.Recycle(cs)
+	}
+}
+
 // ProfileSource returns a Source over the cold starts and warnings of p.
 func ProfileSource(p *profile.Profile) Source { return &profileSource{p: p} }
 
@@ -187,12 +202,15 @@ func (s *selectSource) Next() (*profile.ColdStart, error) {
 			if len(s.other) < 5 {
 				s.other = append(s.other, cs.ID)
 			}
+			recycle(s.src, cs)
 			continue
 		}
 		s.sent++
 		return cs, nil
 	}
 }
+
+func (s *selectSource) Recycle(cs *profile.ColdStart) { recycle(s.src, cs) }
 
 // end turns the end of input into io.EOF, or an error when nothing matched.
 func (s *selectSource) end() error {

@@ -79,3 +79,46 @@ func TestRealCapturePython(t *testing.T) {
 		checkGolden(t, filepath.Join("testdata", "report", tt.name), out.Bytes())
 	}
 }
+
+// TestRealCaptureNode checks the report of a real Node.js capture (the real
+// wrapper, proxy and Node.js sampler stopped at the cut;
+// testdata/sampler/README.md): the function's top-level busy loop and
+// @aws-sdk client, as the function measured them (its coldprof-test-truth
+// line), within ±25 % in init, and the report's goldens.
+func TestRealCaptureNode(t *testing.T) {
+	p := readSamplerLog(t, "coldprof-run-node20.log")
+	if len(p.Warnings) != 0 {
+		t.Errorf("warnings: %v", p.Warnings)
+	}
+	cs := p.ColdStarts[0]
+	if cs.Sampler == nil || cs.Sampler.StoppedBy != profile.StoppedByInitDone {
+		t.Fatalf("sampler %+v, want stopped at init_done", cs.Sampler)
+	}
+	// The truths the function printed (coldprof-test-truth in the log), µs.
+	for name, truth := range map[string]int64{"busyLoop": 300781, "makeClient": 214267} {
+		var got int64
+		for _, s := range cs.Samples {
+			if s.Phase != profile.PhaseInit {
+				continue
+			}
+			for _, f := range cs.Stacks[s.Stack] {
+				if cs.Frames[f].Function == name {
+					got += s.WeightUs
+					break
+				}
+			}
+		}
+		if got < truth*3/4 || got > truth*5/4 {
+			t.Errorf("%s in init: %d µs sampled, truth %d µs ±25 %%", name, got, truth)
+		}
+	}
+	parts := NewInitParts(cs)
+	if parts == nil || !parts.Sampled || !parts.Exact {
+		t.Fatalf("parts %+v", parts)
+	}
+	var out bytes.Buffer
+	if err := Write(&out, ProfileSource(p), Options{Format: FormatTable}); err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, filepath.Join("testdata", "report", "sampled-real-node.table"), out.Bytes())
+}

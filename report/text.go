@@ -75,6 +75,7 @@ func writeText(w *bufio.Writer, src Source, opts Options, r textRenderer) error 
 		} else {
 			found.Add(cs)
 			details = nil
+			recycle(src, cs) // neither the aggregate nor a summary keeps it
 		}
 	}
 	var sections []section

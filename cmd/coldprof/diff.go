@@ -143,6 +143,7 @@ func readDiffSide(arg string, format envelope.Format, stdin io.Reader, stderr io
 			return nil, false, fmt.Errorf("diff: %s: %w", arg, err)
 		}
 		side.Add(cs)
+		src.Recycle(cs) // the side keeps only numbers and names
 	}
 	if side.ColdStarts() == 0 {
 		if src.failed > 0 {

@@ -87,6 +87,9 @@ func (d probedDecoder) Next() (envelope.Record, error) {
 // isPlatformLine reports whether text is one of Lambda's own lines, which
 // every function's log has whether or not coldprof-wrapper runs.
 func isPlatformLine(text []byte) bool {
+	if len(text) == 0 || text[0] != 'S' && text[0] != 'E' && text[0] != 'R' && text[0] != 'I' {
+		return false // most lines: this runs for every record of the input
+	}
 	for _, prefix := range [...]string{"START RequestId:", "END RequestId:", "REPORT RequestId:", "INIT_START ", "INIT_REPORT "} {
 		if bytes.HasPrefix(text, []byte(prefix)) {
 			return true

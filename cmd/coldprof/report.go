@@ -366,13 +366,22 @@ func (s *fileSource) open(name string) {
 		s.decoder = c
 	}
 	s.parsing = p
-	go p.run(newLogReader(probedDecoder{dec, s.probe}, s.name, p.warn))
+	// Every user of a fileSource (report, diff) hands back the cold starts
+	// it is done with (Recycle).
+	opts := logReaderOptions(p.warn)
+	opts.Recycle = true
+	p.reader = parsers.NewReader(probedDecoder{dec, s.probe}, s.name, opts)
+	go p.run(p.reader)
 }
 
 // newLogReader is the parser every command reads logs with: the built-in
 // load-time lines and the plug-in grammars (the JVM's class-load log).
 func newLogReader(dec envelope.Decoder, name string, warn func(profile.Warning)) *parsers.Reader {
-	return parsers.NewReader(dec, name, parsers.Options{Warn: warn, Grammars: []func() parsers.Grammar{classload.NewGrammar}})
+	return parsers.NewReader(dec, name, logReaderOptions(warn))
+}
+
+func logReaderOptions(warn func(profile.Warning)) parsers.Options {
+	return parsers.Options{Warn: warn, Grammars: []func() parsers.Grammar{classload.NewGrammar}}
 }
 
 // closeCurrent stops reading the current input; Close is closeCurrent
@@ -392,6 +401,15 @@ func (s *fileSource) closeCurrent() {
 
 func (s *fileSource) Close() { s.closeCurrent() }
 
+// Recycle hands a cold start the report is done with back to the parser
+// that made it, which reuses its memory (report.Recycler). One from an
+// earlier input is left to the garbage collector.
+func (s *fileSource) Recycle(cs *profile.ColdStart) {
+	if s.parsing != nil {
+		s.parsing.reader.Recycle(cs)
+	}
+}
+
 // A parseAhead runs a parsers.Reader on a goroutine of its own, a few cold
 // starts ahead of the caller, so parsing (with decoding on a third
 // goroutine, envelope.WithPrefetch) overlaps with the aggregation and
@@ -399,9 +417,10 @@ func (s *fileSource) Close() { s.closeCurrent() }
 // warnings raised while parsing travel with the next cold start, so the
 // caller prints them in the order they were raised, on its own goroutine.
 type parseAhead struct {
-	items chan parsed
-	stop  chan struct{}
-	once  sync.Once
+	reader *parsers.Reader // for Recycle, which may be called from another goroutine
+	items  chan parsed
+	stop   chan struct{}
+	once   sync.Once
 
 	mu       sync.Mutex
 	warnings []profile.Warning // raised since the last item was sent

@@ -589,6 +589,11 @@ func execute(ctx context.Context, f *runFlags, l *launch, events [][]byte, logFi
 			return fmt.Errorf("run: the runtime exited (%s) during %s%s", exitStatus, n, lastLines(logFile.Name()))
 		}
 	}
+	// Stop the runtime where Lambda would freeze it: once it asked for its
+	// next event (the Node.js sampler writes the first invocation's lines
+	// between the response and that request), not the moment the response
+	// arrived.
+	emu.WaitIdle(ctx, 2*time.Second)
 	if failed > 0 {
 		return exitError{code: 1, msg: fmt.Sprintf("%d of %d invocations failed", failed, len(events))}
 	}

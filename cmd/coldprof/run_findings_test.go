@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
@@ -232,18 +233,54 @@ func TestRunNodeManyFiles(t *testing.T) {
 	}
 }
 
-// TestRunBytecodeCompileFinding: a package of generated modules shipped
-// without bytecode (PYTHONDONTWRITEBYTECODE=1, no __pycache__) produces
-// python-bytecode-compile with a saving close to the difference measured
-// after compileall, and none once the bytecode is there. It needs the
-// in-runtime sampler; until the sampler is on this branch the log has no
-// samples and the test says so and skips.
+// TestRunBytecodeCompileFinding: a package of 120 generated modules
+// shipped without bytecode (PYTHONDONTWRITEBYTECODE=1, no __pycache__)
+// produces python-bytecode-compile with a saving within ±40 % of the
+// difference compileall makes to the init phase's imports, and none once
+// the bytecode is there; on Debian's /usr/bin/python3 and pyenv's 3.12
+// (and 3.8 and 3.13 when COLDPROF_BYTECODE_ALL=1). Cold starts with and
+// without bytecode alternate, so the machine's load changes both alike.
+//
+// The ratio estimate/measured (medians of 3 cold starts), before (compile
+// stacks alone) and after (the import machinery of modules seen compiling),
+// two runs on this 2-core machine under load 12–16 (report/BENCHMARKS.md):
+//
+//	                         compile stacks alone   import machinery
+//	/usr/bin/python3 (3.11)  25 %, 72 %             106 %, 102 %
+//	pyenv 3.8                57 %, 85 %             102 %, 101 %
+//	pyenv 3.12               83 %, 95 %             101 %, 100 %
+//	pyenv 3.13               21 %, 77 %              89 %,  97 %
+//
+// and on a quieter minute /usr/bin/python3 39 % → 109 %, pyenv 3.12 46 % → 94 %.
+//
+// (report/BENCHMARKS.md has the runs.)
 func TestRunBytecodeCompileFinding(t *testing.T) {
 	fullTier(t)
-	python := realPython3()
-	if python == "" {
-		t.Skip("python3 not found")
+	pythons := map[string]string{}
+	if _, err := os.Stat("/usr/bin/python3"); err == nil {
+		pythons["debian"] = "/usr/bin/python3"
 	}
+	minors := []string{"3.12"}
+	if os.Getenv("COLDPROF_BYTECODE_ALL") == "1" {
+		minors = append(minors, "3.8", "3.13")
+	}
+	home, _ := os.UserHomeDir()
+	for _, minor := range minors {
+		if m, _ := filepath.Glob(filepath.Join(home, ".pyenv", "versions", minor+".*", "bin", "python")); len(m) > 0 {
+			pythons["pyenv-"+minor] = m[0]
+		}
+	}
+	if len(pythons) < 2 {
+		t.Skipf("want /usr/bin/python3 and pyenv's 3.12, found %v", pythons)
+	}
+	for name, python := range pythons {
+		t.Run(name, func(t *testing.T) { testBytecodeCompile(t, python) })
+	}
+}
+
+// bytecodePackage writes a task root whose handler imports a package of
+// 120 generated modules (600 lines each) and returns it.
+func bytecodePackage(t *testing.T) string {
 	files := map[string]string{"app.py": "import gen  # noqa: F401\n\ndef handler(event, context):\n    return 'ok'\n"}
 	var initPy strings.Builder
 	for i := range 120 {
@@ -255,57 +292,72 @@ func TestRunBytecodeCompileFinding(t *testing.T) {
 		fmt.Fprintf(&initPy, "from . import m%03d  # noqa: F401\n", i)
 	}
 	files["gen/__init__.py"] = initPy.String()
-	root := writeFunction(t, files)
-	args := []string{"--handler", "app.handler", "--runtime", "python3", "--python", python, "--task-root", root, "--cold-starts", "3"}
-
-	logPath := filepath.Join(t.TempDir(), "before.log")
-	before, _ := runJSON(t, append(args, "--env", "PYTHONDONTWRITEBYTECODE=1", "--log", logPath)...)
-	if _, err := os.Stat(filepath.Join(root, "gen", "__pycache__")); err == nil {
-		t.Fatal("__pycache__ written despite PYTHONDONTWRITEBYTECODE=1")
-	}
-	if data, _ := os.ReadFile(logPath); !bytes.Contains(data, []byte("coldprof-sampler: ")) {
-		t.Skip("the log has no sampler lines: the in-runtime sampler is not on this branch yet")
-	}
-	// The report must read the samples too (coldStarts[].sampler, issue 12).
-	var out, errb bytes.Buffer
-	if code := run(nil, &out, &errb, []string{"report", "--format", "json", logPath}); code != 0 {
-		t.Fatalf("report exit %d: %s", code, errb.String())
-	}
-	var raw struct {
-		ColdStarts []map[string]json.RawMessage `json:"coldStarts"`
-	}
-	json.Unmarshal(out.Bytes(), &raw)
-	if len(raw.ColdStarts) == 0 || raw.ColdStarts[0]["sampler"] == nil || string(raw.ColdStarts[0]["sampler"]) == "null" {
-		t.Skip("the log has sampler lines but the report does not read them on this branch yet (coldStarts[].sampler absent)")
-	}
-	got := findingIDs(before.Aggregate.Findings, report.FindingBytecodeCompile)
-	if len(got) != 1 {
-		t.Fatalf("python-bytecode-compile %+v, want one", got)
-	}
-	if out, err := exec.Command(python, "-m", "compileall", "-q", root).CombinedOutput(); err != nil {
-		t.Fatalf("compileall: %v\n%s", err, out)
-	}
-	after, _ := runJSON(t, append(args, "--env", "PYTHONDONTWRITEBYTECODE=1")...)
-	if f := findingIDs(after.Aggregate.Findings, report.FindingBytecodeCompile); len(f) != 0 {
-		t.Errorf("python-bytecode-compile after compileall: %+v", f)
-	}
-	measured := medianInitPhase(before) - medianInitPhase(after)
-	saving := *got[0].SavingsUs
-	if measured <= 0 || saving <= 0 || saving > measured*14/10 {
-		t.Errorf("estimated saving %d µs, measured difference after compileall %d µs: want a positive estimate not above it", saving, measured)
-	}
-	// Known gap (report to the lead): compile() holds the GIL, so the
-	// sampler undercounts it; the issue asks for ±40 %, not met yet.
-	t.Logf("estimated %d µs against %d µs measured after compileall (%.0f %%)", saving, measured, 100*float64(saving)/float64(measured))
+	return writeFunction(t, files)
 }
 
-func medianInitPhase(r report.JSONReport) int64 {
-	for _, p := range r.Aggregate.Phases {
-		if p.Phase == "init" {
-			return p.Us.Median
+func testBytecodeCompile(t *testing.T, python string) {
+	source, compiled := bytecodePackage(t), bytecodePackage(t)
+	if out, err := exec.Command(python, "-m", "compileall", "-q", compiled).CombinedOutput(); err != nil {
+		t.Fatalf("compileall: %v\n%s", err, out)
+	}
+	// Two events: coldprof run ends the runtime right after the last
+	// response, which on a loaded machine can come before the sampler
+	// wrote its lines; the second event gives it time.
+	args := func(root string) []string {
+		return []string{"--handler", "app.handler", "--runtime", "python3", "--python", python, "--task-root", root, "--env", "PYTHONDONTWRITEBYTECODE=1", "-n", "2"}
+	}
+	var before, after, savings []int64
+	silentSampled := 0
+	for i := range 3 {
+		logPath := filepath.Join(t.TempDir(), "before.log")
+		rep, _ := runJSON(t, append(args(source), "--log", logPath)...)
+		cs := rep.ColdStarts[0]
+		before = append(before, cs.Phases.Init.Us)
+		got := findingIDs(cs.Findings, report.FindingBytecodeCompile)
+		switch {
+		case cs.Sampler == nil:
+			// Not this rule's fault; the other cold starts must carry it.
+			data, _ := os.ReadFile(logPath)
+			t.Logf("cold start %d without bytecode has no samples (%d sampler lines in its log)", i, bytes.Count(data, []byte("coldprof-sampler: ")))
+		case len(got) != 1:
+			t.Errorf("cold start %d without bytecode: python-bytecode-compile %+v, want one", i, got)
+		default:
+			savings = append(savings, *got[0].SavingsUs)
+			t.Logf("cold start %d: %s (%s)", i, got[0].Title, strings.Join(got[0].Evidence[:2], "; "))
+		}
+		rep, _ = runJSON(t, args(compiled)...)
+		after = append(after, rep.ColdStarts[0].Phases.Init.Us)
+		if f := findingIDs(rep.ColdStarts[0].Findings, report.FindingBytecodeCompile); len(f) != 0 {
+			t.Errorf("python-bytecode-compile with the bytecode there: %+v", f)
+		}
+		if rep.ColdStarts[0].Sampler != nil {
+			silentSampled++
+		} else {
+			t.Logf("cold start %d with bytecode has no samples", i)
 		}
 	}
-	return 0
+	if _, err := os.Stat(filepath.Join(source, "gen", "__pycache__")); err == nil {
+		t.Fatal("__pycache__ written despite PYTHONDONTWRITEBYTECODE=1")
+	}
+	if silentSampled < 2 {
+		t.Fatalf("%d of 3 cold starts with bytecode sampled: the rule's silence there proves too little", silentSampled)
+	}
+	if len(savings) < 2 {
+		t.Fatalf("the rule's saving in %d of 3 cold starts: too few to compare", len(savings))
+	}
+	measured := medianOf(before) - medianOf(after)
+	saving := medianOf(savings)
+	ratio := float64(saving) / float64(measured)
+	t.Logf("estimated %d µs (median of %v) against %d µs measured (init imports %v without bytecode, %v with): %.0f %%", saving, savings, measured, before, after, 100*ratio)
+	if measured <= 0 || ratio < 0.6 || ratio > 1.4 {
+		t.Errorf("estimated saving %d µs is %.0f %% of the %d µs compileall saved: want within ±40 %%", saving, 100*ratio, measured)
+	}
+}
+
+func medianOf(v []int64) int64 {
+	s := append([]int64(nil), v...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
 }
 
 // TestRunDiffSameFunction runs one untouched function as two sets of cold

@@ -45,11 +45,18 @@ type checker struct {
 	streams map[string]*streamState
 	// streamBytes counts the name bytes the streams map holds.
 	streamBytes int
-	last        *streamState
-	lastKey     string
+	// recent are the states of the last few streams, tried before the map
+	// (see interner.recent); nextRecent is the slot to replace next.
+	recent     [4]recentStream
+	nextRecent int
 
 	pendingErr error // the error that ended the input while looking ahead
 	summarised bool
+}
+
+type recentStream struct {
+	name string
+	st   *streamState
 }
 
 type streamState struct {
@@ -146,21 +153,29 @@ func (c *checker) checkOrder(rec *Record) {
 	if rec.TimeUs == 0 {
 		return
 	}
-	st := c.last
-	if st == nil || rec.Stream != c.lastKey {
+	var st *streamState
+	for _, r := range c.recent {
+		if r.st != nil && r.name == rec.Stream {
+			st = r.st
+			break
+		}
+	}
+	if st == nil {
 		st = c.streams[rec.Stream]
 		if st == nil {
 			// Past the interner's bounds the order check starts afresh
 			// too, so distinct names cannot grow memory without end.
 			if len(c.streams) >= maxInternedNames || c.streamBytes+len(rec.Stream) > maxInternedBytes {
 				clear(c.streams)
+				c.recent = [len(c.recent)]recentStream{}
 				c.streamBytes = 0
 			}
 			st = &streamState{}
 			c.streams[rec.Stream] = st
 			c.streamBytes += len(rec.Stream)
 		}
-		c.last, c.lastKey = st, rec.Stream
+		c.recent[c.nextRecent] = recentStream{rec.Stream, st}
+		c.nextRecent = (c.nextRecent + 1) % len(c.recent)
 	}
 	if rec.TimeUs >= st.lastUs {
 		st.lastUs, st.lastLine = rec.TimeUs, rec.Line

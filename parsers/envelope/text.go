@@ -237,9 +237,14 @@ func (s lineShape) String() string {
 // An interner turns stream names into strings without allocating for each
 // record: exports repeat a few thousand names millions of times.
 type interner struct {
-	last  string
-	names map[string]string
-	bytes int // name bytes held in names
+	// recent are the last few distinct names, tried before the map: exports
+	// of several streams alternate between a few names (aws logs tail
+	// interleaves the environments that start together), and comparing
+	// them is cheaper than hashing one.
+	recent [4]string
+	next   int // the slot of recent to replace next
+	names  map[string]string
+	bytes  int // name bytes held in names
 }
 
 // The interner starts afresh past either bound: a million distinct names of
@@ -253,11 +258,13 @@ func (in *interner) intern(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
-	if string(b) == in.last {
-		return in.last
+	for _, s := range in.recent {
+		if string(b) == s {
+			return s
+		}
 	}
 	if s, ok := in.names[string(b)]; ok {
-		in.last = s
+		in.remember(s)
 		return s
 	}
 	if in.names == nil || len(in.names) >= maxInternedNames || in.bytes+len(b) > maxInternedBytes {
@@ -266,6 +273,11 @@ func (in *interner) intern(b []byte) string {
 	s := string(b)
 	in.names[s] = s
 	in.bytes += len(s)
-	in.last = s
+	in.remember(s)
 	return s
+}
+
+func (in *interner) remember(s string) {
+	in.recent[in.next] = s
+	in.next = (in.next + 1) % len(in.recent)
 }

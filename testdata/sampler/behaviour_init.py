@@ -17,12 +17,22 @@ out.append(("PYTHONPATH", os.environ.get("PYTHONPATH")))
 out.append(("coldprof env", sorted(k for k in os.environ if k.startswith("COLDPROF_SAMPLER"))))
 out.append(("coldprof modules", sorted(m for m in sys.modules if "coldprof" in m)))
 
-# Threads.
+# Threads: they wait until they have been counted, so that the count does
+# not depend on how fast they run (with or without the sampler).
 results = []
-threads = [threading.Thread(target=lambda i=i: results.append(sum(range(10000 * i))), name="worker-%d" % i) for i in range(3)]
+counted = threading.Event()
+
+
+def work(i):
+    counted.wait()
+    results.append(sum(range(10000 * i)))
+
+
+threads = [threading.Thread(target=work, args=(i,), name="worker-%d" % i) for i in range(3)]
 for t in threads:
     t.start()
 out.append(("threads while running", threading.active_count(), sorted(t.name for t in threading.enumerate())))
+counted.set()
 for t in threads:
     t.join()
 out.append(("thread results", sorted(results)))

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -539,7 +540,7 @@ func TestNodeSamplerKnownWork(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			// V8's sampling thread is starved more easily than Python's.
 			r, s := calmRun(t, 150000, func() runtimeRun {
-				return runRuntime(t, work, nodeSamplerEnv(dir, 1000), true, node, "runtime.js", "known_work.js")
+				return runRuntime(t, work, append(nodeSamplerEnv(dir, 1000), "COLDPROF_SAMPLER_INVOKE=on"), true, node, "runtime.js", "known_work.js")
 			})
 			if s.Begin.Lang != "node" || s.Begin.IntervalUs != 1000 {
 				t.Errorf("begin %+v", s.Begin)
@@ -555,6 +556,101 @@ func TestNodeSamplerKnownWork(t *testing.T) {
 	}
 }
 
+// TestNodeSamplerFrozenAfterResponse: by default the Node.js sampler stops at
+// the cut and writes init's lines before the loop turns again, so they are
+// all in the log when the process is frozen (SIGSTOP, as Lambda freezes the
+// environment once the runtime asks for its next event) right after the
+// first response and then killed (coldprof run, Lambda's shutdown): begin,
+// init's samples adding up to begin→cut, the cut and an init_done end.
+func TestNodeSamplerFrozenAfterResponse(t *testing.T) {
+	fullTier(t)
+	dir := hookDir(t)
+	work := testdata(t, "sampler")
+	for name, node := range nodes(t) {
+		t.Run(name, func(t *testing.T) {
+			var stderr lockedBuilder
+			cmd := exec.Command("sh", "-c", `COLDPROF_SAMPLER_PID=$$ exec "$@"`, "sh", node, "runtime.js", "known_work.js")
+			cmd.Dir = work
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			defer w.Close()
+			cmd.ExtraFiles = []*os.File{r}
+			cmd.Env = append(append(os.Environ(), nodeSamplerEnv(dir, 1000)...), "COLDPROF_SAMPLER_FD=3")
+			cmd.Stderr = &stderr
+			stdin, _ := cmd.StdinPipe()
+			stdout, _ := cmd.StdoutPipe()
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			r.Close()
+			hang := time.AfterFunc(2*time.Minute, func() { _ = cmd.Process.Kill() }) // hang guard only
+			defer hang.Stop()
+			var initDoneUs int64
+			sc := bufio.NewScanner(stdout)
+			for sc.Scan() {
+				switch sc.Text() {
+				case "next":
+					initDoneUs = time.Now().UnixMicro()
+					fmt.Fprintf(w, "init_done %d\n", initDoneUs)
+					// The event follows once the loop has turned (see the
+					// README: an event handled in the same turn runs its
+					// synchronous part first).
+					for wait := time.Now(); !strings.Contains(stderr.String(), `"ev":"end"`); time.Sleep(time.Millisecond) {
+						if time.Since(wait) > time.Minute { // hang guard only
+							_ = cmd.Process.Kill()
+							t.Fatalf("no end line a minute after init_done:\n%s", stderr.String())
+						}
+					}
+					io.WriteString(stdin, "event\n")
+				case "response":
+					_ = cmd.Process.Signal(syscall.SIGSTOP)
+					fmt.Fprintf(w, "invoke_end %d\n", time.Now().UnixMicro())
+					_ = cmd.Process.Kill()
+				}
+			}
+			_ = cmd.Wait()
+			s := decodeSampler(t, stderr.String())
+			if s.Cut == nil || s.Cut.TimeUs != initDoneUs || s.End == nil || s.End.StoppedBy != "init_done" || s.End.TimeUs != initDoneUs {
+				t.Fatalf("cut %+v, end %+v: want both at init_done %d", s.Cut, s.End, initDoneUs)
+			}
+			var initUs int64
+			for _, sm := range s.Samples {
+				initUs += sm.WeightUs
+				if sm.TimeUs > s.Cut.TimeUs {
+					t.Errorf("sample at %d after the cut", sm.TimeUs)
+				}
+			}
+			if want := s.Cut.TimeUs - s.Begin.TimeUs; initUs != want {
+				t.Errorf("init samples weigh %d µs; begin to cut is %d µs", initUs, want)
+			}
+			// known_work.js: a 300 ms busy loop and a 200 ms wait at top level.
+			within(t, s, "busyLoop", s.Begin.TimeUs, s.Cut.TimeUs, 0.300)
+			within(t, s, "napSync", s.Begin.TimeUs, s.Cut.TimeUs, 0.200)
+		})
+	}
+}
+
+// lockedBuilder is a strings.Builder a test reads while exec copies into it.
+type lockedBuilder struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuilder) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuilder) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 func TestNodeSamplerSDKClient(t *testing.T) {
 	fullTier(t)
 	if _, err := os.Stat(testdata(t, "node", "realistic", "node_modules", "@aws-sdk", "client-s3")); err != nil {
@@ -564,7 +660,7 @@ func TestNodeSamplerSDKClient(t *testing.T) {
 	for name, node := range nodes(t) {
 		t.Run(name, func(t *testing.T) {
 			r, s := calmRun(t, 1000000, func() runtimeRun {
-				return runRuntime(t, testdata(t, "sampler"), nodeSamplerEnv(dir, 1000), true, node, "runtime.js", "sdk_client.js")
+				return runRuntime(t, testdata(t, "sampler"), append(nodeSamplerEnv(dir, 1000), "COLDPROF_SAMPLER_INVOKE=on"), true, node, "runtime.js", "sdk_client.js")
 			})
 			checkStops(t, s, r)
 			within(t, s, "makeClient", s.Begin.TimeUs, s.Cut.TimeUs, r.truth["makeClient"])

@@ -3,21 +3,26 @@
 // it patches the loader) when coldprof-wrapper set COLDPROF_SAMPLER_INTERVAL_US.
 //
 // It runs V8's CPU profiler through an in-process inspector.Session at the
-// interval asked for, from here until the first invocation's end:
-//   - the proxy writes "init_done <unixUs>" and "invoke_end <unixUs>" into the
-//     stop pipe COLDPROF_SAMPLER_FD, read by an unref'd net.Socket;
-//   - init_done only records the cut time: stopping the profiler costs the
-//     main thread tens of milliseconds (BENCHMARKS.md), which would delay the
-//     first event; the profile is stopped at invoke_end, after the first
-//     response was posted (COLDPROF_SAMPLER_INVOKE=off: at init_done);
+// interval asked for, from here until init's end:
+//   - the proxy writes "init_done <unixUs>" (and "invoke_end <unixUs>") into
+//     the stop pipe COLDPROF_SAMPLER_FD, read by an unref'd net.Socket;
+//   - at init_done, on the main thread's next turn of the event loop, it stops
+//     the profiler and writes init's lines synchronously (fs.writeSync): on
+//     Lambda the environment is frozen once the runtime asks for its next
+//     event after the first response, and `coldprof run` or Lambda's shutdown
+//     kills the runtime after its last event, so a line left for later may
+//     never be written. The stop blocks the main thread for a few ms to tens
+//     of ms while the first event is handed over (BENCHMARKS.md);
+//   - COLDPROF_SAMPLER_INVOKE=on: a second profile samples the first
+//     invocation until invoke_end, written after its response (best effort:
+//     lost when the environment is frozen or killed first);
 //   - without a pipe, or when the proxy closed it early, 10 s after the start
 //     ("timeout") or when the process exits ("exit").
-// The profile (nodes, samples, timeDeltas on process.hrtime's clock) becomes
+// A profile (nodes, samples, timeDeltas on process.hrtime's clock) becomes
 // the lines of wrapper/sampleline/doc.go with Unix-µs times: frames and stacks
 // of the samples up to the cut, those samples, the cut, then the invocation's.
-// Lines are written one write each (at most 4000 bytes, so atomic on a pipe),
-// asynchronously except at exit. Any error ends sampling with one "error" end
-// line; the function never sees it.
+// Lines are written one write each (at most 4000 bytes, so atomic on a pipe).
+// Any error ends sampling with one "error" end line; the function never sees it.
 (function startColdprofSampler() {
   const env = process.env;
   const conf = {};
@@ -46,7 +51,9 @@
   const MAX_STR = 1200;
   const pid = process.pid;
   const interval = Number.parseInt(conf.COLDPROF_SAMPLER_INTERVAL_US || '', 10);
-  const invoke = !/^(off|0|false)$/i.test(conf.COLDPROF_SAMPLER_INVOKE || '');
+  // The first invocation is sampled only when asked: its lines can only be
+  // written after its response, when the environment may already be frozen.
+  const invoke = /^(on|1|true)$/i.test(conf.COLDPROF_SAMPLER_INVOKE || '');
   const head = (ev) => '{"v":1,"ev":"' + ev + '","pid":' + pid;
   const line = (ev, rest) => PREFIX + head(ev) + rest + '}\n';
   const unixNowUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
@@ -58,6 +65,8 @@
   let cutUs = null;
   let done = false;
   let failed = false;
+  let begun = false; // the begin line is written
+  let enc = null;
 
   function fail(err) {
     if (failed) return;
@@ -68,10 +77,10 @@
     } catch (_) { /* ignore */ }
     cleanup();
     const msg = String(err && err.stack ? String(err.stack).split('\n').slice(0, 2).join(' ') : err).slice(0, 300);
-    writeSync([
-      line('begin', ',"t":' + beginUs + ',"lang":"node","intervalUs":' + (interval || 0)),
-      line('end', ',"t":' + unixNowUs() + ',"stoppedBy":"error","samples":0,"dropped":0,"msg":' + jsonStr(msg)),
-    ]);
+    const lines = [];
+    if (!begun) lines.push(line('begin', ',"t":' + beginUs + ',"lang":"node","intervalUs":' + (interval || 0)));
+    lines.push(line('end', ',"t":' + unixNowUs() + ',"stoppedBy":"error","samples":' + (enc ? enc.taken() : 0) + ',"dropped":' + (enc ? enc.dropped() : 0) + ',"msg":' + jsonStr(msg)));
+    writeSync(lines);
   }
 
   function cleanup() {
@@ -91,91 +100,148 @@
     return out;
   }
 
+  // writeSync writes the lines one write(2) each, before it returns: a line
+  // still queued when the environment is frozen (Lambda freezes it once the
+  // runtime asks for its next event) or killed would be lost. A line is at
+  // most 4,000 bytes, so a write to a pipe is all or nothing. When stderr is
+  // a full non-blocking pipe (EAGAIN: its reader is behind), the rest goes to
+  // writeAsync instead of waiting: the first event must never wait on a log
+  // reader, and dropping the lines would leave the report without them.
   function writeSync(lines) {
-    for (const text of lines) {
-      for (let tries = 0; tries < 50; tries++) {
-        try {
-          fs.writeSync(2, text);
-          break;
-        } catch (err) {
-          if (!err || err.code !== 'EAGAIN') return; // stderr gone: lines lost
-        }
+    for (let i = 0; i < lines.length; i++) {
+      const text = lines[i];
+      if (text.startsWith(PREFIX + head('begin'))) begun = true;
+      if (queued !== null) {
+        queued.push(text); // keep the order behind lines still waiting
+        continue;
+      }
+      try {
+        fs.writeSync(2, text);
+      } catch (err) {
+        if (!err || err.code !== 'EAGAIN') return; // stderr gone: lines lost
+        writeAsync(lines.slice(i));
+        return;
       }
     }
   }
 
-  // writeAsync writes the lines one write each, in order, off the main thread.
+  // queued holds the lines writeAsync still has to write, null when idle.
+  let queued = null;
+
+  // writeAsync writes lines in order off the main thread, one write each; a
+  // write that fails with EAGAIN is tried again 1 ms later, for at most
+  // about 10 s, then the rest is lost.
   function writeAsync(lines) {
-    let i = 0;
-    const next = (err) => {
-      if (err || i >= lines.length) return;
-      const buf = Buffer.from(lines[i++]);
+    queued = lines.slice();
+    let buf = null;
+    let waits = 0;
+    const next = (err, written) => {
+      if (err) {
+        if (err.code !== 'EAGAIN' || ++waits > 10000) {
+          queued = null; // stderr gone: lines lost
+          return;
+        }
+        setTimeout(() => fs.write(2, buf, 0, buf.length, null, next), 1);
+        return;
+      }
+      if (buf !== null && written < buf.length) buf = buf.subarray(written);
+      else if (queued.length > 0) buf = Buffer.from(queued.shift());
+      else {
+        queued = null;
+        return;
+      }
       fs.write(2, buf, 0, buf.length, null, next);
     };
-    next(null);
+    next(null, 0);
   }
 
   function onExit() {
     try {
-      stop(unixNowUs(), 'exit', true);
+      finish(unixNowUs(), 'exit');
     } catch (err) {
       fail(err);
     }
   }
 
-  // stop ends the profile and writes it; at exit synchronously.
-  function stop(endUs, stoppedBy, sync) {
-    if (done) return;
-    done = true;
-    cleanup();
+  // stopProfile stops V8's profiler (synchronous: session.post calls back
+  // before it returns) and returns its profile.
+  function stopProfile() {
     let profile = null;
     let error = null;
     session.post('Profiler.stop', (err, res) => {
       error = err;
       profile = res && res.profile;
     });
+    if (error || !profile) throw error || new Error('Profiler.stop returned no profile');
+    return profile;
+  }
+
+  // atCut runs on the main thread at the first turn of the event loop after
+  // the proxy's init_done: it stops the profile and writes init's lines, up
+  // to the cut, synchronously, so they are in the log before the first
+  // response is posted (after which the environment may be frozen, or the
+  // runtime killed, at any moment). With invocation sampling on, a second
+  // profile starts at once for the first invocation; the time the stop took
+  // is a sample of its own, "(coldprof sampler)", in that invocation.
+  function atCut() {
+    const calledUs = unixNowUs();
+    const profile = stopProfile();
+    if (!invoke) {
+      enc.addProfile(profile, cutUs);
+      enc.finish(cutUs, 'init_done');
+      done = true;
+      cleanup();
+      try {
+        session.disconnect();
+      } catch (_) { /* ignore */ }
+      writeSync(enc.take());
+      return;
+    }
+    enc.addProfile(profile, Math.max(calledUs, cutUs));
+    enc.cutHere();
+    writeSync(enc.take());
+    enc.record(calledUs, -1);
+    session.post('Profiler.start', (err) => {
+      if (err) throw err;
+    });
+  }
+
+  // finish stops sampling for good and writes what is left.
+  function finish(endUs, stoppedBy) {
+    if (done) return;
+    done = true;
+    cleanup();
+    const profile = stopProfile();
     try {
       session.disconnect();
     } catch (_) { /* ignore */ }
-    if (error || !profile) throw error || new Error('Profiler.stop returned no profile');
-    const lines = toLines(profile, endUs, stoppedBy);
-    if (sync) writeSync(lines);
-    else writeAsync(lines);
+    if (enc.cut()) enc.own(enc.toUnix(profile.startTime));
+    enc.addProfile(profile, endUs);
+    enc.finish(endUs, stoppedBy);
+    writeSync(enc.take());
   }
 
-  // toLines turns a V8 CPU profile into sampler lines.
-  function toLines(profile, endUs, stoppedBy) {
+  // newEncoder turns V8 CPU profiles into sampler lines. It keeps the frame
+  // and stack tables, the line bound and the last sample's time across the
+  // profiles of one process (init's, then the first invocation's).
+  function newEncoder(start) {
     // Profile times are µs on process.hrtime's clock; map them to Unix µs.
     const offset = unixNowUs() - Number(process.hrtime.bigint() / 1000n);
-    const start = profile.startTime + offset;
-    const nodes = new Map();
-    const parent = new Map();
-    for (const n of profile.nodes) {
-      nodes.set(n.id, n);
-      for (const c of n.children || []) parent.set(c, n.id);
-    }
-    // Samples in time order (V8's deltas can be negative).
-    const samples = [];
-    let t = start;
-    for (let i = 0; i < profile.samples.length; i++) {
-      t += profile.timeDeltas[i] || 0;
-      samples.push([t, profile.samples[i]]);
-    }
-    samples.sort((a, b) => a[0] - b[0]);
-
-    const out = [];
+    const toUnix = (hr) => hr + offset;
+    let out = [];
     let used = 0;
     const frameIds = new Map();
-    const nodeStack = new Map();
     const stackIds = new Map();
-    let frames = newLines('frames');
-    let stacks = newLines('stacks');
-    let sampleLines = newLines('samples');
+    const frames = newLines('frames');
+    const stacks = newLines('stacks');
+    const sampleLines = newLines('samples');
     let taken = 0;
     let written = 0;
     let full = false;
     let last = start;
     let prevStack = -1;
+    let cutDone = false;
+    let ownStack = null;
 
     function newLines(kind) {
       return { kind, head: '', items: [], size: 0, lines: [] };
@@ -188,7 +254,8 @@
       }
       const pending = frames.lines.length + stacks.lines.length + sampleLines.lines.length +
         (frames.items.length > 0) + (stacks.items.length > 0) + (sampleLines.items.length > 0);
-      if (full || used + pending + 1 + (cutUs !== null && out.cut === undefined ? 2 : 1) > MAX_LINES) {
+      // Room is kept for the cut (when still to come) and the end.
+      if (full || used + pending + 1 + (cutDone ? 1 : 2) > MAX_LINES) {
         full = true;
         return false;
       }
@@ -210,15 +277,7 @@
         ls.lines = [];
       }
     }
-    function frameId(cf) {
-      const fn = cf.functionName || '(anonymous)';
-      let file = cf.url || '';
-      if (file.startsWith('file://')) {
-        try {
-          file = fileURLToPath(file);
-        } catch (_) { /* keep the URL */ }
-      }
-      const ln = cf.lineNumber >= 0 ? cf.lineNumber + 1 : 0;
+    function frameId(fn, file, ln) {
       const key = fn + '\0' + file + '\0' + ln;
       let id = frameIds.get(key);
       if (id === undefined) {
@@ -228,82 +287,135 @@
       }
       return id;
     }
-    function stackOf(nodeId) {
-      let s = nodeStack.get(nodeId);
-      if (s !== undefined) return s;
-      const n = nodes.get(nodeId);
-      const p = parent.get(nodeId);
-      if (!n) return -1;
-      if (p === undefined) return -1; // (root)
-      const ps = stackOf(p);
-      if (ps === -2) return -2;
-      const f = frameId(n.callFrame);
-      if (f < 0) return -2;
+    function callFrameId(cf) {
+      let file = cf.url || '';
+      if (file.startsWith('file://')) {
+        try {
+          file = fileURLToPath(file);
+        } catch (_) { /* keep the URL */ }
+      }
+      return frameId(cf.functionName || '(anonymous)', file, cf.lineNumber >= 0 ? cf.lineNumber + 1 : 0);
+    }
+    function stackId(ps, f) {
       const key = ps + ',' + f;
-      s = stackIds.get(key);
+      let s = stackIds.get(key);
       if (s === undefined) {
         s = stackIds.size;
         if (!room(stacks, '[' + ps + ',' + f + ']', '"first":' + s + ',"stacks":[')) return -2;
         stackIds.set(key, s);
       }
-      nodeStack.set(nodeId, s);
       return s;
     }
-    // A garbage collection is the work of the code that ran before it: V8
-    // makes it a root of its own, so it goes under the previous sample's stack.
-    function sampleStack(id) {
-      const n = nodes.get(id);
-      if (!n || n.callFrame.functionName !== '(garbage collector)' || prevStack < 0) return stackOf(id);
-      const f = frameId(n.callFrame);
-      if (f < 0) return -2;
-      const key = prevStack + ',' + f;
-      let s = stackIds.get(key);
-      if (s === undefined) {
-        s = stackIds.size;
-        if (!room(stacks, '[' + prevStack + ',' + f + ']', '"first":' + s + ',"stacks":[')) return -2;
-        stackIds.set(key, s);
-      }
-      return s;
-    }
+    // record adds a sample at Unix µs time standing for the time since the
+    // previous one; stack -1 (none seen yet) keeps the last stack seen.
     function record(time, stack) {
-      if (time <= last || stack < 0) return;
+      if (stack === -1) stack = prevStack;
+      if (time <= last || stack === -1) return;
       taken++;
-      if (full) return;
+      if (full || stack < 0) return; // -2: the line bound was hit
       const item = '[' + stack + ',' + Math.round(time - last) + ']';
       if (!room(sampleLines, item, '"t":' + Math.round(time) + ',"s":[')) return;
       written++;
       last = Math.round(time);
     }
-
-    out.push(line('begin', ',"t":' + Math.round(start) + ',"lang":"node","intervalUs":' + interval));
-    used = 1;
-    let cutWritten = cutUs === null;
-    for (const [time, id] of samples) {
-      if (time > endUs) break;
-      if (!cutWritten && time > cutUs) {
-        // The time up to the cut goes to the last stack seen before it.
-        record(cutUs, prevStack >= 0 ? prevStack : sampleStack(id));
-        flush();
-        out.push(line('cut', ',"t":' + cutUs + ',"at":"init_done"'));
-        out.cut = true;
-        used++;
-        cutWritten = true;
-      }
-      const st = sampleStack(id);
-      record(time, st);
-      if (st >= 0 && nodes.get(id).callFrame.functionName !== '(garbage collector)') prevStack = st;
-    }
-    if (!cutWritten) {
-      record(cutUs, prevStack);
+    function cutHere(fallback) {
+      if (cutDone || cutUs === null) return;
+      // The time up to the cut goes to the last stack seen before it.
+      record(cutUs, prevStack >= 0 ? prevStack : fallback);
       flush();
       out.push(line('cut', ',"t":' + cutUs + ',"at":"init_done"'));
       used++;
-      out.cut = true;
+      cutDone = true;
     }
-    record(endUs, prevStack);
-    flush();
-    out.push(line('end', ',"t":' + endUs + ',"stoppedBy":"' + stoppedBy + '","samples":' + taken + ',"dropped":' + (taken - written)));
-    return out;
+
+    // addProfile adds a profile's samples up to untilUs (Unix µs), writing
+    // the cut where the samples pass it.
+    function addProfile(profile, untilUs) {
+      const nodes = new Map();
+      const parent = new Map();
+      const nodeStack = new Map();
+      for (const n of profile.nodes) {
+        nodes.set(n.id, n);
+        for (const c of n.children || []) parent.set(c, n.id);
+      }
+      function stackOf(nodeId) {
+        let s = nodeStack.get(nodeId);
+        if (s !== undefined) return s;
+        const n = nodes.get(nodeId);
+        const p = parent.get(nodeId);
+        if (!n) return -2;
+        if (p === undefined) return -1; // (root)
+        const ps = stackOf(p);
+        if (ps === -2) return -2;
+        const f = callFrameId(n.callFrame);
+        if (f < 0) return -2;
+        s = stackId(ps, f);
+        if (s >= 0) nodeStack.set(nodeId, s);
+        return s;
+      }
+      // A garbage collection is the work of the code that ran before it: V8
+      // makes it a root of its own, so it goes under the previous sample's stack.
+      const isGC = (id) => {
+        const n = nodes.get(id);
+        return !!n && n.callFrame.functionName === '(garbage collector)';
+      };
+      function sampleStack(id) {
+        if (!isGC(id) || prevStack < 0) return stackOf(id);
+        const f = callFrameId(nodes.get(id).callFrame);
+        if (f < 0) return -2;
+        return stackId(prevStack, f);
+      }
+      // Samples in time order (V8's deltas can be negative).
+      const samples = [];
+      let t = toUnix(profile.startTime);
+      for (let i = 0; i < profile.samples.length; i++) {
+        t += profile.timeDeltas[i] || 0;
+        samples.push([t, profile.samples[i]]);
+      }
+      samples.sort((a, b) => a[0] - b[0]);
+      for (const [time, id] of samples) {
+        if (time > untilUs) break;
+        if (!cutDone && cutUs !== null && time > cutUs) cutHere(sampleStack(id));
+        const st = sampleStack(id);
+        if (st === -1) continue; // the root itself
+        record(time, st);
+        if (st >= 0 && !isGC(id)) prevStack = st;
+      }
+    }
+
+    return {
+      toUnix,
+      addProfile,
+      cutHere: () => cutHere(-1),
+      cut: () => cutDone,
+      record,
+      taken: () => taken,
+      dropped: () => taken - written,
+      // own adds a sample up to time of the sampler's own work (the stop
+      // at the cut), a root frame "(coldprof sampler)".
+      own(time) {
+        if (ownStack === null) {
+          const f = frameId('(coldprof sampler)', '', 0);
+          ownStack = f < 0 ? -2 : stackId(-1, f);
+        }
+        record(time, ownStack);
+      },
+      finish(endUs, stoppedBy) {
+        cutHere(-1);
+        record(endUs, -1);
+        flush();
+        out.push(line('end', ',"t":' + endUs + ',"stoppedBy":"' + stoppedBy + '","samples":' + taken + ',"dropped":' + (taken - written)));
+      },
+      begin() {
+        out.push(line('begin', ',"t":' + Math.round(start) + ',"lang":"node","intervalUs":' + interval));
+        used++;
+      },
+      take() {
+        const lines = out;
+        out = [];
+        return lines;
+      },
+    };
   }
 
   function onPipe(text) {
@@ -313,9 +425,9 @@
       const t = Number(m[2]);
       if (m[1] === 'init_done' && cutUs === null) {
         cutUs = t;
-        if (!invoke) stop(t, 'init_done', false);
+        atCut();
       } else if (m[1] === 'invoke_end') {
-        stop(t, 'invoke_end', false);
+        finish(t, 'invoke_end');
       }
     }
   }
@@ -324,7 +436,7 @@
     const left = TIMEOUT_MS - (unixNowUs() - beginUs) / 1000;
     timer = setTimeout(() => {
       try {
-        stop(unixNowUs(), 'timeout', false);
+        finish(unixNowUs(), 'timeout');
       } catch (err) {
         fail(err);
       }
@@ -347,6 +459,8 @@
     session.post('Profiler.setSamplingInterval', { interval }, check);
     beginUs = unixNowUs();
     session.post('Profiler.start', check);
+    enc = newEncoder(beginUs);
+    enc.begin();
     process.on('exit', onExit);
     let fd = Number.parseInt(conf.COLDPROF_SAMPLER_FD || '', 10);
     if (fd >= 0) {

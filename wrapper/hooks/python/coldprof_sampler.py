@@ -30,6 +30,8 @@ MAX_LINES = 256  # sampleline.MaxLinesPerColdStart
 PREFIX = "coldprof-sampler: "
 TIMEOUT_US = 10000000
 MAX_STR = 1200  # a frame's function or file, encoded: three fit in a line
+YIELD_EVERY = 2000  # frames encoded between two short sleeps at the flush (about 0.5 ms of work)
+MAX_STACKS = 100000  # distinct stacks kept before encoding (far beyond what the lines can hold)
 
 _state = {"child": False}
 
@@ -87,8 +89,13 @@ def _describe(e):
     return (type(e).__name__ + ": " + str(e))[:300] + where
 
 
+_HAS_ISASCII = hasattr(str, "isascii")  # 3.7+: the version notice must work on 3.6
+
+
 def _json_str(s, limit=MAX_STR):
     """s as an ASCII JSON string of at most limit bytes (cut with "...")."""
+    if _HAS_ISASCII and len(s) + 2 <= limit and s.isascii() and s.isprintable() and '"' not in s and "\\" not in s:
+        return '"' + s + '"'  # the common case: nothing to escape
     out = s.translate(_ESCAPES)
     try:
         out.encode("ascii")
@@ -160,16 +167,27 @@ class _Sampler:
         self.begin = time.time_ns() // 1000
         self.last = self.begin  # time of the last sample recorded
         self.head = '{"v":1,"ev":"%s","pid":' + str(pid)
-        self.codes = {}  # id(code) -> frame ID
-        self.code_refs = []  # every code in codes, kept alive so that no id is reused
-        self.whole = {}  # tuple of frame IDs, leaf first -> stack ID
+        # While sampling, a stack is only a tuple of id(code), leaf first,
+        # interned in keys; frames and stacks are encoded at the flush.
+        self.raw = []  # (t, key) of the samples not encoded yet
+        self.keys = {}  # key -> the same tuple (one object per stack)
+        self.codes = {}  # id(code) -> code, kept alive so that no id is reused
+        self.prev_stack = None  # key of the last sample
+        self.enc_last = self.begin  # time of the last sample encoded
+        self.prev_enc = None  # its key
+        self.enc = {}  # key -> stack ID
+        self.fids = {}  # id(code) -> frame ID
         self.frame_ids = {}  # (function, file, line) -> frame ID
-        self.stack_ids = {}  # (parent stack ID, frame ID) -> stack ID
+        self.stack_ids = {}  # (parent stack ID + 1) << 32 | frame ID -> stack ID
+        self.nstacks = 0
+        self.path_key = ()  # the last stack encoded, and its stack IDs root first
+        self.path = []
+        self.files = {}  # file name -> encoded JSON string
         self.frames = _Lines("frames")
         self.stacks = _Lines("stacks")
         self.samples = _Lines("samples")
         self.taken = 0  # samples taken
-        self.stored = 0  # samples stored for writing
+        self.stored = 0  # samples encoded for writing
         self.flushed = 0  # samples written
         self.full = False  # the line bound is reached: samples are no longer stored
         self.written = 0  # lines written
@@ -177,8 +195,6 @@ class _Sampler:
         self.cut = None
         self.done = False
         self.pending = b""
-        self.prev_stack = None
-        self.line_samples = []  # (t, stack, last, prev_stack) of the open samples line
 
     def now(self):
         return self.begin + (time.monotonic_ns() - self.mono0) // 1000
@@ -279,70 +295,127 @@ class _Sampler:
             stack = self.sample()
             if stack is None:
                 return
-        item = "[%d,%d]" % (stack, t - self.last)
-        if not self.room(self.samples, item, '"t":%d,"s":[' % t):
-            return
-        if len(self.samples.items) == 1:
-            self.line_samples = []
-        self.line_samples.append((t, stack, self.last, self.prev_stack))
+        self.raw.append((t, stack))
         self.last = t
         self.prev_stack = stack
-        self.stored += 1
 
     def trim(self, t):
         """Takes back the samples after t (taken before the stop was seen)."""
-        lines = self.samples
-        while self.line_samples and self.line_samples[-1][0] > t and lines.items:
-            _, _, self.last, self.prev_stack = self.line_samples.pop()
-            lines.size -= len(lines.items.pop()) + (1 if lines.items else 0)
-            self.stored -= 1
+        raw = self.raw
+        while raw and raw[-1][0] > t:
+            raw.pop()
             self.taken -= 1
+        self.last, self.prev_stack = raw[-1] if raw else (self.enc_last, self.prev_enc)
 
     def sample(self):
-        """The main thread's stack ID, None when there is no room for it."""
+        """The main thread's stack as an interned tuple of code IDs, leaf
+        first; None when the bound on distinct stacks is reached. The hot
+        path: no strings, no new objects for a stack seen before."""
         frame = sys._current_frames().get(self.main)
-        ids = []
-        codes = self.codes
+        codes = []
+        append = codes.append
         while frame is not None:
-            code = frame.f_code
-            fid = codes.get(id(code))
+            append(frame.f_code)
+            frame = frame.f_back
+        key = tuple(map(id, codes))
+        known = self.keys.get(key)
+        if known is not None:
+            return known
+        if len(self.keys) >= MAX_STACKS:
+            self.full = True
+            return None
+        seen = self.codes
+        for code in codes:
+            seen[id(code)] = code
+        self.keys[key] = key
+        return key
+
+    def encode(self):
+        """Turns the samples taken so far into frames, stacks and samples
+        items, within the line bound."""
+        raw, self.raw = self.raw, []
+        enc = self.enc
+        pause = _thread.get_ident() != self.main  # never on the main thread (at exit)
+        work = 0
+        for t, key in raw:
+            if self.full:
+                break
+            if pause:
+                work += 1 if key in enc else len(key)
+                if work >= YIELD_EVERY:
+                    # At the cut the main thread is starting the first
+                    # invocation: give it the GIL now and then rather than
+                    # hold it for the whole encoding.
+                    work = 0
+                    time.sleep(0.0001)
+            sid = enc.get(key)
+            if sid is None:
+                sid = self.stack_id(key)
+                if sid is None:
+                    self.full = True
+                    break
+                enc[key] = sid
+            if not self.room(self.samples, "[%d,%d]" % (sid, t - self.enc_last), '"t":%d,"s":[' % t):
+                break
+            self.enc_last = t
+            self.prev_enc = key
+            self.stored += 1
+
+    def stack_id(self, key):
+        """The stack ID of key, writing its new frames and stacks; None
+        when the line bound is reached. Consecutive stacks mostly share
+        their root side: the path of the previous one is reused as far as
+        the two agree."""
+        if not key:
+            key = (0,)  # the main thread has no Python frame
+        prev, path = self.path_key, self.path
+        n, m = len(key), len(prev)
+        common = 0
+        while common < n and common < m and key[n - 1 - common] == prev[m - 1 - common]:
+            common += 1
+        del path[common:]
+        sid = path[-1] if path else -1
+        self.path_key, self.path = (), []  # until this key's path is complete
+        fids = self.fids
+        codes = self.codes
+        stack_ids = self.stack_ids
+        stacks = self.stacks
+        for cid in reversed(key[: n - common]):
+            fid = fids.get(cid)
             if fid is None:
-                fid = self.frame_id(getattr(code, "co_qualname", code.co_name), code.co_filename, code.co_firstlineno)
+                if cid == 0:
+                    fid = self.frame_id("(no Python frame)", "", 0)
+                else:
+                    code = codes[cid]
+                    fid = self.frame_id(getattr(code, "co_qualname", code.co_name), code.co_filename, code.co_firstlineno)
                 if fid < 0:
                     return None  # no room for it
-                codes[id(code)] = fid
-                self.code_refs.append(code)  # so that its id is never reused
-            ids.append(fid)
-            frame = frame.f_back
-        frame = None
-        if not ids:
-            ids.append(self.frame_id("(no Python frame)", "", 0))
-        key = tuple(ids)
-        sid = self.whole.get(key)  # the common case: a stack seen before
-        if sid is not None:
-            return sid
-        stack = -1
-        stack_ids = self.stack_ids
-        for fid in reversed(ids):
-            if fid < 0:
-                return None
-            key2 = (stack, fid)
-            sid = stack_ids.get(key2)
-            if sid is None:
-                sid = len(stack_ids)
-                if not self.room(self.stacks, "[%d,%d]" % key2, '"first":%d,"stacks":[' % sid):
+                fids[cid] = fid
+            link = (sid + 1) << 32 | fid  # an int, not a tuple: no work for the garbage collector
+            child = stack_ids.get(link)
+            if child is None:
+                item = "[%d,%d]" % (sid, fid)
+                if stacks.items and stacks.size + len(item) + 4 <= MAX_LINE:
+                    stacks.items.append(item)  # room()'s common case, inline
+                    stacks.size += len(item) + 1
+                elif not self.room(stacks, item, '"first":%d,"stacks":[' % self.nstacks):
                     return None
-                stack_ids[key2] = sid
-            stack = sid
-        self.whole[key] = stack
-        return stack
+                child = stack_ids[link] = self.nstacks
+                self.nstacks += 1
+            path.append(child)
+            sid = child
+        self.path_key, self.path = key, path
+        return sid
 
     def frame_id(self, function, file, line):
         key = (function, file, line)
         fid = self.frame_ids.get(key)
         if fid is None:
             fid = len(self.frame_ids)
-            item = "[%s,%s,%d]" % (_json_str(function), _json_str(file), line)
+            efile = self.files.get(file)
+            if efile is None:
+                efile = self.files[file] = _json_str(file)
+            item = "[%s,%s,%d]" % (_json_str(function), efile, line)
             if not self.room(self.frames, item, '"first":%d,"frames":[' % fid):
                 fid = -1  # never used: the sample is not stored
             else:
@@ -378,6 +451,7 @@ class _Sampler:
         if not self.begun:
             self.begun = True
             out.append(self.line("begin", ',"t":%d,"lang":"python","intervalUs":%d' % (self.begin, self.interval)))
+        self.encode()
         out += self.frames.take() + self.stacks.take() + self.samples.take()
         if cut:
             out.append(self.line("cut", ',"t":%d,"at":"init_done"' % self.cut))
@@ -395,7 +469,7 @@ class _Sampler:
         if msg:
             rest += ',"msg":' + _json_str(msg, 600)
         self.write(self.line("end", rest))
-        self.codes = self.frame_ids = self.stack_ids = self.whole = self.code_refs = None
+        self.codes = self.keys = self.enc = self.fids = self.frame_ids = self.stack_ids = self.files = self.raw = None
 
     def at_exit(self):
         if _state["child"] or self.done:

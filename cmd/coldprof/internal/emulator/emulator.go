@@ -238,6 +238,7 @@ type Emulator struct {
 	closed       chan struct{}
 	closeOnce    sync.Once
 	rejected     []string
+	polled       chan struct{} // closed and replaced each time the runtime asks for its next event
 }
 
 // maxRejected bounds the rejected requests an Emulator remembers.
@@ -277,6 +278,7 @@ func New(cfg Config) (*Emulator, error) {
 		queue:       make(chan *invocation),
 		exited:      make(chan struct{}),
 		closed:      make(chan struct{}),
+		polled:      make(chan struct{}),
 	}
 	e.srv = &http.Server{Handler: e, ReadHeaderTimeout: 10 * time.Second}
 	go e.srv.Serve(ln)
@@ -385,6 +387,34 @@ func (e *Emulator) RuntimeExited(status string) {
 		e.state = stateGone
 		e.failInitLocked("error", ErrorTypeExit, nil)
 	}
+}
+
+// WaitIdle waits, at most d, until the runtime has asked for its next event
+// after the last invocation's outcome: the moment Lambda freezes the
+// environment ("Lambda freezes the execution environment when the runtime
+// and each extension have completed", AWS's "Understanding the Lambda
+// execution environment lifecycle"). What the runtime does between its
+// response and that request (a profiler writing its lines) still happens on
+// Lambda, so a caller that stops the runtime waits for it first. It reports
+// whether the runtime asked in time.
+func (e *Emulator) WaitIdle(ctx context.Context, d time.Duration) bool {
+	e.mu.Lock()
+	st, polled := e.state, e.polled
+	e.mu.Unlock()
+	if st == stateReady {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-polled:
+		return true
+	case <-t.C:
+	case <-ctx.Done():
+	case <-e.exited:
+	case <-e.closed:
+	}
+	return false
 }
 
 // Invoke sends one event and waits for its outcome. The function timeout
@@ -596,6 +626,8 @@ func (e *Emulator) transitionError(w http.ResponseWriter, r *http.Request, from 
 // next is GET /runtime/invocation/next: a long poll with no timeout.
 func (e *Emulator) next(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
+	close(e.polled)
+	e.polled = make(chan struct{})
 	switch e.state {
 	case stateStarted:
 		e.initDone = true

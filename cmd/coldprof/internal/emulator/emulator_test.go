@@ -476,3 +476,27 @@ func FuzzServeHTTP(f *testing.F) {
 		}
 	})
 }
+
+// TestWaitIdle: after a response, WaitIdle returns false until the runtime
+// asks for its next event and true once it has (also when it asked before
+// WaitIdle was called).
+func TestWaitIdle(t *testing.T) {
+	e, _ := start(t, Config{Timeout: 5 * time.Second})
+	e.BeginInit()
+	res := invokeAsync(e, Event{Payload: []byte(`{}`)})
+	next := do(t, "GET", url(e, "invocation/next"), nil, "")
+	do(t, "POST", url(e, "invocation/"+next.header.Get(HeaderRequestID)+"/response"), nil, `1`)
+	<-res
+	if e.WaitIdle(context.Background(), 10*time.Millisecond) {
+		t.Fatal("WaitIdle: true before the runtime asked for its next event")
+	}
+	polled := make(chan bool, 1)
+	go func() { polled <- e.WaitIdle(context.Background(), time.Minute) }()
+	go http.Get(url(e, "invocation/next")) // blocks until Close: no event follows
+	if !<-polled {
+		t.Error("WaitIdle: false after the runtime asked for its next event")
+	}
+	if !e.WaitIdle(context.Background(), 0) {
+		t.Error("WaitIdle: false while the runtime waits for its next event")
+	}
+}

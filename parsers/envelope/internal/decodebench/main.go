@@ -6,10 +6,13 @@
 //
 //	decodebench gen tail|filter-log-events SIZE_MB OUT   write an export
 //	decodebench decode FILE [prefetch]                decode it, print records and MB/s
-//	decodebench parse FILE [prefetch]                 decode and build cold starts (package parsers)
+//	decodebench parse FILE [prefetch] [recycle]       decode and build cold starts (package parsers)
+//	decodebench lines FILE                            a bare Go line loop: count lines holding "import time:"
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -54,13 +57,20 @@ func run(args []string) error {
 			return benchgen.Tail(f, imports, int64(mb)<<20)
 		}
 		return benchgen.FilterLogEvents(f, imports, int64(mb)<<20)
-	case (len(args) == 2 || len(args) == 3) && (args[0] == "decode" || args[0] == "parse"):
+	case len(args) == 2 && args[0] == "lines":
+		return countLines(args[1])
+	case len(args) >= 2 && (args[0] == "decode" || args[0] == "parse"):
 		var opts []envelope.Option
-		if len(args) == 3 {
-			if args[2] != "prefetch" {
-				return errors.New("usage: decodebench decode|parse FILE [prefetch]")
+		recycle := false
+		for _, a := range args[2:] {
+			switch a {
+			case "prefetch":
+				opts = append(opts, envelope.WithPrefetch())
+			case "recycle":
+				recycle = true
+			default:
+				return errors.New("usage: decodebench decode|parse FILE [prefetch] [recycle]")
 			}
-			opts = append(opts, envelope.WithPrefetch())
 		}
 		f, err := os.Open(args[1])
 		if err != nil {
@@ -80,15 +90,16 @@ func run(args []string) error {
 		if args[0] == "parse" {
 			// Decode and build cold starts with package parsers, as
 			// coldprof report does, to see what prefetching buys.
-			r := parsers.NewReader(dec, args[1], parsers.Options{Warn: func(profile.Warning) {}})
+			r := parsers.NewReader(dec, args[1], parsers.Options{Warn: func(profile.Warning) {}, Recycle: recycle})
 			for {
-				_, err := r.Next()
+				cs, err := r.Next()
 				if errors.Is(err, io.EOF) {
 					break
 				}
 				if err != nil {
 					return err
 				}
+				r.Recycle(cs)
 				n++
 			}
 			dec = emptyDecoder{}
@@ -107,5 +118,39 @@ func run(args []string) error {
 		fmt.Printf("%d records or cold starts, %.0f MB in %.2f s: %.0f MB/s\n", n, float64(info.Size())/1e6, secs, float64(info.Size())/1e6/secs)
 		return nil
 	}
-	return errors.New("usage: decodebench gen tail|filter-log-events SIZE_MB OUT | decodebench decode FILE")
+	return errors.New("usage: decodebench gen tail|filter-log-events SIZE_MB OUT | decodebench decode|parse FILE [prefetch] [recycle] | decodebench lines FILE")
+}
+
+// countLines is the least a Go program does to read an export line by line:
+// the baseline beside grep -c that report/BENCHMARKS.md compares with.
+func countLines(name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 256<<10)
+	key := []byte("import time:")
+	lines, matches := 0, 0
+	for {
+		line, err := br.ReadSlice('\n')
+		if len(line) > 0 {
+			lines++
+			if bytes.Contains(line, key) {
+				matches++
+			}
+		}
+		if err == bufio.ErrBufferFull {
+			lines-- // the rest of a long line follows
+			continue
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	fmt.Printf("%d lines, %d with %q\n", lines, matches, key)
+	return nil
 }
