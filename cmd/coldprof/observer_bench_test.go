@@ -27,14 +27,15 @@ type observerVariant struct {
 	name    string
 	wrapper bool     // through coldprof-wrapper; false: the runtime started directly
 	env     []string // coldprof run --env values
+	bin     string   // where coldprof, coldprof-wrapper and coldprof-proxy are, if not the ones built here
 }
 
 var observerVariants = []observerVariant{
-	{"none", false, nil},
-	{"disabled", true, []string{"COLDPROF_DISABLE=1"}},
-	{"wrapper", true, []string{"COLDPROF_PHASES=off", "COLDPROF_SAMPLER=off"}},
-	{"proxy", true, []string{"COLDPROF_SAMPLER=off"}},
-	{"all", true, nil},
+	{name: "none"},
+	{name: "disabled", wrapper: true, env: []string{"COLDPROF_DISABLE=1"}},
+	{name: "wrapper", wrapper: true, env: []string{"COLDPROF_PHASES=off", "COLDPROF_SAMPLER=off"}},
+	{name: "proxy", wrapper: true, env: []string{"COLDPROF_SAMPLER=off"}},
+	{name: "all", wrapper: true},
 }
 
 // observerFunction is a function and the coldprof run flags that run it.
@@ -135,7 +136,16 @@ func BenchmarkObserverEffect(b *testing.B) {
 		if !ok || name == "" {
 			b.Fatalf("COLDPROF_OBSERVER_EXTRA: %q is not name:K=V,…", spec)
 		}
-		variants = append(variants, observerVariant{name, true, strings.Split(envs, ",")})
+		variants = append(variants, observerVariant{name: name, wrapper: true, env: strings.Split(envs, ",")})
+	}
+	// COLDPROF_OBSERVER_BASELINE names a directory with coldprof,
+	// coldprof-wrapper and coldprof-proxy built from another commit (coldprof
+	// run writes the hooks and samplers the wrapper uses, so all three):
+	// "all-baseline" and "proxy-baseline" run them, for before/after in one run.
+	if dir := os.Getenv("COLDPROF_OBSERVER_BASELINE"); dir != "" {
+		variants = append(variants,
+			observerVariant{name: "proxy-baseline", wrapper: true, env: []string{"COLDPROF_SAMPLER=off"}, bin: dir},
+			observerVariant{name: "all-baseline", wrapper: true, bin: dir})
 	}
 	bin := b.TempDir()
 	build := exec.Command("go", "build", "-o", bin+"/", "../coldprof", "../coldprof-wrapper", "../coldprof-proxy", "./testdata/observer-shim")
@@ -200,10 +210,14 @@ func runObserved(bin string, fn observerFunction, v observerVariant, coldStarts 
 	for _, e := range v.env {
 		args = append(args, "--env", e)
 	}
-	cmd := exec.Command(filepath.Join(bin, "coldprof"), args...)
+	tools := bin
+	if v.bin != "" {
+		tools = v.bin
+	}
+	cmd := exec.Command(filepath.Join(tools, "coldprof"), args...)
 	wrapper := ""
 	if v.wrapper {
-		wrapper = filepath.Join(bin, "coldprof-wrapper")
+		wrapper = filepath.Join(tools, "coldprof-wrapper")
 	}
 	cmd.Env = append(append(os.Environ(), fn.env...), "OBSERVER_SHIM_WRAPPER="+wrapper, "OBSERVER_SHIM_OUT="+cpuPath)
 	var stderr bytes.Buffer
