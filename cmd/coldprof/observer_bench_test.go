@@ -112,9 +112,10 @@ type observerColdStart struct {
 // the layer off (no wrapper at all), disabled (COLDPROF_DISABLE=1), the
 // wrapper only, wrapper + proxy, and everything on (the sampler too), one
 // after another in a new random order each round; b.N is the number of
-// rounds (plus the one the testing package runs first) and COLDPROF_OBSERVER_COLD_STARTS (default 2) the --cold-starts of
-// each run. Its figures are medians and the medians of per-pair ratios
-// against "none" (the same round and cold-start index).
+// rounds (plus the one the testing package runs first) and
+// COLDPROF_OBSERVER_COLD_STARTS (default 2) the --cold-starts of each run.
+// Its figures are medians and the medians of per-pair ratios against "none"
+// (the same round and cold-start index).
 func BenchmarkObserverEffect(b *testing.B) {
 	fullTier(b)
 	coldStarts := 2
