@@ -12,9 +12,10 @@
 //     matter: a load-time line ("import time:", "node require:",
 //     "ruby require:"), a wrapper marker ("coldprof: {…}", package
 //     wrapper/marker), a Lambda platform line (INIT_START, RESTORE_START,
-//     START, END, REPORT, INIT_REPORT, RESTORE_REPORT; package envelope
-//     rewrites the JSON log format's platform events as these), a line a
-//     plug-in Grammar claims, or anything else, which is ignored.
+//     START, END, REPORT, INIT_REPORT, RESTORE_REPORT; package platform
+//     reads them, and package envelope rewrites the JSON log format's
+//     platform events as these with it), a line of the JVM's class-load log
+//     (package classload), or anything else, which is ignored.
 //  3. Load-time lines build a tree in post-order (a line is printed when its
 //     import finishes, so children come before their parent). A new cold
 //     start begins at a start marker, an INIT_START or RESTORE_START, or a
@@ -64,19 +65,18 @@
 // ruby-require): the same header, the same "self | cumulative | indent name"
 // fields in microseconds, the same post-order. The tree builder is shared.
 //
-// # Plug-in grammars
+// # Other grammars
 //
-// Load-time output of another shape (the JVM's class-load log, an instant per
-// class) is read by a Grammar in a subpackage: Options.Grammars makes one per
-// log stream; it is offered every line no built-in kind claimed and passes
-// Entries to a Sink, which feeds the same cold-start builder (splitting,
-// phases, platform lines, markers). A grammar that holds an entry back until
-// the next line (a timeline) also implements Boundarier, and hands it over
-// before a marker or platform line changes the phase. Options.Rules says
-// which entries belong to the interpreter and runtime phases for its format.
-// Package parsers/classload plugs the JVM's log in this way:
-//
-//	parsers.Options{Grammars: []func() parsers.Grammar{classload.NewGrammar}}
+// Load-time output of another shape is read by a grammar in a subpackage
+// that imports nothing of this package, and that the Reader lists: the
+// JVM's class-load log (an instant per class) by package parsers/classload,
+// one classload.Grammar per log stream. It is offered every line no
+// built-in kind claimed; the classes it hands out feed the same cold-start
+// builder (splitting, phases, platform lines, markers). It holds a class
+// back until the next line (a timeline) and hands it over before a marker
+// or platform line changes the phase. Options.Rules says which entries
+// belong to the interpreter and runtime phases for a format. Lambda's
+// platform lines are package parsers/platform's.
 //
 // # Phases
 //

@@ -39,10 +39,7 @@ func FuzzReader(f *testing.F) {
 	}
 	f.Add([]byte("INIT_REPORT Init Duration: 1 ms\tPhase: init\tStatus: success\tInitialization Type: snap-start\nRESTORE_REPORT Restore Duration: x ms\nREPORT RequestId: \tRestore Duration: 1 ms Billed Restore Duration: -1 ms\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		opts := Options{
-			Grammars:       []func() Grammar{func() Grammar { return &flatGrammar{} }},
-			MaxOpenStreams: 2,
-		}
+		opts := Options{MaxOpenStreams: 2}
 		p, err := ReadAll(bytes.NewReader(data), "fuzz", opts)
 		if err != nil && p == nil {
 			t.Fatalf("nil profile with %v", err)

@@ -51,7 +51,7 @@ func TestHostileManyStreams(t *testing.T) {
 		}
 		return envelope.Record{Stream: fmt.Sprintf("2026/11/22/[$LATEST]%032d", i), Line: i, Text: []byte("hello")}, true
 	})
-	r := NewReader(dec, "in", Options{Warn: func(profile.Warning) {}, Grammars: []func() Grammar{func() Grammar { return &flatGrammar{} }}})
+	r := NewReader(dec, "in", Options{Warn: func(profile.Warning) {}})
 	for {
 		_, err := r.Next()
 		if err == io.EOF {

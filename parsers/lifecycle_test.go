@@ -189,19 +189,22 @@ func TestInitTypeFromJSONLog(t *testing.T) {
 	}
 }
 
-func TestReportField(t *testing.T) {
-	line := []byte("RequestId: r\tDuration: 1.5 ms\tBilled Duration: 2 ms\tRestore Duration: 3 ms\tBilled Restore Duration: 4 ms Max Memory Used: 5 MB")
-	for label, want := range map[string]string{
-		"Duration: ": "1.5", "Billed Duration: ": "2", "Restore Duration: ": "3", "Billed Restore Duration: ": "4",
-		"Max Memory Used: ": "5", "Memory Size: ": "", "Status: ": "",
-	} {
-		if got := string(reportField(line, label)); got != want {
-			t.Errorf("%q: %q, want %q", label, got, want)
-		}
+// TestInitReportWithoutDuration: a platform.initReport of the JSON log
+// format without metrics (rewritten "INIT_REPORT\tPhase: …") is still read.
+func TestInitReportWithoutDuration(t *testing.T) {
+	in := `{"time":"2026-12-01T09:00:00.000Z","type":"platform.initStart","record":{"initializationType":"on-demand","phase":"init","runtimeVersion":"python:3.12.v7","runtimeVersionArn":"arn"}}` + "\n" +
+		itLines(header, "1 1 0 a") +
+		`{"time":"2026-12-01T09:00:10.000Z","type":"platform.initReport","record":{"initializationType":"on-demand","phase":"init","status":"timeout"}}` + "\n"
+	dec, err := envelope.Open(strings.NewReader(in), "in.log", envelope.FormatAuto)
+	if err != nil {
+		t.Fatal(err)
 	}
-	// Squeezed to spaces: a label still only starts a field.
-	squeezed := []byte("RequestId: r Billed Duration: 2 ms Duration: 1 ms")
-	if got := string(reportField(squeezed, "Duration: ")); got != "1" {
-		t.Errorf("squeezed Duration %q", got)
+	p, err := ReadDecoder(dec, "in.log", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := p.ColdStarts[0]
+	if len(cs.InitReports) != 1 || cs.InitReports[0].Status != "timeout" || cs.InitReports[0].Phase != "init" || cs.InitReports[0].HasDuration || cs.HasInitDuration {
+		t.Errorf("init reports %+v, init duration %v %v", cs.InitReports, cs.InitDurationMs, cs.HasInitDuration)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/coldprof/coldprof/parsers/classload"
 	"github.com/coldprof/coldprof/parsers/envelope"
 	"github.com/coldprof/coldprof/profile"
 	"github.com/coldprof/coldprof/wrapper/marker"
@@ -454,23 +455,6 @@ func TestMultiLineRecords(t *testing.T) {
 	}
 }
 
-func TestRuntimeFromVersion(t *testing.T) {
-	for in, want := range map[string]string{
-		"python:3.12.mainlinev2.v7": "python3.12",
-		"python:3.9.v64":            "python3.9",
-		"nodejs:20.v13":             "nodejs20.x",
-		"java:17.v14":               "java17",
-		"ruby:3.2.v10":              "ruby3.2",
-		"dotnet:8.v22":              "dotnet8",
-		"python":                    "",
-		"provided:al2023.v55":       "provided",
-	} {
-		if got := runtimeFromVersion([]byte(in)); got != want {
-			t.Errorf("runtimeFromVersion(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // TestRequireLines reads the Node.js and Ruby hooks' lines, which share
 // the importtime grammar under their own prefixes.
 func TestRequireLines(t *testing.T) {
@@ -502,43 +486,50 @@ func TestRequireLines(t *testing.T) {
 	}
 }
 
-// flatGrammar is a plug-in grammar like the JVM class-load one: one flat
-// entry per "LOAD name micros" line, and "JVM START" as a new process.
-type flatGrammar struct{ held *Entry }
-
-func (g *flatGrammar) Format() profile.Format { return profile.FormatJavaClassLoad }
-
-func (g *flatGrammar) Line(text []byte, sink Sink) bool {
-	if bytes.Contains(text, []byte("JVM START")) {
-		g.Flush(sink)
-		sink.NewProcess()
-		return true
+// classLog writes compact class loads as the JVM's class-load log (package
+// parsers/classload reads it): "LOAD name micros" is a class whose uptime is
+// the previous class's plus that class's micros, so that a class gets its
+// own micros when its JVM's next class-load line follows before any phase
+// change, and 0 otherwise (the time until the next load is unknown); "JVM
+// START" is another JVM's first line, whose uptimes start below every
+// earlier JVM's. Other lines are kept.
+func classLog(in string) string {
+	var b strings.Builder
+	var uptimeNs, prevUs int64
+	jvms := 0
+	for _, line := range strings.SplitAfter(in, "\n") {
+		var name string
+		var us int64
+		switch {
+		case strings.HasPrefix(line, "JVM START"):
+			jvms++
+			uptimeNs, prevUs = int64(1000-jvms)*1e9, 0
+			b.WriteString("Picked up JAVA_TOOL_OPTIONS: " + classload.Inject + "\n")
+		case strings.HasPrefix(line, "LOAD "):
+			if _, err := fmt.Sscanf(line, "LOAD %s %d", &name, &us); err != nil {
+				panic(line)
+			}
+			if uptimeNs == 0 {
+				uptimeNs = 1000e9
+			}
+			uptimeNs += prevUs * 1000
+			prevUs = us
+			fmt.Fprintf(&b, "[%dns][info][class,load] %s source: jrt:/java.base\n", uptimeNs, name)
+		default:
+			b.WriteString(line)
+		}
 	}
-	var name string
-	var us int64
-	if _, err := fmt.Sscanf(string(text), "LOAD %s %d", &name, &us); err != nil {
-		return false
-	}
-	g.Flush(sink) // entries are held back one line, as a timeline grammar would
-	g.held = &Entry{Name: name, Origin: "jrt:/java.base", SelfUs: us, CumulativeUs: us}
-	return true
-}
-
-func (g *flatGrammar) Flush(sink Sink) {
-	if g.held != nil {
-		sink.Add(*g.held)
-		g.held = nil
-	}
+	return b.String()
 }
 
 // TestGrammarSingleHeldEntry: a grammar's only entry, held back until the
 // input ends, is not lost.
 func TestGrammarSingleHeldEntry(t *testing.T) {
-	p, _, err := parse(t, "LOAD java.lang.Object 5\n", Options{Grammars: []func() Grammar{func() Grammar { return &flatGrammar{} }}})
+	p, _, err := parse(t, classLog("LOAD java.lang.Object 5\n"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := dumpImports(p.ColdStarts[0].Imports); got != "  java.lang.Object 5/5 init\n" {
+	if got := dumpImports(p.ColdStarts[0].Imports); got != "  java.lang.Object 0/0 init\n" {
 		t.Errorf("got %q", got)
 	}
 }
@@ -546,8 +537,7 @@ func TestGrammarSingleHeldEntry(t *testing.T) {
 func TestGrammarPlugIn(t *testing.T) {
 	in := "JVM START\nLOAD java.lang.Object 5\nLOAD lambdainternal.AWSLambda 7\n" +
 		`coldprof: {"v":1,"ev":"init_done","t":2}` + "\nLOAD com.example.Handler 3\nJVM START\nLOAD java.lang.String 1\n"
-	opts := Options{Grammars: []func() Grammar{func() Grammar { return &flatGrammar{} }}}
-	p, warnings, err := parse(t, in, opts)
+	p, warnings, err := parse(t, classLog(in), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -559,8 +549,10 @@ func TestGrammarPlugIn(t *testing.T) {
 		got = append(got, fmt.Sprintf("%s %s %s\n%s", cs.ID, cs.Format, cs.Boundary, dumpImports(cs.Imports)))
 	}
 	want := []string{
-		"in.log#1 java-classload exact\n  java.lang.Object 5/5 interpreter\n  lambdainternal.AWSLambda 7/7 runtime\n  com.example.Handler 3/3 invoke\n",
-		"in.log#2 java-classload unknown\n  java.lang.String 1/1 init\n",
+		// The last class before init_done, before the next JVM and at the
+		// end gets no time: the time until the next load is unknown.
+		"in.log#1 java-classload exact\n  java.lang.Object 5/5 interpreter\n  lambdainternal.AWSLambda 0/0 runtime\n  com.example.Handler 0/0 invoke\n",
+		"in.log#2 java-classload unknown\n  java.lang.String 0/0 init\n",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
@@ -725,33 +717,18 @@ func TestLineLoopAllocations(t *testing.T) {
 	}
 }
 
-// boundaryGrammar is flatGrammar that hands over its held entry at phase
-// boundaries (a Boundarier).
-type boundaryGrammar struct{ flatGrammar }
-
-func (g *boundaryGrammar) Boundary(sink Sink) { g.Flush(sink) }
-
-// TestGrammarBoundary checks that a grammar holding an entry back keeps it
-// in the phase it was loaded in when it implements Boundarier.
+// TestGrammarBoundary checks that the class-load grammar hands over the
+// class it holds back at a phase change, so that it keeps the phase it was
+// loaded in, and that the wait until the invocation is no class's time.
 func TestGrammarBoundary(t *testing.T) {
-	in := "JVM START\nLOAD com.example.Handler 5\n" + `coldprof: {"v":1,"ev":"init_done","t":2}` + "\n" +
-		`coldprof: {"v":1,"ev":"invoke_start","t":3,"requestId":"r1"}` + "\nLOAD com.example.Lazy 3\n"
-	for _, tt := range []struct {
-		name    string
-		grammar func() Grammar
-		want    string
-	}{
-		{"held back across the marker", func() Grammar { return &flatGrammar{} }, "  com.example.Handler 5/5 invoke r1\n  com.example.Lazy 3/3 invoke r1\n"},
-		{"handed over at the marker", func() Grammar { return &boundaryGrammar{} }, "  com.example.Handler 5/5 init\n  com.example.Lazy 3/3 invoke r1\n"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			p, _, err := parse(t, in, Options{Grammars: []func() Grammar{tt.grammar}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.want, dumpImports(p.ColdStarts[0].Imports)); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
+	in := "JVM START\nLOAD com.example.Init 4\nLOAD com.example.Handler 5\n" + `coldprof: {"v":1,"ev":"init_done","t":2}` + "\n" +
+		`coldprof: {"v":1,"ev":"invoke_start","t":3,"requestId":"r1"}` + "\nLOAD com.example.Lazy 3\nLOAD com.example.Lazier 1\n"
+	p, _, err := parse(t, classLog(in), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "  com.example.Init 4/4 init\n  com.example.Handler 0/0 init\n  com.example.Lazy 3/3 invoke r1\n  com.example.Lazier 0/0 invoke r1\n"
+	if diff := cmp.Diff(want, dumpImports(p.ColdStarts[0].Imports)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

@@ -1,6 +1,11 @@
 package parsers
 
-import "bytes"
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/coldprof/coldprof/profile"
+)
 
 // The prefixes of the load-time lines that share one grammar.
 var (
@@ -274,4 +279,50 @@ func (b *builder) settleCached(level int) {
 		b.tr.items[c.index].level = int32(min(l, maxLevel))
 	}
 	b.pendingCached = b.pendingCached[:0]
+}
+
+// loadLine reads one importtime-shaped line (rest follows the prefix).
+func (r *Reader) loadLine(st *stream, format profile.Format, rest []byte, num int) {
+	f, kind, problem := parseLoadFields(rest)
+	switch kind {
+	case fieldsMalformed:
+		r.warn.warn("malformed", num, func() string { return fmt.Sprintf("malformed %s line: %s", format, problem) })
+		if st.cs != nil {
+			st.cs.cutAtEnd = true // until a good line follows
+		}
+		return
+	case fieldsHeader:
+		r.newProcess(st, format, num)
+		return
+	}
+	b := r.builderFor(st, num)
+	imp := b.alloc.node()
+	imp.Name = r.nameAt(b.names, f.name)
+	b.names++
+	imp.SelfUs, imp.CumulativeUs = f.self, f.cumulative
+	imp.Cached = f.cached
+	negative := f.self < 0
+	if negative {
+		imp.SelfUs = 0 // the model has no negative times; the warning keeps the fact
+	}
+	imp.Line = num
+	level := f.spaces / 2
+	switch {
+	case f.cached:
+		level = b.cachedLineLevel(f.spaces, len(f.name))
+	case f.collapsed || b.collapsed:
+		b.collapsed = true
+		level = levelUnknown
+	case f.spaces%2 != 0:
+		r.warn.warn("odd-indent", num, func() string {
+			return fmt.Sprintf("indentation of %q is an odd number of spaces (%d); nesting may be off", imp.Name, f.spaces)
+		})
+	}
+	if negative {
+		r.nestingWarning(b, imp, func() string { return fmt.Sprintf("its self time is negative, %d µs", f.self) })
+	}
+	if !f.cached && level != levelUnknown {
+		b.settleCached(level)
+	}
+	r.addEntry(st, b, format, imp, level)
 }

@@ -22,8 +22,6 @@ type Options struct {
 	// Warn receives every warning as it is found. When nil, warnings are
 	// kept and returned by Reader.Warnings.
 	Warn func(profile.Warning)
-	// Grammars make the plug-in line grammars, one instance per log stream.
-	Grammars []func() Grammar
 	// Rules override the phase rules of a format (DefaultRules otherwise).
 	Rules map[profile.Format]Rules
 	// MaxOpenStreams bounds how many log streams are built at once; past it
@@ -148,9 +146,6 @@ func (r *Reader) record(rec envelope.Record) {
 	}
 	if st == nil {
 		st = &stream{name: rec.Stream}
-		for _, g := range r.opts.Grammars {
-			st.grammars = append(st.grammars, g())
-		}
 		r.streams[rec.Stream] = st
 		r.remember(st)
 	}
@@ -241,7 +236,7 @@ func (r *Reader) evictOldest() {
 // close marks a finished stream as no longer open. A stream that gave no
 // cold start has nothing left to remember (its cold starts are numbered
 // from n), so it is forgotten: otherwise an input of a million streams of a
-// few lines each would keep a million streams, each with its grammars.
+// few lines each would keep a million streams.
 func (r *Reader) close(st *stream) {
 	st.open = false
 	if st.n == 0 && st.cs == nil {
@@ -254,12 +249,10 @@ func (r *Reader) close(st *stream) {
 	}
 }
 
-// finish completes the stream's open cold start, if any. Plug-in grammars
-// first hand over what they held back (which may be the first entry).
+// finish completes the stream's open cold start, if any. The class-load
+// grammar first hands over what it held back (which may be the first entry).
 func (r *Reader) finish(st *stream) {
-	for _, g := range st.grammars {
-		g.Flush(sinkFor(r, st, g, st.sink.lineNum))
-	}
+	r.addClasses(st, st.java.Flush(), st.javaLine)
 	b := st.cs
 	if b == nil {
 		return

@@ -7,7 +7,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestJavaPhaseRules: the JVM's boot classes before the runtime's main
+// TestJavaPhaseRules (the class-load log written by classLog: the last
+// class before a phase change or the end gets no time): the JVM's boot classes before the runtime's main
 // class are interpreter; the runtime's classes, and the JDK classes it loads
 // before the function's first class, are runtime; JDK classes loaded after
 // the function's first class are the function's.
@@ -31,45 +32,44 @@ func TestJavaPhaseRules(t *testing.T) {
 				"  com.amazonaws.services.lambda.runtime.api.client.AWSLambda 7/7 runtime\n" +
 				"  java.net.URLClassLoader 4/4 runtime\n  jdk.internal.loader.Resource 1/1 runtime\n" +
 				"  com.amazonaws.services.lambda.runtime.RequestHandler 1/1 runtime\n" +
-				"  example.Handler 3/3 init\n  java.util.regex.Pattern 6/6 init\n" +
-				"  java.time.Instant 2/2 invoke r1\n  com.amazonaws.services.lambda.runtime.api.client.Late 1/1 runtime\n",
+				"  example.Handler 3/3 init\n  java.util.regex.Pattern 0/0 init\n" +
+				"  java.time.Instant 2/2 invoke r1\n  com.amazonaws.services.lambda.runtime.api.client.Late 0/0 runtime\n",
 		},
 		{
 			name: "java11 lambdainternal",
 			in:   "LOAD java.lang.Object 5\nLOAD lambdainternal.AWSLambda 7\nLOAD java.io.File 1\nLOAD Handler 2\nLOAD java.io.Reader 1\n",
-			want: "  java.lang.Object 5/5 interpreter\n  lambdainternal.AWSLambda 7/7 runtime\n  java.io.File 1/1 runtime\n  Handler 2/2 init\n  java.io.Reader 1/1 init\n",
+			want: "  java.lang.Object 5/5 interpreter\n  lambdainternal.AWSLambda 7/7 runtime\n  java.io.File 1/1 runtime\n  Handler 2/2 init\n  java.io.Reader 0/0 init\n",
 		},
 		{
 			name: "coldprof run's client",
 			in:   "LOAD java.lang.Object 5\nLOAD coldprof.runtime.AWSLambda 7\nLOAD javax.net.ssl.SSLContext 1\nLOAD com.sun.net.Foo 1\nLOAD example.Fn 2\n",
-			want: "  java.lang.Object 5/5 interpreter\n  coldprof.runtime.AWSLambda 7/7 runtime\n  javax.net.ssl.SSLContext 1/1 runtime\n  com.sun.net.Foo 1/1 runtime\n  example.Fn 2/2 init\n",
+			want: "  java.lang.Object 5/5 interpreter\n  coldprof.runtime.AWSLambda 7/7 runtime\n  javax.net.ssl.SSLContext 1/1 runtime\n  com.sun.net.Foo 1/1 runtime\n  example.Fn 0/0 init\n",
 		},
 		{
 			// A plain java run (or a log cut before the main class): nothing
 			// says where the JVM's start-up ends, so no interpreter phase.
 			name: "no runtime main class",
 			in:   "LOAD java.lang.Object 5\nLOAD example.Main 2\nLOAD java.util.List 1\n",
-			want: "  java.lang.Object 5/5 init\n  example.Main 2/2 init\n  java.util.List 1/1 init\n",
+			want: "  java.lang.Object 5/5 init\n  example.Main 2/2 init\n  java.util.List 0/0 init\n",
 		},
 		{
 			// The main class's name must match exactly: another class of the
 			// runtime's package does not end the JVM's start-up.
 			name: "runtime class that is not the main class",
 			in:   "LOAD java.lang.Object 5\nLOAD lambdainternal.Other 1\nLOAD java.io.File 1\n",
-			want: "  java.lang.Object 5/5 init\n  lambdainternal.Other 1/1 runtime\n  java.io.File 1/1 init\n",
+			want: "  java.lang.Object 5/5 init\n  lambdainternal.Other 1/1 runtime\n  java.io.File 0/0 init\n",
 		},
 		{
 			// Init ends before the function's first class (an init error
 			// after the runtime's own loading): later JDK classes are invoke.
 			name: "library after init",
 			in:   "LOAD java.lang.Object 5\nLOAD lambdainternal.AWSLambda 7\n" + initDone + invokeStart + "LOAD java.io.File 1\n",
-			want: "  java.lang.Object 5/5 interpreter\n  lambdainternal.AWSLambda 7/7 runtime\n  java.io.File 1/1 invoke r1\n",
+			want: "  java.lang.Object 5/5 interpreter\n  lambdainternal.AWSLambda 0/0 runtime\n  java.io.File 0/0 invoke r1\n",
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			opts := Options{Grammars: []func() Grammar{func() Grammar { return &boundaryGrammar{} }}}
-			p, warnings, err := parse(t, tt.in, opts)
+			p, warnings, err := parse(t, classLog(tt.in), Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -113,8 +113,7 @@ func TestGrammarNewProcessInIntroducedColdStart(t *testing.T) {
 		{"bare", body, 2},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			opts := Options{Grammars: []func() Grammar{func() Grammar { return &flatGrammar{} }}}
-			p, _, err := parse(t, tt.in, opts)
+			p, _, err := parse(t, classLog(tt.in), Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,9 +1,13 @@
 package parsers
 
-import "github.com/coldprof/coldprof/profile"
+import (
+	"fmt"
+
+	"github.com/coldprof/coldprof/profile"
+)
 
 // levelUnknown marks an entry whose nesting level was lost (collapsed
-// spaces, or a plug-in grammar that has none).
+// spaces, or a grammar that has none, as the JVM's class-load log).
 const levelUnknown = -1
 
 // An item is a completed entry that no parent has adopted yet.
@@ -257,4 +261,60 @@ func (t nameTable) name(b []byte) string {
 		t[s] = s
 	}
 	return s
+}
+
+// addEntry adds a completed entry to the open cold start's tree.
+func (r *Reader) addEntry(st *stream, b *builder, format profile.Format, imp *profile.Import, level int) {
+	if b.format == "" {
+		b.format = format
+	} else if b.format != format {
+		r.warn.warn("mixed-format", imp.Line, func() string { return fmt.Sprintf("%s line in a %s cold start", format, b.format) })
+	}
+	b.hasLines = true
+	b.cutAtEnd = false
+	if b.untrustedLine > 0 {
+		r.warn.warn("untrusted-start", b.untrustedLine, func() string {
+			return "START line before any import line (the order of the runtime interface emulator and of some log views): the init/invoke boundary of this invocation is unknown; its imports are counted as init"
+		})
+		b.untrustedLine = 0
+	}
+	if level == 0 && r.builderRules(b).isRuntimeEntry(imp.Name) {
+		b.adoptRuntimeLoads(imp)
+	}
+	problem := b.tr.add(&b.alloc, imp, level, b.ctx())
+	if level == 0 {
+		b.assignEager(r.builderRules(b))
+	}
+	switch problem {
+	case nestingLevels:
+		r.nestingWarning(b, imp, func() string { return "it adopts entries more than one level deeper" })
+	case nestingTimes:
+		r.nestingWarning(b, imp, func() string {
+			return fmt.Sprintf("its cumulative time %d µs is not its self time %d µs plus its children's", imp.CumulativeUs, imp.SelfUs)
+		})
+	case nestingRebuild:
+		r.warn.warn("rebuild", imp.Line, func() string {
+			return fmt.Sprintf("indentation is lost and no preceding entries add up to the children's time of %q; it is kept without children", imp.Name)
+		})
+	case nestingTooDeep:
+		r.warn.warn("too-deep", imp.Line, func() string {
+			return fmt.Sprintf("%q would nest more than %d levels deep, which no real import tree does: it is kept without children, and the entries below it at the top level", imp.Name, maxDepth)
+		})
+	case nestingTooIndented:
+		r.warn.warn("too-indented", imp.Line, func() string {
+			return fmt.Sprintf("%q is indented more than %d levels deep, which no real import tree is: it is taken as at that level", imp.Name, maxLevel)
+		})
+	}
+}
+
+// nestingWarning reports nesting the numbers contradict, once per cold
+// start: one interleaving garbles many lines.
+func (r *Reader) nestingWarning(b *builder, imp *profile.Import, why func() string) {
+	if b.warnedNesting {
+		return
+	}
+	b.warnedNesting = true
+	r.warn.warn("nesting", imp.Line, func() string {
+		return fmt.Sprintf("nesting of %q contradicts the times (%s): output of several threads or processes is interleaved; the tree below is as printed", imp.Name, why())
+	})
 }

@@ -373,24 +373,17 @@ func pythonPackage(name string) string {
 	return top
 }
 
-// javaPackage returns a class's package, cut to two components since one
-// ("com", "java") says little: "com.amazonaws" for
+// javaPackage returns a class's package (profile.JavaPackage), cut to two
+// components since one ("com", "java") says little: "com.amazonaws" for
 // "com.amazonaws.services.s3.AmazonS3", "libdep" for "libdep.Dep". A hidden
 // or lambda class counts as its host class ("Hello$$Lambda$1/0x…" as
 // "Hello"), so that each one is not a package of its own; a class in no
 // package is under DefaultPackage.
 func javaPackage(name string) string {
-	if i := strings.IndexByte(name, '/'); i > 0 {
-		name = name[:i]
-	}
-	if i := strings.Index(name, "$$"); i > 0 {
-		name = name[:i]
-	}
-	last := strings.LastIndexByte(name, '.')
-	if last <= 0 {
+	pkg := profile.JavaPackage(name)
+	if pkg == "" {
 		return DefaultPackage
 	}
-	pkg := name[:last]
 	if first := strings.IndexByte(pkg, '.'); first >= 0 {
 		if second := strings.IndexByte(pkg[first+1:], '.'); second >= 0 {
 			pkg = pkg[:first+1+second]

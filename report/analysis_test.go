@@ -105,6 +105,9 @@ func TestPackageOf(t *testing.T) {
 		{profile.FormatJavaClassLoad, "java.lang.invoke.LambdaForm$MH/0x0000000800c01000", "java.lang"},
 		{profile.FormatJavaClassLoad, "example.Fn$$Lambda$14/0x0000000800c01000", "example"},
 		{profile.FormatJavaClassLoad, ".Odd", DefaultPackage},
+		{profile.FormatJavaClassLoad, "[Ljava.lang.String;", "java.lang"},
+		{profile.FormatJavaClassLoad, "[I", "java.lang"},
+		{profile.FormatJavaClassLoad, "com.example.Outer$Inner", "com.example"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -44,6 +44,14 @@ const (
 // Formats lists every format Write knows, in the order help texts show them.
 var Formats = []Format{FormatTable, FormatJSON, FormatMarkdown, FormatHTML, FormatSpeedscope, FormatTrace, FormatFolded}
 
+// DiffFormats lists the formats WriteDiff knows; AggregateFormats those
+// WriteAggregate knows. Commands take their --format values from these
+// lists, so a format added here is accepted everywhere it renders.
+var (
+	DiffFormats      = []Format{FormatTable, FormatJSON, FormatMarkdown}
+	AggregateFormats = []Format{FormatTable, FormatJSON, FormatMarkdown}
+)
+
 // Known reports whether Write renders f.
 func (f Format) Known() bool {
 	for _, k := range Formats {

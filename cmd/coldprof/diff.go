@@ -3,15 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"sort"
-	"strings"
-
-	"github.com/spf13/pflag"
 
 	"github.com/coldprof/coldprof/parsers/envelope"
+	"github.com/coldprof/coldprof/parsers/input"
 	"github.com/coldprof/coldprof/report"
 )
 
@@ -41,32 +36,24 @@ Flags:
 %s
 Examples:
   coldprof diff main.log branch.log
-  coldprof diff --format markdown --fail-on 'init>+50ms' before/ after/ > comment.md
+  coldprof diff --format markdown --fail-on 'init>+50ms' before/ after/ -o comment.md
 
 Exit status: 0, 1 when a gate failed or an input could not be read, 2 for a
 mistake in flags or arguments.
 `
 
 func runDiff(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
-	flags := pflag.NewFlagSet("diff", pflag.ContinueOnError)
-	flags.SetOutput(io.Discard)
-	format := flags.String("format", string(report.FormatTable), "output format: table, json or markdown")
+	flags := newFlagSet("diff")
+	rf := installReportFlags(flags, "diff", report.DiffFormats, fileFlags)
 	failOn := flags.StringArray("fail-on", nil, "a gate, e.g. 'init>+50ms', 'total>+10%', 'module:boto3>+20ms', 'package:botocore>+20ms' (repeatable)")
 	top := flags.Int("top", 15, "package and module rows in the table and Markdown")
 	minChange := flags.Duration("min", 0, "hide module changes smaller than this (e.g. 500us, 1ms)")
-	input := flags.String("input-format", string(envelope.FormatAuto), "the shape of the inputs: "+inputFormatList()+"; auto recognises each file's")
-	help := flags.BoolP("help", "h", false, "show this help")
-	if err := flags.Parse(args); err != nil {
-		return usagef("diff: %v (see coldprof diff --help)", err)
+	if err := parseFlags(flags, diffUsage, args, stderr); err != nil {
+		return err
 	}
-	if *help {
-		fmt.Fprintf(stderr, diffUsage, flags.FlagUsages())
-		return errHelp
-	}
-	switch f := report.Format(*format); f {
-	case report.FormatTable, report.FormatJSON, report.FormatMarkdown:
-	default:
-		return usagef("diff: unknown --format %q; use table, json or markdown", f)
+	cfg, err := rf.config()
+	if err != nil {
+		return err
 	}
 	if *top <= 0 || *minChange < 0 {
 		return usagef("diff: --top must be at least 1 and --min not negative")
@@ -79,10 +66,6 @@ func runDiff(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 		}
 		gates = append(gates, g)
 	}
-	inputFormat, err := envelope.ParseFormat(*input)
-	if err != nil {
-		return usagef("diff: --input-format: %v", err)
-	}
 	if flags.NArg() != 2 {
 		return usagef("diff: want two arguments, BEFORE and AFTER, got %d (see coldprof diff --help)", flags.NArg())
 	}
@@ -90,17 +73,19 @@ func runDiff(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 		return usagef("diff: only one of BEFORE and AFTER can be stdin")
 	}
 
-	before, failedBefore, err := readDiffSide(flags.Arg(0), inputFormat, stdin, stderr)
+	before, failedBefore, err := readDiffSide(flags.Arg(0), cfg.input, stdin, stderr)
 	if err != nil {
 		return err
 	}
-	after, failedAfter, err := readDiffSide(flags.Arg(1), inputFormat, stdin, stderr)
+	after, failedAfter, err := readDiffSide(flags.Arg(1), cfg.input, stdin, stderr)
 	if err != nil {
 		return err
 	}
 	d := report.Compare(before, after)
 	gateFailed := d.Check(gates, before, after)
-	if err := report.WriteDiff(stdout, d, report.Format(*format), report.DiffOptions{Top: *top, MinUs: minChange.Microseconds()}); err != nil {
+	if err := writeOutput(stdout, cfg.output, func(w io.Writer) error {
+		return report.WriteDiff(w, d, cfg.opts.Format, report.DiffOptions{Top: *top, MinUs: minChange.Microseconds()})
+	}); err != nil {
 		return fmt.Errorf("diff: %w", err)
 	}
 	if gateFailed {
@@ -123,7 +108,12 @@ func runDiff(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 // set when an input could not be read (it was named on stderr); a side
 // with no cold start at all is an error.
 func readDiffSide(arg string, format envelope.Format, stdin io.Reader, stderr io.Writer) (side *report.DiffSide, failed bool, err error) {
-	names, err := inputFiles(arg)
+	if arg != "-" {
+		if _, err := os.Stat(arg); err != nil {
+			return nil, false, fmt.Errorf("diff: %w", err)
+		}
+	}
+	names, err := input.Expand([]string{arg})
 	if err != nil {
 		return nil, false, fmt.Errorf("diff: %w", err)
 	}
@@ -146,67 +136,10 @@ func readDiffSide(arg string, format envelope.Format, stdin io.Reader, stderr io
 		src.Recycle(cs) // the side keeps only numbers and names
 	}
 	if side.ColdStarts() == 0 {
-		if src.failed > 0 {
+		if src.Failed() > 0 {
 			return nil, true, exitError{code: 1, msg: fmt.Sprintf("diff: %s: nothing could be read", arg)}
 		}
 		return nil, false, fmt.Errorf("diff: %s: no cold start found (is -X importtime on, or is coldprof-wrapper set as AWS_LAMBDA_EXEC_WRAPPER?)", arg)
 	}
-	return side, src.failed > 0, nil
-}
-
-// expandInputs replaces each directory in args with its files (see
-// inputFiles), so report reads a directory as diff does.
-func expandInputs(args []string) ([]string, error) {
-	var names []string
-	for _, arg := range args {
-		if info, err := os.Stat(arg); err != nil || !info.IsDir() {
-			names = append(names, arg) // the reader says why it cannot be opened
-			continue
-		}
-		files, err := inputFiles(arg)
-		if err != nil {
-			return nil, err
-		}
-		names = append(names, files...)
-	}
-	return names, nil
-}
-
-// inputFiles expands a directory into its files (sorted, hidden ones
-// skipped); a file or "-" stands for itself.
-func inputFiles(arg string) ([]string, error) {
-	if arg == "-" {
-		return []string{arg}, nil
-	}
-	info, err := os.Stat(arg)
-	if err != nil {
-		return nil, err
-	}
-	if !info.IsDir() {
-		return []string{arg}, nil
-	}
-	var names []string
-	err = filepath.WalkDir(arg, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if strings.HasPrefix(d.Name(), ".") && path != arg {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if d.Type().IsRegular() {
-			names = append(names, path)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	if len(names) == 0 {
-		return nil, fmt.Errorf("%s: no files in the directory", arg)
-	}
-	sort.Strings(names)
-	return names, nil
+	return side, src.Failed() > 0, nil
 }

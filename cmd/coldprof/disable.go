@@ -3,8 +3,6 @@ package main
 import (
 	"io"
 
-	"github.com/spf13/pflag"
-
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/awsapi"
 )
 
@@ -17,20 +15,16 @@ variable or layer someone changed since is left as it is, with a note. The
 update is conditional on the configuration's revision ID.
 
 Flags:
-  --function NAME  the function's name or ARN
-  --dry-run        print the change and change nothing
-  --region R       AWS region (default: AWS_REGION, the profile's region)
-  --profile P      AWS profile (default: AWS_PROFILE, "default")
-
+%s
 Example:
   coldprof disable --function my-fn
 `
 
 func runDisable(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 	var f awsFlags
-	fs := pflag.NewFlagSet("disable", pflag.ContinueOnError)
+	fs := newFlagSet("disable")
 	f.register(fs, true)
-	if err := parseAWSFlags("disable", disableUsage, fs, args, stderr); err != nil {
+	if err := parseAWSFlags(fs, disableUsage, args, stderr); err != nil {
 		return err
 	}
 	if f.function == "" {

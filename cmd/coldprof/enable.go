@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/awsapi"
+	"github.com/coldprof/coldprof/layer"
 )
 
 const enableUsage = `Usage: coldprof enable --function NAME [--layer ARN] [--dry-run] [--region R] [--profile P]
@@ -28,14 +28,7 @@ ignore the wrapper), container images (no layers), and the JSON log format at
 application log level WARN or above (Lambda drops the import lines).
 
 Flags:
-  --function NAME  the function's name or ARN
-  --layer ARN      the coldprof layer version ARN for the function's
-                   architecture (coldprof layer build prints how to publish
-                   it); optional when the function already has it
-  --dry-run        print the change and change nothing
-  --region R       AWS region (default: AWS_REGION, the profile's region)
-  --profile P      AWS profile (default: AWS_PROFILE, "default")
-
+%s
 Needs lambda:GetFunctionConfiguration, lambda:UpdateFunctionConfiguration and
 lambda:GetLayerVersion on the layer version. AWS_ENDPOINT_URL (or
 AWS_ENDPOINT_URL_LAMBDA, or a profile's endpoint_url) points it elsewhere,
@@ -54,11 +47,11 @@ type awsFlags struct {
 }
 
 func (f *awsFlags) register(fs *pflag.FlagSet, dryRun bool) {
-	fs.StringVar(&f.function, "function", "", "")
-	fs.StringVar(&f.region, "region", "", "")
-	fs.StringVar(&f.profile, "profile", "", "")
+	fs.StringVar(&f.function, "function", "", "the function's name or ARN")
+	fs.StringVar(&f.region, "region", "", "AWS region (default: AWS_REGION, the profile's region)")
+	fs.StringVar(&f.profile, "profile", "", `AWS profile (default: AWS_PROFILE, "default")`)
 	if dryRun {
-		fs.BoolVar(&f.dryRun, "dry-run", false, "")
+		fs.BoolVar(&f.dryRun, "dry-run", false, "print the change and change nothing")
 	}
 }
 
@@ -70,28 +63,24 @@ func (f *awsFlags) settings() awsapi.Settings {
 // keeps the SDK's default.
 var testOnlyMaxBackoff time.Duration
 
-// parseAWSFlags parses args, printing usage for --help.
-func parseAWSFlags(name, usage string, fs *pflag.FlagSet, args []string, stderr io.Writer) error {
-	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			io.WriteString(stderr, usage)
-			return errHelp
-		}
-		return usagef("%s: %v (see coldprof %s --help)", name, err, name)
+// parseAWSFlags parses the flags of a command that takes no arguments,
+// printing usage for --help.
+func parseAWSFlags(fs *pflag.FlagSet, usage string, args []string, stderr io.Writer) error {
+	if err := parseFlags(fs, usage, args, stderr); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
-		return usagef("%s takes no arguments, got %q", name, fs.Args())
+		return usagef("%s takes no arguments, got %q", fs.Name(), fs.Args())
 	}
 	return nil
 }
 
 func runEnable(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 	var f awsFlags
-	fs := pflag.NewFlagSet("enable", pflag.ContinueOnError)
+	fs := newFlagSet("enable")
 	f.register(fs, true)
-	layerARN := fs.String("layer", "", "")
-	if err := parseAWSFlags("enable", enableUsage, fs, args, stderr); err != nil {
+	layerARN := fs.String("layer", "", "the coldprof layer version ARN for the function's architecture (coldprof layer build prints how to publish it); optional when the function already has it")
+	if err := parseAWSFlags(fs, enableUsage, args, stderr); err != nil {
 		return err
 	}
 	if f.function == "" {
@@ -127,7 +116,7 @@ func changeFunction(stdout io.Writer, f awsFlags, verb string, plan func(awsapi.
 	if err != nil {
 		return err
 	}
-	next := "the next cold start is profiled; read it with: coldprof logs --function " + shellQuote(fn.Name) + " --since 15m"
+	next := "the next cold start is profiled; read it with: coldprof logs --function " + layer.ShellQuote(fn.Name) + " --since 15m"
 	if verb == "disable" {
 		next = "the next cold start runs without coldprof"
 	}

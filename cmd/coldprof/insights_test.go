@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/insights"
 	"github.com/coldprof/coldprof/report"
 )
 
@@ -27,7 +28,7 @@ func TestInsightsPatternMatchesImporttime(t *testing.T) {
 	pythons, _ := filepath.Glob(filepath.Join(home, ".pyenv/versions/3.*/bin/python3.[0-9]*"))
 	pythons = append(pythons, "/usr/bin/python3")
 	filter := regexp.MustCompile(`^import time:\s+\d`)
-	parse := regexp.MustCompile(insightsPattern)
+	parse := regexp.MustCompile(insights.Pattern)
 	tried := 0
 	for _, py := range pythons {
 		if strings.HasSuffix(py, "-config") {
@@ -84,7 +85,7 @@ func TestInsightsQueryCommand(t *testing.T) {
 		wantOut    []string // substrings of stdout
 		wantStderr string   // substring of stderr
 	}{
-		{name: "default", args: nil, wantOut: []string{"| parse @message /" + insightsPattern + "/\n", "by module\n", "| limit 1000\n"}},
+		{name: "default", args: nil, wantOut: []string{"| parse @message /" + insights.Pattern + "/\n", "by module\n", "| limit 1000\n"}},
 		{name: "limit", args: []string{"--limit", "25"}, wantOut: []string{"| limit 25\n"}},
 		{name: "bad limit", args: []string{"--limit", "0"}, code: 2, wantStderr: "--limit must be 1 to 10000, not 0"},
 		{name: "stray argument", args: []string{"results.json"}, code: 2, wantStderr: `did you mean --read results.json?`},
@@ -159,7 +160,7 @@ func TestInsightsReadJSON(t *testing.T) {
 					CumulativeUs: report.JSONStats{Median: 1204, P90: 1790, Max: 8801}},
 			},
 			Source: "CloudWatch Logs Insights (coldprof insights-query)",
-			Limits: insightsLimits,
+			Limits: insights.Limits,
 		},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

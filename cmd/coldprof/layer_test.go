@@ -62,7 +62,7 @@ func TestLayerBuild(t *testing.T) {
 		"x86_64  " + zipPath + "\n",
 		fmt.Sprintf("sha256 %x\n", sha256.Sum256(data)),
 		layer.FormatSize(int64(len(data))),
-		"aws lambda publish-layer-version --layer-name coldprof-x86_64 --description 'coldprof wrapper " + version + "' --compatible-architectures x86_64 --zip-file fileb://" + zipPath + " --query LayerVersionArn --output text\n",
+		"aws lambda publish-layer-version --layer-name coldprof-x86_64 --description 'coldprof wrapper " + coldprofVersion() + "' --compatible-architectures x86_64 --zip-file fileb://" + zipPath + " --query LayerVersionArn --output text\n",
 		"  sh " + filepath.Join(src, "layer/examples/cli/attach.sh") + " FUNCTION_NAME LAYER_VERSION_ARN\n",
 		"replaces the whole layer list and the whole environment",
 		"  coldprof enable --function FUNCTION_NAME --layer LAYER_VERSION_ARN\n",
@@ -126,19 +126,5 @@ func TestLayerNoSource(t *testing.T) {
 	code := run(strings.NewReader(""), &stdout, &stderr, []string{"layer", "build", "-o", t.TempDir()})
 	if code != 1 || !strings.Contains(stderr.String(), "coldprof's source not found") || !strings.Contains(stderr.String(), "--src DIR") {
 		t.Errorf("exit %d stderr %q; want a clear no-source error saying what to do", code, stderr.String())
-	}
-}
-
-func TestShellQuote(t *testing.T) {
-	tests := map[string]string{
-		"fileb://dist/a.zip": "fileb://dist/a.zip",
-		"has space":          "'has space'",
-		"it's":               `'it'\''s'`,
-		"":                   "''",
-	}
-	for in, want := range tests {
-		if got := shellQuote(in); got != want {
-			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
-		}
 	}
 }

@@ -6,7 +6,7 @@
 //
 //	coldprof report [FILE…|-]   print a report of the cold starts in logs
 //	coldprof run -- CMD…        run a cold start on this machine and report it
-//	coldprof version            print the version
+//	coldprof version            print the version (also: coldprof --version)
 //
 // Run "coldprof help COMMAND" for a command's flags.
 package main
@@ -16,14 +16,29 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/buildinfo"
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/sandbox"
 	"github.com/coldprof/coldprof/wrapper"
 )
 
-// version is set at link time (-ldflags "-X main.version=…") for releases.
-var version = "0.1.0-dev"
+// version is set at link time (-ldflags "-X main.version=…") for releases;
+// when it is empty, coldprofVersion reads the build information.
+var version string
+
+// coldprofVersion is version, else what the build information says
+// (package buildinfo).
+func coldprofVersion() string {
+	if version != "" {
+		return version
+	}
+	info, _ := debug.ReadBuildInfo()
+	return buildinfo.Version(info)
+}
 
 // A command runs one subcommand. It returns a usageError for bad flags or
 // arguments (exit 2) and any other error for a failure (exit 1).
@@ -46,8 +61,8 @@ var commands = map[string]command{
 	"insights-query": {"print a Logs Insights query for per-module import times of a whole fleet; --read its results", runInsightsQuery},
 
 	// Hidden: coldprof acting as coldprof-wrapper and as its proxy (run.go).
-	wrapperCommand:   {"", runWrapperMode},
-	wrapper.ProxyArg: {"", runProxyMode},
+	sandbox.WrapperArg: {"", runWrapperMode},
+	wrapper.ProxyArg:   {"", runProxyMode},
 }
 
 func main() {
@@ -64,7 +79,13 @@ func run(stdin io.Reader, stdout, stderr io.Writer, args []string) int {
 		return 0
 	}
 	name := args[0]
-	if name == "help" {
+	switch {
+	case name == "--version" || name == "-version":
+		name = "version"
+	case name == "help" && len(args) > 2:
+		fmt.Fprintf(stderr, "coldprof: help takes one command, not %q\n", args[1:])
+		return 2
+	case name == "help":
 		name, args = args[1], []string{args[1], "--help"}
 	}
 	cmd, ok := commands[name]
@@ -132,14 +153,25 @@ func printUsage(w io.Writer) {
 	for _, name := range names {
 		fmt.Fprintf(&b, "  %-*s  %s\n", width, name, commands[name].summary)
 	}
-	b.WriteString("\nRun 'coldprof COMMAND --help' for a command's flags and examples.\n")
+	b.WriteString("\nRun 'coldprof help COMMAND' (or 'coldprof COMMAND --help') for a command's flags and\nexamples, 'coldprof --version' for the version.\n")
 	io.WriteString(w, b.String())
 }
 
-func runVersion(_ io.Reader, stdout, _ io.Writer, args []string) error {
-	if len(args) > 0 {
+const versionUsage = `Usage: coldprof version
+       coldprof --version
+
+Prints coldprof's version: the release's, the module version "go install"
+recorded, or "devel" and the VCS revision of a build from a clone.
+%s`
+
+func runVersion(_ io.Reader, stdout, stderr io.Writer, args []string) error {
+	fs := newFlagSet("version")
+	if err := parseFlags(fs, versionUsage, args, stderr); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
 		return usagef("version takes no arguments")
 	}
-	_, err := fmt.Fprintf(stdout, "coldprof %s\n", version)
+	_, err := fmt.Fprintf(stdout, "coldprof %s %s/%s\n", coldprofVersion(), runtime.GOOS, runtime.GOARCH)
 	return err
 }

@@ -17,7 +17,11 @@ func TestDispatch(t *testing.T) {
 		{"no args", nil, 2, "", "Usage:"},
 		{"help", []string{"--help"}, 0, "", "Commands:"},
 		{"unknown", []string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
-		{"version", []string{"version"}, 0, "coldprof " + version, ""},
+		{"version", []string{"version"}, 0, "coldprof " + coldprofVersion() + " ", ""},
+		{"--version", []string{"--version"}, 0, "coldprof " + coldprofVersion() + " ", ""},
+		{"help version", []string{"help", "version"}, 0, "", "Usage: coldprof version"},
+		{"help two commands", []string{"help", "run", "report"}, 2, "", "help takes one command"},
+		{"help unknown", []string{"help", "frobnicate"}, 2, "", `unknown command "frobnicate"`},
 		{"version with args", []string{"version", "x"}, 2, "", "version takes no arguments"},
 	}
 	for _, tt := range tests {

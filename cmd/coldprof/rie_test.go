@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coldprof/coldprof/cmd/coldprof/internal/runtimes"
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/sandbox/runtimes"
 	"github.com/coldprof/coldprof/parsers"
 	"github.com/coldprof/coldprof/profile"
 )
@@ -114,7 +114,7 @@ var invokeStartID = regexp.MustCompile(`"ev":"invoke_start","t":\d+,"requestId":
 // TestRIELifecycle runs Python and Node.js functions through
 // coldprof-wrapper under the real RIE: Node.js with Lambda's real runtime
 // client (aws-lambda-ric 4.0.2), Python with coldprof's own client
-// (cmd/coldprof/internal/runtimes/python: the real awslambdaric is on PyPI,
+// (cmd/coldprof/internal/sandbox/runtimes/python: the real awslambdaric is on PyPI,
 // which CI cannot reach). It checks that every invocation is counted once,
 // with the request IDs the runtime received (the invoke_start markers'),
 // that the boundary is exact with no warning about the RIE's START line,

@@ -406,26 +406,6 @@ func TestRunDiffSameFunction(t *testing.T) {
 
 // FuzzParseEnvFile: no input panics the --env-file reader, and what it
 // accepts are names the environment can hold.
-func FuzzParseEnvFile(f *testing.F) {
-	for _, seed := range []string{
-		`{"Parameters": {"A": "1", "B": 2, "C": true}, "fn": {"A": "x"}}`,
-		"# c\nexport A=1\nB=\"q\\n\"\nC='s'\n",
-		"A", "=x", `{"Parameters": null}`, `{`, "A=\"unterminated\n",
-	} {
-		f.Add([]byte(seed))
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		kv, err := parseEnvFile("fuzz", data, "fn")
-		if err != nil {
-			return
-		}
-		for _, p := range kv {
-			if checkEnvKey(p[0]) != nil {
-				t.Fatalf("accepted bad name %q", p[0])
-			}
-		}
-	})
-}
 
 // TestRunJavaCDSShare: the JDK's default CDS archive serves most of the
 // JDK's classes, so a small Java function does not fire java-cds-share; a

@@ -7,10 +7,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/sandbox"
 	"github.com/coldprof/coldprof/wrapper"
 	"github.com/google/go-cmp/cmp"
 )
@@ -20,7 +22,7 @@ import (
 // coldprof-wrapper binary is found, and the wrapper re-executes it as the
 // runtime-API proxy.
 func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && (os.Args[1] == wrapperCommand || os.Args[1] == wrapper.ProxyArg) {
+	if len(os.Args) > 1 && (os.Args[1] == sandbox.WrapperArg || os.Args[1] == wrapper.ProxyArg) {
 		os.Exit(run(os.Stdin, os.Stdout, os.Stderr, os.Args[1:]))
 	}
 	// Use the wrapper package built into this binary, not an installed one.
@@ -189,7 +191,7 @@ func TestRunPhases(t *testing.T) {
 			data, _ := os.ReadFile(log)
 			var platform []string
 			for _, line := range strings.Split(string(data), "\n") {
-				if f := strings.Fields(line); len(f) > 0 && isPlatformLine([]byte(line)) {
+				if f := strings.Fields(line); len(f) > 0 && slices.Contains([]string{"INIT_START", "INIT_REPORT", "START", "END", "REPORT"}, f[0]) {
 					platform = append(platform, f[0])
 				}
 			}
@@ -369,49 +371,29 @@ func TestRunBadEvent(t *testing.T) {
 	}
 }
 
-func TestSplitRunArgs(t *testing.T) {
+// run's own flags and the report's are one flag set; the command is what
+// follows "--", flags in it included.
+func TestRunFlagSet(t *testing.T) {
 	var f runFlags
-	fs := runFlagSet(&f)
-	own, report, command := splitRunArgs(fs, []string{
-		"-n", "3", "--format", "json", "--tree", "--handler=app.h", "--responses", "-n5", "--min", "2ms", "--", "python3", "-X", "--format",
+	fs, rf := runFlagSet(&f)
+	err := fs.Parse([]string{
+		"-n", "3", "--format", "json", "--tree", "--handler=app.h", "--responses", "-n5", "--min", "2ms", "-o", "r.json", "--", "python3", "-X", "--format",
 	})
-	if d := cmp.Diff([]string{"-n", "3", "--handler=app.h", "--responses", "-n5"}, own); d != "" {
-		t.Errorf("own (-want +got):\n%s", d)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if d := cmp.Diff([]string{"--format", "json", "--tree", "--min", "2ms"}, report); d != "" {
-		t.Errorf("report (-want +got):\n%s", d)
+	if f.invocations != 5 || f.handler != "app.h" || !f.responses {
+		t.Errorf("run's flags: %+v", f)
 	}
-	if d := cmp.Diff([]string{"python3", "-X", "--format"}, command); d != "" {
+	cfg, err := rf.config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.opts.Format != "json" || !cfg.opts.Tree || cfg.opts.MinUs != 2000 || cfg.output != "r.json" {
+		t.Errorf("report's flags: %+v", cfg)
+	}
+	if d := cmp.Diff([]string{"python3", "-X", "--format"}, fs.Args()); d != "" {
 		t.Errorf("command (-want +got):\n%s", d)
-	}
-}
-
-func TestLambdaEnv(t *testing.T) {
-	f := runFlags{handler: "app.h", function: "fn", memoryMB: 256, region: "eu-west-1"}
-	env := lambdaEnv([]string{"PATH=/bin", "AWS_LAMBDA_RUNTIME_API=stale", "_HANDLER=old", "HOME=/h"}, &f, "/task", "/rt", "python3.12")
-	got := map[string]string{}
-	for _, kv := range env {
-		k, v, _ := strings.Cut(kv, "=")
-		if _, dup := got[k]; dup {
-			t.Errorf("%s set twice", k)
-		}
-		got[k] = v
-	}
-	stream := got["AWS_LAMBDA_LOG_STREAM_NAME"]
-	if !regexp.MustCompile(`^\d{4}/\d\d/\d\d/\[\$LATEST\][0-9a-f]{32}$`).MatchString(stream) {
-		t.Errorf("log stream name %q", stream)
-	}
-	delete(got, "AWS_LAMBDA_LOG_STREAM_NAME")
-	want := map[string]string{
-		"PATH": "/bin", "HOME": "/h",
-		"_HANDLER": "app.h", "LAMBDA_TASK_ROOT": "/task", "LAMBDA_RUNTIME_DIR": "/rt",
-		"AWS_LAMBDA_FUNCTION_NAME": "fn", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256", "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-		"AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/fn", "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-		"AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-west-1", "TZ": ":UTC",
-		"AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
-	}
-	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("environment (-want +got):\n%s", d)
 	}
 }
 
@@ -478,8 +460,9 @@ func TestRunUsesAwslambdaric(t *testing.T) {
 	}
 }
 
-// The coldprof-wrapper binary, when there is one, is what runs: named by
-// --wrapper, or found on PATH.
+// A coldprof-wrapper binary runs when --wrapper names it. One on PATH that
+// was not built from the same source as coldprof (here: the test binary,
+// which has no VCS stamp) is passed over, and stderr says so and why.
 func TestRunWithWrapperBinary(t *testing.T) {
 	fullTier(t)
 	python := realPython3()
@@ -493,19 +476,27 @@ func TestRunWithWrapperBinary(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	t.Setenv("PATH", dir+string(filepath.ListSeparator)+os.Getenv("PATH"))
-	if path, argv, err := findWrapper(""); err != nil || path != bin || len(argv) != 1 {
-		t.Errorf("findWrapper = %q %q %v, want %s from PATH", path, argv, err, bin)
+	self, _ := os.Executable()
+	path, argv, why, err := sandbox.FindWrapper("")
+	if err != nil || path != self || len(argv) != 2 || !strings.Contains(why, "passed over "+bin) {
+		t.Errorf("FindWrapper = %q %q %q %v, want coldprof itself, passing over %s", path, argv, why, err, bin)
 	}
 	taskRoot := filepath.Join("..", "..", "testdata", "functions", "python-echo")
-	for _, args := range [][]string{{"--wrapper", bin}, nil} {
-		code, stdout, stderr := runArgs(t, append(args, "--handler", "echo.handler", "--runtime", "python3",
+	for _, tt := range []struct {
+		args    []string
+		running string
+	}{
+		{[]string{"--wrapper", bin}, "running " + bin + " " + python},
+		{nil, "running " + self + " " + sandbox.WrapperArg + " " + python},
+	} {
+		code, stdout, stderr := runArgs(t, append(tt.args, "--handler", "echo.handler", "--runtime", "python3",
 			"--python", python, "--task-root", taskRoot, "--format", "json")...)
-		if code != 0 || !strings.Contains(stderr, "running "+bin+" "+python) {
-			t.Errorf("%v: exit %d\n%s", args, code, stderr)
+		if code != 0 || !strings.Contains(stderr, tt.running) || !strings.Contains(stderr, "coldprof: wrapper: ") {
+			t.Errorf("%v: exit %d, want %q\n%s", tt.args, code, tt.running, stderr)
 		}
 		var rep jsonReport
 		if err := json.Unmarshal([]byte(stdout), &rep); err != nil || len(rep.ColdStarts) != 1 || rep.ColdStarts[0].Boundary != "exact" {
-			t.Errorf("%v: report %v %s", args, err, stdout)
+			t.Errorf("%v: report %v %s", tt.args, err, stdout)
 		}
 	}
 }

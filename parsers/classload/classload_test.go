@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/coldprof/coldprof/parsers"
 	"github.com/coldprof/coldprof/profile"
 	"github.com/google/go-cmp/cmp"
 )
@@ -217,7 +216,7 @@ func TestRealJVM(t *testing.T) {
 	}
 	names := map[string]Entry{}
 	for _, e := range entries {
-		names[PackageOf(e.Class)+"|"+e.Class] = e
+		names[profile.JavaPackage(e.Class)+"|"+e.Class] = e
 	}
 	if e, ok := names["example|example.Handler"]; !ok || e.Kind != KindDir || e.Origin != filepath.Join(dir, "classes")+"/" {
 		t.Errorf("example.Handler: %+v", e)
@@ -278,26 +277,31 @@ func FuzzParseLine(f *testing.F) {
 	})
 }
 
-// fakeSink records what a Grammar hands the Reader; introduced is what
-// Introduced says.
-type fakeSink struct {
+// recorder plays the Reader: it offers lines to a Grammar and records what
+// it hands out; introduced is what the Reader would say.
+type recorder struct {
 	got        []string
 	introduced bool
 }
 
-func (s *fakeSink) Introduced() bool { return s.introduced }
-
-func (s *fakeSink) Add(e parsers.Entry) {
-	s.got = append(s.got, fmt.Sprintf("%s %d %s", e.Name, e.SelfUs, e.Origin))
+func (r *recorder) line(g *Grammar, text string) bool {
+	done, newProcess, claimed := g.Line([]byte(text), r.introduced)
+	r.add(done)
+	if newProcess {
+		r.got = append(r.got, "new process")
+	}
+	return claimed
 }
-func (s *fakeSink) NewProcess() { s.got = append(s.got, "new process") }
+
+func (r *recorder) add(entries []Entry) {
+	for _, e := range entries {
+		r.got = append(r.got, fmt.Sprintf("%s %d %s", e.Class, e.Us, e.Origin))
+	}
+}
 
 func TestGrammar(t *testing.T) {
-	g := NewGrammar()
-	if g.Format() != profile.FormatJavaClassLoad {
-		t.Errorf("format %q", g.Format())
-	}
-	s := &fakeSink{}
+	g := &Grammar{}
+	s := &recorder{}
 	lines := []struct {
 		text    string
 		claimed bool
@@ -312,14 +316,14 @@ func TestGrammar(t *testing.T) {
 		{"[class,load] broken: no class source: x", true},
 	}
 	for _, l := range lines {
-		if got := g.Line([]byte(l.text), s); got != l.claimed {
+		if got := s.line(g, l.text); got != l.claimed {
 			t.Errorf("Line(%q) = %v", l.text, got)
 		}
 		if l.text == "START RequestId: 1" {
-			g.(*Grammar).Boundary(s) // what the Reader does before a phase change
+			s.add(g.Boundary()) // what the Reader does before a phase change
 		}
 	}
-	g.Flush(s)
+	s.add(g.Flush())
 	want := []string{
 		"new process",
 		"java.lang.Object 500 " + OriginCDS,
@@ -333,87 +337,13 @@ func TestGrammar(t *testing.T) {
 	}
 }
 
-// TestReaderWithGrammar reads a real JDK 17 log through parsers.ReadAll with
-// the grammar plugged in.
-func TestReaderWithGrammar(t *testing.T) {
-	f, err := os.Open(filepath.Join("..", "..", "testdata", "java", "jdk17-uptimenanos.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	p, err := parsers.ReadAll(f, "jdk17-uptimenanos.log", parsers.Options{Grammars: []func() parsers.Grammar{NewGrammar}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.CheckValid(); err != nil {
-		t.Fatal(err)
-	}
-	if len(p.ColdStarts) != 1 {
-		t.Fatalf("%d cold starts, want 1", len(p.ColdStarts))
-	}
-	cs := p.ColdStarts[0]
-	data, _ := os.ReadFile(f.Name())
-	if want := strings.Count(string(data), "[class,load]"); cs.Format != profile.FormatJavaClassLoad || len(cs.Imports) != want {
-		t.Errorf("format %q, %d imports, want %d", cs.Format, len(cs.Imports), want)
-	}
-	if c := SharedArchive(cs.Imports); c.Classes < 500 || c.Classes == c.TotalClasses {
-		t.Errorf("shared archive %+v", c)
-	}
-}
-
-// TestReaderBoundary: the class before a phase boundary keeps its phase and
-// gets no time; the wait for the invocation is nobody's.
-func TestReaderBoundary(t *testing.T) {
-	log := strings.Join([]string{
-		`coldprof: {"v":1,"ev":"start","t":1732250000000000,"runtime":"java17","handler":"a.Fn::handle"}`,
-		"Picked up JAVA_TOOL_OPTIONS: " + Inject,
-		"[1000000ns][info][class,load] a.A source: file:/var/task/",
-		"[2000000ns][info][class,load] a.B source: file:/var/task/lib/b.jar",
-		`coldprof: {"v":1,"ev":"init_done","t":1732250000100000}`,
-		`coldprof: {"v":1,"ev":"invoke_start","t":1732250001000000,"requestId":"r1"}`,
-		"[900000000ns][info][class,load] a.C source: shared objects file",
-		"[901000000ns][info][class,load] a.D source: jrt:/java.base",
-		`coldprof: {"v":1,"ev":"invoke_end","t":1732250001100000,"requestId":"r1"}`,
-	}, "\n") + "\n"
-	p, err := parsers.ReadAll(strings.NewReader(log), "boundary.log", parsers.Options{Grammars: []func() parsers.Grammar{NewGrammar}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(p.ColdStarts) != 1 {
-		t.Fatalf("%d cold starts", len(p.ColdStarts))
-	}
-	type got struct {
-		Name      string
-		Us        int64
-		Phase     profile.Phase
-		RequestID string
-		Origin    string
-	}
-	var all []got
-	for _, imp := range p.ColdStarts[0].Imports {
-		all = append(all, got{imp.Name, imp.SelfUs, imp.Phase, imp.RequestID, imp.Origin})
-	}
-	want := []got{
-		{"a.A", 1000, profile.PhaseInit, "", "/var/task/"},
-		{"a.B", 0, profile.PhaseInit, "", "/var/task/lib/b.jar"},
-		{"a.C", 1000, profile.PhaseInvoke, "r1", OriginCDS},
-		{"a.D", 0, profile.PhaseInvoke, "r1", "jrt:/java.base"},
-	}
-	if diff := cmp.Diff(want, all); diff != "" {
-		t.Errorf("(-want +got):\n%s", diff)
-	}
-	if p.ColdStarts[0].Boundary != profile.BoundaryExact {
-		t.Errorf("boundary %q", p.ColdStarts[0].Boundary)
-	}
-}
-
 // TestGrammarChildJVM: in a cold start begun by a marker, a JVM the function
 // starts (its own Picked up line, uptimes from zero) splits nothing, and
 // each JVM's classes are timed against its own uptimes even when their lines
 // interleave.
 func TestGrammarChildJVM(t *testing.T) {
-	g := NewGrammar()
-	s := &fakeSink{introduced: true}
+	g := &Grammar{}
+	s := &recorder{introduced: true}
 	for _, line := range []string{
 		"Picked up JAVA_TOOL_OPTIONS: " + Inject,
 		"[1000000ns][info][class,load] p.A source: file:/var/task/",
@@ -425,16 +355,16 @@ func TestGrammarChildJVM(t *testing.T) {
 		"[5004000000ns][info][class,load] p.D source: file:/var/task/",
 		"[25000000ns][info][class,load] c.Z source: shared objects file",
 	} {
-		if !g.Line([]byte(line), s) {
+		if !s.line(g, line) {
 			t.Errorf("Line(%q) not claimed", line)
 		}
 	}
-	g.(*Grammar).Boundary(s)
+	s.add(g.Boundary())
 	// After a boundary each JVM goes on with its own uptimes.
-	g.Line([]byte("[6000000000ns][info][class,load] p.E source: file:/var/task/"), s)
-	g.Line([]byte("[30000000ns][info][class,load] c.W source: shared objects file"), s)
-	g.Line([]byte("[6000500000ns][info][class,load] p.F source: file:/var/task/"), s)
-	g.Flush(s)
+	s.line(g, "[6000000000ns][info][class,load] p.E source: file:/var/task/")
+	s.line(g, "[30000000ns][info][class,load] c.W source: shared objects file")
+	s.line(g, "[6000500000ns][info][class,load] p.F source: file:/var/task/")
+	s.add(g.Flush())
 	want := []string{
 		"p.A 4999000 /var/task/",
 		"p.B 1000 /var/task/",
@@ -450,103 +380,4 @@ func TestGrammarChildJVM(t *testing.T) {
 	if diff := cmp.Diff(want, s.got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
-}
-
-// TestReaderChildJVM: a java process the handler starts inherits
-// JAVA_TOOL_OPTIONS and prints its own Picked up line; with the wrapper's
-// start marker that is no new cold start: its classes are the invocation's.
-// Without a marker (a bare log of two JVM runs) it is; two JVMs whose lines
-// interleave cannot be told apart there.
-func TestReaderChildJVM(t *testing.T) {
-	body := []string{
-		"Picked up JAVA_TOOL_OPTIONS: " + Inject,
-		"[1000000ns][info][class,load] a.A source: file:/var/task/",
-		"[2000000ns][info][class,load] a.B source: file:/var/task/",
-		`coldprof: {"v":1,"ev":"init_done","t":1732250000100000}`,
-		`coldprof: {"v":1,"ev":"invoke_start","t":1732250001000000,"requestId":"r1"}`,
-		"[900000000ns][info][class,load] a.C source: jrt:/java.base",
-		"Picked up JAVA_TOOL_OPTIONS: " + Inject,
-		"[3000000ns][info][class,load] child.Main source: file:/tmp/",
-		"[901000000ns][info][class,load] a.D source: jrt:/java.base",
-		"[7000000ns][info][class,load] child.Dep source: file:/tmp/",
-		`coldprof: {"v":1,"ev":"invoke_end","t":1732250001100000,"requestId":"r1"}`,
-	}
-	start := `coldprof: {"v":1,"ev":"start","t":1732250000000000,"runtime":"java17","handler":"a.Fn::handle"}`
-	tests := []struct {
-		name   string
-		lines  []string
-		starts []int // imports per cold start
-		phases string
-	}{
-		{"start marker", append([]string{start}, body...), []int{6}, "a.A init, a.B init, a.C invoke r1, child.Main invoke r1, a.D invoke r1, child.Dep invoke r1"},
-		{"INIT_START", append([]string{"INIT_START Runtime Version: java:17.v14\tRuntime Version ARN: arn"}, body...), []int{6}, ""},
-		// Two JVM runs one after the other, as a plain java command logs them.
-		{"bare log", []string{body[0], body[1], body[2], body[5], body[6], body[7], body[9]}, []int{3, 2}, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			log := strings.Join(tt.lines, "\n") + "\n"
-			p, err := parsers.ReadAll(strings.NewReader(log), "child.log", parsers.Options{Grammars: []func() parsers.Grammar{NewGrammar}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var starts []int
-			for _, cs := range p.ColdStarts {
-				starts = append(starts, len(cs.Imports))
-			}
-			if diff := cmp.Diff(tt.starts, starts); diff != "" {
-				t.Fatalf("imports per cold start (-want +got):\n%s", diff)
-			}
-			if tt.phases == "" {
-				return
-			}
-			var got []string
-			for _, imp := range p.ColdStarts[0].Imports {
-				got = append(got, strings.TrimSpace(string(imp.Phase)+" "+imp.RequestID))
-				got[len(got)-1] = imp.Name + " " + got[len(got)-1]
-			}
-			if diff := cmp.Diff(tt.phases, strings.Join(got, ", ")); diff != "" {
-				t.Errorf("phases (-want +got):\n%s", diff)
-			}
-			var times []int64
-			for _, imp := range p.ColdStarts[0].Imports {
-				times = append(times, imp.SelfUs)
-			}
-			// a.C→a.D and child.Main→child.Dep on their own clocks; the
-			// last of each JVM is cut at invoke_end.
-			if diff := cmp.Diff([]int64{1000, 0, 1000, 4000, 0, 0}, times); diff != "" {
-				t.Errorf("times (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
-// FuzzGrammar feeds arbitrary logs through the Reader with the grammar
-// plugged in: no panic, and every cold start passes the model's check (no
-// negative times, phases set).
-func FuzzGrammar(f *testing.F) {
-	f.Add(strings.Join([]string{
-		`coldprof: {"v":1,"ev":"start","t":1,"runtime":"java17","handler":"a.Fn::handle"}`,
-		"Picked up JAVA_TOOL_OPTIONS: " + Inject,
-		"[1000000ns][info][class,load] java.lang.Object source: shared objects file",
-		"[2000000ns][info][class,load] coldprof.runtime.AWSLambda source: file:/tmp/c/",
-		"[3000000ns][info][class,load] java.io.File source: jrt:/java.base",
-		"[4000000ns][info][class,load] a.Fn source: file:/var/task/",
-		`coldprof: {"v":1,"ev":"init_done","t":2}`,
-		`coldprof: {"v":1,"ev":"invoke_start","t":3,"requestId":"r1"}`,
-		"Picked up JAVA_TOOL_OPTIONS: " + Inject,
-		"[500000ns][info][class,load] child.Main source: file:/tmp/",
-		"[5000000ns][info][class,load] a.Lazy source: file:/var/task/",
-		"[Loaded java.lang.String from /rt.jar]",
-	}, "\n"))
-	f.Add("[0.020s][info][class,load] A source: x\n[0.010s][info][class,load] B source: y\nINIT_START Runtime Version: java:17\n[0.001s][info][class,load] C source: z\n")
-	f.Fuzz(func(t *testing.T, log string) {
-		p, err := parsers.ReadAll(strings.NewReader(log), "fuzz.log", parsers.Options{Grammars: []func() parsers.Grammar{NewGrammar}})
-		if err != nil {
-			return
-		}
-		if err := p.CheckValid(); err != nil {
-			t.Errorf("invalid profile: %v", err)
-		}
-	})
 }

@@ -1,34 +1,31 @@
 package classload
 
-import (
-	"bytes"
+import "bytes"
 
-	"github.com/coldprof/coldprof/parsers"
-	"github.com/coldprof/coldprof/profile"
-)
-
-// A Grammar plugs the class-load log into parsers.Reader:
+// A Grammar reads one log stream's class-load lines for package parsers,
+// whose Reader offers it every line no built-in grammar claimed.
 //
-//	parsers.Options{Grammars: []func() parsers.Grammar{classload.NewGrammar}}
-//
-// Each class becomes a flat (level 0) entry whose time is the gap to the next
-// class-load line of the same JVM, so an entry is handed to the sink one line
-// late. Boundary (parsers.Boundarier, which the Reader calls before a marker
-// or platform line moves the phase) ends the pending classes with no time.
+// Each class becomes a flat entry whose time is the gap to the next
+// class-load line of the same JVM, so an entry is handed out one line late.
+// Boundary (which the Reader calls before a marker or platform line moves
+// the phase) ends the pending classes with no time.
 //
 // Another JVM's output begins with its "Picked up JAVA_TOOL_OPTIONS:" line,
 // or shows as a class-load line whose uptime is below every open JVM's. In a
-// cold start begun by a start marker or INIT_START (Sink.Introduced) that is
-// a JVM the function started, which inherited JAVA_TOOL_OPTIONS: its classes
-// join the cold start with a timeline of their own (a line continues the JVM
-// whose last uptime is the largest not above its own: a JVM started later
-// always has the smaller uptime). Otherwise (a bare log of several JVM runs)
-// it starts a new cold start.
+// cold start begun by a start marker or INIT_START (Line's introduced) that
+// is a JVM the function started, which inherited JAVA_TOOL_OPTIONS: its
+// classes join the cold start with a timeline of their own (a line
+// continues the JVM whose last uptime is the largest not above its own: a
+// JVM started later always has the smaller uptime). Otherwise (a bare log
+// of several JVM runs) it starts a new cold start. The zero value is ready
+// to use.
 type Grammar struct {
 	// jvms are the JVMs whose output is open in this cold start, in the
 	// order they appeared; cur is the one the last line continued.
 	jvms []jvm
 	cur  int
+	// done collects the entries a call hands out.
+	done []Entry
 }
 
 // A jvm is one JVM's timeline and the last uptime it logged, kept across
@@ -43,60 +40,57 @@ type jvm struct {
 // each line scan a long list.
 const maxJVMs = 8
 
-var (
-	_ parsers.Grammar    = (*Grammar)(nil)
-	_ parsers.Boundarier = (*Grammar)(nil)
-)
-
-// NewGrammar returns a Grammar for one log stream.
-func NewGrammar() parsers.Grammar { return &Grammar{} }
-
 var pickedUp = []byte("Picked up JAVA_TOOL_OPTIONS:")
 
-// Format is java-classload.
-func (g *Grammar) Format() profile.Format { return profile.FormatJavaClassLoad }
-
-// Line reads one line; it claims class-load lines (also debug details and
-// malformed ones, which it drops) and the JVM's "Picked up" line.
-func (g *Grammar) Line(text []byte, sink parsers.Sink) bool {
+// Line reads one line and reports whether it was the class-load log's: a
+// class-load line (also debug details and malformed ones, which it drops)
+// or the JVM's "Picked up" line. introduced says the open cold start was
+// begun by a start marker or INIT_START. done are the classes whose time
+// is now known, in log order, valid until the next call; newProcess says
+// another JVM's output begins after them, which starts a new cold start
+// (like an importtime header) when the open one has entries.
+func (g *Grammar) Line(text []byte, introduced bool) (done []Entry, newProcess, claimed bool) {
+	g.done = g.done[:0]
 	if bytes.Contains(text, pickedUp) {
-		if !sink.Introduced() {
-			g.Flush(sink)
-			sink.NewProcess()
+		if !introduced {
+			g.flush()
+			newProcess = true
 		}
 		// else: a JVM the function started; its first class-load line
 		// opens its timeline.
-		return true
+		return g.done, newProcess, true
 	}
 	l, res := ParseLine(text)
 	switch res {
 	case NotClassLoad:
-		return false
+		return nil, false, false
 	case Parsed:
 	default:
-		return true
+		return nil, false, true
 	}
 	j := g.jvmFor(l)
 	switch {
 	case len(g.jvms) == 0:
-		j = g.newJVM(sink)
+		j = g.newJVM()
 	case j < 0:
 		// The uptime is below every open JVM's: another JVM.
-		if !sink.Introduced() {
-			g.Flush(sink)
-			sink.NewProcess()
+		if !introduced {
+			g.flush()
+			newProcess = true
 		}
-		j = g.newJVM(sink)
+		j = g.newJVM()
 	}
 	g.cur = j
 	v := &g.jvms[j]
 	if l.HasTime {
 		v.lastNs, v.hasTime = l.UptimeNs, true
 	}
+	// After a new process the timeline is new: Add hands out nothing, so
+	// every entry in done comes before the new process.
 	if e, ok := v.tl.Add(l, 0); ok {
-		sink.Add(entry(e))
+		g.done = append(g.done, e)
 	}
-	return true
+	return g.done, newProcess, true
 }
 
 // jvmFor returns the index of the JVM l continues, or -1 for a new one.
@@ -125,11 +119,11 @@ func (g *Grammar) jvmFor(l Load) int {
 
 // newJVM opens a timeline for another JVM, making room when maxJVMs are
 // open by ending the last one opened.
-func (g *Grammar) newJVM(sink parsers.Sink) int {
+func (g *Grammar) newJVM() int {
 	if len(g.jvms) == maxJVMs {
 		last := &g.jvms[len(g.jvms)-1]
 		if e, ok := last.tl.Cut(); ok {
-			sink.Add(entry(e))
+			g.done = append(g.done, e)
 		}
 		*last = jvm{}
 		return len(g.jvms) - 1
@@ -138,25 +132,33 @@ func (g *Grammar) newJVM(sink parsers.Sink) int {
 	return len(g.jvms) - 1
 }
 
-// Flush adds the pending classes with no time after them; the cold start
-// ends, and with it every JVM's output.
-func (g *Grammar) Flush(sink parsers.Sink) {
-	g.Boundary(sink)
+// Flush returns the pending classes with no time after them, valid until
+// the next call; the cold start ends, and with it every JVM's output.
+func (g *Grammar) Flush() []Entry {
+	g.done = g.done[:0]
+	g.flush()
+	return g.done
+}
+
+func (g *Grammar) flush() {
+	g.cut()
 	g.jvms, g.cur = g.jvms[:0], 0
 }
 
 // Boundary is called before a marker or platform line changes the phase:
-// it keeps the last class of a phase in that phase and keeps the time after
-// it (idle time waiting for an invocation) out of every class. The JVMs stay
-// open.
-func (g *Grammar) Boundary(sink parsers.Sink) {
-	for i := range g.jvms {
-		if e, ok := g.jvms[i].tl.Cut(); ok {
-			sink.Add(entry(e))
-		}
-	}
+// it returns the last class of each JVM (valid until the next call), to
+// stay in the phase it was loaded in, and keeps the time after it (idle
+// time waiting for an invocation) out of every class. The JVMs stay open.
+func (g *Grammar) Boundary() []Entry {
+	g.done = g.done[:0]
+	g.cut()
+	return g.done
 }
 
-func entry(e Entry) parsers.Entry {
-	return parsers.Entry{Name: e.Class, Origin: e.Origin, SelfUs: e.Us, CumulativeUs: e.Us}
+func (g *Grammar) cut() {
+	for i := range g.jvms {
+		if e, ok := g.jvms[i].tl.Cut(); ok {
+			g.done = append(g.done, e)
+		}
+	}
 }

@@ -67,24 +67,13 @@ type Group struct {
 // under its host class's package; the default package is "").
 // Groups are ordered by time, then count, then key.
 func ByPackage(imports []*profile.Import) []Group {
-	return rollUp(imports, func(imp *profile.Import) string { return PackageOf(imp.Name) })
+	return rollUp(imports, func(imp *profile.Import) string { return profile.JavaPackage(imp.Name) })
 }
 
 // ByOrigin rolls the classes up by where they came from: a jar or class
 // directory, a JDK module, OriginCDS for the shared archive.
 func ByOrigin(imports []*profile.Import) []Group {
 	return rollUp(imports, func(imp *profile.Import) string { return imp.Origin })
-}
-
-// PackageOf returns the package of a class's binary name.
-func PackageOf(class string) string {
-	if i := strings.IndexByte(class, '/'); i >= 0 {
-		class = class[:i] // Hello$$Lambda$1/0x…: a hidden class's suffix
-	}
-	if i := strings.LastIndexByte(class, '.'); i >= 0 {
-		return class[:i]
-	}
-	return ""
 }
 
 func rollUp(imports []*profile.Import, key func(*profile.Import) string) []Group {

@@ -97,19 +97,9 @@ func Open(r io.Reader, source string, format Format, opts ...Option) (Decoder, e
 	if _, err := ParseFormat(string(format)); err != nil {
 		return nil, err
 	}
-	stored := &countingReader{r: r}
-	br := bufio.NewReaderSize(stored, 256<<10)
-	magic, err := br.Peek(2)
-	if err != nil && err != io.EOF {
-		return nil, fmt.Errorf("%s: %w", source, err)
-	}
-	compressed := len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b
-	if compressed {
-		gz, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, fmt.Errorf("%s: gzip: %w", source, err)
-		}
-		br = bufio.NewReaderSize(&gzipErrors{r: gz, source: source, stored: stored}, 256<<10)
+	br, compressed, err := decompress(r, source)
+	if err != nil {
+		return nil, err
 	}
 	if first, _ := br.Peek(1); len(first) == 1 && first[0] == 0x1b {
 		br = bufio.NewReaderSize(&ansiStripper{r: br}, 256<<10)
@@ -157,6 +147,31 @@ func Open(r io.Reader, source string, format Format, opts ...Option) (Decoder, e
 		return pre, nil
 	}
 	return checked, nil
+}
+
+// Decompress returns r's content: r itself, or, when r starts with gzip's
+// magic bytes, what it decompresses to, within the bounds below. Open does
+// the same; Decompress is for inputs that are not logs (query results).
+func Decompress(r io.Reader, source string) (io.Reader, error) {
+	br, _, err := decompress(r, source)
+	return br, err
+}
+
+func decompress(r io.Reader, source string) (br *bufio.Reader, compressed bool, err error) {
+	stored := &countingReader{r: r}
+	br = bufio.NewReaderSize(stored, 256<<10)
+	magic, err := br.Peek(2)
+	if err != nil && err != io.EOF {
+		return nil, false, fmt.Errorf("%s: %w", source, err)
+	}
+	if len(magic) < 2 || magic[0] != 0x1f || magic[1] != 0x8b {
+		return br, false, nil
+	}
+	gz, err := gzip.NewReader(br)
+	if err != nil {
+		return nil, true, fmt.Errorf("%s: gzip: %w", source, err)
+	}
+	return bufio.NewReaderSize(&gzipErrors{r: gz, source: source, stored: stored}, 256<<10), true, nil
 }
 
 // Decompression is bounded, so a small file cannot keep coldprof busy for

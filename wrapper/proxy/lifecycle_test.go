@@ -16,6 +16,7 @@ import (
 
 	"github.com/coldprof/coldprof/wrapper/internal/fakeapi"
 	"github.com/coldprof/coldprof/wrapper/marker"
+	"github.com/coldprof/coldprof/wrapper/runtimeapi"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -79,7 +80,7 @@ func drainBody(resp *http.Response) {
 func (r *runtimeClient) invoke(api *fakeapi.API, id string) {
 	r.t.Helper()
 	api.Events <- fakeapi.Event{ID: id, Body: `{}`}
-	if got := r.get("/invocation/next").Header.Get(headerRequestID); got != id {
+	if got := r.get("/invocation/next").Header.Get(runtimeapi.HeaderRequestID); got != id {
 		r.t.Fatalf("next handed over %q, want %q", got, id)
 	}
 	r.post("/invocation/" + id + "/response")

@@ -25,17 +25,13 @@ import (
 	"time"
 
 	"github.com/coldprof/coldprof/wrapper/marker"
+	"github.com/coldprof/coldprof/wrapper/runtimeapi"
 )
 
-// Runtime API paths and headers the proxy watches (everything else passes
-// through unlooked-at).
+// HTTP headers the proxy reads to find where a message ends. The Runtime
+// API's paths and headers it watches are package runtimeapi's (everything
+// else passes through unlooked-at).
 const (
-	pathNext          = "/runtime/invocation/next"
-	pathRestoreNext   = "/runtime/restore/next"
-	pathInvocation    = "/runtime/invocation/"
-	pathInitError     = "/runtime/init/error"
-	headerRequestID   = "Lambda-Runtime-Aws-Request-Id"
-	headerErrorType   = "Lambda-Runtime-Function-Error-Type"
 	headerContentLen  = "Content-Length"
 	headerTransferEnc = "Transfer-Encoding"
 )
@@ -200,14 +196,14 @@ func (p *Proxy) requests(dst io.Writer, src io.Reader, kinds chan<- requestKind,
 		var endID string // request ID of a posted response/error, marked below
 		status := ""
 		switch {
-		case method == "GET" && strings.HasSuffix(path, pathNext):
+		case method == "GET" && strings.HasSuffix(path, runtimeapi.PathNext):
 			kind.next = true
 			p.nextRequested(false)
-		case method == "GET" && strings.HasSuffix(path, pathRestoreNext):
+		case method == "GET" && strings.HasSuffix(path, runtimeapi.PathRestoreNext):
 			p.nextRequested(true)
 		case method != "POST":
-		case strings.HasSuffix(path, pathInitError):
-			p.mark(marker.Event{Kind: marker.InitError, Message: h.header(headerErrorType)})
+		case strings.HasSuffix(path, runtimeapi.PathInitError):
+			p.mark(marker.Event{Kind: marker.InitError, Message: h.header(runtimeapi.HeaderFunctionErrorType)})
 		default:
 			if id, st, ok := invocationPost(path); ok {
 				endID, status = id, st
@@ -236,7 +232,7 @@ func (p *Proxy) requests(dst io.Writer, src io.Reader, kinds chan<- requestKind,
 		if streamed {
 			beforeLast = func(trailers []byte) {
 				st := marker.StatusResponse
-				if headerValue(trailers, headerErrorType) != "" {
+				if headerValue(trailers, runtimeapi.HeaderFunctionErrorType) != "" {
 					st = marker.StatusError
 				}
 				p.invokeEnd(endID, st)
@@ -295,7 +291,7 @@ func (p *Proxy) responses(dst io.Writer, src io.Reader, kinds <-chan requestKind
 			return
 		}
 		if kind.next && status == 200 {
-			p.invokeStart(h.header(headerRequestID))
+			p.invokeStart(h.header(runtimeapi.HeaderRequestID))
 		}
 		if _, err := dst.Write(h.raw); err != nil {
 			return
@@ -346,19 +342,19 @@ func (p *Proxy) takeOver(client io.Writer, up io.Reader, upBuffered, clientBuffe
 
 // invocationPost recognises …/runtime/invocation/{id}/response and /error.
 func invocationPost(path string) (id, status string, ok bool) {
-	i := strings.LastIndex(path, pathInvocation)
+	i := strings.LastIndex(path, runtimeapi.PathInvocation)
 	if i < 0 {
 		return "", "", false
 	}
-	rest := path[i+len(pathInvocation):]
-	id, what, found := strings.Cut(rest, "/")
+	rest := path[i+len(runtimeapi.PathInvocation):]
+	id, _, found := strings.Cut(rest, "/")
 	if !found || id == "" {
 		return "", "", false
 	}
-	switch what {
-	case "response":
+	switch rest[len(id):] {
+	case runtimeapi.SuffixResponse:
 		return id, marker.StatusResponse, true
-	case "error":
+	case runtimeapi.SuffixError:
 		return id, marker.StatusError, true
 	}
 	return "", "", false

@@ -16,6 +16,7 @@ import (
 
 	"github.com/coldprof/coldprof/wrapper/internal/fakeapi"
 	"github.com/coldprof/coldprof/wrapper/marker"
+	"github.com/coldprof/coldprof/wrapper/runtimeapi"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -402,7 +403,7 @@ func FuzzProxyParsers(f *testing.F) {
 		}
 		parseRequestLine(h.firstLine())
 		status, _ := parseStatusLine(h.firstLine())
-		h.header(headerRequestID)
+		h.header(runtimeapi.HeaderRequestID)
 		if fr, err := requestBody(h); err == nil {
 			copyBody(io.Discard, br, fr, func([]byte) {})
 		}

@@ -3,6 +3,7 @@ package awsapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"time"
 
@@ -92,4 +93,51 @@ func FetchLogs(ctx context.Context, cfg aws.Config, q LogQuery, w io.Writer, pro
 		}
 	}
 	return stats, nil
+}
+
+// ReadLogs runs FetchLogs into consume through a pipe, so that consume (a
+// report, a file) reads the events while FilterLogEvents still pages. It
+// returns what FetchLogs read, FetchLogs' error (nil when it only stopped
+// because consume returned early) and consume's error.
+func ReadLogs(ctx context.Context, cfg aws.Config, q LogQuery, progress func(LogStats), consume func(io.Reader) error) (stats LogStats, fetchErr, consumeErr error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pr, pw := io.Pipe()
+	type fetched struct {
+		stats LogStats
+		err   error
+	}
+	done := make(chan fetched, 1)
+	go func() {
+		stats, err := FetchLogs(ctx, cfg, q, pw, progress)
+		pw.CloseWithError(err)
+		done <- fetched{stats, err}
+	}()
+	consumeErr = consume(pr)
+	pr.CloseWithError(errStoppedReading) // unblock the fetch if the reader quit early
+	cancel()
+	got := <-done
+	if got.err != nil && !errors.Is(got.err, errStoppedReading) && !errors.Is(got.err, context.Canceled) {
+		return got.stats, got.err, consumeErr
+	}
+	return got.stats, nil, consumeErr
+}
+
+// errStoppedReading ends the fetch when the consumer stopped reading
+// early; its own error is the one to show.
+var errStoppedReading = errors.New("stopped reading the events")
+
+// LogGroupOf returns the log group of a function: its logging
+// configuration's, or, when reading that is denied, Lambda's default
+// /aws/lambda/NAME (guessed is then true).
+func LogGroupOf(ctx context.Context, cfg aws.Config, function string) (group string, guessed bool, err error) {
+	fn, err := GetFunction(ctx, cfg, function)
+	var denied *Error
+	switch {
+	case errors.As(err, &denied) && denied.Code == "AccessDeniedException":
+		return "/aws/lambda/" + ShortName(function), true, nil
+	case err != nil:
+		return "", false, err
+	}
+	return fn.DefaultLogGroup(), false, nil
 }

@@ -44,25 +44,14 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/coldprof/coldprof/parsers/platform"
+	"github.com/coldprof/coldprof/wrapper/runtimeapi"
 )
 
-// Protocol strings of the Runtime API.
+// Error types in the Runtime API's JSON error bodies (the paths and headers
+// are package runtimeapi's, which the proxy uses too).
 const (
-	apiPrefix = "/2018-06-01/runtime/"
-
-	HeaderRequestID          = "Lambda-Runtime-Aws-Request-Id"
-	HeaderDeadlineMs         = "Lambda-Runtime-Deadline-Ms"
-	HeaderInvokedFunctionARN = "Lambda-Runtime-Invoked-Function-Arn"
-	HeaderTraceID            = "Lambda-Runtime-Trace-Id"
-	HeaderClientContext      = "Lambda-Runtime-Client-Context"
-	HeaderCognitoIdentity    = "Lambda-Runtime-Cognito-Identity"
-	HeaderFunctionErrorType  = "Lambda-Runtime-Function-Error-Type"
-	HeaderFunctionErrorBody  = "Lambda-Runtime-Function-Error-Body"
-	HeaderResponseMode       = "Lambda-Runtime-Function-Response-Mode"
-
-	responseModeStreaming = "streaming"
-
-	// Error types in the API's JSON error bodies.
 	errorTypeInvalidStateTransition = "InvalidStateTransition"
 	errorTypeInvalidRequestID       = "InvalidRequestID"
 	errorTypeInvalidResponseMode    = "InvalidFunctionResponseMode"
@@ -311,8 +300,10 @@ func (e *Emulator) BeginInit() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.initStart = e.cfg.Now()
-	e.writeLine(fmt.Sprintf("INIT_START Runtime Version: %s\tRuntime Version ARN: %s",
-		e.cfg.RuntimeVersion, runtimeVersionARN(e.cfg.Region, e.cfg.RuntimeVersion)))
+	e.writePlatform(platform.InitStart, &platform.Record{
+		RuntimeVersion:    e.cfg.RuntimeVersion,
+		RuntimeVersionARN: runtimeVersionARN(e.cfg.Region, e.cfg.RuntimeVersion),
+	})
 	e.initTimer = time.AfterFunc(e.cfg.InitTimeout, e.initTimedOut)
 }
 
@@ -349,11 +340,11 @@ func (e *Emulator) InitDuration() time.Duration {
 func (e *Emulator) failInitLocked(status, errorType string, body []byte) {
 	d := e.cfg.Now().Sub(e.initStart)
 	e.initErr = &InitError{Status: status, ErrorType: errorType, Body: body, Duration: d}
-	line := fmt.Sprintf("INIT_REPORT Init Duration: %s ms\tPhase: init\tStatus: %s", ms(d), status)
+	rep := platform.Record{Phase: "init", Status: status, Metrics: platform.Metrics{DurationMs: millis(d)}}
 	if status == "error" {
-		line += "\tError Type: " + errorType
+		rep.ErrorType = errorType
 	}
-	e.writeLine(line)
+	e.writePlatform(platform.InitReport, &rep)
 	if e.initTimer != nil {
 		e.initTimer.Stop()
 	}
@@ -436,7 +427,7 @@ func (e *Emulator) Invoke(ctx context.Context, ev Event) (Result, error) {
 		// Never handed out: the runtime was not asking for events.
 		e.mu.Lock()
 		inv.start = now
-		e.writeLine(fmt.Sprintf("START RequestId: %s Version: %s", inv.id, e.cfg.FunctionVersion))
+		e.writePlatform(platform.Start, &platform.Record{RequestID: inv.id, Version: e.cfg.FunctionVersion})
 		e.timeoutLocked(inv)
 		e.mu.Unlock()
 		return <-inv.done, nil
@@ -485,9 +476,8 @@ func (e *Emulator) finishLocked(inv *invocation, r Result) {
 	r.RequestID = inv.id
 	r.Duration = e.cfg.Now().Sub(inv.start)
 	e.invocations++
-	e.writeLine("END RequestId: " + inv.id)
+	e.writePlatform(platform.End, &platform.Record{RequestID: inv.id})
 	billed := r.Duration
-	line := fmt.Sprintf("REPORT RequestId: %s\tDuration: %s ms", inv.id, ms(r.Duration))
 	if e.invocations == 1 && e.initDone {
 		billed += e.initDuration
 	}
@@ -495,28 +485,38 @@ func (e *Emulator) finishLocked(inv *invocation, r Result) {
 	if e.cfg.MaxMemoryUsedMB != nil {
 		memUsed = e.cfg.MaxMemoryUsedMB()
 	}
-	line += fmt.Sprintf("\tBilled Duration: %d ms\tMemory Size: %d MB\tMax Memory Used: %d MB",
-		int64(math.Ceil(float64(billed)/float64(time.Millisecond))), e.cfg.MemoryMB, memUsed)
+	rep := platform.Record{RequestID: inv.id, Metrics: platform.Metrics{
+		DurationMs:       millis(r.Duration),
+		BilledDurationMs: platform.Millis(math.Ceil(float64(billed) / float64(time.Millisecond))),
+		MemorySizeMB:     platform.Megabytes(int64(e.cfg.MemoryMB)),
+		MaxMemoryUsedMB:  platform.Megabytes(int64(memUsed)),
+	}}
 	if e.invocations == 1 && e.initDone {
-		line += "\tInit Duration: " + ms(e.initDuration) + " ms"
+		rep.Metrics.InitDurationMs = millis(e.initDuration)
 	}
 	switch r.Status {
 	case StatusTimeout:
-		line += "\tStatus: timeout"
+		rep.Status = "timeout"
 		e.state = stateGone
 	case StatusExited:
-		line += "\tStatus: error\tError Type: " + ErrorTypeExit
+		rep.Status, rep.ErrorType = "error", ErrorTypeExit
 		e.state = stateGone
 	default:
 		e.state = stateResponseSent
 	}
-	e.writeLine(line)
+	e.writePlatform(platform.Report, &rep)
 	e.current = nil
 	inv.done <- r
 }
 
-func ms(d time.Duration) string {
-	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 2, 64)
+// millis is d in milliseconds, for a platform line's metric.
+func millis(d time.Duration) *float64 {
+	return platform.Millis(float64(d) / float64(time.Millisecond))
+}
+
+// writePlatform writes one of Lambda's platform lines.
+func (e *Emulator) writePlatform(k platform.Kind, rec *platform.Record) {
+	e.writeLine(string(platform.Append(nil, k, rec)))
 }
 
 // writeLine writes one platform line in a single Write. When the log is a
@@ -565,28 +565,29 @@ func newTraceID(now time.Time) string {
 
 // ServeHTTP routes the Runtime API.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	path, ok := strings.CutPrefix(r.URL.Path, apiPrefix)
+	path, ok := strings.CutPrefix(r.URL.Path, runtimeapi.Prefix)
 	if !ok {
 		http.NotFound(w, r)
 		return
 	}
 	switch {
-	case path == "invocation/next":
+	case path == runtimeapi.PathNext:
 		if r.Method != http.MethodGet {
 			methodNotAllowed(w, http.MethodGet)
 			return
 		}
 		e.next(w, r)
-	case path == "init/error":
+	case path == runtimeapi.PathInitError:
 		if r.Method != http.MethodPost {
 			methodNotAllowed(w, http.MethodPost)
 			return
 		}
 		e.initError(w, r)
-	case strings.HasPrefix(path, "invocation/"):
-		rest := strings.TrimPrefix(path, "invocation/")
-		id, kind, ok := strings.Cut(rest, "/")
-		if !ok || id == "" || (kind != "response" && kind != "error") {
+	case strings.HasPrefix(path, runtimeapi.PathInvocation):
+		rest := strings.TrimPrefix(path, runtimeapi.PathInvocation)
+		id, _, ok := strings.Cut(rest, "/")
+		kind := rest[len(id):]
+		if !ok || id == "" || (kind != runtimeapi.SuffixResponse && kind != runtimeapi.SuffixError) {
 			http.NotFound(w, r)
 			return
 		}
@@ -594,7 +595,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			methodNotAllowed(w, http.MethodPost)
 			return
 		}
-		e.post(w, r, id, kind == "error")
+		e.post(w, r, id, kind == runtimeapi.SuffixError)
 	default:
 		http.NotFound(w, r)
 	}
@@ -662,20 +663,20 @@ func (e *Emulator) next(w http.ResponseWriter, r *http.Request) {
 	inv.start = e.cfg.Now()
 	e.current = inv
 	e.state = stateRunning
-	e.writeLine(fmt.Sprintf("START RequestId: %s Version: %s", inv.id, e.cfg.FunctionVersion))
+	e.writePlatform(platform.Start, &platform.Record{RequestID: inv.id, Version: e.cfg.FunctionVersion})
 	close(inv.taken)
 	e.mu.Unlock()
 
 	h := w.Header()
-	h.Set(HeaderRequestID, inv.id)
-	h.Set(HeaderDeadlineMs, strconv.FormatInt(inv.deadline.UnixMilli(), 10))
-	h.Set(HeaderInvokedFunctionARN, e.cfg.FunctionARN())
-	h.Set(HeaderTraceID, newTraceID(inv.start))
+	h.Set(runtimeapi.HeaderRequestID, inv.id)
+	h.Set(runtimeapi.HeaderDeadlineMs, strconv.FormatInt(inv.deadline.UnixMilli(), 10))
+	h.Set(runtimeapi.HeaderInvokedFunctionARN, e.cfg.FunctionARN())
+	h.Set(runtimeapi.HeaderTraceID, newTraceID(inv.start))
 	if inv.event.ClientContext != "" {
-		h.Set(HeaderClientContext, inv.event.ClientContext)
+		h.Set(runtimeapi.HeaderClientContext, inv.event.ClientContext)
 	}
 	if inv.event.CognitoIdentity != "" {
-		h.Set(HeaderCognitoIdentity, inv.event.CognitoIdentity)
+		h.Set(runtimeapi.HeaderCognitoIdentity, inv.event.CognitoIdentity)
 	}
 	h.Set("Content-Type", "application/json")
 	h.Set("Content-Length", strconv.Itoa(len(inv.event.Payload)))
@@ -689,8 +690,8 @@ func (e *Emulator) post(w http.ResponseWriter, r *http.Request, id string, isErr
 	if isError {
 		to = "InvocationErrorResponse"
 	}
-	mode := r.Header.Get(HeaderResponseMode)
-	if !isError && mode != "" && mode != responseModeStreaming {
+	mode := r.Header.Get(runtimeapi.HeaderResponseMode)
+	if !isError && mode != "" && mode != runtimeapi.ResponseModeStreaming {
 		e.reject(w, r, http.StatusBadRequest, errorTypeInvalidResponseMode, "Invalid function response mode")
 		return
 	}
@@ -714,16 +715,16 @@ func (e *Emulator) post(w http.ResponseWriter, r *http.Request, id string, isErr
 	res := Result{Status: StatusSuccess, Payload: body}
 	if isError {
 		res.Status = StatusError
-		res.ErrorType = r.Header.Get(HeaderFunctionErrorType)
+		res.ErrorType = r.Header.Get(runtimeapi.HeaderFunctionErrorType)
 		if res.ErrorType == "" {
 			res.ErrorType = errorType(body)
 		}
-	} else if t := r.Trailer.Get(HeaderFunctionErrorType); t != "" {
+	} else if t := r.Trailer.Get(runtimeapi.HeaderFunctionErrorType); t != "" {
 		// A streamed response that failed midway reports it in trailers,
 		// the error body base64-encoded.
 		res.Status = StatusError
 		res.ErrorType = t
-		if b, err := base64.StdEncoding.DecodeString(r.Trailer.Get(HeaderFunctionErrorBody)); err == nil && len(b) > 0 {
+		if b, err := base64.StdEncoding.DecodeString(r.Trailer.Get(runtimeapi.HeaderFunctionErrorBody)); err == nil && len(b) > 0 {
 			res.Payload = b
 		}
 	}
@@ -752,7 +753,7 @@ func (e *Emulator) post(w http.ResponseWriter, r *http.Request, id string, isErr
 // initError is POST /runtime/init/error.
 func (e *Emulator) initError(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	errType := r.Header.Get(HeaderFunctionErrorType)
+	errType := r.Header.Get(runtimeapi.HeaderFunctionErrorType)
 	if errType == "" {
 		errType = errorType(body)
 	}

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package main
+package sandbox
 
 // becomeSubreaper does nothing where there is no PR_SET_CHILD_SUBREAPER;
 // the group is still killed, and init reaps what is left.

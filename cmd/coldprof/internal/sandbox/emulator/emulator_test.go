@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/coldprof/coldprof/wrapper/runtimeapi"
 )
 
 // syncBuffer is a log the emulator and the test can share.
@@ -98,26 +100,26 @@ func TestInvocationCycle(t *testing.T) {
 	if err := e.WaitInit(context.Background()); err != nil {
 		t.Fatalf("WaitInit: %v", err)
 	}
-	id := next.header.Get(HeaderRequestID)
+	id := next.header.Get(runtimeapi.HeaderRequestID)
 	if !regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`).MatchString(id) {
 		t.Errorf("request ID %q is not a UUID v4", id)
 	}
 	for h, want := range map[string]string{
-		HeaderInvokedFunctionARN: "arn:aws:lambda:eu-west-1:123456789012:function:fn",
-		HeaderClientContext:      "cc",
-		HeaderCognitoIdentity:    "ci",
-		"Content-Type":           "application/json",
+		runtimeapi.HeaderInvokedFunctionARN: "arn:aws:lambda:eu-west-1:123456789012:function:fn",
+		runtimeapi.HeaderClientContext:      "cc",
+		runtimeapi.HeaderCognitoIdentity:    "ci",
+		"Content-Type":                      "application/json",
 	} {
 		if got := next.header.Get(h); got != want {
 			t.Errorf("%s = %q, want %q", h, got, want)
 		}
 	}
-	if tr := next.header.Get(HeaderTraceID); !regexp.MustCompile(`^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0$`).MatchString(tr) {
+	if tr := next.header.Get(runtimeapi.HeaderTraceID); !regexp.MustCompile(`^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0$`).MatchString(tr) {
 		t.Errorf("trace ID %q", tr)
 	}
-	deadline, err := strconv.ParseInt(next.header.Get(HeaderDeadlineMs), 10, 64)
+	deadline, err := strconv.ParseInt(next.header.Get(runtimeapi.HeaderDeadlineMs), 10, 64)
 	if err != nil || deadline < before.Add(4*time.Second).UnixMilli() || deadline > time.Now().Add(5*time.Second).UnixMilli() {
-		t.Errorf("deadline %q not about 5 s from now", next.header.Get(HeaderDeadlineMs))
+		t.Errorf("deadline %q not about 5 s from now", next.header.Get(runtimeapi.HeaderDeadlineMs))
 	}
 
 	post := do(t, "POST", url(e, "invocation/"+id+"/response"), nil, `"ok"`)
@@ -132,11 +134,11 @@ func TestInvocationCycle(t *testing.T) {
 	// A second invocation: REPORT has no Init Duration.
 	res = invokeAsync(e, Event{Payload: []byte(`{}`)})
 	next = do(t, "GET", url(e, "invocation/next"), nil, "")
-	if next.header.Get(HeaderClientContext) != "" || next.header.Get(HeaderCognitoIdentity) != "" {
+	if next.header.Get(runtimeapi.HeaderClientContext) != "" || next.header.Get(runtimeapi.HeaderCognitoIdentity) != "" {
 		t.Errorf("empty client context / cognito identity sent as headers: %v", next.header)
 	}
-	id2 := next.header.Get(HeaderRequestID)
-	post = do(t, "POST", url(e, "invocation/"+id2+"/error"), http.Header{HeaderFunctionErrorType: {"Unhandled"}},
+	id2 := next.header.Get(runtimeapi.HeaderRequestID)
+	post = do(t, "POST", url(e, "invocation/"+id2+"/error"), http.Header{runtimeapi.HeaderFunctionErrorType: {"Unhandled"}},
 		`{"errorMessage":"boom","errorType":"ValueError","stackTrace":[]}`)
 	if post.code != 202 {
 		t.Errorf("error post = %d %s", post.code, post.body)
@@ -185,7 +187,7 @@ func TestAPIErrors(t *testing.T) {
 	}
 	res := invokeAsync(e, Event{Payload: []byte(`{}`)})
 	next := do(t, "GET", url(e, "invocation/next"), nil, "")
-	id := next.header.Get(HeaderRequestID)
+	id := next.header.Get(runtimeapi.HeaderRequestID)
 
 	cases := []struct {
 		name, method, path string
@@ -205,7 +207,7 @@ func TestAPIErrors(t *testing.T) {
 			}
 		})
 	}
-	if r := do(t, "POST", url(e, "invocation/"+id+"/response"), http.Header{HeaderResponseMode: {"bogus"}}, "{}"); r.code != 400 ||
+	if r := do(t, "POST", url(e, "invocation/"+id+"/response"), http.Header{runtimeapi.HeaderResponseMode: {"bogus"}}, "{}"); r.code != 400 ||
 		!strings.Contains(r.body, "InvalidFunctionResponseMode") {
 		t.Errorf("bad response mode = %d %s", r.code, r.body)
 	}
@@ -230,7 +232,7 @@ func TestStreamingResponse(t *testing.T) {
 	e, _ := start(t, Config{Timeout: 5 * time.Second})
 	e.BeginInit()
 	res := invokeAsync(e, Event{Payload: []byte(`{}`)})
-	id := do(t, "GET", url(e, "invocation/next"), nil, "").header.Get(HeaderRequestID)
+	id := do(t, "GET", url(e, "invocation/next"), nil, "").header.Get(runtimeapi.HeaderRequestID)
 
 	pr, pw := io.Pipe()
 	go func() {
@@ -241,8 +243,8 @@ func TestStreamingResponse(t *testing.T) {
 		pw.Close()
 	}()
 	req, _ := http.NewRequest("POST", url(e, "invocation/"+id+"/response"), pr)
-	req.Header.Set(HeaderResponseMode, "streaming")
-	req.Trailer = http.Header{HeaderFunctionErrorType: nil}
+	req.Header.Set(runtimeapi.HeaderResponseMode, "streaming")
+	req.Trailer = http.Header{runtimeapi.HeaderFunctionErrorType: nil}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -260,15 +262,15 @@ func TestStreamingErrorTrailer(t *testing.T) {
 	e, _ := start(t, Config{Timeout: 5 * time.Second})
 	e.BeginInit()
 	res := invokeAsync(e, Event{Payload: []byte(`{}`)})
-	id := do(t, "GET", url(e, "invocation/next"), nil, "").header.Get(HeaderRequestID)
+	id := do(t, "GET", url(e, "invocation/next"), nil, "").header.Get(runtimeapi.HeaderRequestID)
 	pr, pw := io.Pipe()
 	req, _ := http.NewRequest("POST", url(e, "invocation/"+id+"/response"), pr)
-	req.Header.Set(HeaderResponseMode, "streaming")
-	req.Trailer = http.Header{HeaderFunctionErrorType: nil, HeaderFunctionErrorBody: nil}
+	req.Header.Set(runtimeapi.HeaderResponseMode, "streaming")
+	req.Trailer = http.Header{runtimeapi.HeaderFunctionErrorType: nil, runtimeapi.HeaderFunctionErrorBody: nil}
 	go func() {
 		pw.Write([]byte("part"))
-		req.Trailer.Set(HeaderFunctionErrorType, "Runtime.StreamError")
-		req.Trailer.Set(HeaderFunctionErrorBody, base64.StdEncoding.EncodeToString([]byte(`{"errorMessage":"cut"}`)))
+		req.Trailer.Set(runtimeapi.HeaderFunctionErrorType, "Runtime.StreamError")
+		req.Trailer.Set(runtimeapi.HeaderFunctionErrorBody, base64.StdEncoding.EncodeToString([]byte(`{"errorMessage":"cut"}`)))
 		pw.Close()
 	}()
 	resp, err := http.DefaultClient.Do(req)
@@ -285,7 +287,7 @@ func TestInitError(t *testing.T) {
 	e, log := start(t, Config{})
 	e.BeginInit()
 	body := `{"errorMessage":"Unable to import module 'app': No module named 'x'","errorType":"Runtime.ImportModuleError","stackTrace":[]}`
-	if r := do(t, "POST", url(e, "init/error"), http.Header{HeaderFunctionErrorType: {"Runtime.ImportModuleError"}}, body); r.code != 202 {
+	if r := do(t, "POST", url(e, "init/error"), http.Header{runtimeapi.HeaderFunctionErrorType: {"Runtime.ImportModuleError"}}, body); r.code != 202 {
 		t.Fatalf("init error = %d %s", r.code, r.body)
 	}
 	err := e.WaitInit(context.Background())
@@ -336,7 +338,7 @@ func TestFunctionTimeout(t *testing.T) {
 	e, log := start(t, Config{Timeout: 100 * time.Millisecond})
 	e.BeginInit()
 	res := invokeAsync(e, Event{Payload: []byte(`{}`)})
-	id := do(t, "GET", url(e, "invocation/next"), nil, "").header.Get(HeaderRequestID)
+	id := do(t, "GET", url(e, "invocation/next"), nil, "").header.Get(runtimeapi.HeaderRequestID)
 	r := <-res
 	if r.Status != StatusTimeout || r.Duration < 90*time.Millisecond {
 		t.Errorf("result = %+v", r)
@@ -357,7 +359,7 @@ func TestExitDuringInvocation(t *testing.T) {
 	e, log := start(t, Config{Timeout: 5 * time.Second, MaxMemoryUsedMB: func() int { return 42 }})
 	e.BeginInit()
 	res := invokeAsync(e, Event{Payload: []byte(`{}`)})
-	id := do(t, "GET", url(e, "invocation/next"), nil, "").header.Get(HeaderRequestID)
+	id := do(t, "GET", url(e, "invocation/next"), nil, "").header.Get(runtimeapi.HeaderRequestID)
 	e.RuntimeExited("signal: killed")
 	if r := <-res; r.Status != StatusExited || r.ErrorType != ErrorTypeExit {
 		t.Errorf("result = %+v", r)
@@ -389,7 +391,7 @@ func TestNextLongPolls(t *testing.T) {
 	if r.body != `{"late":true}` {
 		t.Fatalf("next = %q", r.body)
 	}
-	do(t, "POST", url(e, "invocation/"+r.header.Get(HeaderRequestID)+"/response"), nil, "{}")
+	do(t, "POST", url(e, "invocation/"+r.header.Get(runtimeapi.HeaderRequestID)+"/response"), nil, "{}")
 	if v := <-res; v.Status != StatusSuccess {
 		t.Errorf("result = %+v", v)
 	}
@@ -467,8 +469,8 @@ func FuzzServeHTTP(f *testing.F) {
 		req := httptest.NewRequest("GET", "/", strings.NewReader(body)).WithContext(ctx)
 		req.Method = method
 		req.URL.Path = path
-		req.Header.Set(HeaderFunctionErrorType, header)
-		req.Header.Set(HeaderResponseMode, header)
+		req.Header.Set(runtimeapi.HeaderFunctionErrorType, header)
+		req.Header.Set(runtimeapi.HeaderResponseMode, header)
 		w := httptest.NewRecorder()
 		e.ServeHTTP(w, req)
 		if w.Code != 200 && (w.Code < 202 || w.Code >= 500) && w.Code != 0 {
@@ -485,7 +487,7 @@ func TestWaitIdle(t *testing.T) {
 	e.BeginInit()
 	res := invokeAsync(e, Event{Payload: []byte(`{}`)})
 	next := do(t, "GET", url(e, "invocation/next"), nil, "")
-	do(t, "POST", url(e, "invocation/"+next.header.Get(HeaderRequestID)+"/response"), nil, `1`)
+	do(t, "POST", url(e, "invocation/"+next.header.Get(runtimeapi.HeaderRequestID)+"/response"), nil, `1`)
 	<-res
 	if e.WaitIdle(context.Background(), 10*time.Millisecond) {
 		t.Fatal("WaitIdle: true before the runtime asked for its next event")

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/coldprof/coldprof/cmd/coldprof/internal/emulator"
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/sandbox/emulator"
 	"github.com/coldprof/coldprof/parsers"
 	"github.com/coldprof/coldprof/profile"
 )

@@ -1,4 +1,4 @@
-package main
+package sandbox
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/coldprof/coldprof/cmd/coldprof/internal/runtimes"
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/sandbox/runtimes"
 	"github.com/coldprof/coldprof/wrapper/hooks"
 )
 
@@ -45,11 +45,11 @@ func planLangLaunch(ctx context.Context, family, handler string, command []strin
 	}
 	path, err := exec.LookPath(interp)
 	if err != nil {
-		return nil, "", fmt.Errorf("run: --runtime %s needs %s on PATH: %w", family, interp, err)
+		return nil, "", fmt.Errorf("--runtime %s needs %s on PATH: %w", family, interp, err)
 	}
 	label, err := probeLang(ctx, family, path)
 	if err != nil {
-		return nil, "", fmt.Errorf("run: %w", err)
+		return nil, "", err
 	}
 	if len(command) > 0 {
 		return command, label, nil
@@ -58,24 +58,24 @@ func planLangLaunch(ctx context.Context, family, handler string, command []strin
 	case "nodejs":
 		entry, err := runtimes.WriteNode(tmp)
 		if err != nil {
-			return nil, "", fmt.Errorf("run: %w", err)
+			return nil, "", err
 		}
 		// Lambda's Node.js bootstrap passes these flags (reference 1.3).
 		return []string{path, "--expose-gc", "--max-http-header-size", "81920", entry}, label, nil
 	case "ruby":
 		entry, err := runtimes.WriteRuby(tmp)
 		if err != nil {
-			return nil, "", fmt.Errorf("run: %w", err)
+			return nil, "", err
 		}
 		return []string{path, entry}, label, nil
 	default:
 		javac, err := exec.LookPath("javac")
 		if err != nil {
-			return nil, "", fmt.Errorf("run: --runtime java compiles its runtime client with javac, not found on PATH: %w", err)
+			return nil, "", fmt.Errorf("--runtime java compiles its runtime client with javac, not found on PATH: %w", err)
 		}
 		classes, err := runtimes.BuildJava(ctx, filepath.Join(tmp, "java"), javac)
 		if err != nil {
-			return nil, "", fmt.Errorf("run: %w", err)
+			return nil, "", err
 		}
 		// The java17 runtime's shape: the handler is the last argument.
 		return []string{path, "-XX:+UseSerialGC", "-Xshare:auto", "-classpath", classes, runtimes.JavaMainClass, handler}, label, nil
@@ -132,17 +132,7 @@ func hookEnv(tmp string) ([]string, error) {
 	}
 	dir := filepath.Join(tmp, "hooks")
 	if err := hooks.WriteDir(dir); err != nil {
-		return nil, fmt.Errorf("run: %w", err)
+		return nil, err
 	}
 	return []string{hooks.EnvHookDir + "=" + dir}, nil
-}
-
-// langRuntimeVersion is what INIT_START shows ("nodejs:20.local").
-func langRuntimeVersion(runtime string) string {
-	for _, fam := range []string{"nodejs", "java", "ruby"} {
-		if v, ok := strings.CutPrefix(runtime, fam); ok && v != "" {
-			return fam + ":" + strings.TrimSuffix(v, ".x") + ".local"
-		}
-	}
-	return ""
 }

@@ -1,13 +1,15 @@
-package main
+package input
 
 import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
 	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/coldprof/coldprof/parsers/envelope"
+	"github.com/coldprof/coldprof/parsers/platform"
 )
 
 // An inputProbe watches one input as it is read: how many bytes (for the
@@ -27,6 +29,18 @@ type inputProbe struct {
 	platform int // of them, Lambda's START/END/REPORT/INIT_START lines
 }
 
+// newProbe returns a probe reading r, which holds size bytes when it is a
+// regular file.
+func newProbe(r io.Reader, format envelope.Format) *inputProbe {
+	p := &inputProbe{r: r, format: format, forced: format != envelope.FormatAuto}
+	if f, ok := r.(*os.File); ok {
+		if info, err := f.Stat(); err == nil && info.Mode().IsRegular() {
+			p.size = info.Size()
+		}
+	}
+	return p
+}
+
 // headBytes is how much of an input the probe keeps to tell what it is.
 const headBytes = 4096
 
@@ -39,34 +53,6 @@ func (p *inputProbe) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// progress is the probe's part of the progress line: bytes read, and the
-// share of the file when its size is known.
-func (p *inputProbe) progress() string {
-	if p == nil {
-		return ""
-	}
-	done := p.read.Load()
-	if p.size > 0 {
-		return fmt.Sprintf(" (%s of %s, %.0f %%)", humanBytes(done), humanBytes(p.size), 100*float64(done)/float64(p.size))
-	}
-	return fmt.Sprintf(" (%s)", humanBytes(done))
-}
-
-// humanBytes is n bytes, short: "900 B", "12.5 KiB", "3.2 GiB".
-func humanBytes(n int64) string {
-	if n < 1024 {
-		return fmt.Sprintf("%d B", n)
-	}
-	v, unit := float64(n)/1024, "KiB"
-	for _, u := range []string{"MiB", "GiB", "TiB"} {
-		if v < 1024 {
-			break
-		}
-		v, unit = v/1024, u
-	}
-	return fmt.Sprintf("%.1f %s", v, unit)
-}
-
 // A probedDecoder counts an input's records for its inputProbe.
 type probedDecoder struct {
 	envelope.Decoder
@@ -77,25 +63,11 @@ func (d probedDecoder) Next() (envelope.Record, error) {
 	rec, err := d.Decoder.Next()
 	if err == nil {
 		d.p.records++
-		if rec.Platform || isPlatformLine(rec.Text) {
+		if rec.Platform || platform.Begins(rec.Text) {
 			d.p.platform++
 		}
 	}
 	return rec, err
-}
-
-// isPlatformLine reports whether text is one of Lambda's own lines, which
-// every function's log has whether or not coldprof-wrapper runs.
-func isPlatformLine(text []byte) bool {
-	if len(text) == 0 || text[0] != 'S' && text[0] != 'E' && text[0] != 'R' && text[0] != 'I' {
-		return false // most lines: this runs for every record of the input
-	}
-	for _, prefix := range [...]string{"START RequestId:", "END RequestId:", "REPORT RequestId:", "INIT_START ", "INIT_REPORT "} {
-		if bytes.HasPrefix(text, []byte(prefix)) {
-			return true
-		}
-	}
-	return false
 }
 
 // why says why an input held no cold start, and what to do about it.

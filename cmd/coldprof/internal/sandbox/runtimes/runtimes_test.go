@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coldprof/coldprof/cmd/coldprof/internal/emulator"
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/sandbox/emulator"
 	"github.com/google/go-cmp/cmp"
 )
 

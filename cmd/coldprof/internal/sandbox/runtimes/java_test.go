@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/coldprof/coldprof/cmd/coldprof/internal/emulator"
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/sandbox/emulator"
 	"github.com/coldprof/coldprof/parsers"
 	"github.com/coldprof/coldprof/parsers/classload"
 	"github.com/coldprof/coldprof/profile"
@@ -56,7 +56,7 @@ func TestJavaClient(t *testing.T) {
 			t.Fatalf("invocation %s: %s %s\nlog:\n%s", r.RequestID, r.Status, r.Payload, log)
 		}
 	}
-	cs := parseOne(t, log, parsers.Options{Grammars: []func() parsers.Grammar{classload.NewGrammar}})
+	cs := parseOne(t, log, parsers.Options{})
 	if cs.Format != profile.FormatJavaClassLoad {
 		t.Errorf("format %q", cs.Format)
 	}

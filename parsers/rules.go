@@ -6,67 +6,6 @@ import (
 	"github.com/coldprof/coldprof/profile"
 )
 
-// A Grammar reads load-time lines of a shape the Reader does not know, such
-// as the JVM's class-load log ("[0.057s][info][class,load] java.lang.Object
-// source: jrt:/java.base"). Options.Grammars makes one per log stream, so a
-// Grammar may keep state between lines (the previous instant, say).
-type Grammar interface {
-	// Format is recorded as the cold start's format when its first entry
-	// comes from this grammar.
-	Format() profile.Format
-	// Line is offered each line that holds no built-in load-time line,
-	// marker or platform line. It reports whether the line was its own and
-	// passes what it read to sink. text is only valid during the call.
-	Line(text []byte, sink Sink) bool
-	// Flush is called when the stream's cold start ends (a new one begins,
-	// or the input ends): the grammar adds any entry it held back.
-	Flush(sink Sink)
-}
-
-// A Boundarier is a Grammar that holds entries back (a timeline that knows
-// an entry's time only at the next line). Boundary is called before a
-// marker or platform line changes the phase (init_done, invoke_start,
-// invoke_end, START, END): the grammar adds what it held, so that entry
-// stays in the phase it was loaded in, and the time until the next line
-// (waiting for an invocation) goes to no entry.
-type Boundarier interface {
-	Grammar
-	Boundary(sink Sink)
-}
-
-// A Sink takes what a Grammar read and feeds the cold-start builder, which
-// does the rest: nesting, splitting, phases, platform lines and markers.
-type Sink interface {
-	// Add adds one entry, in post-order like importtime (children before
-	// their parent). Flat grammars add every entry at Level 0.
-	Add(e Entry)
-	// NewProcess says a new process's output begins (the JVM's first line):
-	// like an importtime header, it starts a new cold start when the current
-	// one already has entries, unless Introduced. Flush the held-back
-	// entries before calling it.
-	NewProcess()
-	// Introduced reports whether the open cold start was begun by a start
-	// marker or INIT_START. Then only another of those begins a new cold
-	// start: a process the function started (a java child inheriting
-	// JAVA_TOOL_OPTIONS) prints its own first line, and its entries belong
-	// to this cold start, so NewProcess does not split it.
-	Introduced() bool
-}
-
-// An Entry is one loaded unit read by a Grammar. Its Import.Line is the
-// line being read when it was added (for an entry held back, the next one).
-type Entry struct {
-	Name   string
-	Origin string // the jar, shared archive or path, when known
-	SelfUs int64
-	// CumulativeUs includes the children's time; for a flat entry it equals SelfUs.
-	CumulativeUs int64
-	// Level is the nesting level (0 = top level), or -1 to have the nesting
-	// rebuilt from the times.
-	Level  int
-	Cached bool
-}
-
 // Rules tell the phase attribution which entries of a format belong to the
 // interpreter and to the runtime; everything else is init or invoke.
 type Rules struct {
@@ -195,41 +134,4 @@ func (r *Reader) rules(f profile.Format) Rules {
 		return rules
 	}
 	return DefaultRules(f)
-}
-
-// grammarSink feeds a Grammar's entries to a stream's builder.
-type grammarSink struct {
-	r       *Reader
-	st      *stream
-	format  profile.Format
-	lineNum int
-}
-
-func (s *grammarSink) Add(e Entry) {
-	b := s.r.builderFor(s.st, s.lineNum)
-	imp := b.alloc.node()
-	imp.Name = e.Name
-	imp.Origin = e.Origin
-	imp.SelfUs = max(e.SelfUs, 0)
-	imp.CumulativeUs = max(e.CumulativeUs, imp.SelfUs)
-	imp.Cached = e.Cached
-	imp.Line = s.lineNum
-	level := e.Level
-	if level < 0 {
-		level = levelUnknown
-	}
-	s.r.addEntry(s.st, b, s.format, imp, level)
-}
-
-func (s *grammarSink) NewProcess() { s.r.newProcess(s.st, s.format, s.lineNum) }
-
-func (s *grammarSink) Introduced() bool {
-	b := s.st.cs
-	return b != nil && (b.introduced || b.wrapped)
-}
-
-// sinkFor returns st's sink, set up for entries of g read at line.
-func sinkFor(r *Reader, st *stream, g Grammar, line int) *grammarSink {
-	st.sink = grammarSink{r: r, st: st, format: g.Format(), lineNum: line}
-	return &st.sink
 }
