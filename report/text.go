@@ -148,11 +148,14 @@ func coldStartSections(s *Summary, opts Options) []section {
 	if len(s.Lifecycle.Invocations) > 0 {
 		out = append(out, invocationSection(s))
 	}
-	out = append(out,
-		hotSpotSection(fmt.Sprintf("Top %d by self time%s", len(s.TopSelf), scope), s.TopSelf, s.TotalUs),
-		hotSpotSection(fmt.Sprintf("Top %d by cumulative time%s", len(s.TopCumulative), scope), s.TopCumulative, s.TotalUs),
-		packageSection(s, scope),
-	)
+	if s.Format == profile.FormatJavaClassLoad {
+		out = append(out, classGapSection(fmt.Sprintf("Top %d classes by time to the next class load%s", len(s.TopSelf), scope), s.TopSelf, s.TotalUs))
+	} else {
+		out = append(out,
+			hotSpotSection(fmt.Sprintf("Top %d by self time%s", len(s.TopSelf), scope), s.TopSelf, s.TotalUs),
+			hotSpotSection(fmt.Sprintf("Top %d by cumulative time%s", len(s.TopCumulative), scope), s.TopCumulative, s.TotalUs))
+	}
+	out = append(out, packageSection(s, scope))
 	if s.Origins != nil {
 		out = append(out, originSection(s, scope))
 	}
@@ -184,6 +187,24 @@ func hotSpotSection(title string, rows []Row, total int64) section {
 			formatMs(r.SelfUs), percent(r.SelfUs, total), formatMs(r.CumulativeUs), percent(r.CumulativeUs, total)})
 	}
 	return section{title: title, level: 2, grid: g}
+}
+
+// classGapSection is the hot-spot table for the JVM's class-load log. The
+// log stamps when each class was loaded, not how long loading it took, and
+// has no nesting: a class's "self" and "cumulative" time are the same gap
+// until the next load, so one table with that name replaces the two.
+func classGapSection(title string, rows []Row, total int64) section {
+	g := &grid{
+		header: []string{"CLASS", "PHASE", "TO NEXT LOAD", "SHARE"},
+		right:  []bool{false, false, true, true},
+	}
+	for _, r := range rows {
+		g.rows = append(g.rows, []string{mergedName(r), string(r.Phase), formatMs(r.SelfUs), percent(r.SelfUs, total)})
+	}
+	return section{title: title, level: 2, grid: g, notes: []string{
+		"The class-load log says when each class was loaded, not what loading it cost: a class's time is the gap until the JVM loaded the next one " +
+			"(its static initializer, other code that ran before the next load, or a pause). JSON gives that gap as both selfUs and cumulativeUs.",
+	}}
 }
 
 func packageSection(s *Summary, scope string) section {

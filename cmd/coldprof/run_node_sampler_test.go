@@ -51,54 +51,77 @@ func TestRunNodeSampler(t *testing.T) {
 			if dir != "" {
 				t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
 			}
-			logPath := filepath.Join(t.TempDir(), "run.log")
-			code, _, stderr := runArgs(t, "--handler", "index.handler", "--runtime", "nodejs", "--task-root", taskRoot,
-				"-n", "1", "--log", logPath, "--format", "json", "--timeout", "20s", "--init-timeout", "60s")
-			log, _ := os.ReadFile(logPath)
-			if code != 0 {
-				t.Fatalf("exit %d: %s\n%s", code, stderr, log)
-			}
-			m := truthLine.FindSubmatch(log)
-			if m == nil {
-				t.Fatalf("no truth line in the log:\n%s", log)
-			}
-			var truth map[string]float64
-			if err := json.Unmarshal(m[1], &truth); err != nil {
-				t.Fatal(err)
-			}
-			p, err := parsers.ReadAll(strings.NewReader(string(log)), "run.log", parsers.Options{})
-			if err != nil || len(p.ColdStarts) != 1 {
-				t.Fatalf("%v, %d cold starts", err, len(p.ColdStarts))
-			}
-			for _, w := range p.Warnings {
-				t.Errorf("warning: %s", w)
-			}
-			cs := p.ColdStarts[0]
-			if cs.Sampler == nil || cs.Sampler.StoppedBy != profile.StoppedByInitDone || len(cs.Samples) == 0 {
-				t.Fatalf("sampler %+v with %d samples; want samples stopped at init_done", cs.Sampler, len(cs.Samples))
-			}
-			if _, ok := truth["makeClient"]; !ok {
-				t.Log("testdata/node/realistic has no node_modules (npm ci there): the @aws-sdk client is not tested")
-			}
-			for fn, sec := range truth {
-				us, straddle := sampledUs(cs, fn, profile.PhaseInit)
-				got, want := float64(us), sec*1e6
-				bound, note := 0.25*want, ""
-				if float64(straddle) > bound {
-					// A time-weighted sample stands for the time since the one
-					// before: when a loaded machine starved V8's sampling
-					// thread, the two samples around fn's start and end bound
-					// the error instead (as in wrapper/hooks' sampler tests).
-					bound, note = float64(straddle), fmt.Sprintf(" (the samples around it weigh %.1f ms: a starved sampler)", float64(straddle)/1e3)
+			// Up to three cold starts: on a machine loaded by other jobs V8's
+			// sampling thread can be starved for a whole stretch of work, and a
+			// starved run says nothing about the sampler. A sampler that is
+			// wrong fails all three.
+			var problems []string
+			for attempt := 1; attempt <= 3; attempt++ {
+				problems = runNodeSamplerOnce(t, taskRoot)
+				if len(problems) == 0 {
+					return
 				}
-				if math.Abs(got-want) > bound {
-					t.Errorf("%s: sampled %.1f ms in init, measured %.1f ms: more than %.1f ms apart%s", fn, got/1e3, want/1e3, bound/1e3, note)
-				} else {
-					t.Logf("%s: sampled %.1f ms in init, measured %.1f ms%s", fn, got/1e3, want/1e3, note)
-				}
+				t.Logf("cold start %d of at most 3: %s", attempt, strings.Join(problems, "; "))
+			}
+			for _, p := range problems {
+				t.Error(p)
 			}
 		})
 	}
+}
+
+// runNodeSamplerOnce runs one cold start and returns what is wrong with the
+// sampled times (failures to run at all end the test).
+func runNodeSamplerOnce(t *testing.T, taskRoot string) []string {
+	t.Helper()
+	var problems []string
+	logPath := filepath.Join(t.TempDir(), "run.log")
+	code, _, stderr := runArgs(t, "--handler", "index.handler", "--runtime", "nodejs", "--task-root", taskRoot,
+		"-n", "1", "--log", logPath, "--format", "json", "--timeout", "20s", "--init-timeout", "60s")
+	log, _ := os.ReadFile(logPath)
+	if code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, stderr, log)
+	}
+	m := truthLine.FindSubmatch(log)
+	if m == nil {
+		t.Fatalf("no truth line in the log:\n%s", log)
+	}
+	var truth map[string]float64
+	if err := json.Unmarshal(m[1], &truth); err != nil {
+		t.Fatal(err)
+	}
+	p, err := parsers.ReadAll(strings.NewReader(string(log)), "run.log", parsers.Options{})
+	if err != nil || len(p.ColdStarts) != 1 {
+		t.Fatalf("%v, %d cold starts", err, len(p.ColdStarts))
+	}
+	for _, w := range p.Warnings {
+		t.Errorf("warning: %s", w)
+	}
+	cs := p.ColdStarts[0]
+	if cs.Sampler == nil || cs.Sampler.StoppedBy != profile.StoppedByInitDone || len(cs.Samples) == 0 {
+		t.Fatalf("sampler %+v with %d samples; want samples stopped at init_done", cs.Sampler, len(cs.Samples))
+	}
+	if _, ok := truth["makeClient"]; !ok {
+		t.Log("testdata/node/realistic has no node_modules (npm ci there): the @aws-sdk client is not tested")
+	}
+	for fn, sec := range truth {
+		us, straddle := sampledUs(cs, fn, profile.PhaseInit)
+		got, want := float64(us), sec*1e6
+		bound, note := 0.25*want, ""
+		if float64(straddle) > bound {
+			// A time-weighted sample stands for the time since the one
+			// before: when a loaded machine starved V8's sampling
+			// thread, the two samples around fn's start and end bound
+			// the error instead (as in wrapper/hooks' sampler tests).
+			bound, note = float64(straddle), fmt.Sprintf(" (the samples around it weigh %.1f ms: a starved sampler)", float64(straddle)/1e3)
+		}
+		if math.Abs(got-want) > bound {
+			problems = append(problems, fmt.Sprintf("%s: sampled %.1f ms in init, measured %.1f ms: more than %.1f ms apart%s", fn, got/1e3, want/1e3, bound/1e3, note))
+		} else {
+			t.Logf("%s: sampled %.1f ms in init, measured %.1f ms%s", fn, got/1e3, want/1e3, note)
+		}
+	}
+	return problems
 }
 
 // sampledUs is the wall time of samples in phase whose stack has fn, and
