@@ -1,0 +1,89 @@
+// Command observer-shim stands where "coldprof run --wrapper" puts the
+// wrapper, for BenchmarkObserverEffect: it measures the CPU time of the
+// function's whole process tree (the runtime, the wrapper that exec'd into
+// it, the proxy, anything they started), which no figure in Lambda's REPORT
+// line gives.
+//
+// It starts OBSERVER_SHIM_WRAPPER (a coldprof-wrapper) with its arguments,
+// or, when that is empty, the arguments themselves: the function with no
+// wrapper at all, as with the layer off. It stays the runtime's parent
+// (a subreaper, so the proxy comes back to it too), waits for all of them,
+// and appends "<user µs> <system µs> <peak RSS kB>" of everything it reaped
+// to the file OBSERVER_SHIM_OUT.
+//
+// coldprof run ends a cold start by SIGKILLing the process group it started
+// (the shim's); the shim moves itself into coldprof run's group once its
+// child runs, so the runtime and the proxy die and the shim lives to report.
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+)
+
+const prSetChildSubreaper = 36
+
+func main() {
+	wrapper := os.Getenv("OBSERVER_SHIM_WRAPPER")
+	out := os.Getenv("OBSERVER_SHIM_OUT")
+	args := os.Args[1:]
+	if wrapper != "" {
+		args = append([]string{wrapper}, args...)
+	}
+	if len(args) == 0 || out == "" {
+		fmt.Fprintln(os.Stderr, "observer-shim: needs OBSERVER_SHIM_OUT and a command")
+		os.Exit(2)
+	}
+	path, err := exec.LookPath(args[0])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "observer-shim:", err)
+		os.Exit(127)
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "OBSERVER_SHIM_") {
+			env = append(env, kv)
+		}
+	}
+	syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0)
+	pid, err := syscall.ForkExec(path, args, &syscall.ProcAttr{Env: env, Files: []uintptr{0, 1, 2}})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "observer-shim:", err)
+		os.Exit(126)
+	}
+	// Leave the group coldprof run kills (the child stays in it).
+	if pgid, err := syscall.Getpgid(os.Getppid()); err == nil {
+		syscall.Setpgid(0, pgid)
+	}
+	code := 0
+	for {
+		var ws syscall.WaitStatus
+		got, err := syscall.Wait4(-1, &ws, 0, nil)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil { // ECHILD: every descendant reaped
+			break
+		}
+		if got == pid {
+			switch {
+			case ws.Exited():
+				code = ws.ExitStatus()
+			case ws.Signaled():
+				code = 128 + int(ws.Signal())
+			}
+		}
+	}
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru)
+	line := fmt.Sprintf("%d %d %d\n", ru.Utime.Nano()/1000, ru.Stime.Nano()/1000, ru.Maxrss)
+	f, err := os.OpenFile(out, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err == nil {
+		f.WriteString(line)
+		f.Close()
+	}
+	os.Exit(code)
+}
