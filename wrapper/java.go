@@ -37,6 +37,10 @@ func isJavaInterpreter(base string) bool { return base == "java" }
 // already sends class-load logging to stderr itself is left alone too: a
 // second configuration of that output would change the user's own lines.
 func injectJava(p *Plan, override []string) (string, error) {
+	if override != nil && javaGCConflict(p, override) {
+		p.Warnings = append(p.Warnings, EnvJavaOptions+" selects a garbage collector other than the one the function's JVM options select (the JVM would not start); using the default")
+		override = nil
+	}
 	if override != nil {
 		add := strings.Join(override, " ")
 		appendEnv(p, "JAVA_TOOL_OPTIONS", " ", add)
@@ -54,6 +58,55 @@ func injectJava(p *Plan, override []string) (string, error) {
 	}
 	appendEnv(p, "JAVA_TOOL_OPTIONS", " ", add)
 	return "JAVA_TOOL_OPTIONS+=" + add, nil
+}
+
+// javaGCConflict reports whether adding override to JAVA_TOOL_OPTIONS would
+// select a second garbage collector: the JVM refuses to start with two
+// ("Multiple garbage collectors selected"), and Lambda's bootstrap passes
+// -XX:+UseSerialGC itself. Options are taken in the JVM's order
+// (JAVA_TOOL_OPTIONS, where the override goes last, JDK_JAVA_OPTIONS, argv,
+// _JAVA_OPTIONS); the last +/- of a flag wins.
+func javaGCConflict(p *Plan, override []string) bool {
+	count := func(withOverride bool) int {
+		selected := map[string]bool{}
+		add := func(opts []string) {
+			for _, o := range opts {
+				on := strings.HasPrefix(o, "-XX:+")
+				if !on && !strings.HasPrefix(o, "-XX:-") {
+					continue
+				}
+				if gc, ok := javaCollectors[o[5:]]; ok {
+					selected[gc] = on
+				}
+			}
+		}
+		tool, _ := p.Getenv("JAVA_TOOL_OPTIONS")
+		add(strings.Fields(tool))
+		if withOverride {
+			add(override)
+		}
+		jdk, _ := p.Getenv("JDK_JAVA_OPTIONS")
+		add(strings.Fields(jdk))
+		add(p.Argv[1:])
+		last, _ := p.Getenv("_JAVA_OPTIONS")
+		add(strings.Fields(last))
+		n := 0
+		for _, on := range selected {
+			if on {
+				n++
+			}
+		}
+		return n
+	}
+	return count(true) > 1 && count(false) <= 1
+}
+
+// javaCollectors maps the JVM's collector-selecting flags to the collector
+// they select (the parallel old and ParNew flags pair with their partners).
+var javaCollectors = map[string]string{
+	"UseSerialGC": "serial", "UseParallelGC": "parallel", "UseParallelOldGC": "parallel",
+	"UseG1GC": "g1", "UseZGC": "z", "UseShenandoahGC": "shenandoah", "UseEpsilonGC": "epsilon",
+	"UseConcMarkSweepGC": "cms", "UseParNewGC": "cms",
 }
 
 // javaUserLogsToStderr reports whether the JVM options the function already

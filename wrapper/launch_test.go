@@ -544,3 +544,42 @@ func compileJava(t testing.TB, source string) (java, dir string) {
 	}
 	return java, dir
 }
+
+// TestJavaOverrideGCConflict: Lambda's Java bootstrap selects a collector
+// (-XX:+UseSerialGC, reference/lambda-runtime.md §1.4); an allowed override
+// selecting another one would make the JVM refuse to start ("Multiple
+// garbage collectors selected"), so the plan drops it and uses the default.
+func TestJavaOverrideGCConflict(t *testing.T) {
+	for _, tc := range []struct {
+		argv, env []string
+		dropped   bool
+	}{
+		{[]string{"/usr/bin/java", "-XX:+UseSerialGC", "Main"}, []string{EnvJavaOptions + "=-XX:+UseParallelGC"}, true},
+		{[]string{"/usr/bin/java", "Main"}, []string{EnvJavaOptions + "=-XX:+UseParallelGC", "JAVA_TOOL_OPTIONS=-XX:+UseG1GC"}, true},
+		{[]string{"/usr/bin/java", "Main"}, []string{EnvJavaOptions + "=-XX:+UseSerialGC", "_JAVA_OPTIONS=-XX:+UseZGC"}, true},
+		{[]string{"/usr/bin/java", "-XX:+UseSerialGC", "Main"}, []string{EnvJavaOptions + "=-XX:+UseSerialGC"}, false},
+		{[]string{"/usr/bin/java", "-XX:+UseParallelOldGC", "Main"}, []string{EnvJavaOptions + "=-XX:+UseParallelGC"}, false},
+		{[]string{"/usr/bin/java", "-XX:+UseG1GC", "-XX:-UseG1GC", "Main"}, []string{EnvJavaOptions + "=-XX:+UseParallelGC"}, false},
+		{[]string{"/usr/bin/java", "-XX:+UseSerialGC", "-XX:+UseMaximumCompactionOnSystemGC", "Main"}, []string{EnvJavaOptions + "=-XX:+UseSerialGC"}, false},
+	} {
+		p := NewPlan(tc.argv, tc.env)
+		override, _ := lookupEnv(tc.env, EnvJavaOptions)
+		kept := strings.Contains(p.Injected, strings.TrimPrefix(override, EnvJavaOptions+"="))
+		warned := strings.Contains(strings.Join(p.Warnings, "\n"), "garbage collector")
+		if kept == tc.dropped || warned != tc.dropped {
+			t.Errorf("%q %q: injected %q, warnings %q; want the override dropped: %v", tc.argv, tc.env, p.Injected, p.Warnings, tc.dropped)
+		}
+	}
+}
+
+// TestExecJavaOverrideGCConflict runs the real JVM as Lambda's bootstrap
+// does (with -XX:+UseSerialGC) and an override selecting the parallel
+// collector: the function must start.
+func TestExecJavaOverrideGCConflict(t *testing.T) {
+	fullTier(t)
+	java, dir := compileJava(t, `public class Main { public static void main(String[] a) { System.out.println("done"); } }`)
+	out, stderr, code := runWrapped(t, dir, []string{EnvJavaOptions + "=-XX:+UseParallelGC"}, java, "-XX:+UseSerialGC", "-Xshare:off", "-cp", dir, "Main")
+	if code != 0 || !strings.Contains(out, "done\n") {
+		t.Fatalf("exit %d stdout %q; stderr:\n%.1500s", code, out, stderr)
+	}
+}
