@@ -583,3 +583,37 @@ func TestExecJavaOverrideGCConflict(t *testing.T) {
 		t.Fatalf("exit %d stdout %q; stderr:\n%.1500s", code, out, stderr)
 	}
 }
+
+// rubyEncodingCandidates are -E spellings to try on the allow-list.
+var rubyEncodingCandidates = []string{"-EUTF-8", "-Eutf-8", "-EUTF-8:UTF-8", "--encoding=utf-8", "-EUTF8", "-Eutf8", "--encoding=UTF8", "-Eutf-8:utf8"}
+
+func acceptedRubyEncodings() []string {
+	var accepted []string
+	for _, c := range rubyEncodingCandidates {
+		if _, err := validateRubyOpt(c); err == nil {
+			accepted = append(accepted, c)
+		}
+	}
+	return accepted
+}
+
+// TestRubyOptEncodingNames: Ruby knows UTF-8 by that name only ("UTF8" is
+// "unknown encoding name" and stops it).
+func TestRubyOptEncodingNames(t *testing.T) {
+	if accepted := acceptedRubyEncodings(); len(accepted) != 4 {
+		t.Errorf("accepted %q, want the four UTF-8 spellings", accepted)
+	}
+}
+
+// TestRubyOptEncodingNamesReal: every -E spelling the allow-list accepts
+// starts the real ruby.
+func TestRubyOptEncodingNamesReal(t *testing.T) {
+	fullTier(t)
+	for _, c := range acceptedRubyEncodings() {
+		cmd := exec.Command("ruby", "-e", "puts 1")
+		cmd.Env = baseEnv("RUBYOPT=" + c)
+		if out, err := cmd.CombinedOutput(); err != nil || string(out) != "1\n" {
+			t.Errorf("RUBYOPT=%s: %v %q", c, err, out)
+		}
+	}
+}

@@ -323,7 +323,7 @@ func validateRubyOpt(v string) ([]string, error) {
 			enc := strings.TrimPrefix(strings.TrimPrefix(t, "-E"), "--encoding=")
 			ok = true
 			for _, e := range strings.Split(enc, ":") {
-				ok = ok && oneOf("UTF-8", "utf-8", "UTF8", "utf8")(e)
+				ok = ok && oneOf("UTF-8", "utf-8")(e) // Ruby has no "UTF8" alias: it would not start
 			}
 		}
 		if !ok {
