@@ -329,3 +329,49 @@ func TestExecClosedStdinBecomesDevNull(t *testing.T) {
 		t.Errorf("the runtime's stdin with the wrapper's closed: %q, want /dev/null", got)
 	}
 }
+
+// A function that signals its own process group (killpg(0, SIGTERM) to
+// stop the children it started, ignoring the signal itself) must keep its
+// Runtime API: the proxy, in the runtime's group, ignores the signals that
+// would end it (SIGHUP, SIGINT, SIGTERM, SIGQUIT); it ends with the runtime
+// anyway, and SIGKILL (coldprof run's stop) still ends it. The proxy's
+// ignored-signal mask is read first, so a proxy that would die is caught
+// whether or not it died before relaying the request.
+func TestExecProxySurvivesGroupSignals(t *testing.T) {
+	fullTier(t)
+	bin := wrapperBinary(t)
+	py, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3")
+	}
+	const client = `import http.client, os, signal
+for s in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGQUIT):
+    signal.signal(s, signal.SIG_IGN)
+proxies = []
+for tid in os.listdir("/proc/self/task"):
+    with open("/proc/self/task/%s/children" % tid) as f:
+        proxies += [int(p) for p in f.read().split()]
+for p in proxies:
+    with open("/proc/%d/status" % p) as f:
+        ign = [int(l.split()[1], 16) for l in f if l.startswith("SigIgn:")][0]
+    print("ignored", all(ign >> (s - 1) & 1 for s in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)))
+for s in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGQUIT):
+    os.killpg(0, s)
+c = http.client.HTTPConnection(os.environ["AWS_LAMBDA_RUNTIME_API"])
+c.request("GET", "/2018-06-01/runtime/invocation/next")
+r = c.getresponse()
+print(r.getheader("Lambda-Runtime-Aws-Request-Id"), r.read().decode())
+`
+	api := fakeapi.New(t)
+	api.Events <- fakeapi.Event{ID: "id-1", Body: "{}"}
+	cmd := exec.Command(bin, "/bin/sh", "-c", `exec "$0" -c "$1"`, py, client)
+	cmd.Env = baseEnv("AWS_LAMBDA_RUNTIME_API=" + api.Addr())
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // the signals stay off the test's own group
+	var stderr fakeapi.LockedBuffer
+	cmd.Stderr = &stderr
+	cmd.WaitDelay = 10 * time.Second
+	out, err := cmd.Output()
+	if got := string(out); err != nil || got != "ignored True\nid-1 {}\n" {
+		t.Fatalf("runtime printed %q (%v), want the proxy ignoring the signals and the event; stderr:\n%s", got, err, stderr.String())
+	}
+}

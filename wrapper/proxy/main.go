@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"io"
+	"os/signal"
 	"strconv"
 	"syscall"
 	"time"
@@ -46,6 +47,11 @@ func Main(environ []string, stderr io.Writer) int {
 	if stderr == nil {
 		stderr = fdWriter(2)
 	}
+	// The proxy shares the runtime's process group: a function that signals
+	// its own group (killpg(0, SIGTERM) to stop its children, ignoring it
+	// itself) or a terminal's Ctrl-C must not take its Runtime API away. The
+	// proxy ends with the runtime anyway; SIGKILL still ends it.
+	signal.Ignore(syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT)
 	upstream, _ := lookupEnv(environ, EnvUpstream)
 	addr, err := ParseAddr(upstream)
 	if err != nil {
