@@ -72,6 +72,7 @@ type FindingsAggregate struct {
 type findingGroup struct {
 	all     []Finding
 	savings []int64
+	fired   int // cold starts it fired in; all keeps at most 1000 of them
 }
 
 // NewFindingsAggregate returns an empty aggregate that runs the rules with opts.
@@ -102,6 +103,7 @@ func (a *FindingsAggregate) AddFindings(fs []Finding) {
 			a.groups[key] = g
 			a.order = append(a.order, key)
 		}
+		g.fired++
 		if len(g.all) < 1000 { // bounded: the median needs savings, the text needs one finding
 			g.all = append(g.all, f)
 		}
@@ -143,13 +145,13 @@ func (a *FindingsAggregate) Findings() []Finding {
 			}
 			sort.SliceStable(byValue, func(i, j int) bool { return initOf(byValue[i]) < initOf(byValue[j]) })
 			rep = byValue[(len(byValue)-1)/2]
-			rep.Evidence = append([]string{fmt.Sprintf("fired in %d of %d cold starts; shown for the median one", len(g.all), a.coldStarts)}, rep.Evidence...)
+			rep.Evidence = append([]string{fmt.Sprintf("fired in %d of %d cold starts; shown for the median one", g.fired, a.coldStarts)}, rep.Evidence...)
 		}
-		if rep.ID == FindingInvokeImports && len(g.all) > 1 {
+		if rep.ID == FindingInvokeImports && g.fired > 1 {
 			// One request ID per cold start: the aggregate has many.
 			rep.RequestID = nil
 			rep.Title = fmt.Sprintf("a request spent %s importing %s in the handler (median of %d cold starts)",
-				formatMs(*rep.SavingsUs), strings.Join(firstN(rep.Modules, 3), ", "), len(g.all))
+				formatMs(*rep.SavingsUs), strings.Join(firstN(rep.Modules, 3), ", "), g.fired)
 		}
 		out = append(out, rep)
 	}

@@ -583,3 +583,24 @@ func FuzzFindings(f *testing.F) {
 		}
 	})
 }
+
+// TestFindingsAggregateCountsEveryFiring: the aggregate keeps at most 1000
+// findings per group, but how often a finding fired must count them all.
+func TestFindingsAggregateCountsEveryFiring(t *testing.T) {
+	const n = 1500
+	a := NewFindingsAggregate(FindingOptions{})
+	for i := 0; i < n; i++ {
+		a.Add(&profile.ColdStart{Format: profile.FormatPythonImporttime, HasInitDuration: true, InitDurationMs: 800,
+			Imports: []*profile.Import{withRequest(fimp("pandas", 20_000, profile.PhaseInvoke), fmt.Sprintf("req-%d", i))}})
+	}
+	want := fmt.Sprintf("fired in %d of %d cold starts", n, n)
+	for _, id := range []string{FindingInitCost, FindingInvokeImports} {
+		got := findingsWithID(a.Findings(), id)
+		if len(got) != 1 || !strings.HasPrefix(got[0].Evidence[0], want) {
+			t.Fatalf("%s: got %+v, want evidence starting %q", id, got, want)
+		}
+		if id == FindingInvokeImports && !strings.Contains(got[0].Title, fmt.Sprintf("median of %d cold starts", n)) {
+			t.Errorf("%s title %q, want median of %d cold starts", id, got[0].Title, n)
+		}
+	}
+}
