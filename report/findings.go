@@ -503,13 +503,19 @@ func initCostFindings(cs *profile.ColdStart, opts FindingOptions) []Finding {
 	if init <= 0 {
 		return nil
 	}
-	if cs.InitType != "" && cs.InitType != profile.InitTypeOnDemand {
+	if kind := KindOf(cs); kind != KindOnDemand {
+		// As the lifecycle section: a restored environment, or an init the
+		// log shows ran ahead of requests, is not an on-demand init either.
+		initType, why := cs.InitType, "initialization type: "+cs.InitType
+		if initType == "" {
+			initType, why = string(kind), "kind: "+string(kind)+" (from the log's platform lines)"
+		}
 		return []Finding{{
 			ID:       FindingInitCost,
-			Title:    fmt.Sprintf("init took %s; a %s cold start is billed and limited otherwise than on-demand init, so it is not priced here", formatMs(init), cs.InitType),
+			Title:    fmt.Sprintf("init took %s; a %s cold start is billed and limited otherwise than on-demand init, so it is not priced here", formatMs(init), initType),
 			Basis:    BasisMeasured,
-			Evidence: []string{fmt.Sprintf("init: %s (%s)", formatMs(init), what), "initialization type: " + cs.InitType},
-			Action:   "See Lambda's pricing for " + cs.InitType + ".",
+			Evidence: []string{fmt.Sprintf("init: %s (%s)", formatMs(init), what), why},
+			Action:   "See Lambda's pricing for " + initType + ".",
 			Unseen:   []string{"what this initialization type's init costs: the price table covers on-demand duration only"},
 			InitUs:   us(init),
 		}}

@@ -494,6 +494,19 @@ func TestInitCost(t *testing.T) {
 	if len(got) != 1 || got[0].USDPerMillion != nil || strings.Contains(got[0].Title, "10 s") {
 		t.Errorf("provisioned: %+v, want unpriced and no on-demand limit", got)
 	}
+	// No initialization type in the log, but a successful INIT_REPORT and no
+	// REPORT Init Duration: init ran ahead of requests (report.KindAhead), so
+	// neither the on-demand price nor the 10 s limit applies.
+	ahead := &profile.ColdStart{InitDurationMs: 9000, HasInitDuration: true, InitDurationFrom: profile.InitFromInitReport, Arch: "x86_64",
+		InitReports: []profile.InitReport{{DurationMs: 9000, HasDuration: true, Phase: "init", Status: "success"}},
+		Invocations: []profile.Invocation{{MemorySizeMB: 1024}}}
+	if KindOf(ahead) != KindAhead {
+		t.Fatalf("kind %s, want %s", KindOf(ahead), KindAhead)
+	}
+	got = findingsWithID(Findings(ahead, FindingOptions{}), FindingInitCost)
+	if len(got) != 1 || got[0].USDPerMillion != nil || strings.Contains(got[0].Title, "10 s") {
+		t.Errorf("ahead of requests: %+v, want unpriced and no on-demand limit", got)
+	}
 }
 
 func TestFindingsRanked(t *testing.T) {
