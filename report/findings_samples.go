@@ -301,7 +301,7 @@ func bytecodeFindings(cs *profile.ColdStart) []Finding {
 		switch {
 		case compiles[i]:
 			name, _ = isCompileStack(cs, st)
-		case site.machinery && s.Phase != profile.PhaseRuntime:
+		case site.machinery && site.importer >= 0 && s.Phase != profile.PhaseRuntime:
 			var ok bool
 			if name, ok = compilers[st[site.importer]]; !ok || !sameImportSequence(cs, before, beforeSite, st, site.importer) {
 				continue

@@ -617,3 +617,21 @@ func TestFindingsAggregateCountsEveryFiring(t *testing.T) {
 		}
 	}
 }
+
+// TestBytecodeRuleStackWithoutImporter: a stack whose outermost frame is
+// importlib's own (a truncated or hostile stack) has no importer; the rule
+// must skip it, not index the stack at -1.
+func TestBytecodeRuleStackWithoutImporter(t *testing.T) {
+	bs, bse := "<frozen importlib._bootstrap>", "<frozen importlib._bootstrap_external>"
+	cs := &profile.ColdStart{ID: "t", Format: profile.FormatPythonImporttime,
+		Frames: []profile.Frame{{Function: "_find_and_load", File: bs}, {Function: "get_code", File: bse}, {Function: "source_to_code", File: bse}},
+		Stacks: [][]int{{0, 1, 2}, {0}},
+		Samples: []profile.Sample{
+			{Stack: 0, WeightUs: 6_000, Phase: profile.PhaseInit},
+			{Stack: 1, WeightUs: 6_000, Phase: profile.PhaseInit},
+		}}
+	got := findingsWithID(Findings(cs, FindingOptions{}), FindingBytecodeCompile)
+	if len(got) != 1 || savings(got[0]) != 6_000 {
+		t.Errorf("got %+v, want the compile sample's 6 ms", got)
+	}
+}
