@@ -635,3 +635,20 @@ func TestBytecodeRuleStackWithoutImporter(t *testing.T) {
 		t.Errorf("got %+v, want the compile sample's 6 ms", got)
 	}
 }
+
+// TestSamplerUnseenWithoutDrops: a sampler whose lines end without an end
+// line is truncated with nothing counted as dropped; the finding must say
+// so, not that 0 samples were lost to the line bound.
+func TestSamplerUnseenWithoutDrops(t *testing.T) {
+	body := []string{"<module>@/var/runtime/bootstrap.py", "_find_and_load@" + bs, "<module>@/var/task/app.py", "load_config@/var/task/app.py"}
+	cs := sampled(500, sampleSpec{body, 5_000, profile.PhaseInit, 12})
+	cs.Sampler.Truncated, cs.Sampler.Dropped, cs.Sampler.StoppedBy = true, 0, ""
+	got := findingsWithID(Findings(cs, FindingOptions{}), FindingCodeHotspot)
+	if len(got) != 1 {
+		t.Fatalf("got %+v, want one hotspot", got)
+	}
+	unseen := strings.Join(got[0].Unseen, "; ")
+	if strings.Contains(unseen, "0 samples") || !strings.Contains(unseen, "end line") {
+		t.Errorf("unseen %q: want the missing end line named, not 0 dropped samples", unseen)
+	}
+}
