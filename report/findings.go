@@ -506,16 +506,18 @@ func initCostFindings(cs *profile.ColdStart, opts FindingOptions) []Finding {
 	if kind := KindOf(cs); kind != KindOnDemand {
 		// As the lifecycle section: a restored environment, or an init the
 		// log shows ran ahead of requests, is not an on-demand init either.
-		initType, why := cs.InitType, "initialization type: "+cs.InitType
-		if initType == "" {
-			initType, why = string(kind), "kind: "+string(kind)+" (from the log's platform lines)"
+		subject, why, pricing := "a "+cs.InitType+" cold start", "initialization type: "+cs.InitType, cs.InitType
+		if cs.InitType == "" {
+			subject = "an init the log shows as " + string(kind)
+			why = "kind: " + string(kind) + " (the initialization type is not in the log; its platform lines show this)"
+			pricing = "the way this function is initialized (provisioned concurrency, SnapStart or Lambda Managed Instances)"
 		}
 		return []Finding{{
 			ID:       FindingInitCost,
-			Title:    fmt.Sprintf("init took %s; a %s cold start is billed and limited otherwise than on-demand init, so it is not priced here", formatMs(init), initType),
+			Title:    fmt.Sprintf("init took %s; %s is billed and limited otherwise than on-demand init, so it is not priced here", formatMs(init), subject),
 			Basis:    BasisMeasured,
 			Evidence: []string{fmt.Sprintf("init: %s (%s)", formatMs(init), what), why},
-			Action:   "See Lambda's pricing for " + initType + ".",
+			Action:   "See Lambda's pricing for " + pricing + ".",
 			Unseen:   []string{"what this initialization type's init costs: the price table covers on-demand duration only"},
 			InitUs:   us(init),
 		}}
