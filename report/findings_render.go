@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -92,7 +93,7 @@ func (a *FindingsAggregate) AddFindings(fs []Finding) {
 	a.coldStarts++
 	seen := map[string]bool{}
 	for _, f := range fs {
-		key := f.ID + "\x00" + strings.Join(f.Modules, ",") + "\x00" + strings.Join(f.Functions, ",")
+		key := findingKey(f)
 		if seen[key] {
 			continue
 		}
@@ -111,6 +112,21 @@ func (a *FindingsAggregate) AddFindings(fs []Finding) {
 			g.savings = append(g.savings, *f.SavingsUs)
 		}
 	}
+}
+
+// findingKey is what makes two cold starts' findings the same one: the
+// rule alone for a rule that fires at most once per cold start (its
+// evidence, such as which importers it ranks first, varies from one to the
+// next), else the rule and the names it points at, in any order.
+func findingKey(f Finding) string {
+	switch f.ID {
+	case FindingBytecodeCompile, FindingNetworkInInit, FindingNodeManyFiles, FindingJavaCDS, FindingInitCost:
+		return f.ID
+	}
+	modules, functions := slices.Clone(f.Modules), slices.Clone(f.Functions)
+	slices.Sort(modules)
+	slices.Sort(functions)
+	return f.ID + "\x00" + strings.Join(modules, ",") + "\x00" + strings.Join(functions, ",")
 }
 
 // Findings returns the aggregate's findings, ranked: each is the cold

@@ -652,3 +652,26 @@ func TestSamplerUnseenWithoutDrops(t *testing.T) {
 		t.Errorf("unseen %q: want the missing end line named, not 0 dropped samples", unseen)
 	}
 }
+
+// TestFindingsAggregateOneFindingPerRule: a rule that fires once per cold
+// start (here python-bytecode-compile) is one finding of the aggregate,
+// however its evidence ranks the importers in each cold start; a finding
+// naming the same modules in another order is the same finding.
+func TestFindingsAggregateOneFindingPerRule(t *testing.T) {
+	libStack := append([]string(nil), compileStack...)
+	libStack[5] = "<module>@/var/task/lib.py"
+	a := NewFindingsAggregate(FindingOptions{})
+	a.Add(sampled(1000, sampleSpec{compileStack, 5_000, profile.PhaseInit, 3}, sampleSpec{libStack, 5_000, profile.PhaseInit, 1}))
+	a.Add(sampled(1000, sampleSpec{compileStack, 5_000, profile.PhaseInit, 1}, sampleSpec{libStack, 5_000, profile.PhaseInit, 3}))
+	for _, imports := range [][]*profile.Import{
+		{withRequest(fimp("pandas", 20_000, profile.PhaseInvoke), "r1"), withRequest(fimp("numpy", 10_000, profile.PhaseInvoke), "r1")},
+		{withRequest(fimp("pandas", 10_000, profile.PhaseInvoke), "r2"), withRequest(fimp("numpy", 20_000, profile.PhaseInvoke), "r2")},
+	} {
+		a.Add(&profile.ColdStart{Format: profile.FormatPythonImporttime, Imports: imports})
+	}
+	for _, id := range []string{FindingBytecodeCompile, FindingInvokeImports} {
+		if got := findingsWithID(a.Findings(), id); len(got) != 1 || !strings.HasPrefix(got[0].Evidence[0], "fired in 2 of 4 cold starts") {
+			t.Errorf("%s: got %d findings %+v, want one that fired in 2 of 4", id, len(got), got)
+		}
+	}
+}
