@@ -190,6 +190,11 @@ func initUs(cs *profile.ColdStart) (int64, string) {
 // invokeImportFindings names the modules first imported while a request
 // ran, per request: that request paid for them.
 func invokeImportFindings(cs *profile.ColdStart) []Finding {
+	if cs.Format == profile.FormatJavaClassLoad {
+		// As for heavy-global-import: a class's time is the time until the
+		// next class loaded (in a request, the handler's work too), not its cost.
+		return nil
+	}
 	type req struct {
 		id      string
 		total   int64

@@ -675,3 +675,16 @@ func TestFindingsAggregateOneFindingPerRule(t *testing.T) {
 		}
 	}
 }
+
+// TestInvokeImportsNotForJava: a class's time in the class-load log is the
+// time to the next class load (during a request, the handler's own work
+// too), not what loading it cost: no "measured" import cost for Java.
+func TestInvokeImportsNotForJava(t *testing.T) {
+	cs := &profile.ColdStart{Format: profile.FormatJavaClassLoad, Imports: []*profile.Import{
+		withRequest(fimp("example.LazyThing", 40_000, profile.PhaseInvoke), "r1"),
+		withRequest(fimp("example.Other", 20_000, profile.PhaseInvoke), "r1"),
+	}}
+	if got := findingsWithID(Findings(cs, FindingOptions{}), FindingInvokeImports); len(got) != 0 {
+		t.Errorf("got %+v, want none: class-load times are not costs", got)
+	}
+}
