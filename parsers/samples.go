@@ -368,7 +368,20 @@ func (r *Reader) attachSamples(b *builder, cs *profile.ColdStart) {
 	cs.Samples = make([]profile.Sample, 0, len(p.raw))
 	warnedDepth := false
 	prev := int32(-1) // the previous sample's stack
-	for _, rs := range p.raw {
+	// In time order a sample is cut only where it crosses a boundary, so the
+	// pieces stay within maxSamples plus the boundaries (init's end and the
+	// invoke marks); samples that overlap (out-of-order lines) could each be
+	// cut at every boundary. Past that, one more sample's pieces at most.
+	maxPieces := maxSamples + maxInvokeMarks + 1
+	for n, rs := range p.raw {
+		if len(cs.Samples) > maxPieces {
+			info.Dropped += len(p.raw) - n
+			info.Truncated = true
+			r.warn.warn("sampler-overlap", p.line, func() string {
+				return fmt.Sprintf("cold start %s: the samples, cut at phase boundaries, come to more than %d (sample lines overlap in time): %d samples dropped", cs.ID, maxPieces, len(p.raw)-n)
+			})
+			break
+		}
 		k := build(rs.stack)
 		if k < 0 {
 			info.Dropped++

@@ -2,6 +2,7 @@ package parsers
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -296,5 +297,43 @@ func TestSamplesByteBound(t *testing.T) {
 	}
 	if found != 1 {
 		t.Errorf("%d bound warnings, want 1: %v", found, p.Warnings)
+	}
+}
+
+// TestSamplesSplitBound: samples cut at phase boundaries must stay within
+// the sample bound. Out-of-order sample lines, each a sample standing for
+// minutes across every invocation, would otherwise turn 4 MB of log into
+// dozens of model samples per raw sample (hundreds of MB).
+func TestSamplesSplitBound(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("coldprof: {\"v\":1,\"ev\":\"start\",\"t\":100}\nimport time: self [us] | cumulative | imported package\nimport time:       10 |         10 | site\n")
+	b.WriteString(`coldprof-sampler: {"v":1,"ev":"begin","pid":1,"t":150,"lang":"python","intervalUs":5}` + "\n")
+	b.WriteString(`coldprof-sampler: {"v":1,"ev":"frames","pid":1,"first":0,"frames":[["f","a.py",1]]}` + "\n")
+	b.WriteString(`coldprof-sampler: {"v":1,"ev":"stacks","pid":1,"first":0,"stacks":[[-1,0]]}` + "\n")
+	b.WriteString("coldprof: {\"v\":1,\"ev\":\"init_done\",\"t\":200}\n")
+	tm := 300
+	for i := 0; i < maxInvokeMarks/2; i++ {
+		fmt.Fprintf(&b, "coldprof: {\"v\":1,\"ev\":\"invoke_start\",\"t\":%d,\"requestId\":\"r%d\"}\n", tm, i)
+		fmt.Fprintf(&b, "coldprof: {\"v\":1,\"ev\":\"invoke_end\",\"t\":%d,\"requestId\":\"r%d\",\"status\":\"response\"}\n", tm+10, i)
+		tm += 20
+	}
+	const raw = 6000 // × 65 pieces each: well over maxSamples
+	line := fmt.Sprintf("coldprof-sampler: {\"v\":1,\"ev\":\"samples\",\"pid\":1,\"t\":%d,\"s\":[[0,%d]]}\n", tm+10, tm)
+	for i := 0; i < raw; i++ {
+		b.WriteString(line)
+	}
+	p, err := ReadAll(strings.NewReader(b.String()), "split.log", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.CheckValid(); err != nil {
+		t.Fatal(err)
+	}
+	cs := p.ColdStarts[0]
+	if limit := maxSamples + 2*(maxInvokeMarks+1) + 1; len(cs.Samples) > limit {
+		t.Errorf("%d model samples from %d raw ones, bound %d", len(cs.Samples), raw, limit)
+	}
+	if !cs.Sampler.Truncated || cs.Sampler.Dropped == 0 {
+		t.Errorf("sampler %+v: want the samples past the bound counted as dropped", cs.Sampler)
 	}
 }

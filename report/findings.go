@@ -190,6 +190,11 @@ func initUs(cs *profile.ColdStart) (int64, string) {
 // invokeImportFindings names the modules first imported while a request
 // ran, per request: that request paid for them.
 func invokeImportFindings(cs *profile.ColdStart) []Finding {
+	if cs.Format == profile.FormatJavaClassLoad {
+		// As for heavy-global-import: a class's time is the time until the
+		// next class loaded (in a request, the handler's work too), not its cost.
+		return nil
+	}
 	type req struct {
 		id      string
 		total   int64
@@ -503,13 +508,21 @@ func initCostFindings(cs *profile.ColdStart, opts FindingOptions) []Finding {
 	if init <= 0 {
 		return nil
 	}
-	if cs.InitType != "" && cs.InitType != profile.InitTypeOnDemand {
+	if kind := KindOf(cs); kind != KindOnDemand {
+		// As the lifecycle section: a restored environment, or an init the
+		// log shows ran ahead of requests, is not an on-demand init either.
+		subject, why, pricing := "a "+cs.InitType+" cold start", "initialization type: "+cs.InitType, cs.InitType
+		if cs.InitType == "" {
+			subject = "an init the log shows as " + string(kind)
+			why = "kind: " + string(kind) + " (the initialization type is not in the log; its platform lines show this)"
+			pricing = "the way this function is initialized (provisioned concurrency, SnapStart or Lambda Managed Instances)"
+		}
 		return []Finding{{
 			ID:       FindingInitCost,
-			Title:    fmt.Sprintf("init took %s; a %s cold start is billed and limited otherwise than on-demand init, so it is not priced here", formatMs(init), cs.InitType),
+			Title:    fmt.Sprintf("init took %s; %s is billed and limited otherwise than on-demand init, so it is not priced here", formatMs(init), subject),
 			Basis:    BasisMeasured,
-			Evidence: []string{fmt.Sprintf("init: %s (%s)", formatMs(init), what), "initialization type: " + cs.InitType},
-			Action:   "See Lambda's pricing for " + cs.InitType + ".",
+			Evidence: []string{fmt.Sprintf("init: %s (%s)", formatMs(init), what), why},
+			Action:   "See Lambda's pricing for " + pricing + ".",
 			Unseen:   []string{"what this initialization type's init costs: the price table covers on-demand duration only"},
 			InitUs:   us(init),
 		}}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -72,6 +73,7 @@ type FindingsAggregate struct {
 type findingGroup struct {
 	all     []Finding
 	savings []int64
+	fired   int // cold starts it fired in; all keeps at most 1000 of them
 }
 
 // NewFindingsAggregate returns an empty aggregate that runs the rules with opts.
@@ -91,7 +93,7 @@ func (a *FindingsAggregate) AddFindings(fs []Finding) {
 	a.coldStarts++
 	seen := map[string]bool{}
 	for _, f := range fs {
-		key := f.ID + "\x00" + strings.Join(f.Modules, ",") + "\x00" + strings.Join(f.Functions, ",")
+		key := findingKey(f)
 		if seen[key] {
 			continue
 		}
@@ -102,6 +104,7 @@ func (a *FindingsAggregate) AddFindings(fs []Finding) {
 			a.groups[key] = g
 			a.order = append(a.order, key)
 		}
+		g.fired++
 		if len(g.all) < 1000 { // bounded: the median needs savings, the text needs one finding
 			g.all = append(g.all, f)
 		}
@@ -109,6 +112,21 @@ func (a *FindingsAggregate) AddFindings(fs []Finding) {
 			g.savings = append(g.savings, *f.SavingsUs)
 		}
 	}
+}
+
+// findingKey is what makes two cold starts' findings the same one: the
+// rule alone for a rule that fires at most once per cold start (its
+// evidence, such as which importers it ranks first, varies from one to the
+// next), else the rule and the names it points at, in any order.
+func findingKey(f Finding) string {
+	switch f.ID {
+	case FindingBytecodeCompile, FindingNetworkInInit, FindingNodeManyFiles, FindingJavaCDS, FindingInitCost:
+		return f.ID
+	}
+	modules, functions := slices.Clone(f.Modules), slices.Clone(f.Functions)
+	slices.Sort(modules)
+	slices.Sort(functions)
+	return f.ID + "\x00" + strings.Join(modules, ",") + "\x00" + strings.Join(functions, ",")
 }
 
 // Findings returns the aggregate's findings, ranked: each is the cold
@@ -143,13 +161,13 @@ func (a *FindingsAggregate) Findings() []Finding {
 			}
 			sort.SliceStable(byValue, func(i, j int) bool { return initOf(byValue[i]) < initOf(byValue[j]) })
 			rep = byValue[(len(byValue)-1)/2]
-			rep.Evidence = append([]string{fmt.Sprintf("fired in %d of %d cold starts; shown for the median one", len(g.all), a.coldStarts)}, rep.Evidence...)
+			rep.Evidence = append([]string{fmt.Sprintf("fired in %d of %d cold starts; shown for the median one", g.fired, a.coldStarts)}, rep.Evidence...)
 		}
-		if rep.ID == FindingInvokeImports && len(g.all) > 1 {
+		if rep.ID == FindingInvokeImports && g.fired > 1 {
 			// One request ID per cold start: the aggregate has many.
 			rep.RequestID = nil
 			rep.Title = fmt.Sprintf("a request spent %s importing %s in the handler (median of %d cold starts)",
-				formatMs(*rep.SavingsUs), strings.Join(firstN(rep.Modules, 3), ", "), len(g.all))
+				formatMs(*rep.SavingsUs), strings.Join(firstN(rep.Modules, 3), ", "), g.fired)
 		}
 		out = append(out, rep)
 	}

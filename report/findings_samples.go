@@ -115,8 +115,11 @@ func functionBody(cs *profile.ColdStart, stack []int) int {
 // the sampler did not run or was cut short.
 func samplerUnseen(cs *profile.ColdStart) []string {
 	var out []string
-	if cs.Sampler != nil && cs.Sampler.Truncated {
-		out = append(out, fmt.Sprintf("%d samples the sampler did not write (its line bound was hit)", cs.Sampler.Dropped))
+	switch {
+	case cs.Sampler != nil && cs.Sampler.Dropped > 0:
+		out = append(out, fmt.Sprintf("%d samples the sampler did not write or the log lost (its line bound was hit, or lines were lost)", cs.Sampler.Dropped))
+	case cs.Sampler != nil && cs.Sampler.Truncated:
+		out = append(out, "the samples after the sampler's last line: its lines end without an end line (the log was cut, or the process died)")
 	}
 	if cs.Sampler != nil && (cs.Sampler.StoppedBy == profile.StoppedByTimeout || cs.Sampler.StoppedBy == profile.StoppedByExit) {
 		out = append(out, "the exact end of init: the sampler stopped by "+cs.Sampler.StoppedBy+", not at init_done")
@@ -301,7 +304,7 @@ func bytecodeFindings(cs *profile.ColdStart) []Finding {
 		switch {
 		case compiles[i]:
 			name, _ = isCompileStack(cs, st)
-		case site.machinery && s.Phase != profile.PhaseRuntime:
+		case site.machinery && site.importer >= 0 && s.Phase != profile.PhaseRuntime:
 			var ok bool
 			if name, ok = compilers[st[site.importer]]; !ok || !sameImportSequence(cs, before, beforeSite, st, site.importer) {
 				continue

@@ -494,6 +494,19 @@ func TestInitCost(t *testing.T) {
 	if len(got) != 1 || got[0].USDPerMillion != nil || strings.Contains(got[0].Title, "10 s") {
 		t.Errorf("provisioned: %+v, want unpriced and no on-demand limit", got)
 	}
+	// No initialization type in the log, but a successful INIT_REPORT and no
+	// REPORT Init Duration: init ran ahead of requests (report.KindAhead), so
+	// neither the on-demand price nor the 10 s limit applies.
+	ahead := &profile.ColdStart{InitDurationMs: 9000, HasInitDuration: true, InitDurationFrom: profile.InitFromInitReport, Arch: "x86_64",
+		InitReports: []profile.InitReport{{DurationMs: 9000, HasDuration: true, Phase: "init", Status: "success"}},
+		Invocations: []profile.Invocation{{MemorySizeMB: 1024}}}
+	if KindOf(ahead) != KindAhead {
+		t.Fatalf("kind %s, want %s", KindOf(ahead), KindAhead)
+	}
+	got = findingsWithID(Findings(ahead, FindingOptions{}), FindingInitCost)
+	if len(got) != 1 || got[0].USDPerMillion != nil || strings.Contains(got[0].Title, "10 s") {
+		t.Errorf("ahead of requests: %+v, want unpriced and no on-demand limit", got)
+	}
 }
 
 func TestFindingsRanked(t *testing.T) {
@@ -582,4 +595,96 @@ func FuzzFindings(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestFindingsAggregateCountsEveryFiring: the aggregate keeps at most 1000
+// findings per group, but how often a finding fired must count them all.
+func TestFindingsAggregateCountsEveryFiring(t *testing.T) {
+	const n = 1500
+	a := NewFindingsAggregate(FindingOptions{})
+	for i := 0; i < n; i++ {
+		a.Add(&profile.ColdStart{Format: profile.FormatPythonImporttime, HasInitDuration: true, InitDurationMs: 800,
+			Imports: []*profile.Import{withRequest(fimp("pandas", 20_000, profile.PhaseInvoke), fmt.Sprintf("req-%d", i))}})
+	}
+	want := fmt.Sprintf("fired in %d of %d cold starts", n, n)
+	for _, id := range []string{FindingInitCost, FindingInvokeImports} {
+		got := findingsWithID(a.Findings(), id)
+		if len(got) != 1 || !strings.HasPrefix(got[0].Evidence[0], want) {
+			t.Fatalf("%s: got %+v, want evidence starting %q", id, got, want)
+		}
+		if id == FindingInvokeImports && !strings.Contains(got[0].Title, fmt.Sprintf("median of %d cold starts", n)) {
+			t.Errorf("%s title %q, want median of %d cold starts", id, got[0].Title, n)
+		}
+	}
+}
+
+// TestBytecodeRuleStackWithoutImporter: a stack whose outermost frame is
+// importlib's own (a truncated or hostile stack) has no importer; the rule
+// must skip it, not index the stack at -1.
+func TestBytecodeRuleStackWithoutImporter(t *testing.T) {
+	bs, bse := "<frozen importlib._bootstrap>", "<frozen importlib._bootstrap_external>"
+	cs := &profile.ColdStart{ID: "t", Format: profile.FormatPythonImporttime,
+		Frames: []profile.Frame{{Function: "_find_and_load", File: bs}, {Function: "get_code", File: bse}, {Function: "source_to_code", File: bse}},
+		Stacks: [][]int{{0, 1, 2}, {0}},
+		Samples: []profile.Sample{
+			{Stack: 0, WeightUs: 6_000, Phase: profile.PhaseInit},
+			{Stack: 1, WeightUs: 6_000, Phase: profile.PhaseInit},
+		}}
+	got := findingsWithID(Findings(cs, FindingOptions{}), FindingBytecodeCompile)
+	if len(got) != 1 || savings(got[0]) != 6_000 {
+		t.Errorf("got %+v, want the compile sample's 6 ms", got)
+	}
+}
+
+// TestSamplerUnseenWithoutDrops: a sampler whose lines end without an end
+// line is truncated with nothing counted as dropped; the finding must say
+// so, not that 0 samples were lost to the line bound.
+func TestSamplerUnseenWithoutDrops(t *testing.T) {
+	body := []string{"<module>@/var/runtime/bootstrap.py", "_find_and_load@" + bs, "<module>@/var/task/app.py", "load_config@/var/task/app.py"}
+	cs := sampled(500, sampleSpec{body, 5_000, profile.PhaseInit, 12})
+	cs.Sampler.Truncated, cs.Sampler.Dropped, cs.Sampler.StoppedBy = true, 0, ""
+	got := findingsWithID(Findings(cs, FindingOptions{}), FindingCodeHotspot)
+	if len(got) != 1 {
+		t.Fatalf("got %+v, want one hotspot", got)
+	}
+	unseen := strings.Join(got[0].Unseen, "; ")
+	if strings.Contains(unseen, "0 samples") || !strings.Contains(unseen, "end line") {
+		t.Errorf("unseen %q: want the missing end line named, not 0 dropped samples", unseen)
+	}
+}
+
+// TestFindingsAggregateOneFindingPerRule: a rule that fires once per cold
+// start (here python-bytecode-compile) is one finding of the aggregate,
+// however its evidence ranks the importers in each cold start; a finding
+// naming the same modules in another order is the same finding.
+func TestFindingsAggregateOneFindingPerRule(t *testing.T) {
+	libStack := append([]string(nil), compileStack...)
+	libStack[5] = "<module>@/var/task/lib.py"
+	a := NewFindingsAggregate(FindingOptions{})
+	a.Add(sampled(1000, sampleSpec{compileStack, 5_000, profile.PhaseInit, 3}, sampleSpec{libStack, 5_000, profile.PhaseInit, 1}))
+	a.Add(sampled(1000, sampleSpec{compileStack, 5_000, profile.PhaseInit, 1}, sampleSpec{libStack, 5_000, profile.PhaseInit, 3}))
+	for _, imports := range [][]*profile.Import{
+		{withRequest(fimp("pandas", 20_000, profile.PhaseInvoke), "r1"), withRequest(fimp("numpy", 10_000, profile.PhaseInvoke), "r1")},
+		{withRequest(fimp("pandas", 10_000, profile.PhaseInvoke), "r2"), withRequest(fimp("numpy", 20_000, profile.PhaseInvoke), "r2")},
+	} {
+		a.Add(&profile.ColdStart{Format: profile.FormatPythonImporttime, Imports: imports})
+	}
+	for _, id := range []string{FindingBytecodeCompile, FindingInvokeImports} {
+		if got := findingsWithID(a.Findings(), id); len(got) != 1 || !strings.HasPrefix(got[0].Evidence[0], "fired in 2 of 4 cold starts") {
+			t.Errorf("%s: got %d findings %+v, want one that fired in 2 of 4", id, len(got), got)
+		}
+	}
+}
+
+// TestInvokeImportsNotForJava: a class's time in the class-load log is the
+// time to the next class load (during a request, the handler's own work
+// too), not what loading it cost: no "measured" import cost for Java.
+func TestInvokeImportsNotForJava(t *testing.T) {
+	cs := &profile.ColdStart{Format: profile.FormatJavaClassLoad, Imports: []*profile.Import{
+		withRequest(fimp("example.LazyThing", 40_000, profile.PhaseInvoke), "r1"),
+		withRequest(fimp("example.Other", 20_000, profile.PhaseInvoke), "r1"),
+	}}
+	if got := findingsWithID(Findings(cs, FindingOptions{}), FindingInvokeImports); len(got) != 0 {
+		t.Errorf("got %+v, want none: class-load times are not costs", got)
+	}
 }
