@@ -64,11 +64,18 @@ const maxSeq = 1 << 16
 var phaseSlots = [...]profile.Phase{profile.PhaseInterpreter, profile.PhaseRuntime, profile.PhaseInit, profile.PhaseInvoke}
 
 // slotOf returns p's index in phaseSlots, or len(phaseSlots) for others.
+// (A switch, not a loop over phaseSlots: it runs for every import; the
+// phases' names differ in length, so it compares one string at most.)
 func slotOf(p profile.Phase) int {
-	for i, q := range phaseSlots {
-		if p == q {
-			return i
-		}
+	switch p {
+	case profile.PhaseInterpreter:
+		return 0
+	case profile.PhaseRuntime:
+		return 1
+	case profile.PhaseInit:
+		return 2
+	case profile.PhaseInvoke:
+		return 3
 	}
 	return len(phaseSlots)
 }

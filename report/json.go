@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -330,6 +331,166 @@ func writeJSONImports(w *bufio.Writer, in *jsonIndenter, imps []*profile.Import,
 const jsonFlushBytes = 32 << 10
 
 func (in *jsonIndenter) appendImports(w *bufio.Writer, b []byte, imps []*profile.Import, indent int) []byte {
+	if indent+2 > maxLevelSpaces {
+		return in.appendDeepImports(w, b, imps, indent)
+	}
+	lv := in.level(indent + 2)
+	b = append(b, '[')
+	open := lv.open[1:] // no comma before the first
+	for _, imp := range imps {
+		if imp.Cached {
+			continue // as loadedOnly, without a second pass over imps
+		}
+		if len(b) >= jsonFlushBytes {
+			w.Write(b) // an error sticks in w and is returned at the end
+			b = b[:0]
+		}
+		b = append(b, open...)
+		open = lv.open
+		b = in.names.append(b, imp.Name)
+		b = append(b, lv.self...)
+		b = appendJSONInt(b, imp.SelfUs)
+		b = append(b, lv.cumulative...)
+		b = appendJSONInt(b, imp.CumulativeUs)
+		if slot := slotOf(imp.Phase); slot < len(phaseSlots) {
+			b = append(b, lv.phase[slot]...)
+		} else {
+			b = append(b, lv.otherPhase...)
+			b = appendJSONString(b, string(imp.Phase))
+			b = append(b, lv.requestID...)
+		}
+		if imp.RequestID == "" {
+			b = append(b, "null"...)
+		} else {
+			b = appendJSONString(b, imp.RequestID)
+		}
+		if len(imp.Children) == 0 {
+			b = append(b, lv.leaf...)
+			continue
+		}
+		b = append(b, lv.children...)
+		b = in.appendImports(w, b, imp.Children, indent+4)
+		b = append(b, lv.close...)
+	}
+	if len(open) != len(lv.open) {
+		return append(b, ']') // all cached or none: "[]"
+	}
+	return append(b, lv.end...)
+}
+
+// A jsonLevel is the punctuation, line breaks, indentation and keys around
+// the fields of an import object at one depth, each run of them one string:
+// an import is then about ten appends instead of some thirty (the keys
+// need no escaping).
+type jsonLevel struct {
+	open       string                  // ",\n" S "{\n" F "\"name\": " (open[1:] for the first)
+	self       string                  // ",\n" F "\"selfUs\": "
+	cumulative string                  // ",\n" F "\"cumulativeUs\": "
+	phase      [len(phaseSlots)]string // ",\n" F "\"phase\": \"<phase>\",\n" F "\"requestId\": "
+	otherPhase string                  // ",\n" F "\"phase\": "
+	requestID  string                  // ",\n" F "\"requestId\": "
+	children   string                  // ",\n" F "\"children\": "
+	leaf       string                  // children + "[]" + close
+	close      string                  // "\n" S "}"
+	end        string                  // "\n" (S less 2) "]": the array's end
+}
+
+// maxLevelSpaces bounds the indentation for which jsonLevels are built and
+// kept (about 60 levels deep, 140 KB): deeper imports, which only a
+// pathological log has (the parsers stop at 512), are written piece by
+// piece by appendDeepImports.
+const maxLevelSpaces = 256
+
+// level returns the jsonLevel of import objects whose '{' sits obj spaces in.
+func (in *jsonIndenter) level(obj int) *jsonLevel {
+	i := obj / 2
+	for len(in.levels) <= i {
+		in.levels = append(in.levels, nil)
+	}
+	if lv := in.levels[i]; lv != nil && lv.obj == obj {
+		return &lv.jsonLevel
+	}
+	s, f := in.spacesOf(obj), in.spacesOf(obj+2)
+	key := func(k string) string { return ",\n" + f + `"` + k + `": ` }
+	lv := &keptLevel{obj: obj}
+	lv.open = ",\n" + s + "{\n" + f + `"name": `
+	lv.self, lv.cumulative = key("selfUs"), key("cumulativeUs")
+	lv.otherPhase, lv.requestID, lv.children = key("phase"), key("requestId"), key("children")
+	for slot, p := range phaseSlots {
+		lv.phase[slot] = lv.otherPhase + string(appendJSONString(nil, string(p))) + lv.requestID
+	}
+	lv.close = "\n" + s + "}"
+	lv.leaf = lv.children + "[]" + lv.close
+	lv.end = "\n" + in.spacesOf(obj-2) + "]"
+	in.levels[i] = lv
+	return &lv.jsonLevel
+}
+
+// A keptLevel is a jsonLevel and the indentation it was built for.
+type keptLevel struct {
+	jsonLevel
+	obj int
+}
+
+// appendJSONInt appends v in decimal, as strconv.AppendInt (and so
+// encoding/json) writes an int64, but straight into b's spare room:
+// strconv formats into a buffer of its own and copies, and that copy was a
+// third of the cost of writing an import.
+func appendJSONInt(b []byte, v int64) []byte {
+	if v < 0 {
+		return strconv.AppendInt(b, v, 10)
+	}
+	u := uint64(v)
+	n := 1
+	for x := u; x >= 10; x /= 10 {
+		n++
+	}
+	b = slices.Grow(b, n)
+	b = b[:len(b)+n]
+	out := b[len(b)-n:]
+	i := n
+	for u >= 100 {
+		q := u / 100
+		d := (u - q*100) * 2
+		u = q
+		i -= 2
+		out[i], out[i+1] = digitPairs[d], digitPairs[d+1]
+	}
+	if u >= 10 {
+		i -= 2
+		out[i], out[i+1] = digitPairs[2*u], digitPairs[2*u+1]
+	} else {
+		out[i-1] = byte('0' + u)
+	}
+	return b
+}
+
+// digitPairs is "00" to "99".
+const digitPairs = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
+
+// jsonIndenters keeps the indenter (and its buffer) of one cold start for
+// the next.
+var jsonIndenters = sync.Pool{New: func() any { return new(jsonIndenter) }}
+
+type jsonIndenter struct {
+	spaces string
+	buf    []byte       // the import tree not yet written
+	levels []*keptLevel // by indentation (obj/2); see level
+	names  jsonNames
+}
+
+// appendDeepImports is appendImports field by field, for import objects
+// indented too deep for jsonLevels.
+func (in *jsonIndenter) appendDeepImports(w *bufio.Writer, b []byte, imps []*profile.Import, indent int) []byte {
 	imps = loadedOnly(imps)
 	if len(imps) == 0 {
 		return append(b, "[]"...)
@@ -347,7 +508,7 @@ func (in *jsonIndenter) appendImports(w *bufio.Writer, b []byte, imps []*profile
 		b = in.appendNewline(b, obj)
 		b = append(b, '{')
 		b = in.appendKey(b, obj+2, "name")
-		b = appendJSONString(b, imp.Name)
+		b = in.names.append(b, imp.Name)
 		b = append(b, ',')
 		b = in.appendKey(b, obj+2, "selfUs")
 		b = strconv.AppendInt(b, imp.SelfUs, 10)
@@ -366,7 +527,7 @@ func (in *jsonIndenter) appendImports(w *bufio.Writer, b []byte, imps []*profile
 		}
 		b = append(b, ',')
 		b = in.appendKey(b, obj+2, "children")
-		b = in.appendImports(w, b, imp.Children, obj+2)
+		b = in.appendDeepImports(w, b, imp.Children, obj+2)
 		b = in.appendNewline(b, obj)
 		b = append(b, '}')
 	}
@@ -385,15 +546,6 @@ func (in *jsonIndenter) appendKey(b []byte, spaces int, key string) []byte {
 	b = append(b, '"')
 	b = append(b, key...)
 	return append(b, `": `...)
-}
-
-// jsonIndenters keeps the indenter (and its buffer) of one cold start for
-// the next.
-var jsonIndenters = sync.Pool{New: func() any { return new(jsonIndenter) }}
-
-type jsonIndenter struct {
-	spaces string
-	buf    []byte // the import tree not yet written
 }
 
 func (in *jsonIndenter) spacesOf(n int) string {
