@@ -383,13 +383,19 @@ func (a *Aggregate) sum(id int32, imp *profile.Import, nested bool) {
 // fold adds the pending cold starts' sums to the entries' distributions,
 // entry by entry, each entry's values in the order of the cold starts.
 func (a *Aggregate) fold() {
+	var self, cumulative [foldBatch]int64
+	rows := a.pending[:a.npending]
 	for id, e := range a.entries {
-		i := 2 * id
-		for _, row := range a.pending[:a.npending] {
+		i, n := 2*id, 0
+		for _, row := range rows {
 			if i < len(row) && row[i] != absent {
-				e.self.add(row[i])
-				e.cumulative.add(row[i+1])
+				self[n], cumulative[n] = row[i], row[i+1]
+				n++
 			}
+		}
+		if n > 0 {
+			e.self.addAll(self[:n])
+			e.cumulative.addAll(cumulative[:n])
 		}
 	}
 	a.npending = 0
@@ -590,6 +596,39 @@ func prepend[T any](s []T, n int) []T {
 	grown := make([]T, n+len(s))
 	copy(grown[n:], s)
 	return grown
+}
+
+// addAll adds vs (which it may change) in order, as add would one by one.
+func (d *dist) addAll(vs []int64) {
+	for i, v := range vs {
+		if v < 0 {
+			v, vs[i] = 0, 0
+		}
+		if d.n == 0 || v > d.max {
+			d.max = v
+		}
+		d.n++
+	}
+	if d.hist == nil {
+		room := exactSamples - len(d.exact)
+		if len(vs) <= room {
+			if d.exact == nil {
+				d.exact = make([]int64, 0, max(16, len(vs)))
+			}
+			d.exact = append(d.exact, vs...)
+			return
+		}
+		d.exact = append(d.exact, vs[:room]...)
+		vs = vs[room:]
+		d.hist = &histogram{}
+		for _, x := range d.exact {
+			d.hist.add(x)
+		}
+		d.exact = nil
+	}
+	for _, v := range vs {
+		d.hist.add(v)
+	}
 }
 
 func (d *dist) add(v int64) {

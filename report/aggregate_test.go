@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math/rand"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -167,6 +168,28 @@ func TestAggregateSaysWhenQuantilesAreApproximate(t *testing.T) {
 			}
 			if !strings.Contains(out, "184.20 ms") && format != FormatJSON {
 				t.Errorf("%d cold starts, %s: no median of 184.20 ms:\n%s", n, format, out)
+			}
+		}
+	}
+}
+
+// TestDistAddAllMatchesAdd checks that adding values in batches (as
+// Aggregate.fold does) leaves a dist exactly as adding them one by one:
+// negatives, the switch to a histogram inside a batch, and batches after it.
+func TestDistAddAllMatchesAdd(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	for trial := 0; trial < 50; trial++ {
+		var one, batched dist
+		for added := 0; added < 700; {
+			batch := make([]int64, 1+rng.Intn(foldBatch))
+			for i := range batch {
+				batch[i] = rng.Int63n(1<<uint(1+rng.Intn(30))) - 50
+				one.add(batch[i])
+			}
+			batched.addAll(batch)
+			added += len(batch)
+			if !reflect.DeepEqual(one, batched) {
+				t.Fatalf("trial %d, after %d values (-add +addAll):\n%s", trial, added, cmp.Diff(one, batched, cmp.AllowUnexported(dist{}, histogram{}, histBucket{})))
 			}
 		}
 	}
