@@ -249,65 +249,32 @@ func writeJSONColdStart(w *bufio.Writer, cs *profile.ColdStart, phase profile.Ph
 // writeJSONColdStartFindings is writeJSONColdStart with findings computed by the caller.
 func writeJSONColdStartFindings(w *bufio.Writer, cs *profile.ColdStart, phase profile.Phase, findings []Finding) error {
 	j := jsonColdStartWithoutImports(cs, phase)
-	const field = "\n      "
-	w.WriteString("{")
-	fields := []struct {
-		key   string
-		value any
-	}{
-		{"id", j.ID}, {"runtime", j.Runtime}, {"handler", j.Handler}, {"format", j.Format},
-		{"initDurationMs", j.InitDurationMs}, {"boundary", j.Boundary},
-		{"initializationType", j.InitializationType}, {"restored", j.Restored},
-		{"restoreDurationMs", j.RestoreDurationMs}, {"billedRestoreDurationMs", j.BilledRestoreDurationMs},
-		{"initReports", j.InitReports}, {"invocations", j.Invocations},
-		{"phases", j.Phases},
-	}
-	for _, f := range fields {
-		if err := writeJSONField(w, field, f.key, f.value, ","); err != nil {
-			return err
-		}
-	}
-	w.WriteString(field + `"imports": `)
-	in := jsonIndenters.Get().(*jsonIndenter)
-	if err := writeJSONImports(w, in, importsOf(cs, phase), len(field)-1); err != nil {
-		return err
-	}
-	jsonIndenters.Put(in)
-	w.WriteByte(',')
-	if err := writeJSONField(w, field, "findings", findings, ""); err != nil {
-		return err
-	}
-	if len(j.Origins) > 0 {
-		w.WriteByte(',')
-		if err := writeJSONField(w, field, "origins", j.Origins, ""); err != nil {
-			return err
-		}
-	}
-	if j.SharedArchive != nil {
-		w.WriteByte(',')
-		if err := writeJSONField(w, field, "sharedArchive", j.SharedArchive, ""); err != nil {
-			return err
-		}
-	}
-	if err := writeJSONSampled(w, field, j); err != nil {
-		return err
-	}
-	_, err := w.WriteString("\n    }")
-	return err
+	j.Findings = findings
+	return writeJSONColdStartOf(w, &j, importsOf(cs, phase))
 }
 
-// writeJSONField writes newline+indent, "key": value, then after; value is
-// indented to sit at indent's depth.
-func writeJSONField(w *bufio.Writer, indent, key string, value any, after string) error {
-	b, err := json.MarshalIndent(value, indent[1:], "  ")
+// writeJSONColdStartOf writes j, whose Imports it ignores, with imports as
+// its import tree.
+func writeJSONColdStartOf(w *bufio.Writer, j *JSONColdStart, imports []*profile.Import) error {
+	in := jsonIndenters.Get().(*jsonIndenter)
+	defer jsonIndenters.Put(in)
+	jw := jsonWriter{b: in.buf[:0], in: in, spaces: 4}
+	jw.open('{')
+	jw.headFields(j)
+	b, err := jw.result()
+	w.Write(b)
 	if err != nil {
 		return err
 	}
-	w.WriteString(indent)
-	w.WriteString(strconv.Quote(key))
-	w.WriteString(": ")
-	w.Write(b)
-	_, err = w.WriteString(after)
+	jw.b = append(b[:0], ",\n      \"imports\": "...)
+	jw.b = in.appendImports(w, jw.b, imports, 6)
+	jw.tailFields(j)
+	jw.close('}')
+	b, err = jw.result()
+	in.buf = b[:0]
+	if _, werr := w.Write(b); err == nil {
+		err = werr
+	}
 	return err
 }
 
