@@ -534,7 +534,7 @@ func NewJSONColdStart(cs *profile.ColdStart, phase profile.Phase) JSONColdStart 
 // jsonColdStartWithoutImports is NewJSONColdStart but for the import tree,
 // which writeJSONColdStart streams instead of holding.
 func jsonColdStartWithoutImports(cs *profile.ColdStart, phase profile.Phase) JSONColdStart {
-	totals := cs.PhaseTotals()
+	totals, origins := jsonTreeFacts(cs, phase)
 	j := JSONColdStart{
 		ID:       cs.ID,
 		Runtime:  nullable(cs.Runtime),
@@ -554,7 +554,7 @@ func jsonColdStartWithoutImports(cs *profile.ColdStart, phase profile.Phase) JSO
 	}
 	addJSONSampled(&j, cs, phase, totals)
 	jsonLifecycle(&j, cs)
-	if imports := importsOf(cs, phase); hasOrigins(imports) {
+	if imports := importsOf(cs, phase); origins {
 		// Every origin, not the top N: scripts sum them.
 		for _, r := range topRows(rollupBy(imports, originOf), math.MaxInt, byCumulative) {
 			j.Origins = append(j.Origins, JSONOriginRow{Origin: r.Name, Phase: string(r.Phase), Count: r.Count, SelfUs: r.SelfUs, CumulativeUs: r.CumulativeUs})
@@ -565,6 +565,42 @@ func jsonColdStartWithoutImports(cs *profile.ColdStart, phase profile.Phase) JSO
 		}
 	}
 	return j
+}
+
+// jsonTreeFacts returns cs.PhaseTotals() of the four phases and
+// hasOrigins(importsOf(cs, phase)), from one walk over the import tree
+// without a closure per node: two walks with a closure each cost as much
+// as writing the tree when it is not in the cache.
+func jsonTreeFacts(cs *profile.ColdStart, phase profile.Phase) (map[profile.Phase]profile.PhaseTotal, bool) {
+	var sums [len(phaseSlots) + 1]profile.PhaseTotal
+	origins := false
+	for _, top := range cs.Imports {
+		n, found := countLoaded(top, !origins && (phase == "" || top.Phase == phase))
+		t := &sums[slotOf(top.Phase)]
+		t.Us += top.CumulativeUs
+		t.Count += n
+		origins = origins || found
+	}
+	totals := make(map[profile.Phase]profile.PhaseTotal, len(phaseSlots))
+	for i, p := range phaseSlots {
+		totals[p] = sums[i]
+	}
+	return totals, origins
+}
+
+// countLoaded returns how many of imp and its descendants are not cached
+// and, when origin is set, whether any of them names its origin.
+func countLoaded(imp *profile.Import, origin bool) (n int, found bool) {
+	if !imp.Cached {
+		n = 1
+	}
+	found = origin && imp.Origin != ""
+	for _, c := range imp.Children {
+		cn, cf := countLoaded(c, origin && !found)
+		n += cn
+		found = found || cf
+	}
+	return n, found
 }
 
 // jsonLifecycle fills j's lifecycle fields.

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/coldprof/coldprof/profile"
 )
 
 // rptFillJSON sets every field of the value v points at, recursively, from
@@ -126,5 +128,30 @@ func TestJSONColdStartRefusedFloat(t *testing.T) {
 				t.Errorf("output (-want +got):\n%s", cmp.Diff(string(want), got.String()))
 			}
 		})
+	}
+}
+
+// TestJSONTreeFacts checks jsonTreeFacts against PhaseTotals and
+// hasOrigins on the fuzz profiles' odd trees (cached entries, odd phases)
+// and a Java log with origins, for every phase filter.
+func TestJSONTreeFacts(t *testing.T) {
+	css := append(rptFuzzProfile(bytes.Repeat([]byte{7, 0x41, 0x82, 0xc3, 0x0a, 0x13, 0x99}, 40)).ColdStarts, rptJava(), rptSample())
+	odd := rptSample()
+	odd.Imports[0].Children[0].Cached = true
+	odd.Imports[len(odd.Imports)-1].Children = append(odd.Imports[len(odd.Imports)-1].Children, &profile.Import{Name: "o", Origin: "x.jar", Cached: true})
+	css = append(css, odd)
+	for i, cs := range css {
+		for _, phase := range append([]profile.Phase{""}, profile.Phases...) {
+			totals, origins := jsonTreeFacts(cs, phase)
+			want := cs.PhaseTotals()
+			for _, p := range profile.Phases {
+				if totals[p] != want[p] {
+					t.Errorf("cold start %d, phase %q: %s totals %+v, want %+v", i, phase, p, totals[p], want[p])
+				}
+			}
+			if w := hasOrigins(importsOf(cs, phase)); origins != w {
+				t.Errorf("cold start %d, phase %q: origins %v, want %v", i, phase, origins, w)
+			}
+		}
 	}
 }
