@@ -61,6 +61,11 @@ type Aggregate struct {
 	seq       []seqEntry
 	seqPos    int
 	seqFormat profile.Format
+
+	// addedCached is whether the cold start Add last added has cached
+	// entries (hasCached): its walk sees them, so the findings need not
+	// walk the tree again to know.
+	addedCached bool
 }
 
 // A seqEntry is the module and package an import at one place in the walk had.
@@ -288,6 +293,7 @@ func (a *Aggregate) Add(cs *profile.ColdStart) {
 		a.interpreterMeasured++
 	}
 	a.seqPos = 0
+	a.addedCached = false
 	if cs.Format != a.seqFormat {
 		a.seq, a.seqFormat = a.seq[:0], cs.Format // the package ids in seq are per format
 	}
@@ -336,7 +342,11 @@ func (a *Aggregate) Add(cs *profile.ColdStart) {
 // number of entries in the subtree.
 func (a *Aggregate) walk(imp *profile.Import, slot int, phase profile.Phase, keep bool) int {
 	if imp.Cached {
-		return 0 // a look-up (Python 3.14 "cached"), not a load
+		// A look-up (Python 3.14 "cached"), not a load. The walk sees
+		// every entry but the descendants of cached ones, so it sees a
+		// cached entry if there is any.
+		a.addedCached = true
+		return 0
 	}
 	n := 1
 	if imp.Phase != phase { // never from the parsers: a subtree shares its root's phase

@@ -194,3 +194,31 @@ func TestDistAddAllMatchesAdd(t *testing.T) {
 		}
 	}
 }
+
+// TestAggregateAddedCached checks that Add tells whether the cold start
+// has cached entries exactly as hasCached does (the findings rely on it),
+// with cached entries anywhere, under a phase filter too.
+func TestAggregateAddedCached(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	for _, phase := range []profile.Phase{"", profile.PhaseInit, profile.PhaseInvoke} {
+		agg := NewAggregate(Options{Phase: phase})
+		sawCached, sawNone := false, false
+		for i := 0; i < 400; i++ {
+			cs := randomColdStart(rng, i)
+			odds := 1 + rng.Intn(40)
+			cs.Walk(func(imp *profile.Import, _ int) bool {
+				imp.Cached = rng.Intn(odds) == 0
+				return true
+			})
+			agg.Add(cs)
+			want := hasCached(cs)
+			if agg.addedCached != want {
+				t.Fatalf("phase %q, cold start %d: addedCached = %v, hasCached = %v", phase, i, agg.addedCached, want)
+			}
+			sawCached, sawNone = sawCached || want, sawNone || !want
+		}
+		if !sawCached || !sawNone {
+			t.Fatalf("phase %q: the cold starts were all %v", phase, sawCached)
+		}
+	}
+}

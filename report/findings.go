@@ -118,9 +118,15 @@ const (
 // Findings runs every rule over cs and returns the findings, largest saving
 // first (findings without a saving after those with one, init-cost last).
 func Findings(cs *profile.ColdStart, opts FindingOptions) []Finding {
+	return findings(cs, opts, hasCached(cs))
+}
+
+// findings is Findings for a caller that knows whether cs has cached
+// entries (hasCached, a walk over every import), as Aggregate.Add does.
+func findings(cs *profile.ColdStart, opts FindingOptions, cached bool) []Finding {
 	var out []Finding
 	out = append(out, invokeImportFindings(cs)...)
-	out = append(out, heavyImportFindings(cs)...)
+	out = append(out, heavyImportFindings(cs, cached)...)
 	out = append(out, bytecodeFindings(cs)...)
 	out = append(out, hotspotFindings(cs)...)
 	out = append(out, networkFindings(cs)...)
@@ -340,7 +346,7 @@ func exclusiveUs(r *globalRoot, importedElsewhere func(string) bool) (total, sha
 // deferral would save the most: each one's exclusive cost. It runs on
 // every cold start of a report, so it computes the figures first and
 // builds the text only for the packages it names.
-func heavyImportFindings(cs *profile.ColdStart) []Finding {
+func heavyImportFindings(cs *profile.ColdStart, cached bool) []Finding {
 	if cs.Format == profile.FormatJavaClassLoad {
 		// A class's time in the class-load log is the time until the next
 		// class loaded, not its cost: no package's cost can be read from it.
@@ -357,7 +363,7 @@ func heavyImportFindings(cs *profile.ColdStart) []Finding {
 	// per module, the roots that found it cached.
 	cachedIn := map[string]int{}
 	rootCached := make([]map[string]bool, len(roots))
-	cached := hasCached(cs) // without cached lines anywhere, the walk below finds none
+	// cached is hasCached(cs): without cached lines anywhere, the walk below finds none.
 	for i, r := range roots {
 		if !cached {
 			break

@@ -204,7 +204,9 @@ func writeJSON(w *bufio.Writer, src Source, opts Options) error {
 			w.WriteByte(',')
 		}
 		w.WriteString("\n    ")
-		if err := writeJSONColdStartFindings(w, cs, opts.Phase, found.Add(cs)); err != nil {
+		fs := findings(cs, opts.Findings, agg.addedCached)
+		found.AddFindings(fs)
+		if err := writeJSONColdStartFindings(w, cs, opts.Phase, fs); err != nil {
 			return err
 		}
 		recycle(src, cs) // written; the aggregate keeps only numbers
