@@ -82,7 +82,7 @@ const absent = math.MinInt64
 // maxPendingValues how many values in all: a log of 20,000 distinct
 // classes folds every few cold starts rather than hold megabytes.
 const (
-	foldBatch        = 16
+	foldBatch        = 32
 	maxPendingValues = 1 << 19
 )
 
@@ -602,6 +602,29 @@ func (h *histogram) add(v int64) {
 	k.n++
 }
 
+// addAll is add for each of vs (values >= 0): the buckets' slice and its
+// bounds held in registers, add only for a value outside them.
+func (h *histogram) addAll(vs []int64) {
+	buckets, lo := h.buckets, h.lo
+	for _, v := range vs {
+		if v > 0 && len(buckets) > 0 {
+			if i := uint(bucket(v) - lo); i < uint(len(buckets)) {
+				k := &buckets[i]
+				if k.n == 0 || v < k.low {
+					k.low = v
+				}
+				if v > k.top {
+					k.top = v
+				}
+				k.n++
+				continue
+			}
+		}
+		h.add(v)
+		buckets, lo = h.buckets, h.lo
+	}
+}
+
 func prepend[T any](s []T, n int) []T {
 	grown := make([]T, n+len(s))
 	copy(grown[n:], s)
@@ -631,14 +654,10 @@ func (d *dist) addAll(vs []int64) {
 		d.exact = append(d.exact, vs[:room]...)
 		vs = vs[room:]
 		d.hist = &histogram{}
-		for _, x := range d.exact {
-			d.hist.add(x)
-		}
+		d.hist.addAll(d.exact)
 		d.exact = nil
 	}
-	for _, v := range vs {
-		d.hist.add(v)
-	}
+	d.hist.addAll(vs)
 }
 
 func (d *dist) add(v int64) {
