@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/cli"
 	"github.com/coldprof/coldprof/parsers/envelope"
 	"github.com/coldprof/coldprof/parsers/input"
 	"github.com/coldprof/coldprof/report"
@@ -43,12 +44,12 @@ mistake in flags or arguments.
 `
 
 func runDiff(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
-	flags := newFlagSet("diff")
+	flags := cli.NewFlagSet("diff")
 	rf := installReportFlags(flags, "diff", report.DiffFormats, fileFlags)
 	failOn := flags.StringArray("fail-on", nil, "a gate, e.g. 'init>+50ms', 'total>+10%', 'module:boto3>+20ms', 'package:botocore>+20ms' (repeatable)")
 	top := flags.Int("top", 15, "package and module rows in the table and Markdown")
 	minChange := flags.Duration("min", 0, "hide module changes smaller than this (e.g. 500us, 1ms)")
-	if err := parseFlags(flags, diffUsage, args, stderr); err != nil {
+	if err := cli.ParseFlags(flags, diffUsage, args, stderr); err != nil {
 		return err
 	}
 	cfg, err := rf.config()
@@ -56,21 +57,21 @@ func runDiff(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 		return err
 	}
 	if *top <= 0 || *minChange < 0 {
-		return usagef("diff: --top must be at least 1 and --min not negative")
+		return cli.Usagef("diff: --top must be at least 1 and --min not negative")
 	}
 	var gates []report.Gate
 	for _, expr := range *failOn {
 		g, err := report.ParseGate(expr)
 		if err != nil {
-			return usagef("diff: --fail-on: %v", err)
+			return cli.Usagef("diff: --fail-on: %v", err)
 		}
 		gates = append(gates, g)
 	}
 	if flags.NArg() != 2 {
-		return usagef("diff: want two arguments, BEFORE and AFTER, got %d (see coldprof diff --help)", flags.NArg())
+		return cli.Usagef("diff: want two arguments, BEFORE and AFTER, got %d (see coldprof diff --help)", flags.NArg())
 	}
 	if flags.Arg(0) == "-" && flags.Arg(1) == "-" {
-		return usagef("diff: only one of BEFORE and AFTER can be stdin")
+		return cli.Usagef("diff: only one of BEFORE and AFTER can be stdin")
 	}
 
 	before, failedBefore, err := readDiffSide(flags.Arg(0), cfg.input, stdin, stderr)
@@ -83,7 +84,7 @@ func runDiff(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 	}
 	d := report.Compare(before, after)
 	gateFailed := d.Check(gates, before, after)
-	if err := writeOutput(stdout, cfg.output, func(w io.Writer) error {
+	if err := cli.WriteOutput(stdout, cfg.output, func(w io.Writer) error {
 		return report.WriteDiff(w, d, cfg.opts.Format, report.DiffOptions{Top: *top, MinUs: minChange.Microseconds()})
 	}); err != nil {
 		return fmt.Errorf("diff: %w", err)
@@ -96,10 +97,10 @@ func runDiff(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 			}
 		}
 		report.WriteGateResults(stderr, failed)
-		return exitError{code: 1, msg: fmt.Sprintf("diff: %d of %d gates failed", len(failed), len(d.Gates))}
+		return cli.ExitError{Code: 1, Msg: fmt.Sprintf("diff: %d of %d gates failed", len(failed), len(d.Gates))}
 	}
 	if failedBefore || failedAfter {
-		return exitError{code: 1} // each unreadable input was named as it happened
+		return cli.ExitError{Code: 1} // each unreadable input was named as it happened
 	}
 	return nil
 }
@@ -137,7 +138,7 @@ func readDiffSide(arg string, format envelope.Format, stdin io.Reader, stderr io
 	}
 	if side.ColdStarts() == 0 {
 		if src.Failed() > 0 {
-			return nil, true, exitError{code: 1, msg: fmt.Sprintf("diff: %s: nothing could be read", arg)}
+			return nil, true, cli.ExitError{Code: 1, Msg: fmt.Sprintf("diff: %s: nothing could be read", arg)}
 		}
 		return nil, false, fmt.Errorf("diff: %s: no cold start found (is -X importtime on, or is coldprof-wrapper set as AWS_LAMBDA_EXEC_WRAPPER?)", arg)
 	}

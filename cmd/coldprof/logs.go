@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/awsapi"
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/cli"
 	"github.com/coldprof/coldprof/layer"
 	"github.com/coldprof/coldprof/parsers/envelope"
 	"github.com/coldprof/coldprof/parsers/input"
@@ -37,7 +38,7 @@ Examples:
 
 func runLogs(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 	var f awsFlags
-	fs := newFlagSet("logs")
+	fs := cli.NewFlagSet("logs")
 	f.register(fs, false)
 	group := fs.String("log-group", "", "the log group, when you know it")
 	since := fs.String("since", "1h", "start: a duration ago (90s, 15m, 1h, 2d) or a time (2026-11-22T08:00:00Z, 2026-11-22)")
@@ -45,11 +46,11 @@ func runLogs(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 	filter := fs.String("filter", "", "a CloudWatch Logs filter pattern; the report needs the load-time lines, the coldprof markers and Lambda's START and REPORT lines, so filter by stream or time, not by text")
 	save := fs.String("save", "", "write the events to this file instead of reporting")
 	rf := installReportFlags(fs, "logs", report.Formats, coldStartFlags)
-	if err := parseFlags(fs, logsUsage, args, stderr); err != nil {
+	if err := cli.ParseFlags(fs, logsUsage, args, stderr); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usagef("logs takes no arguments, got %q", fs.Args())
+		return cli.Usagef("logs takes no arguments, got %q", fs.Args())
 	}
 	reportCfg, err := rf.config()
 	if err != nil {
@@ -57,22 +58,22 @@ func runLogs(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 	}
 	switch changed := rf.changed(); {
 	case (f.function == "") == (*group == ""):
-		return usagef("logs: give --function NAME or --log-group GROUP (one of them)")
+		return cli.Usagef("logs: give --function NAME or --log-group GROUP (one of them)")
 	case *save != "" && len(changed) > 0:
-		return usagef("logs: --save writes the events, %s shapes a report; choose one", changed[0])
+		return cli.Usagef("logs: --save writes the events, %s shapes a report; choose one", changed[0])
 	}
 	now := time.Now()
 	start, err := awsapi.ParseWhen(*since, now)
 	if err != nil {
-		return usagef("logs: --since: %v", err)
+		return cli.Usagef("logs: --since: %v", err)
 	}
 	var end time.Time
 	if *until != "" {
 		if end, err = awsapi.ParseWhen(*until, now); err != nil {
-			return usagef("logs: --until: %v", err)
+			return cli.Usagef("logs: --until: %v", err)
 		}
 		if !end.After(start) {
-			return usagef("logs: --until %s is not after --since %s", end.Format(time.RFC3339), start.Format(time.RFC3339))
+			return cli.Usagef("logs: --until %s is not after --since %s", end.Format(time.RFC3339), start.Format(time.RFC3339))
 		}
 	}
 
@@ -113,7 +114,7 @@ func runLogs(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 	}
 	stats, fetchErr, consumeErr := awsapi.ReadLogs(ctx, cfg, q, progress, func(events io.Reader) error {
 		if *save != "" {
-			return writeOutput(nil, *save, func(w io.Writer) error { _, err := io.Copy(w, events); return err })
+			return cli.WriteOutput(nil, *save, func(w io.Writer) error { _, err := io.Copy(w, events); return err })
 		}
 		return reportEvents(stdout, stderr, events, q.Group, reportCfg)
 	})

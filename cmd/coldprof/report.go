@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/cli"
 	"github.com/coldprof/coldprof/parsers/input"
 	"github.com/coldprof/coldprof/report"
 )
@@ -43,9 +43,9 @@ be read or held no cold start, 2 for a mistake in flags or arguments.
 `
 
 func runReport(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
-	fs := newFlagSet("report")
+	fs := cli.NewFlagSet("report")
 	rf := installReportFlags(fs, "report", report.Formats, coldStartFlags|fileFlags)
-	if err := parseFlags(fs, reportUsage, args, stderr); err != nil {
+	if err := cli.ParseFlags(fs, reportUsage, args, stderr); err != nil {
 		return err
 	}
 	cfg, err := rf.config()
@@ -54,8 +54,8 @@ func runReport(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 	}
 	inputs := fs.Args()
 	if len(inputs) == 0 {
-		if isTerminal(stdin) {
-			return usagef("report: no input: give log files, or pipe a log into stdin (see coldprof report --help)")
+		if cli.IsTerminal(stdin) {
+			return cli.Usagef("report: no input: give log files, or pipe a log into stdin (see coldprof report --help)")
 		}
 		inputs = []string{"-"}
 	}
@@ -81,19 +81,7 @@ func reportFiles(stdin io.Reader, stdout, stderr io.Writer, inputs []string, cfg
 		fmt.Fprintln(stderr, e)
 	}
 	if src.Failed() > 0 {
-		return exitError{code: 1} // each failure was printed as it happened
+		return cli.ExitError{Code: 1} // each failure was printed as it happened
 	}
 	return checkBudgets(stderr)
-}
-
-// isTerminal reports whether r (stdin or stderr) is an interactive
-// terminal: waiting for stdin there would look like a hang, and only there
-// is a progress line welcome.
-func isTerminal(r any) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }

@@ -2,13 +2,12 @@ package main
 
 import (
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/cli"
 	"github.com/coldprof/coldprof/parsers/envelope"
 	"github.com/coldprof/coldprof/profile"
 	"github.com/coldprof/coldprof/report"
@@ -71,7 +70,7 @@ func installReportFlags(fs *pflag.FlagSet, cmd string, formats []report.Format, 
 	}
 	for _, name := range reportFlagNames {
 		if fs.Lookup(name) != nil {
-			fs.SetAnnotation(name, reportGroup, nil)
+			fs.SetAnnotation(name, cli.ReportGroup, nil)
 		}
 	}
 	return f
@@ -100,7 +99,7 @@ func (f *reportFlags) config() (reportConfig, error) {
 		Findings:  report.FindingOptions{Arch: f.arch, PricePerGBSecond: f.price},
 	}
 	if !formatIn(cfg.opts.Format, f.formats) {
-		return cfg, usagef("%s: unknown --format %q; use one of %s", f.cmd, f.format, formatList(f.formats))
+		return cfg, cli.Usagef("%s: unknown --format %q; use one of %s", f.cmd, f.format, formatList(f.formats))
 	}
 	if f.fs.Lookup("phase") != nil {
 		if err := f.checkShape(cfg.opts); err != nil {
@@ -110,14 +109,14 @@ func (f *reportFlags) config() (reportConfig, error) {
 	if f.fs.Lookup("input-format") != nil {
 		in, err := envelope.ParseFormat(f.input)
 		if err != nil {
-			return cfg, usagef("%s: --input-format: %v", f.cmd, err)
+			return cfg, cli.Usagef("%s: --input-format: %v", f.cmd, err)
 		}
 		cfg.input = in
 	}
 	for _, b := range f.budgets {
 		g, err := report.ParseBudget(b)
 		if err != nil {
-			return cfg, usagef("%s: --budget: %v", f.cmd, err)
+			return cfg, cli.Usagef("%s: --budget: %v", f.cmd, err)
 		}
 		cfg.gates = append(cfg.gates, g)
 	}
@@ -128,19 +127,19 @@ func (f *reportFlags) config() (reportConfig, error) {
 func (f *reportFlags) checkShape(opts report.Options) error {
 	switch {
 	case opts.Phase != "" && !opts.Phase.Valid():
-		return usagef("%s: unknown --phase %q; use interpreter, runtime, init or invoke", f.cmd, opts.Phase)
+		return cli.Usagef("%s: unknown --phase %q; use interpreter, runtime, init or invoke", f.cmd, opts.Phase)
 	case opts.Top <= 0:
-		return usagef("%s: --top must be at least 1, not %d", f.cmd, opts.Top)
+		return cli.Usagef("%s: --top must be at least 1, not %d", f.cmd, opts.Top)
 	case opts.MinUs < 0:
-		return usagef("%s: --min must not be negative", f.cmd)
+		return cli.Usagef("%s: --min must not be negative", f.cmd)
 	case opts.Depth < 0:
-		return usagef("%s: --depth must be 0 (no limit) or more, not %d", f.cmd, opts.Depth)
+		return cli.Usagef("%s: --depth must be 0 (no limit) or more, not %d", f.cmd, opts.Depth)
 	case !opts.Tree && (f.fs.Changed("min") || f.fs.Changed("depth")):
-		return usagef("%s: --min and --depth shape the import tree; add --tree", f.cmd)
+		return cli.Usagef("%s: --min and --depth shape the import tree; add --tree", f.cmd)
 	case opts.Findings.Arch != "" && opts.Findings.Arch != "x86_64" && opts.Findings.Arch != "arm64":
-		return usagef("%s: --arch must be x86_64 or arm64, not %q", f.cmd, opts.Findings.Arch)
+		return cli.Usagef("%s: --arch must be x86_64 or arm64, not %q", f.cmd, opts.Findings.Arch)
 	case opts.Findings.PricePerGBSecond < 0:
-		return usagef("%s: --price must not be negative", f.cmd)
+		return cli.Usagef("%s: --price must not be negative", f.cmd)
 	}
 	return nil
 }
@@ -161,46 +160,21 @@ func (f *reportFlags) changed() []string {
 
 // writeReport writes the report of src to stdout, or to --output. Its
 // checkBudgets, called after, prints the --budget results on stderr and
-// returns an exitError when a budget was exceeded.
+// returns a cli.ExitError when a budget was exceeded.
 func writeReport(stdout io.Writer, src report.Source, cfg reportConfig) (checkBudgets func(stderr io.Writer) error, err error) {
 	budgetSrc := report.NewBudgetSource(src, cfg.gates)
-	err = writeOutput(stdout, cfg.output, func(w io.Writer) error {
+	err = cli.WriteOutput(stdout, cfg.output, func(w io.Writer) error {
 		return report.Write(w, budgetSrc, cfg.opts)
 	})
 	return func(stderr io.Writer) error {
 		if results, failed := budgetSrc.Results(); len(results) > 0 {
 			report.WriteGateResults(stderr, results)
 			if failed {
-				return exitError{code: 1, msg: cfg.cmd + ": over budget"}
+				return cli.ExitError{Code: 1, Msg: cfg.cmd + ": over budget"}
 			}
 		}
 		return nil
 	}, err
-}
-
-// writeOutput runs write on stdout, or, with a path (-o/--output), on a
-// temporary file in the same folder that replaces path only when write
-// succeeded, so a failed run leaves no partial report behind.
-func writeOutput(stdout io.Writer, path string, write func(io.Writer) error) error {
-	if path == "" || path == "-" {
-		return write(stdout)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".coldprof-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 func formatIn(f report.Format, formats []report.Format) bool {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/cli"
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/sandbox"
 )
 
@@ -36,10 +37,10 @@ func functionEnv(files, pairs []string, function string) ([]string, error) {
 	for _, p := range pairs {
 		k, v, ok := strings.Cut(p, "=")
 		if !ok {
-			return nil, usagef("run: --env %q: want KEY=VALUE", p)
+			return nil, cli.Usagef("run: --env %q: want KEY=VALUE", p)
 		}
 		if err := sandbox.CheckEnvKey(k); err != nil {
-			return nil, usagef("run: --env %q: %v", p, err)
+			return nil, cli.Usagef("run: --env %q: %v", p, err)
 		}
 		set(k, v)
 	}
