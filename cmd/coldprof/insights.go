@@ -6,6 +6,7 @@ import (
 
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/cli"
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/insights"
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/reporting"
 	"github.com/coldprof/coldprof/parsers/input"
 	"github.com/coldprof/coldprof/report"
 )
@@ -64,7 +65,7 @@ func runInsightsQuery(stdin io.Reader, stdout, stderr io.Writer, args []string) 
 		})
 	}
 	opts := report.Options{Format: report.Format(*format), Top: *top}
-	if !formatIn(opts.Format, report.AggregateFormats) {
+	if !reporting.FormatIn(opts.Format, report.AggregateFormats) {
 		return cli.Usagef("insights-query: --format %q: the results are an aggregate; use table, markdown or json", *format)
 	}
 	if *top < 1 {

@@ -10,10 +10,8 @@ import (
 
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/awsapi"
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/cli"
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/reporting"
 	"github.com/coldprof/coldprof/layer"
-	"github.com/coldprof/coldprof/parsers/envelope"
-	"github.com/coldprof/coldprof/parsers/input"
-	"github.com/coldprof/coldprof/profile"
 	"github.com/coldprof/coldprof/report"
 )
 
@@ -45,18 +43,18 @@ func runLogs(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 	until := fs.String("until", "", "end, in the same forms (default now)")
 	filter := fs.String("filter", "", "a CloudWatch Logs filter pattern; the report needs the load-time lines, the coldprof markers and Lambda's START and REPORT lines, so filter by stream or time, not by text")
 	save := fs.String("save", "", "write the events to this file instead of reporting")
-	rf := installReportFlags(fs, "logs", report.Formats, coldStartFlags)
+	rf := reporting.Install(fs, "logs", report.Formats, reporting.ColdStartFlags)
 	if err := cli.ParseFlags(fs, logsUsage, args, stderr); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return cli.Usagef("logs takes no arguments, got %q", fs.Args())
 	}
-	reportCfg, err := rf.config()
+	reportCfg, err := rf.Config()
 	if err != nil {
 		return err
 	}
-	switch changed := rf.changed(); {
+	switch changed := rf.Changed(); {
 	case (f.function == "") == (*group == ""):
 		return cli.Usagef("logs: give --function NAME or --log-group GROUP (one of them)")
 	case *save != "" && len(changed) > 0:
@@ -116,7 +114,7 @@ func runLogs(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 		if *save != "" {
 			return cli.WriteOutput(nil, *save, func(w io.Writer) error { _, err := io.Copy(w, events); return err })
 		}
-		return reportEvents(stdout, stderr, events, q.Group, reportCfg)
+		return reporting.Events(stdout, stderr, events, q.Group, reportCfg)
 	})
 	if fetchErr != nil {
 		return fetchErr // the reader's error, if any, only echoes this one
@@ -132,19 +130,4 @@ func runLogs(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 		fmt.Fprintf(stderr, "coldprof: saved to %s; report it with: coldprof report %s\n", *save, layer.ShellQuote(*save))
 	}
 	return nil
-}
-
-// reportEvents reads filter-log-events JSON from r and writes the report.
-// An error reading r ends it.
-func reportEvents(stdout, stderr io.Writer, r io.Reader, group string, cfg reportConfig) error {
-	src := &input.Files{
-		Paths: []string{"-"}, Stdin: r, StdinName: group, Format: envelope.FormatFilterLogEvents,
-		Warn: func(w profile.Warning) { fmt.Fprintln(stderr, w.String()) },
-	}
-	defer src.Close()
-	checkBudgets, err := writeReport(stdout, src, cfg)
-	if err != nil {
-		return err
-	}
-	return checkBudgets(stderr)
 }

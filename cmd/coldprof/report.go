@@ -1,11 +1,11 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/cli"
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/reporting"
 	"github.com/coldprof/coldprof/parsers/input"
 	"github.com/coldprof/coldprof/report"
 )
@@ -44,11 +44,11 @@ be read or held no cold start, 2 for a mistake in flags or arguments.
 
 func runReport(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 	fs := cli.NewFlagSet("report")
-	rf := installReportFlags(fs, "report", report.Formats, coldStartFlags|fileFlags)
+	rf := reporting.Install(fs, "report", report.Formats, reporting.ColdStartFlags|reporting.FileFlags)
 	if err := cli.ParseFlags(fs, reportUsage, args, stderr); err != nil {
 		return err
 	}
-	cfg, err := rf.config()
+	cfg, err := rf.Config()
 	if err != nil {
 		return err
 	}
@@ -62,26 +62,5 @@ func runReport(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 	if inputs, err = input.Expand(inputs); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	return reportFiles(stdin, stdout, stderr, inputs, cfg)
-}
-
-// reportFiles writes the report of the cold starts in inputs: what report
-// and run do once their flags are checked.
-func reportFiles(stdin io.Reader, stdout, stderr io.Writer, inputs []string, cfg reportConfig) error {
-	src := newFileSource(inputs, cfg.input, stdin, stderr)
-	defer src.Close()
-	checkBudgets, err := writeReport(stdout, src, cfg)
-	switch {
-	case errors.Is(err, report.ErrNoColdStart) && cfg.opts.ColdStart == "":
-		return src.noProfileError()
-	case err != nil:
-		return fmt.Errorf("%s: %w", cfg.cmd, err)
-	}
-	for _, e := range src.Empty() {
-		fmt.Fprintln(stderr, e)
-	}
-	if src.Failed() > 0 {
-		return cli.ExitError{Code: 1} // each failure was printed as it happened
-	}
-	return checkBudgets(stderr)
+	return reporting.Files(stdin, stdout, stderr, inputs, cfg)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/cli"
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/reporting"
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/sandbox"
 	"github.com/coldprof/coldprof/report"
 	"github.com/coldprof/coldprof/wrapper"
@@ -75,7 +76,7 @@ type runFlags struct {
 }
 
 // runFlagSet registers run's own flags on fs, then the report's.
-func runFlagSet(f *runFlags) (*pflag.FlagSet, *reportFlags) {
+func runFlagSet(f *runFlags) (*pflag.FlagSet, *reporting.Flags) {
 	fs := cli.NewFlagSet("run")
 	fs.IntVarP(&f.invocations, "invocations", "n", 1, "events to send (repeating the --event files in turn)")
 	fs.IntVar(&f.coldStarts, "cold-starts", 1, "cold starts to run, each a fresh runtime process given the same events; the report aggregates them")
@@ -94,7 +95,7 @@ func runFlagSet(f *runFlags) (*pflag.FlagSet, *reportFlags) {
 	fs.StringVar(&f.log, "log", "", "save the combined log (markers, importtime, platform lines) to this file")
 	fs.BoolVar(&f.responses, "responses", false, "print each invocation's response to stderr")
 	fs.StringVar(&f.wrapper, "wrapper", "", "coldprof-wrapper to run (default: one built from the same source as coldprof, else coldprof itself)")
-	return fs, installReportFlags(fs, "run", report.Formats, coldStartFlags)
+	return fs, reporting.Install(fs, "run", report.Formats, reporting.ColdStartFlags)
 }
 
 func runRun(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
@@ -110,12 +111,10 @@ func runRun(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 		}
 		return cli.Usagef("run: unexpected argument %q: the command to run goes after --", command[:dash][0])
 	}
-	if !fs.Changed("arch") {
-		// Price init (the init-cost finding) at this machine's
-		// architecture, where the function ran.
-		rf.arch = map[string]string{"amd64": "x86_64", "arm64": "arm64"}[runtime.GOARCH]
-	}
-	cfg, err := rf.config()
+	// Price init (the init-cost finding) at this machine's architecture,
+	// where the function ran.
+	rf.SetDefaultArch(map[string]string{"amd64": "x86_64", "arm64": "arm64"}[runtime.GOARCH])
+	cfg, err := rf.Config()
 	if err != nil {
 		return err
 	}
@@ -155,7 +154,7 @@ func runRun(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 		fmt.Fprintf(stderr, "coldprof: log saved to %s\n", f.log)
 	}
 
-	reportErr := reportFiles(nil, stdout, stderr, []string{logPath}, cfg)
+	reportErr := reporting.Files(nil, stdout, stderr, []string{logPath}, cfg)
 	if runErr != nil {
 		if reportErr != nil {
 			fmt.Fprintf(stderr, "coldprof: %v\n", reportErr)
