@@ -138,7 +138,7 @@ func runRun(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 	defer os.RemoveAll(tmp)
 
 	sb := f.sandbox(command)
-	if sb.Env, err = functionEnv(f.envFiles, f.env, f.function); err != nil {
+	if sb.Env, err = sandbox.FunctionEnv(f.envFiles, f.env, f.function); err != nil {
 		return err
 	}
 	l, err := sandbox.Plan(ctx, sb, tmp, stderr)
