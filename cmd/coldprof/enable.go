@@ -95,26 +95,8 @@ func runEnable(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 // changeFunction reads the function, plans the change, prints it, and
 // applies it unless this is a dry run.
 func changeFunction(stdout io.Writer, f awsFlags, verb string, plan func(awsapi.Function) (awsapi.Change, error)) error {
-	ctx := context.Background()
-	cfg, err := awsapi.LoadConfig(ctx, f.settings())
-	if err != nil {
-		return err
-	}
-	fn, err := awsapi.GetFunction(ctx, cfg, f.function)
-	if err != nil {
-		return err
-	}
-	change, err := plan(fn)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%s %s (region %s, revision %s)\n%s", verb, fn.Name, cfg.Region, fn.RevisionID, change.Diff(fn))
-	if f.dryRun {
-		_, err := fmt.Fprintln(stdout, "dry run: nothing changed")
-		return err
-	}
-	revision, err := awsapi.Apply(ctx, cfg, fn, change)
-	if err != nil {
+	fn, revision, err := awsapi.ChangeFunction(context.Background(), stdout, f.settings(), f.function, verb, f.dryRun, plan)
+	if err != nil || f.dryRun {
 		return err
 	}
 	next := "the next cold start is profiled; read it with: coldprof logs --function " + layer.ShellQuote(fn.Name) + " --since 15m"
