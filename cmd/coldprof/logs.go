@@ -60,19 +60,9 @@ func runLogs(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 	case *save != "" && len(changed) > 0:
 		return cli.Usagef("logs: --save writes the events, %s shapes a report; choose one", changed[0])
 	}
-	now := time.Now()
-	start, err := awsapi.ParseWhen(*since, now)
+	start, end, err := awsapi.ParseWindow(*since, *until, time.Now())
 	if err != nil {
-		return cli.Usagef("logs: --since: %v", err)
-	}
-	var end time.Time
-	if *until != "" {
-		if end, err = awsapi.ParseWhen(*until, now); err != nil {
-			return cli.Usagef("logs: --until: %v", err)
-		}
-		if !end.After(start) {
-			return cli.Usagef("logs: --until %s is not after --since %s", end.Format(time.RFC3339), start.Format(time.RFC3339))
-		}
+		return cli.Usagef("logs: %v", err)
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -98,10 +88,7 @@ func runLogs(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 		}
 	}
 	q := awsapi.LogQuery{Group: *group, Start: start, End: end, Filter: *filter}
-	window := "since " + start.Format(time.RFC3339)
-	if !end.IsZero() {
-		window += " until " + end.Format(time.RFC3339)
-	}
+	window := q.Window()
 
 	lastPrint := time.Now()
 	progress := func(s awsapi.LogStats) {

@@ -18,6 +18,16 @@ type LogQuery struct {
 	Filter     string    // a CloudWatch Logs filter pattern; "" for every event
 }
 
+// Window is q's time range in words, for messages: "since T" or "since T
+// until U".
+func (q LogQuery) Window() string {
+	window := "since " + q.Start.Format(time.RFC3339)
+	if !q.End.IsZero() {
+		window += " until " + q.End.Format(time.RFC3339)
+	}
+	return window
+}
+
 // LogStats counts what FetchLogs read so far.
 type LogStats struct {
 	Pages  int
