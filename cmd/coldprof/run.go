@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"syscall"
@@ -131,30 +130,14 @@ func runRun(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	tmp, err := os.MkdirTemp("", "coldprof-run-")
-	if err != nil {
-		return fmt.Errorf("run: %w", err)
-	}
-	defer os.RemoveAll(tmp)
-
 	sb := f.sandbox(command)
 	if sb.Env, err = sandbox.FunctionEnv(f.envFiles, f.env, f.function); err != nil {
 		return err
 	}
-	l, err := sandbox.Plan(ctx, sb, tmp, stderr)
-	if err != nil {
-		return fmt.Errorf("run: %w", err)
-	}
-	logPath := f.log
-	if logPath == "" {
-		logPath = filepath.Join(tmp, "cold-start.log")
-	}
-	runErr := runError(l.Execute(ctx, events, logPath, stderr))
-	if f.log != "" {
-		fmt.Fprintf(stderr, "coldprof: log saved to %s\n", f.log)
-	}
-
-	reportErr := reporting.Files(nil, stdout, stderr, []string{logPath}, cfg)
+	var reportErr error
+	runErr := runError(sandbox.Run(ctx, sb, events, f.log, stderr, func(logPath string) {
+		reportErr = reporting.Files(nil, stdout, stderr, []string{logPath}, cfg)
+	}))
 	if runErr != nil {
 		if reportErr != nil {
 			fmt.Fprintf(stderr, "coldprof: %v\n", reportErr)
