@@ -74,38 +74,19 @@ func runLogs(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 		// endpoint fails as fast as in enable).
 		settings.ThrottleAttempts = 10
 	}
-	cfg, err := awsapi.LoadConfig(ctx, settings)
-	if err != nil {
-		return err
-	}
-	if *group == "" {
-		var guessed bool
-		if *group, guessed, err = awsapi.LogGroupOf(ctx, cfg, f.function); err != nil {
-			return err
-		}
-		if guessed {
-			fmt.Fprintf(stderr, "coldprof: cannot read %s's logging configuration (no lambda:GetFunctionConfiguration); reading %s\n", f.function, *group)
-		}
-	}
 	q := awsapi.LogQuery{Group: *group, Start: start, End: end, Filter: *filter}
-	window := q.Window()
-
-	lastPrint := time.Now()
-	progress := func(s awsapi.LogStats) {
-		if time.Since(lastPrint) >= time.Second {
-			lastPrint = time.Now()
-			fmt.Fprintf(stderr, "coldprof: %s: %d events so far (%d pages)\n", q.Group, s.Events, s.Pages)
-		}
-	}
-	stats, fetchErr, consumeErr := awsapi.ReadLogs(ctx, cfg, q, progress, func(events io.Reader) error {
+	var stats awsapi.LogStats
+	var fetchErr, consumeErr error
+	q.Group, stats, fetchErr, consumeErr = awsapi.ReadFunctionLogs(ctx, settings, f.function, q, stderr, func(group string, events io.Reader) error {
 		if *save != "" {
 			return cli.WriteOutput(nil, *save, func(w io.Writer) error { _, err := io.Copy(w, events); return err })
 		}
-		return reporting.Events(stdout, stderr, events, q.Group, reportCfg)
+		return reporting.Events(stdout, stderr, events, group, reportCfg)
 	})
 	if fetchErr != nil {
 		return fetchErr // the reader's error, if any, only echoes this one
 	}
+	window := q.Window()
 	fmt.Fprintf(stderr, "coldprof: read %d events in %d pages from %s (%s)\n", stats.Events, stats.Pages, q.Group, window)
 	if errors.Is(consumeErr, report.ErrNoColdStart) {
 		return fmt.Errorf("no cold start in %s %s: was coldprof enabled (coldprof enable) and did the function cold-start in that window?", q.Group, window)
