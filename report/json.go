@@ -321,7 +321,12 @@ func (in *jsonIndenter) appendImports(w *bufio.Writer, b []byte, imps []*profile
 		b = appendJSONInt(b, imp.SelfUs)
 		b = append(b, lv.cumulative...)
 		b = appendJSONInt(b, imp.CumulativeUs)
-		if slot := slotOf(imp.Phase); slot < len(phaseSlots) {
+		slot := slotOf(imp.Phase)
+		if slot < len(phaseSlots) && imp.RequestID == "" && len(imp.Children) == 0 {
+			b = append(b, lv.phaseNullLeaf[slot]...) // most imports: the rest in one append
+			continue
+		}
+		if slot < len(phaseSlots) {
 			b = append(b, lv.phase[slot]...)
 		} else {
 			b = append(b, lv.otherPhase...)
@@ -356,12 +361,15 @@ type jsonLevel struct {
 	self       string                  // ",\n" F "\"selfUs\": "
 	cumulative string                  // ",\n" F "\"cumulativeUs\": "
 	phase      [len(phaseSlots)]string // ",\n" F "\"phase\": \"<phase>\",\n" F "\"requestId\": "
-	otherPhase string                  // ",\n" F "\"phase\": "
-	requestID  string                  // ",\n" F "\"requestId\": "
-	children   string                  // ",\n" F "\"children\": "
-	leaf       string                  // children + "[]" + close
-	close      string                  // "\n" S "}"
-	end        string                  // "\n" (S less 2) "]": the array's end
+	// phaseNullLeaf is phase, "null" and leaf: what follows the cumulative
+	// time of an import with no request ID and no children.
+	phaseNullLeaf [len(phaseSlots)]string
+	otherPhase    string // ",\n" F "\"phase\": "
+	requestID     string // ",\n" F "\"requestId\": "
+	children      string // ",\n" F "\"children\": "
+	leaf          string // children + "[]" + close
+	close         string // "\n" S "}"
+	end           string // "\n" (S less 2) "]": the array's end
 }
 
 // maxLevelSpaces bounds the indentation for which jsonLevels are built and
@@ -390,6 +398,9 @@ func (in *jsonIndenter) level(obj int) *jsonLevel {
 	}
 	lv.close = "\n" + s + "}"
 	lv.leaf = lv.children + "[]" + lv.close
+	for slot := range phaseSlots {
+		lv.phaseNullLeaf[slot] = lv.phase[slot] + "null" + lv.leaf
+	}
 	lv.end = "\n" + in.spacesOf(obj-2) + "]"
 	in.levels[i] = lv
 	return &lv.jsonLevel
