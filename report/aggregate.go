@@ -645,8 +645,14 @@ func (d *dist) addAll(vs []int64) {
 	if d.hist == nil {
 		room := exactSamples - len(d.exact)
 		if len(vs) <= room {
-			if d.exact == nil {
-				d.exact = make([]int64, 0, max(16, len(vs)))
+			if len(d.exact)+len(vs) > cap(d.exact) {
+				// A key seen in more than one batch is usually seen in
+				// most: grow straight to exactSamples, not by doubling.
+				c := exactSamples
+				if d.exact == nil {
+					c = max(16, len(vs))
+				}
+				d.exact = append(make([]int64, 0, c), d.exact...)
 			}
 			d.exact = append(d.exact, vs...)
 			return
