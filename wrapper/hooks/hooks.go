@@ -48,6 +48,9 @@ const (
 	PythonSitecustomize = "python/sitecustomize.py"
 	// PythonSampler is the sampler module PythonSitecustomize imports.
 	PythonSampler = "python/coldprof_sampler.py"
+	// PythonSamplerLines is the sampler's encoder, which PythonSampler
+	// compiles when it first writes (at the cut, off the init path).
+	PythonSamplerLines = "python/coldprof_sampler_lines.py"
 )
 
 // EnvHookDir names the environment variable that tells coldprof-wrapper where

@@ -720,7 +720,7 @@ func TestPythonSamplerLineBound(t *testing.T) {
 // as they are in the source tree.
 func TestSamplerFilesEmbedded(t *testing.T) {
 	dir := hookDir(t)
-	for _, name := range []string{hooks.NodeSampler, hooks.PythonSitecustomize, hooks.PythonSampler} {
+	for _, name := range []string{hooks.NodeSampler, hooks.PythonSitecustomize, hooks.PythonSampler, hooks.PythonSamplerLines} {
 		got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
 		if err != nil {
 			t.Fatal(err)
