@@ -15,10 +15,12 @@ once the proxy closed it early, it stops 10 s after it began ("timeout") or
 when the process exits ("exit"). Any error inside ends sampling with one
 "error" end line; the function never sees it.
 
-This file is compiled on every cold start (a layer is read-only: no .pyc),
-in the main thread before the function starts, so it holds only what runs
-during init. The encoder (coldprof_sampler_lines.py, beside it: lines as
-wrapper/sampleline/doc.go defines them) is compiled by the sampler thread
+This file is loaded in the main thread before the function starts, from
+the byte code the hook folder ships (__pycache__, checked against the
+source's hash) or, for a Python without it, compiled from source (a layer is
+read-only: no .pyc is written), so it holds only what runs during init. The
+encoder (coldprof_sampler_lines.py, beside it: lines as
+wrapper/sampleline/doc.go defines them) is loaded by the sampler thread
 when it first writes, at the cut.
 """
 
@@ -290,10 +292,16 @@ class _Sampler:
 
     def flush(self, cut=False):
         if self.encoder is None:
-            with open(ENCODER, "rb") as f:
-                source = f.read()
+            # This module's own loader: it reads the byte code from
+            # __pycache__ when the layer ships it, else compiles the file.
+            # Not an import: sys.modules stays as without the sampler.
+            try:
+                code = type(__loader__)("coldprof_sampler_lines", ENCODER).get_code("coldprof_sampler_lines")
+            except Exception:  # loaded some other way: compile the file
+                with open(ENCODER, "rb") as f:
+                    code = compile(f.read(), ENCODER, "exec")
             scope = {"__name__": "coldprof_sampler_lines", "__file__": ENCODER}
-            exec(compile(source, ENCODER, "exec"), scope)
+            exec(code, scope)
             self.encoder = scope["Encoder"](self)
             if _thread.get_ident() != self.main:
                 time.sleep(0.0001)  # the main thread may want the GIL back now
