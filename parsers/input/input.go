@@ -12,10 +12,12 @@
 // goroutine, and the first maxKeptWarnings are kept for the formats that
 // embed them.
 //
-// Decoding (envelope.WithPrefetch) and parsing each run a few cold starts
-// ahead of the caller on goroutines of their own, so that on two cores they
-// overlap with the caller's aggregation and rendering (report/BENCHMARKS.md
-// has the figures).
+// Decoding and parsing run a few cold starts ahead of the caller on a
+// goroutine of their own, so that on two cores they overlap with the
+// caller's aggregation and rendering. Decoding shares that goroutine with
+// parsing (no envelope.WithPrefetch): handing records to a third goroutine
+// cost more CPU than it saved in wall time on two cores
+// (parsers/BENCHMARKS.md, "Input side, one goroutine").
 package input
 
 import (
@@ -28,6 +30,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coldprof/coldprof/parsers"
@@ -64,7 +67,6 @@ type Files struct {
 
 	next     int         // index of the next path to open
 	parsing  *parseAhead // the current input's parser; nil between inputs
-	decoder  io.Closer   // ends the prefetching goroutine of the current input
 	closer   io.Closer   // the current input's file
 	name     string      // the input being read, for messages
 	probe    *inputProbe // watches the current input, to say why it held nothing
@@ -233,7 +235,7 @@ func (s *Files) open(name string) error {
 		format = envelope.FormatAuto
 	}
 	s.probe = newProbe(r, format)
-	dec, err := envelope.Open(s.probe, s.name, format, envelope.WithPrefetch(), envelope.WithWarn(func(where, msg string) {
+	dec, err := envelope.Open(s.probe, s.name, format, envelope.WithWarn(func(where, msg string) {
 		p.warn(profile.Warning{Where: where, Message: msg})
 	}), envelope.WithDetected(func(f envelope.Format) { s.probe.format = f }))
 	for _, w := range p.take() {
@@ -243,15 +245,12 @@ func (s *Files) open(name string) error {
 		s.closeCurrent()
 		return s.fail(err)
 	}
-	if c, ok := dec.(io.Closer); ok {
-		s.decoder = c
-	}
 	s.parsing = p
 	// Every user of Files (report, diff, logs) hands back the cold starts
 	// it is done with (Recycle).
 	opts := readerOptions(p.warn)
 	opts.Recycle = true
-	p.reader = parsers.NewReader(probedDecoder{dec, s.probe}, s.name, opts)
+	p.reader = parsers.NewReader(probedDecoder{dec, s.probe, &p.stopped}, s.name, opts)
 	go p.run(p.reader)
 	return nil
 }
@@ -304,13 +303,10 @@ func (s *Files) closeCurrent() {
 	if s.parsing != nil {
 		s.parsing.close()
 	}
-	if s.decoder != nil {
-		s.decoder.Close()
-	}
 	if s.closer != nil {
 		s.closer.Close()
 	}
-	s.parsing, s.decoder, s.closer = nil, nil, nil
+	s.parsing, s.closer = nil, nil
 }
 
 // Expand replaces each directory in paths with its files (DirFiles), so
@@ -364,10 +360,9 @@ func DirFiles(dir string) ([]string, error) {
 	return names, nil
 }
 
-// A parseAhead runs a parsers.Reader on a goroutine of its own, a few cold
-// starts ahead of the caller, so parsing (with decoding on a third
-// goroutine, envelope.WithPrefetch) overlaps with the aggregation and
-// rendering on the caller's. The warnings raised while parsing travel with
+// A parseAhead runs a parsers.Reader (decoding and parsing) on a goroutine
+// of its own, a few cold starts ahead of the caller, so that it overlaps
+// with the aggregation and rendering on the caller's. The warnings raised while parsing travel with
 // the next cold start, so the caller gets them in the order they were
 // raised, on its own goroutine.
 type parseAhead struct {
@@ -375,6 +370,9 @@ type parseAhead struct {
 	items  chan parsed
 	stop   chan struct{}
 	once   sync.Once
+	// stopped is set with stop; the decoder checks it before each record,
+	// so an input with no cold start left is not read to its end.
+	stopped atomic.Bool
 
 	mu       sync.Mutex
 	warnings []profile.Warning // raised since the last item was sent
@@ -426,6 +424,11 @@ func (p *parseAhead) run(r *parsers.Reader) {
 	}
 }
 
-// close makes run return at its next cold start (the decoder's Close ends
-// a Next that waits for input from the prefetching goroutine).
-func (p *parseAhead) close() { p.once.Do(func() { close(p.stop) }) }
+// close makes run return: at its next cold start, or at the next record
+// read (see stopped), whichever comes first.
+func (p *parseAhead) close() {
+	p.once.Do(func() {
+		p.stopped.Store(true)
+		close(p.stop)
+	})
+}

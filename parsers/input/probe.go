@@ -2,6 +2,7 @@ package input
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -54,12 +55,20 @@ func (p *inputProbe) Read(b []byte) (int, error) {
 }
 
 // A probedDecoder counts an input's records for its inputProbe.
+// It also ends the input early once stopped is set (Files.Close).
 type probedDecoder struct {
 	envelope.Decoder
-	p *inputProbe
+	p       *inputProbe
+	stopped *atomic.Bool
 }
 
+// errStopped ends an input whose reading was stopped; nobody sees it.
+var errStopped = errors.New("input: reading stopped")
+
 func (d probedDecoder) Next() (envelope.Record, error) {
+	if d.stopped.Load() {
+		return envelope.Record{}, errStopped
+	}
 	rec, err := d.Decoder.Next()
 	if err == nil {
 		d.p.records++
