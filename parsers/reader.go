@@ -34,7 +34,7 @@ type Options struct {
 
 // A Reader reads cold starts from one input.
 type Reader struct {
-	dec    envelope.Decoder
+	dec    envelope.RecordDecoder
 	source string
 	opts   Options
 	warn   warner
@@ -63,7 +63,7 @@ func NewReader(dec envelope.Decoder, source string, opts Options) *Reader {
 		opts.MaxOpenStreams = 256
 	}
 	r := &Reader{
-		dec:     dec,
+		dec:     envelope.AsRecordDecoder(dec),
 		source:  source,
 		opts:    opts,
 		streams: make(map[string]*stream),
@@ -91,7 +91,7 @@ func (r *Reader) Next() (*profile.ColdStart, error) {
 		if r.done {
 			return nil, io.EOF
 		}
-		rec, err := r.dec.Next()
+		rec, err := r.dec.NextRecord()
 		if err == io.EOF {
 			r.finishAll()
 			continue
@@ -126,7 +126,7 @@ func (r *Reader) finishAll() {
 }
 
 // record feeds the lines of one record to its stream's builder.
-func (r *Reader) record(rec envelope.Record) {
+func (r *Reader) record(rec *envelope.Record) {
 	// Exports give a stream's events in runs, or interleave a few streams
 	// (aws logs tail, environments that start together), and decoders
 	// intern stream names: one of the last few streams is usually the one,

@@ -92,6 +92,38 @@ type Decoder interface {
 	Next() (Record, error)
 }
 
+// A RecordDecoder is a Decoder that can also hand out its next record in
+// place: NextRecord's Record belongs to the decoder and, like its Text, is
+// valid only until the next call. Every Decoder Open returns is one.
+// Returning a Record by value through each layer (decoder, checks,
+// parser) cost about a fifth of decoding an aws logs tail export
+// (parsers/BENCHMARKS.md, "Input side, one goroutine").
+type RecordDecoder interface {
+	Decoder
+	NextRecord() (*Record, error)
+}
+
+// inPlace gives any Decoder a NextRecord, copying each Record once.
+type inPlace struct {
+	Decoder
+	rec Record
+}
+
+func (d *inPlace) NextRecord() (*Record, error) {
+	rec, err := d.Decoder.Next()
+	d.rec = rec
+	return &d.rec, err
+}
+
+// AsRecordDecoder returns d itself when it hands out records in place, and
+// otherwise d behind an adapter that copies each Record once.
+func AsRecordDecoder(d Decoder) RecordDecoder {
+	if rd, ok := d.(RecordDecoder); ok {
+		return rd
+	}
+	return &inPlace{Decoder: d}
+}
+
 // DroppedTextWarning explains a cold start from a function using Lambda's
 // JSON log format (its records have Platform set) that has a coldprof start
 // marker but no profiler lines. Package parsers uses it so the message reads

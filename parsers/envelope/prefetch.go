@@ -122,6 +122,15 @@ func (p *prefetcher) run(src Decoder) {
 
 // Next returns the next record.
 func (p *prefetcher) Next() (Record, error) {
+	rec, err := p.NextRecord()
+	if err != nil {
+		return Record{}, err
+	}
+	return *rec, nil
+}
+
+// NextRecord returns the next record in place (see RecordDecoder).
+func (p *prefetcher) NextRecord() (*Record, error) {
 	for {
 		if p.cur != nil {
 			if p.wpos < len(p.cur.warnings) && p.cur.warnings[p.wpos].at <= p.pos {
@@ -134,7 +143,7 @@ func (p *prefetcher) Next() (Record, error) {
 			}
 			if p.pos < len(p.cur.recs) {
 				p.pos++
-				return p.cur.recs[p.pos-1], nil
+				return &p.cur.recs[p.pos-1], nil
 			}
 			if p.cur.err != nil {
 				p.err = p.cur.err
@@ -143,11 +152,11 @@ func (p *prefetcher) Next() (Record, error) {
 			p.cur = nil
 		}
 		if p.err != nil {
-			return Record{}, p.err
+			return nil, p.err
 		}
 		b, ok := <-p.full
 		if !ok {
-			return Record{}, errors.New("envelope: Next after Close")
+			return nil, errors.New("envelope: Next after Close")
 		}
 		p.cur, p.pos, p.wpos = b, 0, 0
 	}

@@ -57,7 +57,7 @@ func (p *inputProbe) Read(b []byte) (int, error) {
 // A probedDecoder counts an input's records for its inputProbe.
 // It also ends the input early once stopped is set (Files.Close).
 type probedDecoder struct {
-	envelope.Decoder
+	dec     envelope.RecordDecoder
 	p       *inputProbe
 	stopped *atomic.Bool
 }
@@ -66,10 +66,19 @@ type probedDecoder struct {
 var errStopped = errors.New("input: reading stopped")
 
 func (d probedDecoder) Next() (envelope.Record, error) {
-	if d.stopped.Load() {
-		return envelope.Record{}, errStopped
+	rec, err := d.NextRecord()
+	if err != nil {
+		return envelope.Record{}, err
 	}
-	rec, err := d.Decoder.Next()
+	return *rec, nil
+}
+
+// NextRecord is Next in place (envelope.RecordDecoder), as the parser reads.
+func (d probedDecoder) NextRecord() (*envelope.Record, error) {
+	if d.stopped.Load() {
+		return nil, errStopped
+	}
+	rec, err := d.dec.NextRecord()
 	if err == nil {
 		d.p.records++
 		if rec.Platform || platform.Begins(rec.Text) {
