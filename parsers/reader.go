@@ -133,7 +133,7 @@ func (r *Reader) record(rec *envelope.Record) {
 	// and compares in O(1).
 	var st *stream
 	for _, s := range r.recent {
-		if s != nil && s.name == rec.Stream {
+		if s != nil && sameName(s.name, rec.Stream) {
 			st = s
 			break
 		}
@@ -172,6 +172,13 @@ func (r *Reader) record(rec *envelope.Record) {
 		text = text[i+1:]
 		line++
 	}
+}
+
+// sameName compares two stream names, the last bytes first: names of one
+// log group differ at their end (the environment's ID), and interned equal
+// names compare by their pointers alone.
+func sameName(a, b string) bool {
+	return len(a) == len(b) && (len(a) == 0 || a[len(a)-1] == b[len(b)-1]) && a == b
 }
 
 // remember puts st among the recent streams.

@@ -176,7 +176,7 @@ func (c *checker) checkOrder(rec *Record) {
 	}
 	var st *streamState
 	for _, r := range c.recent {
-		if r.st != nil && r.name == rec.Stream {
+		if r.st != nil && sameName(r.name, rec.Stream) {
 			st = r.st
 			break
 		}
@@ -230,4 +230,11 @@ func (c *checker) summariseOrder() {
 	for _, name := range names {
 		c.warn(c.source, fmt.Sprintf("%d events out of time order in log stream %s", c.streams[name].backwards, name))
 	}
+}
+
+// sameName compares two stream names, the last bytes first: names of one
+// log group differ at their end (the environment's ID), and interned equal
+// names compare by their pointers alone.
+func sameName(a, b string) bool {
+	return len(a) == len(b) && (len(a) == 0 || a[len(a)-1] == b[len(b)-1]) && a == b
 }

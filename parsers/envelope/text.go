@@ -270,8 +270,11 @@ func (in *interner) intern(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
+	// Names of one log group differ at their end (the environment's ID),
+	// so the last byte rejects most of the others before a full compare.
+	last := b[len(b)-1]
 	for _, s := range in.recent {
-		if string(b) == s {
+		if len(s) == len(b) && s[len(s)-1] == last && string(b) == s {
 			return s
 		}
 	}
