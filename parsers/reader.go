@@ -163,6 +163,10 @@ func (r *Reader) record(rec *envelope.Record) {
 	}
 	text := rec.Text
 	line := rec.Line
+	if rec.OneLine {
+		r.line(st, trimCR(text), line)
+		return
+	}
 	for {
 		i := bytes.IndexByte(text, '\n')
 		if i < 0 {

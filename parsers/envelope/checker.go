@@ -102,7 +102,7 @@ func (c *checker) NextRecord() (*Record, error) {
 	if len(rec.Text) > 0 && rec.Text[0] == '{' {
 		if text, us, ok := platformText(c.text[:0], rec.Text); ok {
 			c.text = text
-			rec.Text, rec.Platform = text, true
+			rec.Text, rec.Platform, rec.OneLine = text, true, false
 			if rec.TimeUs == 0 {
 				rec.TimeUs = us
 			}
@@ -157,7 +157,7 @@ func (c *checker) rejoin(first Record) *Record {
 		lastPiece = len(next.Text)
 		pieces++
 	}
-	first.Text = c.joined
+	first.Text, first.OneLine = c.joined, false
 	if pieces == 1 {
 		c.warnf(first.Line, "event of %d bytes is at CloudWatch's event size limit and the next event does not continue it: the line was probably cut short", len(first.Text))
 	} else {

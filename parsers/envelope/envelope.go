@@ -83,6 +83,10 @@ type Record struct {
 	// several lines separated by '\n'. It is only valid until the next call
 	// to Next: decoders reuse their buffers.
 	Text []byte
+	// OneLine is true when the decoder knows Text holds no '\n' (a text
+	// export's single-line event), so a reader need not look for one;
+	// false says nothing.
+	OneLine bool
 }
 
 // A Decoder yields the Records of one input in order.

@@ -187,6 +187,8 @@ func (d *eventLines) NextRecord() (*Record, error) {
 	rec.Text = d.cur[p.msgStart:]
 	if multi {
 		rec.Text = d.compactJSON(rec.Text)
+	} else {
+		rec.OneLine = true
 	}
 	return rec, nil
 }
