@@ -15,6 +15,13 @@ func WithPrefetch() Option {
 	return func(o *options) { o.prefetch = true }
 }
 
+// WithPrefetchFor is WithPrefetch for the formats (the sniffed one, with
+// FormatAuto) for which want returns true: decoding some shapes costs
+// more than parsing them, and others less.
+func WithPrefetchFor(want func(Format) bool) Option {
+	return func(o *options) { o.prefetchFor = want }
+}
+
 // prefetchBatch bounds a batch by records and by bytes of text.
 const (
 	prefetchRecords = 512
