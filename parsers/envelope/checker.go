@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"unsafe"
 )
 
 // CloudWatch splits a line longer than its event size limit into several
@@ -232,9 +233,15 @@ func (c *checker) summariseOrder() {
 	}
 }
 
-// sameName compares two stream names, the last bytes first: names of one
-// log group differ at their end (the environment's ID), and interned equal
-// names compare by their pointers alone.
+// sameName compares two stream names: interned ones by where their bytes
+// are (no call to compare them), others by their last bytes first, as
+// names of one log group differ at their end (the environment's ID).
 func sameName(a, b string) bool {
-	return len(a) == len(b) && (len(a) == 0 || a[len(a)-1] == b[len(b)-1]) && a == b
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) == 0 || unsafe.StringData(a) == unsafe.StringData(b) {
+		return true
+	}
+	return a[len(a)-1] == b[len(b)-1] && a == b
 }
