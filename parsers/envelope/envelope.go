@@ -167,7 +167,7 @@ func (d *RawText) Next() (Record, error) {
 			return Record{}, err
 		}
 		if len(line) > 0 {
-			return Record{Line: d.lines.line, Text: line}, nil
+			return Record{Line: d.lines.line, Text: line, OneLine: true}, nil
 		}
 		d.lines.skipNewlines()
 	}
