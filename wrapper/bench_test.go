@@ -198,6 +198,7 @@ func BenchmarkInvokeDeployed(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		syscall.Close(s.release) // as the wrapper's exec would: the proxy starts
 		b.Cleanup(func() { syscall.Close(s.exitEnd) })
 		pids = append(pids, s.pid)
 		targets = append(targets, fakeapi.Target{Name: fmt.Sprintf("proxy-markers%d", budget), API: api, Base: "http://" + s.addr})
@@ -210,6 +211,7 @@ func BenchmarkInvokeDeployed(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		syscall.Close(s.release) // as the wrapper's exec would: the proxy starts
 		b.Cleanup(func() { syscall.Close(s.exitEnd) })
 		pids = append(pids, s.pid)
 		targets = append(targets, fakeapi.Target{Name: "baseline-markers10", API: api, Base: "http://" + s.addr})
@@ -276,6 +278,7 @@ func BenchmarkInvokeDeployedPython(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		syscall.Close(s.release) // as the wrapper's exec would: the proxy starts
 		b.Cleanup(func() { syscall.Close(s.exitEnd) })
 		addrs = append(addrs, s.addr)
 		names = append(names, []string{"proxy", "baseline"}[k])

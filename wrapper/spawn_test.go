@@ -123,6 +123,7 @@ func TestStartProxyServesAndExits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	syscall.Close(s.release) // as the wrapper's exec would: the proxy starts
 	api.Events <- fakeapi.Event{ID: "id-1", Body: `{"n":1}`}
 	resp, err := http.Get("http://" + s.addr + fakeapi.Prefix + "/runtime/invocation/next")
 	if err != nil {
