@@ -116,7 +116,7 @@ func forkProxy(p *forkPlan) (pid, release int, err error) {
 	rawSigprocmask(sigSetmask, &all, &old)
 	var r1 uintptr
 	var errno syscall.Errno
-	if haveCloneVM {
+	if useCloneVM {
 		r1, errno = cloneVMChild(p)
 	} else {
 		r1, errno = forkProxyChild(p)
@@ -135,6 +135,10 @@ func forkProxy(p *forkPlan) (pid, release int, err error) {
 
 // sigSetmask is SIG_SETMASK.
 const sigSetmask = 2
+
+// useCloneVM selects cloneVMChild over a plain fork (tests turn it off to
+// run the fork, which other architectures use, on amd64 too).
+var useCloneVM = haveCloneVM
 
 // liveForkPlan keeps the plan of a child sharing this process's memory
 // (cloneVMChild) alive for as long as this process runs: the child reads it

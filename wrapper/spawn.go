@@ -3,6 +3,7 @@ package wrapper
 import (
 	"errors"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -126,7 +127,7 @@ type startedProxy struct {
 // before the wrapper's own exec.
 func startProxyExe(spec proxySpec) (s startedProxy, err error) {
 	s = startedProxy{exitEnd: -1, samplerEnd: -1, release: -1}
-	if err := syscall.Faccessat(atFDCWD, spec.argv[0], xOK, 0); err != nil {
+	if err := checkExecutable(spec.argv[0]); err != nil {
 		return s, &os.PathError{Op: "exec", Path: spec.argv[0], Err: err}
 	}
 	ln, port, err := listenLoopback()
@@ -209,6 +210,46 @@ const (
 	atFDCWD = -0x64 // AT_FDCWD
 	xOK     = 0x1   // X_OK
 )
+
+// elfMachine is the ELF e_machine of the architectures the layer ships.
+var elfMachine = map[string]uint16{"amd64": 62, "arm64": 183}
+
+// checkExecutable tells whether execve(path) can succeed, as far as can be
+// known without exec'ing it: the proxy is exec'd after the runtime, when a
+// failure could no longer be fallen back from. It fails with the errno
+// execve would give: ENOENT (missing), EACCES (no exec permission, a
+// noexec mount, not a regular file), ENOEXEC (not a 64-bit little-endian
+// ELF file for this architecture: a truncated copy, or the other
+// architecture's layer). A file it cannot read (exec-only) passes on its
+// permission alone.
+func checkExecutable(path string) error {
+	if err := syscall.Faccessat(atFDCWD, path, xOK, 0); err != nil {
+		return err
+	}
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil
+	}
+	defer syscall.Close(fd)
+	var st syscall.Stat_t
+	if err := syscall.Fstat(fd, &st); err != nil {
+		return nil
+	}
+	if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+		return syscall.EACCES
+	}
+	var h [64]byte // the ELF header
+	if n, err := syscall.Pread(fd, h[:], 0); err != nil || n < len(h) {
+		return syscall.ENOEXEC
+	}
+	if string(h[:4]) != "\x7fELF" || h[4] != 2 || h[5] != 1 {
+		return syscall.ENOEXEC
+	}
+	if m, ok := elfMachine[runtime.GOARCH]; ok && uint16(h[18])|uint16(h[19])<<8 != m {
+		return syscall.ENOEXEC
+	}
+	return nil
+}
 
 // sysPidfdOpen is pidfd_open(2)'s number, the same on every Linux
 // architecture (it is newer than the unified syscall table).
