@@ -219,9 +219,11 @@ var elfMachine = map[string]uint16{"amd64": 62, "arm64": 183}
 // failure could no longer be fallen back from. It fails with the errno
 // execve would give: ENOENT (missing), EACCES (no exec permission, a
 // noexec mount, not a regular file), ENOEXEC (not a 64-bit little-endian
-// ELF file for this architecture: a truncated copy, or the other
+// ELF file for this architecture: an empty or foreign file, or the other
 // architecture's layer). A file it cannot read (exec-only) passes on its
-// permission alone.
+// permission alone. What it cannot see (a file cut short after its header,
+// a lack of memory) makes the exec fail in the child, which then runs the
+// fallback if there is one.
 func checkExecutable(path string) error {
 	if err := syscall.Faccessat(atFDCWD, path, xOK, 0); err != nil {
 		return err
