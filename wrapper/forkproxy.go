@@ -35,7 +35,10 @@ type forkPlan struct {
 	// are closed: the proxy gets /dev/null there from Go's runtime).
 	fds    [maxProxyFD + 1]int
 	ignore uintptr // struct sigaction for SIG_IGN
-	keep   []any   // the memory behind the pointers above
+	// batch (a struct sched_param, or 0) makes the child SCHED_BATCH: this
+	// thread is, around the clone; see startProxyExe.
+	batch uintptr
+	keep  []any // the memory behind the pointers above
 }
 
 // maxProxyFD is the highest descriptor the proxy inherits (proxy.SamplerFD).
@@ -65,8 +68,9 @@ func cStrings(argv []string) (uintptr, []*byte) {
 }
 
 // newForkPlan prepares the child's work. files[i] is the descriptor the
-// proxy gets as i (-1: none); fallback may be nil.
-func newForkPlan(argv, fallback, env []string, files []int) (*forkPlan, error) {
+// proxy gets as i (-1: none); fallback may be nil; batch makes the child
+// SCHED_BATCH.
+func newForkPlan(argv, fallback, env []string, files []int, batch bool) (*forkPlan, error) {
 	p := &forkPlan{waitR: -1, waitW: -1}
 	for i := range p.fds {
 		p.fds[i] = -1
@@ -89,6 +93,11 @@ func newForkPlan(argv, fallback, env []string, files []int) (*forkPlan, error) {
 		fargs, fKeep := cStrings(fallback)
 		p.fallbackPath, p.fallbackArgv = uintptr(unsafe.Pointer(fpath)), fargs
 		p.keep = append(p.keep, fpath, fKeep)
+	}
+	if batch {
+		param := new(int64) // struct sched_param: priority 0
+		p.batch = uintptr(unsafe.Pointer(param))
+		p.keep = append(p.keep, param)
 	}
 	ign := &kernelSigaction{handler: 1} // SIG_IGN
 	p.ignore = uintptr(unsafe.Pointer(ign))
@@ -114,12 +123,18 @@ func forkProxy(p *forkPlan) (pid, release int, err error) {
 	syscall.ForkLock.Lock()
 	var all, old uint64 = ^uint64(0), 0
 	rawSigprocmask(sigSetmask, &all, &old)
+	if p.batch != 0 { // inherited by the child, from its first instruction
+		syscall.RawSyscall(syscall.SYS_SCHED_SETSCHEDULER, 0, schedBatch, p.batch)
+	}
 	var r1 uintptr
 	var errno syscall.Errno
 	if useCloneVM {
 		r1, errno = cloneVMChild(p)
 	} else {
 		r1, errno = forkProxyChild(p)
+	}
+	if p.batch != 0 {
+		syscall.RawSyscall(syscall.SYS_SCHED_SETSCHEDULER, 0, schedOther, p.batch)
 	}
 	rawSigprocmask(sigSetmask, &old, nil)
 	syscall.ForkLock.Unlock()
@@ -132,6 +147,12 @@ func forkProxy(p *forkPlan) (pid, release int, err error) {
 	}
 	return int(r1), p.waitW, nil
 }
+
+// Scheduling policies (sched(7)).
+const (
+	schedOther = 0 // SCHED_OTHER
+	schedBatch = 3 // SCHED_BATCH
+)
 
 // sigSetmask is SIG_SETMASK.
 const sigSetmask = 2

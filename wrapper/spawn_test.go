@@ -192,6 +192,14 @@ func TestStartProxyWaitsForExec(t *testing.T) {
 		syscall.Close(s.release)
 		t.Fatalf("before the release the child runs %q (%v), want still this test binary %s", exe, err, self)
 	}
+	// The waiting child is SCHED_BATCH (when this test runs SCHED_OTHER),
+	// so that the wrapper's exec does not wake it into preempting the runtime.
+	ours := schedPolicy(t, 0)
+	if ours == schedOther {
+		if got := schedPolicy(t, s.pid); got != schedBatch {
+			t.Errorf("waiting child's scheduling policy %d, want SCHED_BATCH (%d)", got, schedBatch)
+		}
+	}
 	got := make(chan string, 1)
 	go func() {
 		resp, err := http.Get("http://" + s.addr + fakeapi.Prefix + "/runtime/invocation/next")
@@ -211,6 +219,28 @@ func TestStartProxyWaitsForExec(t *testing.T) {
 	case <-time.After(10 * time.Second): // hang guard only
 		t.Fatal("no answer 10 s after the release")
 	}
+	// Serving, the proxy runs SCHED_OTHER again, every thread of it: a
+	// relay must not wait behind other work for its turn.
+	tasks, _ := filepath.Glob("/proc/" + strconv.Itoa(s.pid) + "/task/*")
+	if len(tasks) == 0 {
+		t.Fatal("no threads of the proxy")
+	}
+	for _, task := range tasks {
+		tid, _ := strconv.Atoi(filepath.Base(task))
+		if got := schedPolicy(t, tid); got != ours {
+			t.Errorf("proxy thread %d has scheduling policy %d, want %d as this test", tid, got, ours)
+		}
+	}
+}
+
+// schedPolicy is sched_getscheduler(tid) (0: the calling thread).
+func schedPolicy(t *testing.T, tid int) int {
+	t.Helper()
+	policy, _, errno := syscall.RawSyscall(syscall.SYS_SCHED_GETSCHEDULER, uintptr(tid), 0, 0)
+	if errno != 0 {
+		t.Fatalf("sched_getscheduler(%d): %v", tid, errno)
+	}
+	return int(policy)
 }
 
 // The plain fork that architectures other than amd64 use (cloneVM is
