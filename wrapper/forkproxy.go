@@ -161,10 +161,11 @@ const sigSetmask = 2
 // run the fork, which other architectures use, on amd64 too).
 var useCloneVM = haveCloneVM
 
-// liveForkPlan keeps the plan of a child sharing this process's memory
-// (cloneVMChild) alive for as long as this process runs: the child reads it
-// after this process has exec'd, from the memory it then owns alone.
-var liveForkPlan *forkPlan
+// liveForkPlans keeps the plans of the children sharing this process's
+// memory (cloneVMChild) alive for as long as this process runs: a child
+// reads its plan after this process has exec'd, from the memory it then
+// owns alone. (The wrapper starts one; tests start several.)
+var liveForkPlans []*forkPlan
 
 // childStackSize is the stack of a child sharing this process's memory:
 // proxyChild's frames are a few hundred bytes.
@@ -181,7 +182,7 @@ func cloneVMChild(p *forkPlan) (uintptr, syscall.Errno) {
 	if err != nil {
 		return 0, err.(syscall.Errno)
 	}
-	liveForkPlan = p
+	liveForkPlans = append(liveForkPlans, p)
 	return cloneVM(syscall.CLONE_VM|uintptr(syscall.SIGCHLD), uintptr(unsafe.Pointer(&stack[childStackSize-64])), p)
 }
 
