@@ -35,6 +35,7 @@ type forkPlan struct {
 	// are closed: the proxy gets /dev/null there from Go's runtime).
 	fds    [maxProxyFD + 1]int
 	ignore uintptr // struct sigaction for SIG_IGN
+	dfl    uintptr // struct sigaction for SIG_DFL
 	// batch (a struct sched_param, or 0) makes the child SCHED_BATCH: this
 	// thread is, around the clone; see startProxyExe.
 	batch uintptr
@@ -48,6 +49,12 @@ const maxProxyFD = 5
 // its process group (see proxy.Main), and a signal pending in the waiting
 // child would otherwise kill the proxy as its Go runtime starts.
 var groupSignals = [...]syscall.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT}
+
+// faultSignals cannot be blocked when a fault raises them: the child makes
+// them SIG_DFL first, so that a fault in it (a bug) only kills it, and never
+// runs Go's handler on a thread the Go runtime does not know, in memory it
+// may share with the wrapper.
+var faultSignals = [...]syscall.Signal{syscall.SIGSEGV, syscall.SIGBUS, syscall.SIGILL, syscall.SIGFPE, syscall.SIGTRAP}
 
 // kernelSigaction is the kernel's struct sigaction on amd64 and arm64.
 type kernelSigaction struct {
@@ -99,9 +106,9 @@ func newForkPlan(argv, fallback, env []string, files []int, batch bool) (*forkPl
 		p.batch = uintptr(unsafe.Pointer(param))
 		p.keep = append(p.keep, param)
 	}
-	ign := &kernelSigaction{handler: 1} // SIG_IGN
-	p.ignore = uintptr(unsafe.Pointer(ign))
-	p.keep = append(p.keep, ign)
+	ign, dfl := &kernelSigaction{handler: 1}, &kernelSigaction{} // SIG_IGN, SIG_DFL
+	p.ignore, p.dfl = uintptr(unsafe.Pointer(ign)), uintptr(unsafe.Pointer(dfl))
+	p.keep = append(p.keep, ign, dfl)
 	return p, nil
 }
 
@@ -117,8 +124,10 @@ func forkProxy(p *forkPlan) (pid, release int, err error) {
 	}
 	p.waitR, p.waitW = w[0], w[1]
 	// The child inherits this thread's signal mask: all blocked, so that no
-	// Go signal handler runs in it. It stays so across the proxy's exec;
-	// the proxy's Go runtime unblocks what it handles.
+	// Go signal handler runs in it. It stays so across the proxy's exec:
+	// the proxy's Go runtime unblocks the signals it cannot do without
+	// (faults, preemption, the ones that end it); the others stay blocked
+	// in the proxy, which uses none of them.
 	runtime.LockOSThread()
 	syscall.ForkLock.Lock()
 	var all, old uint64 = ^uint64(0), 0
@@ -221,6 +230,9 @@ func forkProxyChild(p *forkPlan) (pid uintptr, errno syscall.Errno) {
 //go:norace
 //go:nocheckptr
 func proxyChild(p *forkPlan) {
+	for i := 0; i < len(faultSignals); i++ {
+		syscall.RawSyscall6(syscall.SYS_RT_SIGACTION, uintptr(faultSignals[i]), p.dfl, 0, 8, 0, 0)
+	}
 	// The child. Let go of what the runtime and the parent hold: stdin,
 	// stdout, the wait pipe's write end (else its own copy would keep the
 	// pipe from ever reaching EOF).
