@@ -118,36 +118,23 @@ func newForkPlan(argv, fallback, env []string, files []int, batch bool) (*forkPl
 // the wrapper's exec closes it; a caller that does not exec (tests) closes
 // it itself.
 func forkProxy(p *forkPlan) (pid, release int, err error) {
+	var stack uintptr // the top of the child's own stack (CLONE_VM), else 0
+	if useCloneVM {
+		mem, err := syscall.Mmap(-1, 0, childStackSize, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON|syscall.MAP_STACK)
+		if err != nil {
+			return 0, -1, err
+		}
+		stack = uintptr(unsafe.Pointer(&mem[childStackSize-64]))
+		liveForkPlans = append(liveForkPlans, p)
+	}
 	var w [2]int
 	if err := syscall.Pipe2(w[:], syscall.O_CLOEXEC); err != nil {
 		return 0, -1, err
 	}
 	p.waitR, p.waitW = w[0], w[1]
-	// The child inherits this thread's signal mask: all blocked, so that no
-	// Go signal handler runs in it. It stays so across the proxy's exec:
-	// the proxy's Go runtime unblocks the signals it cannot do without
-	// (faults, preemption, the ones that end it); the others stay blocked
-	// in the proxy, which uses none of them.
-	runtime.LockOSThread()
 	syscall.ForkLock.Lock()
-	var all, old uint64 = ^uint64(0), 0
-	rawSigprocmask(sigSetmask, &all, &old)
-	if p.batch != 0 { // inherited by the child, from its first instruction
-		syscall.RawSyscall(syscall.SYS_SCHED_SETSCHEDULER, 0, schedBatch, p.batch)
-	}
-	var r1 uintptr
-	var errno syscall.Errno
-	if useCloneVM {
-		r1, errno = cloneVMChild(p)
-	} else {
-		r1, errno = forkProxyChild(p)
-	}
-	if p.batch != 0 {
-		syscall.RawSyscall(syscall.SYS_SCHED_SETSCHEDULER, 0, schedOther, p.batch)
-	}
-	rawSigprocmask(sigSetmask, &old, nil)
+	r1, errno := spawnChild(p, stack)
 	syscall.ForkLock.Unlock()
-	runtime.UnlockOSThread()
 	runtime.KeepAlive(p)
 	syscall.Close(p.waitR)
 	if errno != 0 {
@@ -166,65 +153,73 @@ const (
 // sigSetmask is SIG_SETMASK.
 const sigSetmask = 2
 
-// useCloneVM selects cloneVMChild over a plain fork (tests turn it off to
-// run the fork, which other architectures use, on amd64 too).
+// useCloneVM selects a child sharing this process's memory over a plain
+// fork (tests turn it off to run the fork, which other architectures use,
+// on amd64 too).
 var useCloneVM = haveCloneVM
 
 // liveForkPlans keeps the plans of the children sharing this process's
-// memory (cloneVMChild) alive for as long as this process runs: a child
-// reads its plan after this process has exec'd, from the memory it then
-// owns alone. (The wrapper starts one; tests start several.)
+// memory alive for as long as this process runs: a child reads its plan
+// after this process has exec'd, from the memory it then owns alone. (The
+// wrapper starts one; tests start several.)
 var liveForkPlans []*forkPlan
 
-// childStackSize is the stack of a child sharing this process's memory:
-// proxyChild's frames are a few hundred bytes.
+// childStackSize is the stack of a child sharing this process's memory,
+// mapped by forkProxy and never unmapped: proxyChild's frames are a few
+// hundred bytes.
 const childStackSize = 64 << 10
 
-// cloneVMChild starts the child sharing this process's memory (CLONE_VM,
-// no CLONE_VFORK: this process goes on at once) on a stack of its own,
-// mapped here and never unmapped. Nothing is copied, no copy-on-write
-// fault follows, and when this process execs the runtime the old memory is
-// not torn down on the runtime's path: the child still holds it until its
-// own exec.
-func cloneVMChild(p *forkPlan) (uintptr, syscall.Errno) {
-	stack, err := syscall.Mmap(-1, 0, childStackSize, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON|syscall.MAP_STACK)
-	if err != nil {
-		return 0, err.(syscall.Errno)
-	}
-	liveForkPlans = append(liveForkPlans, p)
-	return cloneVM(syscall.CLONE_VM|uintptr(syscall.SIGCHLD), uintptr(unsafe.Pointer(&stack[childStackSize-64])), p)
-}
-
-func rawSigprocmask(how int, set, old *uint64) {
-	syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, uintptr(how), uintptr(unsafe.Pointer(set)), uintptr(unsafe.Pointer(old)), 8, 0, 0)
-}
-
-// forkProxyChild forks. In the child it never returns: it waits until the
-// parent has exec'd (EOF on the wait pipe), moves the proxy's descriptors
-// into place and execs the proxy, else the fallback, else exits 127.
+// spawnChild starts the child: with a stack, sharing this process's memory
+// (CLONE_VM without CLONE_VFORK: this process goes on at once; nothing is
+// copied, no copy-on-write fault follows, and when this process execs the
+// runtime its old memory is not torn down on the runtime's path: the child
+// holds it until its own exec), else as a plain fork. In a forked child it
+// runs proxyChild and never returns.
 //
-// Between fork and exec the child is a copy of a multi-threaded Go process
-// with one thread left: only raw system calls, no allocation, no stack
-// growth (nosplit, and nothing but nosplit callees), no race
-// instrumentation.
+// Around the clone this thread blocks every signal, so that the child starts
+// with all blocked and no Go signal handler ever runs in it; they stay so
+// across the proxy's exec: the proxy's Go runtime unblocks the signals it
+// cannot do without (faults, preemption, the ones that end it), the others
+// stay blocked in the proxy, which uses none of them. And it is SCHED_BATCH
+// when p asks, so that the child is from its first instruction. Nosplit
+// and nothing but raw system calls: no preemption point, so the goroutine
+// stays on this thread from the mask's change to its restoring (as
+// syscall.ForkExec does; runtime.LockOSThread would start Go's template
+// thread, one more thread for the exec to wait for).
 //
 //go:noinline
 //go:nosplit
 //go:norace
 //go:nocheckptr
-func forkProxyChild(p *forkPlan) (pid uintptr, errno syscall.Errno) {
-	r1, _, e := syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
-	if e != 0 || r1 != 0 {
-		return r1, e // the parent
+func spawnChild(p *forkPlan, stack uintptr) (pid uintptr, errno syscall.Errno) {
+	var all, old uint64 = ^uint64(0), 0
+	syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, sigSetmask, uintptr(unsafe.Pointer(&all)), uintptr(unsafe.Pointer(&old)), 8, 0, 0)
+	if p.batch != 0 {
+		syscall.RawSyscall(syscall.SYS_SCHED_SETSCHEDULER, 0, schedBatch, p.batch)
 	}
-	proxyChild(p)
-	return 0, 0 // not reached
+	if stack != 0 {
+		pid, errno = cloneVM(syscall.CLONE_VM|uintptr(syscall.SIGCHLD), stack, p)
+	} else {
+		r1, _, e := syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
+		if e == 0 && r1 == 0 {
+			proxyChild(p) // the forked child; never returns
+		}
+		pid, errno = r1, e
+	}
+	if p.batch != 0 {
+		syscall.RawSyscall(syscall.SYS_SCHED_SETSCHEDULER, 0, schedOther, p.batch)
+	}
+	syscall.RawSyscall6(syscall.SYS_RT_SIGPROCMASK, sigSetmask, uintptr(unsafe.Pointer(&old)), 0, 8, 0, 0)
+	return pid, errno
 }
 
-// proxyChild is the child's work after fork: it never returns. It waits
-// until the parent has exec'd (EOF on the wait pipe), moves the proxy's
-// descriptors into place and execs the proxy, else the fallback, else
-// exits 127. See forkProxyChild for what it may not do.
+// proxyChild is the child's work after the clone: it never returns. It
+// waits until the parent has exec'd (EOF on the wait pipe), moves the
+// proxy's descriptors into place and execs the proxy, else the fallback,
+// else exits 127. Between clone and exec the child is a copy (or a sharer)
+// of a multi-threaded Go process's memory with one thread of its own: only
+// raw system calls, no allocation, no stack growth (nosplit, and nothing
+// but nosplit callees), no race instrumentation.
 //
 //go:nosplit
 //go:norace
