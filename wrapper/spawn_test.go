@@ -181,9 +181,18 @@ func TestStartProxyWaitsForExec(t *testing.T) {
 	bin := proxyBinary(t)
 	api := fakeapi.New(t)
 	api.Events <- fakeapi.Event{ID: "id-1", Body: `{}`}
+	// The thread that forks is SCHED_BATCH only around the clone: the
+	// runtime, which the wrapper execs from it, keeps its own policy.
+	runtime.LockOSThread()
+	ours := schedPolicy(t, 0)
 	s, err := startProxyExe(proxySpec{argv: []string{bin}, upstream: api.Addr(), invokeMarkers: 1, exitPipe: true})
+	after := schedPolicy(t, 0)
+	runtime.UnlockOSThread()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if after != ours {
+		t.Errorf("the forking thread's scheduling policy went from %d to %d", ours, after)
 	}
 	defer waitGone(t, s.pid)
 	defer syscall.Close(s.exitEnd)
@@ -194,7 +203,6 @@ func TestStartProxyWaitsForExec(t *testing.T) {
 	}
 	// The waiting child is SCHED_BATCH (when this test runs SCHED_OTHER),
 	// so that the wrapper's exec does not wake it into preempting the runtime.
-	ours := schedPolicy(t, 0)
 	if ours == schedOther {
 		if got := schedPolicy(t, s.pid); got != schedBatch {
 			t.Errorf("waiting child's scheduling policy %d, want SCHED_BATCH (%d)", got, schedBatch)
