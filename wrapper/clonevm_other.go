@@ -4,7 +4,7 @@ package wrapper
 
 import "syscall"
 
-func cloneVM(flags, stack uintptr, p *forkPlan) (pid uintptr, errno syscall.Errno) {
+func cloneVM(flags, stack uintptr, p *forkPlan, fn uintptr) (pid uintptr, errno syscall.Errno) {
 	return 0, syscall.ENOSYS
 }
 

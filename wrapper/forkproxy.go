@@ -164,6 +164,13 @@ var useCloneVM = haveCloneVM
 // wrapper starts one; tests start several.)
 var liveForkPlans []*forkPlan
 
+// proxyChildPC is proxyChild's entry for the internal ABI (a func value's
+// code pointer), which cloneVM calls directly, without the ABI0 wrapper an
+// assembly call by name would go through.
+var proxyChildPC = funcPC(proxyChild)
+
+func funcPC(f func(*forkPlan)) uintptr { return **(**uintptr)(unsafe.Pointer(&f)) }
+
 // childStackSize is the stack of a child sharing this process's memory,
 // mapped by forkProxy and never unmapped: proxyChild's frames are a few
 // hundred bytes.
@@ -198,7 +205,7 @@ func spawnChild(p *forkPlan, stack uintptr) (pid uintptr, errno syscall.Errno) {
 		syscall.RawSyscall(syscall.SYS_SCHED_SETSCHEDULER, 0, schedBatch, p.batch)
 	}
 	if stack != 0 {
-		pid, errno = cloneVM(syscall.CLONE_VM|uintptr(syscall.SIGCHLD), stack, p)
+		pid, errno = cloneVM(syscall.CLONE_VM|uintptr(syscall.SIGCHLD), stack, p, proxyChildPC)
 	} else {
 		r1, _, e := syscall.RawSyscall6(syscall.SYS_CLONE, uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
 		if e == 0 && r1 == 0 {
