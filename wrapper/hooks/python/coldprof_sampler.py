@@ -367,10 +367,11 @@ class _Sampler:
             self.lock.release()
         # The thread wakes within one interval (FULL_WAIT_MS past the bound).
         timeout = JOIN_S + max(self.interval / 1000000.0, FULL_WAIT_MS / 1000.0)
-        if self.handle is not None:
-            self.handle.join(timeout)
-        elif self.sentinel is not None:
-            self.sentinel.acquire(timeout=timeout)
+        handle, sentinel, self.handle, self.sentinel = self.handle, self.sentinel, None, None  # once
+        if handle is not None:
+            handle.join(timeout)
+        elif sentinel is not None:
+            sentinel.acquire(timeout=timeout)
 
     def fail(self, msg):
         """Ends sampling with one error line (and begin, if not written yet)."""
