@@ -1,0 +1,89 @@
+package wrapper
+
+import (
+	"os/exec"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// The proxy's child runs proxyChild on a thread the Go runtime does not
+// know (amd64: sharing the wrapper's memory, with g = nil), and spawnChild
+// runs with every signal blocked and the thread maybe SCHED_BATCH: neither
+// may grow its stack (morestack could reschedule the goroutine onto another
+// thread, leaving this one blocked and SCHED_BATCH for the runtime's exec)
+// or call into the runtime, the race detector or anything but the raw
+// system call. The directives (nosplit, norace, nocheckptr) say so; this
+// reads the compiled code of this very test binary, so that it also covers
+// -race and -cover builds, and a later edit (an index that needs a bounds check, a
+// call to a helper, coverage counters in atomic mode) is caught.
+func TestProxyChildCompiledCode(t *testing.T) {
+	fullTier(t)
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command:", err)
+	}
+	allowed := map[string]bool{
+		"syscall.RawSyscall":                           true,
+		"syscall.RawSyscall6":                          true,
+		"internal/runtime/syscall/linux.Syscall6":      true,
+		"internal/runtime/syscall/linux.Syscall6.abi0": true,
+	}
+	// go test strips the binary it runs: build the same one, with symbols.
+	bin := t.TempDir() + "/wrapper.test"
+	args := []string{"test", "-c", "-o", bin}
+	if raceBuild {
+		args = append(args, "-race")
+	}
+	if mode := testing.CoverMode(); mode != "" {
+		args = append(args, "-cover", "-covermode="+mode)
+	}
+	if out, err := exec.Command(goTool, append(args, ".")...).CombinedOutput(); err != nil {
+		t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	checked := map[string]bool{}
+	const spawnChild = "github.com/coldprof/coldprof/wrapper.spawnChild"
+	queue := []string{"github.com/coldprof/coldprof/wrapper.proxyChild", spawnChild}
+	call := regexp.MustCompile(`\b(?:CALL|JMP|BL|B)\s+([^\s(]+)\(SB\)`)
+	for len(queue) > 0 {
+		fn := queue[0]
+		queue = queue[1:]
+		if checked[fn] {
+			continue
+		}
+		checked[fn] = true
+		out, err := exec.Command(goTool, "tool", "objdump", "-s", "^"+regexp.QuoteMeta(fn)+"$", bin).CombinedOutput()
+		if err != nil {
+			t.Fatalf("objdump %s: %v\n%s", fn, err, out)
+		}
+		text := string(out)
+		if !strings.Contains(text, "TEXT "+fn+"(SB)") {
+			t.Fatalf("objdump found no %s in %s:\n%s", fn, bin, text)
+		}
+		if strings.Contains(text, "morestack") {
+			t.Errorf("%s has a stack-growth check:\n%s", fn, text)
+		}
+		for _, m := range call.FindAllStringSubmatch(text, -1) {
+			target := m[1]
+			switch {
+			case target == "github.com/coldprof/coldprof/wrapper.proxyChild", allowed[target]:
+				queue = append(queue, target)
+			case target == "github.com/coldprof/coldprof/wrapper.cloneVM.abi0" && fn == spawnChild:
+				// assembly (clonevm_amd64.s): the child calls proxyChild
+			case strings.HasPrefix(target, "sync/atomic.") && fn == spawnChild:
+				// coverage counters in atomic mode, in the parent's own
+				// goroutine: harmless there
+			case strings.HasPrefix(target, "0x"): // a jump within the function
+			default:
+				t.Errorf("%s calls %s: only raw system calls may run there (GOARCH=%s)", fn, target, runtime.GOARCH)
+			}
+		}
+		if runtime.GOARCH == "amd64" && fn == "github.com/coldprof/coldprof/wrapper.proxyChild" && strings.Contains(text, "R14") {
+			t.Errorf("proxyChild uses R14 (g), which is 0 in the CLONE_VM child:\n%s", text)
+		}
+	}
+}
+
+// raceBuild is set in -race builds (race_test.go).
+var raceBuild bool
