@@ -1,11 +1,14 @@
 package wrapper
 
 import (
+	"os"
 	"os/exec"
 	"regexp"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // The proxy's child runs proxyChild on a thread the Go runtime does not
@@ -87,3 +90,31 @@ func TestProxyChildCompiledCode(t *testing.T) {
 
 // raceBuild is set in -race builds (race_test.go).
 var raceBuild bool
+
+// A FIFO with exec permission where the proxy binary should be: the check
+// must refuse it (EACCES, as execve would) without blocking in open(2)
+// until some writer appears, which would hang the wrapper and never start
+// the function.
+func TestCheckExecutableFIFO(t *testing.T) {
+	path := t.TempDir() + "/" + ProxyName
+	if err := syscall.Mkfifo(path, 0o755); err != nil {
+		t.Skip("mkfifo:", err)
+	}
+	if err := os.Chmod(path, 0o755); err != nil { // past the umask
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- checkExecutable(path) }()
+	select {
+	case err := <-done:
+		if err != syscall.EACCES {
+			t.Errorf("checkExecutable(a FIFO) = %v, want EACCES", err)
+		}
+	case <-time.After(10 * time.Second): // a hang guard: the check takes microseconds
+		// Unblock the open so the goroutine ends.
+		if f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+		t.Fatal("checkExecutable(a FIFO) blocked in open(2)")
+	}
+}

@@ -242,7 +242,10 @@ func checkExecutable(path string) error {
 	if err := syscall.Faccessat(atFDCWD, path, xOK, 0); err != nil {
 		return err
 	}
-	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	// O_NONBLOCK: opening a FIFO (or a device) waits for its other end,
+	// which would hang the wrapper before the function starts; for a
+	// regular file it changes nothing.
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil
 	}
