@@ -1,10 +1,12 @@
 package wrapper
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -116,5 +118,42 @@ func TestCheckExecutableFIFO(t *testing.T) {
 			f.Close()
 		}
 		t.Fatal("checkExecutable(a FIFO) blocked in open(2)")
+	}
+}
+
+// An ELF file of this architecture that is no program (a relocatable
+// object, or a header with another program-header size) is refused by
+// execve with ENOEXEC: the check must see it, since in the layer nothing
+// falls back once the child's exec fails (the runtime would be pointed at
+// a listener that closes with the child).
+func TestCheckExecutableNotAProgram(t *testing.T) {
+	self, err := os.ReadFile(os.Args[0]) // an executable of this architecture
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	write := func(name string, patch func(h []byte)) string {
+		data := slices.Clone(self)
+		patch(data)
+		path := dir + "/" + name
+		if err := os.WriteFile(path, data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	if err := checkExecutable(write("exec", func([]byte) {})); err != nil {
+		t.Fatalf("checkExecutable(this test binary) = %v", err)
+	}
+	for name, patch := range map[string]func(h []byte){
+		"relocatable": func(h []byte) { h[16], h[17] = 1, 0 },  // e_type ET_REL
+		"core":        func(h []byte) { h[16], h[17] = 4, 0 },  // e_type ET_CORE
+		"phentsize":   func(h []byte) { h[54], h[55] = 32, 0 }, // e_phentsize
+	} {
+		if err := checkExecutable(write(name, patch)); err != syscall.ENOEXEC {
+			t.Errorf("%s: checkExecutable = %v, want ENOEXEC", name, err)
+		}
+		if err := exec.Command(dir + "/" + name).Run(); !errors.Is(err, syscall.ENOEXEC) {
+			t.Fatalf("%s: execve = %v, want ENOEXEC: the case is not one the kernel refuses", name, err)
+		}
 	}
 }
