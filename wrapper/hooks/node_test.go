@@ -393,3 +393,28 @@ require('child_process').execFileSync(process.execPath, ['-e', 'require("os")'],
 		}
 	})
 }
+
+// TestNodeHookMainThreadOnly checks that a worker thread, which Node
+// preloads the hook into as well, prints nothing: the hook tells threads
+// apart by process.chdir (see isWorkerThread), not worker_threads.
+func TestNodeHookMainThreadOnly(t *testing.T) {
+	dir := hookDir(t)
+	script := `const { Worker } = require('worker_threads');
+const w = new Worker("require('zlib'); require('worker_threads').parentPort.postMessage(process.chdir.disabled === true)", { eval: true });
+w.on('message', (m) => console.log('worker ' + m));`
+	forEachNode(t, func(t *testing.T, node nodeBinary) {
+		r := run(t, t.TempDir(), []string{"NODE_OPTIONS=" + nodeOptions(dir)}, node.Path, "-e", script)
+		if r.code != 0 || r.stdout != "worker true\n" {
+			t.Errorf("exit %d, stdout %q", r.code, r.stdout)
+		}
+		if n := strings.Count(r.stderr, "node require: self [us]"); n != 1 {
+			t.Errorf("%d headers, want 1 (the worker must not run the hook):\n%s", n, r.stderr)
+		}
+		if strings.Contains(r.stderr, "node:zlib") {
+			t.Errorf("the worker's require is timed:\n%s", r.stderr)
+		}
+		if !strings.Contains(r.stderr, "node:worker_threads") {
+			t.Errorf("the main thread's require of worker_threads is not timed:\n%s", r.stderr)
+		}
+	})
+}

@@ -21,13 +21,25 @@ try { if (process.env.COLDPROF_SAMPLER_INTERVAL_US) require('./sampler.cjs'); } 
 //
 // The hook never breaks the function: every internal step is in try/catch and the
 // original loader is always called exactly once with the original arguments.
+// isWorkerThread says whether this is a worker thread; when in doubt (no
+// process.chdir at all) it asks worker_threads.
+function isWorkerThread() {
+  const chdir = process.chdir;
+  if (typeof chdir === 'function') return chdir.disabled === true;
+  return !require('worker_threads').isMainThread;
+}
 try {
 (function installColdprofRequireHook() {
   const PREFIX = 'node require: ';
+  // Node also preloads into worker threads (and Node 20's ES module hooks
+  // thread): time the main thread only. Node replaces process.chdir in every
+  // thread but the main one by a function marked disabled (Node 12 to 26);
+  // require('worker_threads').isMainThread says the same but costs 2–5 ms of
+  // CPU in the main thread, where nothing has loaded it yet (BENCHMARKS.md).
+  if (isWorkerThread()) return;
   let Module;
   let fs;
   let path;
-  let threads;
   let url;
   try {
     // Everything the hook needs is required before require is patched, so the
@@ -35,19 +47,30 @@ try {
     Module = require('module');
     fs = require('fs');
     path = require('path');
-    threads = require('worker_threads');
     url = require('url');
   } catch (_) {
     return;
-  }
-  if (!threads.isMainThread) {
-    return; // Node also preloads into worker threads (and the ESM hooks thread)
   }
   const state = Symbol.for('coldprof.requireHook');
   if (globalThis[state]) {
     return; // preloaded twice (NODE_OPTIONS plus -r): time once
   }
   globalThis[state] = true;
+  // Whether ES modules are timed is decided now, so that Node 18 and 20's
+  // worker_threads (for module.register's port) is required before the
+  // loader is patched, and only when it is used.
+  let esmWay = '';
+  let threads = null;
+  try {
+    const want = process.env.COLDPROF_NODE_ESM;
+    const sync = typeof Module.registerHooks === 'function';
+    if (want !== '0' && (sync || typeof Module.register === 'function') && (want === '1' || handlerIsESM())) {
+      esmWay = sync ? 'registerHooks' : 'register';
+      if (!sync) threads = require('worker_threads');
+    }
+  } catch (_) {
+    esmWay = ''; // ES modules untimed; CommonJS timing goes on
+  }
 
   const now = process.hrtime.bigint;
   const sep = path.sep;
@@ -510,9 +533,8 @@ try {
   }
 
   try {
-    const want = process.env.COLDPROF_NODE_ESM;
-    const sync = typeof Module.registerHooks === 'function';
-    if (want !== '0' && (sync || typeof Module.register === 'function') && (want === '1' || handlerIsESM())) {
+    if (esmWay !== '') {
+      const sync = esmWay === 'registerHooks';
       const { pathToFileURL, fileURLToPath } = url;
       const rootDir = taskRoot || cwd;
       taskRootURL = rootDir ? pathToFileURL(rootDir).href.replace(/\/?$/, '/') : '';
