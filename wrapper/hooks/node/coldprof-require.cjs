@@ -58,15 +58,26 @@ try {
   globalThis[state] = true;
   // Whether ES modules are timed is decided now, so that Node 18 and 20's
   // worker_threads (for module.register's port) is required before the
-  // loader is patched, and only when it is used.
+  // loader is patched, and only when it is used. Where module.register is
+  // the only way (Node 18, 20, 22 before 22.15), its hooks thread adds 25–33 %
+  // to an ES module handler's init (BENCHMARKS.md), so it is used only with
+  // COLDPROF_NODE_ESM=1; an ES module handler there gets a warning marker
+  // instead, which the report shows: its ES modules are not timed.
   let esmWay = '';
   let threads = null;
+  let esmSkipped = false;
   try {
     const want = process.env.COLDPROF_NODE_ESM;
     const sync = typeof Module.registerHooks === 'function';
     if (want !== '0' && (sync || typeof Module.register === 'function') && (want === '1' || handlerIsESM())) {
-      esmWay = sync ? 'registerHooks' : 'register';
-      if (!sync) threads = require('worker_threads');
+      if (sync) {
+        esmWay = 'registerHooks';
+      } else if (want === '1') {
+        esmWay = 'register';
+        threads = require('worker_threads');
+      } else {
+        esmSkipped = true;
+      }
     }
   } catch (_) {
     esmWay = ''; // ES modules untimed; CommonJS timing goes on
@@ -134,6 +145,12 @@ try {
   }
 
   write(PREFIX + 'self [us] | cumulative | imported module\n');
+  if (esmSkipped) {
+    // A marker of wrapper/marker's grammar; the report lists its warnings.
+    const t = Math.round((performance.timeOrigin + performance.now()) * 1000);
+    write('coldprof: {"v":1,"ev":"warning","t":' + t + ',"msg":"Node.js ' + process.versions.node.split('.')[0] +
+      ': ES modules not timed (only CommonJS): module.register, the only ES module hook here, adds 25-33 % to init; COLDPROF_NODE_ESM=1 times them"}\n');
+  }
 
   // Take our --require back out of NODE_OPTIONS, so that node processes the
   // function starts do not load the hook too and print their own lines into
@@ -265,13 +282,15 @@ try {
   // esm-hooks.mjs is registered with module.register, which runs it on a
   // thread of its own that takes about 33 ms to start (BENCHMARKS.md);
   // module.register is never called where registerHooks exists (Node 26
-  // deprecates it at run time, DEP0205). Either is registered only when the
-  // handler is an ES module (or COLDPROF_NODE_ESM=1): registered hooks make
-  // every require() slower, see pauseESM.
+  // deprecates it at run time, DEP0205), and only with COLDPROF_NODE_ESM=1
+  // (see esmWay). Either is registered only when the handler is an ES module
+  // (or COLDPROF_NODE_ESM=1): registered hooks make every require() slower,
+  // see pauseESM.
   // CommonJS stays timed by Module._load above on every version: the load
   // hook returns a module's source before it runs, so it cannot bracket a
   // require()'s evaluation and nested requires the way Module._load does.
-  // COLDPROF_NODE_ESM=0 turns ES module timing off, =1 on for any handler.
+  // COLDPROF_NODE_ESM=0 turns ES module timing off, =1 on for any handler
+  // and with module.register.
   // Every time below is a Number of nanoseconds from esm.now(): on Node 22+
   // performance.now() (no allocation, for the thousands of resolutions of a
   // big graph); on Node 20 hrtime, as in the hooks thread (see install).
