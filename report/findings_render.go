@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/coldprof/coldprof/profile"
@@ -71,9 +70,40 @@ type FindingsAggregate struct {
 }
 
 type findingGroup struct {
-	all     []Finding
-	savings []int64
-	fired   int // cold starts it fired in; all keeps at most 1000 of them
+	// kept is every keptEvery-th firing's finding, oldest first: every
+	// firing up to maxKeptFindings, then an evenly spaced sample of them
+	// all (not the first ones), so memory stays bounded.
+	kept      []Finding
+	keptEvery int
+	savings   []int64 // every firing's saving, where it had one
+	inits     []int64 // every firing's InitUs (0 if none), where it had no saving
+	fired     int     // cold starts it fired in
+}
+
+// maxKeptFindings bounds the findings a group keeps to show one of them.
+const maxKeptFindings = 1000
+
+// keep adds f, the group's firing number g.fired-1, to the sample.
+func (g *findingGroup) keep(f Finding) {
+	if g.keptEvery == 0 {
+		g.keptEvery = 1
+	}
+	if (g.fired-1)%g.keptEvery != 0 {
+		return
+	}
+	if len(g.kept) == maxKeptFindings {
+		// Keep every other one (firings 0, 2k, 4k, …) and sample half as often.
+		for i := 0; 2*i < len(g.kept); i++ {
+			g.kept[i] = g.kept[2*i]
+		}
+		clear(g.kept[(len(g.kept)+1)/2:])
+		g.kept = g.kept[:(len(g.kept)+1)/2]
+		g.keptEvery *= 2
+		if (g.fired-1)%g.keptEvery != 0 {
+			return
+		}
+	}
+	g.kept = append(g.kept, f)
 }
 
 // NewFindingsAggregate returns an empty aggregate that runs the rules with opts.
@@ -105,11 +135,11 @@ func (a *FindingsAggregate) AddFindings(fs []Finding) {
 			a.order = append(a.order, key)
 		}
 		g.fired++
-		if len(g.all) < 1000 { // bounded: the median needs savings, the text needs one finding
-			g.all = append(g.all, f)
-		}
+		g.keep(f)
 		if f.SavingsUs != nil {
 			g.savings = append(g.savings, *f.SavingsUs)
+		} else {
+			g.inits = append(g.inits, initUsOf(f))
 		}
 	}
 }
@@ -130,38 +160,42 @@ func findingKey(f Finding) string {
 }
 
 // Findings returns the aggregate's findings, ranked: each is the cold
-// start's finding whose saving is the median, its saving that median, its
-// evidence led by how many cold starts it fired in.
+// start's finding whose saving is the median (without savings: whose init
+// is the median), its saving that median, its evidence led by how many
+// cold starts it fired in. Past maxKeptFindings firings the finding shown
+// is the kept one nearest the median, and its evidence says so when it is
+// not the median one.
 func (a *FindingsAggregate) Findings() []Finding {
 	out := []Finding{}
 	for _, key := range a.order {
 		g := a.groups[key]
-		rep := g.all[0]
+		var rep Finding
 		if len(g.savings) > 0 {
-			sorted := append([]int64(nil), g.savings...)
-			sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
-			med := sorted[(len(sorted)-1)/2]
-			for _, f := range g.all {
-				if f.SavingsUs != nil && *f.SavingsUs == med {
-					rep = f
-					break
+			med, lo, hi := medianMinMax(g.savings)
+			rep = nearestKept(g.kept, med, func(f Finding) (int64, bool) {
+				if f.SavingsUs == nil {
+					return 0, false
 				}
+				return *f.SavingsUs, true
+			})
+			fired := fmt.Sprintf("fired in %d of %d cold starts; saving median %s, min %s, max %s",
+				len(g.savings), a.coldStarts, formatMs(med), formatMs(lo), formatMs(hi))
+			switch {
+			case rep.SavingsUs == nil: // only in a group that mixes findings with and without savings
+				fired += "; shown for a cold start where it had no saving"
+			case *rep.SavingsUs != med:
+				fired += fmt.Sprintf("; shown for the cold start whose saving, %s, is the nearest to the median of %d kept across them", formatMs(*rep.SavingsUs), len(g.kept))
 			}
 			rep.SavingsUs = us(med)
-			fired := fmt.Sprintf("fired in %d of %d cold starts; saving median %s, min %s, max %s",
-				len(g.savings), a.coldStarts, formatMs(med), formatMs(sorted[0]), formatMs(sorted[len(sorted)-1]))
 			rep.Evidence = append([]string{fired}, rep.Evidence...)
 		} else {
-			byValue := append([]Finding(nil), g.all...)
-			initOf := func(f Finding) int64 {
-				if f.InitUs == nil {
-					return 0
-				}
-				return *f.InitUs
+			med, _, _ := medianMinMax(g.inits)
+			rep = nearestKept(g.kept, med, func(f Finding) (int64, bool) { return initUsOf(f), true })
+			shown := "shown for the median one"
+			if own := initUsOf(rep); own != med {
+				shown = fmt.Sprintf("shown for the one whose init, %s, is the nearest to the median, %s, of %d kept across them", formatMs(own), formatMs(med), len(g.kept))
 			}
-			sort.SliceStable(byValue, func(i, j int) bool { return initOf(byValue[i]) < initOf(byValue[j]) })
-			rep = byValue[(len(byValue)-1)/2]
-			rep.Evidence = append([]string{fmt.Sprintf("fired in %d of %d cold starts; shown for the median one", g.fired, a.coldStarts)}, rep.Evidence...)
+			rep.Evidence = append([]string{fmt.Sprintf("fired in %d of %d cold starts; %s", g.fired, a.coldStarts, shown)}, rep.Evidence...)
 		}
 		if rep.ID == FindingInvokeImports && g.fired > 1 {
 			// One request ID per cold start: the aggregate has many.
@@ -173,4 +207,43 @@ func (a *FindingsAggregate) Findings() []Finding {
 	}
 	rankFindings(out)
 	return out
+}
+
+// initUsOf is f's InitUs, 0 without one.
+func initUsOf(f Finding) int64 {
+	if f.InitUs == nil {
+		return 0
+	}
+	return *f.InitUs
+}
+
+// medianMinMax returns the lower median (nearest rank), min and max of vs,
+// which must not be empty.
+func medianMinMax(vs []int64) (med, lo, hi int64) {
+	sorted := slices.Clone(vs)
+	slices.Sort(sorted)
+	return sorted[(len(sorted)-1)/2], sorted[0], sorted[len(sorted)-1]
+}
+
+// nearestKept returns the first of kept whose value is nearest med;
+// findings without a value are passed over unless none has one.
+func nearestKept(kept []Finding, med int64, value func(Finding) (int64, bool)) Finding {
+	best, bestDist := -1, int64(0)
+	for i, f := range kept {
+		v, ok := value(f)
+		if !ok {
+			continue
+		}
+		d := v - med
+		if d < 0 {
+			d = -d
+		}
+		if best < 0 || d < bestDist {
+			best, bestDist = i, d
+		}
+	}
+	if best < 0 {
+		return kept[0]
+	}
+	return kept[best]
 }

@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"math"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -686,5 +688,86 @@ func TestInvokeImportsNotForJava(t *testing.T) {
 	}}
 	if got := findingsWithID(Findings(cs, FindingOptions{}), FindingInvokeImports); len(got) != 0 {
 		t.Errorf("got %+v, want none: class-load times are not costs", got)
+	}
+}
+
+// TestFindingsAggregateRepresentativePastTheKeptOnes: past 1000 firings the
+// finding shown is still the median cold start's (here it fires after the
+// first 1000), its own figures agree with the median saving, and the group
+// keeps a bounded sample. With savings and without (init-cost).
+func TestFindingsAggregateRepresentativePastTheKeptOnes(t *testing.T) {
+	const early, late = 1000, 1001 // the median (lower, nearest rank) is the first late one
+	a := NewFindingsAggregate(FindingOptions{})
+	for i := range early + late {
+		cost, initMs := int64(10_000+i), 100.0
+		if i >= early {
+			cost, initMs = int64(100_000+i), 900
+		}
+		a.Add(&profile.ColdStart{Format: profile.FormatPythonImporttime, HasInitDuration: true, InitDurationMs: initMs,
+			Imports: []*profile.Import{fimp("boto3", cost, profile.PhaseInit)}})
+	}
+	heavy := findingsWithID(a.Findings(), FindingHeavyImport)
+	if len(heavy) != 1 {
+		t.Fatalf("heavy-global-import: %+v, want one", heavy)
+	}
+	if got, want := savings(heavy[0]), int64(100_000+early); got != want {
+		t.Errorf("median saving %d, want %d", got, want)
+	}
+	if want := formatMs(100_000 + early); !strings.Contains(heavy[0].Title, want) || strings.Contains(heavy[0].Evidence[0], "nearest") {
+		t.Errorf("shown %q (%q), want the median cold start's finding, costing %s", heavy[0].Title, heavy[0].Evidence[0], want)
+	}
+	cost := findingsWithID(a.Findings(), FindingInitCost)
+	if len(cost) != 1 || cost[0].InitUs == nil || *cost[0].InitUs != 900_000 || !strings.Contains(cost[0].Evidence[0], "shown for the median one") {
+		t.Errorf("init-cost: %+v, want the median cold start's, init 900 ms", cost)
+	}
+	for key, g := range a.groups {
+		if len(g.kept) > maxKeptFindings {
+			t.Errorf("group %q keeps %d findings, more than %d", key, len(g.kept), maxKeptFindings)
+		}
+	}
+}
+
+// TestFindingsAggregateRepresentativeAtAnyCount: whatever the count, the
+// finding shown is a real cold start's whose own figure is in its title,
+// the median one when it was kept, else the nearest kept, and then its
+// evidence says so.
+func TestFindingsAggregateRepresentativeAtAnyCount(t *testing.T) {
+	sawNearest := false
+	for _, n := range []int{1, 2, 999, 1000, 1001, 2000, 2001, 4097} {
+		a := NewFindingsAggregate(FindingOptions{})
+		var all []int64
+		for i := range n {
+			cost := int64(10_000 + (i*7919)%n*10) // distinct, in a scrambled order
+			all = append(all, cost)
+			a.Add(&profile.ColdStart{Format: profile.FormatPythonImporttime, Imports: []*profile.Import{fimp("boto3", cost, profile.PhaseInit)}})
+		}
+		slices.Sort(all)
+		med := all[(n-1)/2]
+		f := findingsWithID(a.Findings(), FindingHeavyImport)
+		if len(f) != 1 || savings(f[0]) != med {
+			t.Fatalf("n=%d: %+v, want one finding with the median saving %d", n, f, med)
+		}
+		median := strings.Contains(f[0].Title, "costs init "+formatMs(med))
+		nearest := strings.Contains(f[0].Evidence[0], "nearest to the median")
+		if median == nearest {
+			t.Errorf("n=%d: title %q, evidence %q: want the median one, or the nearest one saying so", n, f[0].Title, f[0].Evidence[0])
+		}
+		if nearest {
+			// "…whose saving, X, is the nearest…": X is the shown one's own.
+			own := regexp.MustCompile(`whose saving, ([0-9.]+ ms),`).FindStringSubmatch(f[0].Evidence[0])
+			if own == nil || !strings.Contains(f[0].Title, "costs init "+own[1]) {
+				t.Errorf("n=%d: title %q is not the cold start the evidence %q names", n, f[0].Title, f[0].Evidence[0])
+			}
+			sawNearest = true
+		}
+		if n <= maxKeptFindings && !median {
+			t.Errorf("n=%d: every firing is kept, yet %q is not the median one (%s)", n, f[0].Title, formatMs(med))
+		}
+		if g := a.groups[findingKey(f[0])]; len(g.kept) > maxKeptFindings || g.fired != n {
+			t.Errorf("n=%d: the group keeps %d findings of %d firings", n, len(g.kept), g.fired)
+		}
+	}
+	if !sawNearest {
+		t.Error("no count showed the nearest kept finding; the test no longer covers that case")
 	}
 }

@@ -91,11 +91,14 @@ type htmlAggregate struct {
 // block whose '<', '>', '&', U+2028 and U+2029 are escaped, and the script
 // only ever sets them as text.
 func WriteHTML(w io.Writer, p *profile.Profile) error {
-	return writeHTML(w, p, FindingOptions{})
+	return writeHTML(w, p, "", FindingOptions{})
 }
 
-// writeHTML is WriteHTML with the findings' options (--arch, --price).
-func writeHTML(w io.Writer, p *profile.Profile, fopts FindingOptions) error {
+// writeHTML is WriteHTML with --phase and the findings' options (--arch,
+// --price). As in text and JSON, phase limits the charts, the hot spots and
+// the medians, not the findings or where init went: those are about the
+// whole cold start.
+func writeHTML(w io.Writer, p *profile.Profile, phase profile.Phase, fopts FindingOptions) error {
 	data := htmlData{
 		Generator:   "coldprof",
 		Note:        timelineNote,
@@ -107,19 +110,23 @@ func writeHTML(w io.Writer, p *profile.Profile, fopts FindingOptions) error {
 	if data.Warnings == nil {
 		data.Warnings = []profile.Warning{}
 	}
+	shown := p
+	if phase != "" {
+		shown = onlyPhase(p, phase)
+	}
 	var agg *Aggregate
-	if len(p.ColdStarts) > 1 {
+	if len(shown.ColdStarts) > 1 {
 		agg = NewAggregate(Options{})
 	}
-	for _, cs := range p.ColdStarts {
+	for _, cs := range shown.ColdStarts {
 		if agg != nil {
 			agg.Add(cs)
 		}
 	}
-	charted := slowestColdStarts(p.ColdStarts, htmlMaxColdStarts)
-	data.Omitted = len(p.ColdStarts) - len(charted)
-	for _, cs := range charted {
-		data.ColdStarts = append(data.ColdStarts, htmlColdStartOf(cs, fopts))
+	charted := slowestColdStarts(shown.ColdStarts, htmlMaxColdStarts)
+	data.Omitted = len(shown.ColdStarts) - len(charted)
+	for _, i := range charted {
+		data.ColdStarts = append(data.ColdStarts, htmlColdStartOf(p.ColdStarts[i], shown.ColdStarts[i], phase, fopts))
 	}
 	if agg != nil {
 		data.Aggregate = htmlAggregateOf(agg)
@@ -144,30 +151,28 @@ func writeHTML(w io.Writer, p *profile.Profile, fopts FindingOptions) error {
 // Beyond it the page charts the slowest and the medians cover all.
 const htmlMaxColdStarts = 20
 
-// slowestColdStarts returns at most n cold starts, the slowest by total
-// import time, in their input order.
-func slowestColdStarts(all []*profile.ColdStart, n int) []*profile.ColdStart {
-	if len(all) <= n {
-		return all
-	}
+// slowestColdStarts returns the indexes in all of at most n cold starts,
+// the slowest by total import time, in their input order.
+func slowestColdStarts(all []*profile.ColdStart, n int) []int {
 	idx := make([]int, len(all))
 	for i := range idx {
 		idx[i] = i
 	}
+	if len(all) <= n {
+		return idx
+	}
 	sort.SliceStable(idx, func(a, b int) bool { return all[idx[a]].TotalUs() > all[idx[b]].TotalUs() })
 	idx = idx[:n]
 	sort.Ints(idx)
-	out := make([]*profile.ColdStart, n)
-	for i, j := range idx {
-		out[i] = all[j]
-	}
-	return out
+	return idx
 }
 
-func htmlColdStartOf(cs *profile.ColdStart, fopts FindingOptions) htmlColdStart {
+// htmlColdStartOf is the page's data of cs: shown (cs limited to phase)
+// for the chart and the hot spots, cs for the findings and where init went.
+func htmlColdStartOf(cs, shown *profile.ColdStart, phase profile.Phase, fopts FindingOptions) htmlColdStart {
 	out := htmlColdStart{
 		ID: cs.ID, Runtime: cs.Runtime, Handler: cs.Handler, Format: string(cs.Format),
-		Boundary: string(cs.Boundary), Truncated: cs.Truncated, TotalUs: cs.TotalUs(),
+		Boundary: string(cs.Boundary), Truncated: cs.Truncated, TotalUs: shown.TotalUs(),
 		Strings: []string{}, Nodes: [][10]int64{}, HotSpots: [][5]any{},
 	}
 	if cs.HasInitDuration {
@@ -184,7 +189,7 @@ func htmlColdStartOf(cs *profile.ColdStart, fopts FindingOptions) htmlColdStart 
 	default:
 		out.InitLimit = "the 130 s an init ahead of requests has at least"
 	}
-	totals := cs.PhaseTotals()
+	totals := shown.PhaseTotals()
 	for _, ph := range profile.Phases {
 		out.Phases = append(out.Phases, [3]int64{int64(phaseIndex(ph)), totals[ph].Us, int64(totals[ph].Count)})
 	}
@@ -201,7 +206,7 @@ func htmlColdStartOf(cs *profile.ColdStart, fopts FindingOptions) htmlColdStart 
 		}
 		return i
 	}
-	for _, s := range layoutColdStart(cs) {
+	for _, s := range layoutColdStart(shown) {
 		n := [10]int64{str(s.name()), int64(s.parent), int64(s.depth), s.start, s.dur, 0, s.dur, int64(phaseIndex(s.phase)), -1, -1}
 		if s.imp != nil {
 			out.Imports++
@@ -210,8 +215,8 @@ func htmlColdStartOf(cs *profile.ColdStart, fopts FindingOptions) htmlColdStart 
 		}
 		out.Nodes = append(out.Nodes, n)
 	}
-	out.Sampled = htmlSampledOf(cs, str)
-	summary := Analyze(cs, Options{Top: htmlHotSpots, Findings: fopts})
+	out.Sampled = htmlSampledOf(cs, shown, str)
+	summary := Analyze(cs, Options{Top: htmlHotSpots, Phase: phase, Findings: fopts})
 	for _, r := range summary.TopSelf {
 		out.HotSpots = append(out.HotSpots, [5]any{r.Name, r.Phase, r.SelfUs, r.CumulativeUs, r.Count})
 	}

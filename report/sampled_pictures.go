@@ -128,8 +128,10 @@ type htmlSampled struct {
 // hundred distinct stacks.
 const htmlMaxFlameNodes = 20000
 
-// htmlSampledOf is nil for a cold start without samples; str interns a name.
-func htmlSampledOf(cs *profile.ColdStart, str func(string) int64) *htmlSampled {
+// htmlSampledOf is nil for a cold start without samples; str interns a
+// name. Where init went is cs's, as text and JSON report it; the flame
+// graph shows shown's samples (cs's of the --phase asked for).
+func htmlSampledOf(cs, shown *profile.ColdStart, str func(string) int64) *htmlSampled {
 	if len(cs.Samples) == 0 || cs.Sampler == nil {
 		return nil
 	}
@@ -162,17 +164,17 @@ func htmlSampledOf(cs *profile.ColdStart, str func(string) int64) *htmlSampled {
 		}
 		return c
 	}
-	names := make([]string, len(cs.Frames))
-	for i, f := range cs.Frames {
+	names := make([]string, len(shown.Frames))
+	for i, f := range shown.Frames {
 		names[i] = sampleFrameName(f)
 	}
-	for _, s := range cs.Samples {
+	for _, s := range shown.Samples {
 		n := child(root, phaseFrameName(s.Phase), s.Phase)
 		if n == nil {
 			continue
 		}
 		n.total += s.WeightUs
-		for _, f := range cs.Stacks[s.Stack] {
+		for _, f := range shown.Stacks[s.Stack] {
 			c := child(n, names[f], s.Phase)
 			if c == nil {
 				break

@@ -26,12 +26,13 @@ func writePicture(w io.Writer, src Source, opts Options) error {
 	if err != nil {
 		return err
 	}
+	if opts.Format == FormatHTML {
+		return writeHTML(w, p, opts.Phase, opts.Findings)
+	}
 	if opts.Phase != "" {
 		p = onlyPhase(p, opts.Phase)
 	}
 	switch opts.Format {
-	case FormatHTML:
-		return writeHTML(w, p, opts.Findings)
 	case FormatSpeedscope:
 		return WriteSpeedscope(w, p)
 	case FormatTrace:

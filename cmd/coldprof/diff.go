@@ -3,10 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 
-	"github.com/coldprof/coldprof/parsers/envelope"
-	"github.com/coldprof/coldprof/parsers/input"
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/cli"
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/reporting"
 	"github.com/coldprof/coldprof/report"
 )
 
@@ -43,48 +42,48 @@ mistake in flags or arguments.
 `
 
 func runDiff(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
-	flags := newFlagSet("diff")
-	rf := installReportFlags(flags, "diff", report.DiffFormats, fileFlags)
+	flags := cli.NewFlagSet("diff")
+	rf := reporting.Install(flags, "diff", report.DiffFormats, reporting.FileFlags)
 	failOn := flags.StringArray("fail-on", nil, "a gate, e.g. 'init>+50ms', 'total>+10%', 'module:boto3>+20ms', 'package:botocore>+20ms' (repeatable)")
 	top := flags.Int("top", 15, "package and module rows in the table and Markdown")
 	minChange := flags.Duration("min", 0, "hide module changes smaller than this (e.g. 500us, 1ms)")
-	if err := parseFlags(flags, diffUsage, args, stderr); err != nil {
+	if err := cli.ParseFlags(flags, diffUsage, args, stderr); err != nil {
 		return err
 	}
-	cfg, err := rf.config()
+	cfg, err := rf.Config()
 	if err != nil {
 		return err
 	}
 	if *top <= 0 || *minChange < 0 {
-		return usagef("diff: --top must be at least 1 and --min not negative")
+		return cli.Usagef("diff: --top must be at least 1 and --min not negative")
 	}
 	var gates []report.Gate
 	for _, expr := range *failOn {
 		g, err := report.ParseGate(expr)
 		if err != nil {
-			return usagef("diff: --fail-on: %v", err)
+			return cli.Usagef("diff: --fail-on: %v", err)
 		}
 		gates = append(gates, g)
 	}
 	if flags.NArg() != 2 {
-		return usagef("diff: want two arguments, BEFORE and AFTER, got %d (see coldprof diff --help)", flags.NArg())
+		return cli.Usagef("diff: want two arguments, BEFORE and AFTER, got %d (see coldprof diff --help)", flags.NArg())
 	}
 	if flags.Arg(0) == "-" && flags.Arg(1) == "-" {
-		return usagef("diff: only one of BEFORE and AFTER can be stdin")
+		return cli.Usagef("diff: only one of BEFORE and AFTER can be stdin")
 	}
 
-	before, failedBefore, err := readDiffSide(flags.Arg(0), cfg.input, stdin, stderr)
+	before, failedBefore, err := reporting.ReadDiffSide(flags.Arg(0), cfg.Input, stdin, stderr)
 	if err != nil {
 		return err
 	}
-	after, failedAfter, err := readDiffSide(flags.Arg(1), cfg.input, stdin, stderr)
+	after, failedAfter, err := reporting.ReadDiffSide(flags.Arg(1), cfg.Input, stdin, stderr)
 	if err != nil {
 		return err
 	}
 	d := report.Compare(before, after)
 	gateFailed := d.Check(gates, before, after)
-	if err := writeOutput(stdout, cfg.output, func(w io.Writer) error {
-		return report.WriteDiff(w, d, cfg.opts.Format, report.DiffOptions{Top: *top, MinUs: minChange.Microseconds()})
+	if err := cli.WriteOutput(stdout, cfg.Output, func(w io.Writer) error {
+		return report.WriteDiff(w, d, cfg.Opts.Format, report.DiffOptions{Top: *top, MinUs: minChange.Microseconds()})
 	}); err != nil {
 		return fmt.Errorf("diff: %w", err)
 	}
@@ -96,50 +95,10 @@ func runDiff(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 			}
 		}
 		report.WriteGateResults(stderr, failed)
-		return exitError{code: 1, msg: fmt.Sprintf("diff: %d of %d gates failed", len(failed), len(d.Gates))}
+		return cli.ExitError{Code: 1, Msg: fmt.Sprintf("diff: %d of %d gates failed", len(failed), len(d.Gates))}
 	}
 	if failedBefore || failedAfter {
-		return exitError{code: 1} // each unreadable input was named as it happened
+		return cli.ExitError{Code: 1} // each unreadable input was named as it happened
 	}
 	return nil
-}
-
-// readDiffSide reads every cold start of one side into numbers. failed is
-// set when an input could not be read (it was named on stderr); a side
-// with no cold start at all is an error.
-func readDiffSide(arg string, format envelope.Format, stdin io.Reader, stderr io.Writer) (side *report.DiffSide, failed bool, err error) {
-	if arg != "-" {
-		if _, err := os.Stat(arg); err != nil {
-			return nil, false, fmt.Errorf("diff: %w", err)
-		}
-	}
-	names, err := input.Expand([]string{arg})
-	if err != nil {
-		return nil, false, fmt.Errorf("diff: %w", err)
-	}
-	label := arg
-	if arg == "-" {
-		label = "stdin"
-	}
-	side = report.NewDiffSide(label)
-	src := newFileSource(names, format, stdin, stderr)
-	defer src.Close()
-	for {
-		cs, err := src.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, false, fmt.Errorf("diff: %s: %w", arg, err)
-		}
-		side.Add(cs)
-		src.Recycle(cs) // the side keeps only numbers and names
-	}
-	if side.ColdStarts() == 0 {
-		if src.Failed() > 0 {
-			return nil, true, exitError{code: 1, msg: fmt.Sprintf("diff: %s: nothing could be read", arg)}
-		}
-		return nil, false, fmt.Errorf("diff: %s: no cold start found (is -X importtime on, or is coldprof-wrapper set as AWS_LAMBDA_EXEC_WRAPPER?)", arg)
-	}
-	return side, src.Failed() > 0, nil
 }

@@ -4,6 +4,7 @@ import (
 	"io"
 
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/awsapi"
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/cli"
 )
 
 const disableUsage = `Usage: coldprof disable --function NAME [--dry-run] [--region R] [--profile P]
@@ -22,13 +23,13 @@ Example:
 
 func runDisable(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 	var f awsFlags
-	fs := newFlagSet("disable")
+	fs := cli.NewFlagSet("disable")
 	f.register(fs, true)
 	if err := parseAWSFlags(fs, disableUsage, args, stderr); err != nil {
 		return err
 	}
 	if f.function == "" {
-		return usagef("disable: --function NAME is required")
+		return cli.Usagef("disable: --function NAME is required")
 	}
 	return changeFunction(stdout, f, "disable", awsapi.PlanDisable)
 }

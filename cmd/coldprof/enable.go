@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/awsapi"
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/cli"
 	"github.com/coldprof/coldprof/layer"
 )
 
@@ -66,25 +67,25 @@ var testOnlyMaxBackoff time.Duration
 // parseAWSFlags parses the flags of a command that takes no arguments,
 // printing usage for --help.
 func parseAWSFlags(fs *pflag.FlagSet, usage string, args []string, stderr io.Writer) error {
-	if err := parseFlags(fs, usage, args, stderr); err != nil {
+	if err := cli.ParseFlags(fs, usage, args, stderr); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usagef("%s takes no arguments, got %q", fs.Name(), fs.Args())
+		return cli.Usagef("%s takes no arguments, got %q", fs.Name(), fs.Args())
 	}
 	return nil
 }
 
 func runEnable(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 	var f awsFlags
-	fs := newFlagSet("enable")
+	fs := cli.NewFlagSet("enable")
 	f.register(fs, true)
 	layerARN := fs.String("layer", "", "the coldprof layer version ARN for the function's architecture (coldprof layer build prints how to publish it); optional when the function already has it")
 	if err := parseAWSFlags(fs, enableUsage, args, stderr); err != nil {
 		return err
 	}
 	if f.function == "" {
-		return usagef("enable: --function NAME is required")
+		return cli.Usagef("enable: --function NAME is required")
 	}
 	return changeFunction(stdout, f, "enable", func(fn awsapi.Function) (awsapi.Change, error) {
 		return awsapi.PlanEnable(fn, *layerARN)
@@ -94,26 +95,8 @@ func runEnable(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 // changeFunction reads the function, plans the change, prints it, and
 // applies it unless this is a dry run.
 func changeFunction(stdout io.Writer, f awsFlags, verb string, plan func(awsapi.Function) (awsapi.Change, error)) error {
-	ctx := context.Background()
-	cfg, err := awsapi.LoadConfig(ctx, f.settings())
-	if err != nil {
-		return err
-	}
-	fn, err := awsapi.GetFunction(ctx, cfg, f.function)
-	if err != nil {
-		return err
-	}
-	change, err := plan(fn)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%s %s (region %s, revision %s)\n%s", verb, fn.Name, cfg.Region, fn.RevisionID, change.Diff(fn))
-	if f.dryRun {
-		_, err := fmt.Fprintln(stdout, "dry run: nothing changed")
-		return err
-	}
-	revision, err := awsapi.Apply(ctx, cfg, fn, change)
-	if err != nil {
+	fn, revision, err := awsapi.ChangeFunction(context.Background(), stdout, f.settings(), f.function, verb, f.dryRun, plan)
+	if err != nil || f.dryRun {
 		return err
 	}
 	next := "the next cold start is profiled; read it with: coldprof logs --function " + layer.ShellQuote(fn.Name) + " --since 15m"

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/cli"
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/insights"
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/reporting"
 	"github.com/coldprof/coldprof/parsers/input"
 	"github.com/coldprof/coldprof/report"
 )
@@ -38,36 +40,36 @@ Flags:
 %s`
 
 func runInsightsQuery(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
-	fs := newFlagSet("insights-query")
+	fs := cli.NewFlagSet("insights-query")
 	limit := fs.Int("limit", 1000, "most modules in the result (Insights returns at most 10000 rows)")
 	read := fs.String("read", "", "show the results of the query (aws logs get-query-results output, - for stdin) as an aggregate report")
 	format := fs.String("format", string(report.FormatTable), "with --read: table, markdown or json")
 	top := fs.Int("top", report.DefaultTop, "with --read: modules shown in the table and Markdown reports (JSON has all)")
 	output := fs.StringP("output", "o", "", "write the query (or with --read, the report) to this file instead of stdout")
-	if err := parseFlags(fs, insightsUsage, args, stderr); err != nil {
+	if err := cli.ParseFlags(fs, insightsUsage, args, stderr); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usagef("insights-query: unexpected argument %q (did you mean --read %s?)", fs.Arg(0), fs.Arg(0))
+		return cli.Usagef("insights-query: unexpected argument %q (did you mean --read %s?)", fs.Arg(0), fs.Arg(0))
 	}
 	if *limit < 1 || *limit > 10000 {
-		return usagef("insights-query: --limit must be 1 to 10000, not %d", *limit)
+		return cli.Usagef("insights-query: --limit must be 1 to 10000, not %d", *limit)
 	}
 	if *read == "" {
 		if fs.Changed("format") || fs.Changed("top") {
-			return usagef("insights-query: --format and --top shape the report of --read RESULTS.json")
+			return cli.Usagef("insights-query: --format and --top shape the report of --read RESULTS.json")
 		}
-		return writeOutput(stdout, *output, func(w io.Writer) error {
+		return cli.WriteOutput(stdout, *output, func(w io.Writer) error {
 			_, err := fmt.Fprintln(w, insights.Query(*limit))
 			return err
 		})
 	}
 	opts := report.Options{Format: report.Format(*format), Top: *top}
-	if !formatIn(opts.Format, report.AggregateFormats) {
-		return usagef("insights-query: --format %q: the results are an aggregate; use table, markdown or json", *format)
+	if !reporting.FormatIn(opts.Format, report.AggregateFormats) {
+		return cli.Usagef("insights-query: --format %q: the results are an aggregate; use table, markdown or json", *format)
 	}
 	if *top < 1 {
-		return usagef("insights-query: --top must be at least 1, not %d", *top)
+		return cli.Usagef("insights-query: --top must be at least 1, not %d", *top)
 	}
 	in, closeIn, err := input.Open(*read, stdin)
 	if err != nil {
@@ -79,5 +81,5 @@ func runInsightsQuery(stdin io.Reader, stdout, stderr io.Writer, args []string) 
 		return fmt.Errorf("insights-query: %s: %w", *read, err)
 	}
 	agg := report.NewComputedAggregate(insights.Title, rows, insights.Limits)
-	return writeOutput(stdout, *output, func(w io.Writer) error { return report.WriteAggregate(w, agg, opts) })
+	return cli.WriteOutput(stdout, *output, func(w io.Writer) error { return report.WriteAggregate(w, agg, opts) })
 }

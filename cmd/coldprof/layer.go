@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/cli"
 	"github.com/coldprof/coldprof/layer"
 )
 
@@ -27,28 +28,28 @@ Example:
 `
 
 func runLayer(_ io.Reader, stdout, stderr io.Writer, args []string) error {
-	fs := newFlagSet("layer build")
+	fs := cli.NewFlagSet("layer build")
 	archList := fs.String("arch", "x86_64,arm64", "architectures to build: x86_64, arm64 or both")
 	outDir := fs.StringP("output", "o", "dist", "directory for the zips")
 	srcDir := fs.String("src", "", "coldprof's source (default: the module around the current directory, else the module cache copy of this version)")
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-		return parseFlags(fs, layerUsage, args, stderr)
+		return cli.ParseFlags(fs, layerUsage, args, stderr)
 	}
 	if len(args) == 0 {
-		return usagef("layer needs a subcommand: coldprof layer build [flags]")
+		return cli.Usagef("layer needs a subcommand: coldprof layer build [flags]")
 	}
 	if args[0] != "build" {
-		return usagef("unknown layer subcommand %q: the only one is build", args[0])
+		return cli.Usagef("unknown layer subcommand %q: the only one is build", args[0])
 	}
-	if err := parseFlags(fs, layerUsage, args[1:], stderr); err != nil {
+	if err := cli.ParseFlags(fs, layerUsage, args[1:], stderr); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usagef("layer build takes no arguments, got %q", fs.Args())
+		return cli.Usagef("layer build takes no arguments, got %q", fs.Args())
 	}
 	arches, err := layer.ParseArches(*archList)
 	if err != nil {
-		return usagef("--arch: %v", err)
+		return cli.Usagef("--arch: %v", err)
 	}
 	goCmd, err := layer.FindGo()
 	if err != nil {

@@ -9,10 +9,9 @@ import (
 	"time"
 
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/awsapi"
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/cli"
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/reporting"
 	"github.com/coldprof/coldprof/layer"
-	"github.com/coldprof/coldprof/parsers/envelope"
-	"github.com/coldprof/coldprof/parsers/input"
-	"github.com/coldprof/coldprof/profile"
 	"github.com/coldprof/coldprof/report"
 )
 
@@ -37,43 +36,33 @@ Examples:
 
 func runLogs(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 	var f awsFlags
-	fs := newFlagSet("logs")
+	fs := cli.NewFlagSet("logs")
 	f.register(fs, false)
 	group := fs.String("log-group", "", "the log group, when you know it")
 	since := fs.String("since", "1h", "start: a duration ago (90s, 15m, 1h, 2d) or a time (2026-11-22T08:00:00Z, 2026-11-22)")
 	until := fs.String("until", "", "end, in the same forms (default now)")
 	filter := fs.String("filter", "", "a CloudWatch Logs filter pattern; the report needs the load-time lines, the coldprof markers and Lambda's START and REPORT lines, so filter by stream or time, not by text")
 	save := fs.String("save", "", "write the events to this file instead of reporting")
-	rf := installReportFlags(fs, "logs", report.Formats, coldStartFlags)
-	if err := parseFlags(fs, logsUsage, args, stderr); err != nil {
+	rf := reporting.Install(fs, "logs", report.Formats, reporting.ColdStartFlags)
+	if err := cli.ParseFlags(fs, logsUsage, args, stderr); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usagef("logs takes no arguments, got %q", fs.Args())
+		return cli.Usagef("logs takes no arguments, got %q", fs.Args())
 	}
-	reportCfg, err := rf.config()
+	reportCfg, err := rf.Config()
 	if err != nil {
 		return err
 	}
-	switch changed := rf.changed(); {
+	switch changed := rf.Changed(); {
 	case (f.function == "") == (*group == ""):
-		return usagef("logs: give --function NAME or --log-group GROUP (one of them)")
+		return cli.Usagef("logs: give --function NAME or --log-group GROUP (one of them)")
 	case *save != "" && len(changed) > 0:
-		return usagef("logs: --save writes the events, %s shapes a report; choose one", changed[0])
+		return cli.Usagef("logs: --save writes the events, %s shapes a report; choose one", changed[0])
 	}
-	now := time.Now()
-	start, err := awsapi.ParseWhen(*since, now)
+	start, end, err := awsapi.ParseWindow(*since, *until, time.Now())
 	if err != nil {
-		return usagef("logs: --since: %v", err)
-	}
-	var end time.Time
-	if *until != "" {
-		if end, err = awsapi.ParseWhen(*until, now); err != nil {
-			return usagef("logs: --until: %v", err)
-		}
-		if !end.After(start) {
-			return usagef("logs: --until %s is not after --since %s", end.Format(time.RFC3339), start.Format(time.RFC3339))
-		}
+		return cli.Usagef("logs: %v", err)
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -85,41 +74,19 @@ func runLogs(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 		// endpoint fails as fast as in enable).
 		settings.ThrottleAttempts = 10
 	}
-	cfg, err := awsapi.LoadConfig(ctx, settings)
-	if err != nil {
-		return err
-	}
-	if *group == "" {
-		var guessed bool
-		if *group, guessed, err = awsapi.LogGroupOf(ctx, cfg, f.function); err != nil {
-			return err
-		}
-		if guessed {
-			fmt.Fprintf(stderr, "coldprof: cannot read %s's logging configuration (no lambda:GetFunctionConfiguration); reading %s\n", f.function, *group)
-		}
-	}
 	q := awsapi.LogQuery{Group: *group, Start: start, End: end, Filter: *filter}
-	window := "since " + start.Format(time.RFC3339)
-	if !end.IsZero() {
-		window += " until " + end.Format(time.RFC3339)
-	}
-
-	lastPrint := time.Now()
-	progress := func(s awsapi.LogStats) {
-		if time.Since(lastPrint) >= time.Second {
-			lastPrint = time.Now()
-			fmt.Fprintf(stderr, "coldprof: %s: %d events so far (%d pages)\n", q.Group, s.Events, s.Pages)
-		}
-	}
-	stats, fetchErr, consumeErr := awsapi.ReadLogs(ctx, cfg, q, progress, func(events io.Reader) error {
+	var stats awsapi.LogStats
+	var fetchErr, consumeErr error
+	q.Group, stats, fetchErr, consumeErr = awsapi.ReadFunctionLogs(ctx, settings, f.function, q, stderr, func(group string, events io.Reader) error {
 		if *save != "" {
-			return writeOutput(nil, *save, func(w io.Writer) error { _, err := io.Copy(w, events); return err })
+			return cli.WriteOutput(nil, *save, func(w io.Writer) error { _, err := io.Copy(w, events); return err })
 		}
-		return reportEvents(stdout, stderr, events, q.Group, reportCfg)
+		return reporting.Events(stdout, stderr, events, group, reportCfg)
 	})
 	if fetchErr != nil {
 		return fetchErr // the reader's error, if any, only echoes this one
 	}
+	window := q.Window()
 	fmt.Fprintf(stderr, "coldprof: read %d events in %d pages from %s (%s)\n", stats.Events, stats.Pages, q.Group, window)
 	if errors.Is(consumeErr, report.ErrNoColdStart) {
 		return fmt.Errorf("no cold start in %s %s: was coldprof enabled (coldprof enable) and did the function cold-start in that window?", q.Group, window)
@@ -131,19 +98,4 @@ func runLogs(_ io.Reader, stdout, stderr io.Writer, args []string) error {
 		fmt.Fprintf(stderr, "coldprof: saved to %s; report it with: coldprof report %s\n", *save, layer.ShellQuote(*save))
 	}
 	return nil
-}
-
-// reportEvents reads filter-log-events JSON from r and writes the report.
-// An error reading r ends it.
-func reportEvents(stdout, stderr io.Writer, r io.Reader, group string, cfg reportConfig) error {
-	src := &input.Files{
-		Paths: []string{"-"}, Stdin: r, StdinName: group, Format: envelope.FormatFilterLogEvents,
-		Warn: func(w profile.Warning) { fmt.Fprintln(stderr, w.String()) },
-	}
-	defer src.Close()
-	checkBudgets, err := writeReport(stdout, src, cfg)
-	if err != nil {
-		return err
-	}
-	return checkBudgets(stderr)
 }

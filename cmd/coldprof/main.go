@@ -12,7 +12,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -22,6 +21,7 @@ import (
 	"strings"
 
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/buildinfo"
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/cli"
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/sandbox"
 	"github.com/coldprof/coldprof/wrapper"
 )
@@ -40,7 +40,7 @@ func coldprofVersion() string {
 	return buildinfo.Version(info)
 }
 
-// A command runs one subcommand. It returns a usageError for bad flags or
+// A command runs one subcommand. It returns a cli.UsageError for bad flags or
 // arguments (exit 2) and any other error for a failure (exit 1).
 type command struct {
 	summary string
@@ -95,47 +95,8 @@ func run(stdin io.Reader, stdout, stderr io.Writer, args []string) int {
 		return 2
 	}
 	err := cmd.run(stdin, stdout, stderr, args[1:])
-	return exitCode(stderr, err)
+	return cli.ExitCode(stderr, err)
 }
-
-// exitCode prints err (once, with the program name) and maps it to a status.
-func exitCode(stderr io.Writer, err error) int {
-	if err == nil || errors.Is(err, errHelp) {
-		return 0
-	}
-	var exit exitError
-	if errors.As(err, &exit) {
-		if exit.msg != "" {
-			fmt.Fprintf(stderr, "coldprof: %s\n", exit.msg)
-		}
-		return exit.code
-	}
-	fmt.Fprintf(stderr, "coldprof: %v\n", err)
-	var usage usageError
-	if errors.As(err, &usage) {
-		return 2
-	}
-	return 1
-}
-
-// errHelp is returned when --help was asked for and printed: exit 0.
-var errHelp = errors.New("help requested")
-
-// A usageError is a mistake in flags or arguments; it exits with status 2.
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
-func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
-
-// An exitError asks for a specific exit status, e.g. 1 when a budget gate
-// fails. msg is printed when not empty.
-type exitError struct {
-	code int
-	msg  string
-}
-
-func (e exitError) Error() string { return e.msg }
 
 func printUsage(w io.Writer) {
 	names := make([]string, 0, len(commands))
@@ -165,12 +126,12 @@ recorded, or "devel" and the VCS revision of a build from a clone.
 %s`
 
 func runVersion(_ io.Reader, stdout, stderr io.Writer, args []string) error {
-	fs := newFlagSet("version")
-	if err := parseFlags(fs, versionUsage, args, stderr); err != nil {
+	fs := cli.NewFlagSet("version")
+	if err := cli.ParseFlags(fs, versionUsage, args, stderr); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return usagef("version takes no arguments")
+		return cli.Usagef("version takes no arguments")
 	}
 	_, err := fmt.Fprintf(stdout, "coldprof %s %s/%s\n", coldprofVersion(), runtime.GOOS, runtime.GOARCH)
 	return err

@@ -1,11 +1,11 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"os"
 
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/cli"
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/reporting"
 	"github.com/coldprof/coldprof/parsers/input"
 	"github.com/coldprof/coldprof/report"
 )
@@ -43,57 +43,24 @@ be read or held no cold start, 2 for a mistake in flags or arguments.
 `
 
 func runReport(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
-	fs := newFlagSet("report")
-	rf := installReportFlags(fs, "report", report.Formats, coldStartFlags|fileFlags)
-	if err := parseFlags(fs, reportUsage, args, stderr); err != nil {
+	fs := cli.NewFlagSet("report")
+	rf := reporting.Install(fs, "report", report.Formats, reporting.ColdStartFlags|reporting.FileFlags)
+	if err := cli.ParseFlags(fs, reportUsage, args, stderr); err != nil {
 		return err
 	}
-	cfg, err := rf.config()
+	cfg, err := rf.Config()
 	if err != nil {
 		return err
 	}
 	inputs := fs.Args()
 	if len(inputs) == 0 {
-		if isTerminal(stdin) {
-			return usagef("report: no input: give log files, or pipe a log into stdin (see coldprof report --help)")
+		if cli.IsTerminal(stdin) {
+			return cli.Usagef("report: no input: give log files, or pipe a log into stdin (see coldprof report --help)")
 		}
 		inputs = []string{"-"}
 	}
 	if inputs, err = input.Expand(inputs); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	return reportFiles(stdin, stdout, stderr, inputs, cfg)
-}
-
-// reportFiles writes the report of the cold starts in inputs: what report
-// and run do once their flags are checked.
-func reportFiles(stdin io.Reader, stdout, stderr io.Writer, inputs []string, cfg reportConfig) error {
-	src := newFileSource(inputs, cfg.input, stdin, stderr)
-	defer src.Close()
-	checkBudgets, err := writeReport(stdout, src, cfg)
-	switch {
-	case errors.Is(err, report.ErrNoColdStart) && cfg.opts.ColdStart == "":
-		return src.noProfileError()
-	case err != nil:
-		return fmt.Errorf("%s: %w", cfg.cmd, err)
-	}
-	for _, e := range src.Empty() {
-		fmt.Fprintln(stderr, e)
-	}
-	if src.Failed() > 0 {
-		return exitError{code: 1} // each failure was printed as it happened
-	}
-	return checkBudgets(stderr)
-}
-
-// isTerminal reports whether r (stdin or stderr) is an interactive
-// terminal: waiting for stdin there would look like a hang, and only there
-// is a progress line welcome.
-func isTerminal(r any) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
+	return reporting.Files(stdin, stdout, stderr, inputs, cfg)
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"syscall"
@@ -15,6 +14,8 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/cli"
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/reporting"
 	"github.com/coldprof/coldprof/cmd/coldprof/internal/sandbox"
 	"github.com/coldprof/coldprof/report"
 	"github.com/coldprof/coldprof/wrapper"
@@ -74,8 +75,8 @@ type runFlags struct {
 }
 
 // runFlagSet registers run's own flags on fs, then the report's.
-func runFlagSet(f *runFlags) (*pflag.FlagSet, *reportFlags) {
-	fs := newFlagSet("run")
+func runFlagSet(f *runFlags) (*pflag.FlagSet, *reporting.Flags) {
+	fs := cli.NewFlagSet("run")
 	fs.IntVarP(&f.invocations, "invocations", "n", 1, "events to send (repeating the --event files in turn)")
 	fs.IntVar(&f.coldStarts, "cold-starts", 1, "cold starts to run, each a fresh runtime process given the same events; the report aggregates them")
 	fs.StringArrayVar(&f.env, "env", nil, "KEY=VALUE for the function's environment, COLDPROF_* settings included (repeatable; wins over --env-file)")
@@ -93,13 +94,13 @@ func runFlagSet(f *runFlags) (*pflag.FlagSet, *reportFlags) {
 	fs.StringVar(&f.log, "log", "", "save the combined log (markers, importtime, platform lines) to this file")
 	fs.BoolVar(&f.responses, "responses", false, "print each invocation's response to stderr")
 	fs.StringVar(&f.wrapper, "wrapper", "", "coldprof-wrapper to run (default: one built from the same source as coldprof, else coldprof itself)")
-	return fs, installReportFlags(fs, "run", report.Formats, coldStartFlags)
+	return fs, reporting.Install(fs, "run", report.Formats, reporting.ColdStartFlags)
 }
 
 func runRun(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 	var f runFlags
 	fs, rf := runFlagSet(&f)
-	if err := parseFlags(fs, runUsage, args, stderr); err != nil {
+	if err := cli.ParseFlags(fs, runUsage, args, stderr); err != nil {
 		return err
 	}
 	command := fs.Args()
@@ -107,14 +108,12 @@ func runRun(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 		if dash < 0 {
 			dash = len(command)
 		}
-		return usagef("run: unexpected argument %q: the command to run goes after --", command[:dash][0])
+		return cli.Usagef("run: unexpected argument %q: the command to run goes after --", command[:dash][0])
 	}
-	if !fs.Changed("arch") {
-		// Price init (the init-cost finding) at this machine's
-		// architecture, where the function ran.
-		rf.arch = map[string]string{"amd64": "x86_64", "arm64": "arm64"}[runtime.GOARCH]
-	}
-	cfg, err := rf.config()
+	// Price init (the init-cost finding) at this machine's architecture,
+	// where the function ran.
+	rf.SetDefaultArch(map[string]string{"amd64": "x86_64", "arm64": "arm64"}[runtime.GOARCH])
+	cfg, err := rf.Config()
 	if err != nil {
 		return err
 	}
@@ -122,7 +121,7 @@ func runRun(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 		return err
 	}
 	if stdin == nil && slices.Contains(f.events, "-") {
-		return usagef("run: --event -: no stdin")
+		return cli.Usagef("run: --event -: no stdin")
 	}
 	events, err := sandbox.ReadEvents(f.events, f.invocations, stdin)
 	if err != nil {
@@ -131,30 +130,14 @@ func runRun(stdin io.Reader, stdout, stderr io.Writer, args []string) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	tmp, err := os.MkdirTemp("", "coldprof-run-")
-	if err != nil {
-		return fmt.Errorf("run: %w", err)
-	}
-	defer os.RemoveAll(tmp)
-
 	sb := f.sandbox(command)
-	if sb.Env, err = functionEnv(f.envFiles, f.env, f.function); err != nil {
+	if sb.Env, err = sandbox.FunctionEnv(f.envFiles, f.env, f.function); err != nil {
 		return err
 	}
-	l, err := sandbox.Plan(ctx, sb, tmp, stderr)
-	if err != nil {
-		return fmt.Errorf("run: %w", err)
-	}
-	logPath := f.log
-	if logPath == "" {
-		logPath = filepath.Join(tmp, "cold-start.log")
-	}
-	runErr := runError(l.Execute(ctx, events, logPath, stderr))
-	if f.log != "" {
-		fmt.Fprintf(stderr, "coldprof: log saved to %s\n", f.log)
-	}
-
-	reportErr := reportFiles(nil, stdout, stderr, []string{logPath}, cfg)
+	var reportErr error
+	runErr := runError(sandbox.Run(ctx, sb, events, f.log, stderr, func(logPath string) {
+		reportErr = reporting.Files(nil, stdout, stderr, []string{logPath}, cfg)
+	}))
 	if runErr != nil {
 		if reportErr != nil {
 			fmt.Fprintf(stderr, "coldprof: %v\n", reportErr)
@@ -179,7 +162,7 @@ func runError(err error) error {
 	var failed *sandbox.FailedInvocations
 	switch {
 	case errors.As(err, &failed):
-		return exitError{code: 1, msg: failed.Error()}
+		return cli.ExitError{Code: 1, Msg: failed.Error()}
 	case err != nil:
 		return fmt.Errorf("run: %w", err)
 	}
@@ -189,30 +172,30 @@ func runError(err error) error {
 // checkRunFlags rejects bad combinations early and says how to fix them.
 func checkRunFlags(f *runFlags, command []string) error {
 	if f.invocations < 0 {
-		return usagef("run: -n must be 0 or more, not %d", f.invocations)
+		return cli.Usagef("run: -n must be 0 or more, not %d", f.invocations)
 	}
 	if f.coldStarts < 1 || f.coldStarts > 1000 {
-		return usagef("run: --cold-starts must be between 1 and 1000, not %d", f.coldStarts)
+		return cli.Usagef("run: --cold-starts must be between 1 and 1000, not %d", f.coldStarts)
 	}
 	if f.timeout <= 0 || f.initTimeout <= 0 {
-		return usagef("run: --timeout and --init-timeout must be positive")
+		return cli.Usagef("run: --timeout and --init-timeout must be positive")
 	}
 	if f.memoryMB < 128 || f.memoryMB > 10240 {
-		return usagef("run: --memory must be between 128 and 10240 MB (Lambda's range), not %d", f.memoryMB)
+		return cli.Usagef("run: --memory must be between 128 and 10240 MB (Lambda's range), not %d", f.memoryMB)
 	}
 	if len(command) == 0 {
 		if f.runtime == "" {
-			return usagef("run: nothing to run: give -- CMD…, or --handler MODULE.FUNCTION --runtime python3")
+			return cli.Usagef("run: nothing to run: give -- CMD…, or --handler MODULE.FUNCTION --runtime python3")
 		}
 		if f.handler == "" {
-			return usagef("run: --runtime %s needs --handler MODULE.FUNCTION (e.g. app.lambda_handler)", f.runtime)
+			return cli.Usagef("run: --runtime %s needs --handler MODULE.FUNCTION (e.g. app.lambda_handler)", f.runtime)
 		}
 	}
 	if f.runtime != "" && !sandbox.KnownRuntime(f.runtime) {
-		return usagef("run: --runtime %q is not supported; use python3, python3.X, nodejs, java or ruby", f.runtime)
+		return cli.Usagef("run: --runtime %q is not supported; use python3, python3.X, nodejs, java or ruby", f.runtime)
 	}
 	if f.python != "" && f.runtime == "" && len(command) == 0 {
-		return usagef("run: --python needs --runtime python3")
+		return cli.Usagef("run: --python needs --runtime python3")
 	}
 	info, err := os.Stat(f.taskRoot)
 	if err != nil {
@@ -230,7 +213,7 @@ func runWrapperMode(_ io.Reader, _, stderr io.Writer, args []string) error {
 	self, _ := os.Executable()
 	wrapper.SelfProxy = true // runProxyMode below, when no coldprof-proxy is beside coldprof
 	if code := wrapper.Main(append([]string{self}, args...), os.Environ(), stderr); code != 0 {
-		return exitError{code: code}
+		return cli.ExitError{Code: code}
 	}
 	return nil
 }
@@ -239,7 +222,7 @@ func runWrapperMode(_ io.Reader, _, stderr io.Writer, args []string) error {
 // re-executing os.Executable() with wrapper.ProxyArg (wrapper.SelfProxy).
 func runProxyMode(_ io.Reader, _, stderr io.Writer, _ []string) error {
 	if code := proxy.Main(os.Environ(), stderr); code != 0 {
-		return exitError{code: code}
+		return cli.ExitError{Code: code}
 	}
 	return nil
 }

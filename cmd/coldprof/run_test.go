@@ -385,11 +385,11 @@ func TestRunFlagSet(t *testing.T) {
 	if f.invocations != 5 || f.handler != "app.h" || !f.responses {
 		t.Errorf("run's flags: %+v", f)
 	}
-	cfg, err := rf.config()
+	cfg, err := rf.Config()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.opts.Format != "json" || !cfg.opts.Tree || cfg.opts.MinUs != 2000 || cfg.output != "r.json" {
+	if cfg.Opts.Format != "json" || !cfg.Opts.Tree || cfg.Opts.MinUs != 2000 || cfg.Output != "r.json" {
 		t.Errorf("report's flags: %+v", cfg)
 	}
 	if d := cmp.Diff([]string{"python3", "-X", "--format"}, fs.Args()); d != "" {

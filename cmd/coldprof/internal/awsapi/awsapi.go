@@ -12,13 +12,14 @@
 // `aws logs filter-log-events` JSON); then, for enable and disable, a pure
 // plan (PlanEnable, PlanDisable) applied with the read revision ID (Apply),
 // so a concurrent change makes Lambda refuse the update instead of being
-// overwritten.
+// overwritten. ChangeFunction runs enable's and disable's steps.
 package awsapi
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"slices"
 	"strings"
@@ -238,6 +239,31 @@ func GetFunction(ctx context.Context, cfg aws.Config, name string) (Function, er
 		return Function{}, Explain(err, Op{Action: "lambda:GetFunctionConfiguration", Resource: "function " + name, Region: cfg.Region})
 	}
 	return FunctionFrom(name, out), nil
+}
+
+// ChangeFunction is enable's and disable's work (verb names it): it reads
+// the function, plans the change, prints the plan on w, and applies it
+// unless dryRun. It returns the function as read and, once applied, its
+// new revision ID.
+func ChangeFunction(ctx context.Context, w io.Writer, s Settings, function, verb string, dryRun bool, plan func(Function) (Change, error)) (fn Function, revision string, err error) {
+	cfg, err := LoadConfig(ctx, s)
+	if err != nil {
+		return fn, "", err
+	}
+	if fn, err = GetFunction(ctx, cfg, function); err != nil {
+		return fn, "", err
+	}
+	change, err := plan(fn)
+	if err != nil {
+		return fn, "", err
+	}
+	fmt.Fprintf(w, "%s %s (region %s, revision %s)\n%s", verb, fn.Name, cfg.Region, fn.RevisionID, change.Diff(fn))
+	if dryRun {
+		_, err := fmt.Fprintln(w, "dry run: nothing changed")
+		return fn, "", err
+	}
+	revision, err = Apply(ctx, cfg, fn, change)
+	return fn, revision, err
 }
 
 // Apply writes c's layers (when they changed) and environment, on the

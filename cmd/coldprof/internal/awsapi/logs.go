@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 
@@ -16,6 +17,16 @@ type LogQuery struct {
 	Group      string
 	Start, End time.Time // End zero: up to now
 	Filter     string    // a CloudWatch Logs filter pattern; "" for every event
+}
+
+// Window is q's time range in words, for messages: "since T" or "since T
+// until U".
+func (q LogQuery) Window() string {
+	window := "since " + q.Start.Format(time.RFC3339)
+	if !q.End.IsZero() {
+		window += " until " + q.End.Format(time.RFC3339)
+	}
+	return window
 }
 
 // LogStats counts what FetchLogs read so far.
@@ -121,6 +132,36 @@ func ReadLogs(ctx context.Context, cfg aws.Config, q LogQuery, progress func(Log
 		return got.stats, got.err, consumeErr
 	}
 	return got.stats, nil, consumeErr
+}
+
+// ReadFunctionLogs is logs' read: LoadConfig with s, the log group of
+// function when q has none (saying so on stderr when it had to guess), and
+// ReadLogs into consume (given the group) with a progress line on stderr
+// at most every second. It returns the group read and ReadLogs' results;
+// an error before the read is a fetch error.
+func ReadFunctionLogs(ctx context.Context, s Settings, function string, q LogQuery, stderr io.Writer, consume func(group string, events io.Reader) error) (group string, stats LogStats, fetchErr, consumeErr error) {
+	cfg, err := LoadConfig(ctx, s)
+	if err != nil {
+		return q.Group, stats, err, nil
+	}
+	if q.Group == "" {
+		var guessed bool
+		if q.Group, guessed, err = LogGroupOf(ctx, cfg, function); err != nil {
+			return q.Group, stats, err, nil
+		}
+		if guessed {
+			fmt.Fprintf(stderr, "coldprof: cannot read %s's logging configuration (no lambda:GetFunctionConfiguration); reading %s\n", function, q.Group)
+		}
+	}
+	lastPrint := time.Now()
+	progress := func(st LogStats) {
+		if time.Since(lastPrint) >= time.Second {
+			lastPrint = time.Now()
+			fmt.Fprintf(stderr, "coldprof: %s: %d events so far (%d pages)\n", q.Group, st.Events, st.Pages)
+		}
+	}
+	stats, fetchErr, consumeErr = ReadLogs(ctx, cfg, q, progress, func(events io.Reader) error { return consume(q.Group, events) })
+	return q.Group, stats, fetchErr, consumeErr
 }
 
 // errStoppedReading ends the fetch when the consumer stopped reading

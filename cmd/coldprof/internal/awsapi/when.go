@@ -11,6 +11,24 @@ import (
 // Logs keeps events for at most 10 years anyway.
 const maxDaysAgo = 36500
 
+// ParseWindow reads logs' --since and --until (empty: up to now) as a
+// query's Start and End.
+func ParseWindow(since, until string, now time.Time) (start, end time.Time, err error) {
+	if start, err = ParseWhen(since, now); err != nil {
+		return start, end, fmt.Errorf("--since: %w", err)
+	}
+	if until == "" {
+		return start, end, nil
+	}
+	if end, err = ParseWhen(until, now); err != nil {
+		return start, end, fmt.Errorf("--until: %w", err)
+	}
+	if !end.After(start) {
+		return start, end, fmt.Errorf("--until %s is not after --since %s", end.Format(time.RFC3339), start.Format(time.RFC3339))
+	}
+	return start, end, nil
+}
+
 // ParseWhen reads --since/--until: a duration before now ("15m", "1h30m",
 // "2d") or an absolute time (RFC 3339, or a date, in UTC).
 func ParseWhen(s string, now time.Time) (time.Time, error) {

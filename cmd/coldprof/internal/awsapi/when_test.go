@@ -49,3 +49,30 @@ func FuzzParseWhen(f *testing.F) {
 		}
 	})
 }
+
+func TestParseWindow(t *testing.T) {
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	start, end, err := ParseWindow("2h", "", now)
+	if err != nil || !start.Equal(now.Add(-2*time.Hour)) || !end.IsZero() {
+		t.Errorf("2h: %v %v %v, want 2 h ago to now", start, end, err)
+	}
+	if got := (LogQuery{Start: start}).Window(); got != "since 2026-11-22T10:00:00Z" {
+		t.Errorf("window %q", got)
+	}
+	start, end, err = ParseWindow("2026-11-21", "2026-11-22T06:00:00Z", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := (LogQuery{Start: start, End: end}).Window(); got != "since 2026-11-21T00:00:00Z until 2026-11-22T06:00:00Z" {
+		t.Errorf("window %q", got)
+	}
+	for _, tt := range []struct{ since, until, want string }{
+		{"yesterday", "", `--since: "yesterday" is neither`},
+		{"1h", "soon", `--until: "soon" is neither`},
+		{"2026-11-22", "2026-11-21", "--until 2026-11-21T00:00:00Z is not after --since 2026-11-22T00:00:00Z"},
+	} {
+		if _, _, err := ParseWindow(tt.since, tt.until, now); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("--since %q --until %q: error %v, want %q", tt.since, tt.until, err, tt.want)
+		}
+	}
+}

@@ -8,7 +8,7 @@
 // embedded runtime client of package runtimes, the wrapper, the
 // environment); Launch.Execute runs it, sends the events and stops every
 // process it started; what happened is in the log it wrote, which coldprof
-// reports like any other log.
+// reports like any other log. Run does both steps in a temporary folder.
 package sandbox
 
 import (
@@ -207,6 +207,32 @@ func lambdaEnv(base []string, c *Config, taskRoot, runtimeDir, runtime string) [
 		env = append(env, k+"="+v)
 	}
 	return env
+}
+
+// Run plans c's cold starts in a temporary folder and executes them with
+// events, their log at logPath (in the folder when empty). Once they ran,
+// failed or not, it hands the log to report before the folder goes. Its
+// error is Plan's or Execute's.
+func Run(ctx context.Context, c *Config, events [][]byte, logPath string, stderr io.Writer, report func(logPath string)) error {
+	tmp, err := os.MkdirTemp("", "coldprof-run-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	l, err := Plan(ctx, c, tmp, stderr)
+	if err != nil {
+		return err
+	}
+	kept := logPath != ""
+	if !kept {
+		logPath = filepath.Join(tmp, "cold-start.log")
+	}
+	err = l.Execute(ctx, events, logPath, stderr)
+	if kept {
+		fmt.Fprintf(stderr, "coldprof: log saved to %s\n", logPath)
+	}
+	report(logPath)
+	return err
 }
 
 // Execute runs the launch's cold starts (Config.ColdStarts, one after

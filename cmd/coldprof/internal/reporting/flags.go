@@ -1,24 +1,22 @@
-package main
+package reporting
 
 import (
-	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/cli"
 	"github.com/coldprof/coldprof/parsers/envelope"
 	"github.com/coldprof/coldprof/profile"
 	"github.com/coldprof/coldprof/report"
 )
 
-// reportFlags are the flags of every command that prints a report (report,
+// Flags are the flags of every command that prints a report (report,
 // run, logs, diff), bound to one struct as pprof's installConfigFlags binds
 // its config: each command installs them on its flag set, so they are
 // spelled, documented and checked the same everywhere.
-type reportFlags struct {
+type Flags struct {
 	cmd     string          // the command, for messages
 	formats []report.Format // the --format values the command renders
 	fs      *pflag.FlagSet
@@ -39,26 +37,26 @@ type reportFlags struct {
 
 // Which groups of report flags a command installs.
 const (
-	// coldStartFlags shape a report of cold starts: --phase, --top, --min,
+	// ColdStartFlags shape a report of cold starts: --phase, --top, --min,
 	// --depth, --tree, --cold-start, --budget.
-	coldStartFlags = 1 << iota
-	// fileFlags are for commands that read log files: --input-format.
-	fileFlags
+	ColdStartFlags = 1 << iota
+	// FileFlags are for commands that read log files: --input-format.
+	FileFlags
 )
 
 // defaultMin keeps a tree readable: imports under 1 ms are folded.
 const defaultMin = time.Millisecond
 
-// installReportFlags registers the report flags of the groups in set, with
+// Install registers the report flags of the groups in set, with
 // --format taking one of formats.
-func installReportFlags(fs *pflag.FlagSet, cmd string, formats []report.Format, set int) *reportFlags {
-	f := &reportFlags{cmd: cmd, formats: formats, fs: fs}
-	fs.StringVar(&f.format, "format", string(report.FormatTable), "output format: "+formatList(formats))
+func Install(fs *pflag.FlagSet, cmd string, formats []report.Format, set int) *Flags {
+	f := &Flags{cmd: cmd, formats: formats, fs: fs}
+	fs.StringVar(&f.format, "format", string(report.FormatTable), "output format: "+FormatList(formats))
 	fs.StringVarP(&f.output, "output", "o", "", "write the report to this file instead of stdout")
-	if set&fileFlags != 0 {
+	if set&FileFlags != 0 {
 		fs.StringVar(&f.input, "input-format", string(envelope.FormatAuto), "the shape of the inputs: "+inputFormatList()+"; auto recognises each file's")
 	}
-	if set&coldStartFlags != 0 {
+	if set&ColdStartFlags != 0 {
 		fs.StringVar(&f.phase, "phase", "", "show only one phase: interpreter, runtime, init or invoke")
 		fs.IntVar(&f.top, "top", report.DefaultTop, "rows in each hot-spot and aggregate table")
 		fs.DurationVar(&f.min, "min", defaultMin, "with --tree: fold entries whose cumulative time is under this (e.g. 500us, 2ms)")
@@ -71,25 +69,32 @@ func installReportFlags(fs *pflag.FlagSet, cmd string, formats []report.Format, 
 	}
 	for _, name := range reportFlagNames {
 		if fs.Lookup(name) != nil {
-			fs.SetAnnotation(name, reportGroup, nil)
+			fs.SetAnnotation(name, cli.ReportGroup, nil)
 		}
 	}
 	return f
 }
 
-// reportConfig is what the report flags ask for, checked.
-type reportConfig struct {
-	cmd    string
-	opts   report.Options
-	gates  []report.Gate
-	input  envelope.Format
-	output string
+// Config is what the report flags ask for, checked.
+type Config struct {
+	Cmd    string // the command, for messages
+	Opts   report.Options
+	Gates  []report.Gate   // --budget
+	Input  envelope.Format // --input-format
+	Output string          // -o
 }
 
-// config checks the flags and says how to fix a bad one.
-func (f *reportFlags) config() (reportConfig, error) {
-	cfg := reportConfig{cmd: f.cmd, output: f.output, input: envelope.FormatAuto}
-	cfg.opts = report.Options{
+// SetDefaultArch sets --arch to arch unless the command line set it.
+func (f *Flags) SetDefaultArch(arch string) {
+	if !f.fs.Changed("arch") {
+		f.arch = arch
+	}
+}
+
+// Config checks the flags and says how to fix a bad one.
+func (f *Flags) Config() (Config, error) {
+	cfg := Config{Cmd: f.cmd, Output: f.output, Input: envelope.FormatAuto}
+	cfg.Opts = report.Options{
 		Format:    report.Format(f.format),
 		Phase:     profile.Phase(f.phase),
 		Top:       f.top,
@@ -99,57 +104,57 @@ func (f *reportFlags) config() (reportConfig, error) {
 		ColdStart: f.coldStart,
 		Findings:  report.FindingOptions{Arch: f.arch, PricePerGBSecond: f.price},
 	}
-	if !formatIn(cfg.opts.Format, f.formats) {
-		return cfg, usagef("%s: unknown --format %q; use one of %s", f.cmd, f.format, formatList(f.formats))
+	if !FormatIn(cfg.Opts.Format, f.formats) {
+		return cfg, cli.Usagef("%s: unknown --format %q; use one of %s", f.cmd, f.format, FormatList(f.formats))
 	}
 	if f.fs.Lookup("phase") != nil {
-		if err := f.checkShape(cfg.opts); err != nil {
+		if err := f.checkShape(cfg.Opts); err != nil {
 			return cfg, err
 		}
 	}
 	if f.fs.Lookup("input-format") != nil {
 		in, err := envelope.ParseFormat(f.input)
 		if err != nil {
-			return cfg, usagef("%s: --input-format: %v", f.cmd, err)
+			return cfg, cli.Usagef("%s: --input-format: %v", f.cmd, err)
 		}
-		cfg.input = in
+		cfg.Input = in
 	}
 	for _, b := range f.budgets {
 		g, err := report.ParseBudget(b)
 		if err != nil {
-			return cfg, usagef("%s: --budget: %v", f.cmd, err)
+			return cfg, cli.Usagef("%s: --budget: %v", f.cmd, err)
 		}
-		cfg.gates = append(cfg.gates, g)
+		cfg.Gates = append(cfg.Gates, g)
 	}
 	return cfg, nil
 }
 
 // checkShape checks the flags that shape a report of cold starts.
-func (f *reportFlags) checkShape(opts report.Options) error {
+func (f *Flags) checkShape(opts report.Options) error {
 	switch {
 	case opts.Phase != "" && !opts.Phase.Valid():
-		return usagef("%s: unknown --phase %q; use interpreter, runtime, init or invoke", f.cmd, opts.Phase)
+		return cli.Usagef("%s: unknown --phase %q; use interpreter, runtime, init or invoke", f.cmd, opts.Phase)
 	case opts.Top <= 0:
-		return usagef("%s: --top must be at least 1, not %d", f.cmd, opts.Top)
+		return cli.Usagef("%s: --top must be at least 1, not %d", f.cmd, opts.Top)
 	case opts.MinUs < 0:
-		return usagef("%s: --min must not be negative", f.cmd)
+		return cli.Usagef("%s: --min must not be negative", f.cmd)
 	case opts.Depth < 0:
-		return usagef("%s: --depth must be 0 (no limit) or more, not %d", f.cmd, opts.Depth)
+		return cli.Usagef("%s: --depth must be 0 (no limit) or more, not %d", f.cmd, opts.Depth)
 	case !opts.Tree && (f.fs.Changed("min") || f.fs.Changed("depth")):
-		return usagef("%s: --min and --depth shape the import tree; add --tree", f.cmd)
+		return cli.Usagef("%s: --min and --depth shape the import tree; add --tree", f.cmd)
 	case opts.Findings.Arch != "" && opts.Findings.Arch != "x86_64" && opts.Findings.Arch != "arm64":
-		return usagef("%s: --arch must be x86_64 or arm64, not %q", f.cmd, opts.Findings.Arch)
+		return cli.Usagef("%s: --arch must be x86_64 or arm64, not %q", f.cmd, opts.Findings.Arch)
 	case opts.Findings.PricePerGBSecond < 0:
-		return usagef("%s: --price must not be negative", f.cmd)
+		return cli.Usagef("%s: --price must not be negative", f.cmd)
 	}
 	return nil
 }
 
-// reportFlagNames are the flags installReportFlags may register.
+// reportFlagNames are the flags Install may register.
 var reportFlagNames = []string{"format", "output", "input-format", "phase", "top", "min", "depth", "tree", "cold-start", "arch", "price", "budget"}
 
-// changed returns the report flags set on the command line, as --name.
-func (f *reportFlags) changed() []string {
+// Changed returns the report flags set on the command line, as --name.
+func (f *Flags) Changed() []string {
 	var names []string
 	for _, name := range reportFlagNames {
 		if fl := f.fs.Lookup(name); fl != nil && fl.Changed {
@@ -159,51 +164,8 @@ func (f *reportFlags) changed() []string {
 	return names
 }
 
-// writeReport writes the report of src to stdout, or to --output. Its
-// checkBudgets, called after, prints the --budget results on stderr and
-// returns an exitError when a budget was exceeded.
-func writeReport(stdout io.Writer, src report.Source, cfg reportConfig) (checkBudgets func(stderr io.Writer) error, err error) {
-	budgetSrc := report.NewBudgetSource(src, cfg.gates)
-	err = writeOutput(stdout, cfg.output, func(w io.Writer) error {
-		return report.Write(w, budgetSrc, cfg.opts)
-	})
-	return func(stderr io.Writer) error {
-		if results, failed := budgetSrc.Results(); len(results) > 0 {
-			report.WriteGateResults(stderr, results)
-			if failed {
-				return exitError{code: 1, msg: cfg.cmd + ": over budget"}
-			}
-		}
-		return nil
-	}, err
-}
-
-// writeOutput runs write on stdout, or, with a path (-o/--output), on a
-// temporary file in the same folder that replaces path only when write
-// succeeded, so a failed run leaves no partial report behind.
-func writeOutput(stdout io.Writer, path string, write func(io.Writer) error) error {
-	if path == "" || path == "-" {
-		return write(stdout)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".coldprof-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
-}
-
-func formatIn(f report.Format, formats []report.Format) bool {
+// FormatIn reports whether f is one of formats.
+func FormatIn(f report.Format, formats []report.Format) bool {
 	for _, k := range formats {
 		if k == f {
 			return true
@@ -212,7 +174,8 @@ func formatIn(f report.Format, formats []report.Format) bool {
 	return false
 }
 
-func formatList(formats []report.Format) string {
+// FormatList is formats as a comma-separated list, for help and messages.
+func FormatList(formats []report.Format) string {
 	names := make([]string, len(formats))
 	for i, f := range formats {
 		names[i] = string(f)

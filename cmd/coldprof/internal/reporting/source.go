@@ -1,10 +1,11 @@
-package main
+package reporting
 
 import (
 	"fmt"
 	"io"
 	"time"
 
+	"github.com/coldprof/coldprof/cmd/coldprof/internal/cli"
 	"github.com/coldprof/coldprof/parsers/envelope"
 	"github.com/coldprof/coldprof/parsers/input"
 	"github.com/coldprof/coldprof/profile"
@@ -29,7 +30,7 @@ type fileSource struct {
 
 func newFileSource(names []string, format envelope.Format, stdin io.Reader, stderr io.Writer) *fileSource {
 	s := &fileSource{stderr: stderr, progressEvery: 250 * time.Millisecond, progressTick: 250 * time.Millisecond}
-	if isTerminal(stderr) {
+	if cli.IsTerminal(stderr) {
 		s.progress = stderr
 	}
 	s.Files = &input.Files{
@@ -111,7 +112,7 @@ func (s *fileSource) noProfileError() error {
 	empty := s.Empty()
 	if len(empty) == 0 {
 		// Every input failed to open or read; each was already reported.
-		return exitError{code: 1}
+		return cli.ExitError{Code: 1}
 	}
 	for _, e := range empty[:len(empty)-1] {
 		fmt.Fprintf(s.stderr, "coldprof: %v\n", e)
