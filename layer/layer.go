@@ -77,8 +77,10 @@ const (
 // hookPatterns are the file names (path.Match patterns on the base name)
 // under HooksDir that the layer ships. Files in directories named testdata and
 // test files (*_test.*, test_*) are never shipped. Extend this list when a
-// runtime gets a hook of a new kind.
-var hookPatterns = []string{"*.cjs", "*.mjs", "*.js", "*.rb", "*.py"}
+// runtime gets a hook of a new kind. The .pyc files are the Python hooks'
+// checked byte code (wrapper/hooks.PythonBytecodeDir), which spares every
+// cold start their compilation in the read-only layer.
+var hookPatterns = []string{"*.cjs", "*.mjs", "*.js", "*.rb", "*.py", "*.pyc"}
 
 // An Arch is a Lambda instruction set architecture, named as Lambda names it.
 type Arch string

@@ -150,6 +150,7 @@ func TestIsHook(t *testing.T) {
 		{"loader.mjs", true},
 		{"require_hook.rb", true},
 		{"hook.js", true},
+		{"coldprof_sampler.cpython-311.pyc", true},
 		{"hook_test.rb", false},
 		{"test_hook.rb", false},
 		{"hook.test.js", false},

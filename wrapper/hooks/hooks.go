@@ -48,6 +48,15 @@ const (
 	PythonSitecustomize = "python/sitecustomize.py"
 	// PythonSampler is the sampler module PythonSitecustomize imports.
 	PythonSampler = "python/coldprof_sampler.py"
+	// PythonSamplerLines is the sampler's encoder, which PythonSampler
+	// compiles when it first writes (at the cut, off the init path).
+	PythonSamplerLines = "python/coldprof_sampler_lines.py"
+	// PythonBytecodeDir holds the byte code of the Python files above for
+	// the CPython versions Lambda runs, in checked-hash .pyc files
+	// (PEP 552): the interpreter uses them while they match the source's
+	// hash and compiles the source otherwise, and a layer is read-only, so
+	// without them every cold start would compile the sampler.
+	PythonBytecodeDir = "python/__pycache__"
 )
 
 // EnvHookDir names the environment variable that tells coldprof-wrapper where
@@ -101,9 +110,14 @@ func writeTree(dir string, dirMode, fileMode fs.FileMode) error {
 }
 
 // skipped reports whether an embedded path is not a hook: a build
-// by-product (Python's byte-code caches) or a test (testdata folders,
-// test_* and *_test.* files, as the layer builder skips them).
+// by-product (Python's byte-code caches, but for the checked byte code of
+// the sampler in python/__pycache__, which spares every cold start its
+// compilation: see pyc_test.go) or a test (testdata folders, test_* and
+// *_test.* files, as the layer builder skips them).
 func skipped(name string) bool {
+	if name == PythonBytecodeDir || hasPrefix(name, PythonBytecodeDir+"/") && hasSuffix(name, ".pyc") {
+		return false
+	}
 	base := name
 	for i := len(name) - 1; i >= 0; i-- {
 		if name[i] == '/' {
@@ -120,6 +134,10 @@ func skipped(name string) bool {
 	}
 	return base == "__pycache__" || base == "testdata" || hasSuffix(base, ".pyc") ||
 		len(stem) >= 5 && stem[:5] == "test_" || hasSuffix(stem, "_test") || hasSuffix(stem, ".test")
+}
+
+func hasPrefix(s, prefix string) bool {
+	return len(s) >= len(prefix) && s[:len(prefix)] == prefix
 }
 
 func hasSuffix(s, suffix string) bool {

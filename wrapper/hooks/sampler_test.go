@@ -701,6 +701,25 @@ func TestNodeSamplerBehaviour(t *testing.T) {
 	}
 }
 
+// TestPythonSamplerClosesPipe: the sampler closes its stop pipe once it has
+// ended, at invoke_end or, with COLDPROF_SAMPLER_INVOKE=off, at the cut.
+func TestPythonSamplerClosesPipe(t *testing.T) {
+	fullTier(t)
+	for _, invoke := range []string{"on", "off"} {
+		t.Run("invoke "+invoke, func(t *testing.T) {
+			env := append(pythonSamplerEnv(hookDir(t), 5000, ""), "COLDPROF_SAMPLER_INVOKE="+invoke)
+			r := runRuntime(t, testdata(t, "sampler"), env, true, "python3", "pipe_closed.py")
+			want := "during init: True\nnext\nresponse\nafter sampling: False\n"
+			if r.code != 0 || r.stdout != want {
+				t.Fatalf("exit %d, stdout %q, want %q:\n%.2000s", r.code, r.stdout, want, r.stderr)
+			}
+			if s := decodeSampler(t, r.stderr); s.End == nil || s.End.StoppedBy == sampleline.StoppedByError {
+				t.Errorf("end %+v, want sampling ended normally", s.End)
+			}
+		})
+	}
+}
+
 // TestPythonSamplerLineBound: a stack whose frames alone exceed the line
 // bound: at most 256 lines, each within MaxLine, and end counts what was
 // not written (decodeSampler checks both).
@@ -720,7 +739,7 @@ func TestPythonSamplerLineBound(t *testing.T) {
 // as they are in the source tree.
 func TestSamplerFilesEmbedded(t *testing.T) {
 	dir := hookDir(t)
-	for _, name := range []string{hooks.NodeSampler, hooks.PythonSitecustomize, hooks.PythonSampler} {
+	for _, name := range []string{hooks.NodeSampler, hooks.PythonSitecustomize, hooks.PythonSampler, hooks.PythonSamplerLines} {
 		got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
 		if err != nil {
 			t.Fatal(err)
