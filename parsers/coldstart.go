@@ -178,6 +178,7 @@ func (r *Reader) begin(st *stream, line int) *builder {
 		r.finish(st) // not otherwise: a grammar's Add may be what begins it
 	}
 	b := &builder{ctxs: []phaseCtx{{stage: stageInit}}}
+	b.tr.items = r.takeItems()
 	b.alloc.pool = r.pool
 	b.cs.Source = r.source
 	b.cs.Line = line

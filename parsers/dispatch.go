@@ -21,6 +21,10 @@ var (
 
 // line sorts one line into its kind and hands it on.
 func (r *Reader) line(st *stream, text []byte, num int) {
+	if bytes.HasPrefix(text, importTimePrefix) { // most lines of most logs
+		r.loadLine(st, profile.FormatPythonImporttime, text[len(importTimePrefix):], num)
+		return
+	}
 	if i := bytes.Index(text, importTimePrefix); i >= 0 {
 		r.loadLine(st, profile.FormatPythonImporttime, text[i+len(importTimePrefix):], num)
 		return

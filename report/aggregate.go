@@ -35,25 +35,56 @@ type Aggregate struct {
 	keep                int
 	computed            *computedRows // rows computed elsewhere; nil for cold starts added
 
+	// entries is every module and package entry, by id.
+	entries []*aggEntry
+	// pending is the per-cold-start sums of the last cold starts, not yet
+	// folded into the entries' distributions: one row per cold start, in
+	// it a pair (self, cumulative) per entry id, absent where the cold
+	// start did not load the entry; row is the current cold start's. The
+	// rows' memory is reused batch after batch.
+	// Folding a batch entry by entry touches each distribution's values
+	// once per batch instead of once per cold start: a cold start has
+	// thousands of entries, each with its own histogram or exact values
+	// somewhere in the heap, and those cache misses were most of Add.
+	pending  [][]int64
+	npending int
+	row      []int64
+
 	// Add's working memory, reused from one cold start to the next.
-	epoch   uint32      // numbers the cold start being added
-	touched []*aggEntry // entries the current cold start loaded
-	path    []pathStep  // the entries from the root to the current import
-	recent  *entryCache // module entries by the address of their name; nil until Add
-	// seq is the module entries of the last cold starts in walk order, and
-	// seqPos the current import's place in it: the cold starts of one
-	// function load their modules in nearly the same order, so the entry at
-	// the same place is usually the one, found without hashing.
-	seq    []seqEntry
-	seqPos int
+	path   []pathStep  // the entries from the root to the current import
+	recent *entryCache // module entries by the address of their name; nil until Add
+	// seq is the module and package ids of the last cold starts in walk
+	// order (for the format seqFormat), and seqPos the current import's
+	// place in it: the cold starts of one function load their modules in
+	// nearly the same order, so the ids at the same place are usually the
+	// ones, found without hashing or touching the entry.
+	seq       []seqEntry
+	seqPos    int
+	seqFormat profile.Format
+
+	// addedCached is whether the cold start Add last added has cached
+	// entries (hasCached): its walk sees them, so the findings need not
+	// walk the tree again to know.
+	addedCached bool
 }
 
-// A seqEntry is the module entry an import at one place in the walk had.
+// A seqEntry is the module and package an import at one place in the walk had.
 type seqEntry struct {
-	name  string
-	slot  int
-	entry *aggEntry
+	name        string
+	slot        int32
+	module, pkg int32
 }
+
+// absent marks a pending value of an entry the cold start did not load.
+const absent = math.MinInt64
+
+// foldBatch is how many cold starts pending holds at most, and
+// maxPendingValues how many values in all: a log of 20,000 distinct
+// classes folds every few cold starts rather than hold megabytes.
+const (
+	foldBatch        = 32
+	maxPendingValues = 1 << 19
+)
 
 // maxSeq bounds Aggregate.seq (24 bytes per import of a cold start).
 const maxSeq = 1 << 16
@@ -64,11 +95,18 @@ const maxSeq = 1 << 16
 var phaseSlots = [...]profile.Phase{profile.PhaseInterpreter, profile.PhaseRuntime, profile.PhaseInit, profile.PhaseInvoke}
 
 // slotOf returns p's index in phaseSlots, or len(phaseSlots) for others.
+// (A switch, not a loop over phaseSlots: it runs for every import; the
+// phases' names differ in length, so it compares one string at most.)
 func slotOf(p profile.Phase) int {
-	for i, q := range phaseSlots {
-		if p == q {
-			return i
-		}
+	switch p {
+	case profile.PhaseInterpreter:
+		return 0
+	case profile.PhaseRuntime:
+		return 1
+	case profile.PhaseInit:
+		return 2
+	case profile.PhaseInvoke:
+		return 3
 	}
 	return len(phaseSlots)
 }
@@ -77,8 +115,9 @@ func slotOf(p profile.Phase) int {
 // phase slot, so a lookup hashes the name alone.
 type aggTable [len(phaseSlots) + 1]map[string]*aggEntry
 
-// entry returns the entry of name in phase (whose slot is slot), creating it.
-func (t *aggTable) entry(slot int, phase profile.Phase, name string) *aggEntry {
+// entry returns the entry of name in phase (whose slot is slot) in t,
+// creating it.
+func (a *Aggregate) entry(t *aggTable, slot int, phase profile.Phase, name string) *aggEntry {
 	key := name
 	if slot == len(phaseSlots) {
 		// Other phase values share the last slot: key them by phase too.
@@ -91,8 +130,10 @@ func (t *aggTable) entry(slot int, phase profile.Phase, name string) *aggEntry {
 	}
 	e := m[key]
 	if e == nil {
-		e = &aggEntry{name: name, phase: phase}
+		e = &aggEntry{name: name, phase: phase, id: int32(len(a.entries)), pkg: -1}
 		m[key] = e
+		a.entries = append(a.entries, e)
+		a.row = append(a.row, absent, absent)
 	}
 	return e
 }
@@ -113,32 +154,43 @@ type entryCache [1 << entryCacheBits]struct {
 	entry *aggEntry
 }
 
-// moduleEntry is a.modules.entry(slot, phase, name). For the fixed phase
-// slots it looks first at the same place of the walk in the last cold
-// starts (seq), then in the entry cache, then in the map.
-func (a *Aggregate) moduleEntry(slot int, phase profile.Phase, name string) *aggEntry {
+// ids returns the module and package entries' ids of an import named name
+// in phase (whose slot is slot) of a cold start of a.seqFormat. For the
+// fixed phase slots it looks first at the same place of the walk in the
+// last cold starts (seq), then in the entry cache, then in the map.
+func (a *Aggregate) ids(slot int, phase profile.Phase, name string) (module, pkg int32) {
 	if slot == len(phaseSlots) || len(name) == 0 {
-		return a.modules.entry(slot, phase, name)
+		return a.entryIDs(a.entry(&a.modules, slot, phase, name), slot, phase)
 	}
 	k := a.seqPos
 	a.seqPos++
 	if k < len(a.seq) {
-		if c := &a.seq[k]; c.slot == slot && len(c.name) == len(name) && unsafe.StringData(c.name) == unsafe.StringData(name) {
-			return c.entry
+		if c := &a.seq[k]; int(c.slot) == slot && len(c.name) == len(name) && unsafe.StringData(c.name) == unsafe.StringData(name) {
+			return c.module, c.pkg
 		}
 	}
-	e := a.cachedModuleEntry(slot, phase, name)
+	module, pkg = a.entryIDs(a.cachedModuleEntry(slot, phase, name), slot, phase)
 	switch {
 	case k < len(a.seq):
-		a.seq[k] = seqEntry{name, slot, e}
+		a.seq[k] = seqEntry{name, int32(slot), module, pkg}
 	case k == len(a.seq) && k < maxSeq:
-		a.seq = append(a.seq, seqEntry{name, slot, e})
+		a.seq = append(a.seq, seqEntry{name, int32(slot), module, pkg})
 	}
-	return e
+	return module, pkg
 }
 
-// cachedModuleEntry is a.modules.entry(slot, phase, name) through the entry
-// cache.
+// entryIDs returns the ids of module and of its package for a cold start of
+// a.seqFormat.
+func (a *Aggregate) entryIDs(module *aggEntry, slot int, phase profile.Phase) (int32, int32) {
+	if module.pkg < 0 || module.pkgFormat != a.seqFormat {
+		module.pkg = a.entry(&a.packages, slot, phase, packageFunc(a.seqFormat)(module.name)).id
+		module.pkgFormat = a.seqFormat
+	}
+	return module.id, module.pkg
+}
+
+// cachedModuleEntry is a.entry(&a.modules, slot, phase, name) through the
+// entry cache.
 func (a *Aggregate) cachedModuleEntry(slot int, phase profile.Phase, name string) *aggEntry {
 	if a.recent == nil {
 		a.recent = new(entryCache)
@@ -148,31 +200,30 @@ func (a *Aggregate) cachedModuleEntry(slot int, phase profile.Phase, name string
 	if c.entry != nil && c.slot == slot && len(c.name) == len(name) && unsafe.StringData(c.name) == unsafe.StringData(name) {
 		return c.entry
 	}
-	e := a.modules.entry(slot, phase, name)
+	e := a.entry(&a.modules, slot, phase, name)
 	c.name, c.slot, c.entry = name, slot, e
 	return e
 }
 
 // An aggEntry is one module or package in one phase: its distributions
-// over cold starts, and its sums within the cold start being added.
+// over cold starts (its sums within the cold starts being added are in
+// Aggregate.pending, under its id).
 type aggEntry struct {
 	name             string
 	phase            profile.Phase
 	self, cumulative dist
+	id               int32
 
-	epoch         uint32 // the cold start csSelf and csCum belong to
-	csSelf, csCum int64
-
-	// pkg is a module's package entry for cold starts of pkgFormat,
-	// remembered to spare a second lookup per import.
-	pkg       *aggEntry
+	// pkg is a module's package entry's id for cold starts of pkgFormat
+	// (-1 before the first), remembered to spare a second lookup per import.
+	pkg       int32
 	pkgFormat profile.Format
 }
 
 // A pathStep is one import on the path from a root: its module's and its
-// package's entries, to tell an import nested in another of the same
+// package's entry ids, to tell an import nested in another of the same
 // module or package (whose cumulative time already holds it).
-type pathStep struct{ module, pkg *aggEntry }
+type pathStep struct{ module, pkg int32 }
 
 // Stats describe one distribution over cold starts. Median and P90 are
 // nearest-rank percentiles (a value that was observed), exact while a key
@@ -241,9 +292,18 @@ func (a *Aggregate) Add(cs *profile.ColdStart) {
 	if measuresInterpreter(cs.Format) {
 		a.interpreterMeasured++
 	}
-	a.epoch++
-	a.touched = a.touched[:0]
 	a.seqPos = 0
+	a.addedCached = false
+	if cs.Format != a.seqFormat {
+		a.seq, a.seqFormat = a.seq[:0], cs.Format // the package ids in seq are per format
+	}
+	if a.npending == len(a.pending) {
+		a.pending = append(a.pending, nil)
+	}
+	a.row = slices.Grow(a.pending[a.npending][:0], 2*len(a.entries))[:2*len(a.entries)]
+	for i := range a.row {
+		a.row[i] = absent
+	}
 	var us [len(phaseSlots) + 1]int64
 	var count [len(phaseSlots) + 1]int
 	var total int64
@@ -251,7 +311,7 @@ func (a *Aggregate) Add(cs *profile.ColdStart) {
 		slot := slotOf(top.Phase)
 		us[slot] += top.CumulativeUs
 		total += top.CumulativeUs
-		n := a.walk(top, slot, top.Phase, cs.Format, a.phase == "" || top.Phase == a.phase)
+		n := a.walk(top, slot, top.Phase, a.phase == "" || top.Phase == a.phase)
 		count[slot] += n
 	}
 	var beforeInvoke int64
@@ -265,9 +325,10 @@ func (a *Aggregate) Add(cs *profile.ColdStart) {
 			beforeInvoke += us[i]
 		}
 	}
-	for _, e := range a.touched {
-		e.self.add(e.csSelf)
-		e.cumulative.add(e.csCum)
+	a.pending[a.npending] = a.row
+	a.npending++
+	if a.npending == foldBatch || a.npending*2*len(a.entries) > maxPendingValues {
+		a.fold()
 	}
 	a.addSlow(SlowColdStart{
 		ID: cs.ID, Runtime: cs.Runtime, Boundary: cs.Boundary,
@@ -279,9 +340,13 @@ func (a *Aggregate) Add(cs *profile.ColdStart) {
 // walk adds imp and its subtree (all in phase, the root's, whose slot is
 // slot) to the current cold start's sums when keep is set, and returns the
 // number of entries in the subtree.
-func (a *Aggregate) walk(imp *profile.Import, slot int, phase profile.Phase, format profile.Format, keep bool) int {
+func (a *Aggregate) walk(imp *profile.Import, slot int, phase profile.Phase, keep bool) int {
 	if imp.Cached {
-		return 0 // a look-up (Python 3.14 "cached"), not a load
+		// A look-up (Python 3.14 "cached"), not a load. The walk sees
+		// every entry but the descendants of cached ones, so it sees a
+		// cached entry if there is any.
+		a.addedCached = true
+		return 0
 	}
 	n := 1
 	if imp.Phase != phase { // never from the parsers: a subtree shares its root's phase
@@ -289,44 +354,61 @@ func (a *Aggregate) walk(imp *profile.Import, slot int, phase profile.Phase, for
 	}
 	if !keep {
 		for _, c := range imp.Children {
-			n += a.walk(c, slot, phase, format, false)
+			n += a.walk(c, slot, phase, false)
 		}
 		return n
 	}
-	module := a.moduleEntry(slot, phase, imp.Name)
-	if module.pkg == nil || module.pkgFormat != format {
-		module.pkg = a.packages.entry(slot, phase, packageFunc(format)(imp.Name))
-		module.pkgFormat = format
-	}
-	step := pathStep{module: module, pkg: module.pkg}
+	module, pkg := a.ids(slot, phase, imp.Name)
 	nestedModule, nestedPkg := false, false
 	for _, s := range a.path {
-		nestedModule = nestedModule || s.module == step.module
-		nestedPkg = nestedPkg || s.pkg == step.pkg
+		nestedModule = nestedModule || s.module == module
+		nestedPkg = nestedPkg || s.pkg == pkg
 	}
-	a.sum(step.module, imp, nestedModule)
-	a.sum(step.pkg, imp, nestedPkg)
+	a.sum(module, imp, nestedModule)
+	a.sum(pkg, imp, nestedPkg)
 	if len(imp.Children) > 0 {
-		a.path = append(a.path, step)
+		a.path = append(a.path, pathStep{module, pkg})
 		for _, c := range imp.Children {
-			n += a.walk(c, slot, phase, format, true)
+			n += a.walk(c, slot, phase, true)
 		}
 		a.path = a.path[:len(a.path)-1]
 	}
 	return n
 }
 
-// sum adds imp to e's sums for the current cold start; the cumulative
-// time only when no ancestor is in the same entry (it already holds imp's).
-func (a *Aggregate) sum(e *aggEntry, imp *profile.Import, nested bool) {
-	if e.epoch != a.epoch {
-		e.epoch, e.csSelf, e.csCum = a.epoch, 0, 0
-		a.touched = append(a.touched, e)
+// sum adds imp to the current cold start's sums of entry id; the
+// cumulative time only when no ancestor is in the same entry (it already
+// holds imp's).
+func (a *Aggregate) sum(id int32, imp *profile.Import, nested bool) {
+	v := a.row[2*id : 2*id+2]
+	if v[0] == absent {
+		v[0], v[1] = 0, 0
 	}
-	e.csSelf += imp.SelfUs
+	v[0] += imp.SelfUs
 	if !nested {
-		e.csCum += imp.CumulativeUs
+		v[1] += imp.CumulativeUs
 	}
+}
+
+// fold adds the pending cold starts' sums to the entries' distributions,
+// entry by entry, each entry's values in the order of the cold starts.
+func (a *Aggregate) fold() {
+	var self, cumulative [foldBatch]int64
+	rows := a.pending[:a.npending]
+	for id, e := range a.entries {
+		i, n := 2*id, 0
+		for _, row := range rows {
+			if i < len(row) && row[i] != absent {
+				self[n], cumulative[n] = row[i], row[i+1]
+				n++
+			}
+		}
+		if n > 0 {
+			e.self.addAll(self[:n])
+			e.cumulative.addAll(cumulative[:n])
+		}
+	}
+	a.npending = 0
 }
 
 func (a *Aggregate) addSlow(s SlowColdStart) {
@@ -380,12 +462,16 @@ func (a *Aggregate) Modules(n int) []AggregateRow {
 	if a.computed != nil {
 		return topAggRows(append([]AggregateRow{}, a.computed.modules...), n)
 	}
+	a.fold()
 	return aggRows(&a.modules, n)
 }
 
 // Packages returns the n top-level packages (by phase) with the largest
 // median cumulative time; n <= 0 returns all.
-func (a *Aggregate) Packages(n int) []AggregateRow { return aggRows(&a.packages, n) }
+func (a *Aggregate) Packages(n int) []AggregateRow {
+	a.fold()
+	return aggRows(&a.packages, n)
+}
 
 func aggRows(t *aggTable, n int) []AggregateRow {
 	var rows []AggregateRow
@@ -516,10 +602,68 @@ func (h *histogram) add(v int64) {
 	k.n++
 }
 
+// addAll is add for each of vs (values >= 0): the buckets' slice and its
+// bounds held in registers, add only for a value outside them.
+func (h *histogram) addAll(vs []int64) {
+	buckets, lo := h.buckets, h.lo
+	for _, v := range vs {
+		if v > 0 && len(buckets) > 0 {
+			if i := uint(bucket(v) - lo); i < uint(len(buckets)) {
+				k := &buckets[i]
+				if k.n == 0 || v < k.low {
+					k.low = v
+				}
+				if v > k.top {
+					k.top = v
+				}
+				k.n++
+				continue
+			}
+		}
+		h.add(v)
+		buckets, lo = h.buckets, h.lo
+	}
+}
+
 func prepend[T any](s []T, n int) []T {
 	grown := make([]T, n+len(s))
 	copy(grown[n:], s)
 	return grown
+}
+
+// addAll adds vs (which it may change) in order, as add would one by one.
+func (d *dist) addAll(vs []int64) {
+	for i, v := range vs {
+		if v < 0 {
+			v, vs[i] = 0, 0
+		}
+		if d.n == 0 || v > d.max {
+			d.max = v
+		}
+		d.n++
+	}
+	if d.hist == nil {
+		room := exactSamples - len(d.exact)
+		if len(vs) <= room {
+			if len(d.exact)+len(vs) > cap(d.exact) {
+				// A key seen in more than one batch is usually seen in
+				// most: grow straight to exactSamples, not by doubling.
+				c := exactSamples
+				if d.exact == nil {
+					c = max(16, len(vs))
+				}
+				d.exact = append(make([]int64, 0, c), d.exact...)
+			}
+			d.exact = append(d.exact, vs...)
+			return
+		}
+		d.exact = append(d.exact, vs[:room]...)
+		vs = vs[room:]
+		d.hist = &histogram{}
+		d.hist.addAll(d.exact)
+		d.exact = nil
+	}
+	d.hist.addAll(vs)
 }
 
 func (d *dist) add(v int64) {

@@ -50,7 +50,19 @@ func BenchmarkAggregateAdd(b *testing.B) {
 // BenchmarkAggregateAddInterned is BenchmarkAggregateAdd with the module
 // names shared between cold starts, as the parsers intern them.
 func BenchmarkAggregateAddInterned(b *testing.B) {
-	fleet := make([]*profile.ColdStart, 64)
+	fleet := rptInternedFleet(64)
+	a := NewAggregate(Options{})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		a.Add(fleet[i%len(fleet)])
+	}
+}
+
+// rptInternedFleet is n fleet cold starts whose equal names share one
+// string, as the parsers intern them.
+func rptInternedFleet(n int) []*profile.ColdStart {
+	fleet := make([]*profile.ColdStart, n)
 	names := map[string]string{}
 	for i := range fleet {
 		fleet[i] = rptFleetColdStart(int64(i))
@@ -63,12 +75,7 @@ func BenchmarkAggregateAddInterned(b *testing.B) {
 			return true
 		})
 	}
-	a := NewAggregate(Options{})
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		a.Add(fleet[i%len(fleet)])
-	}
+	return fleet
 }
 
 // TestAggregateMemoryBounded checks that the aggregate's heap stops growing

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math/rand"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -34,12 +35,16 @@ func TestAggregateMatchesRollup(t *testing.T) {
 				for _, r := range rollup(imports, packageFunc(cs.Format)) {
 					packages[rowKey{r.Phase, r.Name}] = append(packages[rowKey{r.Phase, r.Name}], r)
 				}
-			}
-			if diff := cmp.Diff(referenceRows(modules), agg.Modules(0)); diff != "" {
-				t.Errorf("modules (-rollup +aggregate):\n%s", diff)
-			}
-			if diff := cmp.Diff(referenceRows(packages), agg.Packages(0)); diff != "" {
-				t.Errorf("packages (-rollup +aggregate):\n%s", diff)
+				// Read mid-batch too (Add folds cold starts in batches),
+				// and at the end.
+				if i == 36 || i == 170 || i == 299 {
+					if diff := cmp.Diff(referenceRows(modules), agg.Modules(0)); diff != "" {
+						t.Errorf("after %d cold starts, modules (-rollup +aggregate):\n%s", i+1, diff)
+					}
+					if diff := cmp.Diff(referenceRows(packages), agg.Packages(0)); diff != "" {
+						t.Errorf("after %d cold starts, packages (-rollup +aggregate):\n%s", i+1, diff)
+					}
+				}
 			}
 		})
 	}
@@ -164,6 +169,56 @@ func TestAggregateSaysWhenQuantilesAreApproximate(t *testing.T) {
 			if !strings.Contains(out, "184.20 ms") && format != FormatJSON {
 				t.Errorf("%d cold starts, %s: no median of 184.20 ms:\n%s", n, format, out)
 			}
+		}
+	}
+}
+
+// TestDistAddAllMatchesAdd checks that adding values in batches (as
+// Aggregate.fold does) leaves a dist exactly as adding them one by one:
+// negatives, the switch to a histogram inside a batch, and batches after it.
+func TestDistAddAllMatchesAdd(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	for trial := 0; trial < 50; trial++ {
+		var one, batched dist
+		for added := 0; added < 700; {
+			batch := make([]int64, 1+rng.Intn(foldBatch))
+			for i := range batch {
+				batch[i] = rng.Int63n(1<<uint(1+rng.Intn(30))) - 50
+				one.add(batch[i])
+			}
+			batched.addAll(batch)
+			added += len(batch)
+			if !reflect.DeepEqual(one, batched) {
+				t.Fatalf("trial %d, after %d values (-add +addAll):\n%s", trial, added, cmp.Diff(one, batched, cmp.AllowUnexported(dist{}, histogram{}, histBucket{})))
+			}
+		}
+	}
+}
+
+// TestAggregateAddedCached checks that Add tells whether the cold start
+// has cached entries exactly as hasCached does (the findings rely on it),
+// with cached entries anywhere, under a phase filter too.
+func TestAggregateAddedCached(t *testing.T) {
+	rng := rand.New(rand.NewSource(11))
+	for _, phase := range []profile.Phase{"", profile.PhaseInit, profile.PhaseInvoke} {
+		agg := NewAggregate(Options{Phase: phase})
+		sawCached, sawNone := false, false
+		for i := 0; i < 400; i++ {
+			cs := randomColdStart(rng, i)
+			odds := 1 + rng.Intn(40)
+			cs.Walk(func(imp *profile.Import, _ int) bool {
+				imp.Cached = rng.Intn(odds) == 0
+				return true
+			})
+			agg.Add(cs)
+			want := hasCached(cs)
+			if agg.addedCached != want {
+				t.Fatalf("phase %q, cold start %d: addedCached = %v, hasCached = %v", phase, i, agg.addedCached, want)
+			}
+			sawCached, sawNone = sawCached || want, sawNone || !want
+		}
+		if !sawCached || !sawNone {
+			t.Fatalf("phase %q: the cold starts were all %v", phase, sawCached)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/coldprof/coldprof/profile"
 )
@@ -118,9 +119,15 @@ const (
 // Findings runs every rule over cs and returns the findings, largest saving
 // first (findings without a saving after those with one, init-cost last).
 func Findings(cs *profile.ColdStart, opts FindingOptions) []Finding {
+	return findings(cs, opts, hasCached(cs))
+}
+
+// findings is Findings for a caller that knows whether cs has cached
+// entries (hasCached, a walk over every import), as Aggregate.Add does.
+func findings(cs *profile.ColdStart, opts FindingOptions, cached bool) []Finding {
 	var out []Finding
 	out = append(out, invokeImportFindings(cs)...)
-	out = append(out, heavyImportFindings(cs)...)
+	out = append(out, heavyImportFindings(cs, cached)...)
 	out = append(out, bytecodeFindings(cs)...)
 	out = append(out, hotspotFindings(cs)...)
 	out = append(out, networkFindings(cs)...)
@@ -266,39 +273,80 @@ type globalRoot struct {
 // globalPackages groups the init phase's top-level entries by package,
 // looking through the function's own files (the Node.js handler file, a
 // Python handler module that has an entry of its own), whose imports are
-// the global scope's.
-func globalPackages(cs *profile.ColdStart) []*globalRoot {
-	pkgOf := packageFunc(cs.Format)
-	handlerModule := ""
+// the global scope's. The roots live in g, reused from one cold start to
+// the next (this runs for every cold start of a report).
+func (g *globalScratch) globalPackages(cs *profile.ColdStart) []*globalRoot {
+	g.pkgOf = packageFunc(cs.Format)
+	g.handlerModule = ""
 	if i := strings.LastIndexByte(cs.Handler, '.'); i > 0 {
-		handlerModule = cs.Handler[:i]
+		g.handlerModule = cs.Handler[:i]
 	}
-	var order []*globalRoot
-	byPkg := make(map[string]*globalRoot, len(cs.Imports))
-	var visit func(imp *profile.Import)
-	visit = func(imp *profile.Import) {
-		pkg := pkgOf(imp.Name)
-		if pkg == FunctionPackage || (handlerModule != "" && (imp.Name == handlerModule || strings.TrimSuffix(imp.Name, ".js") == handlerModule)) {
-			for _, c := range imp.Children {
-				visit(c)
-			}
-			return
-		}
-		r := byPkg[pkg]
-		if r == nil {
-			r = &globalRoot{pkg: pkg}
-			byPkg[pkg] = r
-			order = append(order, r)
-		}
-		r.entries = append(r.entries, imp)
+	clear(g.byPkg)
+	if g.byPkg == nil {
+		g.byPkg = make(map[string]*globalRoot, len(cs.Imports))
 	}
+	g.order = g.order[:0]
 	for _, imp := range cs.Imports {
 		if imp.Phase == profile.PhaseInit {
-			visit(imp)
+			g.visit(imp)
 		}
 	}
-	return order
+	return g.order
 }
+
+func (g *globalScratch) visit(imp *profile.Import) {
+	pkg := g.pkgOf(imp.Name)
+	if pkg == FunctionPackage || (g.handlerModule != "" && (imp.Name == g.handlerModule || strings.TrimSuffix(imp.Name, ".js") == g.handlerModule)) {
+		for _, c := range imp.Children {
+			g.visit(c)
+		}
+		return
+	}
+	r := g.byPkg[pkg]
+	if r == nil {
+		if len(g.order) < len(g.roots) {
+			r = g.roots[len(g.order)]
+			r.pkg, r.entries = pkg, r.entries[:0]
+		} else {
+			r = &globalRoot{pkg: pkg}
+			g.roots = append(g.roots, r)
+		}
+		g.byPkg[pkg] = r
+		g.order = append(g.order, r)
+	}
+	r.entries = append(r.entries, imp)
+}
+
+// A globalScratch is globalPackages' memory: roots are reused, not
+// reallocated, for each cold start.
+type globalScratch struct {
+	pkgOf         func(string) string
+	handlerModule string
+	byPkg         map[string]*globalRoot
+	order         []*globalRoot
+	roots         []*globalRoot // every root made so far, the first len(order) in use
+}
+
+// release drops g's references into the cold start it last grouped and
+// returns it to the pool.
+func (g *globalScratch) release() {
+	for _, r := range g.roots {
+		clear(r.entries)
+		r.pkg = ""
+	}
+	clear(g.byPkg)
+	if len(g.roots) > maxKeptRoots {
+		clear(g.roots[maxKeptRoots:])
+		g.roots = g.roots[:maxKeptRoots]
+	}
+	g.order = g.order[:0]
+	globalScratches.Put(g)
+}
+
+// maxKeptRoots bounds the roots a globalScratch keeps between cold starts.
+const maxKeptRoots = 1024
+
+var globalScratches = sync.Pool{New: func() any { return new(globalScratch) }}
 
 // hasCached reports whether the log has Python 3.14's "cached" lines
 // (-X importtime=2), which say who else imports a module.
@@ -340,13 +388,15 @@ func exclusiveUs(r *globalRoot, importedElsewhere func(string) bool) (total, sha
 // deferral would save the most: each one's exclusive cost. It runs on
 // every cold start of a report, so it computes the figures first and
 // builds the text only for the packages it names.
-func heavyImportFindings(cs *profile.ColdStart) []Finding {
+func heavyImportFindings(cs *profile.ColdStart, cached bool) []Finding {
 	if cs.Format == profile.FormatJavaClassLoad {
 		// A class's time in the class-load log is the time until the next
 		// class loaded, not its cost: no package's cost can be read from it.
 		return nil
 	}
-	roots := globalPackages(cs)
+	g := globalScratches.Get().(*globalScratch)
+	defer g.release() // after the findings are built: they copy what they keep
+	roots := g.globalPackages(cs)
 	if len(roots) == 0 {
 		return nil
 	}
@@ -357,7 +407,7 @@ func heavyImportFindings(cs *profile.ColdStart) []Finding {
 	// per module, the roots that found it cached.
 	cachedIn := map[string]int{}
 	rootCached := make([]map[string]bool, len(roots))
-	cached := hasCached(cs) // without cached lines anywhere, the walk below finds none
+	// cached is hasCached(cs): without cached lines anywhere, the walk below finds none.
 	for i, r := range roots {
 		if !cached {
 			break

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -203,7 +204,9 @@ func writeJSON(w *bufio.Writer, src Source, opts Options) error {
 			w.WriteByte(',')
 		}
 		w.WriteString("\n    ")
-		if err := writeJSONColdStartFindings(w, cs, opts.Phase, found.Add(cs)); err != nil {
+		fs := findings(cs, opts.Findings, agg.addedCached)
+		found.AddFindings(fs)
+		if err := writeJSONColdStartFindings(w, cs, opts.Phase, fs); err != nil {
 			return err
 		}
 		recycle(src, cs) // written; the aggregate keeps only numbers
@@ -248,65 +251,32 @@ func writeJSONColdStart(w *bufio.Writer, cs *profile.ColdStart, phase profile.Ph
 // writeJSONColdStartFindings is writeJSONColdStart with findings computed by the caller.
 func writeJSONColdStartFindings(w *bufio.Writer, cs *profile.ColdStart, phase profile.Phase, findings []Finding) error {
 	j := jsonColdStartWithoutImports(cs, phase)
-	const field = "\n      "
-	w.WriteString("{")
-	fields := []struct {
-		key   string
-		value any
-	}{
-		{"id", j.ID}, {"runtime", j.Runtime}, {"handler", j.Handler}, {"format", j.Format},
-		{"initDurationMs", j.InitDurationMs}, {"boundary", j.Boundary},
-		{"initializationType", j.InitializationType}, {"restored", j.Restored},
-		{"restoreDurationMs", j.RestoreDurationMs}, {"billedRestoreDurationMs", j.BilledRestoreDurationMs},
-		{"initReports", j.InitReports}, {"invocations", j.Invocations},
-		{"phases", j.Phases},
-	}
-	for _, f := range fields {
-		if err := writeJSONField(w, field, f.key, f.value, ","); err != nil {
-			return err
-		}
-	}
-	w.WriteString(field + `"imports": `)
-	in := jsonIndenters.Get().(*jsonIndenter)
-	if err := writeJSONImports(w, in, importsOf(cs, phase), len(field)-1); err != nil {
-		return err
-	}
-	jsonIndenters.Put(in)
-	w.WriteByte(',')
-	if err := writeJSONField(w, field, "findings", findings, ""); err != nil {
-		return err
-	}
-	if len(j.Origins) > 0 {
-		w.WriteByte(',')
-		if err := writeJSONField(w, field, "origins", j.Origins, ""); err != nil {
-			return err
-		}
-	}
-	if j.SharedArchive != nil {
-		w.WriteByte(',')
-		if err := writeJSONField(w, field, "sharedArchive", j.SharedArchive, ""); err != nil {
-			return err
-		}
-	}
-	if err := writeJSONSampled(w, field, j); err != nil {
-		return err
-	}
-	_, err := w.WriteString("\n    }")
-	return err
+	j.Findings = findings
+	return writeJSONColdStartOf(w, &j, importsOf(cs, phase))
 }
 
-// writeJSONField writes newline+indent, "key": value, then after; value is
-// indented to sit at indent's depth.
-func writeJSONField(w *bufio.Writer, indent, key string, value any, after string) error {
-	b, err := json.MarshalIndent(value, indent[1:], "  ")
+// writeJSONColdStartOf writes j, whose Imports it ignores, with imports as
+// its import tree.
+func writeJSONColdStartOf(w *bufio.Writer, j *JSONColdStart, imports []*profile.Import) error {
+	in := jsonIndenters.Get().(*jsonIndenter)
+	defer jsonIndenters.Put(in)
+	jw := jsonWriter{b: in.buf[:0], in: in, spaces: 4}
+	jw.open('{')
+	jw.headFields(j)
+	b, err := jw.result()
+	w.Write(b)
 	if err != nil {
 		return err
 	}
-	w.WriteString(indent)
-	w.WriteString(strconv.Quote(key))
-	w.WriteString(": ")
-	w.Write(b)
-	_, err = w.WriteString(after)
+	jw.b = append(b[:0], ",\n      \"imports\": "...)
+	jw.b = in.appendImports(w, jw.b, imports, 6)
+	jw.tailFields(j)
+	jw.close('}')
+	b, err = jw.result()
+	in.buf = b[:0]
+	if _, werr := w.Write(b); err == nil {
+		err = werr
+	}
 	return err
 }
 
@@ -330,6 +300,177 @@ func writeJSONImports(w *bufio.Writer, in *jsonIndenter, imps []*profile.Import,
 const jsonFlushBytes = 32 << 10
 
 func (in *jsonIndenter) appendImports(w *bufio.Writer, b []byte, imps []*profile.Import, indent int) []byte {
+	if indent+2 > maxLevelSpaces {
+		return in.appendDeepImports(w, b, imps, indent)
+	}
+	lv := in.level(indent + 2)
+	b = append(b, '[')
+	open := lv.open[1:] // no comma before the first
+	for _, imp := range imps {
+		if imp.Cached {
+			continue // as loadedOnly, without a second pass over imps
+		}
+		if len(b) >= jsonFlushBytes {
+			w.Write(b) // an error sticks in w and is returned at the end
+			b = b[:0]
+		}
+		b = append(b, open...)
+		open = lv.open
+		b = in.names.append(b, imp.Name)
+		b = append(b, lv.self...)
+		b = appendJSONInt(b, imp.SelfUs)
+		b = append(b, lv.cumulative...)
+		b = appendJSONInt(b, imp.CumulativeUs)
+		slot := slotOf(imp.Phase)
+		if slot < len(phaseSlots) && imp.RequestID == "" && len(imp.Children) == 0 {
+			b = append(b, lv.phaseNullLeaf[slot]...) // most imports: the rest in one append
+			continue
+		}
+		if slot < len(phaseSlots) {
+			b = append(b, lv.phase[slot]...)
+		} else {
+			b = append(b, lv.otherPhase...)
+			b = appendJSONString(b, string(imp.Phase))
+			b = append(b, lv.requestID...)
+		}
+		if imp.RequestID == "" {
+			b = append(b, "null"...)
+		} else {
+			b = appendJSONString(b, imp.RequestID)
+		}
+		if len(imp.Children) == 0 {
+			b = append(b, lv.leaf...)
+			continue
+		}
+		b = append(b, lv.children...)
+		b = in.appendImports(w, b, imp.Children, indent+4)
+		b = append(b, lv.close...)
+	}
+	if len(open) != len(lv.open) {
+		return append(b, ']') // all cached or none: "[]"
+	}
+	return append(b, lv.end...)
+}
+
+// A jsonLevel is the punctuation, line breaks, indentation and keys around
+// the fields of an import object at one depth, each run of them one string:
+// an import is then about ten appends instead of some thirty (the keys
+// need no escaping).
+type jsonLevel struct {
+	open       string                  // ",\n" S "{\n" F "\"name\": " (open[1:] for the first)
+	self       string                  // ",\n" F "\"selfUs\": "
+	cumulative string                  // ",\n" F "\"cumulativeUs\": "
+	phase      [len(phaseSlots)]string // ",\n" F "\"phase\": \"<phase>\",\n" F "\"requestId\": "
+	// phaseNullLeaf is phase, "null" and leaf: what follows the cumulative
+	// time of an import with no request ID and no children.
+	phaseNullLeaf [len(phaseSlots)]string
+	otherPhase    string // ",\n" F "\"phase\": "
+	requestID     string // ",\n" F "\"requestId\": "
+	children      string // ",\n" F "\"children\": "
+	leaf          string // children + "[]" + close
+	close         string // "\n" S "}"
+	end           string // "\n" (S less 2) "]": the array's end
+}
+
+// maxLevelSpaces bounds the indentation for which jsonLevels are built and
+// kept (about 60 levels deep, 140 KB): deeper imports, which only a
+// pathological log has (the parsers stop at 512), are written piece by
+// piece by appendDeepImports.
+const maxLevelSpaces = 256
+
+// level returns the jsonLevel of import objects whose '{' sits obj spaces in.
+func (in *jsonIndenter) level(obj int) *jsonLevel {
+	i := obj / 2
+	for len(in.levels) <= i {
+		in.levels = append(in.levels, nil)
+	}
+	if lv := in.levels[i]; lv != nil && lv.obj == obj {
+		return &lv.jsonLevel
+	}
+	s, f := in.spacesOf(obj), in.spacesOf(obj+2)
+	key := func(k string) string { return ",\n" + f + `"` + k + `": ` }
+	lv := &keptLevel{obj: obj}
+	lv.open = ",\n" + s + "{\n" + f + `"name": `
+	lv.self, lv.cumulative = key("selfUs"), key("cumulativeUs")
+	lv.otherPhase, lv.requestID, lv.children = key("phase"), key("requestId"), key("children")
+	for slot, p := range phaseSlots {
+		lv.phase[slot] = lv.otherPhase + string(appendJSONString(nil, string(p))) + lv.requestID
+	}
+	lv.close = "\n" + s + "}"
+	lv.leaf = lv.children + "[]" + lv.close
+	for slot := range phaseSlots {
+		lv.phaseNullLeaf[slot] = lv.phase[slot] + "null" + lv.leaf
+	}
+	lv.end = "\n" + in.spacesOf(obj-2) + "]"
+	in.levels[i] = lv
+	return &lv.jsonLevel
+}
+
+// A keptLevel is a jsonLevel and the indentation it was built for.
+type keptLevel struct {
+	jsonLevel
+	obj int
+}
+
+// appendJSONInt appends v in decimal, as strconv.AppendInt (and so
+// encoding/json) writes an int64, but straight into b's spare room:
+// strconv formats into a buffer of its own and copies, and that copy was a
+// third of the cost of writing an import.
+func appendJSONInt(b []byte, v int64) []byte {
+	if v < 0 {
+		return strconv.AppendInt(b, v, 10)
+	}
+	u := uint64(v)
+	n := 1
+	for x := u; x >= 10; x /= 10 {
+		n++
+	}
+	b = slices.Grow(b, n)
+	b = b[:len(b)+n]
+	out := b[len(b)-n:]
+	i := n
+	for u >= 100 {
+		q := u / 100
+		d := (u - q*100) * 2
+		u = q
+		i -= 2
+		out[i], out[i+1] = digitPairs[d], digitPairs[d+1]
+	}
+	if u >= 10 {
+		i -= 2
+		out[i], out[i+1] = digitPairs[2*u], digitPairs[2*u+1]
+	} else {
+		out[i-1] = byte('0' + u)
+	}
+	return b
+}
+
+// digitPairs is "00" to "99".
+const digitPairs = "00010203040506070809" +
+	"10111213141516171819" +
+	"20212223242526272829" +
+	"30313233343536373839" +
+	"40414243444546474849" +
+	"50515253545556575859" +
+	"60616263646566676869" +
+	"70717273747576777879" +
+	"80818283848586878889" +
+	"90919293949596979899"
+
+// jsonIndenters keeps the indenter (and its buffer) of one cold start for
+// the next.
+var jsonIndenters = sync.Pool{New: func() any { return new(jsonIndenter) }}
+
+type jsonIndenter struct {
+	spaces string
+	buf    []byte       // the import tree not yet written
+	levels []*keptLevel // by indentation (obj/2); see level
+	names  jsonNames
+}
+
+// appendDeepImports is appendImports field by field, for import objects
+// indented too deep for jsonLevels.
+func (in *jsonIndenter) appendDeepImports(w *bufio.Writer, b []byte, imps []*profile.Import, indent int) []byte {
 	imps = loadedOnly(imps)
 	if len(imps) == 0 {
 		return append(b, "[]"...)
@@ -347,7 +488,7 @@ func (in *jsonIndenter) appendImports(w *bufio.Writer, b []byte, imps []*profile
 		b = in.appendNewline(b, obj)
 		b = append(b, '{')
 		b = in.appendKey(b, obj+2, "name")
-		b = appendJSONString(b, imp.Name)
+		b = in.names.append(b, imp.Name)
 		b = append(b, ',')
 		b = in.appendKey(b, obj+2, "selfUs")
 		b = strconv.AppendInt(b, imp.SelfUs, 10)
@@ -366,7 +507,7 @@ func (in *jsonIndenter) appendImports(w *bufio.Writer, b []byte, imps []*profile
 		}
 		b = append(b, ',')
 		b = in.appendKey(b, obj+2, "children")
-		b = in.appendImports(w, b, imp.Children, obj+2)
+		b = in.appendDeepImports(w, b, imp.Children, obj+2)
 		b = in.appendNewline(b, obj)
 		b = append(b, '}')
 	}
@@ -385,15 +526,6 @@ func (in *jsonIndenter) appendKey(b []byte, spaces int, key string) []byte {
 	b = append(b, '"')
 	b = append(b, key...)
 	return append(b, `": `...)
-}
-
-// jsonIndenters keeps the indenter (and its buffer) of one cold start for
-// the next.
-var jsonIndenters = sync.Pool{New: func() any { return new(jsonIndenter) }}
-
-type jsonIndenter struct {
-	spaces string
-	buf    []byte // the import tree not yet written
 }
 
 func (in *jsonIndenter) spacesOf(n int) string {
@@ -415,7 +547,7 @@ func NewJSONColdStart(cs *profile.ColdStart, phase profile.Phase) JSONColdStart 
 // jsonColdStartWithoutImports is NewJSONColdStart but for the import tree,
 // which writeJSONColdStart streams instead of holding.
 func jsonColdStartWithoutImports(cs *profile.ColdStart, phase profile.Phase) JSONColdStart {
-	totals := cs.PhaseTotals()
+	totals, origins := jsonTreeFacts(cs, phase)
 	j := JSONColdStart{
 		ID:       cs.ID,
 		Runtime:  nullable(cs.Runtime),
@@ -435,7 +567,7 @@ func jsonColdStartWithoutImports(cs *profile.ColdStart, phase profile.Phase) JSO
 	}
 	addJSONSampled(&j, cs, phase, totals)
 	jsonLifecycle(&j, cs)
-	if imports := importsOf(cs, phase); hasOrigins(imports) {
+	if imports := importsOf(cs, phase); origins {
 		// Every origin, not the top N: scripts sum them.
 		for _, r := range topRows(rollupBy(imports, originOf), math.MaxInt, byCumulative) {
 			j.Origins = append(j.Origins, JSONOriginRow{Origin: r.Name, Phase: string(r.Phase), Count: r.Count, SelfUs: r.SelfUs, CumulativeUs: r.CumulativeUs})
@@ -446,6 +578,42 @@ func jsonColdStartWithoutImports(cs *profile.ColdStart, phase profile.Phase) JSO
 		}
 	}
 	return j
+}
+
+// jsonTreeFacts returns cs.PhaseTotals() of the four phases and
+// hasOrigins(importsOf(cs, phase)), from one walk over the import tree
+// without a closure per node: two walks with a closure each cost as much
+// as writing the tree when it is not in the cache.
+func jsonTreeFacts(cs *profile.ColdStart, phase profile.Phase) (map[profile.Phase]profile.PhaseTotal, bool) {
+	var sums [len(phaseSlots) + 1]profile.PhaseTotal
+	origins := false
+	for _, top := range cs.Imports {
+		n, found := countLoaded(top, !origins && (phase == "" || top.Phase == phase))
+		t := &sums[slotOf(top.Phase)]
+		t.Us += top.CumulativeUs
+		t.Count += n
+		origins = origins || found
+	}
+	totals := make(map[profile.Phase]profile.PhaseTotal, len(phaseSlots))
+	for i, p := range phaseSlots {
+		totals[p] = sums[i]
+	}
+	return totals, origins
+}
+
+// countLoaded returns how many of imp and its descendants are not cached
+// and, when origin is set, whether any of them names its origin.
+func countLoaded(imp *profile.Import, origin bool) (n int, found bool) {
+	if !imp.Cached {
+		n = 1
+	}
+	found = origin && imp.Origin != ""
+	for _, c := range imp.Children {
+		cn, cf := countLoaded(c, origin && !found)
+		n += cn
+		found = found || cf
+	}
+	return n, found
 }
 
 // jsonLifecycle fills j's lifecycle fields.

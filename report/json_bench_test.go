@@ -57,3 +57,19 @@ func BenchmarkJSONDeepColdStart(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkJSONImports measures writing the import trees of a fleet's cold
+// starts (names interned, as the parsers make them): the part of
+// --format json that grows with the input.
+func BenchmarkJSONImports(b *testing.B) {
+	fleet := rptInternedFleet(64)
+	w := bufio.NewWriter(io.Discard)
+	in := new(jsonIndenter)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := writeJSONImports(w, in, fleet[i%len(fleet)].Imports, 6); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,8 +1,6 @@
 package report
 
 import (
-	"bufio"
-
 	"github.com/coldprof/coldprof/profile"
 )
 
@@ -53,21 +51,6 @@ func addJSONSampled(j *JSONColdStart, cs *profile.ColdStart, phase profile.Phase
 	if cs.Sampler != nil && len(cs.Samples) > 0 {
 		j.Sampler = &JSONSampler{IntervalUs: cs.Sampler.IntervalUs, Samples: samplesTaken(cs), StoppedBy: nullable(cs.Sampler.StoppedBy)}
 	}
-}
-
-// writeJSONSampled writes j's sampled fields after the streamed ones, as
-// json.MarshalIndent would place them.
-func writeJSONSampled(w *bufio.Writer, field string, j JSONColdStart) error {
-	for _, f := range []struct {
-		key   string
-		value any
-	}{{"initParts", j.InitParts}, {"functions", j.Functions}, {"sampler", j.Sampler}} {
-		w.WriteByte(',')
-		if err := writeJSONField(w, field, f.key, f.value, ""); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // samplesTaken is how many samples the sampler took as read, not counting

@@ -2,7 +2,10 @@ package report
 
 import (
 	"encoding/json"
+	"strconv"
 	"testing"
+
+	"github.com/coldprof/coldprof/profile"
 )
 
 var jsonStringCases = []string{
@@ -55,4 +58,41 @@ func BenchmarkJSONString(b *testing.B) {
 			buf = appendJSONString(buf[:0], name)
 		}
 	})
+}
+
+func TestAppendJSONIntMatchesStrconv(t *testing.T) {
+	values := []int64{0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 12345, 99999, 100000, 1 << 31, 1<<63 - 1, -1, -10, -1 << 63}
+	for v := int64(1); v > 0 && v < 1e18; v *= 10 {
+		values = append(values, v-1, v, v+1)
+	}
+	for _, v := range values {
+		want := strconv.AppendInt([]byte("x"), v, 10)
+		if got := appendJSONInt([]byte("x"), v); string(got) != string(want) {
+			t.Errorf("appendJSONInt(%d) = %s, want %s", v, got, want)
+		}
+	}
+}
+
+func FuzzAppendJSONInt(f *testing.F) {
+	f.Add(int64(0), []byte("ab"))
+	f.Add(int64(123456789), []byte{})
+	f.Fuzz(func(t *testing.T, v int64, prefix []byte) {
+		want := strconv.AppendInt(append([]byte(nil), prefix...), v, 10)
+		if got := appendJSONInt(append([]byte(nil), prefix...), v); string(got) != string(want) {
+			t.Errorf("appendJSONInt(%d) = %s, want %s", v, got, want)
+		}
+	})
+}
+
+func TestSlotOfMatchesPhaseSlots(t *testing.T) {
+	for i, p := range phaseSlots {
+		if got := slotOf(p); got != i {
+			t.Errorf("slotOf(%q) = %d, want %d", p, got, i)
+		}
+	}
+	for _, p := range []profile.Phase{"", "other", "Init", "initx"} {
+		if got := slotOf(p); got != len(phaseSlots) {
+			t.Errorf("slotOf(%q) = %d, want %d", p, got, len(phaseSlots))
+		}
+	}
 }

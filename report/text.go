@@ -73,7 +73,7 @@ func writeText(w *bufio.Writer, src Source, opts Options, r textRenderer) error 
 			found.AddFindings(s.Findings)
 			details = append(details, s)
 		} else {
-			found.Add(cs)
+			found.AddFindings(findings(cs, opts.Findings, agg.addedCached))
 			details = nil
 			recycle(src, cs) // neither the aggregate nor a summary keeps it
 		}

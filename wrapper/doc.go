@@ -66,6 +66,17 @@
 // exec'd, the runtime runs against the real Runtime API with one warning
 // marker.
 //
+// Nothing on the runtime's path waits for the proxy: a child sharing the
+// wrapper's memory (clone with CLONE_VM on amd64, a plain fork elsewhere)
+// waits in a read until the wrapper has exec'd the runtime, then execs the
+// proxy, off the runtime's path. Since that exec comes after the runtime's,
+// the wrapper first checks that the proxy binary can be exec'd (a regular
+// file with exec permission and a 64-bit ELF header for this architecture;
+// else it warns and runs without the proxy); should execve refuse it all
+// the same, the child execs the SelfProxy fallback where there is one, and
+// otherwise exits, leaving the runtime's requests refused: the one case,
+// after those checks, where the proxy's failure reaches the function.
+//
 // The proxy process gets (see the constants of package wrapper/proxy):
 // descriptor 3, the loopback listening socket (created by the wrapper before
 // exec, so the runtime's connections queue in its backlog and nothing waits

@@ -3,6 +3,7 @@ package wrapper
 import (
 	"errors"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -38,12 +39,14 @@ const (
 // and returns env as the runtime must get it: AWS_LAMBDA_RUNTIME_API
 // pointing at the proxy, and COLDPROF_SAMPLER_FD when the sampler is on.
 //
-// It does not wait for the proxy to come up: the listening socket is
-// created here and handed over, so the runtime's connections queue in its
-// backlog until the proxy accepts them. It does wait (a fraction of a
-// millisecond) until the proxy binary has been exec'd, so that a missing or
-// broken proxy is known here and the runtime is pointed at the real API
-// instead (fail open).
+// It does not wait for the proxy at all: the listening socket is created
+// here and handed over, so the runtime's connections queue in its backlog
+// until the proxy accepts them, and the proxy is exec'd by a forked child
+// only once this process has exec'd the runtime (see forkProxy). A proxy
+// binary that is missing or not executable is known here, and the runtime
+// is pointed at the real API instead (fail open); if its exec fails all
+// the same, the child execs this executable in its proxy mode when it has
+// one (SelfProxy).
 func StartProxy(upstream string, invokeMarkers int, env []string) ([]string, error) {
 	if _, err := proxy.ParseAddr(upstream); err != nil {
 		return nil, err
@@ -55,9 +58,12 @@ func StartProxy(upstream string, invokeMarkers int, env []string) ([]string, err
 	_, sampler := lookupEnv(env, samplerIntervalVar)
 	spec := proxySpec{argv: []string{exe[:strings.LastIndexByte(exe, '/')+1] + ProxyName},
 		upstream: upstream, invokeMarkers: invokeMarkers, sampler: sampler}
+	if SelfProxy {
+		spec.fallback = []string{exe, ProxyArg}
+	}
 	s, err := startProxyExe(spec)
 	if err != nil && SelfProxy && errors.Is(err, syscall.ENOENT) {
-		spec.argv = []string{exe, ProxyArg}
+		spec.argv, spec.fallback = spec.fallback, nil
 		s, err = startProxyExe(spec)
 	}
 	if err != nil {
@@ -73,6 +79,7 @@ func StartProxy(upstream string, invokeMarkers int, env []string) ([]string, err
 // A proxySpec says which proxy to start and how.
 type proxySpec struct {
 	argv          []string // the proxy command
+	fallback      []string // what the child execs if argv's exec fails; nil: none
 	upstream      string
 	invokeMarkers int
 	sampler       bool // make the sampler's pipe
@@ -89,6 +96,10 @@ type startedProxy struct {
 	exitEnd int
 	// samplerEnd is the read end of the sampler's pipe, -1 without one.
 	samplerEnd int
+	// release is the wait pipe's write end (close-on-exec): the proxy is
+	// exec'd once it is closed, by this process's exec or exit, or by a
+	// caller that does not exec (tests).
+	release int
 }
 
 // startProxyExe starts the proxy. The descriptors the runtime must keep
@@ -104,13 +115,21 @@ type startedProxy struct {
 // opens /dev/null on them before the proxy's main): it must not hold the
 // function's stdout open, and it needs only stderr, for markers.
 //
-// Raw descriptors and syscall.ForkExec instead of *os.File and
-// os.StartProcess: os.StartProcess probes pidfd support on first use (an
-// extra vfork, exit and wait), opens a pidfd and checks each descriptor's
-// flags, none of which the wrapper needs before its own exec. An *os.File
-// could also close a descriptor from its finalizer.
+// The proxy is forked, not exec'd, here (forkProxy): its child execs it
+// once this process has exec'd the runtime (or exited); s.release is the
+// descriptor whose closing (by that exec) lets it go. So a proxy that cannot
+// be exec'd must be caught before: the binary is checked for exec
+// permission first, and spec.fallback, when set, is what the child execs if
+// the proxy's exec fails all the same.
+//
+// Raw descriptors instead of *os.File: an *os.File could close a
+// descriptor from its finalizer, and os.File's flag checks are not needed
+// before the wrapper's own exec.
 func startProxyExe(spec proxySpec) (s startedProxy, err error) {
-	s = startedProxy{exitEnd: -1, samplerEnd: -1}
+	s = startedProxy{exitEnd: -1, samplerEnd: -1, release: -1}
+	if err := checkExecutable(spec.argv[0]); err != nil {
+		return s, &os.PathError{Op: "exec", Path: spec.argv[0], Err: err}
+	}
 	ln, port, err := listenLoopback()
 	if err != nil {
 		return s, err
@@ -143,15 +162,14 @@ func startProxyExe(spec proxySpec) (s startedProxy, err error) {
 		keep = append(keep, p[1])
 		env = append(env, proxy.EnvExit+"="+proxy.ExitPipe)
 	}
-	none := ^uintptr(0) // closed in the child
-	files := []uintptr{none, none, 2, uintptr(ln), uintptr(exitFD)}
+	files := []int{-1, -1, 2, ln, exitFD}
 	if spec.sampler {
 		var p [2]int
 		if err := syscall.Pipe2(p[:], syscall.O_CLOEXEC); err == nil {
 			defer syscall.Close(p[1])
 			s.samplerEnd = p[0]
 			keep = append(keep, p[0])
-			files = append(files, uintptr(p[1]))
+			files = append(files, p[1])
 			env = append(env, proxy.EnvSampler+"=1")
 		} // else: no pipe; the sampler stops on its own bound
 	}
@@ -160,25 +178,93 @@ func startProxyExe(spec proxySpec) (s startedProxy, err error) {
 			syscall.Close(fd)
 		}
 	}
-	pid, err := syscall.ForkExec(spec.argv[0], spec.argv, &syscall.ProcAttr{Env: env, Files: files})
+	// The child is SCHED_BATCH from before it waits until the proxy's main
+	// (which makes its threads SCHED_OTHER again, proxy.EnvSchedBatch): the
+	// wrapper's exec wakes it, and a woken SCHED_OTHER task preempts the
+	// waker, here the runtime in its first instructions, on its own CPU,
+	// for the proxy's whole exec and Go start-up (measured: 0.7 ms of the
+	// runtime's time on a run queue). A SCHED_BATCH task is never woken
+	// into preempting; it runs where a CPU is free, or in its turn. Only
+	// from SCHED_OTHER (the usual), so the proxy can go back to it: any
+	// other policy the function runs under is left alone.
+	batch := false
+	if policy, _, errno := syscall.RawSyscall(syscall.SYS_SCHED_GETSCHEDULER, 0, 0, 0); errno == 0 && policy == schedOther {
+		batch = true
+		env = append(env, proxy.EnvSchedBatch+"=1")
+	}
+	plan, err := newForkPlan(spec.argv, spec.fallback, env, files, batch)
 	if err != nil {
 		closeKept()
-		return startedProxy{exitEnd: -1, samplerEnd: -1}, &os.PathError{Op: "exec", Path: spec.argv[0], Err: err}
+		return startedProxy{exitEnd: -1, samplerEnd: -1, release: -1}, &os.PathError{Op: "exec", Path: spec.argv[0], Err: err}
+	}
+	pid, release, err := forkProxy(plan)
+	if err != nil {
+		closeKept()
+		return startedProxy{exitEnd: -1, samplerEnd: -1, release: -1}, os.NewSyscallError("fork", err)
 	}
 	// Keep the runtime's ends open across exec. Were the exit pipe's closed,
 	// the proxy would take that for the runtime's exit and stop serving, so
-	// on failure run without the proxy.
+	// on failure run without the proxy (the child, killed, never execs it).
 	for _, fd := range keep {
 		if _, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_SETFD, 0); errno != 0 {
 			syscall.Kill(pid, syscall.SIGKILL)
+			syscall.Close(release)
 			var ws syscall.WaitStatus
 			syscall.Wait4(pid, &ws, 0, nil)
 			closeKept()
-			return startedProxy{exitEnd: -1, samplerEnd: -1}, os.NewSyscallError("fcntl", errno)
+			return startedProxy{exitEnd: -1, samplerEnd: -1, release: -1}, os.NewSyscallError("fcntl", errno)
 		}
 	}
-	s.addr, s.pid = "127.0.0.1:"+strconv.Itoa(port), pid
+	s.addr, s.pid, s.release = "127.0.0.1:"+strconv.Itoa(port), pid, release
 	return s, nil
+}
+
+// faccessat(2) arguments.
+const (
+	atFDCWD = -0x64 // AT_FDCWD
+	xOK     = 0x1   // X_OK
+)
+
+// elfMachine is the ELF e_machine of the architectures the layer ships.
+var elfMachine = map[string]uint16{"amd64": 62, "arm64": 183}
+
+// checkExecutable tells whether execve(path) can succeed, as far as can be
+// known without exec'ing it: the proxy is exec'd after the runtime, when a
+// failure could no longer be fallen back from. It fails with the errno
+// execve would give: ENOENT (missing), EACCES (no exec permission, a
+// noexec mount, not a regular file), ENOEXEC (not a 64-bit little-endian
+// ELF file for this architecture: an empty or foreign file, or the other
+// architecture's layer). A file it cannot read (exec-only) passes on its
+// permission alone. What it cannot see (a file cut short after its header,
+// a lack of memory) makes the exec fail in the child, which then runs the
+// fallback if there is one.
+func checkExecutable(path string) error {
+	if err := syscall.Faccessat(atFDCWD, path, xOK, 0); err != nil {
+		return err
+	}
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return nil
+	}
+	defer syscall.Close(fd)
+	var st syscall.Stat_t
+	if err := syscall.Fstat(fd, &st); err != nil {
+		return nil
+	}
+	if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+		return syscall.EACCES
+	}
+	var h [64]byte // the ELF header
+	if n, err := syscall.Pread(fd, h[:], 0); err != nil || n < len(h) {
+		return syscall.ENOEXEC
+	}
+	if string(h[:4]) != "\x7fELF" || h[4] != 2 || h[5] != 1 {
+		return syscall.ENOEXEC
+	}
+	if m, ok := elfMachine[runtime.GOARCH]; ok && uint16(h[18])|uint16(h[19])<<8 != m {
+		return syscall.ENOEXEC
+	}
+	return nil
 }
 
 // sysPidfdOpen is pidfd_open(2)'s number, the same on every Linux

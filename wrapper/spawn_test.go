@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -42,12 +43,40 @@ func TestStartProxyExecFails(t *testing.T) {
 	if err := os.WriteFile(notExec, []byte("#!/bin/sh\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	dir := t.TempDir()
+	script := filepath.Join(dir, "script")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// An ELF header for the other architecture the layer ships (the x86_64
+	// layer on an arm64 function, or the reverse).
+	otherArch := filepath.Join(dir, "other-arch")
+	other := elfMachine["arm64"]
+	if runtime.GOARCH == "arm64" {
+		other = elfMachine["amd64"]
+	}
+	header := make([]byte, 64)
+	copy(header, "\x7fELF\x02\x01\x01")
+	header[18], header[19] = byte(other), byte(other>>8)
+	if err := os.WriteFile(otherArch, header, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	short := filepath.Join(dir, "short")
+	if err := os.WriteFile(short, header[:20], 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// The proxy is exec'd after the runtime, when nothing can fall back:
+	// whatever execve would refuse must be refused before.
 	tests := []struct {
 		name, exe string
 		errno     syscall.Errno
 	}{
 		{"missing", filepath.Join(t.TempDir(), "gone", ProxyName), syscall.ENOENT},
 		{"not executable", notExec, syscall.EACCES},
+		{"directory", dir, syscall.EACCES},
+		{"script", script, syscall.ENOEXEC},
+		{"other architecture", otherArch, syscall.ENOEXEC},
+		{"truncated header", short, syscall.ENOEXEC},
 	}
 	for _, tt := range tests {
 		for _, sampler := range []bool{false, true} {
@@ -123,6 +152,7 @@ func TestStartProxyServesAndExits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	syscall.Close(s.release) // as the wrapper's exec would: the proxy starts
 	api.Events <- fakeapi.Event{ID: "id-1", Body: `{"n":1}`}
 	resp, err := http.Get("http://" + s.addr + fakeapi.Prefix + "/runtime/invocation/next")
 	if err != nil {
@@ -141,6 +171,143 @@ func TestStartProxyServesAndExits(t *testing.T) {
 	}
 	syscall.Close(s.exitEnd)
 	waitGone(t, s.pid)
+}
+
+// The proxy is exec'd only once the wrapper has exec'd the runtime (the
+// release descriptor closed): until then the child is still a copy of this
+// process, and the runtime's connection waits in the listener's backlog.
+func TestStartProxyWaitsForExec(t *testing.T) {
+	fullTier(t)
+	bin := proxyBinary(t)
+	api := fakeapi.New(t)
+	api.Events <- fakeapi.Event{ID: "id-1", Body: `{}`}
+	// The thread that forks is SCHED_BATCH only around the clone: the
+	// runtime, which the wrapper execs from it, keeps its own policy.
+	runtime.LockOSThread()
+	ours := schedPolicy(t, 0)
+	s, err := startProxyExe(proxySpec{argv: []string{bin}, upstream: api.Addr(), invokeMarkers: 1, exitPipe: true})
+	after := schedPolicy(t, 0)
+	runtime.UnlockOSThread()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after != ours {
+		t.Errorf("the forking thread's scheduling policy went from %d to %d", ours, after)
+	}
+	defer waitGone(t, s.pid)
+	defer syscall.Close(s.exitEnd)
+	self, _ := os.Executable()
+	if exe, err := os.Readlink("/proc/" + strconv.Itoa(s.pid) + "/exe"); exe != self {
+		syscall.Close(s.release)
+		t.Fatalf("before the release the child runs %q (%v), want still this test binary %s", exe, err, self)
+	}
+	// The waiting child is SCHED_BATCH (when this test runs SCHED_OTHER),
+	// so that the wrapper's exec does not wake it into preempting the runtime.
+	if ours == schedOther {
+		if got := schedPolicy(t, s.pid); got != schedBatch {
+			t.Errorf("waiting child's scheduling policy %d, want SCHED_BATCH (%d)", got, schedBatch)
+		}
+	}
+	got := make(chan string, 1)
+	go func() {
+		resp, err := http.Get("http://" + s.addr + fakeapi.Prefix + "/runtime/invocation/next")
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		resp.Body.Close()
+		got <- resp.Header.Get("Lambda-Runtime-Aws-Request-Id")
+	}()
+	syscall.Close(s.release)
+	select {
+	case id := <-got:
+		if id != "id-1" {
+			t.Errorf("through the proxy after the release: %q, want id-1", id)
+		}
+	case <-time.After(10 * time.Second): // hang guard only
+		t.Fatal("no answer 10 s after the release")
+	}
+	// Serving, the proxy runs SCHED_OTHER again, every thread of it: a
+	// relay must not wait behind other work for its turn.
+	tasks, _ := filepath.Glob("/proc/" + strconv.Itoa(s.pid) + "/task/*")
+	if len(tasks) == 0 {
+		t.Fatal("no threads of the proxy")
+	}
+	for _, task := range tasks {
+		tid, _ := strconv.Atoi(filepath.Base(task))
+		if got := schedPolicy(t, tid); got != ours {
+			t.Errorf("proxy thread %d has scheduling policy %d, want %d as this test", tid, got, ours)
+		}
+	}
+}
+
+// schedPolicy is sched_getscheduler(tid) (0: the calling thread).
+func schedPolicy(t *testing.T, tid int) int {
+	t.Helper()
+	policy, _, errno := syscall.RawSyscall(syscall.SYS_SCHED_GETSCHEDULER, uintptr(tid), 0, 0)
+	if errno != 0 {
+		t.Fatalf("sched_getscheduler(%d): %v", tid, errno)
+	}
+	return int(policy)
+}
+
+// The plain fork that architectures other than amd64 use (cloneVM is
+// amd64 assembly) starts the proxy the same way.
+func TestStartProxyPlainFork(t *testing.T) {
+	fullTier(t)
+	useCloneVM = false
+	defer func() { useCloneVM = haveCloneVM }()
+	TestStartProxyWaitsForExec(t)
+	TestStartProxyExecFailsInChild(t)
+}
+
+// A proxy binary that passes checkExecutable but that execve refuses all
+// the same (here an ELF header and nothing else) is replaced by the
+// fallback command in the child; without a fallback the child exits 127.
+func TestStartProxyExecFailsInChild(t *testing.T) {
+	fullTier(t)
+	bin := proxyBinary(t)
+	data, err := os.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	headerOnly := filepath.Join(t.TempDir(), ProxyName)
+	if err := os.WriteFile(headerOnly, data[:64], 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkExecutable(headerOnly); err != nil {
+		t.Fatalf("checkExecutable(an ELF header) = %v: the test needs a file it passes", err)
+	}
+
+	api := fakeapi.New(t)
+	api.Events <- fakeapi.Event{ID: "id-1", Body: `{"n":1}`}
+	s, err := startProxyExe(proxySpec{argv: []string{headerOnly}, fallback: []string{bin}, upstream: api.Addr(), invokeMarkers: 1, exitPipe: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	syscall.Close(s.release)
+	resp, err := http.Get("http://" + s.addr + fakeapi.Prefix + "/runtime/invocation/next")
+	if err != nil {
+		syscall.Close(s.exitEnd)
+		t.Fatalf("through the fallback proxy: %v", err)
+	}
+	resp.Body.Close()
+	if id := resp.Header.Get("Lambda-Runtime-Aws-Request-Id"); id != "id-1" {
+		t.Errorf("through the fallback proxy: request ID %q, want id-1", id)
+	}
+	syscall.Close(s.exitEnd)
+	waitGone(t, s.pid)
+
+	s, err = startProxyExe(proxySpec{argv: []string{headerOnly}, upstream: api.Addr(), invokeMarkers: 1, exitPipe: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	syscall.Close(s.release)
+	defer syscall.Close(s.exitEnd)
+	var ws syscall.WaitStatus
+	if _, err := syscall.Wait4(s.pid, &ws, 0, nil); err != nil || !ws.Exited() || ws.ExitStatus() != 127 {
+		t.Errorf("child without a fallback: %v (%v), want exit status 127", ws, err)
+	}
 }
 
 // waitGone waits (5 s at most: a hang guard) until the child pid has

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"unsafe"
 )
 
 // CloudWatch splits a line longer than its event size limit into several
@@ -33,9 +34,10 @@ func atSplitLimit(n int) bool {
 
 // checker wraps every decoder Open returns with what all shapes need:
 // platform events rewritten as TEXT lines, split events rejoined, and
-// out-of-order events reported.
+// out-of-order events reported. It hands out its records in place
+// (RecordDecoder), as its source does.
 type checker struct {
-	src Decoder
+	src RecordDecoder
 	lineWarner
 
 	held    Record // read ahead while looking for a split event's rest
@@ -50,7 +52,8 @@ type checker struct {
 	recent     [4]recentStream
 	nextRecent int
 
-	pendingErr error // the error that ended the input while looking ahead
+	pendingErr error  // the error that ended the input while looking ahead
+	rejoined   Record // what rejoin made
 	summarised bool
 }
 
@@ -66,51 +69,68 @@ type streamState struct {
 }
 
 func newChecker(src Decoder, source string, warn func(string, string)) *checker {
-	return &checker{src: src, lineWarner: lineWarner{source, warn}, streams: make(map[string]*streamState)}
+	return &checker{src: AsRecordDecoder(src), lineWarner: lineWarner{source, warn}, streams: make(map[string]*streamState)}
 }
 
 // Next returns the next record.
 func (c *checker) Next() (Record, error) {
-	rec, err := c.read()
+	rec, err := c.NextRecord()
 	if err != nil {
-		return rec, err
+		return Record{}, err
+	}
+	return *rec, nil
+}
+
+// NextRecord returns the next record in place (see RecordDecoder): the
+// source's own, changed where needed.
+func (c *checker) NextRecord() (*Record, error) {
+	var rec *Record
+	var err error
+	if c.hasHeld || c.pendingErr != nil {
+		rec, err = c.read()
+	} else {
+		rec, err = c.src.NextRecord()
+		if err == io.EOF {
+			c.summariseOrder()
+		}
+	}
+	if err != nil {
+		return nil, err
 	}
 	if atSplitLimit(len(rec.Text)) {
-		rec, err = c.rejoin(rec)
-		if err != nil {
-			return rec, err
-		}
+		rec = c.rejoin(*rec)
 	}
 	if len(rec.Text) > 0 && rec.Text[0] == '{' {
 		if text, us, ok := platformText(c.text[:0], rec.Text); ok {
 			c.text = text
-			rec.Text, rec.Platform = text, true
+			rec.Text, rec.Platform, rec.OneLine = text, true, false
 			if rec.TimeUs == 0 {
 				rec.TimeUs = us
 			}
 		}
 	}
-	c.checkOrder(&rec)
+	c.checkOrder(rec)
 	return rec, nil
 }
 
-func (c *checker) read() (Record, error) {
+// read returns the record held back by rejoin, or the error that ended
+// the input while it looked ahead.
+func (c *checker) read() (*Record, error) {
 	switch {
 	case c.hasHeld:
 		c.hasHeld = false
-		return c.held, nil
+		return &c.held, nil
 	case c.pendingErr != nil:
-		return Record{}, c.pendingErr
+		return nil, c.pendingErr
 	}
 	return c.next()
 }
 
 // next reads from the decoder and, at the end of the input, reports the
 // streams whose events went back in time more than once.
-func (c *checker) next() (Record, error) {
-	rec, err := c.src.Next()
-	if err == io.EOF && !c.summarised {
-		c.summarised = true
+func (c *checker) next() (*Record, error) {
+	rec, err := c.src.NextRecord()
+	if err == io.EOF {
 		c.summariseOrder()
 	}
 	return rec, err
@@ -118,8 +138,9 @@ func (c *checker) next() (Record, error) {
 
 // rejoin appends the events that continue a split one. Only the very next
 // event can be its rest, and only when it comes from the same stream at the
-// same time; otherwise the split is reported and left alone.
-func (c *checker) rejoin(first Record) (Record, error) {
+// same time; otherwise the split is reported and left alone. first is a
+// copy: reading on reuses the source's record.
+func (c *checker) rejoin(first Record) *Record {
 	c.joined = append(c.joined[:0], first.Text...)
 	pieces, lastPiece := 1, len(first.Text)
 	for atSplitLimit(lastPiece) {
@@ -130,20 +151,21 @@ func (c *checker) rejoin(first Record) (Record, error) {
 		}
 		sameTime := next.TimeUs == first.TimeUs || next.TimeUs == 0 || first.TimeUs == 0
 		if next.Stream != first.Stream || !sameTime || len(c.joined)+len(next.Text) > maxJoined {
-			c.held, c.hasHeld = next, true
+			c.held, c.hasHeld = *next, true
 			break
 		}
 		c.joined = append(c.joined, next.Text...)
 		lastPiece = len(next.Text)
 		pieces++
 	}
-	first.Text = c.joined
+	first.Text, first.OneLine = c.joined, false
 	if pieces == 1 {
 		c.warnf(first.Line, "event of %d bytes is at CloudWatch's event size limit and the next event does not continue it: the line was probably cut short", len(first.Text))
 	} else {
 		c.warnf(first.Line, "%d events rejoined into one line of %d bytes: CloudWatch splits lines longer than its event size limit", pieces, len(first.Text))
 	}
-	return first, nil
+	c.rejoined = first
+	return &c.rejoined
 }
 
 // checkOrder warns, once per stream, when an event is older than one
@@ -155,7 +177,7 @@ func (c *checker) checkOrder(rec *Record) {
 	}
 	var st *streamState
 	for _, r := range c.recent {
-		if r.st != nil && r.name == rec.Stream {
+		if r.st != nil && sameName(r.name, rec.Stream) {
 			st = r.st
 			break
 		}
@@ -195,9 +217,10 @@ func (c *checker) checkOrder(rec *Record) {
 // summariseOrder reports how many events of each stream were out of order
 // beyond the first, which was reported where it happened.
 func (c *checker) summariseOrder() {
-	if c.warn == nil {
+	if c.summarised || c.warn == nil {
 		return
 	}
+	c.summarised = true
 	var names []string
 	for name, st := range c.streams {
 		if st.backwards > 1 {
@@ -208,4 +231,17 @@ func (c *checker) summariseOrder() {
 	for _, name := range names {
 		c.warn(c.source, fmt.Sprintf("%d events out of time order in log stream %s", c.streams[name].backwards, name))
 	}
+}
+
+// sameName compares two stream names: interned ones by where their bytes
+// are (no call to compare them), others by their last bytes first, as
+// names of one log group differ at their end (the environment's ID).
+func sameName(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) == 0 || unsafe.StringData(a) == unsafe.StringData(b) {
+		return true
+	}
+	return a[len(a)-1] == b[len(b)-1] && a == b
 }

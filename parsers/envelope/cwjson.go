@@ -36,6 +36,7 @@ type cwJSON struct {
 	lc    *lineCounter
 	dec   *json.Decoder
 	names interner
+	rec   Record // what NextRecord hands out
 
 	state          jsonState
 	after          jsonState // state to return to after the current array
@@ -134,6 +135,13 @@ func (d *cwJSON) restart(line int) {
 	d.lc = &lineCounter{src: d.in, line: line}
 	d.dec = json.NewDecoder(d.lc)
 	d.state = stTop
+}
+
+// NextRecord returns the next event in place (see RecordDecoder).
+func (d *cwJSON) NextRecord() (*Record, error) {
+	rec, err := d.Next()
+	d.rec = rec
+	return &d.rec, err
 }
 
 // Next returns the next event.

@@ -58,9 +58,10 @@ func ParseFormat(s string) (Format, error) {
 type Option func(*options)
 
 type options struct {
-	warn     func(where, msg string)
-	detected func(Format)
-	prefetch bool
+	warn        func(where, msg string)
+	detected    func(Format)
+	prefetch    bool
+	prefetchFor func(Format) bool
 }
 
 // WithWarn sends input-quality warnings to warn: where is "source:line",
@@ -117,7 +118,7 @@ func Open(r io.Reader, source string, format Format, opts ...Option) (Decoder, e
 		o.detected(format)
 	}
 	var pre *prefetcher
-	if o.prefetch {
+	if o.prefetch || o.prefetchFor != nil && o.prefetchFor(format) {
 		// The decoders warn on the prefetch goroutine; the prefetcher
 		// hands the warnings over in order on the caller's.
 		pre = newPrefetcher(o.warn)

@@ -15,6 +15,13 @@ func WithPrefetch() Option {
 	return func(o *options) { o.prefetch = true }
 }
 
+// WithPrefetchFor is WithPrefetch for the formats (the sniffed one, with
+// FormatAuto) for which want returns true: decoding some shapes costs
+// more than parsing them, and others less.
+func WithPrefetchFor(want func(Format) bool) Option {
+	return func(o *options) { o.prefetchFor = want }
+}
+
 // prefetchBatch bounds a batch by records and by bytes of text.
 const (
 	prefetchRecords = 512
@@ -122,6 +129,15 @@ func (p *prefetcher) run(src Decoder) {
 
 // Next returns the next record.
 func (p *prefetcher) Next() (Record, error) {
+	rec, err := p.NextRecord()
+	if err != nil {
+		return Record{}, err
+	}
+	return *rec, nil
+}
+
+// NextRecord returns the next record in place (see RecordDecoder).
+func (p *prefetcher) NextRecord() (*Record, error) {
 	for {
 		if p.cur != nil {
 			if p.wpos < len(p.cur.warnings) && p.cur.warnings[p.wpos].at <= p.pos {
@@ -134,7 +150,7 @@ func (p *prefetcher) Next() (Record, error) {
 			}
 			if p.pos < len(p.cur.recs) {
 				p.pos++
-				return p.cur.recs[p.pos-1], nil
+				return &p.cur.recs[p.pos-1], nil
 			}
 			if p.cur.err != nil {
 				p.err = p.cur.err
@@ -143,11 +159,11 @@ func (p *prefetcher) Next() (Record, error) {
 			p.cur = nil
 		}
 		if p.err != nil {
-			return Record{}, p.err
+			return nil, p.err
 		}
 		b, ok := <-p.full
 		if !ok {
-			return Record{}, errors.New("envelope: Next after Close")
+			return nil, errors.New("envelope: Next after Close")
 		}
 		p.cur, p.pos, p.wpos = b, 0, 0
 	}

@@ -92,3 +92,31 @@ func TestPrefetchClose(t *testing.T) {
 	closer.Close()
 	closer.Close()
 }
+
+// WithPrefetchFor prefetches only the sniffed formats it is asked to: the
+// decoder is then the prefetcher (an io.Closer), and records are the same.
+func TestPrefetchFor(t *testing.T) {
+	tail := "2026-11-22T10:00:00.000000+00:00 s1 import time:       1 |          1 | a\n"
+	jsonEvents := `{"events":[{"logStreamName":"s1","timestamp":1,"message":"import time: 1 | 1 | a\n"}]}`
+	onlyJSON := func(f Format) bool { return f == FormatFilterLogEvents }
+	for _, tt := range []struct {
+		in       string
+		prefetch bool
+	}{{tail, false}, {jsonEvents, true}} {
+		dec, err := Open(strings.NewReader(tt.in), "in", FormatAuto, WithPrefetchFor(onlyJSON))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := dec.(*prefetcher); ok != tt.prefetch {
+			t.Errorf("%.20q: prefetching %v, want %v", tt.in, ok, tt.prefetch)
+		}
+		if c, ok := dec.(io.Closer); ok {
+			defer c.Close()
+		}
+		want := decodeWith(t, strings.NewReader(tt.in), FormatAuto)
+		got := decodeWith(t, strings.NewReader(tt.in), FormatAuto, WithPrefetchFor(onlyJSON))
+		if diff := cmp.Diff(want, got); diff != "" || len(got) == 0 {
+			t.Errorf("%.20q: %d records (-serial +prefetch):\n%s", tt.in, len(got), diff)
+		}
+	}
+}

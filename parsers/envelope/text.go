@@ -45,6 +45,8 @@ type eventLines struct {
 	contStream string
 	contTimeUs int64
 	longWarned bool
+
+	rec Record // what NextRecord hands out
 }
 
 // maxEventBytes bounds one multi-line event, so that a prefix line followed
@@ -106,17 +108,27 @@ func (d *eventLines) parsePrefix(line []byte) (prefix, bool) {
 
 // Next returns the next event.
 func (d *eventLines) Next() (Record, error) {
+	rec, err := d.NextRecord()
+	if err != nil {
+		return Record{}, err
+	}
+	return *rec, nil
+}
+
+// NextRecord returns the next event in place (see RecordDecoder).
+func (d *eventLines) NextRecord() (*Record, error) {
 	if !d.started {
 		d.started = true
 		if err := d.readAhead(); err != nil {
-			return Record{}, err
+			return nil, err
 		}
 	}
 	if !d.have {
-		return Record{}, io.EOF
+		return nil, io.EOF
 	}
 	d.cur, d.next = d.next, d.cur
-	rec := Record{Line: d.nextLine}
+	rec := &d.rec
+	*rec = Record{Line: d.nextLine}
 	if !d.nextOK {
 		// A line before any event: keep it as a record without stream so
 		// nothing is lost, and say once that the shape was not recognised.
@@ -126,7 +138,7 @@ func (d *eventLines) Next() (Record, error) {
 		}
 		rec.Text = d.cur
 		if err := d.readAhead(); err != nil && err != io.EOF {
-			return Record{}, err
+			return nil, err
 		}
 		return rec, nil
 	}
@@ -149,7 +161,7 @@ func (d *eventLines) Next() (Record, error) {
 			break
 		}
 		if err != nil {
-			return Record{}, err
+			return nil, err
 		}
 		if p, ok := d.parsePrefix(line); ok {
 			d.nextPrefix = p
@@ -175,6 +187,8 @@ func (d *eventLines) Next() (Record, error) {
 	rec.Text = d.cur[p.msgStart:]
 	if multi {
 		rec.Text = d.compactJSON(rec.Text)
+	} else {
+		rec.OneLine = true
 	}
 	return rec, nil
 }
@@ -258,8 +272,11 @@ func (in *interner) intern(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
+	// Names of one log group differ at their end (the environment's ID),
+	// so the last byte rejects most of the others before a full compare.
+	last := b[len(b)-1]
 	for _, s := range in.recent {
-		if string(b) == s {
+		if len(s) == len(b) && s[len(s)-1] == last && string(b) == s {
 			return s
 		}
 	}

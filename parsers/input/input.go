@@ -12,10 +12,14 @@
 // goroutine, and the first maxKeptWarnings are kept for the formats that
 // embed them.
 //
-// Decoding (envelope.WithPrefetch) and parsing each run a few cold starts
-// ahead of the caller on goroutines of their own, so that on two cores they
-// overlap with the caller's aggregation and rendering (report/BENCHMARKS.md
-// has the figures).
+// Decoding and parsing run a few cold starts ahead of the caller on a
+// goroutine of their own, so that on two cores they overlap with the
+// caller's aggregation and rendering. Text exports are decoded on that
+// goroutine too: handing their records to a third one cost more CPU than it
+// saved in wall time. JSON and CSV exports, whose decoding costs more than
+// their parsing, are decoded on a third goroutine (envelope.WithPrefetch):
+// there the overlap pays (parsers/BENCHMARKS.md, "Input side, one
+// goroutine").
 package input
 
 import (
@@ -28,6 +32,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coldprof/coldprof/parsers"
@@ -64,7 +69,7 @@ type Files struct {
 
 	next     int         // index of the next path to open
 	parsing  *parseAhead // the current input's parser; nil between inputs
-	decoder  io.Closer   // ends the prefetching goroutine of the current input
+	decoder  io.Closer   // ends the decoding goroutine of the current input, if it has one
 	closer   io.Closer   // the current input's file
 	name     string      // the input being read, for messages
 	probe    *inputProbe // watches the current input, to say why it held nothing
@@ -233,7 +238,7 @@ func (s *Files) open(name string) error {
 		format = envelope.FormatAuto
 	}
 	s.probe = newProbe(r, format)
-	dec, err := envelope.Open(s.probe, s.name, format, envelope.WithPrefetch(), envelope.WithWarn(func(where, msg string) {
+	dec, err := envelope.Open(s.probe, s.name, format, envelope.WithPrefetchFor(prefetchPays), envelope.WithWarn(func(where, msg string) {
 		p.warn(profile.Warning{Where: where, Message: msg})
 	}), envelope.WithDetected(func(f envelope.Format) { s.probe.format = f }))
 	for _, w := range p.take() {
@@ -251,7 +256,7 @@ func (s *Files) open(name string) error {
 	// it is done with (Recycle).
 	opts := readerOptions(p.warn)
 	opts.Recycle = true
-	p.reader = parsers.NewReader(probedDecoder{dec, s.probe}, s.name, opts)
+	p.reader = parsers.NewReader(probedDecoder{envelope.AsRecordDecoder(dec), s.probe, &p.stopped}, s.name, opts)
 	go p.run(p.reader)
 	return nil
 }
@@ -278,6 +283,21 @@ func Open(path string, stdin io.Reader) (r io.Reader, close func() error, err er
 		return nil, nil, err
 	}
 	return r, close, nil
+}
+
+// prefetchPays says which shapes are decoded on a goroutine of their own:
+// the JSON exports, whose decoding costs more CPU than their parsing (a
+// 200 MB filter-log-events export: decoding 0.58 s, parsing 0.15 s), so
+// that overlapping them keeps the wall time; not the text shapes, where
+// the hand-off cost more than it saved. The CSV export was not measured
+// and keeps the prefetching it had.
+func prefetchPays(f envelope.Format) bool {
+	switch f {
+	case envelope.FormatSAMJSON, envelope.FormatFilterLogEvents, envelope.FormatGetLogEvents,
+		envelope.FormatInsightsJSON, envelope.FormatInsightsCSV:
+		return true
+	}
+	return false
 }
 
 // NewReader is the parser every command reads logs with: the built-in
@@ -364,10 +384,9 @@ func DirFiles(dir string) ([]string, error) {
 	return names, nil
 }
 
-// A parseAhead runs a parsers.Reader on a goroutine of its own, a few cold
-// starts ahead of the caller, so parsing (with decoding on a third
-// goroutine, envelope.WithPrefetch) overlaps with the aggregation and
-// rendering on the caller's. The warnings raised while parsing travel with
+// A parseAhead runs a parsers.Reader (decoding and parsing) on a goroutine
+// of its own, a few cold starts ahead of the caller, so that it overlaps
+// with the aggregation and rendering on the caller's. The warnings raised while parsing travel with
 // the next cold start, so the caller gets them in the order they were
 // raised, on its own goroutine.
 type parseAhead struct {
@@ -375,6 +394,9 @@ type parseAhead struct {
 	items  chan parsed
 	stop   chan struct{}
 	once   sync.Once
+	// stopped is set with stop; the decoder checks it before each record,
+	// so an input with no cold start left is not read to its end.
+	stopped atomic.Bool
 
 	mu       sync.Mutex
 	warnings []profile.Warning // raised since the last item was sent
@@ -426,6 +448,11 @@ func (p *parseAhead) run(r *parsers.Reader) {
 	}
 }
 
-// close makes run return at its next cold start (the decoder's Close ends
-// a Next that waits for input from the prefetching goroutine).
-func (p *parseAhead) close() { p.once.Do(func() { close(p.stop) }) }
+// close makes run return: at its next cold start, or at the next record
+// read (see stopped), whichever comes first.
+func (p *parseAhead) close() {
+	p.once.Do(func() {
+		p.stopped.Store(true)
+		close(p.stop)
+	})
+}

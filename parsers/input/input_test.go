@@ -5,8 +5,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -119,6 +122,50 @@ func TestFilesCloseEarly(t *testing.T) {
 	}
 	f.Close()
 	f.Close()
+}
+
+// endlessReader serves prefix, then lines without a cold start for ever.
+type endlessReader struct {
+	prefix []byte
+	reads  atomic.Int64
+}
+
+func (e *endlessReader) Read(p []byte) (int, error) {
+	e.reads.Add(1)
+	if len(e.prefix) > 0 {
+		n := copy(p, e.prefix)
+		e.prefix = e.prefix[n:]
+		return n, nil
+	}
+	const noise = "not a profile line\n"
+	n := 0
+	for n+len(noise) <= len(p) {
+		n += copy(p[n:], noise)
+	}
+	return n, nil
+}
+
+// Close stops reading an input that has no cold start left, even one that
+// cannot be closed (stdin): decoding and parsing share a goroutine, which
+// checks for Close before each record.
+func TestFilesCloseStopsReadingStdin(t *testing.T) {
+	log, err := os.ReadFile(testdata + "lambda.log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := runtime.NumGoroutine()
+	stdin := &endlessReader{prefix: append(append([]byte(nil), log...), log...)}
+	f := &Files{Paths: []string{"-"}, Stdin: stdin}
+	if _, err := f.Next(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	// A hang guard, not a timing: the goroutine ends within a record.
+	for deadline := time.Now().Add(10 * time.Second); runtime.NumGoroutine() > before; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("still reading stdin after Close: %d reads", stdin.reads.Load())
+		}
+	}
 }
 
 func TestExpand(t *testing.T) {

@@ -2,6 +2,7 @@ package input
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -54,13 +55,30 @@ func (p *inputProbe) Read(b []byte) (int, error) {
 }
 
 // A probedDecoder counts an input's records for its inputProbe.
+// It also ends the input early once stopped is set (Files.Close).
 type probedDecoder struct {
-	envelope.Decoder
-	p *inputProbe
+	dec     envelope.RecordDecoder
+	p       *inputProbe
+	stopped *atomic.Bool
 }
 
+// errStopped ends an input whose reading was stopped; nobody sees it.
+var errStopped = errors.New("input: reading stopped")
+
 func (d probedDecoder) Next() (envelope.Record, error) {
-	rec, err := d.Decoder.Next()
+	rec, err := d.NextRecord()
+	if err != nil {
+		return envelope.Record{}, err
+	}
+	return *rec, nil
+}
+
+// NextRecord is Next in place (envelope.RecordDecoder), as the parser reads.
+func (d probedDecoder) NextRecord() (*envelope.Record, error) {
+	if d.stopped.Load() {
+		return nil, errStopped
+	}
+	rec, err := d.dec.NextRecord()
 	if err == nil {
 		d.p.records++
 		if rec.Platform || platform.Begins(rec.Text) {

@@ -73,8 +73,16 @@ type pollFd struct {
 }
 
 const (
-	pollIn = 0x1 // POLLIN
+	pollIn    = 0x1    // POLLIN
+	pollRDHUP = 0x2000 // POLLRDHUP: the peer shut down its side
 )
+
+// ppollTimeout waits until one of fds is ready or ts has passed (ts then
+// holds the time left, as Linux's ppoll leaves it).
+func ppollTimeout(fds []pollFd, ts *syscall.Timespec) (int, syscall.Errno) {
+	n, _, errno := syscall.Syscall6(syscall.SYS_PPOLL, uintptr(unsafe.Pointer(&fds[0])), uintptr(len(fds)), uintptr(unsafe.Pointer(ts)), 0, 0, 0)
+	return int(n), errno
+}
 
 // ppoll waits, without a timeout, until one of fds is ready.
 func ppoll(fds []pollFd) syscall.Errno {
@@ -157,7 +165,7 @@ func dial(addr syscall.Sockaddr) (int, error) {
 	}
 	fd, err := syscall.Socket(family, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return -1, errors.New("socket: " + err.Error())
+		return -1, &dialError{"socket", err}
 	}
 	for {
 		err = syscall.Connect(fd, addr)
@@ -167,11 +175,20 @@ func dial(addr syscall.Sockaddr) (int, error) {
 	}
 	if err != nil {
 		syscall.Close(fd)
-		return -1, errors.New("connect: " + err.Error())
+		return -1, &dialError{"connect", err}
 	}
 	setNoDelay(fd)
 	return fd, nil
 }
+
+// A dialError is a failed socket or connect call; Unwrap gives its errno.
+type dialError struct {
+	op  string
+	err error
+}
+
+func (e *dialError) Error() string { return e.op + ": " + e.err.Error() }
+func (e *dialError) Unwrap() error { return e.err }
 
 // ErrAddr says the Runtime API address is not one the proxy can dial: it
 // resolves no names but localhost, and the Runtime API is given as an IP

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // The hand-off between coldprof-wrapper (which starts the proxy) and the
@@ -33,6 +34,10 @@ const (
 	EnvExit = "COLDPROF_PROXY_EXIT"
 	// EnvSampler is "1" when SamplerFD is open.
 	EnvSampler = "COLDPROF_PROXY_SAMPLER"
+	// EnvSchedBatch is "1" when the proxy was started SCHED_BATCH, so as
+	// not to preempt the runtime's start-up: Main makes its threads
+	// SCHED_OTHER, so that relaying is not delayed behind other work.
+	EnvSchedBatch = "COLDPROF_PROXY_SCHED_BATCH"
 
 	ExitPidfd = "pidfd"
 	ExitPipe  = "pipe"
@@ -44,6 +49,9 @@ const (
 // and returns the exit status. A nil stderr means descriptor 2, written
 // with write(2).
 func Main(environ []string, stderr io.Writer) int {
+	if v, _ := lookupEnv(environ, EnvSchedBatch); v == "1" {
+		leaveSchedBatch()
+	}
 	if stderr == nil {
 		stderr = fdWriter(2)
 	}
@@ -113,4 +121,52 @@ func lookupEnv(environ []string, key string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// leaveSchedBatch makes every thread of this process SCHED_OTHER (nice
+// unchanged). The policy is per thread and inherited by new threads, so it
+// goes over /proc/self/task until a pass finds no thread left to change (a
+// thread created meanwhile by one not yet changed).
+func leaveSchedBatch() {
+	var param int64 // struct sched_param: priority 0
+	for pass := 0; pass < 4; pass++ {
+		changed := 0
+		forEachThread(func(tid int) {
+			if policy, _, errno := syscall.RawSyscall(syscall.SYS_SCHED_GETSCHEDULER, uintptr(tid), 0, 0); errno == 0 && policy == schedBatch {
+				syscall.RawSyscall(syscall.SYS_SCHED_SETSCHEDULER, uintptr(tid), schedOther, uintptr(unsafe.Pointer(&param)))
+				changed++
+			}
+		})
+		if changed == 0 {
+			return
+		}
+	}
+}
+
+// Scheduling policies (sched(7)).
+const (
+	schedOther = 0 // SCHED_OTHER
+	schedBatch = 3 // SCHED_BATCH
+)
+
+// forEachThread calls f with the ID of each of this process's threads.
+func forEachThread(f func(tid int)) {
+	fd, err := syscall.Open("/proc/self/task", syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return
+	}
+	defer syscall.Close(fd)
+	var buf [4096]byte
+	for {
+		n, err := syscall.ReadDirent(fd, buf[:])
+		if err != nil || n <= 0 {
+			return
+		}
+		_, _, names := syscall.ParseDirent(buf[:n], -1, nil)
+		for _, name := range names {
+			if tid, err := strconv.Atoi(name); err == nil {
+				f(tid)
+			}
+		}
+	}
 }

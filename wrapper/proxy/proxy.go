@@ -16,6 +16,7 @@ package proxy
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"strconv"
 	"strings"
@@ -73,20 +74,90 @@ type Proxy struct {
 	heads atomic.Int64
 }
 
-// Serve accepts connections on the listening socket lfd until accept fails
-// and relays each. Each connection is served on its own threads.
+// Serve accepts connections on the listening socket lfd and relays each,
+// on its own threads. It returns only when lfd is no listening socket:
+// running out of descriptors or memory (the runtime holding many
+// connections, a low RLIMIT_NOFILE) is waited out, retrying with a short
+// backoff while the connection waits in the backlog, so the runtime never
+// loses its Runtime API.
 func (p *Proxy) Serve(lfd int) error {
+	var wait retryWait
 	for {
 		fd, _, err := syscall.Accept4(lfd, syscall.SOCK_CLOEXEC)
-		switch err {
-		case nil:
+		switch {
+		case err == nil:
+			wait.reset()
 			go p.relay(fd)
-		case syscall.EINTR, syscall.ECONNABORTED:
+		case resourceShortage(err):
+			wait.sleep(p, "accept", err, -1)
+		case err == syscall.EINTR || err == syscall.ECONNABORTED || acceptNetworkError(err):
+			// The connection went away, or an error pending on it (accept(2)
+			// says to treat these like EAGAIN): the next one is served.
 		default:
 			return err
 		}
 	}
 }
+
+// resourceShortage tells whether err says the process or the system ran out
+// of descriptors or memory for the moment.
+func resourceShortage(err error) bool {
+	switch err {
+	case syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS, syscall.ENOMEM:
+		return true
+	}
+	return false
+}
+
+// acceptNetworkError: the errors Linux's accept(2) passes on from the new
+// connection, to be retried.
+func acceptNetworkError(err error) bool {
+	switch err {
+	case syscall.ENETDOWN, syscall.EPROTO, syscall.ENOPROTOOPT, syscall.EHOSTDOWN,
+		syscall.ENONET, syscall.EHOSTUNREACH, syscall.EOPNOTSUPP, syscall.ENETUNREACH:
+		return true
+	}
+	return false
+}
+
+// A retryWait backs off from 1 ms to maxRetryWait while a resource is short,
+// and warns once per shortage (a marker, so the log says why requests
+// waited).
+type retryWait struct {
+	d time.Duration
+}
+
+const maxRetryWait = 50 * time.Millisecond
+
+// sleep waits before the next try. With a client descriptor (>= 0) it
+// returns false at once if that client hangs up meanwhile: a connection
+// waiting for its upstream holds a descriptor, which it must give back
+// when the runtime has given up on it.
+//
+// It sleeps in ppoll(2), not time.Sleep: a Go timer's first use creates
+// the runtime's epoll descriptor, and without a descriptor to spare for it
+// the runtime dies (fatal error: netpollinit failed).
+func (w *retryWait) sleep(p *Proxy, op string, err error, client int) bool {
+	if w.d == 0 {
+		w.d = time.Millisecond
+		p.warn("runtime-API proxy: " + op + ": " + err.Error() + "; retrying")
+	}
+	ts := syscall.NsecToTimespec(int64(w.d))
+	w.d = min(2*w.d, maxRetryWait)
+	fds := []pollFd{{fd: int32(client), events: pollRDHUP}} // a negative fd is skipped
+	for {
+		n, errno := ppollTimeout(fds, &ts)
+		switch {
+		case errno == syscall.EINTR:
+			continue // ppoll left the remaining time in ts
+		case n > 0 && fds[0].revent != 0:
+			return false // hung up (or failed)
+		}
+		return true
+	}
+}
+
+func (w *retryWait) reset() { w.d = 0 }
 
 // A requestKind tells the response side what its request was.
 type requestKind struct {
@@ -99,7 +170,13 @@ func (p *Proxy) relay(cfd int) {
 	client := fdConn(cfd)
 	defer client.Close()
 	defer p.survive()
+	var wait retryWait
 	ufd, err := dial(p.Upstream)
+	for ; err != nil && resourceShortage(errors.Unwrap(err)); ufd, err = dial(p.Upstream) {
+		if !wait.sleep(p, "connect", errors.Unwrap(err), cfd) {
+			return // the runtime closed this connection meanwhile
+		}
+	}
 	if err != nil {
 		p.warn("runtime-API proxy cannot reach the Runtime API: " + err.Error())
 		return

@@ -8,6 +8,8 @@
 //	decodebench decode FILE [prefetch]                decode it, print records and MB/s
 //	decodebench parse FILE [prefetch] [recycle]       decode and build cold starts (package parsers)
 //	decodebench lines FILE                            a bare Go line loop: count lines holding "import time:"
+//
+// With COLDPROF_CPUPROFILE=FILE set, decode and parse write a CPU profile there.
 package main
 
 import (
@@ -17,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"time"
 
@@ -80,6 +83,17 @@ func run(args []string) error {
 		info, err := f.Stat()
 		if err != nil {
 			return err
+		}
+		if path := os.Getenv("COLDPROF_CPUPROFILE"); path != "" {
+			out, err := os.Create(path)
+			if err != nil {
+				return err
+			}
+			defer out.Close()
+			if err := pprof.StartCPUProfile(out); err != nil {
+				return err
+			}
+			defer pprof.StopCPUProfile()
 		}
 		start := time.Now()
 		dec, err := envelope.Open(f, args[1], envelope.FormatAuto, opts...)

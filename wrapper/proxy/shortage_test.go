@@ -1,0 +1,142 @@
+package proxy
+
+import (
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/coldprof/coldprof/wrapper/internal/fakeapi"
+)
+
+// envHelperSpare makes the test binary a proxy process (TestProxyProcess)
+// with that many descriptors to spare under its RLIMIT_NOFILE.
+const envHelperSpare = "COLDPROF_PROXY_TEST_NOFILE_SPARE"
+
+// TestProxyProcess is not a test: started by TestProxyWaitsOutDescriptorShortage
+// as a child process, it lowers its RLIMIT_NOFILE and runs Main on the
+// inherited listener and exit pipe, as cmd/coldprof-proxy does.
+func TestProxyProcess(t *testing.T) {
+	spare, err := strconv.Atoi(os.Getenv(envHelperSpare))
+	if err != nil {
+		t.Skip("helper process for TestProxyWaitsOutDescriptorShortage")
+	}
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		os.Exit(3)
+	}
+	lim := uint64(len(ents) - 1 + spare) // minus ReadDir's own, closed now
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: lim, Max: lim}); err != nil {
+		os.Exit(3)
+	}
+	os.Exit(Main(os.Environ(), nil))
+}
+
+// testListener is a listening loopback socket made like the wrapper makes it.
+func testListener(t *testing.T) (*os.File, string) {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := os.NewFile(uintptr(fd), "listener")
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 64); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, "127.0.0.1:" + strconv.Itoa(sa.(*syscall.SockaddrInet4).Port)
+}
+
+// A proxy that runs out of descriptors (the runtime holding many
+// connections, each costing the proxy two; a low RLIMIT_NOFILE) waits until
+// some are free again, at accept and at connecting upstream, instead of
+// exiting: the function keeps its Runtime API. With 4 spare descriptors the
+// third connection's accept fails; with 3 the second connection's upstream
+// socket does.
+func TestProxyWaitsOutDescriptorShortage(t *testing.T) {
+	for _, tt := range []struct {
+		spare int
+		want  string
+	}{
+		{4, "accept: too many open files; retrying"},
+		{3, "connect: too many open files; retrying"},
+	} {
+		t.Run(strconv.Itoa(tt.spare), func(t *testing.T) {
+			api := fakeapi.New(t)
+			api.Events <- fakeapi.Event{ID: "id-1", Body: "{}"}
+			ln, addr := testListener(t)
+			exitR, exitW, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(os.Args[0], "-test.run=^TestProxyProcess$")
+			cmd.Env = []string{envHelperSpare + "=" + strconv.Itoa(tt.spare),
+				EnvUpstream + "=" + api.Addr(), EnvExit + "=" + ExitPipe, EnvInvokeMarkers + "=1"}
+			cmd.ExtraFiles = []*os.File{ln, exitR}
+			var stderr fakeapi.LockedBuffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			ln.Close()
+			exitR.Close()
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			defer func() {
+				exitW.Close() // the runtime has gone: the proxy exits
+				select {
+				case err := <-exited:
+					if err != nil {
+						t.Errorf("proxy process: %v; stderr:\n%s", err, stderr.String())
+					}
+				case <-time.After(10 * time.Second): // hang guard only
+					cmd.Process.Kill()
+					t.Errorf("proxy still running 10 s after the runtime's exit")
+				}
+			}()
+
+			var idle []net.Conn
+			for range 8 {
+				c, err := net.Dial("tcp", addr) // completes in the backlog
+				if err != nil {
+					t.Fatal(err)
+				}
+				idle = append(idle, c)
+			}
+			for end := time.Now().Add(10 * time.Second); !strings.Contains(stderr.String(), tt.want); time.Sleep(5 * time.Millisecond) {
+				if time.Now().After(end) { // hang guard only
+					t.Fatalf("no %q warning; stderr:\n%s", tt.want, stderr.String())
+				}
+				select {
+				case err := <-exited:
+					exited <- err // for the deferred wait
+					t.Fatalf("the proxy exited (%v) when it ran out of descriptors; stderr:\n%s", err, stderr.String())
+				default:
+				}
+			}
+			for _, c := range idle {
+				c.Close()
+			}
+			client := &http.Client{Timeout: 10 * time.Second}
+			resp, err := client.Get("http://" + addr + fakeapi.Prefix + "/runtime/invocation/next")
+			if err != nil {
+				t.Fatalf("the Runtime API through the proxy after the shortage: %v; stderr:\n%s", err, stderr.String())
+			}
+			resp.Body.Close()
+			if id := resp.Header.Get("Lambda-Runtime-Aws-Request-Id"); id != "id-1" {
+				t.Errorf("request ID %q, want id-1", id)
+			}
+			client.CloseIdleConnections()
+		})
+	}
+}
