@@ -213,6 +213,12 @@ func initReportText(r profile.InitReport) string {
 	return strings.Join(parts, ", ")
 }
 
+// samplerRuntime reports whether coldprof-wrapper has an in-runtime sampler
+// for a Lambda runtime identifier ("python3.12", "nodejs22.x").
+func samplerRuntime(runtime string) bool {
+	return strings.HasPrefix(runtime, "python3") || strings.HasPrefix(runtime, "nodejs")
+}
+
 func initDurationText(s *Summary) string {
 	l := &s.Lifecycle
 	if !s.HasInitDuration {
@@ -231,6 +237,8 @@ func initDurationText(s *Summary) string {
 		rest := "unexplained (no samples in the log): interpreter start-up before the first import, the function's own top-level code, runtime and extension work"
 		if s.Sampled != nil {
 			rest = "not imports: see where init went, below"
+		} else if samplerRuntime(s.Runtime) {
+			rest += "; COLDPROF_SAMPLER=on on the function samples where they went"
 		}
 		return text + fmt.Sprintf("imports before the first invoke take %s (%s); the other %s are %s",
 			formatMs(s.BeforeInvokeUs), percent(s.BeforeInvokeUs, initUs), formatMs(initUs-s.BeforeInvokeUs), rest) + guessed(s.Boundary)

@@ -76,6 +76,10 @@ type Config struct {
 	// Sampler turns the in-runtime sampler on for the runtimes that have
 	// one (Python, Node.js).
 	Sampler bool
+	// SamplerAsked: COLDPROF_SAMPLER=on was set. Node.js samples only
+	// then: V8's profiler adds 13–25 % to a Node.js init at any interval
+	// (wrapper/hooks/BENCHMARKS.md), Python's sampler a few %.
+	SamplerAsked bool
 	// SampleInterval is the sampler's interval, within the bounds above.
 	SampleInterval time.Duration
 	// InitType is AWS_LAMBDA_INITIALIZATION_TYPE when it is one of
@@ -139,8 +143,9 @@ func LoadConfig(environ []string) (Config, []string) {
 		b, valid := parseBool(v)
 		if valid {
 			c.Sampler = b
+			c.SamplerAsked = b
 		} else {
-			warnings = append(warnings, EnvSampler+" is not on or off; the sampler stays on")
+			warnings = append(warnings, EnvSampler+" is not on or off; the sampler keeps its default (on for Python, off for Node.js)")
 		}
 	}
 	if v, ok := lookupEnv(environ, EnvSampleInterval); ok && v != "" {

@@ -16,10 +16,11 @@
 //     count every cold start, so an unsampled one needs no marker.
 //  3. PlanWith, a function of argv, environment and the config, detects the
 //     runtime and injects the profiling flags or environment, and turns the
-//     in-runtime sampler on (Python, Node.js). Overrides are checked against
-//     the runtime's option grammar. Its only effect: when no hook directory
-//     has a hook file it needs, the embedded hooks are written once to a
-//     private directory under /tmp (hooks.Extract). Values from the
+//     in-runtime sampler on (Python; Node.js only with COLDPROF_SAMPLER=on).
+//     Overrides are checked against the runtime's option grammar. Its only
+//     effect: when no hook directory has a hook file it needs, the embedded
+//     hooks are written once to a private directory under /tmp
+//     (hooks.Extract). Values from the
 //     environment that reach the log are bounded (boundValue).
 //  4. With COLDPROF_PHASES=proxy (the default) StartProxy starts the
 //     runtime-API proxy and the runtime's AWS_LAMBDA_RUNTIME_API points at it.

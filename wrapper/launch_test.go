@@ -289,8 +289,14 @@ func TestPlanSampler(t *testing.T) {
 	if _, set := p.Getenv("PYTHONPATH"); set || p.SamplerUs != 0 {
 		t.Errorf("COLDPROF_SAMPLER=off: PYTHONPATH set or sampler %d", p.SamplerUs)
 	}
-	// Node.js: the sampler file beside the injected hook.
+	// Node.js: off unless asked for (COLDPROF_SAMPLER=on), then the
+	// sampler file beside the injected hook.
 	cfg.Sampler = true
+	p = PlanWith([]string{"/var/lang/bin/node", "/var/runtime/index.mjs"}, []string{"COLDPROF_HOOK_DIR=" + dir}, Options{Config: cfg, PID: 7})
+	if _, set := p.Getenv(EnvSamplerIntervalUs); set || p.SamplerUs != 0 || len(p.Warnings) != 0 {
+		t.Errorf("node by default: sampler %d, warnings %q", p.SamplerUs, p.Warnings)
+	}
+	cfg.SamplerAsked = true
 	p = PlanWith([]string{"/var/lang/bin/node", "/var/runtime/index.mjs"}, []string{"COLDPROF_HOOK_DIR=" + dir}, Options{Config: cfg, PID: 7})
 	if v, _ := p.Getenv(EnvSamplerPID); v != "7" || p.SamplerUs != 3000 {
 		t.Errorf("node: %s=%q sampler %d", EnvSamplerPID, v, p.SamplerUs)
@@ -304,22 +310,24 @@ func TestLoadConfigSampler(t *testing.T) {
 	for _, tt := range []struct {
 		env      []string
 		on       bool
+		asked    bool // on for Node.js too
 		interval time.Duration
 		warnings int
 	}{
-		{nil, true, 5 * time.Millisecond, 0},
-		{[]string{"COLDPROF_SAMPLER=off"}, false, 5 * time.Millisecond, 0},
-		{[]string{"COLDPROF_SAMPLER=maybe"}, true, 5 * time.Millisecond, 1},
-		{[]string{"COLDPROF_SAMPLE_INTERVAL=1ms"}, true, time.Millisecond, 0},
-		{[]string{"COLDPROF_SAMPLE_INTERVAL=100ms"}, true, 100 * time.Millisecond, 0},
-		{[]string{"COLDPROF_SAMPLE_INTERVAL=999us"}, true, 5 * time.Millisecond, 1},
-		{[]string{"COLDPROF_SAMPLE_INTERVAL=1s"}, true, 5 * time.Millisecond, 1},
-		{[]string{"COLDPROF_SAMPLE_INTERVAL=5"}, true, 5 * time.Millisecond, 1},
-		{[]string{"COLDPROF_SAMPLE_INTERVAL=-1ms"}, true, 5 * time.Millisecond, 1},
+		{nil, true, false, 5 * time.Millisecond, 0},
+		{[]string{"COLDPROF_SAMPLER=off"}, false, false, 5 * time.Millisecond, 0},
+		{[]string{"COLDPROF_SAMPLER=on"}, true, true, 5 * time.Millisecond, 0},
+		{[]string{"COLDPROF_SAMPLER=maybe"}, true, false, 5 * time.Millisecond, 1},
+		{[]string{"COLDPROF_SAMPLE_INTERVAL=1ms"}, true, false, time.Millisecond, 0},
+		{[]string{"COLDPROF_SAMPLE_INTERVAL=100ms"}, true, false, 100 * time.Millisecond, 0},
+		{[]string{"COLDPROF_SAMPLE_INTERVAL=999us"}, true, false, 5 * time.Millisecond, 1},
+		{[]string{"COLDPROF_SAMPLE_INTERVAL=1s"}, true, false, 5 * time.Millisecond, 1},
+		{[]string{"COLDPROF_SAMPLE_INTERVAL=5"}, true, false, 5 * time.Millisecond, 1},
+		{[]string{"COLDPROF_SAMPLE_INTERVAL=-1ms"}, true, false, 5 * time.Millisecond, 1},
 	} {
 		c, w := LoadConfig(tt.env)
-		if c.Sampler != tt.on || c.SampleInterval != tt.interval || len(w) != tt.warnings {
-			t.Errorf("%q: sampler %v %v warnings %q", tt.env, c.Sampler, c.SampleInterval, w)
+		if c.Sampler != tt.on || c.SamplerAsked != tt.asked || c.SampleInterval != tt.interval || len(w) != tt.warnings {
+			t.Errorf("%q: sampler %v (asked %v) %v warnings %q", tt.env, c.Sampler, c.SamplerAsked, c.SampleInterval, w)
 		}
 	}
 }

@@ -143,9 +143,14 @@ func injectNode(p *Plan, override []string) (string, error) {
 // COLDPROF_SAMPLER_INTERVAL_US; it must sit next to the hook.
 const nodeSamplerFile = "node/sampler.cjs"
 
-// samplerNode turns the sampler on when the require hook was injected and
-// its sampler file is beside it.
+// samplerNode turns the sampler on when COLDPROF_SAMPLER=on asks for it
+// (Node.js is off by default: V8's CPU profiler adds 13–25 % CPU to an
+// @aws-sdk init whatever the interval, wrapper/hooks/BENCHMARKS.md), the
+// require hook was injected and its sampler file is beside it.
 func samplerNode(p *Plan) []string {
+	if !p.opts.Config.SamplerAsked {
+		return nil
+	}
 	if p.hookDirUsed == "" {
 		return nil // an override replaced the hook: nothing loads the sampler
 	}

@@ -233,8 +233,8 @@ var elfMachine = map[string]uint16{"amd64": 62, "arm64": 183}
 // failure could no longer be fallen back from. It fails with the errno
 // execve would give: ENOENT (missing), EACCES (no exec permission, a
 // noexec mount, not a regular file), ENOEXEC (not a 64-bit little-endian
-// ELF file for this architecture: an empty or foreign file, or the other
-// architecture's layer). A file it cannot read (exec-only) passes on its
+// ELF program for this architecture: an empty or foreign file, an object
+// file, or the other architecture's layer). A file it cannot read (exec-only) passes on its
 // permission alone. What it cannot see (a file cut short after its header,
 // a lack of memory) makes the exec fail in the child, which then runs the
 // fallback if there is one.
@@ -242,7 +242,10 @@ func checkExecutable(path string) error {
 	if err := syscall.Faccessat(atFDCWD, path, xOK, 0); err != nil {
 		return err
 	}
-	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+	// O_NONBLOCK: opening a FIFO (or a device) waits for its other end,
+	// which would hang the wrapper before the function starts; for a
+	// regular file it changes nothing.
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil
 	}
@@ -262,6 +265,15 @@ func checkExecutable(path string) error {
 		return syscall.ENOEXEC
 	}
 	if m, ok := elfMachine[runtime.GOARCH]; ok && uint16(h[18])|uint16(h[19])<<8 != m {
+		return syscall.ENOEXEC
+	}
+	// What Linux's ELF loader refuses next: a file that is no program
+	// (e_type other than ET_EXEC or ET_DYN: an object file, a core dump) or
+	// whose program headers are not 64-bit ones (e_phentsize).
+	if typ := uint16(h[16]) | uint16(h[17])<<8; typ != 2 && typ != 3 {
+		return syscall.ENOEXEC
+	}
+	if phentsize := uint16(h[54]) | uint16(h[55])<<8; phentsize != 56 {
 		return syscall.ENOEXEC
 	}
 	return nil

@@ -35,7 +35,9 @@ var observerVariants = []observerVariant{
 	{name: "disabled", wrapper: true, env: []string{"COLDPROF_DISABLE=1"}},
 	{name: "wrapper", wrapper: true, env: []string{"COLDPROF_PHASES=off", "COLDPROF_SAMPLER=off"}},
 	{name: "proxy", wrapper: true, env: []string{"COLDPROF_SAMPLER=off"}},
-	{name: "all", wrapper: true},
+	// Everything on: the sampler too (Python's default; Node.js samples only
+	// when asked, COLDPROF_SAMPLER=on).
+	{name: "all", wrapper: true, env: []string{"COLDPROF_SAMPLER=on"}},
 }
 
 // observerFunction is a function and the coldprof run flags that run it.
@@ -146,7 +148,7 @@ func BenchmarkObserverEffect(b *testing.B) {
 	if dir := os.Getenv("COLDPROF_OBSERVER_BASELINE"); dir != "" {
 		variants = append(variants,
 			observerVariant{name: "proxy-baseline", wrapper: true, env: []string{"COLDPROF_SAMPLER=off"}, bin: dir},
-			observerVariant{name: "all-baseline", wrapper: true, bin: dir})
+			observerVariant{name: "all-baseline", wrapper: true, env: []string{"COLDPROF_SAMPLER=on"}, bin: dir})
 	}
 	bin := b.TempDir()
 	build := exec.Command("go", "build", "-o", bin+"/", "../coldprof", "../coldprof-wrapper", "../coldprof-proxy", "./testdata/observer-shim")

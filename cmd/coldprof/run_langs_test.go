@@ -39,8 +39,13 @@ func TestRunLangPhases(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup(t)
 			}
-			code, stdout, stderr := runArgs(t, "--handler", tt.handler, "--runtime", tt.runtime, "--task-root", tt.taskRoot,
-				"-n", "2", "--responses", "--format", "json", "--timeout", "20s", "--init-timeout", "60s")
+			args := []string{"--handler", tt.handler, "--runtime", tt.runtime, "--task-root", tt.taskRoot,
+				"-n", "2", "--responses", "--format", "json", "--timeout", "20s", "--init-timeout", "60s"}
+			if tt.name == "node esm" {
+				// The machine's Node 20 times ES modules only when asked.
+				args = append(args, "--env", "COLDPROF_NODE_ESM=1")
+			}
+			code, stdout, stderr := runArgs(t, args...)
 			if code != 0 {
 				t.Fatalf("exit %d\nstderr:\n%s", code, stderr)
 			}

@@ -77,7 +77,7 @@ func runNodeSamplerOnce(t *testing.T, taskRoot string) []string {
 	var problems []string
 	logPath := filepath.Join(t.TempDir(), "run.log")
 	code, _, stderr := runArgs(t, "--handler", "index.handler", "--runtime", "nodejs", "--task-root", taskRoot,
-		"-n", "1", "--log", logPath, "--format", "json", "--timeout", "20s", "--init-timeout", "60s")
+		"--env", "COLDPROF_SAMPLER=on", "-n", "1", "--log", logPath, "--format", "json", "--timeout", "20s", "--init-timeout", "60s")
 	log, _ := os.ReadFile(logPath)
 	if code != 0 {
 		t.Fatalf("exit %d: %s\n%s", code, stderr, log)
@@ -172,7 +172,7 @@ func TestRIENodeSampler(t *testing.T) {
 	}
 	hookDir, _ := filepath.Abs(filepath.Join("..", "..", "wrapper", "hooks"))
 	taskRoot, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "sampler", "node-function"))
-	env := []string{"LAMBDA_TASK_ROOT=" + taskRoot, "COLDPROF_HOOK_DIR=" + hookDir}
+	env := []string{"LAMBDA_TASK_ROOT=" + taskRoot, "COLDPROF_HOOK_DIR=" + hookDir, "COLDPROF_SAMPLER=on"} // Node.js samples only when asked
 	log := runUnderRIE(t, rie, taskRoot, env, 1, filepath.Join(tmp, "coldprof-wrapper"), node22, filepath.Join(ric, "index.mjs"), "index.handler")
 	m := truthLine.FindSubmatch(log)
 	if m == nil {

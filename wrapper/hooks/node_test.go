@@ -158,7 +158,7 @@ esm/lazy.mjs
 `
 	forEachNode(t, func(t *testing.T, node nodeBinary) {
 		without := run(t, app, base, node.Path, runner)
-		with := run(t, app, append(base, "NODE_OPTIONS="+nodeOptions(dir)), node.Path, runner)
+		with := run(t, app, append(append(base, "NODE_OPTIONS="+nodeOptions(dir)), esmEnv(node)...), node.Path, runner)
 		if with.code != 0 || without.code != 0 || with.stdout != without.stdout {
 			t.Fatalf("with the hook: exit %d stdout %q; without: exit %d stdout %q\nstderr:\n%s",
 				with.code, with.stdout, without.code, without.stdout, with.stderr)
@@ -196,13 +196,74 @@ func TestNodeESMWithoutRegisterHooks(t *testing.T) {
 		if node.Name != "node22" && node.Name != "node24" {
 			t.Skip("only Node 22 and 24 have both module.register without a warning and registerHooks to take away")
 		}
-		with := run(t, app, append(base, `NODE_OPTIONS=--require "`+remover+`" `+nodeOptions(dir)), node.Path, runner)
+		with := run(t, app, append(base, `NODE_OPTIONS=--require "`+remover+`" `+nodeOptions(dir), "COLDPROF_NODE_ESM=1"), node.Path, runner)
 		reference := run(t, app, append(base, "NODE_OPTIONS="+nodeOptions(dir)), node.Path, runner)
 		if with.code != 0 {
 			t.Fatalf("exit %d\n%s", with.code, with.stderr)
 		}
 		if diff := cmp.Diff(nodeTree(t, reference.stderr), nodeTree(t, with.stderr)); diff != "" {
 			t.Errorf("module.register's tree differs from registerHooks' (-registerHooks +register):\n%s", diff)
+		}
+	})
+}
+
+// esmEnv is what a test of ES module timing adds to the environment: on
+// Node 18 and 20 (no module.registerHooks) ES modules are timed only with
+// COLDPROF_NODE_ESM=1.
+func esmEnv(node nodeBinary) []string {
+	if node.Name == "node18" || node.Name == "node20" {
+		return []string{"COLDPROF_NODE_ESM=1"}
+	}
+	return nil
+}
+
+// TestNodeESMOptInWithoutRegisterHooks: where module.registerHooks is
+// missing (Node 18 and 20, and 22 with it taken away) an ES module handler
+// gets, by default, its CommonJS loads timed and one warning marker that the
+// report lists, and no hooks thread; with registerHooks the same default
+// times the ES modules and warns of nothing.
+func TestNodeESMOptInWithoutRegisterHooks(t *testing.T) {
+	app := testdata(t, "node", "app")
+	runner := testdata(t, "node", "run-esm.mjs")
+	dir := hookDir(t)
+	remover := write(t, t.TempDir(), "no-register-hooks.cjs", "delete require('module').registerHooks;\n")
+	base := []string{"LAMBDA_TASK_ROOT=" + app, "_HANDLER=handler.handler"}
+	forEachNode(t, func(t *testing.T, node nodeBinary) {
+		options := nodeOptions(dir)
+		switch node.Name {
+		case "node18", "node20":
+		case "node22":
+			options = `--require "` + remover + `" ` + options
+		default:
+			r := run(t, app, append(base, "NODE_OPTIONS="+options), node.Path, runner)
+			if strings.Contains(r.stderr, `"ev":"warning"`) || !strings.Contains(nodeTree(t, r.stderr), "esm/dep.mjs") {
+				t.Errorf("with registerHooks: a warning, or ES modules untimed:\n%s", r.stderr)
+			}
+			return
+		}
+		without := run(t, app, base, node.Path, runner)
+		r := run(t, app, append(base, "NODE_OPTIONS="+options), node.Path, runner)
+		if r.code != 0 || r.stdout != without.stdout {
+			t.Fatalf("exit %d, stdout %q, want %q\n%s", r.code, r.stdout, without.stdout, r.stderr)
+		}
+		if n := strings.Count(r.stderr, `coldprof: {"v":1,"ev":"warning"`); n != 1 {
+			t.Errorf("%d warning markers, want 1:\n%s", n, r.stderr)
+		}
+		lines, _, _ := parseHookLines(t, "node require: ", r.stderr)
+		want := []entry{{"node:path", 2}, {"lib/b.js", 1}, {"lib/a.js", 0}, {"fakepkg/lib/util.js", 1}, {"fakepkg/lib/index.js", 0}}
+		if diff := cmp.Diff(want, entries(lines)); diff != "" {
+			t.Errorf("CommonJS lines (-want +got):\n%s\n%s", diff, r.stderr)
+		}
+		p, err := parsers.ReadAll(strings.NewReader(r.stderr), "stderr", parsers.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var said bool
+		for _, w := range p.Warnings {
+			said = said || strings.Contains(w.Message, "ES modules not timed (only CommonJS)") && strings.Contains(w.Message, "COLDPROF_NODE_ESM=1")
+		}
+		if !said {
+			t.Errorf("the report's warnings do not say ES modules were not timed: %q", p.Warnings)
 		}
 	})
 }
@@ -279,7 +340,7 @@ fs.writeSync = (fd, ...rest) => { if (fd === 2) throw new Error('stderr broken')
 			runner := testdata(t, "node", tc.runner)
 			base := []string{"LAMBDA_TASK_ROOT=" + app, "_HANDLER=" + tc.handler}
 			without := run(t, app, base, node.Path, runner)
-			with := run(t, app, append(base, `NODE_OPTIONS=--require "`+breaker+`" `+nodeOptions(dir)), node.Path, runner)
+			with := run(t, app, append(append(base, `NODE_OPTIONS=--require "`+breaker+`" `+nodeOptions(dir)), esmEnv(node)...), node.Path, runner)
 			if with.code != 0 || with.stdout != without.stdout {
 				t.Errorf("%s with a broken hook: exit %d, stdout %q; want 0, %q\nstderr:\n%s", tc.runner, with.code, with.stdout, without.stdout, with.stderr)
 			}
@@ -308,7 +369,7 @@ func TestNodeESMErrorsUnchanged(t *testing.T) {
 		}{{good, 0, "handler.mjs\n  tail.mjs\n"}, {bad, 1, "handler.mjs\n"}} {
 			base := []string{"LAMBDA_TASK_ROOT=" + tc.root, "_HANDLER=handler.handler"}
 			without := run(t, tc.root, base, node.Path, runner)
-			with := run(t, tc.root, append(base, "NODE_OPTIONS="+nodeOptions(hooksDir)), node.Path, runner)
+			with := run(t, tc.root, append(append(base, "NODE_OPTIONS="+nodeOptions(hooksDir)), esmEnv(node)...), node.Path, runner)
 			if with.code != tc.code || without.code != tc.code || with.stdout != without.stdout {
 				t.Errorf("%s: exit %d stdout %q with the hook, %d %q without; want exit %d", tc.root, with.code, with.stdout, without.code, without.stdout, tc.code)
 			}
@@ -355,7 +416,7 @@ func TestNodeRealisticTree(t *testing.T) {
 			{"esm-s3", "s3.handler", []string{loadESM, "s3.mjs"}, "s3.mjs", "@aws-sdk/client-s3/dist-cjs/index.js", 100},
 			{"esm-lodash", "lodash.handler", []string{loadESM, "lodash.mjs"}, "lodash.mjs", "lodash-es/lodash.js", 600},
 		} {
-			env := []string{"NODE_OPTIONS=" + nodeOptions(hooksDir), "LAMBDA_TASK_ROOT=" + dir, "_HANDLER=" + tc.handler}
+			env := append([]string{"NODE_OPTIONS=" + nodeOptions(hooksDir), "LAMBDA_TASK_ROOT=" + dir, "_HANDLER=" + tc.handler}, esmEnv(node)...)
 			r := run(t, dir, env, node.Path, tc.args...)
 			if r.code != 0 {
 				t.Fatalf("%s: exit %d:\n%s", tc.name, r.code, r.stderr)
@@ -390,6 +451,31 @@ require('child_process').execFileSync(process.execPath, ['-e', 'require("os")'],
 		}
 		if n := strings.Count(r.stderr, "node require: self [us]"); n != 1 {
 			t.Errorf("%d headers, want 1 (the child must not load the hook):\n%s", n, r.stderr)
+		}
+	})
+}
+
+// TestNodeHookMainThreadOnly checks that a worker thread, which Node
+// preloads the hook into as well, prints nothing: the hook tells threads
+// apart by process.chdir (see isWorkerThread), not worker_threads.
+func TestNodeHookMainThreadOnly(t *testing.T) {
+	dir := hookDir(t)
+	script := `const { Worker } = require('worker_threads');
+const w = new Worker("require('zlib'); require('worker_threads').parentPort.postMessage(process.chdir.disabled === true)", { eval: true });
+w.on('message', (m) => console.log('worker ' + m));`
+	forEachNode(t, func(t *testing.T, node nodeBinary) {
+		r := run(t, t.TempDir(), []string{"NODE_OPTIONS=" + nodeOptions(dir)}, node.Path, "-e", script)
+		if r.code != 0 || r.stdout != "worker true\n" {
+			t.Errorf("exit %d, stdout %q", r.code, r.stdout)
+		}
+		if n := strings.Count(r.stderr, "node require: self [us]"); n != 1 {
+			t.Errorf("%d headers, want 1 (the worker must not run the hook):\n%s", n, r.stderr)
+		}
+		if strings.Contains(r.stderr, "node:zlib") {
+			t.Errorf("the worker's require is timed:\n%s", r.stderr)
+		}
+		if !strings.Contains(r.stderr, "node:worker_threads") {
+			t.Errorf("the main thread's require of worker_threads is not timed:\n%s", r.stderr)
 		}
 	})
 }

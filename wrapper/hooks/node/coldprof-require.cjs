@@ -21,13 +21,25 @@ try { if (process.env.COLDPROF_SAMPLER_INTERVAL_US) require('./sampler.cjs'); } 
 //
 // The hook never breaks the function: every internal step is in try/catch and the
 // original loader is always called exactly once with the original arguments.
+// isWorkerThread says whether this is a worker thread; when in doubt (no
+// process.chdir at all) it asks worker_threads.
+function isWorkerThread() {
+  const chdir = process.chdir;
+  if (typeof chdir === 'function') return chdir.disabled === true;
+  return !require('worker_threads').isMainThread;
+}
 try {
 (function installColdprofRequireHook() {
   const PREFIX = 'node require: ';
+  // Node also preloads into worker threads (and Node 20's ES module hooks
+  // thread): time the main thread only. Node replaces process.chdir in every
+  // thread but the main one by a function marked disabled (Node 12 to 26);
+  // require('worker_threads').isMainThread says the same but costs 2–5 ms of
+  // CPU in the main thread, where nothing has loaded it yet (BENCHMARKS.md).
+  if (isWorkerThread()) return;
   let Module;
   let fs;
   let path;
-  let threads;
   let url;
   try {
     // Everything the hook needs is required before require is patched, so the
@@ -35,19 +47,41 @@ try {
     Module = require('module');
     fs = require('fs');
     path = require('path');
-    threads = require('worker_threads');
     url = require('url');
   } catch (_) {
     return;
-  }
-  if (!threads.isMainThread) {
-    return; // Node also preloads into worker threads (and the ESM hooks thread)
   }
   const state = Symbol.for('coldprof.requireHook');
   if (globalThis[state]) {
     return; // preloaded twice (NODE_OPTIONS plus -r): time once
   }
   globalThis[state] = true;
+  // Whether ES modules are timed is decided now, so that Node 18 and 20's
+  // worker_threads (for module.register's port) is required before the
+  // loader is patched, and only when it is used. Where module.register is
+  // the only way (Node 18, 20, 22 before 22.15), its hooks thread adds 25–33 %
+  // to an ES module handler's init (BENCHMARKS.md), so it is used only with
+  // COLDPROF_NODE_ESM=1; an ES module handler there gets a warning marker
+  // instead, which the report shows: its ES modules are not timed.
+  let esmWay = '';
+  let threads = null;
+  let esmSkipped = false;
+  try {
+    const want = process.env.COLDPROF_NODE_ESM;
+    const sync = typeof Module.registerHooks === 'function';
+    if (want !== '0' && (sync || typeof Module.register === 'function') && (want === '1' || handlerIsESM())) {
+      if (sync) {
+        esmWay = 'registerHooks';
+      } else if (want === '1') {
+        esmWay = 'register';
+        threads = require('worker_threads');
+      } else {
+        esmSkipped = true;
+      }
+    }
+  } catch (_) {
+    esmWay = ''; // ES modules untimed; CommonJS timing goes on
+  }
 
   const now = process.hrtime.bigint;
   const sep = path.sep;
@@ -111,6 +145,12 @@ try {
   }
 
   write(PREFIX + 'self [us] | cumulative | imported module\n');
+  if (esmSkipped) {
+    // A marker of wrapper/marker's grammar; the report lists its warnings.
+    const t = Math.round((performance.timeOrigin + performance.now()) * 1000);
+    write('coldprof: {"v":1,"ev":"warning","t":' + t + ',"msg":"Node.js ' + process.versions.node.split('.')[0] +
+      ': ES modules not timed (only CommonJS): module.register, the only ES module hook here, adds 25-33 % to init; COLDPROF_NODE_ESM=1 times them"}\n');
+  }
 
   // Take our --require back out of NODE_OPTIONS, so that node processes the
   // function starts do not load the hook too and print their own lines into
@@ -242,13 +282,15 @@ try {
   // esm-hooks.mjs is registered with module.register, which runs it on a
   // thread of its own that takes about 33 ms to start (BENCHMARKS.md);
   // module.register is never called where registerHooks exists (Node 26
-  // deprecates it at run time, DEP0205). Either is registered only when the
-  // handler is an ES module (or COLDPROF_NODE_ESM=1): registered hooks make
-  // every require() slower, see pauseESM.
+  // deprecates it at run time, DEP0205), and only with COLDPROF_NODE_ESM=1
+  // (see esmWay). Either is registered only when the handler is an ES module
+  // (or COLDPROF_NODE_ESM=1): registered hooks make every require() slower,
+  // see pauseESM.
   // CommonJS stays timed by Module._load above on every version: the load
   // hook returns a module's source before it runs, so it cannot bracket a
   // require()'s evaluation and nested requires the way Module._load does.
-  // COLDPROF_NODE_ESM=0 turns ES module timing off, =1 on for any handler.
+  // COLDPROF_NODE_ESM=0 turns ES module timing off, =1 on for any handler
+  // and with module.register.
   // Every time below is a Number of nanoseconds from esm.now(): on Node 22+
   // performance.now() (no allocation, for the thousands of resolutions of a
   // big graph); on Node 20 hrtime, as in the hooks thread (see install).
@@ -510,9 +552,8 @@ try {
   }
 
   try {
-    const want = process.env.COLDPROF_NODE_ESM;
-    const sync = typeof Module.registerHooks === 'function';
-    if (want !== '0' && (sync || typeof Module.register === 'function') && (want === '1' || handlerIsESM())) {
+    if (esmWay !== '') {
+      const sync = esmWay === 'registerHooks';
       const { pathToFileURL, fileURLToPath } = url;
       const rootDir = taskRoot || cwd;
       taskRootURL = rootDir ? pathToFileURL(rootDir).href.replace(/\/?$/, '/') : '';

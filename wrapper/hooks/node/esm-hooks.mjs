@@ -1,7 +1,8 @@
 // coldprof ES module hooks, registered by coldprof-require.cjs with module.register
 // where module.registerHooks is missing (Node 18 and 20; elsewhere the same
 // hooks run in the main thread, synchronously, from coldprof-require.cjs),
-// when the function's handler is an ES module.
+// only with COLDPROF_NODE_ESM=1: this thread adds 25-33 % to an ES module
+// handler's init (BENCHMARKS.md).
 //
 // Node 18 and 20 run these hooks on a separate thread, before the module graph is
 // linked and evaluated. They time resolution and source loading per module and

@@ -32,13 +32,12 @@
       delete env[key]; // children must not inherit them
     }
   }
-  let threads;
-  try {
-    threads = require('worker_threads');
-  } catch (_) {
-    return;
-  }
-  if (!threads.isMainThread || conf.COLDPROF_SAMPLER_PID !== String(process.pid)) return;
+  // The main thread only: Node replaces process.chdir in every other thread
+  // by a function marked disabled (as coldprof-require.cjs checks; requiring
+  // worker_threads for its isMainThread costs 2–5 ms of CPU).
+  const chdir = process.chdir;
+  if (typeof chdir !== 'function' || chdir.disabled === true) return;
+  if (conf.COLDPROF_SAMPLER_PID !== String(process.pid)) return;
 
   // Everything is required now, before the require hook patches the loader
   // (a require later would be timed as the function's).

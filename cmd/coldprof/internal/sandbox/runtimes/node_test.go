@@ -208,6 +208,9 @@ func TestNodeClient(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.handler, func(t *testing.T) {
+			if tc.handler == "handler.handler" {
+				t.Setenv("COLDPROF_NODE_ESM", "1") // the machine's Node 20 times ES modules only when asked
+			}
 			log, results := coldStart(t, rtDir, app, tc.handler, "nodejs20.x", []string{`{"n":1}`, `{"n":2}`}, node, entry)
 			for _, r := range results {
 				if r.Status != emulator.StatusSuccess || !strings.Contains(string(r.Payload), `"event":{"n":`) {

@@ -1,0 +1,5 @@
+//go:build race
+
+package wrapper
+
+func init() { raceBuild = true }
