@@ -35,6 +35,8 @@ import time
 PREFIX = "coldprof-sampler: "
 TIMEOUT_US = 10000000
 MAX_RAW = 100000  # samples kept before encoding (far beyond what the lines can hold)
+FULL_WAIT_MS = 100  # the thread's wake-up once MAX_RAW is reached (the pipe ends it)
+JOIN_S = 1.0  # at_exit's bound on each wait for the thread, beyond its wake-up
 ENCODER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "coldprof_sampler_lines.py")
 
 _state = {"child": False, "fd": None}
@@ -64,7 +66,15 @@ def start(conf):
         try:
             os.register_at_fork(after_in_child=_forked)
             atexit.register(s.at_exit)
-            _thread.start_new_thread(s.run, ())
+            s.lock.acquire()  # until the thread runs: at_exit waits for that
+            try:
+                if hasattr(_thread, "start_joinable_thread"):  # 3.13+
+                    s.handle = _thread.start_joinable_thread(s.run, daemon=True)
+                else:
+                    _thread.start_new_thread(s.run, ())
+            except BaseException:
+                s.lock.release()
+                raise
         except Exception as e:
             s.fail(_describe(e))
 
@@ -156,6 +166,10 @@ class _Sampler:
         self.cut = None
         self.done = False
         self.pending = b""
+        # The thread's end, for at_exit: 3.13's thread handle, or before
+        # it the lock CPython releases when the thread state is deleted.
+        self.handle = None
+        self.sentinel = None
 
     def now(self):
         return self.begin + (time.monotonic_ns() - self.mono0) // 1000
@@ -167,7 +181,14 @@ class _Sampler:
 
     def run(self):
         try:
-            _signal.pthread_sigmask(_signal.SIG_BLOCK, _signal.valid_signals())
+            try:
+                _signal.pthread_sigmask(_signal.SIG_BLOCK, _signal.valid_signals())
+                if hasattr(_thread, "_set_sentinel"):  # before 3.13
+                    sentinel = _thread._set_sentinel()
+                    sentinel.acquire()
+                    self.sentinel = sentinel
+            finally:
+                self.lock.release()  # started: the interpreter may finalize now
             self.loop()
         except BaseException as e:  # noqa: B036 (the thread must end quietly)
             if not self.done and not _state["child"]:
@@ -178,8 +199,10 @@ class _Sampler:
         if self.fd is not None:
             poller.register(self.fd, select.POLLIN)
         wait_ms = max(1, self.interval // 1000) if self.interval >= 1000 else self.interval / 1000.0
-        while True:
-            ready = poller.poll(None if self.full and self.fd is not None else wait_ms)
+        while not self.done:  # at_exit may have ended sampling before the thread ran
+            # Past the bound with a pipe, only its events matter; still wake
+            # now and then, so that at_exit does not wait long.
+            ready = poller.poll(FULL_WAIT_MS if self.full and self.fd is not None else wait_ms)
             with self.lock:
                 if self.done or _state["child"]:
                     return
@@ -320,9 +343,14 @@ class _Sampler:
             _close_fd()
 
     def at_exit(self):
-        if _state["child"] or self.done:
+        """Ends sampling ("exit") unless it ended, then waits for the thread
+        to end: a thread still alive when the interpreter finalizes can crash
+        it (CPython 3.9: a thread not yet started when Py_FinalizeEx frees
+        the interpreter state reads it in t_bootstrap and segfaults)."""
+        if _state["child"]:
             return
-        if not self.lock.acquire(timeout=1.0):
+        # Held from start() until the thread runs: it now has its sentinel.
+        if not self.lock.acquire(timeout=JOIN_S):
             return
         try:
             if not self.done:
@@ -335,7 +363,15 @@ class _Sampler:
         except Exception as e:
             self.fail(_describe(e))
         finally:
+            self.done = True  # the thread ends at its next wake-up
             self.lock.release()
+        # The thread wakes within one interval (FULL_WAIT_MS past the bound).
+        timeout = JOIN_S + max(self.interval / 1000000.0, FULL_WAIT_MS / 1000.0)
+        handle, sentinel, self.handle, self.sentinel = self.handle, self.sentinel, None, None  # once
+        if handle is not None:
+            handle.join(timeout)
+        elif sentinel is not None:
+            sentinel.acquire(timeout=timeout)
 
     def fail(self, msg):
         """Ends sampling with one error line (and begin, if not written yet)."""
