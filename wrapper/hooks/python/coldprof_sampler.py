@@ -93,8 +93,10 @@ def _notice(pid, interval, msg):
 
 def _close_fd():
     """Closes the stop pipe once; forgotten before it is closed, so that a
-    fork at that moment never closes a descriptor reused since."""
-    fd, _state["fd"] = _state["fd"], None
+    fork at that moment never closes a descriptor reused since. Taken by
+    dict.pop, one step under the GIL: the sampler thread (fail) and the
+    main thread (at exit) closing at once never both get the number."""
+    fd = _state.pop("fd", None)
     if fd is not None:
         try:
             os.close(fd)
