@@ -87,7 +87,7 @@ func (p *Proxy) Serve(lfd int) error { return p.serveUntilExit(lfd, -1, false) }
 // ppoll on the calling goroutine, with the listener made non-blocking: a
 // goroutine blocked in accept4 and another in the exit wait would each hold
 // a thread, and Go's sysmon wakes every 20 µs until it takes the only P
-// back from each (measured: 0.47 ms of the proxy's 3.8 ms CPU in a Python
+// back from each (measured: 0.23 ms of the proxy's 3.8 ms CPU in a Python
 // cold start; wrapper/BENCHMARKS.md).
 func (p *Proxy) serveUntilExit(lfd, exitFD int, pidfd bool) error {
 	var wait retryWait
