@@ -79,32 +79,23 @@ func Main(environ []string, stderr io.Writer) int {
 		}
 	}
 	exit, _ := lookupEnv(environ, EnvExit)
-	go func() {
-		err := p.Serve(ListenerFD)
+	if err := p.serveUntilExit(ListenerFD, ExitFD, exit == ExitPidfd); err != nil {
 		io.WriteString(stderr, "coldprof-proxy: no inherited listener: "+err.Error()+"\n")
-		syscall.Exit(2)
-	}()
-	waitForExit(ExitFD, exit == ExitPidfd)
+		return 2
+	}
 	return 0
 }
 
-// waitForExit blocks until the runtime has exited: fd is a pidfd (readable
-// then) or a pipe's read end (EOF then). Either way its thread sleeps in
-// the kernel.
-func waitForExit(fd int, pidfd bool) {
+// exited tells whether the runtime has exited, once fd has polled ready: fd
+// is a pidfd (readable then) or a pipe's read end (EOF then; nothing writes
+// to it).
+func exited(fd int, pidfd bool) bool {
 	if pidfd {
-		fds := []pollFd{{fd: int32(fd), events: pollIn}}
-		for ppoll(fds) == syscall.EINTR {
-		}
-		return
+		return true
 	}
 	var buf [64]byte
-	for {
-		_, err := fdConn(fd).Read(buf[:])
-		if err != nil {
-			return
-		}
-	}
+	_, err := fdConn(fd).Read(buf[:])
+	return err != nil
 }
 
 // An fdWriter writes to a descriptor with write(2): os.File would turn

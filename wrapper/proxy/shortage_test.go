@@ -140,3 +140,70 @@ func TestProxyWaitsOutDescriptorShortage(t *testing.T) {
 		})
 	}
 }
+
+// Main waits for a connection and for the runtime's exit in one ppoll: it
+// exits 0 when the runtime exits before ever connecting, and exits 2 at once
+// when descriptor 3 is no listening socket (as accept4 on it did), rather
+// than waiting in ppoll for a readiness that never comes.
+func TestProxyMainExitsWithoutConnection(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		listener   bool
+		wantStatus int
+	}{
+		{"runtime exits", true, 0},
+		{"no listener", false, 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var fd3 *os.File
+			if tt.listener {
+				fd3, _ = testListener(t)
+			} else {
+				r, w, err := os.Pipe()
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer w.Close()
+				fd3 = r
+			}
+			exitR, exitW, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer exitW.Close()
+			cmd := exec.Command(os.Args[0], "-test.run=^TestProxyProcess$")
+			cmd.Env = []string{envHelperSpare + "=16", EnvUpstream + "=127.0.0.1:9", EnvExit + "=" + ExitPipe}
+			cmd.ExtraFiles = []*os.File{fd3, exitR}
+			var stderr fakeapi.LockedBuffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			fd3.Close()
+			exitR.Close()
+			if tt.listener {
+				exitW.Close() // the runtime has gone
+			}
+			exited := make(chan error, 1)
+			go func() { exited <- cmd.Wait() }()
+			select {
+			case err := <-exited:
+				status := 0
+				if ee, ok := err.(*exec.ExitError); ok {
+					status = ee.ExitCode()
+				} else if err != nil {
+					t.Fatal(err)
+				}
+				if status != tt.wantStatus {
+					t.Errorf("exit status %d, want %d; stderr:\n%s", status, tt.wantStatus, stderr.String())
+				}
+				if !tt.listener && !strings.Contains(stderr.String(), "no inherited listener") {
+					t.Errorf("stderr %q does not say no inherited listener", stderr.String())
+				}
+			case <-time.After(10 * time.Second): // hang guard only
+				cmd.Process.Kill()
+				t.Fatalf("proxy still running after 10 s; stderr:\n%s", stderr.String())
+			}
+		})
+	}
+}

@@ -1,0 +1,32 @@
+#!/bin/bash
+# Per-process CPU of coldprof run cold starts, for wrapper/BENCHMARKS.md's
+# "The proxy's own CPU in a Python cold start".
+#   run.sh BIN VARIANT OUTDIR [COLD_STARTS]
+# BIN holds coldprof, coldprof-wrapper, coldprof-proxy (CGO_ENABLED=0 builds);
+# VARIANT is wrapper (COLDPROF_PHASES=off COLDPROF_SAMPLER=off), proxy
+# (COLDPROF_SAMPLER=off) or none, as in BenchmarkObserverEffect. Appends one
+# "<comm> <user µs> <sys µs> <maxrss kB>" line per reaped process to
+# OUTDIR/cpu.procs (the proxy is "coldprof-proxy"; the wrapper exec's into
+# "python3") and the tree's total to OUTDIR/cpu.
+set -e
+BIN=$(realpath "$1"); V=$2; D=$(realpath -m "$3"); N=${4:-3}
+HERE=$(cd "$(dirname "$0")" && pwd); REPO=$(cd "$HERE/../../.." && pwd)
+mkdir -p "$D"
+SHIM=$D/shim-bin/shim
+if [ ! -x "$SHIM" ]; then
+	mkdir -p "$D/shim-src" && cp "$HERE/shim/main.go" "$D/shim-src/"
+	printf 'module shim\ngo 1.22\n' >"$D/shim-src/go.mod"
+	(cd "$D/shim-src" && CGO_ENABLED=0 go build -o "$SHIM" .)
+fi
+envs=(); W=$BIN/coldprof-wrapper
+case $V in
+wrapper) envs=(--env COLDPROF_PHASES=off --env COLDPROF_SAMPLER=off) ;;
+proxy) envs=(--env COLDPROF_SAMPLER=off) ;;
+none) W= ;;
+*) echo "run.sh: variant $V: want wrapper, proxy or none" >&2; exit 2 ;;
+esac
+cd "$REPO/cmd/coldprof"
+OBSERVER_SHIM_WRAPPER=$W OBSERVER_SHIM_OUT=$D/cpu "$BIN/coldprof" run --wrapper "$SHIM" \
+	--cold-starts "$N" -n 1 --log "$D/run.log" --format json \
+	--handler app.lambda_handler --runtime python3 --python /usr/bin/python3 \
+	--task-root ../../testdata/functions/python "${envs[@]}" >/dev/null 2>"$D/err"
