@@ -14,9 +14,8 @@ HERE=$(cd "$(dirname "$0")" && pwd); REPO=$(cd "$HERE/../../.." && pwd)
 mkdir -p "$D"
 SHIM=$D/shim-bin/shim
 if [ ! -x "$SHIM" ]; then
-	mkdir -p "$D/shim-src" && cp "$HERE/shim/main.go" "$D/shim-src/"
-	printf 'module shim\ngo 1.22\n' >"$D/shim-src/go.mod"
-	(cd "$D/shim-src" && CGO_ENABLED=0 go build -o "$SHIM" .)
+	mkdir -p "$D/shim-bin"
+	(cd "$REPO" && CGO_ENABLED=0 go build -o "$SHIM" ./cmd/coldprof/testdata/observer-shim)
 fi
 envs=(); W=$BIN/coldprof-wrapper
 case $V in

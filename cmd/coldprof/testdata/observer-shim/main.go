@@ -9,7 +9,11 @@
 // wrapper at all, as with the layer off. It stays the runtime's parent
 // (a subreaper, so the proxy comes back to it too), waits for all of them,
 // and appends "<user µs> <system µs> <peak RSS kB>" of everything it reaped
-// to the file OBSERVER_SHIM_OUT.
+// to the file OBSERVER_SHIM_OUT, and one line "<comm> <user µs> <system µs>
+// <peak RSS kB>" per reaped process to OBSERVER_SHIM_OUT.procs (waitid with
+// WNOWAIT to read the zombie's /proc/<pid>/comm, then wait4 for that
+// process's own rusage), so a process's share (the proxy's, say) is measured
+// directly, not by subtraction (wrapper/testdata/proxycpu/run.sh).
 //
 // coldprof run ends a cold start by SIGKILLing the process group it started
 // (the shim's); the shim moves itself into coldprof run's group once its
@@ -22,6 +26,7 @@ import (
 	"os/exec"
 	"strings"
 	"syscall"
+	"unsafe"
 )
 
 const prSetChildSubreaper = 36
@@ -61,12 +66,23 @@ func main() {
 	code := 0
 	for {
 		var ws syscall.WaitStatus
-		got, err := syscall.Wait4(-1, &ws, 0, nil)
+		var si [128]byte // siginfo_t: si_pid at offset 16 on linux/amd64 and arm64
+		if _, _, e := syscall.Syscall6(syscall.SYS_WAITID, 0 /*P_ALL*/, 0, uintptr(unsafe.Pointer(&si[0])), 4|0x01000000 /*WEXITED|WNOWAIT*/, 0, 0); e == syscall.EINTR {
+			continue
+		}
+		cpid := int(*(*int32)(unsafe.Pointer(&si[16])))
+		comm, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", cpid))
+		var cru syscall.Rusage
+		got, err := syscall.Wait4(cpid, &ws, 0, &cru)
 		if err == syscall.EINTR {
 			continue
 		}
 		if err != nil { // ECHILD: every descendant reaped
 			break
+		}
+		if f, e := os.OpenFile(out+".procs", os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644); e == nil {
+			fmt.Fprintf(f, "%s %d %d %d\n", strings.TrimSpace(string(comm)), cru.Utime.Nano()/1000, cru.Stime.Nano()/1000, cru.Maxrss)
+			f.Close()
 		}
 		if got == pid {
 			switch {
