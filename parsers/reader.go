@@ -7,7 +7,6 @@ import (
 	"io"
 	"slices"
 	"strconv"
-	"unsafe"
 
 	"github.com/coldprof/coldprof/parsers/envelope"
 	"github.com/coldprof/coldprof/profile"
@@ -135,7 +134,7 @@ func (r *Reader) record(rec *envelope.Record) {
 	// and compares in O(1).
 	var st *stream
 	for _, s := range r.recent {
-		if s != nil && sameName(s.name, rec.Stream) {
+		if s != nil && envelope.SameStreamName(s.name, rec.Stream) {
 			st = s
 			break
 		}
@@ -178,19 +177,6 @@ func (r *Reader) record(rec *envelope.Record) {
 		text = text[i+1:]
 		line++
 	}
-}
-
-// sameName compares two stream names: interned ones by where their bytes
-// are (no call to compare them), others by their last bytes first, as
-// names of one log group differ at their end (the environment's ID).
-func sameName(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	if len(a) == 0 || unsafe.StringData(a) == unsafe.StringData(b) {
-		return true
-	}
-	return a[len(a)-1] == b[len(b)-1] && a == b
 }
 
 // remember puts st among the recent streams.

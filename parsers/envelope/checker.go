@@ -177,7 +177,7 @@ func (c *checker) checkOrder(rec *Record) {
 	}
 	var st *streamState
 	for _, r := range c.recent {
-		if r.st != nil && sameName(r.name, rec.Stream) {
+		if r.st != nil && SameStreamName(r.name, rec.Stream) {
 			st = r.st
 			break
 		}
@@ -233,10 +233,11 @@ func (c *checker) summariseOrder() {
 	}
 }
 
-// sameName compares two stream names: interned ones by where their bytes
-// are (no call to compare them), others by their last bytes first, as
-// names of one log group differ at their end (the environment's ID).
-func sameName(a, b string) bool {
+// SameStreamName compares two stream names: interned ones by where their
+// bytes are (no call to compare them), others by their last bytes first, as
+// names of one log group differ at their end (the environment's ID). The
+// parsers' recent-streams check uses it too.
+func SameStreamName(a, b string) bool {
 	if len(a) != len(b) {
 		return false
 	}
