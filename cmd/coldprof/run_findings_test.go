@@ -270,7 +270,11 @@ func testBytecodeCompile(t *testing.T, python string) {
 	}
 	var before, after, savings []int64
 	silentSampled := 0
-	for i := range 3 {
+	// Three pairs, and up to two more while fewer than two cold starts
+	// without bytecode caught a compile in their samples: a compile is
+	// seen only when the sampler happens to wake inside one (CI once saw a
+	// cold start with samples and none in source_to_code).
+	for i := 0; i < 3 || (i < 5 && len(savings) < 2); i++ {
 		logPath := filepath.Join(t.TempDir(), "before.log")
 		rep, _ := runJSON(t, append(args(source), "--log", logPath)...)
 		cs := rep.ColdStarts[0]
@@ -281,9 +285,15 @@ func testBytecodeCompile(t *testing.T, python string) {
 			// Not this rule's fault; the other cold starts must carry it.
 			data, _ := os.ReadFile(logPath)
 			t.Logf("cold start %d without bytecode has no samples (%d sampler lines in its log)", i, bytes.Count(data, []byte("coldprof-sampler: ")))
+		case len(got) == 0 && !logHasCompileStack(t, logPath):
+			// Not the rule's fault either: no sample caught a compile.
+			t.Logf("cold start %d without bytecode: no sample in source_to_code, so no finding", i)
 		case len(got) != 1:
 			t.Errorf("cold start %d without bytecode: python-bytecode-compile %+v, want one", i, got)
 		default:
+			if !logHasCompileStack(t, logPath) {
+				t.Errorf("cold start %d: the finding fired, yet its log names no source_to_code: logHasCompileStack is blind", i)
+			}
 			savings = append(savings, *got[0].SavingsUs)
 			t.Logf("cold start %d: %s (%s)", i, got[0].Title, strings.Join(got[0].Evidence[:2], "; "))
 		}
@@ -302,10 +312,10 @@ func testBytecodeCompile(t *testing.T, python string) {
 		t.Fatal("__pycache__ written despite PYTHONDONTWRITEBYTECODE=1")
 	}
 	if silentSampled < 2 {
-		t.Fatalf("%d of 3 cold starts with bytecode sampled: the rule's silence there proves too little", silentSampled)
+		t.Fatalf("%d of %d cold starts with bytecode sampled: the rule's silence there proves too little", silentSampled, len(after))
 	}
 	if len(savings) < 2 {
-		t.Fatalf("the rule's saving in %d of 3 cold starts: too few to compare", len(savings))
+		t.Fatalf("the rule's saving in %d of %d cold starts: too few to compare", len(savings), len(before))
 	}
 	measured := medianOf(before) - medianOf(after)
 	saving := medianOf(savings)
@@ -314,6 +324,22 @@ func testBytecodeCompile(t *testing.T, python string) {
 	if measured <= 0 || ratio < 0.6 || ratio > 1.4 {
 		t.Errorf("estimated saving %d µs is %.0f %% of the %d µs compileall saved: want within ±40 %%", saving, 100*ratio, measured)
 	}
+}
+
+// logHasCompileStack reports whether a cold start's log names importlib's
+// source_to_code in its sampler lines: the sampler writes a frame's name
+// only for a frame some sample stood in.
+func logHasCompileStack(t *testing.T, logPath string) bool {
+	data, err := os.ReadFile(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		if bytes.Contains(line, []byte("coldprof-sampler: ")) && bytes.Contains(line, []byte("source_to_code")) {
+			return true
+		}
+	}
+	return false
 }
 
 func medianOf(v []int64) int64 {
