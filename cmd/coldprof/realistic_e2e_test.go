@@ -303,7 +303,7 @@ func realisticColdStart(t *testing.T, python, root string) []string {
 	logPath := filepath.Join(t.TempDir(), "orders.log")
 	args := append([]string{"run", "--handler", "orders.handler", "--runtime", "python3", "--python", python,
 		"--task-root", root, "-n", "2", "--log", logPath, "--format", "json",
-		"--timeout", "60s"}, realisticCredentials...) // a hang guard: pandas takes seconds to import on a loaded machine
+		"--timeout", "60s", "--init-timeout", "60s"}, realisticCredentials...) // hang guards: on a loaded machine init took 8.4 s here and pandas takes seconds
 	var out, errb bytes.Buffer
 	if code := run(strings.NewReader(""), &out, &errb, args); code != 0 {
 		t.Fatalf("coldprof run exit %d: %s", code, errb.String())

@@ -68,11 +68,16 @@ func realPython3() string {
 
 // runArgs runs "coldprof run args…" in-process. The wrapper, found as the
 // test binary itself, runs through TestMain.
+//
+// Lambda's limits, coldprof run's defaults (init 10 s, 3 s per invocation),
+// become hang guards first (a later flag in args wins): init of the
+// realistic and bytecode functions took 2-8 s on this machine under load,
+// and no test here is about the defaults.
 func runArgs(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	start := time.Now()
-	code = run(strings.NewReader(""), &out, &errb, append([]string{"run"}, args...))
+	code = run(strings.NewReader(""), &out, &errb, append([]string{"run", "--init-timeout", "60s", "--timeout", "30s"}, args...))
 	t.Logf("coldprof run %s: exit %d in %s", strings.Join(args, " "), code, time.Since(start).Round(time.Millisecond))
 	return code, out.String(), errb.String()
 }
