@@ -644,90 +644,111 @@ func TestNodeSamplerFrozenAfterResponse(t *testing.T) {
 	work := testdata(t, "sampler")
 	for name, node := range nodes(t) {
 		t.Run(name, func(t *testing.T) {
-			var stderr lockedBuilder
-			// known_work.js measures its own busy loop and nap, but
-			// runtime.js prints that only after a second event, which a
-			// frozen and killed process never gets: a module of the test's
-			// own requires it and prints its measurement at once.
-			handler := filepath.Join(t.TempDir(), "known_work_truth.js")
-			knownWork, _ := json.Marshal(filepath.Join(work, "known_work.js"))
-			if err := os.WriteFile(handler, []byte("'use strict';\nconst m = require("+string(knownWork)+");\n"+
-				"process.stdout.write('truth ' + JSON.stringify(m.TRUTH) + '\\n');\nmodule.exports = m;\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			cmd := exec.Command("sh", "-c", `COLDPROF_SAMPLER_PID=$$ exec "$@"`, "sh", node, "runtime.js", handler)
-			cmd.Dir = work
-			r, w, err := os.Pipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
-			defer w.Close()
-			cmd.ExtraFiles = []*os.File{r}
-			cmd.Env = append(append(os.Environ(), nodeSamplerEnv(dir, 1000)...), "COLDPROF_SAMPLER_FD=3")
-			cmd.Stderr = &stderr
-			stdin, _ := cmd.StdinPipe()
-			stdout, _ := cmd.StdoutPipe()
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			r.Close()
-			hang := time.AfterFunc(2*time.Minute, func() { _ = cmd.Process.Kill() }) // hang guard only
-			defer hang.Stop()
-			var initDoneUs int64
-			var truth map[string]float64
-			sc := bufio.NewScanner(stdout)
-			for sc.Scan() {
-				if line, ok := strings.CutPrefix(sc.Text(), "truth "); ok {
-					if err := json.Unmarshal([]byte(line), &truth); err != nil {
-						t.Errorf("truth line %q: %v", sc.Text(), err)
+			// Up to three runs, as calmRun gives the others: V8 now and then
+			// puts a stretch of a running function under another stack.
+			for attempt := 1; ; attempt++ {
+				c := &timings{t: t}
+				frozenRun(t, c, dir, work, node)
+				if len(c.problems) == 0 {
+					return
+				}
+				if attempt == 3 {
+					for _, p := range c.problems {
+						t.Error(p)
 					}
+					return
 				}
-				switch sc.Text() {
-				case "next":
-					initDoneUs = time.Now().UnixMicro()
-					fmt.Fprintf(w, "init_done %d\n", initDoneUs)
-					// The event follows once the loop has turned (see the
-					// README: an event handled in the same turn runs its
-					// synchronous part first).
-					for wait := time.Now(); !strings.Contains(stderr.String(), `"ev":"end"`); time.Sleep(time.Millisecond) {
-						if time.Since(wait) > time.Minute { // hang guard only
-							_ = cmd.Process.Kill()
-							t.Fatalf("no end line a minute after init_done:\n%s", stderr.String())
-						}
-					}
-					io.WriteString(stdin, "event\n")
-				case "response":
-					_ = cmd.Process.Signal(syscall.SIGSTOP)
-					fmt.Fprintf(w, "invoke_end %d\n", time.Now().UnixMicro())
-					_ = cmd.Process.Kill()
-				}
+				t.Logf("attempt %d: %s", attempt, strings.Join(c.problems, "; "))
 			}
-			_ = cmd.Wait()
-			s := decodeSampler(t, stderr.String())
-			if s.Cut == nil || s.Cut.TimeUs != initDoneUs || s.End == nil || s.End.StoppedBy != "init_done" || s.End.TimeUs != initDoneUs {
-				t.Fatalf("cut %+v, end %+v: want both at init_done %d", s.Cut, s.End, initDoneUs)
-			}
-			var initUs int64
-			for _, sm := range s.Samples {
-				initUs += sm.WeightUs
-				if sm.TimeUs > s.Cut.TimeUs {
-					t.Errorf("sample at %d after the cut", sm.TimeUs)
-				}
-			}
-			if want := s.Cut.TimeUs - s.Begin.TimeUs; initUs != want {
-				t.Errorf("init samples weigh %d µs; begin to cut is %d µs", initUs, want)
-			}
-			// known_work.js: a 300 ms busy loop and a 200 ms wait at top
-			// level, held to what they measured (a loaded machine wakes the
-			// nap late: 250 ms here once, against a bound of 50 ms).
-			if truth["busyLoop"] < 0.300 || truth["napSync"] < 0.200 {
-				t.Fatalf("known_work.js measured %v: want its 300 ms busy loop and 200 ms nap", truth)
-			}
-			within(t, s, "busyLoop", s.Begin.TimeUs, s.Cut.TimeUs, truth["busyLoop"])
-			within(t, s, "napSync", s.Begin.TimeUs, s.Cut.TimeUs, truth["napSync"])
 		})
 	}
+}
+
+// frozenRun is one run of TestNodeSamplerFrozenAfterResponse: its structural
+// checks fail t, its sampled times go to c.
+func frozenRun(t *testing.T, c reporter, dir, work, node string) {
+	var stderr lockedBuilder
+	// known_work.js measures its own busy loop and nap, but
+	// runtime.js prints that only after a second event, which a
+	// frozen and killed process never gets: a module of the test's
+	// own requires it and prints its measurement at once.
+	handler := filepath.Join(t.TempDir(), "known_work_truth.js")
+	knownWork, _ := json.Marshal(filepath.Join(work, "known_work.js"))
+	if err := os.WriteFile(handler, []byte("'use strict';\nconst m = require("+string(knownWork)+");\n"+
+		"process.stdout.write('truth ' + JSON.stringify(m.TRUTH) + '\\n');\nmodule.exports = m;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("sh", "-c", `COLDPROF_SAMPLER_PID=$$ exec "$@"`, "sh", node, "runtime.js", handler)
+	cmd.Dir = work
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	cmd.ExtraFiles = []*os.File{r}
+	cmd.Env = append(append(os.Environ(), nodeSamplerEnv(dir, 1000)...), "COLDPROF_SAMPLER_FD=3")
+	cmd.Stderr = &stderr
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	hang := time.AfterFunc(2*time.Minute, func() { _ = cmd.Process.Kill() }) // hang guard only
+	defer hang.Stop()
+	var initDoneUs int64
+	var truth map[string]float64
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if line, ok := strings.CutPrefix(sc.Text(), "truth "); ok {
+			if err := json.Unmarshal([]byte(line), &truth); err != nil {
+				t.Errorf("truth line %q: %v", sc.Text(), err)
+			}
+		}
+		switch sc.Text() {
+		case "next":
+			initDoneUs = time.Now().UnixMicro()
+			fmt.Fprintf(w, "init_done %d\n", initDoneUs)
+			// The event follows once the loop has turned (see the
+			// README: an event handled in the same turn runs its
+			// synchronous part first).
+			for wait := time.Now(); !strings.Contains(stderr.String(), `"ev":"end"`); time.Sleep(time.Millisecond) {
+				if time.Since(wait) > time.Minute { // hang guard only
+					_ = cmd.Process.Kill()
+					t.Fatalf("no end line a minute after init_done:\n%s", stderr.String())
+				}
+			}
+			io.WriteString(stdin, "event\n")
+		case "response":
+			_ = cmd.Process.Signal(syscall.SIGSTOP)
+			fmt.Fprintf(w, "invoke_end %d\n", time.Now().UnixMicro())
+			_ = cmd.Process.Kill()
+		}
+	}
+	_ = cmd.Wait()
+	s := decodeSampler(t, stderr.String())
+	if s.Cut == nil || s.Cut.TimeUs != initDoneUs || s.End == nil || s.End.StoppedBy != "init_done" || s.End.TimeUs != initDoneUs {
+		t.Fatalf("cut %+v, end %+v: want both at init_done %d", s.Cut, s.End, initDoneUs)
+	}
+	var initUs int64
+	for _, sm := range s.Samples {
+		initUs += sm.WeightUs
+		if sm.TimeUs > s.Cut.TimeUs {
+			t.Errorf("sample at %d after the cut", sm.TimeUs)
+		}
+	}
+	if want := s.Cut.TimeUs - s.Begin.TimeUs; initUs != want {
+		t.Errorf("init samples weigh %d µs; begin to cut is %d µs", initUs, want)
+	}
+	// known_work.js: a 300 ms busy loop and a 200 ms wait at top
+	// level, held to what they measured (a loaded machine wakes the
+	// nap late: 250 ms here once, against a bound of 50 ms).
+	if truth["busyLoop"] < 0.300 || truth["napSync"] < 0.200 {
+		t.Fatalf("known_work.js measured %v: want its 300 ms busy loop and 200 ms nap", truth)
+	}
+	within(c, s, "busyLoop", s.Begin.TimeUs, s.Cut.TimeUs, truth["busyLoop"])
+	within(c, s, "napSync", s.Begin.TimeUs, s.Cut.TimeUs, truth["napSync"])
 }
 
 // lockedBuilder is a strings.Builder a test reads while exec copies into it.
