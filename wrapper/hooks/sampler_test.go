@@ -419,22 +419,26 @@ func TestPythonSamplerKnownWork(t *testing.T) {
 	}
 }
 
-// calmRun runs a sampled function up to three times and returns the first
+// calmRun runs a sampled function up to five times and returns the first
 // run in which the sampler never went maxGapUs without a sample and whose
 // sampled times pass timing's checks (within). On a machine so loaded that
 // a thread is not scheduled for longer than that, the whole gap goes to the
 // stack seen when the sampler runs again, which is the sampler's known limit
-// (README), not a defect. And now and then a calm Node.js run still loses a
-// stretch of a function to other stacks (seen here about once in a hundred
-// runs under load, on Node 26: busyLoop sampled 177 of 305 ms, or
-// handlerWork none of 109 ms), which says nothing about the sampler either;
-// a sampler that is wrong misses in all three runs. The last run is returned
-// if none passed, and its timing problems fail the test.
+// (README), not a defect: a gap can swallow a whole function (seen here on
+// Python 3.13 under load, in a third run with gaps like the two before it:
+// handler_work's 111 ms with no sample of its own). And now and then a calm
+// Node.js run still loses a stretch of a function to other stacks (seen
+// here about once in a hundred runs under load, on Node 26: busyLoop
+// sampled 177 of 305 ms, or handlerWork none of 109 ms), which says nothing
+// about the sampler either; a sampler that is wrong misses in every run.
+// The last run is checked whatever its gaps, and its timing problems fail
+// the test.
 func calmRun(t *testing.T, maxGapUs int64, run func() runtimeRun, timing func(c reporter, r runtimeRun, s sampled)) (runtimeRun, sampled) {
 	t.Helper()
+	const attempts = 5
 	var r runtimeRun
 	var s sampled
-	for attempt := 1; attempt <= 3; attempt++ {
+	for attempt := 1; attempt <= attempts; attempt++ {
 		r = run()
 		if r.code != 0 {
 			t.Fatalf("exit %d:\n%s", r.code, r.stderr)
@@ -447,16 +451,19 @@ func calmRun(t *testing.T, maxGapUs int64, run func() runtimeRun, timing func(c 
 		for _, sm := range s.Samples {
 			gap = max(gap, sm.WeightUs)
 		}
-		if gap > maxGapUs && attempt < 3 {
-			t.Logf("attempt %d: a %d ms gap between samples (a loaded machine)", attempt, gap/1000)
-			continue
+		if gap > maxGapUs {
+			if attempt < attempts {
+				t.Logf("attempt %d: a %d ms gap between samples (a loaded machine)", attempt, gap/1000)
+				continue
+			}
+			t.Logf("attempt %d: a %d ms gap between samples (a loaded machine): checked all the same", attempt, gap/1000)
 		}
 		c := &timings{t: t}
 		timing(c, r, s)
 		if len(c.problems) == 0 {
 			break
 		}
-		if attempt == 3 {
+		if attempt == attempts {
 			for _, p := range c.problems {
 				t.Error(p)
 			}
