@@ -118,7 +118,10 @@ func parseDataColumns(rest []byte, f *loadFields) bool {
 	if end == i {
 		return false
 	}
-	*f = loadFields{self: self, cumulative: cumulative, name: rest[i:end], spaces: i - columnName}
+	// Field by field: a composite literal is built on the stack and copied,
+	// and that copy stalled on its own stores.
+	f.self, f.cumulative, f.name, f.spaces = self, cumulative, rest[i:end], i-columnName
+	f.cached, f.collapsed = false, false
 	return true
 }
 

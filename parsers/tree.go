@@ -97,7 +97,11 @@ func (t *tree) add(a *allocator, imp *profile.Import, level int, ctx int32) nest
 	if level != levelUnknown && problem == nestingOK {
 		problem = checkChildren(imp, children, level)
 	}
-	t.items = append(t.items[:j], item{imp: imp, level: int32(level), height: height, ctx: ctx})
+	// Field by field: a composite literal is built on the stack and
+	// copied, and that copy stalled on its own stores.
+	t.items = append(t.items[:j], item{})
+	it := &t.items[j]
+	it.imp, it.level, it.height, it.ctx = imp, int32(level), height, ctx
 	return problem
 }
 
