@@ -300,10 +300,11 @@ func (a *Aggregate) Add(cs *profile.ColdStart) {
 	if a.npending == len(a.pending) {
 		a.pending = append(a.pending, nil)
 	}
-	a.row = slices.Grow(a.pending[a.npending][:0], 2*len(a.entries))[:2*len(a.entries)]
-	for i := range a.row {
-		a.row[i] = absent
+	row := slices.Grow(a.pending[a.npending][:0], 2*len(a.entries))[:2*len(a.entries)]
+	for i := range row { // through a local: a.row would be reloaded at every store
+		row[i] = absent
 	}
+	a.row = row
 	var us [len(phaseSlots) + 1]int64
 	var count [len(phaseSlots) + 1]int
 	var total int64
