@@ -270,8 +270,8 @@ try {
   //     with the synchronous hooks "resolution" is the time since the
   //     previous ES module's load ended while the graph links, see syncLoad;
   //   - builtins it imported at depth 1 (resolution only);
-  //   - the handler module at depth 0: cumulative = from its resolution to the
-  //     end of its evaluation, everything else in its self time (its own body,
+  //   - the handler module at depth 0: cumulative = from its resolution (its
+  //     load with the synchronous hook) to the end of its evaluation, everything else in its self time (its own body,
   //     linking, and on Node 20 waiting for the hooks thread).
   // A graph begins with the first ES module of the function's loaded while no
   // graph is open: the handler, imported by the runtime, or later a module a
@@ -295,8 +295,8 @@ try {
   // COLDPROF_NODE_ESM=0 turns ES module timing off, =1 on for any handler
   // and with module.register.
   // Every time below is a Number of nanoseconds from esm.now(): on Node 22+
-  // performance.now() (no allocation, for the thousands of resolutions of a
-  // big graph); on Node 20 hrtime, as in the hooks thread (see install).
+  // performance.now() (no allocation, for the loads and ends of a big
+  // graph); on Node 20 hrtime, as in the hooks thread (see install).
   // esm.mods holds one record per module URL, esm.list the same records in
   // load order:
   //   { url, resolveNs, resolveStart, loadStart, loadNs, format, ours, ended, index, endNs }
