@@ -267,8 +267,8 @@ try {
   //   - one line per ES module at depth 1, in evaluation order: its
   //     resolution, loading and evaluation (self = that minus the CommonJS
   //     loads it made, which are printed just before it at depth 2 and below);
-  //     with the synchronous hooks "resolution" is the time since the
-  //     previous ES module's load ended while the graph links, see syncLoad;
+  //     with the synchronous hook, no resolution, but its compilation and
+  //     its imports' resolution while the graph links (linkNs, see syncLoad);
   //   - builtins it imported at depth 1 (resolution only);
   //   - the handler module at depth 0: cumulative = from its resolution (its
   //     load with the synchronous hook) to the end of its evaluation, everything else in its self time (its own body,
@@ -299,13 +299,14 @@ try {
   // graph); on Node 20 hrtime, as in the hooks thread (see install).
   // esm.mods holds one record per module URL, esm.list the same records in
   // load order:
-  //   { url, resolveNs, resolveStart, loadStart, loadNs, format, ours, ended, index, endNs }
+  //   { url, resolveNs, resolveStart, loadStart, loadNs, format, ours, ended, index, linkNs }
   // (ours: an ES module of the function's, which gets an end statement;
-  // endNs: when its load ended, for the synchronous hook).
+  // linkNs: with the synchronous hook, its compilation and its imports'
+  // resolution while the graph linked, see syncLoad).
   function mod(u) {
     let m = esm.mods.get(u);
     if (m === undefined) {
-      m = { url: u, resolveNs: 0, resolveStart: -1, loadStart: -1, loadNs: 0, format: '', ours: false, ended: false, index: esm.list.length, endNs: 0 };
+      m = { url: u, resolveNs: 0, resolveStart: -1, loadStart: -1, loadNs: 0, format: '', ours: false, ended: false, index: esm.list.length, linkNs: 0 };
       esm.mods.set(u, m);
       esm.list.push(m);
     }
@@ -408,7 +409,7 @@ try {
       if (m !== graph.mod) {
         // On Node 20 the hooks thread resolves and loads many modules at
         // once: their times overlap, so a module gets its evaluation only.
-        const cumNs = evalNs + (esm.port === null ? m.loadNs + m.resolveNs : 0);
+        const cumNs = evalNs + (esm.port === null ? m.loadNs + m.resolveNs + m.linkNs : 0);
         graph.childNs += cumNs;
         // The lines are made when the graph ends: this runs in the
         // function's init once per ES module, so it only takes note.
@@ -550,23 +551,23 @@ try {
       // No resolve hook: Node runs its hook chain for every import
       // statement (2,304 for lodash-es's 640 modules), which cost more than
       // the rest of the ES module timing together (BENCHMARKS.md). While a
-      // graph links, Node resolves each import and, for a module not loaded
-      // yet, loads and compiles it right away, so the time since the
-      // previous ES module's load ended is this module's resolution, its
-      // importers' resolutions of modules already loaded, and the previous
-      // module's compilation (which no hook sees end). It is counted as this
-      // module's resolution: the graph's linking is shared out among its
-      // modules, each taking a neighbour's compilation, instead of the
-      // compilations and repeated resolutions landing in the handler's self
-      // time. Only while the graph links: a load during its evaluation (an
-      // import()) gets its own load time.
-      const prev = esm.lastLoad;
+      // graph links, Node compiles each module it loaded and resolves its
+      // imports, loading each module it has not seen yet; so the time from
+      // the end of one load to the start of the next is mostly the last ES
+      // module's compilation and the resolution of its import statements,
+      // and is counted as that module's (linkNs; loads of builtins and
+      // CommonJS sources in between keep their own times). It also holds
+      // the resolution of the next module's specifier, a lookup, seldom
+      // more than a compile. Only while the graph links: a load during its
+      // evaluation (an import()) gets its own load time alone.
       const graph = esm.open;
-      const from = graph !== null && graph.lastEndNs < 0 && prev !== null && prev.format === 'module' && prev.endNs >= graph.startNs ? prev.endNs : start;
+      const prev = esm.lastModule;
+      if (graph !== null && graph.lastEndNs < 0 && prev !== null && esm.lastLoadEndNs >= graph.startNs && start > esm.lastLoadEndNs) {
+        prev.linkNs += start - esm.lastLoadEndNs;
+      }
       const m = recordLoad(u, start, end - start, format, mine);
-      m.resolveNs = start - from;
-      m.endNs = end;
-      esm.lastLoad = m;
+      esm.lastLoadEndNs = end;
+      if (m.format === 'module') esm.lastModule = m;
       if (mine) {
         const source = typeof result.source === 'string' ? result.source : esm.decoder.decode(result.source);
         return { ...result, source: source + '\n;globalThis[Symbol.for("coldprof.esmEnd")]?.(' + m.index + ');\n' };
@@ -585,7 +586,7 @@ try {
       const base = now();
       esm = {
         port: null, receive: null, fileURLToPath, decoder: new TextDecoder(),
-        mods: new Map(), list: [], lastLoad: null, open: null, lastEndNs: -1, base, hooks: null,
+        mods: new Map(), list: [], lastModule: null, lastLoadEndNs: -1, open: null, lastEndNs: -1, base, hooks: null,
         now: () => Number(now() - base),
       };
       if (sync) {
