@@ -138,6 +138,13 @@ func BenchmarkRubyHook(b *testing.B) {
 // Needs npm ci in testdata/node/realistic. Run:
 //
 //	go test -run XXX -bench NodeHooks -benchtime 20x ./wrapper/hooks/
+//
+// With COLDPROF_HOOKS_BASELINE set to another copy of the hooks folder (say
+// main's: git archive main wrapper/hooks | tar -x -C DIR, then
+// DIR/wrapper/hooks), each iteration runs that hook too, in a rotating
+// order with the other two, and reports it the same way (old-ms,
+// old-pair-%) and the median per-iteration ratio of this hook's CPU to it
+// (new-vs-old-%). COLDPROF_BENCH_NODES (say "22,24,26") picks versions.
 func BenchmarkNodeHooks(b *testing.B) {
 	nodes := nodeBinaries(b)
 	node, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "node"))
@@ -150,6 +157,21 @@ func BenchmarkNodeHooks(b *testing.B) {
 		b.Fatal(err)
 	}
 	hookEnv := []string{"NODE_OPTIONS=--require " + filepath.Join(hookDir, filepath.FromSlash(hooks.NodeRequire))}
+	var oldEnv []string
+	if dir := os.Getenv("COLDPROF_HOOKS_BASELINE"); dir != "" {
+		old, err := filepath.Abs(filepath.Join(dir, filepath.FromSlash(hooks.NodeRequire)))
+		if err == nil {
+			_, err = os.Stat(old)
+		}
+		if err != nil {
+			b.Fatalf("COLDPROF_HOOKS_BASELINE: %v", err)
+		}
+		oldEnv = []string{"NODE_OPTIONS=--require " + old}
+	}
+	if only := os.Getenv("COLDPROF_BENCH_NODES"); only != "" {
+		keep := strings.Split(only, ",")
+		nodes = slices.DeleteFunc(nodes, func(n nodeBinary) bool { return !slices.Contains(keep, strings.TrimPrefix(n.Name, "node")) })
+	}
 	for _, sc := range []struct {
 		name, handler string
 		args          []string
@@ -161,23 +183,31 @@ func BenchmarkNodeHooks(b *testing.B) {
 		b.Run(sc.name, func(b *testing.B) {
 			b.Setenv("LAMBDA_TASK_ROOT", realistic)
 			b.Setenv("_HANDLER", sc.handler)
-			type series struct{ base, hook, pair, runPair []time.Duration }
+			type series struct{ base, hook, pair, runPair, old, oldPair, newVsOld []time.Duration }
 			all := make([]series, len(nodes))
+			envs := [][]string{nil, hookEnv}
+			if oldEnv != nil {
+				envs = append(envs, oldEnv)
+			}
 			for i := 0; i < b.N; i++ {
 				for v, n := range nodes {
-					first, second := []string(nil), hookEnv
-					if (i+v)%2 == 1 {
-						first, second = second, first
+					// Each variant goes first, second, … in turn.
+					got := make([]sample, len(envs))
+					for k := range envs {
+						at := (k + i + v) % len(envs)
+						got[at] = measure(b, realistic, envs[at], n.Path, sc.args...)
 					}
-					x := measure(b, realistic, first, n.Path, sc.args...)
-					y := measure(b, realistic, second, n.Path, sc.args...)
-					if (i+v)%2 == 1 {
-						x, y = y, x
-					}
+					x, y := got[0], got[1]
 					s := &all[v]
 					s.base, s.hook = append(s.base, x.cpu), append(s.hook, y.cpu)
 					s.pair = append(s.pair, ratio(x.cpu, y.cpu))
 					s.runPair = append(s.runPair, ratio(x.runCPU, y.runCPU))
+					if oldEnv != nil {
+						z := got[2]
+						s.old = append(s.old, z.cpu)
+						s.oldPair = append(s.oldPair, ratio(x.cpu, z.cpu))
+						s.newVsOld = append(s.newVsOld, ratio(z.cpu, y.cpu))
+					}
 				}
 			}
 			ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -188,6 +218,11 @@ func BenchmarkNodeHooks(b *testing.B) {
 				b.ReportMetric(ms(median(s.hook)), p+"hook-ms")
 				b.ReportMetric(float64(median(s.pair))/1e4, p+"pair-%")
 				b.ReportMetric(float64(median(s.runPair))/1e4, p+"run-pair-%")
+				if oldEnv != nil {
+					b.ReportMetric(ms(median(s.old)), p+"old-ms")
+					b.ReportMetric(float64(median(s.oldPair))/1e4, p+"old-pair-%")
+					b.ReportMetric(float64(median(s.newVsOld))/1e4, p+"new-vs-old-%")
+				}
 			}
 			b.ReportMetric(0, "ns/op")
 		})

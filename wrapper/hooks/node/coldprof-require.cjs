@@ -257,8 +257,8 @@ try {
   }
 
   // ES modules. No Node version gives a preload a hook around an ES module's
-  // evaluation, so the resolve and load hooks time each module's resolution
-  // and loading, and append one statement to the source of each ES module of
+  // evaluation, so the hooks time each module's resolution and loading, and
+  // the load hook appends one statement to the source of each ES module of
   // the function (task root and node_modules) that calls esmEnd when that
   // module's body has run. ES modules of a static graph are evaluated one
   // after the other, children first, so the time between two consecutive ends
@@ -267,9 +267,11 @@ try {
   //   - one line per ES module at depth 1, in evaluation order: its
   //     resolution, loading and evaluation (self = that minus the CommonJS
   //     loads it made, which are printed just before it at depth 2 and below);
+  //     with the synchronous hook, no resolution, but its compilation and
+  //     its imports' resolution while the graph links (linkNs, see syncLoad);
   //   - builtins it imported at depth 1 (resolution only);
-  //   - the handler module at depth 0: cumulative = from its resolution to the
-  //     end of its evaluation, everything else in its self time (its own body,
+  //   - the handler module at depth 0: cumulative = from its resolution (its
+  //     load with the synchronous hook) to the end of its evaluation, everything else in its self time (its own body,
   //     linking, and on Node 20 waiting for the hooks thread).
   // A graph begins with the first ES module of the function's loaded while no
   // graph is open: the handler, imported by the runtime, or later a module a
@@ -277,8 +279,9 @@ try {
   // module evaluated outside any graph (its graph ended first, top-level
   // await) gets a depth-0 line from its resolution to its evaluation's end.
   //
-  // Where module.registerHooks exists (Node 22.15+, 23.5+) the hooks are the
-  // synchronous ones below, run in this thread. Elsewhere (Node 20)
+  // Where module.registerHooks exists (Node 22.15+, 23.5+) the hook is the
+  // synchronous load hook below, run in this thread (no resolve hook: see
+  // syncLoad). Elsewhere (Node 20)
   // esm-hooks.mjs is registered with module.register, which runs it on a
   // thread of its own that takes about 33 ms to start (BENCHMARKS.md);
   // module.register is never called where registerHooks exists (Node 26
@@ -292,16 +295,20 @@ try {
   // COLDPROF_NODE_ESM=0 turns ES module timing off, =1 on for any handler
   // and with module.register.
   // Every time below is a Number of nanoseconds from esm.now(): on Node 22+
-  // performance.now() (no allocation, for the thousands of resolutions of a
-  // big graph); on Node 20 hrtime, as in the hooks thread (see install).
-  // esm.mods holds one record per module URL:
-  //   { url, resolveNs, resolveStart, loadStart, loadNs, format, ours, ended }
-  // (ours: an ES module of the function's, which gets an end statement).
+  // performance.now() (no allocation, for the loads and ends of a big
+  // graph); on Node 20 hrtime, as in the hooks thread (see install).
+  // esm.mods holds one record per module URL, esm.list the same records in
+  // load order:
+  //   { url, resolveNs, resolveStart, loadStart, loadNs, format, ours, ended, index, linkNs }
+  // (ours: an ES module of the function's, which gets an end statement;
+  // linkNs: with the synchronous hook, its compilation and its imports'
+  // resolution while the graph linked, see syncLoad).
   function mod(u) {
     let m = esm.mods.get(u);
     if (m === undefined) {
-      m = { url: u, resolveNs: 0, resolveStart: -1, loadStart: -1, loadNs: 0, format: '', ours: false, ended: false };
+      m = { url: u, resolveNs: 0, resolveStart: -1, loadStart: -1, loadNs: 0, format: '', ours: false, ended: false, index: esm.list.length, linkNs: 0 };
       esm.mods.set(u, m);
+      esm.list.push(m);
     }
     return m;
   }
@@ -323,10 +330,11 @@ try {
     if (esm.open === null && m.ours && m.format === 'module') {
       esm.open = {
         mod: m, startNs: m.resolveStart >= 0 && m.resolveStart < startNs ? m.resolveStart : startNs,
-        lastEndNs: -1, held: [], heldNs: 0, text: '', childNs: 0, loads: [],
+        lastEndNs: -1, held: [], heldNs: 0, done: [], childNs: 0, loads: [],
       };
     }
     if (esm.open !== null) esm.open.loads.push(m);
+    return m;
   }
 
   // drainESM takes in what the Node 20 hooks thread measured (hrtime, made
@@ -364,20 +372,17 @@ try {
 
   // heldText renders the CommonJS lines held during one module's evaluation
   // under a parent at depth base-1.
-  function heldText(graph, base) {
-    if (graph.held.length === 0) return '';
+  function heldText(held, base) {
     let text = '';
-    for (const h of graph.held) text += line(h.selfUs, h.cumUs, h.depth + base, h.name);
-    graph.held = [];
-    graph.heldNs = 0;
+    for (const h of held) text += line(h.selfUs, h.cumUs, h.depth + base, h.name);
     return text;
   }
 
-  function esmEnd(u) {
+  function esmEnd(which) {
     try {
       const end = esm.now();
-      drainESM();
-      const m = esm.mods.get(u);
+      if (esm.port !== null) drainESM();
+      const m = typeof which === 'number' ? esm.list[which] : esm.mods.get(which);
       if (m === undefined || m.ended) return;
       m.ended = true;
       const graph = esm.open;
@@ -386,7 +391,7 @@ try {
         const start = m.resolveStart >= 0 ? m.resolveStart : m.loadStart;
         const cumNs = end - (start > esm.lastEndNs ? start : esm.lastEndNs);
         esm.lastEndNs = end;
-        write(line(us(cumNs), us(cumNs), 0, esmName(u)));
+        write(line(us(cumNs), us(cumNs), 0, esmName(m.url)));
         return;
       }
       if (graph.lastEndNs < 0) {
@@ -404,10 +409,17 @@ try {
       if (m !== graph.mod) {
         // On Node 20 the hooks thread resolves and loads many modules at
         // once: their times overlap, so a module gets its evaluation only.
-        const cumNs = evalNs + (esm.port === null ? m.loadNs + m.resolveNs : 0);
-        const selfNs = cumNs - graph.heldNs; // (heldText resets heldNs)
+        const cumNs = evalNs + (esm.port === null ? m.loadNs + m.resolveNs + m.linkNs : 0);
         graph.childNs += cumNs;
-        graph.text += heldText(graph, 2) + line(us(selfNs), us(cumNs), 1, esmName(u));
+        // The lines are made when the graph ends: this runs in the
+        // function's init once per ES module, so it only takes note.
+        let held = null;
+        if (graph.held.length > 0) {
+          held = graph.held;
+          graph.held = [];
+        }
+        graph.done.push({ m, selfNs: cumNs - graph.heldNs, cumNs, held });
+        graph.heldNs = 0;
         return;
       }
       finishGraph(graph, end);
@@ -420,7 +432,12 @@ try {
     esm.open = null;
     esm.lastEndNs = end;
     let childNs = graph.childNs + graph.heldNs; // the latter: the handler's own CommonJS loads
-    let text = graph.text + heldText(graph, 1);
+    let text = '';
+    for (const d of graph.done) {
+      if (d.held !== null) text += heldText(d.held, 2);
+      text += line(us(d.selfNs), us(d.cumNs), 1, esmName(d.m.url));
+    }
+    text += heldText(graph.held, 1);
     for (const m of graph.loads) {
       if (m.format !== 'builtin') continue; // the others have lines, or are CommonJS (timed by require)
       const ns = m.loadNs + m.resolveNs;
@@ -488,16 +505,17 @@ try {
 
   function resumeESM() {
     try {
-      esm.hooks = Module.registerHooks({ resolve: syncResolve, load: syncLoad });
+      esm.hooks = Module.registerHooks({ load: syncLoad });
     } catch (_) { /* ES modules untimed from here on */ }
   }
 
-  // The synchronous hooks (module.registerHooks). A require() passes through
-  // them too (one from the main module, or when deregister is missing),
-  // inside Module._load, which times it: they hand it straight on.
-  // Each calls the next hook exactly once with the original arguments and
+  // The synchronous load hook (module.registerHooks). A require() passes
+  // through it too (one from the main module, or when deregister is
+  // missing), inside Module._load, which times it: it hands it straight on.
+  // It calls the next hook exactly once with the original arguments and
   // returns its result unchanged, except an ES module of the function's,
-  // whose source gets the end statement (as in esm-hooks.mjs).
+  // whose source gets the end statement (as in esm-hooks.mjs, but naming the
+  // module by its index in esm.list rather than its URL).
   let taskRootURL = '';
   let runtimeDirURL = '';
 
@@ -518,20 +536,6 @@ try {
     return inTaskRoot(u) || u.includes('/node_modules/');
   }
 
-  function syncResolve(specifier, context, nextResolve) {
-    if (!fromImport(context)) return nextResolve(specifier, context);
-    let start = -1;
-    try {
-      start = esm.now();
-    } catch (_) { /* untimed */ }
-    const result = nextResolve(specifier, context);
-    try {
-      const u = result && result.url;
-      if (start >= 0 && typeof u === 'string') recordResolve(u, start, esm.now() - start);
-    } catch (_) { /* a lost line, never a lost module */ }
-    return result;
-  }
-
   function syncLoad(u, context, nextLoad) {
     if (!fromImport(context)) return nextLoad(u, context);
     let start = -1;
@@ -542,10 +546,31 @@ try {
     try {
       const format = result && result.format;
       const mine = format === 'module' && result.source != null && ours(u);
-      if (start >= 0) recordLoad(u, start, esm.now() - start, format, mine);
+      if (start < 0) return result;
+      const end = esm.now();
+      // No resolve hook: Node runs its hook chain for every import
+      // statement (2,304 for lodash-es's 640 modules), which cost more than
+      // the rest of the ES module timing together (BENCHMARKS.md). While a
+      // graph links, Node compiles each module it loaded and resolves its
+      // imports, loading each module it has not seen yet; so the time from
+      // the end of one load to the start of the next is mostly the last ES
+      // module's compilation and the resolution of its import statements,
+      // and is counted as that module's (linkNs; loads of builtins and
+      // CommonJS sources in between keep their own times). It also holds
+      // the resolution of the next module's specifier, a lookup, seldom
+      // more than a compile. Only while the graph links: a load during its
+      // evaluation (an import()) gets its own load time alone.
+      const graph = esm.open;
+      const prev = esm.lastModule;
+      if (graph !== null && graph.lastEndNs < 0 && prev !== null && esm.lastLoadEndNs >= graph.startNs && start > esm.lastLoadEndNs) {
+        prev.linkNs += start - esm.lastLoadEndNs;
+      }
+      const m = recordLoad(u, start, end - start, format, mine);
+      esm.lastLoadEndNs = end;
+      if (m.format === 'module') esm.lastModule = m;
       if (mine) {
         const source = typeof result.source === 'string' ? result.source : esm.decoder.decode(result.source);
-        return { ...result, source: source + '\n;globalThis[Symbol.for("coldprof.esmEnd")]?.(' + JSON.stringify(u) + ');\n' };
+        return { ...result, source: source + '\n;globalThis[Symbol.for("coldprof.esmEnd")]?.(' + m.index + ');\n' };
       }
     } catch (_) { /* the original result, untouched */ }
     return result;
@@ -561,14 +586,14 @@ try {
       const base = now();
       esm = {
         port: null, receive: null, fileURLToPath, decoder: new TextDecoder(),
-        mods: new Map(), open: null, lastEndNs: -1, base, hooks: null,
+        mods: new Map(), list: [], lastModule: null, lastLoadEndNs: -1, open: null, lastEndNs: -1, base, hooks: null,
         now: () => Number(now() - base),
       };
       if (sync) {
         const perf = globalThis.performance;
         const origin = perf.now();
         esm.now = () => (perf.now() - origin) * 1e6;
-        const hooks = Module.registerHooks({ resolve: syncResolve, load: syncLoad });
+        const hooks = Module.registerHooks({ load: syncLoad });
         if (hooks && typeof hooks.deregister === 'function') esm.hooks = hooks;
       } else {
         const { MessageChannel, receiveMessageOnPort } = threads;
