@@ -79,7 +79,7 @@ func Main(environ []string, stderr io.Writer) int {
 		}
 	}
 	exit, _ := lookupEnv(environ, EnvExit)
-	if err := p.serveUntilExit(ListenerFD, ExitFD, exit == ExitPidfd); err != nil {
+	if err := p.serveMain(ListenerFD, ExitFD, exit == ExitPidfd); err != nil {
 		io.WriteString(stderr, "coldprof-proxy: no inherited listener: "+err.Error()+"\n")
 		return 2
 	}

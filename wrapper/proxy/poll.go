@@ -1,0 +1,230 @@
+package proxy
+
+import (
+	"io"
+	"os"
+	"syscall"
+	"time"
+	"unsafe"
+)
+
+// The proxy parks its goroutines in Go's network poller: every descriptor
+// it waits on (the listener, the runtime's exit descriptor, each relayed
+// socket) is non-blocking and registered with the poller, so a goroutine
+// waiting for bytes holds no thread and the only P stays free. With
+// blocking system calls instead, each waiting goroutine held a thread, and
+// Go's sysmon had to wake every 20 µs to take the P back from it before
+// any other goroutine could run: ~1.3 ms of the proxy's ~3.5 ms of CPU in
+// a Python cold start, and 3-4 more threads (wrapper/BENCHMARKS.md).
+//
+// Reads and writes on those descriptors are raw system calls
+// (syscall.RawSyscall, made from the os.File's RawConn): on a non-blocking
+// descriptor they never block, and skipping the runtime's system-call
+// bookkeeping also leaves sysmon asleep (entersyscall wakes it from its
+// idle sleep).
+
+// A pollConn is a non-blocking descriptor registered with Go's network
+// poller. Should the poller refuse it (epoll_ctl failing with ENOMEM or
+// ENOSPC), it is made blocking and read and written with ordinary
+// (blocking) system calls through its os.File.
+type pollConn struct {
+	fd     int
+	f      *os.File
+	rc     syscall.RawConn
+	polled bool
+}
+
+// newPollConn takes over fd, which must be non-blocking. Go's poller must
+// be running already (startPoller) or start now: its first use creates two
+// descriptors, and the runtime dies when it cannot.
+func newPollConn(fd int) *pollConn {
+	f := os.NewFile(uintptr(fd), "")
+	c := &pollConn{fd: fd, f: f}
+	c.rc, _ = f.SyscallConn()
+	// ErrNoDeadline says the descriptor is not in the poller.
+	c.polled = f.SetReadDeadline(time.Time{}) == nil
+	if !c.polled {
+		syscall.SetNonblock(fd, false)
+	}
+	return c
+}
+
+// startPoller reports whether Go's network poller is running or can be
+// started: its first use needs two descriptors (an epoll instance and an
+// eventfd), and without them the Go runtime exits with "fatal error:
+// runtime: netpollinit failed", which would take the function's Runtime
+// API with it. It checks that two duplicates of fd (any open descriptor)
+// can be made, and closes them. Called while the proxy has no other
+// goroutine opening descriptors, that is also true of the poller's first
+// use right after (bar another process taking the system's last
+// descriptors in between: ENFILE).
+func startPoller(fd int) bool {
+	a, err := dupCloexec(fd)
+	if err != nil {
+		return false
+	}
+	b, err := dupCloexec(fd)
+	syscall.Close(a)
+	if err != nil {
+		return false
+	}
+	syscall.Close(b)
+	return true
+}
+
+func dupCloexec(fd int) (int, error) {
+	r, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_DUPFD_CLOEXEC, 0)
+	if errno != 0 {
+		return -1, errno
+	}
+	return int(r), nil
+}
+
+func (c *pollConn) Read(p []byte) (int, error) {
+	if !c.polled || len(p) == 0 {
+		return c.f.Read(p)
+	}
+	var n int
+	var errno syscall.Errno
+	err := c.rc.Read(func(fd uintptr) bool {
+		for {
+			r, _, e := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+			if e == syscall.EINTR {
+				continue
+			}
+			n, errno = int(r), e
+			return e != syscall.EAGAIN
+		}
+	})
+	switch {
+	case err != nil:
+		return 0, err
+	case errno != 0:
+		return 0, errno
+	case n == 0:
+		return 0, io.EOF
+	}
+	return n, nil
+}
+
+// Write writes all of p. A write to a closed peer fails with EPIPE.
+func (c *pollConn) Write(p []byte) (int, error) {
+	if !c.polled {
+		return c.f.Write(p)
+	}
+	n := 0
+	var errno syscall.Errno
+	err := c.rc.Write(func(fd uintptr) bool {
+		for n < len(p) {
+			r, _, e := syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&p[n])), uintptr(len(p)-n))
+			switch e {
+			case 0:
+				n += int(r)
+			case syscall.EINTR:
+			case syscall.EAGAIN:
+				return false
+			default:
+				errno = e
+				return true
+			}
+		}
+		return true
+	})
+	if err == nil && errno != 0 {
+		err = errno
+	}
+	return n, err
+}
+
+// Close closes the descriptor; a goroutine waiting on it wakes with an
+// error.
+func (c *pollConn) Close() error { return c.f.Close() }
+
+func (c *pollConn) shutdown(how int) { syscall.Shutdown(c.fd, how) }
+
+// acceptPolled accepts one connection on the listener c, waiting in the
+// poller; the new descriptor is non-blocking.
+func acceptPolled(c *pollConn) (int, error) {
+	var nfd int
+	var err error
+	if rerr := c.rc.Read(func(fd uintptr) bool {
+		nfd, _, err = syscall.Accept4(int(fd), syscall.SOCK_CLOEXEC|syscall.SOCK_NONBLOCK)
+		return err != syscall.EAGAIN
+	}); rerr != nil {
+		return -1, rerr
+	}
+	return nfd, err
+}
+
+// waitExitPolled returns once the runtime has exited (see exited), waiting
+// in the poller; ok is false when c is not in the poller (nothing waited).
+func waitExitPolled(c *pollConn, pidfd bool) (ok bool) {
+	if !c.polled {
+		return false
+	}
+	c.rc.Read(func(fd uintptr) bool { return exitedNow(int(fd), pidfd) })
+	return true
+}
+
+// exitedNow tells, without waiting, whether the runtime has exited: a pidfd
+// is readable then; a pipe's read end (non-blocking) reads EOF.
+func exitedNow(fd int, pidfd bool) bool {
+	if pidfd {
+		fds := [1]pollFd{{fd: int32(fd), events: pollIn}}
+		var zero syscall.Timespec
+		n, errno := ppollTimeout(fds[:], &zero)
+		return errno == 0 && n > 0
+	}
+	var buf [64]byte
+	for {
+		n, err := syscall.Read(fd, buf[:])
+		switch {
+		case err == syscall.EINTR || err == nil && n > 0:
+			continue
+		case err == syscall.EAGAIN:
+			return false
+		}
+		return true // EOF, or the descriptor failed: no way to tell any more
+	}
+}
+
+// rawCopyConn copies src to dst until src ends, which it passes on as a
+// half-close, or either fails, when it shuts both down so that the other
+// direction's copy ends too.
+func rawCopyConn(dst, src conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if err == io.EOF {
+			dst.shutdown(syscall.SHUT_WR)
+			return
+		}
+		if err != nil {
+			break
+		}
+		if _, err := dst.Write(buf[:n]); err != nil {
+			break
+		}
+	}
+	src.shutdown(syscall.SHUT_RDWR)
+	dst.shutdown(syscall.SHUT_RDWR)
+}
+
+// relayRaw copies a to b and b to a until both have ended (or one fails):
+// fdConns on this one thread (pollRelay), pollConns in two goroutines, which
+// park in the poller.
+func relayRaw(a, b conn) {
+	if fa, ok := a.(fdConn); ok {
+		if fb, ok := b.(fdConn); ok {
+			pollRelay(fa, fb)
+			return
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		rawCopyConn(b, a)
+	}()
+	rawCopyConn(a, b)
+	<-done
+}
