@@ -74,6 +74,7 @@ type pollFd struct {
 
 const (
 	pollIn    = 0x1    // POLLIN
+	pollOut   = 0x4    // POLLOUT
 	pollRDHUP = 0x2000 // POLLRDHUP: the peer shut down its side
 )
 

@@ -140,20 +140,126 @@ func (c *pollConn) Write(p []byte) (int, error) {
 // error.
 func (c *pollConn) Close() error { return c.f.Close() }
 
-func (c *pollConn) shutdown(how int) { syscall.Shutdown(c.fd, how) }
+// shutdown never blocks: a raw system call.
+func (c *pollConn) shutdown(how int) {
+	syscall.RawSyscall(syscall.SYS_SHUTDOWN, uintptr(c.fd), uintptr(how), 0)
+}
 
 // acceptPolled accepts one connection on the listener c, waiting in the
 // poller; the new descriptor is non-blocking.
 func acceptPolled(c *pollConn) (int, error) {
-	var nfd int
-	var err error
-	if rerr := c.rc.Read(func(fd uintptr) bool {
-		nfd, _, err = syscall.Accept4(int(fd), syscall.SOCK_CLOEXEC|syscall.SOCK_NONBLOCK)
-		return err != syscall.EAGAIN
-	}); rerr != nil {
-		return -1, rerr
+	var nfd uintptr
+	var errno syscall.Errno
+	if err := c.rc.Read(func(fd uintptr) bool {
+		nfd, _, errno = syscall.RawSyscall6(syscall.SYS_ACCEPT4, fd, 0, 0, syscall.SOCK_CLOEXEC|syscall.SOCK_NONBLOCK, 0, 0)
+		return errno != syscall.EAGAIN
+	}); err != nil {
+		return -1, err
 	}
-	return nfd, err
+	if errno != 0 {
+		return -1, errno
+	}
+	return int(nfd), nil
+}
+
+// dialPolled connects a non-blocking TCP socket to addr, waiting in the
+// poller for the connection to complete. Its errors are dialErrors, as
+// dial's.
+func dialPolled(addr syscall.Sockaddr) (*pollConn, error) {
+	sa, saLen, family := rawSockaddr(addr)
+	fd, _, errno := syscall.RawSyscall(syscall.SYS_SOCKET, uintptr(family), syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC|syscall.SOCK_NONBLOCK, 0)
+	if errno != 0 {
+		return nil, &dialError{"socket", errno}
+	}
+	for {
+		_, _, errno = syscall.RawSyscall(syscall.SYS_CONNECT, fd, uintptr(unsafe.Pointer(sa)), saLen)
+		if errno != syscall.EINTR {
+			break
+		}
+	}
+	if errno != 0 && errno != syscall.EINPROGRESS {
+		syscall.Close(int(fd))
+		return nil, &dialError{"connect", errno}
+	}
+	c := newPollConn(int(fd))
+	if errno == syscall.EINPROGRESS {
+		if err := c.waitConnected(); err != nil {
+			c.Close()
+			return nil, &dialError{"connect", err}
+		}
+	}
+	setNoDelayRaw(int(fd))
+	return c, nil
+}
+
+// waitConnected waits until the connect(2) in progress on c has completed
+// and returns its error.
+func (c *pollConn) waitConnected() error {
+	if !c.polled {
+		// Blocking now (newPollConn), but the connect goes on: wait for it.
+		fds := [1]pollFd{{fd: int32(c.fd), events: pollOut}}
+		for ppoll(fds[:]) == syscall.EINTR {
+		}
+		if errno := sockError(c.fd); errno != 0 {
+			return errno
+		}
+		return nil
+	}
+	var errno syscall.Errno
+	if err := c.rc.Write(func(fd uintptr) bool {
+		switch errno = sockError(int(fd)); errno {
+		case syscall.EINPROGRESS, syscall.EALREADY, syscall.EINTR:
+			return false
+		case 0:
+			// Not failed; connected once it has a peer.
+			var rsa syscall.RawSockaddrAny
+			n := uint32(syscall.SizeofSockaddrAny)
+			_, _, e := syscall.RawSyscall(syscall.SYS_GETPEERNAME, fd, uintptr(unsafe.Pointer(&rsa)), uintptr(unsafe.Pointer(&n)))
+			return e != syscall.ENOTCONN
+		}
+		return true
+	}); err != nil {
+		return err
+	}
+	if errno != 0 {
+		return errno
+	}
+	return nil
+}
+
+// sockError returns and clears the socket's pending error (SO_ERROR).
+func sockError(fd int) syscall.Errno {
+	var v int32
+	n := uint32(4)
+	_, _, errno := syscall.RawSyscall6(syscall.SYS_GETSOCKOPT, uintptr(fd), syscall.SOL_SOCKET, syscall.SO_ERROR, uintptr(unsafe.Pointer(&v)), uintptr(unsafe.Pointer(&n)), 0)
+	if errno != 0 {
+		return errno
+	}
+	return syscall.Errno(v)
+}
+
+// setNoDelayRaw is setNoDelay with a raw system call (it never blocks).
+func setNoDelayRaw(fd int) {
+	one := int32(1)
+	syscall.RawSyscall6(syscall.SYS_SETSOCKOPT, uintptr(fd), syscall.IPPROTO_TCP, syscall.TCP_NODELAY, uintptr(unsafe.Pointer(&one)), 4, 0)
+}
+
+// rawSockaddr encodes addr (IPv4 or IPv6) for connect(2), a fresh copy per
+// call.
+func rawSockaddr(addr syscall.Sockaddr) (p unsafe.Pointer, n uintptr, family int) {
+	switch a := addr.(type) {
+	case *syscall.SockaddrInet4:
+		r := &syscall.RawSockaddrInet4{Family: syscall.AF_INET, Addr: a.Addr}
+		port := (*[2]byte)(unsafe.Pointer(&r.Port))
+		port[0], port[1] = byte(a.Port>>8), byte(a.Port)
+		return unsafe.Pointer(r), syscall.SizeofSockaddrInet4, syscall.AF_INET
+	case *syscall.SockaddrInet6:
+		r := &syscall.RawSockaddrInet6{Family: syscall.AF_INET6, Addr: a.Addr, Scope_id: a.ZoneId}
+		port := (*[2]byte)(unsafe.Pointer(&r.Port))
+		port[0], port[1] = byte(a.Port>>8), byte(a.Port)
+		return unsafe.Pointer(r), syscall.SizeofSockaddrInet6, syscall.AF_INET6
+	}
+	return nil, 0, syscall.AF_INET // ParseAddr makes no other kind
 }
 
 // waitExitPolled returns once the runtime has exited (see exited), waiting

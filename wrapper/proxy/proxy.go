@@ -70,9 +70,6 @@ type Proxy struct {
 	invokes        int  // events handed to the runtime so far
 	samplerDone    bool // the sampler was told the first invocation ended (or has no pipe)
 	quiet          atomic.Bool
-	// blocking keeps the proxy off Go's network poller (tests of the
-	// fallback, fdConn).
-	blocking bool
 	// heads counts the message heads parsed, so tests can see the raw relay.
 	heads atomic.Int64
 }
@@ -85,7 +82,7 @@ type Proxy struct {
 // API. It waits in Go's network poller on a duplicate of lfd (made
 // non-blocking, which lfd then is too); lfd stays the caller's.
 func (p *Proxy) Serve(lfd int) error {
-	if !p.blocking && startPoller(lfd) {
+	if !withoutPoller && startPoller(lfd) {
 		dup, err := dupCloexec(lfd)
 		if err != nil {
 			return err
@@ -117,7 +114,7 @@ func (p *Proxy) serveMain(lfd, exitFD int, pidfd bool) error {
 	} else if on == 0 {
 		return syscall.EINVAL
 	}
-	if p.blocking || !startPoller(lfd) || syscall.SetNonblock(lfd, true) != nil || syscall.SetNonblock(exitFD, true) != nil {
+	if withoutPoller || !startPoller(lfd) || syscall.SetNonblock(lfd, true) != nil || syscall.SetNonblock(exitFD, true) != nil {
 		return p.serveUntilExit(lfd, exitFD, pidfd)
 	}
 	ln := newPollConn(lfd)
@@ -275,6 +272,10 @@ type requestKind struct {
 	raw  bool // the request stream could not be parsed, or needs no more parsing: relay the rest raw
 }
 
+// withoutPoller keeps the proxy off Go's network poller, as when the poller
+// cannot be had: tests of the fallback (fdConn, serveUntilExit).
+var withoutPoller bool
+
 // A conn is one side of a relayed connection: a *pollConn (parked in Go's
 // network poller while it waits), or, where the poller is not to be had, an
 // fdConn (blocking system calls, each waiting call holding a thread).
@@ -289,9 +290,19 @@ func (p *Proxy) relay(client conn) {
 	defer client.Close()
 	defer p.survive()
 	_, polled := client.(*pollConn)
+	dialConn := func() (conn, error) {
+		if polled {
+			return dialPolled(p.Upstream)
+		}
+		fd, err := dial(p.Upstream)
+		if err != nil {
+			return nil, err
+		}
+		return fdConn(fd), nil
+	}
 	var wait retryWait
-	ufd, err := dial(p.Upstream)
-	for ; err != nil && resourceShortage(errors.Unwrap(err)); ufd, err = dial(p.Upstream) {
+	up, err := dialConn()
+	for ; err != nil && resourceShortage(errors.Unwrap(err)); up, err = dialConn() {
 		if !wait.sleep(p, "connect", errors.Unwrap(err), connFD(client)) {
 			return // the runtime closed this connection meanwhile
 		}
@@ -300,12 +311,12 @@ func (p *Proxy) relay(client conn) {
 		p.warn("runtime-API proxy cannot reach the Runtime API: " + err.Error())
 		return
 	}
-	var up conn = fdConn(ufd)
-	if polled && syscall.SetNonblock(ufd, true) == nil {
-		up = newPollConn(ufd)
-	}
 	defer up.Close()
-	setNoDelay(connFD(client))
+	if polled {
+		setNoDelayRaw(connFD(client))
+	} else {
+		setNoDelay(connFD(client))
+	}
 	if p.quiet.Load() {
 		// Nothing left to mark: relay raw.
 		relayRaw(client, up)

@@ -18,6 +18,10 @@ import (
 // with that many descriptors to spare under its RLIMIT_NOFILE.
 const envHelperSpare = "COLDPROF_PROXY_TEST_NOFILE_SPARE"
 
+// envHelperWithoutPoller, "1", makes that proxy process keep off Go's
+// network poller (withoutPoller).
+const envHelperWithoutPoller = "COLDPROF_PROXY_TEST_WITHOUT_POLLER"
+
 // TestProxyProcess is not a test: started by TestProxyWaitsOutDescriptorShortage
 // as a child process, it lowers its RLIMIT_NOFILE and runs Main on the
 // inherited listener and exit pipe, as cmd/coldprof-proxy does.
@@ -34,6 +38,7 @@ func TestProxyProcess(t *testing.T) {
 	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: lim, Max: lim}); err != nil {
 		os.Exit(3)
 	}
+	withoutPoller = os.Getenv(envHelperWithoutPoller) == "1"
 	os.Exit(Main(os.Environ(), nil))
 }
 
