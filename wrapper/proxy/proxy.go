@@ -7,11 +7,14 @@
 // It runs as its own small binary (cmd/coldprof-proxy), started by
 // coldprof-wrapper, so that the wrapper, which sits on every cold start's
 // critical path, links no networking code. The proxy itself does not link
-// the net package either: it works on raw socket descriptors with blocking
-// system calls (one thread per direction while it parses; one thread per
-// connection, woken by ppoll, once nothing is left to mark), which keeps
-// each relayed message to a read and a write without Go's network poller,
-// and keeps the binary static however it is built.
+// the net package either, which keeps the binary small and static however
+// it is built: it works on raw socket descriptors, made non-blocking and
+// registered with Go's network poller through os.File (poll.go), so that a
+// goroutine waiting for bytes holds no thread and Go's sysmon can sleep,
+// and reads and writes them with raw system calls. Where the poller cannot
+// be had (too few descriptors at start, when the runtime would die creating
+// it), it falls back to blocking system calls on fdConns, one thread per
+// waiting call (fd.go).
 package proxy
 
 import (
