@@ -21,6 +21,7 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -124,9 +125,13 @@ func (p *Proxy) serveMain(lfd, exitFD int, pidfd bool) error {
 	exit := newPollConn(exitFD)
 	if !ln.polled || !exit.polled {
 		// Made blocking again by newPollConn (both, or one: the other is
-		// made so here), for serveUntilExit's ppoll and accept4.
+		// made so here), for serveUntilExit's ppoll and accept4. The
+		// os.Files stay reachable: their finalizers would close the
+		// descriptors.
 		syscall.SetNonblock(lfd, false)
 		syscall.SetNonblock(exitFD, false)
+		defer runtime.KeepAlive(ln)
+		defer runtime.KeepAlive(exit)
 		return p.serveUntilExit(lfd, exitFD, pidfd)
 	}
 	done := make(chan error, 2)
