@@ -11,10 +11,12 @@
 // it is built: it works on raw socket descriptors, made non-blocking and
 // registered with Go's network poller through os.File (poll.go), so that a
 // goroutine waiting for bytes holds no thread and Go's sysmon can sleep,
-// and reads and writes them with raw system calls. Where the poller cannot
-// be had (too few descriptors at start, when the runtime would die creating
-// it), it falls back to blocking system calls on fdConns, one thread per
-// waiting call (fd.go).
+// and reads and writes them with raw system calls. Once nothing is left to
+// mark, each connection is relayed raw by one thread in ppoll on blocking
+// descriptors (pollRelay, fd.go), for the lowest latency per invocation.
+// Where the poller cannot be had (too few descriptors at start, when the
+// runtime would die creating it), it falls back to blocking system calls on
+// fdConns throughout, one thread per waiting call.
 package proxy
 
 import (
