@@ -27,7 +27,8 @@ import (
 // A pollConn is a non-blocking descriptor registered with Go's network
 // poller. Should the poller refuse it (epoll_ctl failing with ENOMEM or
 // ENOSPC), it is made blocking and read and written with ordinary
-// (blocking) system calls through its os.File.
+// (blocking) system calls through its os.File; once leavePoller has moved
+// it out of the poller (f nil), through fdConn.
 type pollConn struct {
 	fd     int
 	f      *os.File
@@ -82,6 +83,9 @@ func dupCloexec(fd int) (int, error) {
 }
 
 func (c *pollConn) Read(p []byte) (int, error) {
+	if c.f == nil {
+		return fdConn(c.fd).Read(p)
+	}
 	if !c.polled || len(p) == 0 {
 		return c.f.Read(p)
 	}
@@ -110,6 +114,9 @@ func (c *pollConn) Read(p []byte) (int, error) {
 
 // Write writes all of p. A write to a closed peer fails with EPIPE.
 func (c *pollConn) Write(p []byte) (int, error) {
+	if c.f == nil {
+		return fdConn(c.fd).Write(p)
+	}
 	if !c.polled {
 		return c.f.Write(p)
 	}
@@ -139,7 +146,12 @@ func (c *pollConn) Write(p []byte) (int, error) {
 
 // Close closes the descriptor; a goroutine waiting on it wakes with an
 // error.
-func (c *pollConn) Close() error { return c.f.Close() }
+func (c *pollConn) Close() error {
+	if c.f == nil { // moved out of the poller (leavePoller)
+		return syscall.Close(c.fd)
+	}
+	return c.f.Close()
+}
 
 // shutdown never blocks: a raw system call.
 func (c *pollConn) shutdown(how int) {
@@ -343,33 +355,50 @@ func relayRaw(a, b conn) {
 	runtime.KeepAlive(b)
 }
 
-// blockingFDs returns a's and b's descriptors as fdConns, made blocking
-// (a pollConn is then read and written through its os.File, which blocks
-// too). ok is false, and nothing changed, when one cannot be made blocking.
+// blockingFDs returns a's and b's descriptors as fdConns, blocking and out
+// of the poller (see leavePoller). ok is false, and nothing changed, when
+// one cannot be made blocking.
 func blockingFDs(a, b conn) (fa, fb fdConn, ok bool) {
 	var fds [2]fdConn
-	var changed []*pollConn
 	for i, c := range [2]conn{a, b} {
 		switch c := c.(type) {
 		case fdConn:
 			fds[i] = c
 		case *pollConn:
-			fds[i] = fdConn(c.fd)
-			if !c.polled {
-				continue // blocking already
-			}
-			if syscall.SetNonblock(c.fd, false) != nil {
-				for _, pc := range changed {
-					syscall.SetNonblock(pc.fd, true)
-					pc.polled = true
-				}
+			if !c.leavePoller() {
 				return 0, 0, false
 			}
-			c.polled = false
-			changed = append(changed, c)
+			fds[i] = fdConn(c.fd)
 		default:
 			return 0, 0, false
 		}
 	}
 	return fds[0], fds[1], true
+}
+
+// leavePoller makes c a blocking descriptor out of Go's poller, for
+// pollRelay: still registered, every byte arriving would also wake the
+// thread waiting in epoll for nothing. It moves c to a duplicate and closes
+// the os.File (which removes the original from the epoll set); without a
+// descriptor to spare for the duplicate, c stays registered and is only made
+// blocking. It returns false, changing nothing, when c cannot be made
+// blocking.
+func (c *pollConn) leavePoller() bool {
+	if !c.polled {
+		return true // blocking already (and out of the poller, or never in it)
+	}
+	if dup, err := dupCloexec(c.fd); err == nil {
+		if syscall.SetNonblock(dup, false) != nil {
+			syscall.Close(dup)
+			return false
+		}
+		c.f.Close()
+		c.f, c.fd, c.polled = nil, dup, false
+		return true
+	}
+	if syscall.SetNonblock(c.fd, false) != nil {
+		return false
+	}
+	c.polled = false // read and written through its os.File, which blocks too
+	return true
 }
