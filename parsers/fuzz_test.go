@@ -103,8 +103,15 @@ func FuzzParseLoadFields(f *testing.F) {
 	f.Add([]byte("       123 |       4567 |     json.decoder"))
 	f.Add([]byte(" cached    | cached     | collections.abc"))
 	f.Add([]byte(" -5 | 3 | x\r"))
+	f.Add([]byte("  12345678 |   99999999 |   a.b \t"))
+	f.Add([]byte("         0 |          0 | x"))
+	f.Add([]byte("       1 2 |        145 |   _io"))
 	f.Fuzz(func(t *testing.T, rest []byte) {
 		fields, kind, problem := parseLoadFields(rest)
+		var columns, scan loadFields
+		if parseDataColumns(rest, &columns) && (!parseDataScan(rest, &scan) || !cmp.Equal(columns, scan, cmp.AllowUnexported(loadFields{}))) {
+			t.Errorf("columns path %+v differs from the scan %+v", columns, scan)
+		}
 		if fast, ok := parseDataFast(rest); ok {
 			slow, slowKind, _ := parseLoadFieldsSlow(rest)
 			if slowKind != fieldsData || !cmp.Equal(fast, slow, cmp.AllowUnexported(loadFields{})) {

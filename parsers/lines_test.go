@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -90,6 +93,48 @@ const header = "=import time: self [us] | cumulative | imported package"
 
 // TestBadInputs pins every warning to its exact line, and checks what is
 // still reported.
+// TestParseDataColumns checks the fixed-column reader against the scan on
+// lines as CPython prints them, with numbers of every width (past eight
+// digits the columns path declines) and with one byte of the number
+// columns changed to each value that matters.
+func TestParseDataColumns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	numbers := []int64{0, 1, 9, 10, 99, 12345678, 99999999, 100000000, 1234567890}
+	for range 200 {
+		numbers = append(numbers, rng.Int64N(100_000_000))
+	}
+	accepted := 0
+	for _, self := range numbers {
+		cumulative := self + rng.Int64N(1000)
+		line := []byte(fmt.Sprintf(" %9d | %10d | %*s%s", self, cumulative, 2*rng.IntN(12), "", "pkg.mod"))
+		variants := [][]byte{line, append(slices.Clone(line), " \r"...), []byte(fmt.Sprintf(" %9d | %10d | %s", cumulative+1, cumulative, "x"))}
+		for _, pos := range []int{0, 1, 5, 9, 10, 11, 12, 13, 14, 20, 22, 23, 24, 25} {
+			for _, c := range []byte{' ', '0', '9', '/', ':', '|', '\t', '-', 0x80, 0xff} {
+				v := slices.Clone(line)
+				v[pos] = c
+				variants = append(variants, v)
+			}
+		}
+		for _, v := range variants {
+			var columns, scan loadFields
+			ok := parseDataColumns(v, &columns)
+			okScan := parseDataScan(v, &scan)
+			if ok {
+				accepted++
+				if !okScan || !reflect.DeepEqual(columns, scan) {
+					t.Fatalf("%q: columns %+v, scan %+v (%v)", v, columns, scan, okScan)
+				}
+			}
+		}
+		if self < 100_000_000 && cumulative < 100_000_000 && !parseDataColumns(line, new(loadFields)) {
+			t.Errorf("%q: not read by columns", line)
+		}
+	}
+	if accepted < len(numbers) {
+		t.Errorf("only %d lines read by columns", accepted)
+	}
+}
+
 func TestBadInputs(t *testing.T) {
 	tests := []struct {
 		name      string

@@ -154,10 +154,16 @@ func (w *phaseWalk) phaseOf(it *item, ctxs []phaseCtx, rules *Rules) (profile.Ph
 // assign gives the entry and its subtree a phase.
 func (it *item) assign(phase profile.Phase, requestID string) {
 	it.assigned = true
-	it.imp.Walk(func(imp *profile.Import, _ int) bool {
-		imp.Phase, imp.RequestID = phase, requestID
-		return true
-	})
+	assignTree(it.imp, phase, requestID)
+}
+
+// assignTree sets the phase of imp and its subtree: a plain recursion, as
+// this visits every import (Import.Walk calls a closure per node).
+func assignTree(imp *profile.Import, phase profile.Phase, requestID string) {
+	imp.Phase, imp.RequestID = phase, requestID
+	for _, c := range imp.Children {
+		assignTree(c, phase, requestID)
+	}
 }
 
 // assignEager gives a top-level entry its phase as soon as it is complete,

@@ -68,24 +68,38 @@ func (t *tree) add(a *allocator, imp *profile.Import, level int, ctx int32) nest
 		level, problem = maxLevel, nestingTooIndented
 	}
 	var j int
-	if level == levelUnknown {
+	height := int32(1)
+	// What checkChildren tests, gathered while looking for the children:
+	// one loop per line instead of three, whose exits (after a number of
+	// children that varies) the branch predictor misses.
+	var childrenUs int64
+	levelsOK, timed := true, false
+	switch {
+	case level == levelUnknown:
 		j, problem = t.childrenByTimes(imp)
-	} else if imp.Cached {
+		for _, c := range t.items[j:] {
+			height = max(height, c.height+1)
+		}
+	case imp.Cached:
 		// A cached line is printed at the lookup, not when an import
 		// finishes: it is a leaf and adopts nothing.
 		j = len(t.items)
-	} else {
+	default:
 		j = len(t.items)
-		for j > 0 && int(t.items[j-1].level) > level {
+		for j > 0 {
+			c := &t.items[j-1]
+			if int(c.level) <= level {
+				break
+			}
+			height = max(height, c.height+1)
+			childrenUs += c.imp.CumulativeUs
+			levelsOK = levelsOK && (int(c.level) == level+1 || c.imp.Cached)
 			j--
 		}
 		t.lastLevel = level
+		timed = true
 	}
 	children := t.items[j:]
-	height := int32(1)
-	for _, c := range children {
-		height = max(height, c.height+1)
-	}
 	if height > maxDepth {
 		// Leave them unadopted, at the top level.
 		j, children, height, problem = len(t.items), nil, 1, nestingTooDeep
@@ -94,10 +108,14 @@ func (t *tree) add(a *allocator, imp *profile.Import, level int, ctx int32) nest
 		ctx = children[0].ctx
 		imp.Children = a.children(children)
 	}
-	if level != levelUnknown && problem == nestingOK {
-		problem = checkChildren(imp, children, level)
+	if timed && problem == nestingOK {
+		problem = checkChildren(imp, levelsOK, childrenUs, len(children))
 	}
-	t.items = append(t.items[:j], item{imp: imp, level: int32(level), height: height, ctx: ctx})
+	// Field by field: a composite literal is built on the stack and
+	// copied, and that copy stalled on its own stores.
+	t.items = append(t.items[:j], item{})
+	it := &t.items[j]
+	it.imp, it.level, it.height, it.ctx = imp, int32(level), height, ctx
 	return problem
 }
 
@@ -124,20 +142,15 @@ func (t *tree) childrenByTimes(imp *profile.Import) (int, nesting) {
 }
 
 // checkChildren tests what the nesting says against the numbers: children
-// sit exactly one level deeper, and a node's cumulative time is its self time
-// plus its children's cumulative times, each rounded up to a microsecond.
-func checkChildren(imp *profile.Import, children []item, level int) nesting {
-	if imp.Cached {
-		return nestingOK
+// sit exactly one level deeper (levelsOK: each of the n children is, or is
+// a cached entry), and a node's cumulative time is its self time plus its
+// children's cumulative times (childrenUs), each rounded up to a
+// microsecond.
+func checkChildren(imp *profile.Import, levelsOK bool, childrenUs int64, n int) nesting {
+	if !levelsOK {
+		return nestingLevels
 	}
-	var sum int64
-	for _, c := range children {
-		if int(c.level) != level+1 && !c.imp.Cached {
-			return nestingLevels
-		}
-		sum += c.imp.CumulativeUs
-	}
-	if abs(imp.CumulativeUs-imp.SelfUs-sum) > int64(len(children))+2 {
+	if abs(imp.CumulativeUs-imp.SelfUs-childrenUs) > int64(n)+2 {
 		return nestingTimes
 	}
 	return nestingOK

@@ -300,14 +300,24 @@ func (a *Aggregate) Add(cs *profile.ColdStart) {
 	if a.npending == len(a.pending) {
 		a.pending = append(a.pending, nil)
 	}
-	a.row = slices.Grow(a.pending[a.npending][:0], 2*len(a.entries))[:2*len(a.entries)]
-	for i := range a.row {
-		a.row[i] = absent
+	row := slices.Grow(a.pending[a.npending][:0], 2*len(a.entries))[:2*len(a.entries)]
+	for i := range row { // through a local: a.row would be reloaded at every store
+		row[i] = absent
 	}
+	a.row = row
 	var us [len(phaseSlots) + 1]int64
 	var count [len(phaseSlots) + 1]int
 	var total int64
-	for _, top := range cs.Imports {
+	// walkBackwards: the parsers allocate a cold start's imports in log
+	// order, which is post-order (children are printed before their
+	// parent), in blocks. Visiting the tops and each node's children last
+	// to first is then the log order reversed: one backward sweep over
+	// the blocks, which the hardware prefetchers follow, where the
+	// first-to-last walk jumped back and forth and waited on a cache miss
+	// at most nodes (half of the walk's time). Only sums and the ids of new
+	// entries depend on the order, and no output depends on the ids.
+	for t := len(cs.Imports) - 1; t >= 0; t-- {
+		top := cs.Imports[t]
 		slot := slotOf(top.Phase)
 		us[slot] += top.CumulativeUs
 		total += top.CumulativeUs
@@ -353,8 +363,8 @@ func (a *Aggregate) walk(imp *profile.Import, slot int, phase profile.Phase, kee
 		phase, slot = imp.Phase, slotOf(imp.Phase)
 	}
 	if !keep {
-		for _, c := range imp.Children {
-			n += a.walk(c, slot, phase, false)
+		for i := len(imp.Children) - 1; i >= 0; i-- {
+			n += a.walk(imp.Children[i], slot, phase, false)
 		}
 		return n
 	}
@@ -368,8 +378,8 @@ func (a *Aggregate) walk(imp *profile.Import, slot int, phase profile.Phase, kee
 	a.sum(pkg, imp, nestedPkg)
 	if len(imp.Children) > 0 {
 		a.path = append(a.path, pathStep{module, pkg})
-		for _, c := range imp.Children {
-			n += a.walk(c, slot, phase, true)
+		for i := len(imp.Children) - 1; i >= 0; i-- { // see walkBackwards
+			n += a.walk(imp.Children[i], slot, phase, true)
 		}
 		a.path = a.path[:len(a.path)-1]
 	}

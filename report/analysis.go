@@ -308,9 +308,7 @@ const (
 // order and name so output is stable. It sorts a copy: callers take
 // several orders from one roll-up.
 func topRows(all []Row, n int, order rowOrder) []Row {
-	rows := append([]Row(nil), all...)
-	sort.Slice(rows, func(i, j int) bool {
-		a, b := rows[i], rows[j]
+	before := func(a, b *Row) bool {
 		av, bv := a.CumulativeUs, b.CumulativeUs
 		if order == bySelf {
 			av, bv = a.SelfUs, b.SelfUs
@@ -322,11 +320,50 @@ func topRows(all []Row, n int, order rowOrder) []Row {
 			return phaseIndex(a.Phase) < phaseIndex(b.Phase)
 		}
 		return a.Name < b.Name
-	})
+	}
+	if n > 0 && n < len(all) && strictRowOrder(all) {
+		// The n first without sorting them all: most rows are not
+		// before the n-th kept, one comparison each (a roll-up has
+		// hundreds of rows, a table ten).
+		top := make([]Row, 0, n)
+		for i := range all {
+			r := &all[i]
+			if len(top) == n && !before(r, &top[n-1]) {
+				continue
+			}
+			j := len(top)
+			if j < n {
+				top = append(top, Row{})
+			} else {
+				j--
+			}
+			for ; j > 0 && before(r, &top[j-1]); j-- {
+				top[j] = top[j-1]
+			}
+			top[j] = *r
+		}
+		return top
+	}
+	rows := append([]Row(nil), all...)
+	sort.Slice(rows, func(i, j int) bool { return before(&rows[i], &rows[j]) })
 	if len(rows) > n {
 		rows = rows[:n]
 	}
 	return rows
+}
+
+// strictRowOrder reports whether topRows' order has no ties among rows: a
+// roll-up's rows differ in phase or name, and only two phases outside
+// profile.Phases (never from the parsers) share a place in it. With ties,
+// which of two equal rows comes first is sort.Slice's choice, so topRows
+// sorts.
+func strictRowOrder(rows []Row) bool {
+	for i := range rows {
+		if phaseIndex(rows[i].Phase) == len(profile.Phases) {
+			return false
+		}
+	}
+	return true
 }
 
 func phaseIndex(p profile.Phase) int {

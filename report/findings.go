@@ -433,7 +433,7 @@ func heavyImportFindings(cs *profile.ColdStart, cached bool) []Finding {
 		total, shared int64
 		sharedNames   []string
 	}
-	var cands []cand
+	cands := make([]cand, 0, len(roots))
 	for i, r := range roots {
 		c := cand{root: r}
 		if len(cachedIn) == 0 {
@@ -464,18 +464,21 @@ func heavyImportFindings(cs *profile.ColdStart, cached bool) []Finding {
 	out := make([]Finding, 0, len(cands))
 	for _, c := range cands {
 		r, saved := c.root, c.total-c.shared
+		// Strings joined with + rather than fmt.Sprintf: this runs for
+		// every cold start of a report.
 		f := Finding{
 			ID:        FindingHeavyImport,
-			Title:     fmt.Sprintf("%s, imported at global scope, costs init %s", r.pkg, formatMs(saved)),
+			Title:     r.pkg + ", imported at global scope, costs init " + formatMs(saved),
 			SavingsUs: us(saved),
-			Action: fmt.Sprintf("If init does not need %s, remove it or import it where it is used (in the handler, or in the function that needs it): "+
-				"init gets shorter by about this much, and the first request that uses it pays instead.", r.pkg),
-			Modules: make([]string, 0, len(r.entries)),
+			Action: "If init does not need " + r.pkg + ", remove it or import it where it is used (in the handler, or in the function that needs it): " +
+				"init gets shorter by about this much, and the first request that uses it pays instead.",
+			Modules:  make([]string, 0, len(r.entries)),
+			Evidence: make([]string, 0, 2),
 		}
 		for _, e := range r.entries {
 			f.Modules = append(f.Modules, e.Name)
 		}
-		f.Evidence = append(f.Evidence, fmt.Sprintf("%s: %s cumulative in init (%s of the imports before the first invoke)", r.pkg, formatMs(c.total), percent(c.total, before)))
+		f.Evidence = append(f.Evidence, r.pkg+": "+formatMs(c.total)+" cumulative in init ("+percent(c.total, before)+" of the imports before the first invoke)")
 		if c.shared > 0 {
 			f.Evidence = append(f.Evidence, fmt.Sprintf("%s of it is modules other global imports load too (%s), which stay", formatMs(c.shared), strings.Join(firstN(c.sharedNames, 5), ", ")))
 		}

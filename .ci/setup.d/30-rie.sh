@@ -19,9 +19,13 @@ if command -v apt-get >/dev/null 2>&1 && ! command -v cmake >/dev/null 2>&1; the
   apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends cmake autoconf automake libtool make g++ >/dev/null
 fi
 
-# The RIE.
+# The RIE, pinned: its module has no tags, so @latest would build whatever
+# commit is newest that day on a fresh machine, not the one the tests were
+# written against (v0.0.0-20261030222936-bef5c4ba774d is what this cache
+# held when it was pinned).
+rie_version=v0.0.0-20261030222936-bef5c4ba774d
 if [ ! -x "$cache/rie/aws-lambda-rie" ]; then
-  GOBIN="$cache/rie" CGO_ENABLED=0 go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@latest
+  GOBIN="$cache/rie" CGO_ENABLED=0 go install "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$rie_version"
 fi
 
 # aws-lambda-ric 4.x needs Node.js 22 or later (its engines field). Use the

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -131,7 +132,13 @@ func importsAmong(entries []realisticImport, modules map[string]bool) int64 {
 // as the last response is posted, and the sampler writes its last lines
 // from its own thread a moment later, so now and then they are lost (about
 // one cold start in ten with a fast first invocation here; reported).
-func checkRealistic(t *testing.T, log, reportJSON []byte, requireEnd bool) {
+//
+// The two timing bars (the unexplained share, the ±25 %) are returned as
+// problems rather than failed at once: on a loaded machine a stall outside
+// the sampled process (the wrapper's start, the proxy) grows the unexplained
+// part, and a descheduled sampler can misplace one step's end. The caller
+// decides how many cold starts to give them; everything else fails here.
+func checkRealistic(t *testing.T, log, reportJSON []byte, requireEnd bool) (problems []string) {
 	t.Helper()
 	var rep realisticJSON
 	if err := json.Unmarshal(reportJSON, &rep); err != nil {
@@ -159,8 +166,10 @@ func checkRealistic(t *testing.T, log, reportJSON []byte, requireEnd bool) {
 	if initUs := int64(*cs.InitDurationMs*1000 + 0.5); total < initUs-1 || total > initUs+1 {
 		t.Errorf("init parts add up to %d µs, Init Duration is %d µs", total, initUs)
 	}
-	if p.UnexplainedUs < 0 || p.UnexplainedUs*100 >= total*15 {
-		t.Errorf("unexplained %d µs of %d µs (%.1f %%): want well under 15 %%", p.UnexplainedUs, total, 100*float64(p.UnexplainedUs)/float64(total))
+	if p.UnexplainedUs < 0 {
+		t.Errorf("unexplained %d µs: negative", p.UnexplainedUs)
+	} else if p.UnexplainedUs*100 >= total*15 {
+		problems = append(problems, fmt.Sprintf("unexplained %d µs of %d µs (%.1f %%): want well under 15 %%", p.UnexplainedUs, total, 100*float64(p.UnexplainedUs)/float64(total)))
 	}
 	t.Logf("init %d µs: interpreter %d, runtime %d, imports %d, code %d, unexplained %d (%.1f %%)",
 		total, p.InterpreterUs, p.RuntimeUs, p.ImportsUs, p.CodeUs, p.UnexplainedUs, 100*float64(p.UnexplainedUs)/float64(total))
@@ -182,8 +191,10 @@ func checkRealistic(t *testing.T, log, reportJSON []byte, requireEnd bool) {
 			t.Errorf("%s: not among the sampled init functions", step)
 			continue
 		}
-		if want <= 0 || got < want*3/4 || got > want*5/4 {
-			t.Errorf("%s: %d µs sampled, truth %d µs (%d µs wall less the imports it ran) ±25 %%", step, got, want, truth.wallUs)
+		if want <= 0 {
+			t.Errorf("%s: truth %d µs (%d µs wall less the imports it ran): not positive", step, want, truth.wallUs)
+		} else if got < want*3/4 || got > want*5/4 {
+			problems = append(problems, fmt.Sprintf("%s: %d µs sampled, truth %d µs (%d µs wall less the imports it ran): not within ±25 %%", step, got, want, truth.wallUs))
 		}
 		t.Logf("%s: %d µs sampled, truth %d µs (%+.1f %%)", step, got, want, 100*float64(got-want)/float64(want))
 	}
@@ -208,6 +219,7 @@ func checkRealistic(t *testing.T, log, reportJSON []byte, requireEnd bool) {
 	if !lazy {
 		t.Errorf("findings %+v: want invoke-imports for request %s", cs.Findings, first)
 	}
+	return problems
 }
 
 // TestRealisticCapture checks the committed capture
@@ -225,7 +237,9 @@ func TestRealisticCapture(t *testing.T) {
 	if errb.Len() != 0 {
 		t.Errorf("warnings: %s", errb.String())
 	}
-	checkRealistic(t, log, out.Bytes(), true)
+	for _, p := range checkRealistic(t, log, out.Bytes(), true) {
+		t.Error(p) // a committed capture: no chance involved
+	}
 
 	out.Reset()
 	if code := run(strings.NewReader(""), &out, &errb, []string{"report", "--arch", "x86_64", logPath}); code != 0 {
@@ -266,10 +280,30 @@ func TestRealisticEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Up to three cold starts for the timing bars: a cold start stalled by
+	// other work on the machine says nothing about the report, while a
+	// report that misattributes fails all three.
+	var problems []string
+	for attempt := 1; attempt <= 3; attempt++ {
+		problems = realisticColdStart(t, python, root)
+		if len(problems) == 0 {
+			return
+		}
+		t.Logf("cold start %d of at most 3: %s", attempt, strings.Join(problems, "; "))
+	}
+	for _, p := range problems {
+		t.Error(p)
+	}
+}
+
+// realisticColdStart runs the realistic function once under coldprof run
+// and checks it; it returns checkRealistic's timing problems.
+func realisticColdStart(t *testing.T, python, root string) []string {
+	t.Helper()
 	logPath := filepath.Join(t.TempDir(), "orders.log")
 	args := append([]string{"run", "--handler", "orders.handler", "--runtime", "python3", "--python", python,
 		"--task-root", root, "-n", "2", "--log", logPath, "--format", "json",
-		"--timeout", "60s"}, realisticCredentials...) // a hang guard: pandas takes seconds to import on a loaded machine
+		"--timeout", "60s", "--init-timeout", "60s"}, realisticCredentials...) // hang guards: on a loaded machine init took 8.4 s here and pandas takes seconds
 	var out, errb bytes.Buffer
 	if code := run(strings.NewReader(""), &out, &errb, args); code != 0 {
 		t.Fatalf("coldprof run exit %d: %s", code, errb.String())
@@ -278,5 +312,5 @@ func TestRealisticEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkRealistic(t, log, out.Bytes(), false)
+	return checkRealistic(t, log, out.Bytes(), false)
 }

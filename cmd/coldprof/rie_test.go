@@ -42,17 +42,22 @@ func rieCache(t *testing.T) (rie, ric, node22 string) {
 	return rie, ric, node22
 }
 
-// freeAddr returns a loopback address nobody listens on (the RIE and its
-// Runtime API need one each; other tests may run an RIE at the same time).
-func freeAddr(t *testing.T) string {
+// freeAddrs returns two loopback addresses nobody listens on (the RIE and
+// its Runtime API need one each; other tests may run an RIE at the same
+// time). Both listeners stay open until both ports are known: closed one at
+// a time, the kernel may hand the first port out again as the second.
+func freeAddrs(t *testing.T) (string, string) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	var addrs []string
+	for range 2 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		addrs = append(addrs, l.Addr().String())
 	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
+	return addrs[0], addrs[1]
 }
 
 // runUnderRIE starts the RIE with argv as its bootstrap (coldprof-wrapper
@@ -60,7 +65,7 @@ func freeAddr(t *testing.T) string {
 // returns everything the RIE and the runtime printed.
 func runUnderRIE(t *testing.T, rie, taskRoot string, env []string, n int, argv ...string) []byte {
 	t.Helper()
-	addr, apiAddr := freeAddr(t), freeAddr(t)
+	addr, apiAddr := freeAddrs(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a hang guard only
 	defer cancel()
 	cmd := exec.CommandContext(ctx, rie, append([]string{"--runtime-interface-emulator-address", addr, "--runtime-api-address", apiAddr}, argv...)...)

@@ -173,7 +173,27 @@ func TestRIENodeSampler(t *testing.T) {
 	hookDir, _ := filepath.Abs(filepath.Join("..", "..", "wrapper", "hooks"))
 	taskRoot, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "sampler", "node-function"))
 	env := []string{"LAMBDA_TASK_ROOT=" + taskRoot, "COLDPROF_HOOK_DIR=" + hookDir, "COLDPROF_SAMPLER=on"} // Node.js samples only when asked
-	log := runUnderRIE(t, rie, taskRoot, env, 1, filepath.Join(tmp, "coldprof-wrapper"), node22, filepath.Join(ric, "index.mjs"), "index.handler")
+	// Up to three cold starts, as in TestRunNodeSampler: V8 now and then
+	// puts a stretch of a running function under another stack, and a
+	// starved run says nothing about the sampler; a wrong one misses in all.
+	var problems []string
+	for attempt := 1; attempt <= 3; attempt++ {
+		problems = rieNodeSamplerOnce(t, rie, taskRoot, env, filepath.Join(tmp, "coldprof-wrapper"), node22, ric)
+		if len(problems) == 0 {
+			return
+		}
+		t.Logf("cold start %d of at most 3: %s", attempt, strings.Join(problems, "; "))
+	}
+	for _, p := range problems {
+		t.Error(p)
+	}
+}
+
+// rieNodeSamplerOnce runs one cold start under the RIE and returns what is
+// wrong with the sampled times (failures to run at all end the test).
+func rieNodeSamplerOnce(t *testing.T, rie, taskRoot string, env []string, wrapper, node22, ric string) []string {
+	t.Helper()
+	log := runUnderRIE(t, rie, taskRoot, env, 1, wrapper, node22, filepath.Join(ric, "index.mjs"), "index.handler")
 	m := truthLine.FindSubmatch(log)
 	if m == nil {
 		t.Fatalf("no truth line in the log:\n%s", log)
@@ -190,13 +210,15 @@ func TestRIENodeSampler(t *testing.T) {
 	if cs.Sampler == nil || cs.Sampler.StoppedBy != profile.StoppedByInitDone {
 		t.Fatalf("sampler %+v; want samples stopped at init_done\n%s", cs.Sampler, log)
 	}
+	var problems []string
 	for fn, sec := range truth {
 		us, straddle := sampledUs(cs, fn, profile.PhaseInit)
 		bound := math.Max(0.25*sec*1e6, float64(straddle))
 		if math.Abs(float64(us)-sec*1e6) > bound {
-			t.Errorf("%s: sampled %.1f ms in init, measured %.1f ms: more than %.1f ms apart", fn, float64(us)/1e3, sec*1e3, bound/1e3)
+			problems = append(problems, fmt.Sprintf("%s: sampled %.1f ms in init, measured %.1f ms: more than %.1f ms apart", fn, float64(us)/1e3, sec*1e3, bound/1e3))
 		} else {
 			t.Logf("%s: sampled %.1f ms in init, measured %.1f ms", fn, float64(us)/1e3, sec*1e3)
 		}
 	}
+	return problems
 }

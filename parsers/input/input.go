@@ -256,7 +256,7 @@ func (s *Files) open(name string) error {
 	// it is done with (Recycle).
 	opts := readerOptions(p.warn)
 	opts.Recycle = true
-	p.reader = parsers.NewReader(probedDecoder{envelope.AsRecordDecoder(dec), s.probe, &p.stopped}, s.name, opts)
+	p.reader = parsers.NewReader(&probedDecoder{envelope.AsRecordDecoder(dec), s.probe, &p.stopped}, s.name, opts)
 	go p.run(p.reader)
 	return nil
 }

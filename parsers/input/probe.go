@@ -65,7 +65,7 @@ type probedDecoder struct {
 // errStopped ends an input whose reading was stopped; nobody sees it.
 var errStopped = errors.New("input: reading stopped")
 
-func (d probedDecoder) Next() (envelope.Record, error) {
+func (d *probedDecoder) Next() (envelope.Record, error) {
 	rec, err := d.NextRecord()
 	if err != nil {
 		return envelope.Record{}, err
@@ -74,7 +74,7 @@ func (d probedDecoder) Next() (envelope.Record, error) {
 }
 
 // NextRecord is Next in place (envelope.RecordDecoder), as the parser reads.
-func (d probedDecoder) NextRecord() (*envelope.Record, error) {
+func (d *probedDecoder) NextRecord() (*envelope.Record, error) {
 	if d.stopped.Load() {
 		return nil, errStopped
 	}

@@ -337,8 +337,17 @@ func TestExitDuringInit(t *testing.T) {
 func TestFunctionTimeout(t *testing.T) {
 	e, log := start(t, Config{Timeout: 100 * time.Millisecond})
 	e.BeginInit()
+	// The runtime polls before the event is sent, so the 100 ms run
+	// against a runtime already waiting. Sent first, the event timed out
+	// unhanded whenever the poll took over 100 ms to arrive (a loaded
+	// machine, -race), and the poll then waited for ever.
+	got := make(chan reply, 1)
+	go func() { got <- do(t, "GET", url(e, "invocation/next"), nil, "") }()
+	if err := e.WaitInit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	res := invokeAsync(e, Event{Payload: []byte(`{}`)})
-	id := do(t, "GET", url(e, "invocation/next"), nil, "").header.Get(runtimeapi.HeaderRequestID)
+	id := (<-got).header.Get(runtimeapi.HeaderRequestID)
 	r := <-res
 	if r.Status != StatusTimeout || r.Duration < 90*time.Millisecond {
 		t.Errorf("result = %+v", r)
