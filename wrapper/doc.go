@@ -92,6 +92,16 @@
 // do for exit detection: it fires when the forking thread exits, and exec
 // ends all other threads.
 //
+// The proxy makes descriptors 3 and 4 non-blocking and waits on them, and on
+// every relayed socket, in Go's network poller, which it starts first thing
+// (its epoll descriptor and eventfd exist before any connection, so a later
+// descriptor shortage cannot stop it; with fewer than two descriptors to
+// spare at start it keeps to blocking system calls instead). While the
+// runtime initialises the proxy sleeps in one epoll_wait with Go's sysmon
+// asleep too, and a connection it parses holds no thread while it waits;
+// once nothing is left to mark, each connection is relayed raw by one
+// thread in ppoll, which costs more CPU but wakes the runtime sooner.
+//
 // The proxy relays bytes unchanged and writes init_done on the runtime's
 // first GET …/runtime/invocation/next or …/runtime/restore/next (the latter,
 // SnapStart's end of init, with via "restore"), restored on the first

@@ -10,9 +10,10 @@ import (
 	"unsafe"
 )
 
-// An fdConn is a connected socket used with blocking read(2) and write(2):
-// a blocked call parks its OS thread in the kernel, which wakes it directly
-// when bytes arrive, without Go's network poller.
+// An fdConn is a connected socket used with blocking read(2) and write(2),
+// without Go's network poller: a blocked call parks its OS thread in the
+// kernel. The proxy uses it only where the poller cannot be had
+// (withoutPoller, startPoller).
 type fdConn int
 
 func (c fdConn) Read(p []byte) (int, error) {
@@ -74,6 +75,7 @@ type pollFd struct {
 
 const (
 	pollIn    = 0x1    // POLLIN
+	pollOut   = 0x4    // POLLOUT
 	pollRDHUP = 0x2000 // POLLRDHUP: the peer shut down its side
 )
 

@@ -79,7 +79,7 @@ func Main(environ []string, stderr io.Writer) int {
 		}
 	}
 	exit, _ := lookupEnv(environ, EnvExit)
-	if err := p.serveUntilExit(ListenerFD, ExitFD, exit == ExitPidfd); err != nil {
+	if err := p.serveMain(ListenerFD, ExitFD, exit == ExitPidfd); err != nil {
 		io.WriteString(stderr, "coldprof-proxy: no inherited listener: "+err.Error()+"\n")
 		return 2
 	}
@@ -147,7 +147,10 @@ func forEachThread(f func(tid int)) {
 		return
 	}
 	defer syscall.Close(fd)
-	var buf [4096]byte
+	// Small: it is on Main's stack, which a 4 KB buffer made Go grow (and
+	// copy) at every start; a few threads' entries fit, and ReadDirent
+	// is called again for more.
+	var buf [512]byte
 	for {
 		n, err := syscall.ReadDirent(fd, buf[:])
 		if err != nil || n <= 0 {

@@ -7,17 +7,23 @@
 // It runs as its own small binary (cmd/coldprof-proxy), started by
 // coldprof-wrapper, so that the wrapper, which sits on every cold start's
 // critical path, links no networking code. The proxy itself does not link
-// the net package either: it works on raw socket descriptors with blocking
-// system calls (one thread per direction while it parses; one thread per
-// connection, woken by ppoll, once nothing is left to mark), which keeps
-// each relayed message to a read and a write without Go's network poller,
-// and keeps the binary static however it is built.
+// the net package either, which keeps the binary small and static however
+// it is built: it works on raw socket descriptors, made non-blocking and
+// registered with Go's network poller through os.File (poll.go), so that a
+// goroutine waiting for bytes holds no thread and Go's sysmon can sleep,
+// and reads and writes them with raw system calls. Once nothing is left to
+// mark, each connection is relayed raw by one thread in ppoll on blocking
+// descriptors (pollRelay, fd.go), for the lowest latency per invocation.
+// Where the poller cannot be had (too few descriptors at start, when the
+// runtime would die creating it), it falls back to blocking system calls on
+// fdConns throughout, one thread per waiting call.
 package proxy
 
 import (
 	"bufio"
 	"errors"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,32 +80,103 @@ type Proxy struct {
 	heads atomic.Int64
 }
 
-// Serve accepts connections on the listening socket lfd and relays each,
-// on its own threads. It returns only when lfd is no listening socket:
-// running out of descriptors or memory (the runtime holding many
-// connections, a low RLIMIT_NOFILE) is waited out, retrying with a short
-// backoff while the connection waits in the backlog, so the runtime never
-// loses its Runtime API.
-func (p *Proxy) Serve(lfd int) error { return p.serveUntilExit(lfd, -1, false) }
+// Serve accepts connections on the listening socket lfd and relays each.
+// It returns only when lfd is no listening socket: running out of
+// descriptors or memory (the runtime holding many connections, a low
+// RLIMIT_NOFILE) is waited out, retrying with a short backoff while the
+// connection waits in the backlog, so the runtime never loses its Runtime
+// API. It waits in Go's network poller on a duplicate of lfd (made
+// non-blocking, which lfd then is too); lfd stays the caller's.
+func (p *Proxy) Serve(lfd int) error {
+	if !withoutPoller && startPoller(lfd) {
+		dup, err := dupCloexec(lfd)
+		if err != nil {
+			return err
+		}
+		if err := syscall.SetNonblock(dup, true); err != nil {
+			syscall.Close(dup)
+			return err
+		}
+		ln := newPollConn(dup)
+		defer ln.Close()
+		if ln.polled {
+			return p.acceptLoop(ln)
+		}
+	}
+	return p.serveUntilExit(lfd, -1, false)
+}
 
-// serveUntilExit is Serve, which also returns (nil) once the runtime has
-// exited, when exitFD is not -1 (see exited). It waits for both in one
-// ppoll on the calling goroutine, with the listener made non-blocking: a
-// goroutine blocked in accept4 and another in the exit wait would each hold
-// a thread, and Go's sysmon wakes every 20 µs until it takes the only P
-// back from each (measured: 0.23 ms of the proxy's 3.8 ms CPU in a Python
-// cold start; wrapper/BENCHMARKS.md).
+// serveMain is Serve for Main: it serves the inherited listener lfd until
+// the runtime has exited (returning nil; see exitedNow) or lfd turns out to
+// be no listening socket. The listener and exitFD wait in Go's network
+// poller, on their own goroutines, so that no goroutine holds a thread
+// while the runtime initialises; where the poller cannot have them, it is
+// serveUntilExit's single ppoll.
+func (p *Proxy) serveMain(lfd, exitFD int, pidfd bool) error {
+	// As accept4 would: no listening socket, no proxy (not a wait for a
+	// readiness that never comes).
+	if on, err := syscall.GetsockoptInt(lfd, syscall.SOL_SOCKET, syscall.SO_ACCEPTCONN); err != nil {
+		return err
+	} else if on == 0 {
+		return syscall.EINVAL
+	}
+	if withoutPoller || !startPoller(lfd) || syscall.SetNonblock(lfd, true) != nil || syscall.SetNonblock(exitFD, true) != nil {
+		return p.serveUntilExit(lfd, exitFD, pidfd)
+	}
+	ln := newPollConn(lfd)
+	exit := newPollConn(exitFD)
+	if !ln.polled || !exit.polled {
+		// Made blocking again by newPollConn (both, or one: the other is
+		// made so here), for serveUntilExit's ppoll and accept4. The
+		// os.Files stay reachable: their finalizers would close the
+		// descriptors.
+		syscall.SetNonblock(lfd, false)
+		syscall.SetNonblock(exitFD, false)
+		defer runtime.KeepAlive(ln)
+		defer runtime.KeepAlive(exit)
+		return p.serveUntilExit(lfd, exitFD, pidfd)
+	}
+	done := make(chan error, 2)
+	go func() { done <- p.acceptLoop(ln) }()
+	go func() {
+		waitExitPolled(exit, pidfd)
+		done <- nil
+	}()
+	return <-done
+}
+
+// acceptLoop is Serve's loop on a listener in the poller.
+func (p *Proxy) acceptLoop(ln *pollConn) error {
+	var wait retryWait
+	for {
+		fd, err := acceptPolled(ln)
+		switch {
+		case err == nil:
+			wait.reset()
+			go p.relay(newPollConn(fd))
+		case resourceShortage(err):
+			wait.sleep(p, "accept", err, -1)
+		case err == syscall.EINTR || err == syscall.ECONNABORTED || acceptNetworkError(err):
+			// The connection went away, or an error pending on it
+			// (accept(2) says to treat these like EAGAIN): the next one is
+			// served.
+		default:
+			return err
+		}
+	}
+}
+
+// serveUntilExit is Serve without Go's network poller, with blocking
+// system calls on raw descriptors (fdConn); it also returns (nil) once the
+// runtime has exited, when exitFD is not -1 (see exited). It waits for
+// both in one ppoll on the calling goroutine, with the listener made
+// non-blocking: a goroutine blocked in accept4 and another in the exit wait
+// would each hold a thread, and Go's sysmon wakes every 20 µs until it
+// takes the only P back from each.
 func (p *Proxy) serveUntilExit(lfd, exitFD int, pidfd bool) error {
 	var wait retryWait
 	fds := [2]pollFd{{fd: int32(lfd), events: pollIn}, {fd: int32(exitFD), events: pollIn}}
 	if exitFD >= 0 {
-		// As accept4 would: no listening socket, no proxy (not a wait in
-		// ppoll for a readiness that never comes).
-		if on, err := syscall.GetsockoptInt(lfd, syscall.SOL_SOCKET, syscall.SO_ACCEPTCONN); err != nil {
-			return err
-		} else if on == 0 {
-			return syscall.EINVAL
-		}
 		if err := syscall.SetNonblock(lfd, true); err != nil {
 			return err
 		}
@@ -125,7 +202,7 @@ func (p *Proxy) serveUntilExit(lfd, exitFD int, pidfd bool) error {
 		switch {
 		case err == nil:
 			wait.reset()
-			go p.relay(fd)
+			go p.relay(fdConn(fd))
 		case resourceShortage(err):
 			wait.sleep(p, "accept", err, -1)
 		case err == syscall.EAGAIN || err == syscall.EINTR || err == syscall.ECONNABORTED || acceptNetworkError(err):
@@ -205,14 +282,38 @@ type requestKind struct {
 	raw  bool // the request stream could not be parsed, or needs no more parsing: relay the rest raw
 }
 
-func (p *Proxy) relay(cfd int) {
-	client := fdConn(cfd)
+// withoutPoller keeps the proxy off Go's network poller, as when the poller
+// cannot be had: tests of the fallback (fdConn, serveUntilExit).
+var withoutPoller bool
+
+// A conn is one side of a relayed connection: a *pollConn (parked in Go's
+// network poller while it waits), or, where the poller is not to be had, an
+// fdConn (blocking system calls, each waiting call holding a thread).
+type conn interface {
+	io.ReadWriteCloser
+	// shutdown shuts the socket down (shutdown(2)); SHUT_RDWR also wakes a
+	// reader waiting on it, which Close might not.
+	shutdown(how int)
+}
+
+func (p *Proxy) relay(client conn) {
 	defer client.Close()
 	defer p.survive()
+	_, polled := client.(*pollConn)
+	dialConn := func() (conn, error) {
+		if polled {
+			return dialPolled(p.Upstream)
+		}
+		fd, err := dial(p.Upstream)
+		if err != nil {
+			return nil, err
+		}
+		return fdConn(fd), nil
+	}
 	var wait retryWait
-	ufd, err := dial(p.Upstream)
-	for ; err != nil && resourceShortage(errors.Unwrap(err)); ufd, err = dial(p.Upstream) {
-		if !wait.sleep(p, "connect", errors.Unwrap(err), cfd) {
+	up, err := dialConn()
+	for ; err != nil && resourceShortage(errors.Unwrap(err)); up, err = dialConn() {
+		if !wait.sleep(p, "connect", errors.Unwrap(err), connFD(client)) {
 			return // the runtime closed this connection meanwhile
 		}
 	}
@@ -220,12 +321,15 @@ func (p *Proxy) relay(cfd int) {
 		p.warn("runtime-API proxy cannot reach the Runtime API: " + err.Error())
 		return
 	}
-	up := fdConn(ufd)
 	defer up.Close()
-	setNoDelay(cfd)
+	if polled {
+		setNoDelayRaw(connFD(client))
+	} else {
+		setNoDelay(connFD(client))
+	}
 	if p.quiet.Load() {
-		// Nothing left to mark: both directions on this one thread.
-		pollRelay(client, up)
+		// Nothing left to mark: relay raw.
+		relayRaw(client, up)
 		return
 	}
 	c := &connState{}
@@ -243,6 +347,14 @@ func (p *Proxy) relay(cfd int) {
 	<-done
 }
 
+// connFD returns c's descriptor.
+func connFD(c conn) int {
+	if pc, ok := c.(*pollConn); ok {
+		return pc.fd
+	}
+	return int(c.(fdConn))
+}
+
 // A connState is what the two sides of one connection share.
 type connState struct {
 	mu sync.Mutex
@@ -251,8 +363,8 @@ type connState struct {
 	pending int
 	// handover, once set by the request side (with its buffered bytes),
 	// asks the response side to relay both directions, raw, on its own
-	// thread after the last pending response: one thread woken per message
-	// instead of two handing the single P back and forth.
+	// goroutine after the last pending response: with fdConns, one thread
+	// woken per message instead of two handing the single P back and forth.
 	handover *bufio.Reader
 }
 
@@ -434,16 +546,16 @@ func (p *Proxy) responses(dst io.Writer, src io.Reader, kinds <-chan requestKind
 	}
 }
 
-// takeOver relays both directions raw on this thread: first the bytes each
-// side's reader had buffered, then whatever arrives.
+// takeOver relays both directions raw: first the bytes each side's reader
+// had buffered, then whatever arrives.
 func (p *Proxy) takeOver(client io.Writer, up io.Reader, upBuffered, clientBuffered *bufio.Reader) {
-	cl, ok1 := client.(fdConn)
-	u, ok2 := up.(fdConn)
+	cl, ok1 := client.(conn)
+	u, ok2 := up.(conn)
 	if !ok1 || !ok2 {
-		return // only fdConns are ever handed over
+		return // only conns are ever handed over
 	}
 	for _, x := range []struct {
-		dst fdConn
+		dst conn
 		br  *bufio.Reader
 	}{{cl, upBuffered}, {u, clientBuffered}} {
 		if n := x.br.Buffered(); n > 0 {
@@ -453,7 +565,7 @@ func (p *Proxy) takeOver(client io.Writer, up io.Reader, upBuffered, clientBuffe
 			}
 		}
 	}
-	pollRelay(cl, u)
+	relayRaw(cl, u)
 }
 
 // invocationPost recognises …/runtime/invocation/{id}/response and /error.

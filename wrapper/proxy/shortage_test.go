@@ -18,6 +18,10 @@ import (
 // with that many descriptors to spare under its RLIMIT_NOFILE.
 const envHelperSpare = "COLDPROF_PROXY_TEST_NOFILE_SPARE"
 
+// envHelperWithoutPoller, "1", makes that proxy process keep off Go's
+// network poller (withoutPoller).
+const envHelperWithoutPoller = "COLDPROF_PROXY_TEST_WITHOUT_POLLER"
+
 // TestProxyProcess is not a test: started by TestProxyWaitsOutDescriptorShortage
 // as a child process, it lowers its RLIMIT_NOFILE and runs Main on the
 // inherited listener and exit pipe, as cmd/coldprof-proxy does.
@@ -34,6 +38,7 @@ func TestProxyProcess(t *testing.T) {
 	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &syscall.Rlimit{Cur: lim, Max: lim}); err != nil {
 		os.Exit(3)
 	}
+	withoutPoller = os.Getenv(envHelperWithoutPoller) == "1"
 	os.Exit(Main(os.Environ(), nil))
 }
 
@@ -149,10 +154,14 @@ func TestProxyMainExitsWithoutConnection(t *testing.T) {
 	for _, tt := range []struct {
 		name       string
 		listener   bool
+		devNull    bool // the exit descriptor is /dev/null, which epoll refuses
 		wantStatus int
 	}{
-		{"runtime exits", true, 0},
-		{"no listener", false, 2},
+		{"runtime exits", true, false, 0},
+		{"no listener", false, false, 2},
+		// The poller refuses the exit descriptor: serveUntilExit's ppoll,
+		// which finds /dev/null at its end at once.
+		{"exit descriptor not pollable", true, true, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var fd3 *os.File
@@ -171,6 +180,12 @@ func TestProxyMainExitsWithoutConnection(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer exitW.Close()
+			if tt.devNull {
+				exitR.Close()
+				if exitR, err = os.Open(os.DevNull); err != nil {
+					t.Fatal(err)
+				}
+			}
 			cmd := exec.Command(os.Args[0], "-test.run=^TestProxyProcess$")
 			cmd.Env = []string{envHelperSpare + "=16", EnvUpstream + "=127.0.0.1:9", EnvExit + "=" + ExitPipe}
 			cmd.ExtraFiles = []*os.File{fd3, exitR}
