@@ -363,3 +363,51 @@ func TestPythonTickedBehaviour(t *testing.T) {
 		})
 	}
 }
+
+// TestPythonTickedFallbacks: COLDPROF_SAMPLER_TICK=signal without a pipe, or
+// with SIGURG not at SIG_DFL (here ignored by the parent: inherited across
+// exec), installs no handler and samples from the thread as without the
+// setting; with the setting but no ticks arriving, the thread takes over
+// after its check (WATCH_MS, twice) and init is still sampled.
+func TestPythonTickedFallbacks(t *testing.T) {
+	fullTier(t)
+	dir := hookDir(t)
+	work := testdata(t, "sampler")
+	const show = "import signal; h = signal.getsignal(signal.SIGURG); print('dfl' if h == signal.SIG_DFL else 'ign' if h == signal.SIG_IGN else h)"
+	t.Run("no pipe", func(t *testing.T) {
+		r := runRuntimeWith(t, work, tickEnv(dir, 5000), runOptions{}, "sh", "-c", `COLDPROF_SAMPLER_PID=$$ exec python3 -c "$0"`, show)
+		if r.code != 0 || r.stdout != "dfl\n" {
+			t.Fatalf("exit %d, stdout %q, want SIG_DFL:\n%s", r.code, r.stdout, r.stderr)
+		}
+		if s := decodeSampler(t, r.stderr); s.End == nil || s.End.StoppedBy != "exit" {
+			t.Errorf("end %+v, want the thread's sampling ended at exit", s.End)
+		}
+	})
+	t.Run("SIGURG ignored", func(t *testing.T) {
+		r := runRuntimeWith(t, work, tickEnv(dir, 5000), runOptions{pipe: true}, "sh", "-c", `trap "" URG; exec python3 -c "$0"`, show)
+		if r.code != 0 || r.stdout != "ign\n" {
+			t.Fatalf("exit %d, stdout %q, want SIG_IGN kept:\n%s", r.code, r.stdout, r.stderr)
+		}
+		if s := decodeSampler(t, r.stderr); s.End == nil || s.End.StoppedBy != "exit" {
+			t.Errorf("end %+v, want the thread's sampling ended at exit", s.End)
+		}
+	})
+	t.Run("no ticks", func(t *testing.T) {
+		r := runRuntimeWith(t, work, tickEnv(dir, 5000), runOptions{pipe: true}, "python3", "runtime.py", "tick_known")
+		if r.code != 0 {
+			t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+		}
+		s := decodeSampler(t, r.stderr)
+		checkStops(t, s, r)
+		var initSamples int
+		for _, sm := range s.Samples {
+			if sm.TimeUs < s.Cut.TimeUs {
+				initSamples++
+			}
+		}
+		ticks, _ := probe(r, "_ticks")
+		if ours, _ := probe(r, "_urg_ours"); ours != 1 || ticks != 0 || initSamples < 10 {
+			t.Errorf("handler installed %v, %v ticks, %d samples in init: want the thread to take over", ours == 1, ticks, initSamples)
+		}
+	})
+}
