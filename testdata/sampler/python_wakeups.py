@@ -22,7 +22,9 @@ pipe (never written: init is measured) and a separate ticker process
 (TICKER, a small python3 loop standing in for the proxy) sends it SIGURG
 every US µs from its start until it has reported; the ticker's own CPU is
 reported apart (tick-cpu), never in the process's. "taken" counts the
-samples either way (the handler's, when ticked). Stderr goes to a pipe this
+samples either way (the handler's, when ticked). An "off*" variant with "~"
+is ticked at US µs with no sampler (SIGURG at SIG_DFL: the ticks are
+ignored): what the ticker's wake-ups alone cost the process. Stderr goes to a pipe this
 script reads, as a log reader would (each import line then wakes it).
 
 Per variant, medians: cpu, main (main thread's CPU over init, after
@@ -105,13 +107,13 @@ while True:
 """
 
 
-def run(hooks, interval, importtime, tick=False):
+def run(hooks, interval, importtime, tick=False, sampled=True):
     env = {k: v for k, v in os.environ.items() if not k.startswith("COLDPROF_")}
     env["PYTHONPATH"] = hooks
     fds = ()
-    if interval:
+    if interval and sampled:
         env["COLDPROF_SAMPLER_INTERVAL_US"] = interval
-    if tick:
+    if tick and sampled:
         r, w = os.pipe()  # the stop pipe: signal ticks need one
         env["COLDPROF_SAMPLER_FD"] = str(r)
         env["COLDPROF_SAMPLER_TICK"] = "signal"
@@ -121,8 +123,9 @@ def run(hooks, interval, importtime, tick=False):
     shell = 'if [ -n "$COLDPROF_SAMPLER_INTERVAL_US" ]; then export COLDPROF_SAMPLER_PID=$$; fi; exec "$@"'
     p = subprocess.Popen(["/bin/sh", "-c", shell, "sh"] + argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=fds)
     ticker = None
-    if tick:
+    if fds:
         os.close(r)
+    if tick:
         ticker = subprocess.Popen(["/usr/bin/python3", "-S", "-c", TICKER, str(p.pid), interval], stdout=subprocess.PIPE)
     drain = threading.Thread(target=p.stderr.read)
     drain.start()
@@ -135,6 +138,7 @@ def run(hooks, interval, importtime, tick=False):
         ticker.wait()
         ticker.stdout.close()
         res["ticks"], res["ticker"] = int(n), float(cpu)
+    if fds:
         os.close(w)
     p.wait()
     drain.join()
@@ -151,13 +155,13 @@ def main():
         d, _, us = d.partition("@")
         tick = us.endswith("~")
         us = us.rstrip("~")
-        variants.append((name, d, "" if name.startswith("off") else (us or "5000"), tick))
+        variants.append((name, d, us or "5000", tick))
     res = {name: [] for name, _, _, _ in variants}
     for _ in range(rounds):
         order = list(variants)
         random.shuffle(order)
         for name, d, us, tick in order:
-            res[name].append(run(d, us, not name.endswith("-noit"), tick))
+            res[name].append(run(d, us, not name.endswith("-noit"), tick, not name.startswith("off")))
     med = statistics.median
     base = res[variants[0][0]]
     print("load average %s, %d rounds" % (" ".join(open("/proc/loadavg").read().split()[:3]), rounds))

@@ -411,3 +411,26 @@ func TestPythonTickedFallbacks(t *testing.T) {
 		}
 	})
 }
+
+// TestPythonTickedHandlerError: an exception in the SIGURG handler (here
+// the function broke the clock it reads) never reaches the function: the
+// handler stops, and the thread ends sampling with one error end line.
+func TestPythonTickedHandlerError(t *testing.T) {
+	fullTier(t)
+	dir := hookDir(t)
+	for name, py := range pythons(t) {
+		t.Run(name, func(t *testing.T) {
+			r := runTicked(t, dir, testdata(t, "sampler"), 1000, py, "tick_breaks.py")
+			if r.code != 0 || r.stdout != "still running\n" {
+				t.Fatalf("exit %d, stdout %q:\n%s", r.code, r.stdout, r.stderr)
+			}
+			s := decodeSampler(t, r.stderr)
+			if s.End == nil || s.End.StoppedBy != sampleline.StoppedByError || !strings.Contains(s.End.Message, "SIGURG handler: ZeroDivisionError") {
+				t.Errorf("end %+v, want an error from the SIGURG handler", s.End)
+			}
+			if len(s.Other) != 0 {
+				t.Errorf("other stderr lines: %q", s.Other)
+			}
+		})
+	}
+}

@@ -280,19 +280,13 @@ class _Sampler:
     def watch(self, seen):
         """The thread's check while ticked, WATCH_MS after the last: ticks
         must have come since and the handler must still be ours; else sample
-        from the thread from now on. True when sampling ended."""
-        if self.tick_error is not None:
-            with self.lock:
-                if not self.done:
-                    self.fail("in the SIGURG handler: " + self.tick_error)
-            return True
+        from the thread from now on."""
         try:
             ours = _signal.getsignal(_signal.SIGURG) is self.handler
         except Exception:
             ours = False
         if not ours or self.ticks == seen:
             self.ticking = False
-        return False
 
     # Sampling from the thread.
 
@@ -336,9 +330,13 @@ class _Sampler:
             self.wakeups += 1
             if self.done:
                 return
+            if self.tick_error is not None:
+                with self.lock:
+                    if not self.done:
+                        self.fail("in the SIGURG handler: " + self.tick_error)
+                return
             if self.ticking and not ready:
-                if self.watch(seen):
-                    return
+                self.watch(seen)
                 seen = self.ticks
                 if self.ticking:
                     continue
@@ -531,6 +529,10 @@ class _Sampler:
         if not self.begun:
             self.begun = True
             self.write(self.line("begin", ',"t":%d,"lang":"python","intervalUs":%d' % (self.begin, self.interval)))
+        try:
+            t = self.now()
+        except Exception:  # what failed may be the clock itself
+            t = self.last
         rest = ',"t":%d,"stoppedBy":"error","samples":%d,"dropped":%d,"msg":%s' % (
-            self.now(), self.taken, self.taken - self.flushed, _json_msg(msg))
+            t, self.taken, self.taken - self.flushed, _json_msg(msg))
         self.write(self.line("end", rest))
