@@ -74,6 +74,7 @@ for t in pre:
 for o in gc.get_objects():
     if type(o).__name__ == "_Sampler":
         res["taken"] = o.taken
+        res["tick_ns"] = getattr(o, "tick_ns", None)  # a timed variant's handler CPU
 sys.stdout.write(json.dumps(res) + "\n")
 sys.stdout.flush()
 os._exit(0)
@@ -184,6 +185,9 @@ def main():
             pair_start, "%.0f" % ((pair_cpu - pair_start) * 1000 / taken) if taken else "-",
             [med(x["gc"][i] for x in xs) for i in range(3)]),
             "%d %.2f" % (med(x["ticks"] for x in xs), med(x["ticker"] for x in xs)) if "ticker" in xs[0] else "-")
+        if xs[0].get("tick_ns") is not None:
+            print("%-10s handler body: %.1f µs/sample (thread_time_ns inside the handler)" % (
+                name, med(x["tick_ns"] / 1e3 / x["taken"] for x in xs if x["taken"])))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@ package hooks_test
 
 import (
 	"errors"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -431,6 +432,34 @@ func TestPythonTickedHandlerError(t *testing.T) {
 			if len(s.Other) != 0 {
 				t.Errorf("other stderr lines: %q", s.Other)
 			}
+		})
+	}
+}
+
+// TestPythonTickedFunction: function/app.py (the README's known work, with
+// boto3: Debian's python3 only) is attributed the same with signal ticks as
+// with the thread, each run checked against the known work.
+func TestPythonTickedFunction(t *testing.T) {
+	fullTier(t)
+	py := "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import boto3").Run(); err != nil {
+		t.Skip("Debian's python3-boto3 is not installed (.ci/setup.d/10-debian.sh)")
+	}
+	dir := hookDir(t)
+	work := testdata(t, "sampler")
+	for _, mode := range []string{"thread", "signal"} {
+		t.Run(mode, func(t *testing.T) {
+			r, s := calmRun(t, 60000, func() runtimeRun {
+				if mode == "signal" {
+					return runTicked(t, dir, work, 5000, py, "runtime.py", "tick_app")
+				}
+				return runRuntime(t, work, pythonSamplerEnv(dir, 5000, ""), true, py, "runtime.py", "tick_app")
+			}, func(c reporter, r runtimeRun, s sampled) {
+				within(c, s, "busy_loop", s.Begin.TimeUs, s.Cut.TimeUs, r.truth["busy_loop"])
+				within(c, s, "load_config", s.Begin.TimeUs, s.Cut.TimeUs, r.truth["load_config"])
+			})
+			checkStops(t, s, r)
+			t.Logf("%d samples in all; %d ticks sent", len(s.Samples), r.ticks.Sent)
 		})
 	}
 }
