@@ -413,20 +413,21 @@ func TestPythonTickedFallbacks(t *testing.T) {
 	})
 }
 
-// TestPythonTickedHandlerError: an exception in the SIGURG handler (here
-// the function broke the clock it reads) never reaches the function: the
-// handler stops, and the thread ends sampling with one error end line.
+// TestPythonTickedHandlerError: an exception of the SIGURG handler's own
+// (here the function broke the sampler's list of samples) never reaches the
+// function: the handler stops, and the thread ends sampling with one error
+// end line. A function that replaces time.monotonic_ns does not break it.
 func TestPythonTickedHandlerError(t *testing.T) {
 	fullTier(t)
 	dir := hookDir(t)
 	for name, py := range pythons(t) {
 		t.Run(name, func(t *testing.T) {
 			r := runTicked(t, dir, testdata(t, "sampler"), 1000, py, "tick_breaks.py")
-			if r.code != 0 || r.stdout != "still running\n" {
+			if r.code != 0 || r.stdout != "ticks while the clock was broken: True\nstill running\n" {
 				t.Fatalf("exit %d, stdout %q:\n%s", r.code, r.stdout, r.stderr)
 			}
 			s := decodeSampler(t, r.stderr)
-			if s.End == nil || s.End.StoppedBy != sampleline.StoppedByError || !strings.Contains(s.End.Message, "SIGURG handler: ZeroDivisionError") {
+			if s.End == nil || s.End.StoppedBy != sampleline.StoppedByError || !strings.Contains(s.End.Message, "SIGURG handler: AttributeError") {
 				t.Errorf("end %+v, want an error from the SIGURG handler", s.End)
 			}
 			if len(s.Other) != 0 {
@@ -460,6 +461,27 @@ func TestPythonTickedFunction(t *testing.T) {
 			})
 			checkStops(t, s, r)
 			t.Logf("%d samples in all; %d ticks sent", len(s.Samples), r.ticks.Sent)
+		})
+	}
+}
+
+// TestPythonTickedNestedHandler: CPython runs a signal's Python handler at
+// any bytecode boundary, inside the SIGURG handler too; an exception the
+// function's handler raises there (an alarm's, a KeyboardInterrupt) reaches
+// the function, and sampling goes on (it is not the sampler's error).
+func TestPythonTickedNestedHandler(t *testing.T) {
+	fullTier(t)
+	dir := hookDir(t)
+	for name, py := range pythons(t) {
+		t.Run(name, func(t *testing.T) {
+			r := runRuntimeWith(t, testdata(t, "sampler"), tickEnv(dir, 1000), runOptions{pipe: true, tick: 200 * time.Microsecond}, py, "tick_nested.py")
+			if r.code != 0 || r.stdout != "nested in the sampler: True, caught by the function: True\n" {
+				t.Fatalf("exit %d, stdout %q (want the function's exception caught by the function):\n%.3000s", r.code, r.stdout, r.stderr)
+			}
+			s := decodeSampler(t, r.stderr)
+			if s.End == nil || s.End.StoppedBy != sampleline.StoppedByExit {
+				t.Errorf("end %+v, want sampling ended at exit, not by an error", s.End)
+			}
 		})
 	}
 }

@@ -16,9 +16,10 @@ thread then only waits for the pipe until the cut, waking every WATCH_MS to
 check that the ticks still come and the handler is still ours (if not, it
 samples on its interval from then on, as without ticks); from the cut it
 samples on its interval. The handler never waits (it skips a tick when the
-sampler's lock is taken), never raises (an error ends sampling with an
-"error" end line, written by the thread) and does nothing once the cut is
-reached; a forked child puts SIGURG back to SIG_DFL. Anything else, or any
+sampler's lock is taken), never raises an error of its own (it ends
+sampling with an "error" end line, written by the thread; what a signal
+handler of the function's run inside it raises goes on to the function) and
+does nothing once the cut is reached; a forked child puts SIGURG back to SIG_DFL. Anything else, or any
 error installing it: sampling by the thread alone.
 
 Nothing is written during init. At the proxy's "init_done <unixUs>" the thread
@@ -57,6 +58,9 @@ ENCODER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "coldprof_sam
 # "tick": the SIGURG handler while installed; "wake": the pipe at_exit wakes
 # the ticked thread with (closed under the sampler's lock when it ends).
 _state = {"child": False, "fd": None, "tick": None, "wake": None}
+# The SIGURG handler's clock, taken before the function runs: a function that
+# replaces time.monotonic_ns does not break the handler.
+_monotonic_ns = time.monotonic_ns
 
 
 def start(conf):
@@ -149,6 +153,22 @@ def _close_wake():
             os.close(wfd)
         except OSError:
             pass
+
+
+def _foreign(e):
+    """Whether e, raised inside the SIGURG handler, is not the sampler's: not
+    an Exception (KeyboardInterrupt, SystemExit: never the sampler's), or
+    raised through a Python frame of another file (a signal handler of the
+    function's that ran inside ours)."""
+    if not isinstance(e, Exception):
+        return True
+    ours = _foreign.__code__.co_filename
+    tb = e.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename != ours:
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def _describe(e):
@@ -270,8 +290,15 @@ class _Sampler:
                 while frame is not None:
                     append(frame.f_code)
                     frame = frame.f_back
-                self.record(self.now(), tuple(codes))
-        except Exception as e:  # never into the function: the thread reports it
+                self.record(self.begin + (_monotonic_ns() - self.mono0) // 1000, tuple(codes))
+        except BaseException as e:  # noqa: B036
+            # CPython runs another signal's handler at any bytecode boundary,
+            # ours included: what it raises (the function's alarm, a
+            # KeyboardInterrupt, a SystemExit) is the function's and goes on
+            # up as it would have without us. Only an error of our own stops
+            # the ticks, and the thread reports it: never into the function.
+            if _foreign(e):
+                raise
             self.ticking = False
             self.tick_error = _describe(e)
         finally:
