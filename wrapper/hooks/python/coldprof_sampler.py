@@ -59,8 +59,9 @@ ENCODER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "coldprof_sam
 # the ticked thread with (closed under the sampler's lock when it ends).
 _state = {"child": False, "fd": None, "tick": None, "wake": None}
 # The SIGURG handler's clock, taken before the function runs: a function that
-# replaces time.monotonic_ns does not break the handler.
-_monotonic_ns = time.monotonic_ns
+# replaces time.monotonic_ns does not break the handler (3.6 has none: it
+# only says it is not supported).
+_monotonic_ns = getattr(time, "monotonic_ns", None)
 
 
 def start(conf):
