@@ -17,6 +17,8 @@ nested = []
 
 
 def on_alarm(signum, frame):
+    if nested:
+        return  # raised once already
     f = frame
     while f is not None:  # the frame CPython interrupted, and its callers
         if os.path.basename(f.f_code.co_filename) == "coldprof_sampler.py":
@@ -28,9 +30,9 @@ def on_alarm(signum, frame):
 
 signal.signal(signal.SIGALRM, on_alarm)
 caught = False
-signal.setitimer(signal.ITIMER_REAL, 0.000037, 0.000037)
 end = time.monotonic() + 5
 try:
+    signal.setitimer(signal.ITIMER_REAL, 0.000037, 0.000037)
     while not nested and time.monotonic() < end:
         sum(range(100))
 except Nested:

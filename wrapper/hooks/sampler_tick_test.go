@@ -180,7 +180,9 @@ func TestPythonTickedKnownWork(t *testing.T) {
 				t.Errorf("%v ticks handled, %d samples before the cut (%d ticks sent): want the init samples from the ticks", ticks, initSamples, r.ticks.Sent)
 			}
 			limit := initMs/200 + 2
-			if wakeups > limit || vcs > 2*limit+4 {
+			// A wake-up is one switch, plus GIL waits when the main
+			// thread holds it; the thread's 5 ms wake-ups would be ~100.
+			if wakeups > limit || vcs > 4*limit+10 {
 				t.Errorf("sampler thread: %v wake-ups, %v voluntary context switches over %.0f ms of init; want at most %.0f wake-ups (no interval wake-ups)", wakeups, vcs, initMs, limit)
 			}
 			t.Logf("%d ticks sent, %v handled; thread: %v wake-ups, %v voluntary context switches over %.0f ms of init", r.ticks.Sent, ticks, wakeups, vcs, initMs)
@@ -407,14 +409,14 @@ func TestPythonTickedFallbacks(t *testing.T) {
 			}
 		}
 		ticks, _ := probe(r, "_ticks")
-		if ours, _ := probe(r, "_urg_ours"); ours != 1 || ticks != 0 || initSamples < 10 {
+		if ours, _ := probe(r, "_urg_ours"); ours != 1 || ticks != 0 || initSamples < 5 {
 			t.Errorf("handler installed %v, %v ticks, %d samples in init: want the thread to take over", ours == 1, ticks, initSamples)
 		}
 	})
 }
 
 // TestPythonTickedHandlerError: an exception of the SIGURG handler's own
-// (here the function broke the sampler's list of samples) never reaches the
+// (here the function broke the handler's list of samples) never reaches the
 // function: the handler stops, and the thread ends sampling with one error
 // end line. A function that replaces time.monotonic_ns does not break it.
 func TestPythonTickedHandlerError(t *testing.T) {
@@ -427,7 +429,7 @@ func TestPythonTickedHandlerError(t *testing.T) {
 				t.Fatalf("exit %d, stdout %q:\n%s", r.code, r.stdout, r.stderr)
 			}
 			s := decodeSampler(t, r.stderr)
-			if s.End == nil || s.End.StoppedBy != sampleline.StoppedByError || !strings.Contains(s.End.Message, "SIGURG handler: AttributeError") {
+			if s.End == nil || s.End.StoppedBy != sampleline.StoppedByError || !strings.Contains(s.End.Message, "SIGURG handler: TypeError") {
 				t.Errorf("end %+v, want an error from the SIGURG handler", s.End)
 			}
 			if len(s.Other) != 0 {

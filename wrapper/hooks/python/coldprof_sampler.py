@@ -15,8 +15,8 @@ in the main thread: no thread wakes and no GIL changes hands per sample. The
 thread then only waits for the pipe until the cut, waking every WATCH_MS to
 check that the ticks still come and the handler is still ours (if not, it
 samples on its interval from then on, as without ticks); from the cut it
-samples on its interval. The handler never waits (it skips a tick when the
-sampler's lock is taken), never raises an error of its own (it ends
+samples on its interval. The handler never waits (it takes no lock: the
+thread moves its samples in), never nests, never raises an error of its own (it ends
 sampling with an "error" end line, written by the thread; what a signal
 handler of the function's run inside it raises goes on to the function) and
 does nothing once the cut is reached; a forked child puts SIGURG back to SIG_DFL. Anything else, or any
@@ -241,6 +241,8 @@ class _Sampler:
         self.handler = None
         self.wake = None
         self.ticks = 0
+        self.ticked_raw = []  # the handler's (t, stack), for merge_ticks
+        self.in_tick = False
         self.tick_error = None
         self.wakeups = 0  # the thread's wake-ups (polls returned)
 
@@ -275,23 +277,26 @@ class _Sampler:
 
     def tick(self, signum, frame):
         """The SIGURG handler: samples frame's stack, in the main thread.
-        Skips the tick when the lock is taken (by the thread, or by the main
-        thread itself at exit, or by this handler: the lock is its guard
-        against nesting)."""
-        if not self.ticking:
+        It takes no lock (a signal handler that waits, or that a raising
+        handler of the function's leaves holding a lock, could stop the
+        function): it appends (time, stack) to a list of its own, which the
+        thread moves into the samples under its lock (merge_ticks). A flag
+        keeps it from nesting; should an exception leave the flag set, the
+        ticks stop counting and the thread takes over (watch)."""
+        if not self.ticking or self.in_tick:
             return
-        lock = self.lock
-        if not lock.acquire(False):
-            return
+        self.in_tick = True
         try:
-            if self.ticking and not self.done and not _state["child"]:
-                self.ticks += 1
+            if not _state["child"]:
                 codes = []
                 append = codes.append
                 while frame is not None:
                     append(frame.f_code)
                     frame = frame.f_back
-                self.record(self.begin + (_monotonic_ns() - self.mono0) // 1000, tuple(codes))
+                ticked = self.ticked_raw
+                if len(ticked) < MAX_RAW:
+                    ticked.append((self.begin + (_monotonic_ns() - self.mono0) // 1000, tuple(codes)))
+                self.ticks += 1
         except BaseException as e:  # noqa: B036
             # CPython runs another signal's handler at any bytecode boundary,
             # ours included: what it raises (the function's alarm, a
@@ -303,7 +308,14 @@ class _Sampler:
             self.ticking = False
             self.tick_error = _describe(e)
         finally:
-            lock.release()
+            self.in_tick = False
+
+    def merge_ticks(self):
+        """Records the handler's samples (the caller holds the lock); one
+        out of order (a nested or preempted handler) is dropped by record."""
+        ticked, self.ticked_raw = self.ticked_raw, []
+        for t, stack in ticked:
+            self.record(t, stack)
 
     def watch(self, seen):
         """The thread's check while ticked, WATCH_MS after the last: ticks
@@ -381,6 +393,8 @@ class _Sampler:
         """One wake-up: reads the proxy's events, samples; True when sampling
         ended. At exit the main thread runs this: the last stack seen stands
         for the time since."""
+        if self.ticked_raw:
+            self.merge_ticks()
         if self.full:  # count the samples not taken while idle
             self.taken += max(1, (now - self.last) // self.interval)
             self.last = now
