@@ -73,7 +73,8 @@ for t in pre:
         res["sampler"] = post[t]
 for o in gc.get_objects():
     if type(o).__name__ == "_Sampler":
-        res["taken"] = o.taken
+        # ticked: the handler's samples wait in ticked_raw until the cut
+        res["taken"] = o.taken + len(getattr(o, "ticked_raw", ()))
         res["tick_ns"] = getattr(o, "tick_ns", None)  # a timed variant's handler CPU
 sys.stdout.write(json.dumps(res) + "\n")
 sys.stdout.flush()
