@@ -515,6 +515,7 @@ class _Sampler:
         self.encoder.flush(cut)
 
     def finish(self, t, stopped_by):
+        self.ticking = False  # the handler: nothing to do from now on
         try:
             if self.cut is not None and not self.begun:
                 self.flush(True)
@@ -566,6 +567,7 @@ class _Sampler:
     def fail(self, msg):
         """Ends sampling with one error line (and begin, if not written yet)."""
         self.done = True
+        self.ticking = False
         self.fd = None
         _close_fd()
         if not self.begun:
