@@ -56,6 +56,10 @@ func newTicker(interval time.Duration, send func() error) *ticker {
 	return &ticker{interval: interval, send: send, done: make(chan struct{})}
 }
 
+// withoutPidfd makes the proxy tick with kill(2) as where the kernel has
+// no pidfds (tests of that fallback).
+var withoutPidfd bool
+
 // errNotParent: the process to tick is not the proxy's parent (or no longer
 // is): the proxy signals no other process.
 var errNotParent = errors.New("the process to tick is not the proxy's parent")
@@ -91,6 +95,10 @@ func newSignalTicker(interval time.Duration, pid int) (*ticker, error) {
 		return nil, errNotParent
 	}
 	fd, _, errno := syscall.RawSyscall(sysPidfdOpen, uintptr(pid), 0, 0)
+	if errno == 0 && withoutPidfd {
+		syscall.Close(int(fd))
+		errno = syscall.ENOSYS
+	}
 	if errno == 0 {
 		pidfd := int(fd)
 		// The pidfd is of pid as it is now: still the parent, so not a
