@@ -223,6 +223,9 @@ func TestTickRuntimeProcess(t *testing.T) {
 			os.Stdout.WriteString("sent\n")
 		}
 	}
+	for _, c := range conns {
+		c.Close()
+	}
 	if proxy != nil {
 		exitW.Close() // the runtime has gone
 		proxy.Wait()
