@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // Signal ticks (the sampler hand-off's "signal" mode): while the runtime
@@ -49,6 +50,7 @@ type ticker struct {
 	stopped bool
 	done    chan struct{} // closed by stop: wakes run
 	closeFn func()        // releases what send uses (the pidfd), under mu
+	wake    func()        // wakes runTimerfd's read, under mu
 	sent    atomic.Int64  // ticks sent, for tests and benchmarks
 }
 
@@ -170,6 +172,9 @@ func (t *ticker) stopLocked() {
 	}
 	t.stopped = true
 	close(t.done)
+	if t.wake != nil {
+		t.wake()
+	}
 	if t.closeFn != nil {
 		t.closeFn()
 	}
@@ -186,10 +191,23 @@ func (t *ticker) advance(next, now time.Time) time.Time {
 	return next
 }
 
-// run ticks on a Go timer until stopped. Only where Go's network poller is
-// running: a timer's first use would create it (serveUntilExit ticks from
-// its ppoll's timeout instead).
+// run ticks until stopped, from a timerfd in Go's network poller, or, with
+// no descriptor for one, from a Go timer. Only where the poller is running
+// (a Go timer's first use would create it; serveUntilExit ticks from its
+// ppoll's timeout instead).
+//
+// The timerfd is the cheaper of the two: the kernel keeps the schedule and
+// wakes the poller's thread exactly when a tick is due, where a Go timer
+// wakes it from an epoll timeout in whole milliseconds, and often twice
+// (wrapper/BENCHMARKS.md, "The proxy's cost of signal ticks").
 func (t *ticker) run() {
+	if !t.runTimerfd() {
+		t.runTimer()
+	}
+}
+
+// runTimer ticks on a Go timer until stopped.
+func (t *ticker) runTimer() {
 	next := time.Now().Add(t.interval)
 	timer := time.NewTimer(t.interval)
 	defer timer.Stop()
@@ -212,5 +230,55 @@ func (t *ticker) run() {
 func (p *Proxy) stopTicks() {
 	if p.tick != nil {
 		p.tick.stop()
+	}
+}
+
+// timerfd_create(2) and timerfd_settime(2) arguments.
+const (
+	clockMonotonic = 1 // CLOCK_MONOTONIC
+)
+
+// An itimerspec is struct itimerspec.
+type itimerspec struct{ interval, value syscall.Timespec }
+
+// runTimerfd ticks from a periodic timerfd read in the poller until
+// stopped; it returns false, having sent nothing, when the timerfd cannot
+// be had. A read that reports several expirations (the proxy was late)
+// sends one tick: the missed ones are skipped.
+func (t *ticker) runTimerfd() bool {
+	fd, _, errno := syscall.RawSyscall(syscall.SYS_TIMERFD_CREATE, clockMonotonic, syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if errno != 0 {
+		return false
+	}
+	c := newPollConn(int(fd))
+	defer c.Close()
+	if !c.polled {
+		return false
+	}
+	every := syscall.NsecToTimespec(int64(t.interval))
+	spec := itimerspec{interval: every, value: every}
+	if _, _, errno := syscall.RawSyscall6(syscall.SYS_TIMERFD_SETTIME, fd, 0, uintptr(unsafe.Pointer(&spec)), 0, 0, 0); errno != 0 {
+		return false
+	}
+	t.mu.Lock()
+	if t.stopped {
+		t.mu.Unlock()
+		return true
+	}
+	// stop wakes the read below (a deadline, which, unlike Close, does
+	// not wait for this goroutine: the relay that stops the ticks must not).
+	t.wake = func() { c.f.SetReadDeadline(time.Unix(1, 0)) }
+	t.mu.Unlock()
+	var expirations [8]byte
+	for {
+		var errno syscall.Errno
+		err := c.rc.Read(func(fd uintptr) bool {
+			_, _, errno = syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&expirations[0])), 8)
+			return errno != syscall.EAGAIN
+		})
+		if err != nil || errno != 0 || !t.fire() {
+			t.stop() // the timerfd failed: no ticks rather than a stream of them
+			return true
+		}
 	}
 }

@@ -39,8 +39,14 @@ func TestTickerAdvanceSkips(t *testing.T) {
 }
 
 // The first failed send stops the ticker for good (run returns), and a
-// stopped ticker sends nothing.
+// stopped ticker sends nothing: from a timerfd and from a Go timer.
 func TestTickerStopsAtSendError(t *testing.T) {
+	for name, run := range map[string]func(*ticker){"timerfd": (*ticker).run, "Go timer": (*ticker).runTimer} {
+		t.Run(name, func(t *testing.T) { testTickerStopsAtSendError(t, run) })
+	}
+}
+
+func testTickerStopsAtSendError(t *testing.T, run func(*ticker)) {
 	var sends atomic.Int64
 	tk := newTicker(time.Millisecond, func() error {
 		if sends.Add(1) == 3 {
@@ -49,7 +55,7 @@ func TestTickerStopsAtSendError(t *testing.T) {
 		return nil
 	})
 	done := make(chan struct{})
-	go func() { tk.run(); close(done) }()
+	go func() { run(tk); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second): // hang guard only
