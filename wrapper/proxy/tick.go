@@ -272,7 +272,14 @@ func (t *ticker) runTimerfd() bool {
 	var expirations [8]byte
 	for {
 		var errno syscall.Errno
+		waited := false
 		err := c.rc.Read(func(fd uintptr) bool {
+			if !waited {
+				// The last read emptied the timerfd: wait for the poller
+				// first rather than read(2) for an EAGAIN every tick.
+				waited = true
+				return false
+			}
 			_, _, errno = syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&expirations[0])), 8)
 			return errno != syscall.EAGAIN
 		})
