@@ -197,9 +197,10 @@ func (t *ticker) advance(next, now time.Time) time.Time {
 // ppoll's timeout instead).
 //
 // The timerfd is the cheaper of the two: the kernel keeps the schedule and
-// wakes the poller's thread exactly when a tick is due, where a Go timer
-// wakes it from an epoll timeout in whole milliseconds, and often twice
-// (wrapper/BENCHMARKS.md, "The proxy's cost of signal ticks").
+// wakes the poller's thread once when a tick is due, where with a Go timer
+// the thread sleeps in an epoll timeout of whole milliseconds and the
+// scheduler does more work per tick (wrapper/BENCHMARKS.md, "The proxy's
+// cost of signal ticks").
 func (t *ticker) run() {
 	if !t.runTimerfd() {
 		t.runTimer()
