@@ -19,6 +19,12 @@ const (
 	EnvSampler = "COLDPROF_SAMPLER"
 	// EnvSampleInterval is the sampler's interval, a Go duration ("5ms").
 	EnvSampleInterval = "COLDPROF_SAMPLE_INTERVAL"
+	// EnvSamplerTick says what wakes the Python sampler: TickSignal (the
+	// proxy sends the runtime SIGURG every interval until init ends) or
+	// TickThread (the sampler's own thread, the behaviour before ticks). The
+	// same name, set to "signal", tells the hook in the runtime's
+	// environment that ticks will come (the plan removes it otherwise).
+	EnvSamplerTick = "COLDPROF_SAMPLER_TICK"
 	// EnvWrapped is the mark the wrapper leaves in the environment it hands
 	// on. A wrapper that finds it is running inside a command it already
 	// prepared (COLDPROF_NEXT_WRAPPER naming coldprof-wrapper itself, a copy
@@ -31,6 +37,12 @@ const (
 const (
 	EnvSamplerIntervalUs = "COLDPROF_SAMPLER_INTERVAL_US"
 	EnvSamplerPID        = "COLDPROF_SAMPLER_PID"
+)
+
+// What wakes the Python sampler (COLDPROF_SAMPLER_TICK).
+const (
+	TickSignal = "signal"
+	TickThread = "thread"
 )
 
 // Lambda's initialization type, recorded in the start marker.
@@ -82,6 +94,11 @@ type Config struct {
 	SamplerAsked bool
 	// SampleInterval is the sampler's interval, within the bounds above.
 	SampleInterval time.Duration
+	// SamplerTick is TickSignal or TickThread: the Python sampler takes its
+	// samples in a SIGURG handler the proxy ticks during init, or on its
+	// own thread. Signal ticks cost the function far less per sample (no
+	// GIL hand-off), but need the proxy; without it the thread is used.
+	SamplerTick string
 	// InitType is AWS_LAMBDA_INITIALIZATION_TYPE when it is one of
 	// Lambda's documented values, "" otherwise.
 	InitType string
@@ -93,7 +110,7 @@ type Config struct {
 // DefaultConfig is the configuration with nothing set.
 func DefaultConfig() Config {
 	return Config{Phases: PhasesProxy, Sample: 1, InvokeMarkers: DefaultInvokeMarkers,
-		Sampler: true, SampleInterval: DefaultSampleInterval}
+		Sampler: true, SampleInterval: DefaultSampleInterval, SamplerTick: TickSignal}
 }
 
 // LoadConfig reads the configuration from environ ("KEY=value" entries).
@@ -156,6 +173,16 @@ func LoadConfig(environ []string) (Config, []string) {
 			c.SampleInterval = d
 		}
 	}
+	if v, ok := lookupEnv(environ, EnvSamplerTick); ok && v != "" {
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case TickSignal:
+			c.SamplerTick = TickSignal
+		case TickThread:
+			c.SamplerTick = TickThread
+		default:
+			warnings = append(warnings, EnvSamplerTick+" is not signal or thread; using signal")
+		}
+	}
 	if v, ok := lookupEnv(environ, envInitType); ok {
 		for _, known := range initTypes {
 			if v == known {
@@ -186,6 +213,23 @@ func lookupEnv(environ []string, key string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// unsetEnv returns environ without any entry for key (a copy when one is
+// removed; environ itself is not modified).
+func unsetEnv(environ []string, key string) []string {
+	for i, kv := range environ {
+		if len(kv) > len(key) && kv[len(key)] == '=' && kv[:len(key)] == key {
+			out := append(make([]string, 0, len(environ)-1), environ[:i]...)
+			for _, kv := range environ[i+1:] {
+				if !(len(kv) > len(key) && kv[len(key)] == '=' && kv[:len(key)] == key) {
+					out = append(out, kv)
+				}
+			}
+			return out
+		}
+	}
+	return environ
 }
 
 // setEnv returns environ with key set to value: every existing entry for key

@@ -82,8 +82,8 @@ func matrixInputs(t *testing.T, self string) map[string][]string {
 	huge := strings.Repeat("x", 100<<10)
 	in := map[string][]string{
 		"defaults":               nil,
-		"garbage settings":       {"COLDPROF_DISABLE=maybe", "COLDPROF_PHASES=\x1b[2J", "COLDPROF_SAMPLE=NaN", "COLDPROF_INVOKE_MARKERS=-1", "COLDPROF_SAMPLER=sometimes", "COLDPROF_SAMPLE_INTERVAL=0"},
-		"100 KB settings":        {"COLDPROF_DISABLE=" + huge, "COLDPROF_PHASES=" + huge, "COLDPROF_SAMPLE=" + huge, "COLDPROF_SAMPLE_INTERVAL=" + huge, "COLDPROF_HOOK_DIR=/" + huge},
+		"garbage settings":       {"COLDPROF_DISABLE=maybe", "COLDPROF_PHASES=\x1b[2J", "COLDPROF_SAMPLE=NaN", "COLDPROF_INVOKE_MARKERS=-1", "COLDPROF_SAMPLER=sometimes", "COLDPROF_SAMPLE_INTERVAL=0", "COLDPROF_SAMPLER_TICK=\x1b[2Jsometimes"},
+		"100 KB settings":        {"COLDPROF_DISABLE=" + huge, "COLDPROF_PHASES=" + huge, "COLDPROF_SAMPLE=" + huge, "COLDPROF_SAMPLE_INTERVAL=" + huge, "COLDPROF_SAMPLER_TICK=" + huge, "COLDPROF_HOOK_DIR=/" + huge},
 		"next wrapper: itself":   {"COLDPROF_NEXT_WRAPPER=" + self},
 		"next wrapper: symlink":  {"COLDPROF_NEXT_WRAPPER=" + link},
 		"next wrapper: missing":  {"COLDPROF_NEXT_WRAPPER=/nonexistent/wrapper"},
@@ -91,6 +91,7 @@ func matrixInputs(t *testing.T, self string) map[string][]string {
 		"hook dir missing":       {"COLDPROF_HOOK_DIR=/nonexistent", "TMPDIR=" + t.TempDir()},
 		"init type garbage":      {"AWS_LAMBDA_INITIALIZATION_TYPE=\x07bogus\n"},
 		"proxy on":               {"AWS_LAMBDA_RUNTIME_API=127.0.0.1:9"},
+		"ticks: thread":          {"AWS_LAMBDA_RUNTIME_API=127.0.0.1:9", "COLDPROF_SAMPLER_TICK=thread"},
 		"exec env of another":    {"AWS_EXECUTION_ENV=AWS_Lambda_java8.al2"},
 	}
 	for _, v := range []string{"garbage", "-Q nonsense", "--bogus", "-Xbogus", `"unterminated`, "'", "a\nb", "-c 1", "--version", huge} {

@@ -89,7 +89,7 @@ would without it. Read the log with "coldprof report".
 Configuration (environment variables, all optional): COLDPROF_DISABLE,
 COLDPROF_PHASES, COLDPROF_SAMPLE, COLDPROF_INVOKE_MARKERS,
 COLDPROF_NEXT_WRAPPER, COLDPROF_SAMPLER, COLDPROF_SAMPLE_INTERVAL,
-COLDPROF_HOOK_DIR, COLDPROF_PYTHON_FLAGS, COLDPROF_NODE_OPTIONS,
+COLDPROF_SAMPLER_TICK, COLDPROF_HOOK_DIR, COLDPROF_PYTHON_FLAGS, COLDPROF_NODE_OPTIONS,
 COLDPROF_JAVA_OPTIONS, COLDPROF_RUBYOPT. See the README's wrapper
 configuration table.
 `
@@ -205,6 +205,10 @@ func (w *Wrapper) Run(args, environ []string) int {
 			plan.Env = env
 			proxy = true
 		}
+	}
+	if !proxy {
+		// No proxy, no ticks: the Python sampler uses its thread.
+		plan.Env = unsetEnv(plan.Env, EnvSamplerTick)
 	}
 
 	launches := []launch{{plan.Argv, plan.Env, "the profiled command"}}

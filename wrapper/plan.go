@@ -127,7 +127,10 @@ func NewPlan(argv, environ []string) Plan {
 // release file and a bare python's symlinks; its only effect is
 // opts.ExtractHooks.
 func PlanWith(argv, environ []string, opts Options) Plan {
-	p := Plan{Argv: argv, Env: environ, opts: opts, hooks: &hookLocator{}}
+	// COLDPROF_SAMPLER_TICK is the user's setting, and also what tells the
+	// Python hook that the proxy will tick it: only samplerPython puts it
+	// back, and StartProxy or Run take it out again when no proxy ticks.
+	p := Plan{Argv: argv, Env: unsetEnv(environ, EnvSamplerTick), opts: opts, hooks: &hookLocator{}}
 	handler, _ := lookupEnv(environ, envHandler)
 	p.Handler = boundValue(handler, maxHandler)
 	if len(argv) == 0 {

@@ -134,6 +134,11 @@ func samplerPython(p *Plan) []string {
 	}
 	p.Setenv("PYTHONPATH", dir)
 	setSamplerEnv(p)
+	if p.opts.Config.SamplerTick == TickSignal {
+		// Asks StartProxy for signal ticks; it keeps this only when the
+		// sampler's pipe to the proxy is made (see StartProxy).
+		p.Setenv(EnvSamplerTick, TickSignal)
+	}
 	return nil
 }
 

@@ -281,16 +281,21 @@ func TestLoadConfig(t *testing.T) {
 		warnings int
 	}{
 		{nil, DefaultConfig(), 0},
-		{[]string{"COLDPROF_DISABLE=1"}, Config{Disable: true, Phases: "proxy", Sample: 1, InvokeMarkers: 10, Sampler: true, SampleInterval: DefaultSampleInterval}, 0},
-		{[]string{"COLDPROF_DISABLE=FALSE", "COLDPROF_PHASES=OFF", "COLDPROF_SAMPLE=0", "COLDPROF_INVOKE_MARKERS=0"}, Config{Phases: "off", Sample: 0, InvokeMarkers: 0, Sampler: true, SampleInterval: DefaultSampleInterval}, 0},
+		{[]string{"COLDPROF_DISABLE=1"}, Config{Disable: true, Phases: "proxy", Sample: 1, InvokeMarkers: 10, Sampler: true, SampleInterval: DefaultSampleInterval, SamplerTick: TickSignal}, 0},
+		{[]string{"COLDPROF_DISABLE=FALSE", "COLDPROF_PHASES=OFF", "COLDPROF_SAMPLE=0", "COLDPROF_INVOKE_MARKERS=0"}, Config{Phases: "off", Sample: 0, InvokeMarkers: 0, Sampler: true, SampleInterval: DefaultSampleInterval, SamplerTick: TickSignal}, 0},
 		{[]string{"COLDPROF_SAMPLE=1.5"}, DefaultConfig(), 1},
 		{[]string{"COLDPROF_SAMPLE=NaN"}, DefaultConfig(), 1},
 		{[]string{"COLDPROF_SAMPLE=-0.1"}, DefaultConfig(), 1},
 		{[]string{"COLDPROF_INVOKE_MARKERS=-1"}, DefaultConfig(), 1},
-		{[]string{"COLDPROF_INVOKE_MARKERS=1000000"}, Config{Phases: "proxy", Sample: 1, InvokeMarkers: 1000000, Sampler: true, SampleInterval: DefaultSampleInterval}, 0},
-		{[]string{"COLDPROF_NEXT_WRAPPER=/opt/otel-handler"}, Config{Phases: "proxy", Sample: 1, InvokeMarkers: 10, NextWrapper: "/opt/otel-handler", Sampler: true, SampleInterval: DefaultSampleInterval}, 0},
+		{[]string{"COLDPROF_INVOKE_MARKERS=1000000"}, Config{Phases: "proxy", Sample: 1, InvokeMarkers: 1000000, Sampler: true, SampleInterval: DefaultSampleInterval, SamplerTick: TickSignal}, 0},
+		{[]string{"COLDPROF_NEXT_WRAPPER=/opt/otel-handler"}, Config{Phases: "proxy", Sample: 1, InvokeMarkers: 10, NextWrapper: "/opt/otel-handler", Sampler: true, SampleInterval: DefaultSampleInterval, SamplerTick: TickSignal}, 0},
 		{[]string{"COLDPROF_PHASES=", "COLDPROF_SAMPLE=", "COLDPROF_DISABLE="}, DefaultConfig(), 0},
-		{[]string{"COLDPROF_SAMPLE=0.5", "COLDPROF_SAMPLE=bad"}, Config{Phases: "proxy", Sample: 0.5, InvokeMarkers: 10, Sampler: true, SampleInterval: DefaultSampleInterval}, 0},
+		{[]string{"COLDPROF_SAMPLE=0.5", "COLDPROF_SAMPLE=bad"}, Config{Phases: "proxy", Sample: 0.5, InvokeMarkers: 10, Sampler: true, SampleInterval: DefaultSampleInterval, SamplerTick: TickSignal}, 0},
+		{[]string{"COLDPROF_SAMPLER_TICK=thread"}, Config{Phases: "proxy", Sample: 1, InvokeMarkers: 10, Sampler: true, SampleInterval: DefaultSampleInterval, SamplerTick: TickThread}, 0},
+		{[]string{"COLDPROF_SAMPLER_TICK= Signal "}, DefaultConfig(), 0},
+		{[]string{"COLDPROF_SAMPLER_TICK="}, DefaultConfig(), 0},
+		{[]string{"COLDPROF_SAMPLER_TICK=timer"}, DefaultConfig(), 1},
+		{[]string{"COLDPROF_SAMPLER_TICK=thread\nsignal"}, DefaultConfig(), 1},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.env, ","), func(t *testing.T) {

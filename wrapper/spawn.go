@@ -39,6 +39,13 @@ const (
 // and returns env as the runtime must get it: AWS_LAMBDA_RUNTIME_API
 // pointing at the proxy, and COLDPROF_SAMPLER_FD when the sampler is on.
 //
+// Signal ticks: when env asks for them (COLDPROF_SAMPLER_TICK=signal, which
+// the plan sets only for Python with the sampler on and the setting
+// signal) and the sampler's pipe is made, the proxy is told to send SIGURG
+// every sampler interval to the runtime (COLDPROF_SAMPLER_PID, this process,
+// which the runtime keeps) until init ends; otherwise the variable is taken
+// out of env, and the sampler uses its thread.
+//
 // It does not wait for the proxy at all: the listening socket is created
 // here and handed over, so the runtime's connections queue in its backlog
 // until the proxy accepts them, and the proxy is exec'd by a forked child
@@ -58,6 +65,9 @@ func StartProxy(upstream string, invokeMarkers int, env []string) ([]string, err
 	_, sampler := lookupEnv(env, samplerIntervalVar)
 	spec := proxySpec{argv: []string{exe[:strings.LastIndexByte(exe, '/')+1] + ProxyName},
 		upstream: upstream, invokeMarkers: invokeMarkers, sampler: sampler}
+	if sampler {
+		spec.tickUs = signalTickUs(env)
+	}
 	if SelfProxy {
 		spec.fallback = []string{exe, ProxyArg}
 	}
@@ -73,7 +83,29 @@ func StartProxy(upstream string, invokeMarkers int, env []string) ([]string, err
 	if s.samplerEnd >= 0 {
 		env = setEnv(env, samplerFDVar, strconv.Itoa(s.samplerEnd))
 	}
+	if !s.ticks {
+		env = unsetEnv(env, EnvSamplerTick)
+	}
 	return env, nil
+}
+
+// signalTickUs returns the interval at which the proxy is to tick the
+// runtime, 0 for none: env must ask for signal ticks and hand the sampler
+// a positive interval and this process's PID (the proxy's parent, the
+// only process it will signal).
+func signalTickUs(env []string) int64 {
+	if v, _ := lookupEnv(env, EnvSamplerTick); v != TickSignal {
+		return 0
+	}
+	v, _ := lookupEnv(env, samplerIntervalVar)
+	us, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || us <= 0 {
+		return 0
+	}
+	if v, _ := lookupEnv(env, EnvSamplerPID); v != strconv.Itoa(syscall.Getpid()) {
+		return 0
+	}
+	return us
 }
 
 // A proxySpec says which proxy to start and how.
@@ -83,7 +115,10 @@ type proxySpec struct {
 	upstream      string
 	invokeMarkers int
 	sampler       bool // make the sampler's pipe
-	exitPipe      bool // tell the proxy of the runtime's exit by a pipe even where a pidfd would do (tests)
+	// tickUs, when > 0 and the sampler's pipe is made, has the proxy send
+	// this process SIGURG every tickUs µs until init ends.
+	tickUs   int64
+	exitPipe bool // tell the proxy of the runtime's exit by a pipe even where a pidfd would do (tests)
 }
 
 // A startedProxy is what the runtime keeps of a started proxy.
@@ -96,6 +131,8 @@ type startedProxy struct {
 	exitEnd int
 	// samplerEnd is the read end of the sampler's pipe, -1 without one.
 	samplerEnd int
+	// ticks: the proxy was told to tick the runtime (proxySpec.tickUs).
+	ticks bool
 	// release is the wait pipe's write end (close-on-exec): the proxy is
 	// exec'd once it is closed, by this process's exec or exit, or by a
 	// caller that does not exec (tests).
@@ -171,6 +208,11 @@ func startProxyExe(spec proxySpec) (s startedProxy, err error) {
 			keep = append(keep, p[0])
 			files = append(files, p[1])
 			env = append(env, proxy.EnvSampler+"=1")
+			if spec.tickUs > 0 {
+				env = append(env, proxy.EnvTickUs+"="+strconv.FormatInt(spec.tickUs, 10),
+					proxy.EnvTickPID+"="+strconv.Itoa(syscall.Getpid()))
+				s.ticks = true
+			}
 		} // else: no pipe; the sampler stops on its own bound
 	}
 	closeKept := func() {

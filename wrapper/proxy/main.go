@@ -39,6 +39,12 @@ const (
 	// SCHED_OTHER, so that relaying is not delayed behind other work.
 	EnvSchedBatch = "COLDPROF_PROXY_SCHED_BATCH"
 
+	// EnvTickUs and EnvTickPID, both set, ask for signal ticks: SIGURG to
+	// process EnvTickPID (the runtime, the proxy's parent) every EnvTickUs
+	// µs until init ends (tick.go).
+	EnvTickUs  = "COLDPROF_PROXY_TICK_US"
+	EnvTickPID = "COLDPROF_PROXY_TICK_PID"
+
 	ExitPidfd = "pidfd"
 	ExitPipe  = "pipe"
 )
@@ -77,6 +83,13 @@ func Main(environ []string, stderr io.Writer) int {
 		if s, err := NewSamplerPipe(SamplerFD); err == nil {
 			p.Sampler = s
 		}
+	}
+	// The pidfd is opened before the poller starts (serveMain), so that
+	// startPoller's check counts it; short of a descriptor, kill(2).
+	if t, err := tickerFromEnv(environ); err != nil {
+		p.warn("runtime-API proxy cannot tick the sampler (" + err.Error() + "); no samples until init ends")
+	} else {
+		p.tick = t
 	}
 	exit, _ := lookupEnv(environ, EnvExit)
 	if err := p.serveMain(ListenerFD, ExitFD, exit == ExitPidfd); err != nil {

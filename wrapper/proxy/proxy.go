@@ -70,6 +70,9 @@ type Proxy struct {
 	// Now gives marker timestamps.
 	Now func() time.Time
 
+	// tick, when not nil, ticks the runtime until init ends (tick.go).
+	tick *ticker
+
 	mu             sync.Mutex
 	initDone       bool
 	restorePending bool // init ended with restore/next; no invocation/next yet
@@ -120,6 +123,7 @@ func (p *Proxy) serveMain(lfd, exitFD int, pidfd bool) error {
 	} else if on == 0 {
 		return syscall.EINVAL
 	}
+	defer p.stopTicks() // the runtime has exited (or no listener)
 	if withoutPoller || !startPoller(lfd) || syscall.SetNonblock(lfd, true) != nil || syscall.SetNonblock(exitFD, true) != nil {
 		return p.serveUntilExit(lfd, exitFD, pidfd)
 	}
@@ -135,6 +139,9 @@ func (p *Proxy) serveMain(lfd, exitFD int, pidfd bool) error {
 		defer runtime.KeepAlive(ln)
 		defer runtime.KeepAlive(exit)
 		return p.serveUntilExit(lfd, exitFD, pidfd)
+	}
+	if p.tick != nil {
+		go p.tick.run() // the poller runs: Go timers are safe now
 	}
 	done := make(chan error, 2)
 	go func() { done <- p.acceptLoop(ln) }()
@@ -173,6 +180,10 @@ func (p *Proxy) acceptLoop(ln *pollConn) error {
 // non-blocking: a goroutine blocked in accept4 and another in the exit wait
 // would each hold a thread, and Go's sysmon wakes every 20 µs until it
 // takes the only P back from each.
+//
+// With exitFD, it also sends the runtime's ticks (p.tick), from that
+// ppoll's timeout: a Go timer would start the network poller, which may be
+// just what cannot be had.
 func (p *Proxy) serveUntilExit(lfd, exitFD int, pidfd bool) error {
 	var wait retryWait
 	fds := [2]pollFd{{fd: int32(lfd), events: pollIn}, {fd: int32(exitFD), events: pollIn}}
@@ -181,15 +192,36 @@ func (p *Proxy) serveUntilExit(lfd, exitFD int, pidfd bool) error {
 			return err
 		}
 	}
+	ticking := p.tick != nil && exitFD >= 0
+	var tickAt time.Time
+	if ticking {
+		tickAt = time.Now().Add(p.tick.interval)
+	}
 	for {
 		if exitFD >= 0 {
 			fds[0].revent, fds[1].revent = 0, 0
-			switch errno := ppoll(fds[:]); {
+			n, errno := 0, syscall.Errno(0)
+			if ticking {
+				left := time.Until(tickAt)
+				if left <= 0 {
+					if ticking = p.tick.fire(); ticking {
+						tickAt = p.tick.advance(tickAt, time.Now())
+					}
+					continue
+				}
+				ts := syscall.NsecToTimespec(int64(left))
+				n, errno = ppollTimeout(fds[:], &ts)
+			} else {
+				n, errno = 1, ppoll(fds[:])
+			}
+			switch {
 			case errno == syscall.EINTR:
 				continue
 			case errno != 0: // ENOMEM
 				wait.sleep(p, "poll", errno, -1)
 				continue
+			case n == 0:
+				continue // the next tick is due
 			}
 			if fds[1].revent != 0 && exited(exitFD, pidfd) {
 				return nil
@@ -406,6 +438,7 @@ func (p *Proxy) requests(dst io.Writer, src io.Reader, kinds chan<- requestKind,
 		p.heads.Add(1)
 		if err != nil {
 			if len(h.raw) > 0 { // unparseable: forward what was read and the rest
+				p.stopTicks() // init's end could pass unseen
 				kinds <- requestKind{raw: true}
 				dst.Write(h.raw)
 				rawCopyBuffered(dst, br, src)
@@ -414,6 +447,7 @@ func (p *Proxy) requests(dst io.Writer, src io.Reader, kinds chan<- requestKind,
 		}
 		method, target, ok := parseRequestLine(h.firstLine())
 		if !ok {
+			p.stopTicks() // init's end could pass unseen
 			kinds <- requestKind{raw: true}
 			dst.Write(h.raw)
 			rawCopyBuffered(dst, br, src)
@@ -431,6 +465,7 @@ func (p *Proxy) requests(dst io.Writer, src io.Reader, kinds chan<- requestKind,
 			p.nextRequested(true)
 		case method != "POST":
 		case strings.HasSuffix(path, runtimeapi.PathInitError):
+			p.stopTicks()
 			p.mark(marker.Event{Kind: marker.InitError, Message: h.header(runtimeapi.HeaderFunctionErrorType)})
 		default:
 			if id, st, ok := invocationPost(path); ok {
@@ -449,6 +484,7 @@ func (p *Proxy) requests(dst io.Writer, src io.Reader, kinds chan<- requestKind,
 		c.mu.Unlock()
 		kinds <- kind
 		if bodyErr != nil {
+			p.stopTicks() // init's end could pass unseen
 			dst.Write(h.raw)
 			rawCopyBuffered(dst, br, src)
 			return false
@@ -594,6 +630,7 @@ func invocationPost(path string) (id, status string, ok bool) {
 // invocation/next after a restore/next is the restored runtime being ready
 // (restored).
 func (p *Proxy) nextRequested(restore bool) {
+	p.stopTicks() // before the request is forwarded
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch {

@@ -38,6 +38,7 @@ func TestProxyProcess(t *testing.T) {
 		os.Exit(3)
 	}
 	withoutPoller = os.Getenv(envHelperWithoutPoller) == "1"
+	withoutPidfd = os.Getenv(envHelperWithoutPidfd) == "1"
 	os.Exit(Main(os.Environ(), nil))
 }
 

@@ -9,6 +9,7 @@
 # by 10-15 % in an A/A test (their page-cache state), so one copy per side
 # biases the comparison. Prints the medians of coldprof-proxy's CPU per side
 # and the median over pairs of the ratio of b's to a's median.
+# A_VARIANT and B_VARIANT (default proxy) are the run.sh variants per side.
 set -e
 OUT=$(realpath -m "$1"); N=$2; A=$(realpath "$3"); B=$(realpath "$4"); K=${5:-5}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -22,7 +23,8 @@ for i in $(seq "$N"); do
 	k=$(((i - 1) % K + 1))
 	if [ $((i % 2)) = 1 ]; then order="a b"; else order="b a"; fi
 	for v in $order; do
-		"$HERE/run.sh" "$OUT/copies/$v$k" proxy "$OUT/$v/$i" 3
+		if [ "$v" = a ]; then variant=${A_VARIANT:-proxy}; else variant=${B_VARIANT:-proxy}; fi
+		"$HERE/run.sh" "$OUT/copies/$v$k" "$variant" "$OUT/$v/$i" 3
 	done
 done
 python3 - "$OUT" <<'PY'

@@ -4,7 +4,8 @@
 #   run.sh BIN VARIANT OUTDIR [COLD_STARTS]
 # BIN holds coldprof, coldprof-wrapper, coldprof-proxy (CGO_ENABLED=0 builds);
 # VARIANT is wrapper (COLDPROF_PHASES=off COLDPROF_SAMPLER=off), proxy
-# (COLDPROF_SAMPLER=off) or none, as in BenchmarkObserverEffect. Appends one
+# (COLDPROF_SAMPLER=off) or none, as in BenchmarkObserverEffect, or tick or
+# thread (below). Appends one
 # "<comm> <user µs> <sys µs> <maxrss kB>" line per reaped process to
 # OUTDIR/cpu.procs (the proxy is "coldprof-proxy"; the wrapper exec's into
 # "python3") and the tree's total to OUTDIR/cpu.
@@ -22,7 +23,11 @@ case $V in
 wrapper) envs=(--env COLDPROF_PHASES=off --env COLDPROF_SAMPLER=off) ;;
 proxy) envs=(--env COLDPROF_SAMPLER=off) ;;
 none) W= ;;
-*) echo "run.sh: variant $V: want wrapper, proxy or none" >&2; exit 2 ;;
+# The sampler on, the proxy ticking it (signal) or not (thread), at
+# $INTERVAL (default 1ms), for "The proxy's cost of signal ticks".
+tick) envs=(--env COLDPROF_SAMPLER_TICK=signal --env "COLDPROF_SAMPLE_INTERVAL=${INTERVAL:-1ms}") ;;
+thread) envs=(--env COLDPROF_SAMPLER_TICK=thread --env "COLDPROF_SAMPLE_INTERVAL=${INTERVAL:-1ms}") ;;
+*) echo "run.sh: variant $V: want wrapper, proxy, tick, thread or none" >&2; exit 2 ;;
 esac
 cd "$REPO/cmd/coldprof"
 OBSERVER_SHIM_WRAPPER=$W OBSERVER_SHIM_OUT=$D/cpu "$BIN/coldprof" run --wrapper "$SHIM" \
