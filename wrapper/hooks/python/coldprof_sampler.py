@@ -16,11 +16,12 @@ thread then only waits for the pipe until the cut, waking every WATCH_MS to
 check that the ticks still come and the handler is still ours (if not, it
 samples on its interval from then on, as without ticks); from the cut it
 samples on its interval. The handler never waits (it takes no lock: the
-thread moves its samples in), never nests, never raises an error of its own (it ends
-sampling with an "error" end line, written by the thread; what a signal
-handler of the function's run inside it raises goes on to the function) and
-does nothing once the cut is reached; a forked child puts SIGURG back to SIG_DFL. Anything else, or any
-error installing it: sampling by the thread alone.
+thread moves its samples in), never nests, never raises an error of its own
+(it ends sampling with an "error" end line, written by the thread; what a
+signal handler of the function's run inside it raises goes on to the
+function) and does nothing once the cut is reached; a forked child puts
+SIGURG back to SIG_DFL. Anything else, or any error installing it: sampling
+by the thread alone.
 
 Nothing is written during init. At the proxy's "init_done <unixUs>" the thread
 writes everything up to then and a cut line, keeps sampling the first
