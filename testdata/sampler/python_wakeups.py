@@ -14,7 +14,17 @@ reports at the end of init and exits: its CPU (all threads), then, from
 /proc/self/task/*/schedstat and status, the main thread's and the sampler
 thread's CPU and voluntary/involuntary context switches, the samples the
 sampler took (found through gc after measuring) and the garbage collector's
-runs. NAME-noit runs without -X importtime. Stderr goes to a pipe this
+runs. NAME-noit runs without -X importtime.
+
+NAME=DIR@US~ (a "~" after the interval, or "@~" for the default): signal
+ticks (COLDPROF_SAMPLER_TICK=signal, TICK-CONTRACT): the process gets a stop
+pipe (never written: init is measured) and a separate ticker process
+(TICKER, a small python3 loop standing in for the proxy) sends it SIGURG
+every US µs from its start until it has reported; the ticker's own CPU is
+reported apart (tick-cpu), never in the process's. "taken" counts the
+samples either way (the handler's, when ticked). An "off*" variant with "~"
+is ticked at US µs with no sampler (SIGURG at SIG_DFL: the ticks are
+ignored): what the ticker's wake-ups alone cost the process. Stderr goes to a pipe this
 script reads, as a log reader would (each import line then wakes it).
 
 Per variant, medians: cpu, main (main thread's CPU over init, after
@@ -27,6 +37,7 @@ cost = (pair-cpu − pair-start) / taken.
 import json
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -62,30 +73,80 @@ for t in pre:
         res["sampler"] = post[t]
 for o in gc.get_objects():
     if type(o).__name__ == "_Sampler":
-        res["taken"] = o.taken
+        # ticked: the handler's samples wait in ticked_raw until the cut
+        res["taken"] = o.taken + len(getattr(o, "ticked_raw", ()))
+        res["tick_ns"] = getattr(o, "tick_ns", None)  # a timed variant's handler CPU
 sys.stdout.write(json.dumps(res) + "\n")
 sys.stdout.flush()
 os._exit(0)
 """
 
 
-def run(hooks, interval, importtime):
+# The proxy's ticks, in their own process: SIGURG to argv[1] every argv[2]
+# µs, on time (a late tick is skipped, not queued), until SIGTERM; then it
+# prints the ticks sent and its CPU since its start-up (ms).
+TICKER = r"""
+import os, signal, sys, time
+pid, every = int(sys.argv[1]), int(sys.argv[2]) / 1e6
+n = [0]
+cpu0 = time.process_time()
+def done(s, f):
+    sys.stdout.write("%d %f\n" % (n[0], (time.process_time() - cpu0) * 1e3))
+    sys.stdout.flush()
+    os._exit(0)
+signal.signal(signal.SIGTERM, done)
+nxt = time.monotonic() + every
+while True:
+    d = nxt - time.monotonic()
+    if d > 0:
+        time.sleep(d)
+    os.kill(pid, signal.SIGURG)
+    n[0] += 1
+    nxt += every
+    now = time.monotonic()
+    if nxt < now:
+        nxt = now + every
+"""
+
+
+def run(hooks, interval, importtime, tick=False, sampled=True):
     env = {k: v for k, v in os.environ.items() if not k.startswith("COLDPROF_")}
     env["PYTHONPATH"] = hooks
-    if interval:
+    fds = ()
+    if interval and sampled:
         env["COLDPROF_SAMPLER_INTERVAL_US"] = interval
+    if tick and sampled:
+        r, w = os.pipe()  # the stop pipe: signal ticks need one
+        env["COLDPROF_SAMPLER_FD"] = str(r)
+        env["COLDPROF_SAMPLER_TICK"] = "signal"
+        fds = (r,)
     argv = ["/usr/bin/python3"] + (["-X", "importtime"] if importtime else []) + ["-c", RUNTIME, APP]
     # The sampler samples only in the process COLDPROF_SAMPLER_PID names.
     shell = 'if [ -n "$COLDPROF_SAMPLER_INTERVAL_US" ]; then export COLDPROF_SAMPLER_PID=$$; fi; exec "$@"'
-    p = subprocess.Popen(["/bin/sh", "-c", shell, "sh"] + argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p = subprocess.Popen(["/bin/sh", "-c", shell, "sh"] + argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=fds)
+    ticker = None
+    if fds:
+        os.close(r)
+    if tick:
+        ticker = subprocess.Popen(["/usr/bin/python3", "-S", "-c", TICKER, str(p.pid), interval], stdout=subprocess.PIPE)
     drain = threading.Thread(target=p.stderr.read)
     drain.start()
     out = p.stdout.readline()
+    res = json.loads(out)
+    if ticker is not None:
+        # The runtime has exited but is not reaped yet: its pid is still its own.
+        ticker.send_signal(signal.SIGTERM)
+        n, cpu = ticker.stdout.readline().split()
+        ticker.wait()
+        ticker.stdout.close()
+        res["ticks"], res["ticker"] = int(n), float(cpu)
+    if fds:
+        os.close(w)
     p.wait()
     drain.join()
     p.stdout.close()
     p.stderr.close()
-    return json.loads(out)
+    return res
 
 
 def main():
@@ -94,20 +155,22 @@ def main():
     for spec in sys.argv[2:]:
         name, _, d = spec.partition("=")
         d, _, us = d.partition("@")
-        variants.append((name, d, "" if name.startswith("off") else (us or "5000")))
-    res = {name: [] for name, _, _ in variants}
+        tick = us.endswith("~")
+        us = us.rstrip("~")
+        variants.append((name, d, us or "5000", tick))
+    res = {name: [] for name, _, _, _ in variants}
     for _ in range(rounds):
         order = list(variants)
         random.shuffle(order)
-        for name, d, us in order:
-            res[name].append(run(d, us, not name.endswith("-noit")))
+        for name, d, us, tick in order:
+            res[name].append(run(d, us, not name.endswith("-noit"), tick, not name.startswith("off")))
     med = statistics.median
     base = res[variants[0][0]]
     print("load average %s, %d rounds" % (" ".join(open("/proc/loadavg").read().split()[:3]), rounds))
     print("%-10s %7s %7s %7s %5s %5s %5s %5s %6s %9s %9s %10s %12s %s" % (
         "variant", "cpu", "main", "sampler", "m.vcs", "m.ivc", "s.vcs", "s.ivc", "taken",
-        "pair-cpu", "pair-main", "pair-start", "µs/sample", "gc runs"))
-    for name, _, _ in variants:
+        "pair-cpu", "pair-main", "pair-start", "µs/sample", "gc runs"), "ticks sent, ticker CPU (ms, start-up excluded)")
+    for name, _, _, _ in variants:
         xs = res[name]
         s = [x["sampler"] for x in xs if "sampler" in x]
         pair_cpu = med(x["cpu"] - b["cpu"] for x, b in zip(xs, base))
@@ -121,7 +184,11 @@ def main():
             taken, pair_cpu,
             med((x["main"]["run"] - x["pre"]["run"]) - (b["main"]["run"] - b["pre"]["run"]) for x, b in zip(xs, base)),
             pair_start, "%.0f" % ((pair_cpu - pair_start) * 1000 / taken) if taken else "-",
-            [med(x["gc"][i] for x in xs) for i in range(3)]))
+            [med(x["gc"][i] for x in xs) for i in range(3)]),
+            "%d %.2f" % (med(x["ticks"] for x in xs), med(x["ticker"] for x in xs)) if "ticker" in xs[0] else "-")
+        if xs[0].get("tick_ns") is not None:
+            print("%-10s handler body: %.1f µs/sample (thread_time_ns inside the handler)" % (
+                name, med(x["tick_ns"] / 1e3 / x["taken"] for x in xs if x["taken"])))
 
 
 if __name__ == "__main__":

@@ -196,6 +196,14 @@ type runtimeRun struct {
 	startUs        int64              // when the process was started
 	initDoneUs     int64              // what the test wrote to the pipe
 	invokeEndUs    int64
+	ticks          tickCounts // with runOptions.tick: the SIGURG ticks sent
+}
+
+// runOptions: a stop pipe (as with the proxy on) and, with tick set, SIGURG
+// ticks as the proxy sends them (sampler_tick_test.go).
+type runOptions struct {
+	pipe bool
+	tick time.Duration
 }
 
 // runRuntime starts argv with env in dir, as the wrapper would exec it (so
@@ -204,6 +212,16 @@ type runtimeRun struct {
 // runtime says "next", invoke_end when it says "response".
 func runRuntime(t testing.TB, dir string, env []string, pipe bool, argv ...string) runtimeRun {
 	t.Helper()
+	return runRuntimeWith(t, dir, env, runOptions{pipe: pipe}, argv...)
+}
+
+// runRuntimeWith is runRuntime with ticks: with opts.tick set, the runtime
+// gets SIGURG at that interval from its start until the test writes
+// init_done (stopped before it, as the proxy stops), and so do the
+// processes it names in "tick <pid>" lines on stdout.
+func runRuntimeWith(t testing.TB, dir string, env []string, opts runOptions, argv ...string) runtimeRun {
+	t.Helper()
+	pipe := opts.pipe
 	cmd := exec.Command(argv[0], argv[1:]...)
 	if pipe {
 		cmd = exec.Command("sh", append([]string{"-c", `COLDPROF_SAMPLER_PID=$$ exec "$@"`, "sh"}, argv...)...)
@@ -247,6 +265,11 @@ func runRuntime(t testing.TB, dir string, env []string, pipe bool, argv ...strin
 	}
 	hang := time.AfterFunc(2*time.Minute, func() { _ = cmd.Process.Kill() }) // hang guard only
 	defer hang.Stop()
+	var tk *ticker
+	if opts.tick > 0 {
+		tk = startTicker(t, opts.tick, cmd.Process.Pid)
+		defer tk.stop()
+	}
 	var out strings.Builder
 	sc := bufio.NewScanner(stdoutPipe)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
@@ -254,7 +277,16 @@ func runRuntime(t testing.TB, dir string, env []string, pipe bool, argv ...strin
 		line := sc.Text()
 		out.WriteString(line + "\n")
 		switch {
+		case tk != nil && line == "tick-mark":
+			tk.mark()
+		case tk != nil && strings.HasPrefix(line, "tick "):
+			if pid, err := strconv.Atoi(strings.TrimPrefix(line, "tick ")); err == nil {
+				tk.add(pid)
+			}
 		case line == "next" && res.initDoneUs == 0:
+			if tk != nil {
+				res.ticks = tk.stop() // before init_done, as the proxy stops
+			}
 			res.initDoneUs = time.Now().UnixMicro()
 			if w != nil {
 				fmt.Fprintf(w, "init_done %d\n", res.initDoneUs)
@@ -274,6 +306,9 @@ func runRuntime(t testing.TB, dir string, env []string, pipe bool, argv ...strin
 		}
 	}
 	stdin.Close()
+	if tk != nil && res.initDoneUs == 0 {
+		res.ticks = tk.stop()
+	}
 	err = cmd.Wait()
 	if ee := (*exec.ExitError)(nil); err != nil && !asExit(err, &ee) {
 		t.Fatal(err)

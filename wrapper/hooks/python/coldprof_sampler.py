@@ -7,6 +7,22 @@ thread's stack from sys._current_frames(). Each sample weighs the wall time
 since the previous one: the thread gets the GIL only at the switch interval
 while the main thread runs Python code, so counting samples would be biased.
 
+With COLDPROF_SAMPLER_TICK=signal (coldprof-wrapper sets it only with a
+pipe: then the proxy sends this process SIGURG every interval until init is
+over), start(), when it runs in the main thread and SIGURG has no handler,
+installs one (SA_RESTART) that records the stack of the frame it is handed,
+in the main thread: no thread wakes and no GIL changes hands per sample. The
+thread then only waits for the pipe until the cut, waking every WATCH_MS to
+check that the ticks still come and the handler is still ours (if not, it
+samples on its interval from then on, as without ticks); from the cut it
+samples on its interval. The handler never waits (it takes no lock: the
+thread moves its samples in), never nests, never raises an error of its own
+(it ends sampling with an "error" end line, written by the thread; what a
+signal handler of the function's run inside it raises goes on to the
+function) and does nothing once the cut is reached; a forked child puts
+SIGURG back to SIG_DFL. Anything else, or any error installing it: sampling
+by the thread alone.
+
 Nothing is written during init. At the proxy's "init_done <unixUs>" the thread
 writes everything up to then and a cut line, keeps sampling the first
 invocation until "invoke_end <unixUs>", then writes the rest and an end line
@@ -37,9 +53,16 @@ TIMEOUT_US = 10000000
 MAX_RAW = 100000  # samples kept before encoding (far beyond what the lines can hold)
 FULL_WAIT_MS = 100  # the thread's wake-up once MAX_RAW is reached (the pipe ends it)
 JOIN_S = 1.0  # at_exit's bound on each wait for the thread, beyond its wake-up
+WATCH_MS = 200  # while ticked: the thread's check that ticks still come
 ENCODER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "coldprof_sampler_lines.py")
 
-_state = {"child": False, "fd": None}
+# "tick": the SIGURG handler while installed; "wake": the pipe at_exit wakes
+# the ticked thread with (closed under the sampler's lock when it ends).
+_state = {"child": False, "fd": None, "tick": None, "wake": None}
+# The SIGURG handler's clock, taken before the function runs: a function that
+# replaces time.monotonic_ns does not break the handler (3.6 has none: it
+# only says it is not supported).
+_monotonic_ns = getattr(time, "monotonic_ns", None)
 
 
 def start(conf):
@@ -68,11 +91,14 @@ def start(conf):
             atexit.register(s.at_exit)
             s.lock.acquire()  # until the thread runs: at_exit waits for that
             try:
+                if fd is not None and conf.get("COLDPROF_SAMPLER_TICK") == "signal":
+                    s.ticked()
                 if hasattr(_thread, "start_joinable_thread"):  # 3.13+
                     s.handle = _thread.start_joinable_thread(s.run, daemon=True)
                 else:
                     _thread.start_new_thread(s.run, ())
             except BaseException:
+                s.untick()
                 s.lock.release()
                 raise
         except Exception as e:
@@ -107,6 +133,44 @@ def _close_fd():
 def _forked():
     _state["child"] = True  # a forked child stays silent: its parent samples
     _close_fd()
+    _untick()  # the child's SIGURG as without the sampler
+
+
+def _untick():
+    """SIGURG back to SIG_DFL if the handler is still ours; the wake pipe
+    closed (once: taken by dict.pop, as _close_fd)."""
+    tick = _state.pop("tick", None)
+    if tick is not None:
+        try:
+            if _signal.getsignal(_signal.SIGURG) is tick:
+                _signal.signal(_signal.SIGURG, _signal.SIG_DFL)
+        except Exception:
+            pass
+    _close_wake()
+
+
+def _close_wake():
+    for wfd in _state.pop("wake", None) or ():
+        try:
+            os.close(wfd)
+        except OSError:
+            pass
+
+
+def _foreign(e):
+    """Whether e, raised inside the SIGURG handler, is not the sampler's: not
+    an Exception (KeyboardInterrupt, SystemExit: never the sampler's), or
+    raised through a Python frame of another file (a signal handler of the
+    function's that ran inside ours)."""
+    if not isinstance(e, Exception):
+        return True
+    ours = _foreign.__code__.co_filename
+    tb = e.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename != ours:
+            return True
+        tb = tb.tb_next
+    return False
 
 
 def _describe(e):
@@ -172,6 +236,16 @@ class _Sampler:
         # it the lock CPython releases when the thread state is deleted.
         self.handle = None
         self.sentinel = None
+        # Signal ticks (ticked()): the handler installed, the pipe that wakes
+        # the thread at exit, the handler's count and its error, if any.
+        self.ticking = False
+        self.handler = None
+        self.wake = None
+        self.ticks = 0
+        self.ticked_raw = []  # the handler's (t, stack), for merge_ticks
+        self.in_tick = False
+        self.tick_error = None
+        self.wakeups = 0  # the thread's wake-ups (polls returned)
 
     def now(self):
         return self.begin + (time.monotonic_ns() - self.mono0) // 1000
@@ -179,7 +253,83 @@ class _Sampler:
     def line(self, kind, rest):
         return PREFIX + (self.head % kind) + rest + "}\n"
 
-    # Sampling.
+    # Sampling from SIGURG ticks.
+
+    def ticked(self):
+        """Takes samples from SIGURG ticks in the main thread, if SIGURG has
+        no handler; otherwise (or on any error: signal() raises ValueError
+        outside the main thread) the thread samples as without ticks."""
+        try:
+            if _signal.getsignal(_signal.SIGURG) != _signal.SIG_DFL:
+                return
+            self.wake = _state["wake"] = os.pipe()  # not inherited: close-on-exec
+            self.handler = _state["tick"] = self.tick  # one bound method: getsignal returns it
+            _signal.signal(_signal.SIGURG, self.handler)
+            _signal.siginterrupt(_signal.SIGURG, False)  # SA_RESTART
+            self.ticking = True
+        except Exception:
+            self.untick()
+
+    def untick(self):
+        """Undoes ticked() (in the main thread)."""
+        self.ticking = False
+        self.wake = None
+        _untick()
+
+    def tick(self, signum, frame):
+        """The SIGURG handler: samples frame's stack, in the main thread.
+        It takes no lock (a signal handler that waits, or that a raising
+        handler of the function's leaves holding a lock, could stop the
+        function): it appends (time, stack) to a list of its own, which the
+        thread moves into the samples under its lock (merge_ticks). A flag
+        keeps it from nesting; should an exception leave the flag set, the
+        ticks stop counting and the thread takes over (watch)."""
+        if not self.ticking or self.in_tick:
+            return
+        self.in_tick = True
+        try:
+            if not _state["child"]:
+                codes = []
+                append = codes.append
+                while frame is not None:
+                    append(frame.f_code)
+                    frame = frame.f_back
+                ticked = self.ticked_raw
+                if len(ticked) < MAX_RAW:
+                    ticked.append((self.begin + (_monotonic_ns() - self.mono0) // 1000, tuple(codes)))
+                self.ticks += 1
+        except BaseException as e:  # noqa: B036
+            # CPython runs another signal's handler at any bytecode boundary,
+            # ours included: what it raises (the function's alarm, a
+            # KeyboardInterrupt, a SystemExit) is the function's and goes on
+            # up as it would have without us. Only an error of our own stops
+            # the ticks, and the thread reports it: never into the function.
+            if _foreign(e):
+                raise
+            self.ticking = False
+            self.tick_error = _describe(e)
+        finally:
+            self.in_tick = False
+
+    def merge_ticks(self):
+        """Records the handler's samples (the caller holds the lock); one
+        out of order (a nested or preempted handler) is dropped by record."""
+        ticked, self.ticked_raw = self.ticked_raw, []
+        for t, stack in ticked:
+            self.record(t, stack)
+
+    def watch(self, seen):
+        """The thread's check while ticked, WATCH_MS after the last: ticks
+        must have come since and the handler must still be ours; else sample
+        from the thread from now on."""
+        try:
+            ours = _signal.getsignal(_signal.SIGURG) is self.handler
+        except Exception:
+            ours = False
+        if not ours or self.ticks == seen:
+            self.ticking = False
+
+    # Sampling from the thread.
 
     def run(self):
         try:
@@ -195,26 +345,57 @@ class _Sampler:
         except BaseException as e:  # noqa: B036 (the thread must end quietly)
             if not self.done and not _state["child"]:
                 self.fail(_describe(e))
+        finally:
+            if self.wake is not None:
+                with self.lock:  # at_exit writes to it under the lock
+                    _close_wake()
 
     def loop(self):
         poller = select.poll()
         if self.fd is not None:
             poller.register(self.fd, select.POLLIN)
+        wake = self.wake
+        if wake is not None:
+            poller.register(wake[0], select.POLLIN)
         wait_ms = max(1, self.interval // 1000) if self.interval >= 1000 else self.interval / 1000.0
+        seen = -1
         while not self.done:  # at_exit may have ended sampling before the thread ran
-            # Past the bound with a pipe, only its events matter; still wake
-            # now and then, so that at_exit does not wait long.
-            ready = poller.poll(FULL_WAIT_MS if self.full and self.fd is not None else wait_ms)
+            # While ticked only the pipe matters (and the check); past the
+            # bound with a pipe too, but wake now and then, so that at_exit
+            # does not wait long.
+            if self.ticking:
+                wait = WATCH_MS
+            else:
+                wait = FULL_WAIT_MS if self.full and self.fd is not None else wait_ms
+            ready = poller.poll(wait)
+            self.wakeups += 1
+            if self.done:
+                return
+            if self.tick_error is not None:
+                with self.lock:
+                    if not self.done:
+                        self.fail("in the SIGURG handler: " + self.tick_error)
+                return
+            if self.ticking and not ready:
+                self.watch(seen)
+                seen = self.ticks
+                if self.ticking:
+                    continue
+            stop = bool(ready) if wake is None else any(fd == self.fd for fd, _ in ready)
             with self.lock:
                 if self.done or _state["child"]:
                     return
-                if self.step(self.now(), bool(ready), poller):
+                if self.step(self.now(), stop, poller):
                     return
+                if self.ticking and self.fd is None:
+                    self.ticking = False  # the pipe closed before the cut
 
     def step(self, now, ready, poller, at_exit=False):
         """One wake-up: reads the proxy's events, samples; True when sampling
         ended. At exit the main thread runs this: the last stack seen stands
         for the time since."""
+        if self.ticked_raw:
+            self.merge_ticks()
         if self.full:  # count the samples not taken while idle
             self.taken += max(1, (now - self.last) // self.interval)
             self.last = now
@@ -228,6 +409,7 @@ class _Sampler:
                 self.trim(t)
                 self.record(t, self.prev_stack)
                 self.cut = t
+                self.ticking = False  # the proxy has stopped the ticks
                 if not self.invoke:
                     self.finish(t, "init_done")
                     return True
@@ -236,7 +418,8 @@ class _Sampler:
                 self.record(t, self.prev_stack)
                 self.finish(t, "invoke_end")
                 return True
-        self.record(now, self.prev_stack if at_exit else None)
+        if not self.ticking or at_exit:
+            self.record(now, self.prev_stack if at_exit else None)
         if self.cut is not None and not self.begun:
             self.flush(True)
         if self.fd is None and now - self.begin >= TIMEOUT_US:
@@ -333,6 +516,7 @@ class _Sampler:
         self.encoder.flush(cut)
 
     def finish(self, t, stopped_by):
+        self.ticking = False  # the handler: nothing to do from now on
         try:
             if self.cut is not None and not self.begun:
                 self.flush(True)
@@ -366,6 +550,12 @@ class _Sampler:
             self.fail(_describe(e))
         finally:
             self.done = True  # the thread ends at its next wake-up
+            wake = _state.get("wake")
+            if wake is not None:  # ticked: wake it now
+                try:
+                    os.write(wake[1], b"x")
+                except OSError:
+                    pass
             self.lock.release()
         # The thread wakes within one interval (FULL_WAIT_MS past the bound).
         timeout = JOIN_S + max(self.interval / 1000000.0, FULL_WAIT_MS / 1000.0)
@@ -378,11 +568,16 @@ class _Sampler:
     def fail(self, msg):
         """Ends sampling with one error line (and begin, if not written yet)."""
         self.done = True
+        self.ticking = False
         self.fd = None
         _close_fd()
         if not self.begun:
             self.begun = True
             self.write(self.line("begin", ',"t":%d,"lang":"python","intervalUs":%d' % (self.begin, self.interval)))
+        try:
+            t = self.now()
+        except Exception:  # what failed may be the clock itself
+            t = self.last
         rest = ',"t":%d,"stoppedBy":"error","samples":%d,"dropped":%d,"msg":%s' % (
-            self.now(), self.taken, self.taken - self.flushed, _json_msg(msg))
+            t, self.taken, self.taken - self.flushed, _json_msg(msg))
         self.write(self.line("end", rest))
