@@ -204,6 +204,9 @@ type runtimeRun struct {
 type runOptions struct {
 	pipe bool
 	tick time.Duration
+	// tickOff writes "tick_off <now>" to the pipe at once, as a proxy that
+	// cannot tick does.
+	tickOff bool
 }
 
 // runRuntime starts argv with env in dir, as the wrapper would exec it (so
@@ -262,6 +265,9 @@ func runRuntimeWith(t testing.TB, dir string, env []string, opts runOptions, arg
 	}
 	if w != nil {
 		cmd.ExtraFiles[0].Close()
+		if opts.tickOff {
+			fmt.Fprintf(w, "tick_off %d\n", time.Now().UnixMicro())
+		}
 	}
 	hang := time.AfterFunc(2*time.Minute, func() { _ = cmd.Process.Kill() }) // hang guard only
 	defer hang.Stop()

@@ -415,6 +415,28 @@ func TestPythonTickedFallbacks(t *testing.T) {
 	})
 }
 
+// TestPythonTickedTickOff: a proxy that cannot tick says so on the pipe
+// ("tick_off"), and the thread samples from then on: here from init's
+// start, so the known work is attributed as with the thread alone. Left to
+// the thread's own check (WATCH_MS, at least 200 ms in), the 300 ms busy
+// loop at init's start would be mostly lost.
+func TestPythonTickedTickOff(t *testing.T) {
+	fullTier(t)
+	dir := hookDir(t)
+	work := testdata(t, "sampler")
+	r, s := calmRun(t, 60000, func() runtimeRun {
+		return runRuntimeWith(t, work, tickEnv(dir, 5000), runOptions{pipe: true, tickOff: true}, "python3", "runtime.py", "tick_known")
+	}, func(c reporter, r runtimeRun, s sampled) {
+		within(c, s, "busy_loop", s.Begin.TimeUs, s.Cut.TimeUs, r.truth["busy_loop"])
+		within(c, s, "nap", s.Begin.TimeUs, s.Cut.TimeUs, r.truth["nap"])
+	})
+	checkStops(t, s, r)
+	ticks, err := probe(r, "_ticks")
+	if ours, _ := probe(r, "_urg_ours"); err != nil || ours != 1 || ticks != 0 {
+		t.Errorf("handler installed %v, %v ticks (%v): want the handler installed and no ticks", ours == 1, ticks, err)
+	}
+}
+
 // TestPythonTickedHandlerError: an exception of the SIGURG handler's own
 // (here the function broke the handler's list of samples) never reaches the
 // function: the handler stops, and the thread ends sampling with one error

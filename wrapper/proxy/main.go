@@ -87,8 +87,10 @@ func Main(environ []string, stderr io.Writer) int {
 	// The pidfd is opened before the poller starts (serveMain), so that
 	// startPoller's check counts it; short of a descriptor, kill(2).
 	if t, err := tickerFromEnv(environ); err != nil {
-		p.warn("runtime-API proxy cannot tick the sampler (" + err.Error() + "); no samples until init ends")
-	} else {
+		p.warn("runtime-API proxy cannot tick the sampler (" + err.Error() + "); it samples from its thread")
+		p.ticksOff()
+	} else if t != nil {
+		t.failed = p.ticksOff
 		p.tick = t
 	}
 	exit, _ := lookupEnv(environ, EnvExit)

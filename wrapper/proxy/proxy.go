@@ -65,6 +65,8 @@ type Proxy struct {
 	Markers io.Writer
 	// Sampler, when not nil, receives the sampler's stop lines ("init_done
 	// <unixUs>\n", "invoke_end <unixUs>\n"); it is closed after the second.
+	// With ticks, "tick_off <unixUs>\n" says they stopped before init's end
+	// (or never started), so that the sampler's thread takes over.
 	// Writes must never block (see NewSamplerPipe).
 	Sampler io.WriteCloser
 	// Now gives marker timestamps.
@@ -438,7 +440,7 @@ func (p *Proxy) requests(dst io.Writer, src io.Reader, kinds chan<- requestKind,
 		p.heads.Add(1)
 		if err != nil {
 			if len(h.raw) > 0 { // unparseable: forward what was read and the rest
-				p.stopTicks() // init's end could pass unseen
+				p.stopTicksEarly() // init's end could pass unseen
 				kinds <- requestKind{raw: true}
 				dst.Write(h.raw)
 				rawCopyBuffered(dst, br, src)
@@ -447,7 +449,7 @@ func (p *Proxy) requests(dst io.Writer, src io.Reader, kinds chan<- requestKind,
 		}
 		method, target, ok := parseRequestLine(h.firstLine())
 		if !ok {
-			p.stopTicks() // init's end could pass unseen
+			p.stopTicksEarly() // init's end could pass unseen
 			kinds <- requestKind{raw: true}
 			dst.Write(h.raw)
 			rawCopyBuffered(dst, br, src)
@@ -465,7 +467,7 @@ func (p *Proxy) requests(dst io.Writer, src io.Reader, kinds chan<- requestKind,
 			p.nextRequested(true)
 		case method != "POST":
 		case strings.HasSuffix(path, runtimeapi.PathInitError):
-			p.stopTicks()
+			p.stopTicksEarly()
 			p.mark(marker.Event{Kind: marker.InitError, Message: h.header(runtimeapi.HeaderFunctionErrorType)})
 		default:
 			if id, st, ok := invocationPost(path); ok {
@@ -484,7 +486,7 @@ func (p *Proxy) requests(dst io.Writer, src io.Reader, kinds chan<- requestKind,
 		c.mu.Unlock()
 		kinds <- kind
 		if bodyErr != nil {
-			p.stopTicks() // init's end could pass unseen
+			p.stopTicksEarly() // init's end could pass unseen
 			dst.Write(h.raw)
 			rawCopyBuffered(dst, br, src)
 			return false

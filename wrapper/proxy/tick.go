@@ -52,6 +52,9 @@ type ticker struct {
 	closeFn func()        // releases what send uses (the pidfd), under mu
 	wake    func()        // wakes runTimerfd's read, under mu
 	sent    atomic.Int64  // ticks sent, for tests and benchmarks
+	// failed, when not nil, is called (without mu) once ticking stops
+	// before init's end on its own: a send or the timerfd failed.
+	failed func()
 }
 
 func newTicker(interval time.Duration, send func() error) *ticker {
@@ -147,28 +150,34 @@ func newSignalTicker(interval time.Duration, pid int) (*ticker, error) {
 // the send fails. It reports whether ticking goes on.
 func (t *ticker) fire() bool {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	if t.stopped {
+		t.mu.Unlock()
 		return false
 	}
 	if err := t.send(); err != nil {
 		t.stopLocked()
+		t.mu.Unlock()
+		if t.failed != nil {
+			t.failed()
+		}
 		return false
 	}
 	t.sent.Add(1)
+	t.mu.Unlock()
 	return true
 }
 
-// stop ends the ticks for good: no tick is sent once it has returned.
-func (t *ticker) stop() {
+// stop ends the ticks for good: no tick is sent once it has returned. It
+// reports whether they were still going.
+func (t *ticker) stop() bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.stopLocked()
+	return t.stopLocked()
 }
 
-func (t *ticker) stopLocked() {
+func (t *ticker) stopLocked() bool {
 	if t.stopped {
-		return
+		return false
 	}
 	t.stopped = true
 	close(t.done)
@@ -178,6 +187,7 @@ func (t *ticker) stopLocked() {
 	if t.closeFn != nil {
 		t.closeFn()
 	}
+	return true
 }
 
 // advance returns the time of the tick after the one due at next, skipping
@@ -227,10 +237,31 @@ func (t *ticker) runTimer() {
 	}
 }
 
-// stopTicks stops the runtime's ticks, if any, for good.
+// stopTicks stops the runtime's ticks, if any, for good: init has ended
+// (the sampler is told so by init_done) or the runtime has exited.
 func (p *Proxy) stopTicks() {
 	if p.tick != nil {
 		p.tick.stop()
+	}
+}
+
+// stopTicksEarly stops the ticks before init's end (an init error, a
+// connection the proxy stops parsing) and, if they were still going, tells
+// the sampler, whose thread then samples in their place.
+func (p *Proxy) stopTicksEarly() {
+	if p.tick != nil && p.tick.stop() {
+		p.ticksOff()
+	}
+}
+
+// ticksOff tells the sampler that no more ticks come although init goes
+// on ("tick_off <unixUs>"): its thread samples from then on, rather than
+// leaving the rest of init without samples until its own check notices.
+func (p *Proxy) ticksOff() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.initDone {
+		p.tellSampler("tick_off", p.Now().UnixMicro())
 	}
 }
 
@@ -284,8 +315,14 @@ func (t *ticker) runTimerfd() bool {
 			_, _, errno = syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&expirations[0])), 8)
 			return errno != syscall.EAGAIN
 		})
-		if err != nil || errno != 0 || !t.fire() {
-			t.stop() // the timerfd failed: no ticks rather than a stream of them
+		if err != nil || errno != 0 {
+			// The timerfd failed: no ticks rather than a stream of them.
+			if t.stop() && t.failed != nil {
+				t.failed()
+			}
+			return true
+		}
+		if !t.fire() {
 			return true
 		}
 	}

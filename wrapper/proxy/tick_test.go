@@ -107,19 +107,20 @@ func TestTicksStopBeforeForwarding(t *testing.T) {
 	for _, tt := range []struct {
 		name    string
 		request func(t *testing.T, api *fakeapi.API, addr string)
-		seen    bool // the fake API's handler sees the request
+		seen    bool   // the fake API's handler sees the request
+		told    string // what the sampler's pipe is told first
 	}{
 		{"invocation/next", func(t *testing.T, api *fakeapi.API, addr string) {
 			api.Events <- fakeapi.Event{ID: "id-1", Body: "{}"}
 			newClient(t, addr).get("/invocation/next")
-		}, true},
+		}, true, "init_done"},
 		{"restore/next", func(t *testing.T, api *fakeapi.API, addr string) {
 			api.Restores <- fakeapi.Event{Body: "{}"}
 			newClient(t, addr).get("/restore/next")
-		}, true},
+		}, true, "init_done"},
 		{"init/error", func(t *testing.T, api *fakeapi.API, addr string) {
 			newClient(t, addr).post("/init/error")
-		}, true},
+		}, true, "tick_off"},
 		{"unparseable request", func(t *testing.T, api *fakeapi.API, addr string) {
 			c, err := net.Dial("tcp", addr)
 			if err != nil {
@@ -129,14 +130,16 @@ func TestTicksStopBeforeForwarding(t *testing.T) {
 			io.WriteString(c, "GET /x HTTP/1.1\r\nHost: x\r\nContent-Length: nonsense\r\n\r\n")
 			c.SetReadDeadline(time.Now().Add(10 * time.Second)) // hang guard only
 			bufio.NewReader(c).ReadString('\n')                 // the API's 400, relayed
-		}, false},
+		}, false, "tick_off"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			api := fakeapi.New(t)
 			ticks := &fakeapi.LockedBuffer{}
 			api.WatchMarkers(ticks)
-			p := &Proxy{InvokeMarkers: 1, Markers: &fakeapi.LockedBuffer{}, Now: time.Now}
+			told := &fakeapi.LockedBuffer{}
+			p := &Proxy{InvokeMarkers: 1, Markers: &fakeapi.LockedBuffer{}, Sampler: nopCloser{told}, Now: time.Now}
 			p.tick = newTicker(interval, func() error { ticks.Write([]byte(tickLine)); return nil })
+			p.tick.failed = p.ticksOff
 			addr := serve(t, p, api.Addr())
 			go p.tick.run()
 			defer p.tick.stop()
@@ -161,7 +164,42 @@ func TestTicksStopBeforeForwarding(t *testing.T) {
 			if p.tick.fire() {
 				t.Error("the ticker still sends")
 			}
+			// The sampler hears "tick_off" only where init goes on
+			// without ticks, and once.
+			if got := told.String(); !strings.HasPrefix(got, tt.told+" ") || strings.Count(got, "tick_off") > 1 ||
+				(tt.told == "init_done" && strings.Contains(got, "tick_off")) {
+				t.Errorf("the sampler's pipe got %q, want a %s line first (tick_off only if init goes on without ticks)", got, tt.told)
+			}
 		})
+	}
+}
+
+// nopCloser is a sampler pipe that records what it is told.
+type nopCloser struct{ *fakeapi.LockedBuffer }
+
+func (nopCloser) Close() error { return nil }
+
+// A ticker that fails on its own (a send error) tells the sampler, once,
+// while init goes on; after init_done it tells nothing.
+func TestTickOffAtSendError(t *testing.T) {
+	for _, initDone := range []bool{false, true} {
+		told := &fakeapi.LockedBuffer{}
+		p := &Proxy{InvokeMarkers: 1, Markers: &fakeapi.LockedBuffer{}, Sampler: nopCloser{told}, Now: time.Now}
+		p.initDone = initDone
+		p.tick = newTicker(time.Millisecond, func() error { return syscall.ESRCH })
+		p.tick.failed = p.ticksOff
+		for range 2 { // the second finds it stopped: no second line
+			if p.tick.fire() {
+				t.Fatal("a ticker whose send fails goes on")
+			}
+		}
+		want := 1
+		if initDone {
+			want = 0
+		}
+		if n := strings.Count(told.String(), "tick_off "); n != want {
+			t.Errorf("init done %v: the sampler's pipe got %q, want %d tick_off lines", initDone, told.String(), want)
+		}
 	}
 }
 

@@ -13,9 +13,10 @@ over), start(), when it runs in the main thread and SIGURG has no handler,
 installs one (SA_RESTART) that records the stack of the frame it is handed,
 in the main thread: no thread wakes and no GIL changes hands per sample. The
 thread then only waits for the pipe until the cut, waking every WATCH_MS to
-check that the ticks still come and the handler is still ours (if not, it
-samples on its interval from then on, as without ticks); from the cut it
-samples on its interval. The handler never waits (it takes no lock: the
+check that the ticks still come and the handler is still ours (if not, or
+when the proxy writes "tick_off <unixUs>" because it cannot tick or stopped
+before init's end, it samples on its interval from then on, as without
+ticks); from the cut it samples on its interval. The handler never waits (it takes no lock: the
 thread moves its samples in), never nests, never raises an error of its own
 (it ends sampling with an "error" end line, written by the thread; what a
 signal handler of the function's run inside it raises goes on to the
@@ -413,6 +414,10 @@ class _Sampler:
                 if not self.invoke:
                     self.finish(t, "init_done")
                     return True
+            elif kind == "tick_off" and self.cut is None:
+                # The proxy cannot tick, or stopped before init's end: the
+                # thread samples from now on (below).
+                self.ticking = False
             elif kind == "invoke_end":
                 self.trim(t)
                 self.record(t, self.prev_stack)
@@ -445,7 +450,7 @@ class _Sampler:
         self.pending = lines.pop()[-100:]
         for ln in lines:
             parts = ln.split()
-            if len(parts) == 2 and parts[0] in (b"init_done", b"invoke_end"):
+            if len(parts) == 2 and parts[0] in (b"init_done", b"invoke_end", b"tick_off"):
                 try:
                     t = int(parts[1])
                 except ValueError:
