@@ -55,10 +55,17 @@ var initTypes = [...]string{"on-demand", "provisioned-concurrency", "snap-start"
 // Sampler interval: the default and the bounds COLDPROF_SAMPLE_INTERVAL must
 // stay within. Below 1 ms the sampler itself would become the cold start's
 // cost; above 100 ms it would say little about a cold start.
+//
+// Python's default is longer: each of its samples costs the function's main
+// thread ~0.1 ms (a signal tick) to ~0.3 ms (the thread's GIL hand-off),
+// where V8's profiler costs the same at any interval. At 10 ms, the rate
+// py-spy also defaults to, the sampler with everything on stays near 5 % of
+// a 220 ms init (wrapper/BENCHMARKS.md, "Signal ticks, end to end").
 const (
-	DefaultSampleInterval = 5 * time.Millisecond
-	MinSampleInterval     = time.Millisecond
-	MaxSampleInterval     = 100 * time.Millisecond
+	DefaultSampleInterval       = 5 * time.Millisecond
+	DefaultPythonSampleInterval = 10 * time.Millisecond
+	MinSampleInterval           = time.Millisecond
+	MaxSampleInterval           = 100 * time.Millisecond
 )
 
 // DefaultInvokeMarkers is how many invocations per execution environment get
@@ -94,6 +101,9 @@ type Config struct {
 	SamplerAsked bool
 	// SampleInterval is the sampler's interval, within the bounds above.
 	SampleInterval time.Duration
+	// SampleIntervalSet: SampleInterval is the user's; otherwise the
+	// runtime's default applies (DefaultPythonSampleInterval for Python).
+	SampleIntervalSet bool
 	// SamplerTick is TickSignal or TickThread: the Python sampler takes its
 	// samples in a SIGURG handler the proxy ticks during init, or on its
 	// own thread. Signal ticks cost the function far less per sample (no
@@ -168,9 +178,11 @@ func LoadConfig(environ []string) (Config, []string) {
 	if v, ok := lookupEnv(environ, EnvSampleInterval); ok && v != "" {
 		d, err := time.ParseDuration(strings.TrimSpace(v))
 		if err != nil || d < MinSampleInterval || d > MaxSampleInterval {
-			warnings = append(warnings, EnvSampleInterval+" is not a duration from 1ms to 100ms; using "+DefaultSampleInterval.String())
+			warnings = append(warnings, EnvSampleInterval+" is not a duration from 1ms to 100ms; using the default ("+
+				DefaultPythonSampleInterval.String()+" for Python, "+DefaultSampleInterval.String()+" for Node.js)")
 		} else {
 			c.SampleInterval = d
+			c.SampleIntervalSet = true
 		}
 	}
 	if v, ok := lookupEnv(environ, EnvSamplerTick); ok && v != "" {

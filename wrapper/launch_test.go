@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -243,7 +244,7 @@ func TestRunStartMarkerFields(t *testing.T) {
 	}{
 		{[]string{"AWS_LAMBDA_INITIALIZATION_TYPE=snap-start"}, "snap-start", 0},
 		{[]string{"AWS_LAMBDA_INITIALIZATION_TYPE=\x1b[2Jbogus"}, "", 0},
-		{[]string{"AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency", "COLDPROF_HOOK_DIR=" + sampler}, "provisioned-concurrency", 5000},
+		{[]string{"AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency", "COLDPROF_HOOK_DIR=" + sampler}, "provisioned-concurrency", 10000}, // Python's default
 		{[]string{"COLDPROF_HOOK_DIR=" + sampler, "COLDPROF_SAMPLE_INTERVAL=2ms"}, "", 2000},
 		{[]string{"COLDPROF_HOOK_DIR=" + sampler, "COLDPROF_SAMPLER=off"}, "", 0},
 	} {
@@ -270,7 +271,7 @@ func fakeHookDir(t *testing.T) string {
 func TestPlanSampler(t *testing.T) {
 	dir := fakeHookDir(t)
 	cfg := DefaultConfig()
-	cfg.SampleInterval = 3 * time.Millisecond
+	cfg.SampleInterval, cfg.SampleIntervalSet = 3*time.Millisecond, true
 	p := PlanWith([]string{"/usr/bin/python3", "app.py"}, []string{"COLDPROF_HOOK_DIR=" + dir, "PYTHONPATH=/user/lib"}, Options{Config: cfg, PID: 4242})
 	for k, want := range map[string]string{"PYTHONPATH": dir + "/python:/user/lib", EnvSamplerIntervalUs: "3000", EnvSamplerPID: "4242"} {
 		if got, _ := p.Getenv(k); got != want {
@@ -303,6 +304,15 @@ func TestPlanSampler(t *testing.T) {
 	}
 	if _, set := p.Getenv("PYTHONPATH"); set {
 		t.Errorf("node got PYTHONPATH")
+	}
+	// Unset, the interval is the runtime's default: 10 ms for Python,
+	// 5 ms for Node.js.
+	cfg.SampleIntervalSet = false
+	for argv, want := range map[string]int64{"/usr/bin/python3 app.py": 10000, "/var/lang/bin/node /var/runtime/index.mjs": 5000} {
+		p = PlanWith(strings.Fields(argv), []string{"COLDPROF_HOOK_DIR=" + dir}, Options{Config: cfg, PID: 7})
+		if v, _ := p.Getenv(EnvSamplerIntervalUs); p.SamplerUs != want || v != strconv.FormatInt(want, 10) {
+			t.Errorf("%s by default: interval %q µs, SamplerUs %d; want %d", argv, v, p.SamplerUs, want)
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/coldprof/coldprof/wrapper/hooks"
 )
@@ -160,7 +161,7 @@ func samplerNode(p *Plan) []string {
 		}
 		return []string{"sampler file " + boundValue(p.hookDirUsed+"/"+nodeSamplerFile, maxPath) + " not found; no sampler"}
 	}
-	setSamplerEnv(p)
+	setSamplerEnv(p, DefaultSampleInterval)
 	return nil
 }
 
@@ -170,9 +171,14 @@ func embeddedHook(rel string) bool {
 	return err == nil
 }
 
-// setSamplerEnv hands the sampler its interval and the PID to sample in.
-func setSamplerEnv(p *Plan) {
-	us := p.opts.Config.SampleInterval.Microseconds()
+// setSamplerEnv hands the sampler its interval (the user's, else
+// runtimeDefault) and the PID to sample in.
+func setSamplerEnv(p *Plan, runtimeDefault time.Duration) {
+	interval := runtimeDefault
+	if p.opts.Config.SampleIntervalSet {
+		interval = p.opts.Config.SampleInterval
+	}
+	us := interval.Microseconds()
 	p.Setenv(EnvSamplerIntervalUs, strconv.FormatInt(us, 10))
 	p.Setenv(EnvSamplerPID, strconv.Itoa(p.opts.PID))
 	p.SamplerUs = us

@@ -133,7 +133,7 @@ func samplerPython(p *Plan) []string {
 		dir += ":" + old
 	}
 	p.Setenv("PYTHONPATH", dir)
-	setSamplerEnv(p)
+	setSamplerEnv(p, DefaultPythonSampleInterval)
 	if p.opts.Config.SamplerTick == TickSignal {
 		// Asks StartProxy for signal ticks; it keeps this only when the
 		// sampler's pipe to the proxy is made (see StartProxy).
