@@ -12,8 +12,9 @@ import (
 // The sample-based rules read ColdStart.Samples: wall-clock samples of the
 // runtime's main thread (wrapper/hooks README, reference/sampler-notes.md).
 // A sample's WeightUs is the wall time it stands for, so the time of a set
-// of samples is the sum of their weights; with a 5 ms interval a figure is
-// good to about one interval per distinct stretch of work.
+// of samples is the sum of their weights; a figure is good to about one
+// interval (Python's default 10 ms, Node.js's 5 ms) per distinct stretch of
+// work.
 
 // stackOf returns the frames of a sample, root first; nil when the sample
 // points outside the tables (a damaged log must not panic the report).
@@ -244,13 +245,15 @@ func sameImportSequence(cs *profile.ColdStart, prev []int, prevSite importSite, 
 // Samples in compile stacks alone undercount compiling badly: for a
 // package of 120 generated modules they read 21–95 % of the difference
 // compileall makes (less on a quieter machine, where compiles are short).
-// compile() is C and holds the GIL. The sampler's thread, waking during a
-// compile, asks for the GIL to be dropped only after waiting the switch
-// interval (5 ms); a compile that outlasts that hands the GIL over at the
-// first check after compile() returns (a compile stack, weighing the
-// compile), but a shorter one runs on to the next blocking call, usually a
-// stat in the next import's find_spec, whose sample then carries the
-// compile's time. So the estimate is the wall time of every sample in the
+// compile() is C and holds the GIL. The sampler's thread (COLDPROF_SAMPLER_TICK
+// =thread), waking during a compile, asks for the GIL to be dropped only
+// after waiting the switch interval (5 ms); a compile that outlasts that
+// hands the GIL over at the first check after compile() returns (a compile
+// stack, weighing the compile), but a shorter one runs on to the next
+// blocking call, usually a stat in the next import's find_spec, whose
+// sample then carries the compile's time. A signal tick (the default with
+// the proxy) is handled at the first bytecode after compile() returns, in
+// the compiling import's frames; ticks missed meanwhile are one sample. So the estimate is the wall time of every sample in the
 // import machinery (finding, reading, compiling; not module bodies,
 // extension modules or bytecode loads) of the imports issued by a module or
 // function whose imports were seen compiling, counted when it is a compile
