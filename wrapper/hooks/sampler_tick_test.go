@@ -536,3 +536,25 @@ func TestPythonTickedWakeupFd(t *testing.T) {
 		})
 	}
 }
+
+// TestPythonTickedFds: the handler's probe pipe (TestPythonTickedWakeupFd)
+// is closed once the sampler's thread has read the cut: no descriptor of
+// the sampler's outlives init in the function's process.
+func TestPythonTickedFds(t *testing.T) {
+	fullTier(t)
+	dir := hookDir(t)
+	for name, py := range pythons(t) {
+		t.Run(name, func(t *testing.T) {
+			r := runTicked(t, dir, testdata(t, "sampler"), 5000, py, "runtime.py", "tick_fds")
+			if r.code != 0 {
+				t.Fatalf("exit %d:\n%.3000s", r.code, r.stderr)
+			}
+			during, _ := probe(r, "_probe_in_init")
+			cut, _ := probe(r, "_cut_seen")
+			after, err := probe(r, "_probe_after_cut")
+			if during != 1 || cut != 1 || err != nil || after != 0 {
+				t.Errorf("probe pipe open in init %v, cut seen %v, open after the cut %v (%v): want open, seen, closed", during, cut, after, err)
+			}
+		})
+	}
+}

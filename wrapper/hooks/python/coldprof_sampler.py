@@ -155,8 +155,9 @@ def _untick():
 
 
 def _close_probe():
-    """Closes the handler's probe pipe once (in the main thread only: the
-    handler, which uses it, runs there)."""
+    """Closes the handler's probe pipe once: in the main thread, or at the
+    cut in the sampler's thread when the handler is not running (ticking
+    is off by then: a handler that starts later finds no probe)."""
     for pfd in _state.pop("probe", None) or ():
         try:
             os.close(pfd)
@@ -471,6 +472,8 @@ class _Sampler:
                 self.record(t, self.prev_stack)
                 self.cut = t
                 self.ticking = False  # the proxy has stopped the ticks
+                if not self.in_tick:  # else the handler closes it
+                    _close_probe()
                 if not self.invoke:
                     self.finish(t, "init_done")
                     return True
