@@ -509,3 +509,52 @@ func TestPythonTickedNestedHandler(t *testing.T) {
 		})
 	}
 }
+
+// TestPythonTickedWakeupFd: a function that sets a signal wakeup fd during
+// init (asyncio's add_signal_handler does) gets a byte in it for every
+// SIGURG the sampler's handler catches; 1000 ticks before its loop runs
+// filled asyncio's socket, so the loop lost its SIGTERM and stderr got an
+// "Exception ignored when trying to write to the signal wakeup fd" per
+// tick. The sampler must leave SIGURG alone once a wakeup fd is set.
+func TestPythonTickedWakeupFd(t *testing.T) {
+	fullTier(t)
+	dir := hookDir(t)
+	for name, py := range pythons(t) {
+		t.Run(name, func(t *testing.T) {
+			r := runRuntimeWith(t, testdata(t, "sampler"), tickEnv(dir, 5000), runOptions{pipe: true}, py, "runtime.py", "tick_wakeup")
+			if r.code != 0 {
+				t.Fatalf("exit %d:\n%.3000s", r.code, r.stderr)
+			}
+			if term, err := probe(r, "_term"); err != nil || term != 1 {
+				t.Errorf("the function's asyncio loop did not get its SIGTERM (%v, %v)", term, err)
+			}
+			if n := strings.Count(r.stderr, "Exception ignored"); n > 0 {
+				t.Errorf("%d \"Exception ignored\" on stderr:\n%.2000s", n, r.stderr)
+			}
+			s := decodeSampler(t, r.stderr)
+			checkStops(t, s, r)
+		})
+	}
+}
+
+// TestPythonTickedFds: the handler's probe pipe (TestPythonTickedWakeupFd)
+// is closed once the sampler's thread has read the cut: no descriptor of
+// the sampler's outlives init in the function's process.
+func TestPythonTickedFds(t *testing.T) {
+	fullTier(t)
+	dir := hookDir(t)
+	for name, py := range pythons(t) {
+		t.Run(name, func(t *testing.T) {
+			r := runTicked(t, dir, testdata(t, "sampler"), 5000, py, "runtime.py", "tick_fds")
+			if r.code != 0 {
+				t.Fatalf("exit %d:\n%.3000s", r.code, r.stderr)
+			}
+			during, _ := probe(r, "_probe_in_init")
+			cut, _ := probe(r, "_cut_seen")
+			after, err := probe(r, "_probe_after_cut")
+			if during != 1 || cut != 1 || err != nil || after != 0 {
+				t.Errorf("probe pipe open in init %v, cut seen %v, open after the cut %v (%v): want open, seen, closed", during, cut, after, err)
+			}
+		})
+	}
+}

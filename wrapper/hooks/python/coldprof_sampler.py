@@ -21,7 +21,9 @@ thread moves its samples in), never nests, never raises an error of its own
 (it ends sampling with an "error" end line, written by the thread; what a
 signal handler of the function's run inside it raises goes on to the
 function) and does nothing once the cut is reached; a forked child puts
-SIGURG back to SIG_DFL. Anything else, or any error installing it: sampling
+SIGURG back to SIG_DFL, and so does the handler once the function has set
+a signal wakeup fd (asyncio's add_signal_handler: each SIGURG caught would
+write a byte to it, and a full one loses the function's own signals). Anything else, or any error installing it: sampling
 by the thread alone.
 
 Nothing is written during init. At the proxy's "init_done <unixUs>" the thread
@@ -59,7 +61,8 @@ ENCODER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "coldprof_sam
 
 # "tick": the SIGURG handler while installed; "wake": the pipe at_exit wakes
 # the ticked thread with (closed under the sampler's lock when it ends).
-_state = {"child": False, "fd": None, "tick": None, "wake": None}
+# "probe": the pipe the handler looks for a wakeup fd with (main thread only).
+_state = {"child": False, "fd": None, "tick": None, "wake": None, "probe": None}
 # The SIGURG handler's clock, taken before the function runs: a function that
 # replaces time.monotonic_ns does not break the handler (3.6 has none: it
 # only says it is not supported).
@@ -138,8 +141,8 @@ def _forked():
 
 
 def _untick():
-    """SIGURG back to SIG_DFL if the handler is still ours; the wake pipe
-    closed (once: taken by dict.pop, as _close_fd)."""
+    """SIGURG back to SIG_DFL if the handler is still ours; the wake and
+    probe pipes closed (once: taken by dict.pop, as _close_fd)."""
     tick = _state.pop("tick", None)
     if tick is not None:
         try:
@@ -148,6 +151,18 @@ def _untick():
         except Exception:
             pass
     _close_wake()
+    _close_probe()
+
+
+def _close_probe():
+    """Closes the handler's probe pipe once: in the main thread, or at the
+    cut in the sampler's thread when the handler is not running (ticking
+    is off by then: a handler that starts later finds no probe)."""
+    for pfd in _state.pop("probe", None) or ():
+        try:
+            os.close(pfd)
+        except OSError:
+            pass
 
 
 def _close_wake():
@@ -264,6 +279,9 @@ class _Sampler:
             if _signal.getsignal(_signal.SIGURG) != _signal.SIG_DFL:
                 return
             self.wake = _state["wake"] = os.pipe()  # not inherited: close-on-exec
+            probe = _state["probe"] = os.pipe()
+            for pfd in probe:
+                os.set_blocking(pfd, False)  # set_wakeup_fd wants it so
             self.handler = _state["tick"] = self.tick  # one bound method: getsignal returns it
             _signal.signal(_signal.SIGURG, self.handler)
             _signal.siginterrupt(_signal.SIGURG, False)  # SA_RESTART
@@ -286,10 +304,21 @@ class _Sampler:
         keeps it from nesting; should an exception leave the flag set, the
         ticks stop counting and the thread takes over (watch)."""
         if not self.ticking or self.in_tick:
+            if not self.ticking:
+                _close_probe()
             return
         self.in_tick = True
         try:
-            if not _state["child"]:
+            if not _state["child"] and self.wakeup_fd_set():
+                # Each SIGURG caught writes a byte to the function's wakeup
+                # fd: asyncio's socket, once full, loses the function's
+                # own signals (and prints an error per tick). SIGURG goes
+                # back to SIG_DFL (ignored); the thread samples (watch).
+                self.ticking = False
+                if _signal.getsignal(_signal.SIGURG) is self.handler:
+                    _signal.signal(_signal.SIGURG, _signal.SIG_DFL)
+                _close_probe()
+            elif not _state["child"]:
                 codes = []
                 append = codes.append
                 while frame is not None:
@@ -311,6 +340,38 @@ class _Sampler:
             self.tick_error = _describe(e)
         finally:
             self.in_tick = False
+
+    def wakeup_fd_set(self):
+        """Whether the function has set a signal wakeup fd (asyncio's
+        add_signal_handler does). CPython has no getter: the probe pipe is
+        swapped in and the fd back; a signal's byte written to the probe
+        meanwhile is passed on to it, so none is lost."""
+        probe = _state.get("probe")
+        if probe is None:
+            return False
+        other = _signal.set_wakeup_fd(probe[1])
+        try:
+            _signal.set_wakeup_fd(other)  # back as it was (-1: none)
+        except (ValueError, OSError):
+            # The function closed its fd without unsetting it: none, as
+            # CPython could not write to it either.
+            _signal.set_wakeup_fd(-1)
+            other = -1
+        data = b""
+        try:
+            while True:
+                chunk = os.read(probe[0], 512)
+                if not chunk:
+                    break
+                data += chunk
+        except OSError:  # BlockingIOError: emptied
+            pass
+        if data and other != -1:
+            try:
+                os.write(other, data)
+            except OSError:
+                pass
+        return other != -1
 
     def merge_ticks(self):
         """Records the handler's samples (the caller holds the lock); one
@@ -411,6 +472,8 @@ class _Sampler:
                 self.record(t, self.prev_stack)
                 self.cut = t
                 self.ticking = False  # the proxy has stopped the ticks
+                if not self.in_tick:  # else the handler closes it
+                    _close_probe()
                 if not self.invoke:
                     self.finish(t, "init_done")
                     return True
@@ -555,6 +618,7 @@ class _Sampler:
             self.fail(_describe(e))
         finally:
             self.done = True  # the thread ends at its next wake-up
+            _close_probe()
             wake = _state.get("wake")
             if wake is not None:  # ticked: wake it now
                 try:
