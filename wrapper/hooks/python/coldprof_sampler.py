@@ -309,6 +309,13 @@ class _Sampler:
             return
         self.in_tick = True
         try:
+            # Checked again with in_tick set: the thread turns ticking off
+            # before it looks at in_tick to close the probe pipe, so either
+            # it sees this handler running and leaves the pipe, or this
+            # handler sees ticking off here and never touches it.
+            if not self.ticking:
+                _close_probe()
+                return
             if not _state["child"] and self.wakeup_fd_set():
                 # Each SIGURG caught writes a byte to the function's wakeup
                 # fd: asyncio's socket, once full, loses the function's
@@ -340,6 +347,8 @@ class _Sampler:
             self.tick_error = _describe(e)
         finally:
             self.in_tick = False
+            if not self.ticking:  # the thread may have left it to us
+                _close_probe()
 
     def wakeup_fd_set(self):
         """Whether the function has set a signal wakeup fd (asyncio's
@@ -472,7 +481,7 @@ class _Sampler:
                 self.record(t, self.prev_stack)
                 self.cut = t
                 self.ticking = False  # the proxy has stopped the ticks
-                if not self.in_tick:  # else the handler closes it
+                if not self.in_tick:  # else the handler closes it (see tick)
                     _close_probe()
                 if not self.invoke:
                     self.finish(t, "init_done")
