@@ -31,6 +31,13 @@ const (
 	maxTick = time.Second
 )
 
+// maxTicks bounds a ticker's life when init's end never comes through the
+// proxy (a fallback command run in the runtime's place never asks for an
+// event): the Python sampler keeps at most as many samples (MAX_RAW), and a
+// signal nobody handles still costs the proxy a wake-up. At 10 ms that is
+// 1,000 s of init; past it the sampler is told tick_off.
+const maxTicks = 100000
+
 // System call numbers, the same on every Linux architecture (newer than the
 // unified table).
 const (
@@ -52,13 +59,14 @@ type ticker struct {
 	closeFn func()        // releases what send uses (the pidfd), under mu
 	wake    func()        // wakes runTimerfd's read, under mu
 	sent    atomic.Int64  // ticks sent, for tests and benchmarks
+	limit   int64         // ticks to send at most (maxTicks)
 	// failed, when not nil, is called (without mu) once ticking stops
 	// before init's end on its own: a send or the timerfd failed.
 	failed func()
 }
 
 func newTicker(interval time.Duration, send func() error) *ticker {
-	return &ticker{interval: interval, send: send, done: make(chan struct{})}
+	return &ticker{interval: interval, send: send, done: make(chan struct{}), limit: maxTicks}
 }
 
 // withoutPidfd makes the proxy tick with kill(2) as where the kernel has
@@ -152,6 +160,14 @@ func (t *ticker) fire() bool {
 	t.mu.Lock()
 	if t.stopped {
 		t.mu.Unlock()
+		return false
+	}
+	if t.sent.Load() >= t.limit {
+		t.stopLocked()
+		t.mu.Unlock()
+		if t.failed != nil {
+			t.failed()
+		}
 		return false
 	}
 	if err := t.send(); err != nil {

@@ -471,3 +471,23 @@ func TestProxyProcessNoTicks(t *testing.T) {
 		})
 	}
 }
+
+// A ticker stops after its limit of ticks (maxTicks: init's end may never
+// come through the proxy) and tells the sampler, once.
+func TestTickerLimit(t *testing.T) {
+	told := &fakeapi.LockedBuffer{}
+	p := &Proxy{InvokeMarkers: 1, Markers: &fakeapi.LockedBuffer{}, Sampler: nopCloser{told}, Now: time.Now}
+	var sends int
+	p.tick = newTicker(time.Millisecond, func() error { sends++; return nil })
+	p.tick.limit = 3
+	p.tick.failed = p.ticksOff
+	for i := 0; i < 5; i++ {
+		p.tick.fire()
+	}
+	if sends != 3 || strings.Count(told.String(), "tick_off ") != 1 {
+		t.Errorf("%d sends, the sampler's pipe got %q; want 3 sends and one tick_off", sends, told.String())
+	}
+	if p.tick.fire() {
+		t.Error("a ticker past its limit still ticks")
+	}
+}
