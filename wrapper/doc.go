@@ -92,6 +92,15 @@
 // do for exit detection: it fires when the forking thread exits, and exec
 // ends all other threads.
 //
+// With signal ticks (COLDPROF_SAMPLER_TICK=signal, the default for a Python
+// runtime with the sampler on and that pipe made), the proxy also gets
+// COLDPROF_PROXY_TICK_US and COLDPROF_PROXY_TICK_PID and sends the runtime,
+// its parent, SIGURG every interval until init ends (proxy/tick.go); the
+// Python sampler samples in its SIGURG handler instead of waking a thread.
+// When the proxy cannot tick, or stops before init's end, it writes
+// "tick_off <unixUs>" to the sampler's pipe and the sampler's thread takes
+// over.
+//
 // The proxy makes descriptors 3 and 4 non-blocking and waits on them, and on
 // every relayed socket, in Go's network poller, which it starts first thing
 // (its epoll descriptor and eventfd exist before any connection, so a later
