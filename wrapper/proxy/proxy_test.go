@@ -375,14 +375,9 @@ func TestProxyInvokeMarkerBound(t *testing.T) {
 // With the Runtime API unreachable the proxy warns and closes the
 // connection (the runtime then sees the same failure it would directly).
 func TestProxyUpstreamDown(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dead := ln.Addr().String()
-	ln.Close()
+	dead := refusingAddr(t)
 	addr, markers := startProxy(t, dead, 1)
-	_, err = http.Get("http://" + addr + fakeapi.Prefix + "/runtime/invocation/next")
+	_, err := http.Get("http://" + addr + fakeapi.Prefix + "/runtime/invocation/next")
 	if err == nil {
 		t.Fatal("request succeeded with the Runtime API down")
 	}
@@ -390,6 +385,27 @@ func TestProxyUpstreamDown(t *testing.T) {
 	if len(evs) != 1 || evs[0].Kind != marker.Warning || strings.Contains(evs[0].Message, dead) {
 		t.Errorf("want one warning not naming the address, got %+v", evs)
 	}
+}
+
+// refusingAddr returns a loopback address that refuses connections for the
+// rest of the test: a socket bound to it without listening holds the port,
+// so no other listener can take it meanwhile (as a closed listener's port
+// could be taken).
+func refusingAddr(t *testing.T) string {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "127.0.0.1:" + strconv.Itoa(sa.(*syscall.SockaddrInet4).Port)
 }
 
 func FuzzProxyParsers(f *testing.F) {
