@@ -22,7 +22,10 @@ import (
 // runtime client's own Runtime API calls are native code, and signals are
 // kept away from them), at an init error posted, when the proxy stops
 // parsing a connection before init ended (it could no longer see init
-// end), at the runtime's exit, and at the first error sending one.
+// end), at the runtime's exit, at the first error sending one, and after
+// maxTicks. Stopped before init's end for any reason but the runtime's
+// exit, the proxy says "tick_off" on the sampler's pipe, so that the
+// sampler's thread takes over.
 
 // Tick limits the proxy accepts in EnvTickUs: the wrapper's sampler bounds
 // (1 ms to 100 ms) with room, never a rate that would keep the proxy busy.
