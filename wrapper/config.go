@@ -220,7 +220,7 @@ func parseBool(v string) (value, valid bool) {
 // lookupEnv finds key in environ. Like getenv(3) the first entry wins.
 func lookupEnv(environ []string, key string) (string, bool) {
 	for _, kv := range environ {
-		if len(kv) > len(key) && kv[len(key)] == '=' && kv[:len(key)] == key {
+		if isEntry(kv, key) {
 			return kv[len(key)+1:], true
 		}
 	}
@@ -231,10 +231,10 @@ func lookupEnv(environ []string, key string) (string, bool) {
 // removed; environ itself is not modified).
 func unsetEnv(environ []string, key string) []string {
 	for i, kv := range environ {
-		if len(kv) > len(key) && kv[len(key)] == '=' && kv[:len(key)] == key {
+		if isEntry(kv, key) {
 			out := append(make([]string, 0, len(environ)-1), environ[:i]...)
 			for _, kv := range environ[i+1:] {
-				if !(len(kv) > len(key) && kv[len(key)] == '=' && kv[:len(key)] == key) {
+				if !isEntry(kv, key) {
 					out = append(out, kv)
 				}
 			}
@@ -244,6 +244,11 @@ func unsetEnv(environ []string, key string) []string {
 	return environ
 }
 
+// isEntry tells whether kv is an environment entry for key ("key=…").
+func isEntry(kv, key string) bool {
+	return len(kv) > len(key) && kv[len(key)] == '=' && kv[:len(key)] == key
+}
+
 // setEnv returns environ with key set to value: every existing entry for key
 // is replaced in place (so duplicates cannot disagree), or one is appended.
 // environ itself is not modified.
@@ -251,7 +256,7 @@ func setEnv(environ []string, key, value string) []string {
 	out := make([]string, 0, len(environ)+1)
 	found := false
 	for _, kv := range environ {
-		if len(kv) > len(key) && kv[len(key)] == '=' && kv[:len(key)] == key {
+		if isEntry(kv, key) {
 			kv = key + "=" + value
 			found = true
 		}
