@@ -95,7 +95,7 @@ type pyodideCaptureStats struct {
 	// Cached look-ups after the audit hook started (where the truth is):
 	// placed exactly, placed under an import that was open then but not
 	// the innermost, and placed under one that was not open.
-	exact, openNotInnermost, notOpen int
+	exact, openNotInnermost, notOpen  int
 	determined, guessed, guessedWrong int
 }
 
