@@ -97,6 +97,7 @@ type pyodideCaptureStats struct {
 	// the innermost, and placed under one that was not open.
 	exact, openNotInnermost, notOpen  int
 	determined, guessed, guessedWrong int
+	cachedDepths                      map[int]int // true depth -> cached look-ups
 }
 
 // checkPyodideCapture checks a genuine capture's parse against what the
@@ -254,6 +255,12 @@ func checkPyodideCapture(t *testing.T, log, truthText string) pyodideCaptureStat
 			t.Errorf("line %d: no entry", line)
 			continue
 		}
+		if rawByLine[line].cached {
+			if st.cachedDepths == nil {
+				st.cachedDepths = map[int]int{}
+			}
+			st.cachedDepths[depthOf(line)]++
+		}
 		if !rawByLine[line].cached {
 			if got != parent {
 				t.Errorf("line %d %q: parent line %d, the audit events say %d", line, rawByLine[line].name, got, parent)
@@ -337,7 +344,7 @@ func TestPyodideCaptures(t *testing.T) {
 	for _, name := range pyodideCaptures {
 		t.Run(name, func(t *testing.T) {
 			st := checkPyodideCapture(t, readFile(t, name), readFile(t, strings.TrimSuffix(name, ".log")+".truth"))
-			t.Logf("%d imports, %d cached look-ups; %d lines with truth", st.timed, st.cached, st.withTruth)
+			t.Logf("%d imports, %d cached look-ups; %d lines with truth; cached look-ups by true depth %v", st.timed, st.cached, st.withTruth, st.cachedDepths)
 			if st.cached > 0 {
 				t.Logf("cached look-ups with truth: %d placed by the log alone, %d best guesses of which %d are wrong; "+
 					"%d exact, %d under an import open then but not the innermost, %d under one not open then",
@@ -345,6 +352,36 @@ func TestPyodideCaptures(t *testing.T) {
 			}
 			if strings.Contains(name, "cached") != (st.cached > 0) {
 				t.Errorf("%d cached lines", st.cached)
+			}
+			if st.cached > 0 && len(st.cachedDepths) < 3 {
+				t.Errorf("cached look-ups at true depths %v: the capture should cover several", st.cachedDepths)
+			}
+			// What app_stdlib.py does, as the parse shows it: the failing
+			// import and the import in a function called at global scope
+			// are init's top-level imports; the handler's imports are the
+			// requests'.
+			p, err := ReadAll(strings.NewReader(readFile(t, name)), name, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			phases := map[string]string{}
+			for _, top := range p.ColdStarts[0].Imports {
+				if !top.Cached {
+					phases[top.Name] = string(top.Phase) + " " + top.RequestID
+				}
+			}
+			for name, want := range map[string]string{
+				"nonexistent_coldprof_module": "init ",
+				"configparser":                "init ",
+				"csv":                         "invoke 8f5e2a4c-1b6d-4e7f-9a0b-3c2d1e0f9a8b",
+				"hashlib":                     "invoke 8f5e2a4c-1b6d-4e7f-9a0b-3c2d1e0f9a8b",
+				"difflib":                     "invoke 0d3c5b7a-9e1f-4a2b-8c6d-5e4f3a2b1c0d",
+				"bootstrap":                   "runtime ",
+				"site":                        "interpreter ",
+			} {
+				if phases[name] != want {
+					t.Errorf("top-level %s: %q, want %q", name, phases[name], want)
+				}
 			}
 		})
 	}
