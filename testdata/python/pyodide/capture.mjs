@@ -8,9 +8,11 @@
 //
 //   ~/.cache/coldprof/node/22/bin/node testdata/python/pyodide/capture.mjs \
 //     --importtime 2 --lambda --handler app_stdlib.handler \
-//     --out testdata/python/pyodide-3.14-lambda-importtime2.log \
-//     --truth testdata/python/pyodide-3.14-lambda-importtime2.truth \
+//     --out testdata/python/pyodide-3.14-lambda-cached.log \
+//     --truth testdata/python/pyodide-3.14-lambda-cached.truth \
 //     testdata/python/sim/run_sim.py
+//
+// (testdata/python/README.md lists each stored capture's command.)
 //
 // Options:
 //   --importtime N   PYTHONPROFILEIMPORTTIME (1, or 2 for 3.14's cached lines)
