@@ -23,7 +23,8 @@ mkdir -p "$cache"
 tmp="$(mktemp -d "$cache/.tmp-$version.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 tarball="$(cd "$tmp" && npm pack --silent --pack-destination "$tmp" "pyodide@$version" | tail -n 1)"
-got="sha512-$(openssl dgst -sha512 -binary "$tmp/$tarball" | base64 -w0)"
+# node, not openssl: npm brings it, and a fresh machine may have no openssl.
+got="sha512-$(node -e 'process.stdout.write(require("crypto").createHash("sha512").update(require("fs").readFileSync(process.argv[1])).digest("base64"))' "$tmp/$tarball")"
 if [ "$got" != "$integrity" ]; then
   echo "pyodide@$version: tarball integrity $got, want $integrity" >&2
   exit 1
