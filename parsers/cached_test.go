@@ -289,3 +289,50 @@ func cachedFeasibleLevels(lines []string) map[int]map[int]bool {
 	settle(-1)
 	return out
 }
+
+// TestCachedRunEndsAtPhaseBoundary is the shape genuine 3.14 output (the
+// Pyodide capture, testdata/python/pyodide-3.14-lambda-cached.log) showed:
+// the handler's last init statement looks up urllib.parse (unindented: the
+// name is longer than its field), then init ends, and the first request
+// imports hashlib, whose own look-ups and imports come first. At a phase
+// boundary the runtime is between statements, with no import open, so the
+// pending look-ups are settled there at their lowest level, the top: they
+// are not hashlib's children, and hashlib is the request's import, not
+// init's (its phase is its subtree's first line's).
+func TestCachedRunEndsAtPhaseBoundary(t *testing.T) {
+	log := strings.Join([]string{
+		"import time: self [us] | cumulative | imported package",
+		timedLine(10, 10, 0, "configparser"),
+		cachedLine(0, "urllib.parse"),
+		cachedLine(0, "urllib"),
+		`coldprof: {"v":1,"ev":"init_done","t":2}`,
+		`coldprof: {"v":1,"ev":"invoke_start","t":3,"requestId":"r1"}`,
+		cachedLine(0, "base64"),
+		cachedLine(1, "zlib"),
+		timedLine(5, 5, 1, "_hashlib"),
+		timedLine(20, 25, 0, "hashlib"),
+		`coldprof: {"v":1,"ev":"invoke_end","t":4,"requestId":"r1","status":"response"}`,
+	}, "\n") + "\n"
+	got, cs := parentsOf(t, log)
+	// urllib.parse and urllib: the top level (the boundary). base64 and
+	// zlib: guesses between the boundary and _hashlib; base64 as short as
+	// it is could be hashlib's or the top level's, and the parser's guess
+	// (the next timed line's sibling) makes it hashlib's: allowed.
+	for line, want := range map[int]int{3: 0, 4: 0} {
+		if got[line] != want {
+			t.Errorf("cached line %d: parent line %d, want %d", line, got[line], want)
+		}
+	}
+	var hashlib *profile.Import
+	for _, imp := range cs.Imports {
+		if imp.Name == "hashlib" {
+			hashlib = imp
+		}
+	}
+	if hashlib == nil {
+		t.Fatal("hashlib is not a top-level entry")
+	}
+	if hashlib.Phase != profile.PhaseInvoke || hashlib.RequestID != "r1" {
+		t.Errorf("hashlib: phase %s request %q, want invoke r1", hashlib.Phase, hashlib.RequestID)
+	}
+}

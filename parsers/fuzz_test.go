@@ -29,6 +29,17 @@ func FuzzReader(f *testing.F) {
 	}
 	f.Add([]byte(itLines(header, "10 10 2 deep", "5 15 0 top", "=import time: 213 | 213 | a", "=import time: 5 | 218 | b")))
 	f.Add([]byte("import time: cached    | cached     |                os\nJVM START\nLOAD a 1\n"))
+	// Genuine 3.14 output (Pyodide) where cached look-ups wait across a phase change.
+	genuine, err := os.ReadFile(filepath.Join(pyData, "pyodide-3.14-lambda-cached.log"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	if at := bytes.Index(genuine, []byte(`"ev":"init_done"`)); at > 0 {
+		from := bytes.LastIndex(genuine[:max(at-600, 0)], []byte("\n")) + 1
+		f.Add(firstLines(genuine[from:], 40))
+	} else {
+		f.Fatal("no init_done in the genuine capture")
+	}
 	f.Add([]byte("START RequestId: a Version: 1\nREPORT RequestId: a\tInit Duration: 1 ms\tDuration: x ms\nINIT_START Runtime Version: :\n"))
 	for _, name := range []string{"snapstart-restore.log", "rie-start-id-plain.log", "early-start.log"} {
 		b, err := os.ReadFile(filepath.Join("..", "testdata", "lifecycle", name))

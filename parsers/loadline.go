@@ -323,7 +323,10 @@ func trimSpace(b []byte) []byte {
 //     and then one closed: a run of cached lines never goes shallower, and
 //     each lies in [p, n+1];
 //   - before the first timed line it is at least 0; after the last nothing
-//     bounds it from above but its name.
+//     bounds it from above but its name;
+//   - a phase change (setStage) ends a run: the runtime is between
+//     statements, with no import open, so each look-up before it is at its
+//     lowest level.
 //
 // Where those bounds leave more than one level (an unindented name between
 // lines that allow two), the parser's guess is a sibling of the next timed

@@ -54,6 +54,12 @@ func (r *Reader) setStage(st *stream, b *builder, s stage, requestID string) {
 		return
 	}
 	r.addClasses(st, st.java.Boundary(), st.javaLine)
+	// The stage changes between the runtime's statements, with no import
+	// open: Python 3.14's look-ups still waiting for the next timed line
+	// were made at their lowest possible level. Left to the next line, an
+	// import of the new stage would adopt them and, its subtree starting
+	// before the change, take the old stage's phase.
+	b.settleCached(b.tr.lastLevel)
 	b.ctxs = append(b.ctxs, phaseCtx{stage: s, requestID: requestID})
 }
 

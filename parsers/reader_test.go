@@ -264,7 +264,7 @@ func TestGolden(t *testing.T) {
 	for _, name := range []string{
 		"lambda-3.12.log", "lambda-boto3-numpy-requests.log", "platform-3.12.log",
 		"rie-3.12.log", "plain-3.12.log", "import-module-3.7.log", "cached-3.14.log",
-		"threads-3.13.log", "spawn-3.12.log", "truncated.log",
+		"threads-3.13.log", "spawn-3.12.log", "truncated.log", "pyodide-3.14-lambda-cached.log",
 	} {
 		t.Run(name, func(t *testing.T) {
 			p, err := readLogErr(t, name)

@@ -210,8 +210,8 @@ func invokeImportFindings(cs *profile.ColdStart) []Finding {
 	var order []string
 	byID := map[string]*req{}
 	for _, imp := range cs.Imports {
-		if imp.Phase != profile.PhaseInvoke {
-			continue
+		if imp.Phase != profile.PhaseInvoke || imp.Cached {
+			continue // Python 3.14's cached look-ups load nothing
 		}
 		r := byID[imp.RequestID]
 		if r == nil {

@@ -91,6 +91,31 @@ func TestInvokeImportsThreshold(t *testing.T) {
 	}
 }
 
+// TestInvokeImportsLeavesOutCachedLookups: Python 3.14's cached look-ups
+// in a request (genuine output, testdata/python/pyodide-3.14-lambda-cached.log,
+// has "json", "base64" and a "time" that _datetime looks up) load nothing:
+// they are no module the request imported.
+func TestInvokeImportsLeavesOutCachedLookups(t *testing.T) {
+	cached := func(name string) *profile.Import {
+		imp := withRequest(fimp(name, 0, profile.PhaseInvoke), "req-a")
+		imp.Cached = true
+		return imp
+	}
+	cs := &profile.ColdStart{ID: "t", Format: profile.FormatPythonImporttime, Imports: []*profile.Import{
+		cached("base64"),
+		withRequest(fimp("difflib", 29_000, profile.PhaseInvoke), "req-a"),
+		cached("json"),
+		cached("time"),
+	}}
+	got := findingsWithID(Findings(cs, FindingOptions{}), FindingInvokeImports)
+	if len(got) != 1 {
+		t.Fatalf("got %d findings: %+v", len(got), got)
+	}
+	if f := got[0]; len(f.Modules) != 1 || f.Modules[0] != "difflib" || !strings.Contains(f.Title, "importing 1 module ") || len(f.Evidence) != 1 {
+		t.Errorf("modules %v, title %q, evidence %v: want difflib alone", f.Modules, f.Title, f.Evidence)
+	}
+}
+
 func TestInvokeImportsPerRequest(t *testing.T) {
 	cs := &profile.ColdStart{ID: "t", Format: profile.FormatPythonImporttime, Imports: []*profile.Import{
 		withRequest(fimp("pandas", 300_000, profile.PhaseInvoke), "req-a"),

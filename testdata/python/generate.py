@@ -14,8 +14,9 @@ where the wrapper's proxy, Lambda or the runtime interface emulator would.
 
 Derived files (marked "derived" in README.md) are real logs transformed the
 way exports and consoles transform them: aws logs tail prefixes, CRLF,
-collapsed spaces, a cut, and Python 3.14 "cached" lines (3.14 is not
-installed here, so add_lookups simulates them with CPython's format strings).
+collapsed spaces, a cut, and Python 3.14 "cached" lines (add_lookups
+simulates them with CPython's format strings; they were written before a 3.14
+ran here: genuine 3.14 output is captured by pyodide/capture.mjs).
 """
 import os
 import re
