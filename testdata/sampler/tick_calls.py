@@ -71,6 +71,59 @@ else:
     th.join()
 
 
+try:
+    import pycurl
+except ImportError:
+    out.append("pycurl missing")
+else:
+    # libcurl's long poll, as Lambda's runtime clients make their
+    # .../invocation/next (aws-lambda-cpp: curl_easy_perform): its poll(2)
+    # is not restarted by SA_RESTART and returns EINTR at each tick; the
+    # transfer must still complete. A local server answers after 100 ms from
+    # a thread that never takes SIGURG, so the ticks land in curl's poll.
+    import http.server
+    import io
+    import socketserver
+
+    class Slow(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self):
+            time.sleep(0.1)
+            self.send_response(200)
+            self.send_header("Content-Length", "5")
+            self.end_headers()
+            self.wfile.write(b"event")
+
+        def log_message(self, *args):
+            pass
+
+    srv = socketserver.TCPServer(("127.0.0.1", 0), Slow)
+
+    def serve():
+        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGURG])
+        srv.serve_forever()
+
+    st = threading.Thread(target=serve)
+    st.start()
+    c = pycurl.Curl()  # one handle, its connection kept alive, as a runtime client's
+    good = 0
+    for _ in range(3):
+        body = io.BytesIO()
+        c.setopt(pycurl.URL, "http://127.0.0.1:%d/next" % srv.server_address[1])
+        c.setopt(pycurl.WRITEDATA, body)
+        try:
+            c.perform()
+            good += c.getinfo(pycurl.RESPONSE_CODE) == 200 and body.getvalue() == b"event"
+        except pycurl.error as e:
+            print("libcurl", e)
+    c.close()
+    srv.shutdown()
+    st.join()
+    srv.server_close()
+    check("libcurl", good == 3)
+
+
 # The function's own alarm still works while ticked.
 class Alarm(Exception):
     pass
