@@ -492,7 +492,7 @@ func heavyImportFindings(cs *profile.ColdStart, cached bool) []Finding {
 			f.Method = "the package's whole import time"
 			unseen := "whether code that runs later uses the package's modules too: the log shows a module only where it was first loaded"
 			if cs.Format == profile.FormatPythonImporttime {
-				unseen += " (Python 3.14's -X importtime=2 shows the other uses, and makes this figure measured)"
+				unseen += " (Python 3.14 shows the other uses, and makes this figure measured, with COLDPROF_PYTHON_FLAGS=-Ximporttime=2)"
 			}
 			f.Unseen = append(f.Unseen, unseen)
 		}
