@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -29,6 +30,27 @@ import (
 // their struct layouts are arm64's, the kernel and the CPU are not, and the
 // runtimes they exec (amd64) run natively. On an arm64 machine they run
 // natively.
+//
+// What qemu-user exercises: every system call the wrapper and the proxy
+// make with arm64's numbers and struct layouts (qemu decodes them as an
+// arm64 kernel would: the raw clone, rt_sigaction with kernelSigaction,
+// rt_sigprocmask, sched_setscheduler, F_DUPFD_CLOEXEC, dup3, execve,
+// pidfd_open, pidfd_send_signal, timerfd_create/settime, epoll_pwait,
+// ppoll), the ELF machine check, and the markers. What it cannot:
+//   - the arm64 kernel and CPU: qemu turns each call into an amd64 one,
+//     emulates signal masks itself (the child's blocked signals are qemu's
+//     bookkeeping, not the kernel's) and runs arm64 code with x86's
+//     stronger memory ordering; timings are qemu's (the proxy takes
+//     ~100 ms to start), so no figures come from here;
+//   - arm64 runtimes (the Python and Node.js here are amd64);
+//   - an execve the kernel refuses: binfmt_misc hands every file with an
+//     arm64 ELF header to qemu (arm64QemuSkips).
+// Go programs with more than one P can stall in the network poller under
+// qemu-user 7.2: a timerfd read through Go's poller (no coldprof code)
+// stops being woken in some runs at GOMAXPROCS=2, never at GOMAXPROCS=1
+// nor natively (compare golang/go#70329). The wrapper runs the proxy with
+// GOMAXPROCS=1; wrapper/proxy's own tests, whose helper processes run
+// with more, are not run under qemu for that reason.
 
 // qemuSetup is what installs and registers qemu-aarch64.
 const qemuSetup = ".ci/setup.d/60-qemu-arm64.sh"
@@ -451,7 +473,9 @@ func TestArm64FailOpen(t *testing.T) {
 			}
 			api := fakeapi.New(t)
 			api.Events <- fakeapi.Event{ID: "id-1", Body: `{"n":1}`}
-			cmd := exec.Command(w, py, script)
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second) // hang guard only
+			defer cancel()
+			cmd := exec.CommandContext(ctx, w, py, script)
 			cmd.Env = baseEnv(append([]string{"AWS_LAMBDA_RUNTIME_API=" + api.Addr(), "AWS_EXECUTION_ENV=AWS_Lambda_python3.11"}, tt.env...)...)
 			var stdout bytes.Buffer
 			var stderr fakeapi.LockedBuffer
@@ -523,10 +547,11 @@ func TestArm64FailOpen(t *testing.T) {
 	}
 }
 
-// TestArm64ExecNode is TestExecNode's first half with the arm64 wrapper and
-// the hooks beside it as in the layer: the machine's Node.js loads the
-// require hook, its lines and the markers are there, and the program's
-// output is the same as without the wrapper.
+// TestArm64ExecNode is TestExecNode's first half with the arm64 wrapper,
+// the hooks beside it as in the layer, and the proxy on: the machine's
+// Node.js loads the require hook, its lines and the markers are there, the
+// program's output is the same as without the wrapper, and the proxy ends
+// with it.
 func TestArm64ExecNode(t *testing.T) {
 	bin := arm64Layer(t)
 	node, err := exec.LookPath("node")
@@ -535,13 +560,19 @@ func TestArm64ExecNode(t *testing.T) {
 	}
 	app, _ := filepath.Abs("../testdata/node/app")
 	runner, _ := filepath.Abs("../testdata/node/run-cjs.js")
+	api := fakeapi.New(t)
 	run := func(extra ...string) (string, string, int) {
-		cmd := exec.Command(bin, node, runner)
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second) // hang guard only
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin, node, runner)
 		cmd.Dir = app
-		cmd.Env = baseEnv(append([]string{"COLDPROF_PHASES=off", "LAMBDA_TASK_ROOT=" + app, "AWS_EXECUTION_ENV=AWS_Lambda_nodejs20.x", "NODE_OPTIONS=--no-deprecation"}, extra...)...)
+		cmd.Env = baseEnv(append([]string{"AWS_LAMBDA_RUNTIME_API=" + api.Addr(), "LAMBDA_TASK_ROOT=" + app, "AWS_EXECUTION_ENV=AWS_Lambda_nodejs20.x", "NODE_OPTIONS=--no-deprecation"}, extra...)...)
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		cmd.Run()
+		cmd.WaitDelay = 10 * time.Second // the proxy holds stderr until it exits
+		if err := cmd.Run(); err == exec.ErrWaitDelay {
+			t.Errorf("stderr stayed open 10 s after node exited: the proxy did not exit")
+		}
 		return stdout.String(), stderr.String(), cmd.ProcessState.ExitCode()
 	}
 	plainOut, _, plainCode := run("COLDPROF_DISABLE=1")
@@ -550,11 +581,83 @@ func TestArm64ExecNode(t *testing.T) {
 		t.Fatalf("exit %d stdout %q, without the hook %d %q; stderr:\n%s", code, out, plainCode, plainOut, stderr)
 	}
 	hook := filepath.Join(filepath.Dir(bin), "coldprof", "hooks", "node", "coldprof-require.cjs")
-	if m := startMarker(t, stderr); m.Runtime != "nodejs20.x" || !strings.Contains(m.Injected, hook) || m.Arch != "arm64" {
-		t.Errorf("start marker %+v: want nodejs20.x, the layer's hook %s, arm64", m, hook)
+	if m := startMarker(t, stderr); m.Runtime != "nodejs20.x" || !strings.Contains(m.Injected, hook) || m.Arch != "arm64" || !m.Proxy {
+		t.Errorf("start marker %+v: want nodejs20.x, the layer's hook %s, arm64, the proxy on", m, hook)
 	}
 	if !strings.Contains(stderr, "node require: self [us] | cumulative | imported module\n") ||
 		!strings.Contains(stderr, "|     fakepkg/lib/index.js\n") {
 		t.Errorf("no require lines:\n%s", stderr)
+	}
+}
+
+// TestArm64ExecBackgroundChild is TestExecBackgroundChild with the arm64
+// wrapper and proxy: a runtime's background child keeps neither stdout
+// nor stderr open (the proxy watches the runtime through a pidfd).
+func TestArm64ExecBackgroundChild(t *testing.T) {
+	checkBackgroundChild(t, arm64Layer(t))
+}
+
+// TestArm64ExecProxySurvivesGroupSignals is
+// TestExecProxySurvivesGroupSignals with the arm64 wrapper and proxy: the
+// forked child's rt_sigaction calls (kernelSigaction in arm64's layout)
+// leave the group signals ignored in the proxy.
+func TestArm64ExecProxySurvivesGroupSignals(t *testing.T) {
+	checkGroupSignals(t, arm64Layer(t))
+}
+
+// arm64PackageTests are the full-tier tests of this package that
+// TestArm64PackageTests runs built for arm64: the proxy's start in process
+// (the plain fork arm64 uses, the descriptors it leaves, the ELF check from
+// arm64's side, SCHED_BATCH around the fork and SCHED_OTHER in the proxy,
+// the tick hand-off) and the check of the forked child's compiled code.
+var arm64PackageTests = []string{
+	"TestStartProxyExecFails", "TestStartProxyBadUpstream", "TestStartProxyServesAndExits",
+	"TestStartProxyWaitsForExec", "TestStartProxyTickEnv", "TestCheckExecutableFIFO", "TestProxyChildCompiledCode",
+}
+
+// arm64QemuSkips are the tests qemu-user cannot run faithfully: through
+// binfmt_misc every file with an arm64 ELF header execs (into qemu, which
+// then fails to load it), so an execve the kernel would refuse succeeds,
+// and the child's fallback after a failed exec cannot be reached.
+const arm64QemuSkips = "^(TestCheckExecutableNotAProgram|TestStartProxyExecFailsInChild|TestStartProxyPlainFork|TestArm64.*)$"
+
+// TestArm64PackageTests runs this package's own tests built for
+// linux/arm64: the quick tier, and arm64PackageTests from the full tier
+// (their helpers build the binaries they start for arm64 too: GOARCH is
+// in their environment). GOMAXPROCS=1, as the wrapper gives the proxy: Go
+// programs with more than one P can stall in the network poller under
+// qemu-user 7.2 (see the top of this file).
+func TestArm64PackageTests(t *testing.T) {
+	arm64Layer(t)
+	if runtime.GOARCH == "arm64" {
+		t.Skip("on arm64 the package's tests run natively")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute) // hang guard only
+	defer cancel()
+	bin := filepath.Join(t.TempDir(), "wrapper.test")
+	build := exec.CommandContext(ctx, goTool(), "test", "-c", "-o", bin, ".")
+	build.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOFLAGS=")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go test -c for arm64: %v\n%s", err, out)
+	}
+	run := func(tier string, args ...string) string {
+		cmd := exec.CommandContext(ctx, bin, append([]string{"-test.v", "-test.count=1", "-test.skip", arm64QemuSkips}, args...)...)
+		cmd.Env = append(os.Environ(), "COLDPROF_TEST="+tier, "GOARCH=arm64", "CGO_ENABLED=0", "GOFLAGS=", "GOMAXPROCS=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil || bytes.Contains(out, []byte("--- FAIL")) {
+			t.Errorf("the arm64 test binary (%s tier): %v\n%s", tier, err, out)
+		}
+		return string(out)
+	}
+	quick := run("quick")
+	full := run("full", "-test.run", "^("+strings.Join(arm64PackageTests, "|")+")$")
+	for _, name := range append([]string{"TestRun", "TestNewPlan", "TestLoadConfig"}, arm64PackageTests...) {
+		out := quick
+		if slices.Contains(arm64PackageTests, name) {
+			out = full
+		}
+		if !strings.Contains(out, "--- PASS: "+name+" ") {
+			t.Errorf("%s did not pass in the arm64 test binary:\n%s", name, out)
+		}
 	}
 }
