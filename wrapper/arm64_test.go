@@ -46,9 +46,10 @@ import (
 //   - an execve the kernel refuses: binfmt_misc hands every file with an
 //     arm64 ELF header to qemu (arm64QemuSkips).
 // Go programs with more than one P can stall in the network poller under
-// qemu-user 7.2: a timerfd read through Go's poller (no coldprof code)
-// stops being woken in some runs at GOMAXPROCS=2, never at GOMAXPROCS=1
-// nor natively (compare golang/go#70329). The wrapper runs the proxy with
+// qemu-user 7.2: a 2 s loop reading a 1 ms timerfd through Go's poller (a
+// program of 40 lines, no coldprof code) stopped being woken in 5 of 30
+// runs at GOMAXPROCS=2 under qemu, 0 of 30 at GOMAXPROCS=1, 0 of 30
+// natively (compare golang/go#70329). The wrapper runs the proxy with
 // GOMAXPROCS=1; wrapper/proxy's own tests, whose helper processes run
 // with more, are not run under qemu for that reason.
 
@@ -598,9 +599,11 @@ func TestArm64ExecBackgroundChild(t *testing.T) {
 }
 
 // TestArm64ExecProxySurvivesGroupSignals is
-// TestExecProxySurvivesGroupSignals with the arm64 wrapper and proxy: the
-// forked child's rt_sigaction calls (kernelSigaction in arm64's layout)
-// leave the group signals ignored in the proxy.
+// TestExecProxySurvivesGroupSignals with the arm64 wrapper and proxy: a
+// function that signals its process group keeps its Runtime API. (That the
+// waiting child ignores them, through kernelSigaction in arm64's layout, is
+// TestStartProxyWaitsForExec's check, run for arm64 by
+// TestArm64PackageTests.)
 func TestArm64ExecProxySurvivesGroupSignals(t *testing.T) {
 	checkGroupSignals(t, arm64Layer(t))
 }
@@ -609,7 +612,8 @@ func TestArm64ExecProxySurvivesGroupSignals(t *testing.T) {
 // TestArm64PackageTests runs built for arm64: the proxy's start in process
 // (the plain fork arm64 uses, the descriptors it leaves, the ELF check from
 // arm64's side, SCHED_BATCH around the fork and SCHED_OTHER in the proxy,
-// the tick hand-off) and the check of the forked child's compiled code.
+// the group signals the waiting child ignores through kernelSigaction, the
+// tick hand-off) and the check of the forked child's compiled code.
 var arm64PackageTests = []string{
 	"TestStartProxyExecFails", "TestStartProxyBadUpstream", "TestStartProxyServesAndExits",
 	"TestStartProxyWaitsForExec", "TestStartProxyTickEnv", "TestCheckExecutableFIFO", "TestProxyChildCompiledCode",

@@ -208,6 +208,19 @@ func TestStartProxyWaitsForExec(t *testing.T) {
 			t.Errorf("waiting child's scheduling policy %d, want SCHED_BATCH (%d)", got, schedBatch)
 		}
 	}
+	// The waiting child ignores the signals a function may send its
+	// process group (proxyChild's rt_sigaction calls, with the kernel's
+	// struct sigaction as kernelSigaction lays it out for this GOARCH).
+	var group uint64
+	for _, sig := range groupSignals {
+		group |= 1 << (sig - 1)
+	}
+	for end := time.Now().Add(10 * time.Second); sigIgnored(t, s.pid)&group != group; time.Sleep(time.Millisecond) {
+		if time.Now().After(end) { // hang guard only: the child sets them at once
+			syscall.Close(s.release)
+			t.Fatalf("the waiting child ignores signals %#x, want %#x (SIGHUP, SIGINT, SIGTERM, SIGQUIT) among them", sigIgnored(t, s.pid), group)
+		}
+	}
 	got := make(chan string, 1)
 	go func() {
 		resp, err := http.Get("http://" + s.addr + fakeapi.Prefix + "/runtime/invocation/next")
@@ -254,6 +267,27 @@ func procExe(pid int) (string, error) {
 		return args[1], nil
 	}
 	return exe, err
+}
+
+// sigIgnored is the set of signals process pid ignores (SigIgn in
+// /proc/pid/status: bit n-1 for signal n).
+func sigIgnored(t *testing.T, pid int) uint64 {
+	t.Helper()
+	status, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "SigIgn:"); ok {
+			mask, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			if err != nil {
+				t.Fatalf("SigIgn %q: %v", v, err)
+			}
+			return mask
+		}
+	}
+	t.Fatalf("no SigIgn in /proc/%d/status", pid)
+	return 0
 }
 
 // schedPolicy is sched_getscheduler(tid) (0: the calling thread).
