@@ -34,7 +34,14 @@ if [ "$(cat "$binfmt/status")" != enabled ]; then
 fi
 
 # Any existing aarch64 entry (ours, or qemu-user-static's / qemu-user-binfmt's
-# under the same name) is kept as long as it is enabled.
+# under the same name) is kept as long as it is enabled and its interpreter
+# is still there; a stale one (its qemu removed) is replaced.
+if [ -e "$binfmt/qemu-aarch64" ]; then
+  interp=$(sed -n 's/^interpreter //p' "$binfmt/qemu-aarch64")
+  if [ ! -x "$interp" ]; then
+    echo -1 >"$binfmt/qemu-aarch64"
+  fi
+fi
 if [ ! -e "$binfmt/qemu-aarch64" ]; then
   # ELF64, little-endian, e_machine EM_AARCH64 (0xb7); the mask ignores the
   # OS ABI byte and the low bit of e_type (ET_EXEC and ET_DYN both match).
