@@ -296,7 +296,8 @@ func lineKinds(t *testing.T, stderr string) []string {
 // findProxies lists the PIDs of live (not zombie) proxy processes started
 // by the wrapper bin (from the coldprof-proxy beside it). A proxy for
 // another architecture run through binfmt_misc's qemu-user (arm64_test.go)
-// shows as "<qemu> <path> <argv0>" (the P flag keeps argv[0]).
+// shows as "<qemu> <path> <argv0>" with the P flag (argv[0] kept), else as
+// "<qemu> <path>".
 func findProxies(bin string) []int {
 	bin = filepath.Join(filepath.Dir(bin), ProxyName)
 	var pids []int
@@ -309,7 +310,7 @@ func findProxies(bin string) []int {
 		cmdline, _ := os.ReadFile(filepath.Join("/proc", d.Name(), "cmdline"))
 		args := strings.Split(strings.TrimSuffix(string(cmdline), "\x00"), "\x00")
 		native := len(args) == 1 && args[0] == bin
-		emulated := len(args) == 3 && strings.Contains(filepath.Base(args[0]), "qemu") && args[1] == bin && args[2] == bin
+		emulated := (len(args) == 2 || len(args) == 3 && args[2] == bin) && strings.Contains(args[0], "qemu") && args[1] == bin
 		if !native && !emulated {
 			continue
 		}

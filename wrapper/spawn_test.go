@@ -259,7 +259,7 @@ func TestStartProxyWaitsForExec(t *testing.T) {
 // arm64_test.go), where that is qemu, the program qemu runs (its argv[1]).
 func procExe(pid int) (string, error) {
 	exe, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe")
-	if err != nil || !strings.Contains(filepath.Base(exe), "qemu") {
+	if err != nil || !strings.Contains(exe, "qemu") {
 		return exe, err
 	}
 	cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
