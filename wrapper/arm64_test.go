@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -50,8 +49,8 @@ import (
 // program of 40 lines, no coldprof code) stopped being woken in 5 of 30
 // runs at GOMAXPROCS=2 under qemu, 0 of 30 at GOMAXPROCS=1, 0 of 30
 // natively (compare golang/go#70329). The wrapper runs the proxy with
-// GOMAXPROCS=1; wrapper/proxy's own tests, whose helper processes run
-// with more, are not run under qemu for that reason.
+// GOMAXPROCS=1, and so do wrapper/proxy's tests that start it as a
+// process, and the test binaries run here.
 
 // qemuSetup is what installs and registers qemu-aarch64.
 const qemuSetup = ".ci/setup.d/60-qemu-arm64.sh"
@@ -625,12 +624,47 @@ var arm64PackageTests = []string{
 // and the child's fallback after a failed exec cannot be reached.
 const arm64QemuSkips = "^(TestCheckExecutableNotAProgram|TestStartProxyExecFailsInChild|TestStartProxyPlainFork|TestArm64.*)$"
 
+// arm64TestBinary builds the tests of the package in dir (relative to this
+// one) for linux/arm64 and returns a function that runs them there with
+// args (-test.v and the qemu skips added), in the given tier, failing t
+// when any fails, and returns their output. GOARCH=arm64 is in their
+// environment, so the binaries their helpers build are arm64's too;
+// GOMAXPROCS=1, as the wrapper gives the proxy: Go programs with more than
+// one P can stall in the network poller under qemu-user 7.2 (see the top
+// of this file).
+func arm64TestBinary(t *testing.T, ctx context.Context, dir string) func(tier string, args ...string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), filepath.Base(dir)+".test")
+	build := exec.CommandContext(ctx, goTool(), "test", "-c", "-o", bin, ".")
+	build.Dir = dir
+	build.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOFLAGS=")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go test -c for arm64 in %s: %v\n%s", dir, err, out)
+	}
+	return func(tier string, args ...string) string {
+		cmd := exec.CommandContext(ctx, bin, append([]string{"-test.v", "-test.count=1", "-test.skip", arm64QemuSkips}, args...)...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "COLDPROF_TEST="+tier, "GOARCH=arm64", "CGO_ENABLED=0", "GOFLAGS=", "GOMAXPROCS=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil || bytes.Contains(out, []byte("--- FAIL")) {
+			t.Errorf("the arm64 test binary of %s (%s tier): %v\n%s", dir, tier, err, out)
+		}
+		return string(out)
+	}
+}
+
+// wantPassed fails t unless every test named passed in out (-test.v).
+func wantPassed(t *testing.T, out string, names ...string) {
+	t.Helper()
+	for _, name := range names {
+		if !strings.Contains(out, "--- PASS: "+name+" ") {
+			t.Errorf("%s did not pass in the arm64 test binary:\n%s", name, out)
+		}
+	}
+}
+
 // TestArm64PackageTests runs this package's own tests built for
-// linux/arm64: the quick tier, and arm64PackageTests from the full tier
-// (their helpers build the binaries they start for arm64 too: GOARCH is
-// in their environment). GOMAXPROCS=1, as the wrapper gives the proxy: Go
-// programs with more than one P can stall in the network poller under
-// qemu-user 7.2 (see the top of this file).
+// linux/arm64: the quick tier, and arm64PackageTests from the full tier.
 func TestArm64PackageTests(t *testing.T) {
 	arm64Layer(t)
 	if runtime.GOARCH == "arm64" {
@@ -638,30 +672,24 @@ func TestArm64PackageTests(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute) // hang guard only
 	defer cancel()
-	bin := filepath.Join(t.TempDir(), "wrapper.test")
-	build := exec.CommandContext(ctx, goTool(), "test", "-c", "-o", bin, ".")
-	build.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOFLAGS=")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go test -c for arm64: %v\n%s", err, out)
+	run := arm64TestBinary(t, ctx, ".")
+	wantPassed(t, run("quick"), "TestRun", "TestNewPlan", "TestLoadConfig")
+	wantPassed(t, run("full", "-test.run", "^("+strings.Join(arm64PackageTests, "|")+")$"), arm64PackageTests...)
+}
+
+// TestArm64ProxyPackageTests runs wrapper/proxy's tests built for
+// linux/arm64: the relay, the markers, the sampler's pipe, descriptor
+// shortage, the poller and its ppoll fallback, and the real proxy process
+// ticking a process through a pidfd, with kill(2), from the timerfd and
+// from ppoll's timeout.
+func TestArm64ProxyPackageTests(t *testing.T) {
+	arm64Layer(t)
+	if runtime.GOARCH == "arm64" {
+		t.Skip("on arm64 the package's tests run natively")
 	}
-	run := func(tier string, args ...string) string {
-		cmd := exec.CommandContext(ctx, bin, append([]string{"-test.v", "-test.count=1", "-test.skip", arm64QemuSkips}, args...)...)
-		cmd.Env = append(os.Environ(), "COLDPROF_TEST="+tier, "GOARCH=arm64", "CGO_ENABLED=0", "GOFLAGS=", "GOMAXPROCS=1")
-		out, err := cmd.CombinedOutput()
-		if err != nil || bytes.Contains(out, []byte("--- FAIL")) {
-			t.Errorf("the arm64 test binary (%s tier): %v\n%s", tier, err, out)
-		}
-		return string(out)
-	}
-	quick := run("quick")
-	full := run("full", "-test.run", "^("+strings.Join(arm64PackageTests, "|")+")$")
-	for _, name := range append([]string{"TestRun", "TestNewPlan", "TestLoadConfig"}, arm64PackageTests...) {
-		out := quick
-		if slices.Contains(arm64PackageTests, name) {
-			out = full
-		}
-		if !strings.Contains(out, "--- PASS: "+name+" ") {
-			t.Errorf("%s did not pass in the arm64 test binary:\n%s", name, out)
-		}
-	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute) // hang guard only
+	defer cancel()
+	out := arm64TestBinary(t, ctx, "proxy")("quick")
+	wantPassed(t, out, "TestProxyProcessTicksRuntime", "TestProxyProcessNoTicks", "TestTickerLimit")
+	t.Logf("%d tests and subtests of wrapper/proxy passed for arm64", strings.Count(out, "--- PASS: Test"))
 }
