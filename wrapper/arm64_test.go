@@ -120,7 +120,7 @@ func debianPython(t *testing.T) string {
 	t.Helper()
 	py, ok := pythons(t)["debian-python3"]
 	if !ok {
-		t.Fatal("no /usr/bin/python3 (" + ".ci/setup.d/10-debian.sh installs it)")
+		t.Fatal("no /usr/bin/python3 (.ci/setup.d/10-debian.sh installs it)")
 	}
 	return py
 }
@@ -134,13 +134,13 @@ func TestArm64ExecProxyOrder(t *testing.T) {
 	py := debianPython(t)
 	for _, tt := range proxyOrderCases {
 		t.Run(tt.name, func(t *testing.T) {
-			runProxyOrder(t, bin, py, tt, nil)
+			runProxyOrder(t, bin, py, tt)
 		})
 	}
 }
 
 // tickRuntime is a function for TestArm64SamplerTicks: its init works until
-// the sampler's SIGURG handler has taken 20 samples (a hang guard of 20 s),
+// the sampler's SIGURG handler has handled 20 ticks (a hang guard of 20 s),
 // then prints the sampler's figures (testdata/sampler/tick_probe.py) and
 // the descriptors of the proxy (its child) and serves one invocation.
 const tickRuntime = `import http.client, json, os, sys, time
@@ -224,7 +224,10 @@ func decodeSamplerLines(t *testing.T, stderr string) samplerRun {
 				s.stacks = append(s.stacks, st)
 			}
 		case sampleline.Samples:
-			now := e.TimeUs - e.Samples[0].DtUs
+			if len(e.Samples) == 0 {
+				t.Fatalf("samples line without samples: %s", l)
+			}
+			now := e.TimeUs - e.Samples[0].DtUs // t is the first sample's time
 			for _, sm := range e.Samples {
 				if sm.Stack >= len(s.stacks) {
 					t.Fatalf("sample %v refers to an unwritten stack", sm)

@@ -365,7 +365,7 @@ func TestExecProxyOrder(t *testing.T) {
 	for _, label := range labels {
 		for _, tt := range proxyOrderCases {
 			t.Run(label+"/"+tt.name, func(t *testing.T) {
-				stderr := runProxyOrder(t, bin, py[label], tt, nil)
+				stderr := runProxyOrder(t, bin, py[label], tt)
 				if *writeLogs && tt.name == "two invocations" {
 					name := filepath.Join("..", "testdata", "wrapper", label+"-proxy.log")
 					if err := os.WriteFile(name, []byte(stderr), 0o644); err != nil {
@@ -381,12 +381,12 @@ func TestExecProxyOrder(t *testing.T) {
 // it) in front of the Python py, checks the order of stderr's lines, the
 // requests the API received (each event's body posted back as the response,
 // or the init error) and that the proxy exits with the runtime, and
-// returns stderr. extra is added to the runtime's environment.
-func runProxyOrder(t *testing.T, bin, py string, tt proxyOrderCase, extra []string) string {
+// returns stderr.
+func runProxyOrder(t *testing.T, bin, py string, tt proxyOrderCase) string {
 	t.Helper()
 	f := fakeapi.New(t)
 	cmd := exec.Command(bin, append([]string{py, "../testdata/wrapper/runtime.py"}, tt.args...)...)
-	cmd.Env = baseEnv(append([]string{"AWS_LAMBDA_RUNTIME_API=" + f.Addr(), "AWS_EXECUTION_ENV=AWS_Lambda_" + filepath.Base(py), "_HANDLER=app.handler"}, extra...)...)
+	cmd.Env = baseEnv("AWS_LAMBDA_RUNTIME_API="+f.Addr(), "AWS_EXECUTION_ENV=AWS_Lambda_"+filepath.Base(py), "_HANDLER=app.handler")
 	var stderr fakeapi.LockedBuffer
 	cmd.Stderr = &stderr
 	cmd.WaitDelay = 10 * time.Second // the proxy child holds stderr until it exits
