@@ -63,10 +63,16 @@ var (
 
 // arm64Layer returns the arm64 coldprof-wrapper, with coldprof-proxy and the
 // hooks beside it as in the layer, built once. It skips t outside the full
-// tier and where arm64 programs cannot be exec'd.
+// tier, in -race builds (the binaries under test are not race builds, and
+// .ci/run's full tier without -race runs these tests: under -race they
+// would only cost CI their time again) and where arm64 programs cannot be
+// exec'd.
 func arm64Layer(t *testing.T) string {
 	t.Helper()
 	fullTier(t)
+	if raceBuild {
+		t.Skip("the arm64 binaries are no race builds: the full tier without -race runs this test")
+	}
 	if runtime.GOARCH != "arm64" {
 		b, err := os.ReadFile("/proc/sys/fs/binfmt_misc/qemu-aarch64")
 		if err != nil || !bytes.HasPrefix(b, []byte("enabled\n")) {
