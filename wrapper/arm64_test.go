@@ -150,6 +150,7 @@ func TestArm64ExecProxyOrder(t *testing.T) {
 // then prints the sampler's figures (testdata/sampler/tick_probe.py) and
 // the descriptors of the proxy (its child) and serves one invocation.
 const tickRuntime = `import http.client, json, os, sys, time
+sys.dont_write_bytecode = True  # no __pycache__ in testdata
 sys.path.insert(0, sys.argv[1])
 import tick_probe
 
