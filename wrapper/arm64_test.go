@@ -598,6 +598,19 @@ func TestArm64ExecNode(t *testing.T) {
 		!strings.Contains(stderr, "|     fakepkg/lib/index.js\n") {
 		t.Errorf("no require lines:\n%s", stderr)
 	}
+
+	// With the sampler on (off by default for Node.js): its lines decode;
+	// the program never asks for an event, so it samples until exit.
+	out, stderr, code = run("COLDPROF_SAMPLER=on")
+	if code != 0 || out != plainOut {
+		t.Fatalf("sampler on: exit %d stdout %q; stderr:\n%s", code, out, stderr)
+	}
+	if m := startMarker(t, stderr); m.SamplerUs != 5000 || !m.Proxy {
+		t.Errorf("sampler on: start marker %+v, want the sampler at 5 ms and the proxy on", m)
+	}
+	if s := decodeSamplerLines(t, stderr); s.begin.Lang != "node" || s.cut != nil || s.end.StoppedBy != sampleline.StoppedByExit || len(s.samples) == 0 {
+		t.Errorf("sampler on: begin %+v, cut %+v, end %+v, %d samples; want node's sampling until exit", s.begin, s.cut, s.end, len(s.samples))
+	}
 }
 
 // TestArm64ExecBackgroundChild is TestExecBackgroundChild with the arm64
