@@ -3,6 +3,7 @@ package wrapper
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"flag"
 	"fmt"
 	"os"
@@ -38,8 +39,10 @@ func TestMain(m *testing.M) {
 	syscall.RawSyscall(syscall.SYS_PRCTL, 36 /* PR_SET_CHILD_SUBREAPER */, 1, 0)
 	code := m.Run()
 	reapOrphans()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
+	for _, dir := range []string{buildDir, arm64Dir} {
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
 	}
 	os.Exit(code)
 }
@@ -291,7 +294,10 @@ func lineKinds(t *testing.T, stderr string) []string {
 }
 
 // findProxies lists the PIDs of live (not zombie) proxy processes started
-// by the wrapper bin (from the coldprof-proxy beside it).
+// by the wrapper bin (from the coldprof-proxy beside it). A proxy for
+// another architecture run through binfmt_misc's qemu-user (arm64_test.go)
+// shows as "<qemu> <path> <argv0>" with the P flag (argv[0] kept), else as
+// "<qemu> <path>".
 func findProxies(bin string) []int {
 	bin = filepath.Join(filepath.Dir(bin), ProxyName)
 	var pids []int
@@ -302,7 +308,10 @@ func findProxies(bin string) []int {
 			continue
 		}
 		cmdline, _ := os.ReadFile(filepath.Join("/proc", d.Name(), "cmdline"))
-		if string(cmdline) != bin+"\x00" {
+		args := strings.Split(strings.TrimSuffix(string(cmdline), "\x00"), "\x00")
+		native := len(args) == 1 && args[0] == bin
+		emulated := (len(args) == 2 || len(args) == 3 && args[2] == bin) && strings.Contains(args[0], "qemu") && args[1] == bin
+		if !native && !emulated {
 			continue
 		}
 		stat, _ := os.ReadFile(filepath.Join("/proc", d.Name(), "stat"))
@@ -315,6 +324,31 @@ func findProxies(bin string) []int {
 	return pids
 }
 
+// A proxyOrderCase is one run of a runtime through the wrapper and its
+// proxy against the fake Runtime API: testdata/wrapper/runtime.py's
+// arguments, the events queued, and the stderr lines wanted (lineKinds).
+type proxyOrderCase struct {
+	name   string
+	args   []string
+	events []string
+	want   []string
+}
+
+var proxyOrderCases = []proxyOrderCase{
+	{
+		"two invocations", []string{"2"}, []string{"id-1", "id-2"},
+		[]string{
+			"start", "runtime: init", "init_done",
+			"invoke_start id-1", "runtime: handling id-1", "import decimal", "invoke_end id-1 response", "runtime: done id-1 202",
+			"invoke_start id-2", "runtime: handling id-2", "invoke_end id-2 response", "runtime: done id-2 202",
+		},
+	},
+	{
+		"init error", []string{"0", "init-error"}, nil,
+		[]string{"start", "runtime: init", "init_error Runtime.ImportModuleError", "runtime: init error posted 202"},
+	},
+}
+
 // A real Python runtime behind the real wrapper binary and its proxy child,
 // against the fake Runtime API: markers land between the runtime's own
 // lines exactly, the runtime waits on next before the event exists, and the
@@ -323,78 +357,97 @@ func TestExecProxyOrder(t *testing.T) {
 	fullTier(t)
 	bin := wrapperBinary(t)
 	py := pythons(t)
-	tests := []struct {
-		name   string
-		args   []string
-		events []string
-		want   []string
-	}{
-		{
-			"two invocations", []string{"2"}, []string{"id-1", "id-2"},
-			[]string{
-				"start", "runtime: init", "init_done",
-				"invoke_start id-1", "runtime: handling id-1", "import decimal", "invoke_end id-1 response", "runtime: done id-1 202",
-				"invoke_start id-2", "runtime: handling id-2", "invoke_end id-2 response", "runtime: done id-2 202",
-			},
-		},
-		{
-			"init error", []string{"0", "init-error"}, nil,
-			[]string{"start", "runtime: init", "init_error Runtime.ImportModuleError", "runtime: init error posted 202"},
-		},
-	}
 	labels := make([]string, 0, len(py))
 	for l := range py {
 		labels = append(labels, l)
 	}
 	sort.Strings(labels)
 	for _, label := range labels {
-		for _, tt := range tests {
+		for _, tt := range proxyOrderCases {
 			t.Run(label+"/"+tt.name, func(t *testing.T) {
-				f := fakeapi.New(t)
-				cmd := exec.Command(bin, append([]string{py[label], "../testdata/wrapper/runtime.py"}, tt.args...)...)
-				cmd.Env = baseEnv("AWS_LAMBDA_RUNTIME_API="+f.Addr(), "AWS_EXECUTION_ENV=AWS_Lambda_"+filepath.Base(py[label]), "_HANDLER=app.handler")
-				var stderr fakeapi.LockedBuffer
-				cmd.Stderr = &stderr
-				cmd.WaitDelay = 10 * time.Second // the proxy child holds stderr until it exits
-				if err := cmd.Start(); err != nil {
-					t.Fatal(err)
-				}
-				// The runtime is waiting on next before any event exists.
-				deadline := time.Now().Add(20 * time.Second)
-				for len(tt.events) > 0 && !strings.Contains(stderr.String(), `"ev":"init_done"`) && time.Now().Before(deadline) {
-					time.Sleep(10 * time.Millisecond)
-				}
-				proxies := findProxies(bin)
-				if len(tt.events) > 0 && len(proxies) != 1 {
-					t.Errorf("want one live proxy process while the runtime runs, found %v", proxies)
-				}
-				for _, id := range tt.events {
-					f.Events <- fakeapi.Event{ID: id, Body: `{"n":1}`}
-				}
-				err := cmd.Wait()
-				if err == exec.ErrWaitDelay {
-					t.Errorf("stderr stayed open 10 s after the runtime exited: the proxy did not exit")
-				}
-				if diff := cmp.Diff(tt.want, lineKinds(t, stderr.String())); diff != "" {
-					t.Errorf("stderr order (-want +got):\n%s\nfull stderr:\n%s", diff, stderr.String())
-				}
-				for _, pid := range proxies {
-					for end := time.Now().Add(5 * time.Second); time.Now().Before(end) && slicesContains(findProxies(bin), pid); {
-						time.Sleep(10 * time.Millisecond)
-					}
-					if slicesContains(findProxies(bin), pid) {
-						t.Errorf("proxy %d still running after the runtime exited", pid)
-					}
-				}
+				stderr := runProxyOrder(t, bin, py[label], tt)
 				if *writeLogs && tt.name == "two invocations" {
 					name := filepath.Join("..", "testdata", "wrapper", label+"-proxy.log")
-					if err := os.WriteFile(name, []byte(stderr.String()), 0o644); err != nil {
+					if err := os.WriteFile(name, []byte(stderr), 0o644); err != nil {
 						t.Fatal(err)
 					}
 				}
 			})
 		}
 	}
+}
+
+// runProxyOrder runs tt with the wrapper bin (and the coldprof-proxy beside
+// it) in front of the Python py, checks the order of stderr's lines, the
+// requests the API received (each event's body posted back as the response,
+// or the init error) and that the proxy exits with the runtime, and
+// returns stderr.
+func runProxyOrder(t *testing.T, bin, py string, tt proxyOrderCase) string {
+	t.Helper()
+	f := fakeapi.New(t)
+	cmd := exec.Command(bin, append([]string{py, "../testdata/wrapper/runtime.py"}, tt.args...)...)
+	cmd.Env = baseEnv("AWS_LAMBDA_RUNTIME_API="+f.Addr(), "AWS_EXECUTION_ENV=AWS_Lambda_"+filepath.Base(py), "_HANDLER=app.handler")
+	var stderr fakeapi.LockedBuffer
+	cmd.Stderr = &stderr
+	cmd.WaitDelay = 10 * time.Second // the proxy child holds stderr until it exits
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The runtime is waiting on next before any event exists.
+	deadline := time.Now().Add(20 * time.Second)
+	for len(tt.events) > 0 && !strings.Contains(stderr.String(), `"ev":"init_done"`) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	proxies := findProxies(bin)
+	if len(tt.events) > 0 && len(proxies) != 1 {
+		t.Errorf("want one live proxy process while the runtime runs, found %v", proxies)
+	}
+	body := `{"n":1}`
+	for _, id := range tt.events {
+		f.Events <- fakeapi.Event{ID: id, Body: body}
+	}
+	err := cmd.Wait()
+	if err == exec.ErrWaitDelay {
+		t.Errorf("stderr stayed open 10 s after the runtime exited: the proxy did not exit")
+	}
+	if diff := cmp.Diff(tt.want, lineKinds(t, stderr.String())); diff != "" {
+		t.Errorf("stderr order (-want +got):\n%s\nfull stderr:\n%s", diff, stderr.String())
+	}
+	// What reached the API through the proxy: runtime.py posts each
+	// event's body back as its response.
+	var want, got []string
+	for _, id := range tt.events {
+		want = append(want, "GET "+fakeapi.Prefix+"/runtime/invocation/next",
+			fmt.Sprintf("POST %s/runtime/invocation/%s/response %x", fakeapi.Prefix, id, sha256.Sum256([]byte(body))))
+	}
+	if len(tt.events) == 0 {
+		want = append(want, "POST "+fakeapi.Prefix+"/runtime/init/error Runtime.ImportModuleError")
+	}
+	for _, r := range f.Requests() {
+		s := r.Method + " " + r.Path
+		switch {
+		case strings.HasSuffix(r.Path, "/response"):
+			s += fmt.Sprintf(" %x", r.BodySHA)
+		case strings.HasSuffix(r.Path, "/init/error"):
+			s += " " + r.Header.Get("Lambda-Runtime-Function-Error-Type")
+		}
+		got = append(got, s)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("requests the API received (-want +got):\n%s", diff)
+	}
+	if m := startMarker(t, stderr.String()); m.Arch != markerArch(archOf(t, bin)) || !m.Proxy {
+		t.Errorf("start marker %+v: want arch %q and the proxy on", m, markerArch(archOf(t, bin)))
+	}
+	for _, pid := range proxies {
+		for end := time.Now().Add(5 * time.Second); time.Now().Before(end) && slicesContains(findProxies(bin), pid); {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if slicesContains(findProxies(bin), pid) {
+			t.Errorf("proxy %d still running after the runtime exited", pid)
+		}
+	}
+	return stderr.String()
 }
 
 func slicesContains(s []int, v int) bool {

@@ -197,7 +197,7 @@ func TestStartProxyWaitsForExec(t *testing.T) {
 	defer waitGone(t, s.pid)
 	defer syscall.Close(s.exitEnd)
 	self, _ := os.Executable()
-	if exe, err := os.Readlink("/proc/" + strconv.Itoa(s.pid) + "/exe"); exe != self {
+	if exe, err := procExe(s.pid); exe != self {
 		syscall.Close(s.release)
 		t.Fatalf("before the release the child runs %q (%v), want still this test binary %s", exe, err, self)
 	}
@@ -206,6 +206,19 @@ func TestStartProxyWaitsForExec(t *testing.T) {
 	if ours == schedOther {
 		if got := schedPolicy(t, s.pid); got != schedBatch {
 			t.Errorf("waiting child's scheduling policy %d, want SCHED_BATCH (%d)", got, schedBatch)
+		}
+	}
+	// The waiting child ignores the signals a function may send its
+	// process group (proxyChild's rt_sigaction calls, with the kernel's
+	// struct sigaction as kernelSigaction lays it out for this GOARCH).
+	var group uint64
+	for _, sig := range groupSignals {
+		group |= 1 << (sig - 1)
+	}
+	for end := time.Now().Add(10 * time.Second); sigIgnored(t, s.pid)&group != group; time.Sleep(time.Millisecond) {
+		if time.Now().After(end) { // hang guard only: the child sets them at once
+			syscall.Close(s.release)
+			t.Fatalf("the waiting child ignores signals %#x, want %#x (SIGHUP, SIGINT, SIGTERM, SIGQUIT) among them", sigIgnored(t, s.pid), group)
 		}
 	}
 	got := make(chan string, 1)
@@ -239,6 +252,42 @@ func TestStartProxyWaitsForExec(t *testing.T) {
 			t.Errorf("proxy thread %d has scheduling policy %d, want %d as this test", tid, got, ours)
 		}
 	}
+}
+
+// procExe is the program process pid runs: /proc/pid/exe, or, for a
+// program run by qemu-user through binfmt_misc (the arm64 tests on amd64:
+// arm64_test.go), where that is qemu, the program qemu runs (its argv[1]).
+func procExe(pid int) (string, error) {
+	exe, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/exe")
+	if err != nil || !strings.Contains(exe, "qemu") {
+		return exe, err
+	}
+	cmdline, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	if args := strings.Split(string(cmdline), "\x00"); err == nil && len(args) > 1 {
+		return args[1], nil
+	}
+	return exe, err
+}
+
+// sigIgnored is the set of signals process pid ignores (SigIgn in
+// /proc/pid/status: bit n-1 for signal n).
+func sigIgnored(t *testing.T, pid int) uint64 {
+	t.Helper()
+	status, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "SigIgn:"); ok {
+			mask, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			if err != nil {
+				t.Fatalf("SigIgn %q: %v", v, err)
+			}
+			return mask
+		}
+	}
+	t.Fatalf("no SigIgn in /proc/%d/status", pid)
+	return 0
 }
 
 // schedPolicy is sched_getscheduler(tid) (0: the calling thread).
@@ -370,7 +419,12 @@ func TestExecProxyMissing(t *testing.T) {
 // by the child, kept the proxy alive.)
 func TestExecBackgroundChild(t *testing.T) {
 	fullTier(t)
-	bin := wrapperBinary(t)
+	checkBackgroundChild(t, wrapperBinary(t))
+}
+
+// checkBackgroundChild is TestExecBackgroundChild with the wrapper bin.
+func checkBackgroundChild(t *testing.T, bin string) {
+	t.Helper()
 	cmd := exec.Command(bin, "/bin/sh", "-c", `sleep 60 </dev/null >/dev/null 2>&1 & echo $!`)
 	cmd.Env = baseEnv("AWS_LAMBDA_RUNTIME_API=127.0.0.1:9")
 	stdout, err := cmd.StdoutPipe()
@@ -506,7 +560,12 @@ func TestExecClosedStdinBecomesDevNull(t *testing.T) {
 // whether or not it died before relaying the request.
 func TestExecProxySurvivesGroupSignals(t *testing.T) {
 	fullTier(t)
-	bin := wrapperBinary(t)
+	checkGroupSignals(t, wrapperBinary(t))
+}
+
+// checkGroupSignals is TestExecProxySurvivesGroupSignals with the wrapper bin.
+func checkGroupSignals(t *testing.T, bin string) {
+	t.Helper()
 	py, err := exec.LookPath("python3")
 	if err != nil {
 		t.Skip("no python3")

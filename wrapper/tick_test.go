@@ -142,9 +142,9 @@ func TestStartProxyTickEnv(t *testing.T) {
 				defer syscall.Close(s.samplerEnd)
 			}
 			syscall.Close(s.release) // the proxy execs
-			self, _ := os.Readlink("/proc/self/exe")
+			self, _ := os.Executable()
 			for end := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-				if exe, _ := os.Readlink("/proc/" + strconv.Itoa(s.pid) + "/exe"); exe != self && exe != "" {
+				if exe, _ := procExe(s.pid); exe != self && exe != "" {
 					break
 				}
 				if time.Now().After(end) { // hang guard only

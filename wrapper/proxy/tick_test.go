@@ -379,9 +379,12 @@ func waitRequests(t *testing.T, api *fakeapi.API, n int) {
 // (withoutPidfd).
 const envHelperWithoutPidfd = "COLDPROF_PROXY_TEST_WITHOUT_PIDFD"
 
-// proxyEnv is the proxy's environment for a tick test.
+// proxyEnv is the proxy's environment for a tick test. GOMAXPROCS=1 as
+// coldprof-wrapper starts it (and, with more than one P, Go's poller can
+// stall under qemu-user, where wrapper's TestArm64ProxyPackageTests runs
+// this test for arm64).
 func proxyEnv(api *fakeapi.API, mode string, extra ...string) []string {
-	env := []string{envHelperSpare + "=64", EnvUpstream + "=" + api.Addr(), EnvExit + "=" + ExitPipe, EnvInvokeMarkers + "=1"}
+	env := []string{"GOMAXPROCS=1", envHelperSpare + "=64", EnvUpstream + "=" + api.Addr(), EnvExit + "=" + ExitPipe, EnvInvokeMarkers + "=1"}
 	switch mode {
 	case "without poller":
 		env = append(env, envHelperWithoutPoller+"=1")
