@@ -336,3 +336,44 @@ func TestCachedRunEndsAtPhaseBoundary(t *testing.T) {
 		t.Errorf("hashlib: phase %s request %q, want invoke r1", hashlib.Phase, hashlib.RequestID)
 	}
 }
+
+// TestCachedRunAcrossPlatformStart: without markers a platform line can
+// land inside an import (START written before the runtime's lines reach
+// the log, as in early-start.log), so it does not settle the look-ups
+// before it: app, whose look-ups and boto3 straddle START, stays one
+// init import, as it is in an -X importtime=1 log of the same run.
+func TestCachedRunAcrossPlatformStart(t *testing.T) {
+	log := strings.Join([]string{
+		"INIT_START Runtime Version: python:3.14.v1\tRuntime Version ARN: arn:aws:lambda:eu-central-1::runtime:abab",
+		"import time: self [us] | cumulative | imported package",
+		timedLine(9800, 9800, 0, "awslambdaric.bootstrap"),
+		cachedLine(0, "json"),
+		cachedLine(0, "os"),
+		"START RequestId: 55555555-eeee-4fff-8aaa-000000000005 Version: $LATEST",
+		timedLine(60000, 60000, 1, "boto3"),
+		timedLine(500, 60500, 0, "app"),
+		timedLine(5200, 5200, 0, "smtplib"),
+		"END RequestId: 55555555-eeee-4fff-8aaa-000000000005",
+		"REPORT RequestId: 55555555-eeee-4fff-8aaa-000000000005\tDuration: 15.74 ms\tBilled Duration: 147 ms\tMemory Size: 128 MB\tMax Memory Used: 41 MB\tInit Duration: 130.49 ms",
+	}, "\n") + "\n"
+	got, cs := parentsOf(t, log)
+	var app *profile.Import
+	for _, imp := range cs.Imports {
+		if imp.Name == "app" {
+			app = imp
+		}
+	}
+	if app == nil {
+		t.Fatal("app is not a top-level entry")
+	}
+	if app.Phase != profile.PhaseInit {
+		t.Errorf("app: phase %s, want init (its import began before START)", app.Phase)
+	}
+	// json and os: guesses between awslambdaric.bootstrap and boto3 (level
+	// 1 is allowed: app's), never settled at the top by START.
+	for _, line := range []int{4, 5} {
+		if _, ok := got[line]; !ok {
+			t.Errorf("cached line %d not in the tree", line)
+		}
+	}
+}

@@ -55,9 +55,10 @@
 // level is (spaces+len(name))/2 and, without spaces, only bounded by
 // len(name)/2, by the timed lines around the line and by the look-ups
 // before it (see cachedLineLevel); where that leaves a choice, the entry
-// is a guess. A phase change (a marker or platform line) settles the
-// look-ups before it at their lowest level: the runtime is between
-// statements there, with no import open. The model (and these bounds) hold
+// is a guess. A phase change made by a coldprof marker settles the
+// look-ups before it at their lowest level: the runtime waits on the
+// Runtime API there, between statements, with no import open (a platform
+// line such as START can land inside an import, so it does not settle). The model (and these bounds) hold
 // on genuine CPython 3.14.2 output (Pyodide's WebAssembly build, the same C
 // code as Linux's; testdata/python/pyodide-3.14-*.log).
 // When the indentation was lost (a console or web page collapsed the

@@ -324,9 +324,10 @@ func trimSpace(b []byte) []byte {
 //     each lies in [p, n+1];
 //   - before the first timed line it is at least 0; after the last nothing
 //     bounds it from above but its name;
-//   - a phase change (setStage) ends a run: the runtime is between
-//     statements, with no import open, so each look-up before it is at its
-//     lowest level.
+//   - a phase change made by a marker (setStage with exact markers) ends
+//     a run: the runtime waits on the Runtime API, between statements,
+//     with no import open in its main thread, so each look-up before it is
+//     at its lowest level.
 //
 // Where those bounds leave more than one level (an unindented name between
 // lines that allow two), the parser's guess is a sibling of the next timed

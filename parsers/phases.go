@@ -54,12 +54,17 @@ func (r *Reader) setStage(st *stream, b *builder, s stage, requestID string) {
 		return
 	}
 	r.addClasses(st, st.java.Boundary(), st.javaLine)
-	// The stage changes between the runtime's statements, with no import
-	// open: Python 3.14's look-ups still waiting for the next timed line
-	// were made at their lowest possible level. Left to the next line, an
-	// import of the new stage would adopt them and, its subtree starting
-	// before the change, take the old stage's phase.
-	b.settleCached(b.tr.lastLevel)
+	// A marker changes the stage while the runtime waits on the Runtime API
+	// (the proxy writes it before forwarding), between its statements with
+	// no import open in its main thread: Python 3.14's look-ups still
+	// waiting for the next timed line were made at their lowest possible
+	// level. Left to the next line, an import of the new stage would adopt
+	// them and, its subtree starting before the change, take the old
+	// stage's phase. A platform line (START) can land inside an import
+	// (early-start.log), so without markers they wait as before.
+	if b.exact {
+		b.settleCached(b.tr.lastLevel)
+	}
 	b.ctxs = append(b.ctxs, phaseCtx{stage: s, requestID: requestID})
 }
 
