@@ -111,13 +111,12 @@ func TestSignalTickUs(t *testing.T) {
 }
 
 // procEnviron reads a process's environment from /proc.
-func procEnviron(t *testing.T, pid int) []string {
-	t.Helper()
+func procEnviron(pid int) ([]string, error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	return strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+	return strings.Split(strings.TrimRight(string(b), "\x00"), "\x00"), nil
 }
 
 // The real proxy is told to tick (COLDPROF_PROXY_TICK_US, _PID = this
@@ -142,16 +141,22 @@ func TestStartProxyTickEnv(t *testing.T) {
 				defer syscall.Close(s.samplerEnd)
 			}
 			syscall.Close(s.release) // the proxy execs
-			self, _ := os.Executable()
+			// Exec'd once its environment is the proxy's (COLDPROF_PROXY_UPSTREAM
+			// is set only there). Not "its exe changed": under qemu-user the
+			// link names qemu before and after the exec, and mid-exec the
+			// child can be read as neither (TestArm64PackageTests).
+			var env []string
 			for end := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-				if exe, _ := procExe(s.pid); exe != self && exe != "" {
-					break
+				if e, err := procEnviron(s.pid); err == nil {
+					if _, ok := lookupEnv(e, proxy.EnvUpstream); ok {
+						env = e
+						break
+					}
 				}
 				if time.Now().After(end) { // hang guard only
 					t.Fatal("the proxy did not exec within 10 s")
 				}
 			}
-			env := procEnviron(t, s.pid)
 			us, hasUs := lookupEnv(env, proxy.EnvTickUs)
 			pid, hasPID := lookupEnv(env, proxy.EnvTickPID)
 			if s.ticks != tt.want || hasUs != tt.want || hasPID != tt.want {
