@@ -644,8 +644,15 @@ var arm64PackageTests = []string{
 // arm64QemuSkips are the tests qemu-user cannot run faithfully: through
 // binfmt_misc every file with an arm64 ELF header execs (into qemu, which
 // then fails to load it), so an execve the kernel would refuse succeeds,
-// and the child's fallback after a failed exec cannot be reached.
-const arm64QemuSkips = "^(TestCheckExecutableNotAProgram|TestStartProxyExecFailsInChild|TestStartProxyPlainFork|TestArm64.*)$"
+// and the child's fallback after a failed exec cannot be reached. And
+// TestProxyProcessTicksRuntime, whose "poller" case (the proxy's timerfd in
+// Go's poller, ticking a Go helper that counts SIGURG) got no ticks for 10 s
+// in 2 of 12 runs under qemu-user 7.2 even with GOMAXPROCS=1 (its ppoll and
+// kill cases passed in the same runs; natively it never fails): Go's poller
+// under qemu (see the top of this file), not the proxy's ticking, which
+// TestArm64SamplerTicks covers with the arm64 proxy in the poller ticking a
+// native Python (25 of 25 runs passed).
+const arm64QemuSkips = "^(TestCheckExecutableNotAProgram|TestStartProxyExecFailsInChild|TestStartProxyPlainFork|TestProxyProcessTicksRuntime|TestArm64.*)$"
 
 // arm64TestBinary builds the tests of the package in dir (relative to this
 // one) for linux/arm64 and returns a function that runs them there with
@@ -702,9 +709,9 @@ func TestArm64PackageTests(t *testing.T) {
 
 // TestArm64ProxyPackageTests runs wrapper/proxy's tests built for
 // linux/arm64: the relay, the markers, the sampler's pipe, descriptor
-// shortage, the poller and its ppoll fallback, and the real proxy process
-// ticking a process through a pidfd, with kill(2), from the timerfd and
-// from ppoll's timeout.
+// shortage, the poller and its ppoll fallback, the ticker in process, and
+// the real proxy process refusing to tick what it must not
+// (TestProxyProcessTicksRuntime is skipped: arm64QemuSkips).
 func TestArm64ProxyPackageTests(t *testing.T) {
 	arm64Layer(t)
 	if runtime.GOARCH == "arm64" {
@@ -713,6 +720,6 @@ func TestArm64ProxyPackageTests(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute) // hang guard only
 	defer cancel()
 	out := arm64TestBinary(t, ctx, "proxy")("quick")
-	wantPassed(t, out, "TestProxyProcessTicksRuntime", "TestProxyProcessNoTicks", "TestTickerLimit")
+	wantPassed(t, out, "TestProxyProcessNoTicks", "TestTickerLimit", "TestTicksStopBeforeForwarding")
 	t.Logf("%d tests and subtests of wrapper/proxy passed for arm64", strings.Count(out, "--- PASS: Test"))
 }
