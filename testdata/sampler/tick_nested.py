@@ -14,18 +14,26 @@ class Nested(Exception):
 
 
 nested = []
+busy = []
 
 
 def on_alarm(signum, frame):
-    if nested:
-        return  # raised once already
-    f = frame
-    while f is not None:  # the frame CPython interrupted, and its callers
-        if os.path.basename(f.f_code.co_filename) == "coldprof_sampler.py":
-            nested.append(f.f_code.co_name)
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            raise Nested()
-        f = f.f_back
+    if nested or busy:
+        # Raised once already; or this handler is itself interrupted (every
+        # 37 µs it can be, on a slow machine, by the next alarm): without
+        # the guard it nests in itself until RecursionError.
+        return
+    busy.append(True)
+    try:
+        f = frame
+        while f is not None:  # the frame CPython interrupted, and its callers
+            if os.path.basename(f.f_code.co_filename) == "coldprof_sampler.py":
+                nested.append(f.f_code.co_name)
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                raise Nested()
+            f = f.f_back
+    finally:
+        busy.pop()
 
 
 signal.signal(signal.SIGALRM, on_alarm)

@@ -260,6 +260,7 @@ class _Sampler:
         self.ticks = 0
         self.ticked_raw = []  # the handler's (t, stack), for merge_ticks
         self.in_tick = False
+        self.last_wakeup = -1  # the wakeup fd wakeup_fd_set saw last
         self.tick_error = None
         self.wakeups = 0  # the thread's wake-ups (polls returned)
 
@@ -358,14 +359,31 @@ class _Sampler:
         probe = _state.get("probe")
         if probe is None:
             return False
-        other = _signal.set_wakeup_fd(probe[1])
+        other = None
         try:
-            _signal.set_wakeup_fd(other)  # back as it was (-1: none)
-        except (ValueError, OSError):
-            # The function closed its fd without unsetting it: none, as
-            # CPython could not write to it either.
-            _signal.set_wakeup_fd(-1)
-            other = -1
+            other = _signal.set_wakeup_fd(probe[1])
+            try:
+                _signal.set_wakeup_fd(other)  # back as it was (-1: none)
+            except (ValueError, OSError):
+                # The function closed its fd without unsetting it: none, as
+                # CPython could not write to it either.
+                _signal.set_wakeup_fd(-1)
+                other = -1
+        except BaseException:
+            # A function's signal handler raised between the swap and the
+            # restore (CPython runs one at any bytecode boundary): the probe
+            # must not stay the process's wakeup fd (closed later, every
+            # signal would then fail to write to it). Put back what was
+            # there: this swap's, else the last one seen.
+            try:
+                cur = _signal.set_wakeup_fd(-1)
+                if cur == probe[1]:
+                    cur = self.last_wakeup if other is None else other
+                _signal.set_wakeup_fd(cur)
+            except Exception:
+                pass
+            raise
+        self.last_wakeup = other
         data = b""
         try:
             while True:
@@ -627,6 +645,20 @@ class _Sampler:
             self.fail(_describe(e))
         finally:
             self.done = True  # the thread ends at its next wake-up
+            # SIGURG back to SIG_DFL (ignored) while the interpreter
+            # finalizes: ticks still come when a function exits during init,
+            # and CPython 3.8 can abort when a caught signal arrives after
+            # its pending calls are closed ("Py_AddPendingCall: cannot add
+            # pending calls (Python shutting down)"). In the main thread, as
+            # atexit runs; _untick leaves a handler not ours alone.
+            self.ticking = False
+            tick = _state.pop("tick", None)
+            if tick is not None:
+                try:
+                    if _signal.getsignal(_signal.SIGURG) is tick:
+                        _signal.signal(_signal.SIGURG, _signal.SIG_DFL)
+                except Exception:
+                    pass
             _close_probe()
             wake = _state.get("wake")
             if wake is not None:  # ticked: wake it now
