@@ -143,15 +143,21 @@ def _forked():
 def _untick():
     """SIGURG back to SIG_DFL if the handler is still ours; the wake and
     probe pipes closed (once: taken by dict.pop, as _close_fd)."""
+    _restore_sigurg()
+    _close_wake()
+    _close_probe()
+
+
+def _restore_sigurg():
+    """SIGURG back to SIG_DFL (ignored) if the handler is still ours (once:
+    taken by dict.pop); a handler the function installed is left alone."""
     tick = _state.pop("tick", None)
     if tick is not None:
         try:
             if _signal.getsignal(_signal.SIGURG) is tick:
                 _signal.signal(_signal.SIGURG, _signal.SIG_DFL)
         except Exception:
-            pass
-    _close_wake()
-    _close_probe()
+            pass  # not the main thread: signal() refuses
 
 
 def _close_probe():
@@ -645,20 +651,11 @@ class _Sampler:
             self.fail(_describe(e))
         finally:
             self.done = True  # the thread ends at its next wake-up
-            # SIGURG back to SIG_DFL (ignored) while the interpreter
-            # finalizes: ticks still come when a function exits during init,
-            # and CPython 3.8 can abort when a caught signal arrives after
-            # its pending calls are closed ("Py_AddPendingCall: cannot add
-            # pending calls (Python shutting down)"). In the main thread, as
-            # atexit runs; _untick leaves a handler not ours alone.
+            # No handler of ours runs while the interpreter finalizes: ticks
+            # still come when a function exits during init. (The wake pipe
+            # stays open until the thread is woken below.)
             self.ticking = False
-            tick = _state.pop("tick", None)
-            if tick is not None:
-                try:
-                    if _signal.getsignal(_signal.SIGURG) is tick:
-                        _signal.signal(_signal.SIGURG, _signal.SIG_DFL)
-                except Exception:
-                    pass
+            _restore_sigurg()
             _close_probe()
             wake = _state.get("wake")
             if wake is not None:  # ticked: wake it now
